@@ -1,0 +1,1 @@
+"""Maillon acquisition package."""

@@ -1,0 +1,1 @@
+"""Maillon care package."""

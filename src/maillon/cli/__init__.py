@@ -1,0 +1,1 @@
+"""Maillon cli package."""

@@ -1,0 +1,1 @@
+"""Maillon core package."""

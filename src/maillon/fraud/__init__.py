@@ -1,0 +1,1 @@
+"""Maillon fraud package."""

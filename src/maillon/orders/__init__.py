@@ -1,0 +1,1 @@
+"""Maillon orders package."""

@@ -1,0 +1,1 @@
+"""Maillon returns package."""

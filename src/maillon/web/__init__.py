@@ -1,0 +1,1 @@
+"""Maillon web package."""
