@@ -1,0 +1,84 @@
+"""The FastAPI application: every package's router, authentication and error mapping."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from maillon import __version__
+from maillon.bootstrap import assemble
+from maillon.core.db import Database
+from maillon.core.errors import MaillonError
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie"):
+        parts = parts[1:]
+    return ".".join(parts)
+
+
+def _validation_response(exc: RequestValidationError) -> JSONResponse:
+    errors = [
+        {"field": _field_path(e.get("loc", ())), "message": e.get("msg", "invalid")}
+        for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "", "message": "invalid request"}
+    message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
+                        for e in errors)
+    body = {"error": {"code": "validation_error", "message": message, "field": first["field"],
+                      "errors": errors}}
+    return JSONResponse(status_code=422, content=jsonable_encoder(body))
+
+
+def create_app(db: Database) -> FastAPI:
+    """Return the Maillon app (API under ``/api/v1``, console at ``/``) bound to ``db``."""
+    assemble()
+    from maillon.analytics.routes import router as kpi_router
+    from maillon.api.admin import router as admin_router
+    from maillon.care.routes import router as care_router
+    from maillon.catalog.routes import router as catalog_router
+    from maillon.inventory.routes import router as inventory_router
+    from maillon.orders.routes import router as orders_router
+    from maillon.returns.routes import router as returns_router
+    from maillon.shipping.routes import router as shipping_router
+    from maillon.warehouse.routes import router as warehouse_router
+    from maillon.web.routes import mount_console
+
+    app = FastAPI(
+        title="Maillon",
+        version=__version__,
+        description="Operations for e-commerce: orders, stock, warehouse, shipping, returns, "
+        "after-sales. Authenticate with `Authorization: Bearer <key>`.",
+    )
+    app.state.db = db
+
+    @app.exception_handler(MaillonError)
+    async def maillon_error(_request: Request, exc: MaillonError) -> JSONResponse:
+        return JSONResponse(status_code=exc.status_code,
+                            content=jsonable_encoder({"error": exc.to_dict()}))
+
+    @app.exception_handler(RequestValidationError)
+    async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _validation_response(exc)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(status_code=409, content={"error": {
+            "code": "conflict", "message": "the change conflicts with existing data"}})
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: no key needed."""
+        return {"status": "ok", "version": __version__}
+
+    for router in (admin_router, catalog_router, inventory_router, orders_router,
+                   warehouse_router, shipping_router, returns_router, care_router, kpi_router):
+        app.include_router(router)
+    mount_console(app)
+    return app

@@ -1,0 +1,73 @@
+"""Dependencies shared by every router: the database, the caller and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from maillon.core.auth import Principal, Role, authenticate, require_role
+from maillon.core.db import Database
+
+SESSION_COOKIE = "maillon_key"
+
+
+def get_db(request: Request) -> Database:
+    """Return the app's database."""
+    db: Database = request.app.state.db
+    return db
+
+
+def bearer_key(authorization: str | None, request: Request) -> str | None:
+    """Return the raw key from ``Authorization: Bearer`` (or the console's cookie)."""
+    if authorization:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+        return None
+    return request.cookies.get(SESSION_COOKIE)
+
+
+def current_principal(
+    request: Request,
+    db: Annotated[Database, Depends(get_db)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """Return the authenticated caller. Raises AuthenticationError (401)."""
+    with db.reader() as session:
+        return authenticate(session=session, raw_key=bearer_key(authorization, request))
+
+
+def allow(*roles: Role) -> Callable[..., Principal]:
+    """Return a dependency that lets admins and ``roles`` through (403 for anyone else)."""
+
+    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        require_role(principal, *roles)
+        return principal
+
+    return dependency
+
+
+ANY_ROLE = (Role.OPERATOR, Role.PICKER, Role.AGENT)
+
+
+@dataclass(frozen=True)
+class PageParams:
+    """Which page of a list to return."""
+
+    limit: int
+    offset: int
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
+    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+) -> PageParams:
+    """Return validated pagination parameters."""
+    return PageParams(limit=limit, offset=offset)
+
+
+DbDep = Annotated[Database, Depends(get_db)]
+PageDep = Annotated[PageParams, Depends(page_params)]

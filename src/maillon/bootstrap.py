@@ -1,0 +1,35 @@
+"""Assembles Maillon: loads every package's tables and wires domain-event subscribers.
+
+Lower packages publish events through :mod:`maillon.core.outbox`; the higher packages that
+react are subscribed here, once, when an app or command starts. Nothing below imports this.
+"""
+
+from __future__ import annotations
+
+from maillon.core import outbox
+
+_assembled = False
+
+
+def load_tables() -> None:
+    """Import every table module so the metadata knows the whole schema."""
+    import maillon.care.tables
+    import maillon.catalog.tables
+    import maillon.core.tables
+    import maillon.inventory.tables
+    import maillon.orders.tables
+    import maillon.returns.tables
+    import maillon.shipping.tables
+    import maillon.warehouse.tables  # noqa: F401
+
+
+def assemble() -> None:
+    """Load the tables and subscribe the event handlers (idempotent)."""
+    global _assembled
+    load_tables()
+    if _assembled:
+        return
+    from maillon.warehouse import service as warehouse
+
+    outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
+    _assembled = True

@@ -1,0 +1,378 @@
+"""The ``maillon`` command: every package's commands under one Typer app.
+
+Each command takes ``--db URL`` (default: ``MAILLON_DATABASE_URL`` or the SQLite file in the
+user's data folder), runs one use case in one transaction and prints the result. Errors print
+their message (naming the field) and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from maillon.core.db import Database
+from maillon.core.errors import MaillonError
+from maillon.core.settings import load_settings
+
+app = typer.Typer(help="Maillon: operations for e-commerce, from order to after-sales.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+orders_app = typer.Typer(help="Orders through the chain.", no_args_is_help=True)
+stock_app = typer.Typer(help="Warehouses and stock.", no_args_is_help=True)
+products_app = typer.Typer(help="The catalogue.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(orders_app, name="orders")
+app.add_typer(stock_app, name="stock")
+app.add_typer(products_app, name="products")
+app.add_typer(db_app, name="db")
+console = Console()
+
+DbOption = Annotated[str | None, typer.Option("--db", help="database URL or SQLite file path")]
+ACTOR = "cli"
+
+
+def open_db(url: str | None, *, migrate: bool = True) -> Database:
+    """Return the database for ``url`` (or the default), with its schema up to date."""
+    from maillon.bootstrap import assemble
+    from maillon.core.migrate import upgrade
+
+    assemble()
+    try:
+        db = Database(load_settings(url).database_url)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--db") from None
+    if migrate:
+        upgrade(db)
+    return db
+
+
+def fail(exc: MaillonError) -> None:
+    """Print an error the way users read it and exit 1."""
+    console.print(f"[red]error:[/red] {exc.message}")
+    raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    database = open_db(db)
+    console.print(f"schema up to date: {database.url.split('@')[-1]}")
+
+
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[str, typer.Option(help="admin, operator, picker or agent")],
+    name: Annotated[str, typer.Option(help="who or what uses the key")] = "",
+    db: DbOption = None,
+) -> None:
+    """Create an API key; the key is printed once, as the last line."""
+    from maillon.core.auth import create_key
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            row, raw = create_key(session=session, role=role, name=name)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"created key {row.id} ({row.role}); keep it secret, it is not stored:")
+    print(raw)
+
+
+@products_app.command("add")
+def products_add(
+    sku: str, name: str,
+    weight_g: Annotated[int, typer.Option()], length_mm: Annotated[int, typer.Option()],
+    width_mm: Annotated[int, typer.Option()], height_mm: Annotated[int, typer.Option()],
+    price_cents: Annotated[int, typer.Option()] = 0,
+    gtin: Annotated[str | None, typer.Option()] = None, category: str = "", db: DbOption = None,
+) -> None:
+    """Add a product."""
+    from maillon.catalog.model import ProductSpec
+    from maillon.catalog.service import create_product
+
+    database = open_db(db)
+    spec = ProductSpec(sku, name, gtin, length_mm, width_mm, height_mm, weight_g, price_cents,
+                       category)
+    try:
+        with database.transaction() as session:
+            create_product(session=session, spec=spec)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"added {sku}")
+
+
+@stock_app.command("add-warehouse")
+def add_warehouse(code: str, name: str, postcode: str = "", city: str = "",
+                  priority: int = 100, db: DbOption = None) -> None:
+    """Add a warehouse."""
+    from maillon.inventory.service import create_warehouse
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            create_warehouse(session=session, code=code, name=name, postcode=postcode, city=city,
+                             priority=priority)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"added warehouse {code}")
+
+
+@stock_app.command("receive")
+def stock_receive(warehouse: str, location: str, sku: str, quantity: int,
+                  reference: str = "", db: DbOption = None) -> None:
+    """Receive goods into a location."""
+    from maillon.inventory.service import receive
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            level = receive(session=session, warehouse_code=warehouse, location_code=location,
+                            sku=sku, quantity=quantity, reference=reference, actor=ACTOR)
+            on_hand, reserved = level.on_hand, level.reserved
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"{sku} at {warehouse}/{location}: {on_hand} on hand, {reserved} reserved")
+
+
+@stock_app.command("list")
+def stock_list(sku: str | None = None, warehouse: str | None = None, limit: int = 50,
+               db: DbOption = None) -> None:
+    """Show balances: on hand, reserved, available."""
+    from maillon.inventory.service import list_balances
+
+    database = open_db(db)
+    with database.reader() as session:
+        rows, total = list_balances(session=session, sku=sku, warehouse=warehouse, limit=limit)
+    table = Table("warehouse", "location", "sku", "on hand", "reserved", "available",
+                  title=f"{total} balances")
+    for r in rows:
+        table.add_row(r.warehouse, r.location, r.sku, str(r.on_hand), str(r.reserved),
+                      str(r.available))
+    console.print(table)
+
+
+@stock_app.command("check")
+def stock_check(db: DbOption = None) -> None:
+    """Verify that every balance equals the sum of its ledger movements."""
+    from maillon.inventory.service import ledger_mismatches
+
+    database = open_db(db)
+    with database.reader() as session:
+        bad = ledger_mismatches(session=session)
+    if bad:
+        for row in bad:
+            console.print(f"[red]stock record {row[0]}[/red]: balance {row[1]}/{row[3]}, "
+                          f"ledger {row[2]}/{row[4]}")
+        raise typer.Exit(1)
+    console.print("ledger and balances agree")
+
+
+def _print_order(number: str, database: Database) -> None:
+    from maillon.orders.service import get_order, timeline
+
+    with database.reader() as session:
+        order = get_order(session=session, number=number)
+        console.print(f"[bold]{order.number}[/bold] {order.status} · {order.customer.email} · "
+                      f"{order.ship_postcode} {order.ship_city} · {order.total_cents / 100:.2f} "
+                      f"{order.currency}")
+        for line in order.lines:
+            console.print(f"  {line.quantity} x {line.sku} {line.name}")
+        for e in timeline(session=session, order=order):
+            console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.to_status:<12} {e.actor} {e.note}")
+
+
+@orders_app.command("create")
+def orders_create(
+    file: Annotated[Path, typer.Argument(help="JSON file with the order ('-' for stdin)",
+                                         allow_dash=True)],
+    db: DbOption = None,
+) -> None:
+    """Create an order from JSON (same shape as POST /api/v1/orders)."""
+    from pydantic import ValidationError as PydanticError
+
+    from maillon.orders.schemas import OrderCreate
+    from maillon.orders.service import place_order
+
+    text = sys.stdin.read() if str(file) == "-" else file.read_text()
+    try:
+        body = OrderCreate.model_validate(json.loads(text))
+    except (json.JSONDecodeError, PydanticError) as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    database = open_db(db)
+    try:
+        order, created = place_order(database, body.to_draft(), actor=ACTOR)
+    except MaillonError as exc:
+        fail(exc)
+    console.print("created" if created else "already received")
+    _print_order(order.number, database)
+
+
+def _step(number: str, db: str | None, action: Any) -> None:
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            action(session)
+    except MaillonError as exc:
+        fail(exc)
+    _print_order(number, database)
+
+
+@orders_app.command("show")
+def orders_show(number: str, db: DbOption = None) -> None:
+    """Show an order and its timeline."""
+    database = open_db(db)
+    try:
+        _print_order(number, database)
+    except MaillonError as exc:
+        fail(exc)
+
+
+@orders_app.command("list")
+def orders_list(status: str | None = None, limit: int = 20, db: DbOption = None) -> None:
+    """List recent orders."""
+    from maillon.orders.service import list_orders
+
+    database = open_db(db)
+    with database.reader() as session:
+        rows, total = list_orders(session=session, status=status, limit=limit)
+        table = Table("number", "created", "status", "customer", "city", title=f"{total} orders")
+        for o in rows:
+            table.add_row(o.number, f"{o.created_at:%Y-%m-%d %H:%M}", o.status, o.customer.email,
+                          o.ship_city)
+    console.print(table)
+
+
+@orders_app.command("allocate")
+def orders_allocate(number: str, db: DbOption = None) -> None:
+    """Reserve stock for an order (or leave it backordered)."""
+    from maillon.orders.service import allocate_order
+
+    _step(number, db, lambda s: allocate_order(session=s, number=number, actor=ACTOR))
+
+
+@orders_app.command("pick")
+def orders_pick(number: str, db: DbOption = None) -> None:
+    """Issue the pick list and confirm it picked in full."""
+    from maillon.warehouse.service import confirm_pick_list, create_pick_list
+
+    def action(s: Any) -> None:
+        pick_list = create_pick_list(session=s, number=number, actor=ACTOR)
+        for line in pick_list.lines:
+            console.print(f"  pick {line.quantity} x {line.sku} at {line.location_code}")
+        confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor=ACTOR)
+
+    _step(number, db, action)
+
+
+@orders_app.command("pack")
+def orders_pack(number: str, db: DbOption = None) -> None:
+    """Pack a picked order into one estimated parcel."""
+    from maillon.shipping.service import pack_order
+
+    _step(number, db, lambda s: pack_order(session=s, number=number, parcels=None, actor=ACTOR))
+
+
+@orders_app.command("ship")
+def orders_ship(number: str, carrier: Annotated[str, typer.Option()], db: DbOption = None) -> None:
+    """Hand a packed order to a carrier."""
+    from maillon.shipping.service import ship_order
+
+    _step(number, db, lambda s: ship_order(session=s, number=number, carrier_code=carrier,
+                                           actor=ACTOR))
+
+
+@orders_app.command("deliver")
+def orders_deliver(number: str, db: DbOption = None) -> None:
+    """Confirm delivery of a shipped order."""
+    from maillon.shipping.service import mark_delivered
+
+    _step(number, db, lambda s: mark_delivered(session=s, number=number, actor=ACTOR))
+
+
+@orders_app.command("cancel")
+def orders_cancel(number: str, reason: Annotated[str, typer.Option()], db: DbOption = None) -> None:
+    """Cancel an order that has not shipped (releases its stock)."""
+    from maillon.orders.service import cancel_order
+
+    _step(number, db, lambda s: cancel_order(session=s, number=number, reason=reason, actor=ACTOR))
+
+
+@app.command("carrier-add")
+def carrier_add(code: str, name: str, prefix: str = "MA", db: DbOption = None) -> None:
+    """Add a carrier."""
+    from maillon.shipping.service import create_carrier
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            create_carrier(session=session, code=code, name=name, tracking_prefix=prefix)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"added carrier {code}")
+
+
+@app.command("kpi")
+def kpi(db: DbOption = None) -> None:
+    """Print the KPI summary."""
+    from maillon.analytics.service import kpi_summary
+    from maillon.demo.report import print_kpis
+
+    database = open_db(db)
+    with database.reader() as session:
+        print_kpis(console, kpi_summary(session=session))
+
+
+@app.command("serve")
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Serve the API (docs at /docs) and the console."""
+    import uvicorn
+
+    from maillon.api.app import create_app
+
+    database = open_db(db)
+    console.print(f"Maillon on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(create_app(database), host=host, port=port, log_level="info")
+
+
+@app.command("demo")
+def demo(
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="random seed")] = 7,
+    days: Annotated[int, typer.Option(min=1, max=365, help="days of business")] = 30,
+    orders_count: Annotated[int | None, typer.Option("--orders", min=1,
+                            help="orders to generate (default about 67 a day)")] = None,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="stop after the replay")] = False,
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+) -> None:
+    """Generate a realistic month of business, replay it through the chain, then serve it."""
+    from maillon.demo.run import run_demo
+
+    database = open_db(db)
+    key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
+    if no_serve:
+        console.print("demo done; sign-in key for the console:")
+        print(key)
+        return
+    console.print(f"sign in at http://127.0.0.1:{port}/login with this key:\n{key}")
+    serve(db=database.url, port=port)
+
+
+def main() -> None:
+    """Entry point of the ``maillon`` script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

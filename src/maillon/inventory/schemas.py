@@ -1,0 +1,85 @@
+"""Inventory request and response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from maillon.api.schemas import StrictModel
+
+
+class WarehouseCreate(StrictModel):
+    """A new warehouse."""
+
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=120)
+    address_line: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = Field(default="FR", min_length=2, max_length=2)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    priority: int = 100
+
+
+class WarehouseRead(BaseModel):
+    """A warehouse as returned."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    postcode: str
+    city: str
+    country: str
+    lat: float | None
+    lon: float | None
+    priority: int
+
+
+class ReceiptCreate(StrictModel):
+    """Goods received into a location."""
+
+    warehouse: str
+    location: str = Field(min_length=1, max_length=40)
+    sku: str
+    quantity: int = Field(gt=0, le=1_000_000)
+    reference: str = Field(default="", max_length=80)
+
+
+class AdjustmentCreate(StrictModel):
+    """A count correction."""
+
+    warehouse: str
+    location: str = Field(min_length=1, max_length=40)
+    sku: str
+    delta: int
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class BalanceRead(BaseModel):
+    """On-hand, reserved and available units of a SKU at a location."""
+
+    warehouse: str
+    location: str
+    sku: str
+    name: str
+    on_hand: int
+    reserved: int
+    available: int
+
+
+class MovementRead(BaseModel):
+    """One ledger entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    delta_on_hand: int
+    delta_reserved: int
+    reference: str
+    reason: str
+    actor: str
+    created_at: datetime

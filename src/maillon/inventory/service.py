@@ -1,0 +1,438 @@
+"""Inventory use cases: warehouses, locations, receipts, adjustments, and the stock primitives
+(reserve, release, ship) that orders use.
+
+Every balance change is one conditional ``UPDATE`` plus one ledger row in the caller's
+transaction. Reservations use ``... WHERE on_hand - reserved >= :qty``: on PostgreSQL a
+concurrent transaction waits for the row lock and then re-checks that condition against the
+committed row, so two orders can never take the same unit; on SQLite writers are serialised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from maillon.catalog.service import get_by_sku
+from maillon.catalog.tables import Product
+from maillon.core import clock
+from maillon.core.errors import (
+    Conflict,
+    DuplicateError,
+    ErrorCollector,
+    FieldError,
+    NotFound,
+    ValidationError,
+)
+from maillon.inventory.model import MovementKind, StockCandidate, movement_for
+from maillon.inventory.tables import Location, StockLevel, StockMovement, Warehouse
+
+
+def create_warehouse(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    postcode: str = "",
+    city: str = "",
+    address_line: str = "",
+    country: str = "FR",
+    lat: float | None = None,
+    lon: float | None = None,
+    priority: int = 100,
+) -> Warehouse:
+    """Add a warehouse. Raises ValidationError for a bad code/name, DuplicateError if taken."""
+    errors = ErrorCollector()
+    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 20:
+        errors.add("code", "1-20 letters, digits, - or _")
+    if not name.strip():
+        errors.add("name", "is required")
+    errors.raise_if_any()
+    if session.scalar(select(Warehouse.id).where(Warehouse.code == code)) is not None:
+        raise DuplicateError("warehouse", "code", code)
+    wh = Warehouse(
+        code=code,
+        name=name.strip(),
+        postcode=postcode,
+        city=city,
+        address_line=address_line,
+        country=country,
+        lat=lat,
+        lon=lon,
+        priority=priority,
+    )
+    session.add(wh)
+    session.flush()
+    return wh
+
+
+def get_warehouse(*, session: Session, code: str, field: str = "warehouse") -> Warehouse:
+    """Return the warehouse with ``code``. Raises NotFound naming ``field``."""
+    wh = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if wh is None:
+        raise NotFound("warehouse", code, field=field)
+    return wh
+
+
+def list_warehouses(*, session: Session) -> Sequence[Warehouse]:
+    """Return every warehouse, by priority then code."""
+    return session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.code)).all()
+
+
+def ensure_location(
+    *, session: Session, warehouse: Warehouse, code: str, kind: str = "pick"
+) -> Location:
+    """Return the location ``code`` of ``warehouse``, creating it if needed."""
+    if not code or len(code) > 40:
+        raise ValidationError(FieldError("location", "1-40 characters"))
+    loc = session.scalar(
+        select(Location).where(Location.warehouse_id == warehouse.id, Location.code == code)
+    )
+    if loc is None:
+        loc = Location(warehouse_id=warehouse.id, code=code, kind=kind)
+        session.add(loc)
+        session.flush()
+    return loc
+
+
+def _stock_level(session: Session, product: Product, location: Location) -> StockLevel:
+    """Return the balance row of ``product`` at ``location``, inserting it race-free if absent."""
+    values = {
+        "product_id": product.id,
+        "location_id": location.id,
+        "warehouse_id": location.warehouse_id,
+        "on_hand": 0,
+        "reserved": 0,
+        "updated_at": clock.now(),
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    session.execute(
+        insert(StockLevel).values(**values).on_conflict_do_nothing(
+            index_elements=["product_id", "location_id"]
+        )
+    )
+    level = session.scalar(
+        select(StockLevel).where(
+            StockLevel.product_id == product.id, StockLevel.location_id == location.id
+        )
+    )
+    assert level is not None
+    return level
+
+
+def _record(
+    session: Session,
+    level_id: int,
+    product_id: int,
+    warehouse_id: int,
+    kind: MovementKind,
+    quantity: int,
+    *,
+    reference: str = "",
+    reason: str = "",
+    actor: str = "system",
+) -> StockMovement:
+    movement = movement_for(kind, quantity)
+    row = StockMovement(
+        stock_level_id=level_id,
+        product_id=product_id,
+        warehouse_id=warehouse_id,
+        kind=kind.value,
+        delta_on_hand=movement.delta_on_hand,
+        delta_reserved=movement.delta_reserved,
+        reference=reference,
+        reason=reason,
+        actor=actor,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    return row
+
+
+def receive(
+    *,
+    session: Session,
+    warehouse_code: str,
+    location_code: str,
+    sku: str,
+    quantity: int,
+    reference: str = "",
+    actor: str = "system",
+    kind: MovementKind = MovementKind.RECEIPT,
+) -> StockLevel:
+    """Put ``quantity`` units of ``sku`` into a location; return the updated balance.
+
+    Raises ValidationError if quantity <= 0, NotFound for an unknown SKU or warehouse.
+    """
+    if not isinstance(quantity, int) or quantity <= 0:
+        raise ValidationError(FieldError("quantity", "must be a whole number > 0"))
+    product = get_by_sku(session=session, sku=sku)
+    warehouse = get_warehouse(session=session, code=warehouse_code)
+    location = ensure_location(session=session, warehouse=warehouse, code=location_code)
+    level = _stock_level(session, product, location)
+    session.execute(
+        update(StockLevel)
+        .where(StockLevel.id == level.id)
+        .values(on_hand=StockLevel.on_hand + quantity, updated_at=clock.now())
+    )
+    _record(
+        session, level.id, product.id, warehouse.id, kind, quantity, reference=reference, actor=actor
+    )
+    session.refresh(level)
+    return level
+
+
+def adjust(
+    *,
+    session: Session,
+    warehouse_code: str,
+    location_code: str,
+    sku: str,
+    delta: int,
+    reason: str,
+    actor: str = "system",
+) -> StockLevel:
+    """Correct on-hand by ``delta`` (a count result). Refuses to go below what is reserved.
+
+    Raises ValidationError (delta 0, no reason), NotFound, or Conflict if stock would go below
+    the reserved quantity.
+    """
+    errors = ErrorCollector()
+    if not isinstance(delta, int) or delta == 0:
+        errors.add("delta", "must be a non-zero whole number")
+    if not reason or not reason.strip():
+        errors.add("reason", "is required for an adjustment")
+    errors.raise_if_any()
+    product = get_by_sku(session=session, sku=sku)
+    warehouse = get_warehouse(session=session, code=warehouse_code)
+    location = ensure_location(session=session, warehouse=warehouse, code=location_code)
+    level = _stock_level(session, product, location)
+    result = session.execute(
+        update(StockLevel)
+        .where(StockLevel.id == level.id, StockLevel.on_hand - StockLevel.reserved + delta >= 0)
+        .values(on_hand=StockLevel.on_hand + delta, updated_at=clock.now())
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"adjustment of {delta} would take {sku} below its reserved quantity")
+    _record(
+        session,
+        level.id,
+        product.id,
+        warehouse.id,
+        MovementKind.ADJUSTMENT,
+        delta,
+        reason=reason,
+        actor=actor,
+    )
+    session.refresh(level)
+    return level
+
+
+def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[StockCandidate]:
+    """Return every stock record with available units for ``product_ids``."""
+    if not product_ids:
+        return []
+    rows = session.execute(
+        select(
+            StockLevel.id,
+            Product.sku,
+            StockLevel.warehouse_id,
+            Warehouse.priority,
+            Location.code,
+            (StockLevel.on_hand - StockLevel.reserved).label("available"),
+        )
+        .join(Product, Product.id == StockLevel.product_id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+        .where(
+            StockLevel.product_id.in_(product_ids),
+            StockLevel.on_hand - StockLevel.reserved > 0,
+            Location.kind == "pick",
+        )
+    ).all()
+    return [StockCandidate(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def try_reserve(
+    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+) -> bool:
+    """Reserve ``quantity`` units of one stock record if still available; return success.
+
+    The condition is checked by the database in the same statement, so it holds under
+    concurrency. A failed attempt changes nothing.
+    """
+    result = session.execute(
+        update(StockLevel)
+        .where(StockLevel.id == stock_id, StockLevel.on_hand - StockLevel.reserved >= quantity)
+        .values(reserved=StockLevel.reserved + quantity, updated_at=clock.now())
+        .returning(StockLevel.product_id, StockLevel.warehouse_id)
+    )
+    row = result.first()
+    if row is None:
+        return False
+    _record(
+        session, stock_id, row[0], row[1], MovementKind.RESERVE, quantity,
+        reference=reference, actor=actor,
+    )
+    return True
+
+
+def release(
+    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+) -> None:
+    """Give back ``quantity`` reserved units. Raises Conflict if fewer are reserved."""
+    result = session.execute(
+        update(StockLevel)
+        .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
+        .values(reserved=StockLevel.reserved - quantity, updated_at=clock.now())
+        .returning(StockLevel.product_id, StockLevel.warehouse_id)
+    )
+    row = result.first()
+    if row is None:
+        raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
+    _record(
+        session, stock_id, row[0], row[1], MovementKind.RELEASE, quantity,
+        reference=reference, actor=actor,
+    )
+
+
+def ship(
+    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+) -> None:
+    """Take ``quantity`` reserved units out of the building. Raises Conflict if not reserved."""
+    result = session.execute(
+        update(StockLevel)
+        .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
+        .values(
+            on_hand=StockLevel.on_hand - quantity,
+            reserved=StockLevel.reserved - quantity,
+            updated_at=clock.now(),
+        )
+        .returning(StockLevel.product_id, StockLevel.warehouse_id)
+    )
+    row = result.first()
+    if row is None:
+        raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
+    _record(
+        session, stock_id, row[0], row[1], MovementKind.SHIP, quantity,
+        reference=reference, actor=actor,
+    )
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    """A balance as shown to people: where, what, and how many."""
+
+    warehouse: str
+    location: str
+    sku: str
+    name: str
+    on_hand: int
+    reserved: int
+
+    @property
+    def available(self) -> int:
+        """Units that can still be promised."""
+        return self.on_hand - self.reserved
+
+
+def list_balances(
+    *,
+    session: Session,
+    sku: str | None = None,
+    warehouse: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[BalanceRow], int]:
+    """Return one page of balances (by warehouse, location, SKU) and the total count."""
+    query = (
+        select(
+            Warehouse.code, Location.code, Product.sku, Product.name,
+            StockLevel.on_hand, StockLevel.reserved,
+        )
+        .join(Product, Product.id == StockLevel.product_id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+    )
+    if sku:
+        query = query.where(Product.sku == sku)
+    if warehouse:
+        query = query.where(Warehouse.code == warehouse)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.execute(
+        query.order_by(Warehouse.code, Location.code, Product.sku).limit(limit).offset(offset)
+    ).all()
+    return [BalanceRow(*r) for r in rows], total
+
+
+def stock_by_warehouse(*, session: Session) -> list[dict[str, int | str]]:
+    """Return, per warehouse, SKUs held and units on hand, reserved and available."""
+    rows = session.execute(
+        select(
+            Warehouse.code,
+            Warehouse.name,
+            func.count(func.distinct(StockLevel.product_id)),
+            func.coalesce(func.sum(StockLevel.on_hand), 0),
+            func.coalesce(func.sum(StockLevel.reserved), 0),
+        )
+        .select_from(Warehouse)
+        .outerjoin(StockLevel, StockLevel.warehouse_id == Warehouse.id)
+        .group_by(Warehouse.id, Warehouse.code, Warehouse.name)
+        .order_by(Warehouse.code)
+    ).all()
+    return [
+        {
+            "warehouse": r[0], "name": r[1], "skus": int(r[2]), "on_hand": int(r[3]),
+            "reserved": int(r[4]), "available": int(r[3]) - int(r[4]),
+        }
+        for r in rows
+    ]
+
+
+def list_movements(
+    *, session: Session, sku: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[StockMovement], int]:
+    """Return one page of ledger movements, newest first, and the total count."""
+    query = select(StockMovement)
+    if sku:
+        product = get_by_sku(session=session, sku=sku)
+        query = query.where(StockMovement.product_id == product.id)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(StockMovement.id.desc()).limit(limit).offset(offset)
+    ).all()
+    return rows, total
+
+
+def ledger_mismatches(*, session: Session) -> list[tuple[int, int, int, int, int]]:
+    """Return balances that differ from the sum of their movements.
+
+    Each row is (stock_level_id, on_hand, ledger_on_hand, reserved, ledger_reserved); an empty
+    list means the ledger and the balances agree.
+    """
+    sums = (
+        select(
+            StockMovement.stock_level_id.label("sid"),
+            func.sum(StockMovement.delta_on_hand).label("oh"),
+            func.sum(StockMovement.delta_reserved).label("rs"),
+        )
+        .group_by(StockMovement.stock_level_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            StockLevel.id,
+            StockLevel.on_hand,
+            func.coalesce(sums.c.oh, 0),
+            StockLevel.reserved,
+            func.coalesce(sums.c.rs, 0),
+        ).outerjoin(sums, sums.c.sid == StockLevel.id)
+    ).all()
+    return [
+        (r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows if r[1] != r[2] or r[3] != r[4]
+    ]

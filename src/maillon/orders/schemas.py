@@ -1,0 +1,142 @@
+"""Order request and response models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from maillon.api.schemas import StrictModel
+from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
+
+
+class CustomerIn(StrictModel):
+    """Who is buying."""
+
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    phone: str = Field(default="", max_length=40)
+
+
+class AddressIn(StrictModel):
+    """Where to deliver."""
+
+    name: str = Field(max_length=200)
+    line1: str = Field(max_length=200)
+    line2: str = Field(default="", max_length=200)
+    postcode: str = Field(max_length=12)
+    city: str = Field(max_length=200)
+    country: str = Field(default="FR", max_length=2)
+    phone: str = Field(default="", max_length=40)
+
+
+class LineIn(StrictModel):
+    """One product and quantity."""
+
+    sku: str = Field(max_length=64)
+    quantity: int
+    unit_price_cents: int | None = None
+
+
+class OrderCreate(StrictModel):
+    """A new order. ``(channel, external_id)`` makes retries and replays safe."""
+
+    channel: str = "api"
+    external_id: str | None = Field(default=None, max_length=100)
+    customer: CustomerIn
+    shipping_address: AddressIn
+    lines: list[LineIn]
+    currency: str = "EUR"
+    note: str = Field(default="", max_length=500)
+
+    def to_draft(self) -> OrderDraft:
+        """Return the pure draft the service validates."""
+        return OrderDraft(
+            email=self.customer.email,
+            customer_name=self.customer.name,
+            phone=self.customer.phone,
+            address=AddressDraft(**self.shipping_address.model_dump()),
+            lines=tuple(LineDraft(**line.model_dump()) for line in self.lines),
+            channel=self.channel,
+            external_id=self.external_id,
+            currency=self.currency,
+            note=self.note,
+        )
+
+
+class LineRead(BaseModel):
+    """An order line as returned."""
+
+    line_no: int
+    sku: str
+    name: str
+    quantity: int
+    unit_price_cents: int
+
+
+class EventRead(BaseModel):
+    """One timeline entry."""
+
+    at: datetime
+    from_status: str | None
+    to_status: str
+    actor: str
+    note: str
+
+
+class ParcelRead(BaseModel):
+    """A parcel of the order's shipment."""
+
+    sscc: str | None
+    tracking_number: str | None
+    weight_g: int
+    status: str
+
+
+class OrderRead(BaseModel):
+    """An order as returned."""
+
+    number: str
+    channel: str
+    external_id: str | None
+    status: str
+    customer_email: str
+    customer_name: str
+    shipping_address: AddressIn
+    currency: str
+    total_cents: int
+    created_at: datetime
+    promised_at: datetime | None
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    lines: list[LineRead]
+    timeline: list[EventRead] = []
+    parcels: list[ParcelRead] = []
+
+
+class OrderSummary(BaseModel):
+    """An order in a list."""
+
+    number: str
+    channel: str
+    status: str
+    customer_email: str
+    ship_city: str
+    ship_postcode: str
+    total_cents: int
+    created_at: datetime
+
+
+class CancelRequest(StrictModel):
+    """Why the order is cancelled."""
+
+    reason: str = Field(min_length=1, max_length=200)
+
+
+class AllocationRead(BaseModel):
+    """What allocation achieved."""
+
+    order: str
+    allocated: bool
+    status: str
+    short: list[dict[str, int | str]]

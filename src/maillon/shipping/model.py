@@ -1,0 +1,58 @@
+"""Shipping (pure): normalised tracking statuses and parcel estimates."""
+
+from __future__ import annotations
+
+import math
+from enum import StrEnum
+
+
+class TrackingStatus(StrEnum):
+    """One status model for every carrier's events, in the order a parcel lives them."""
+
+    LABEL_CREATED = "label_created"
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"
+    RETURNED = "returned"
+
+
+PROGRESS = {
+    TrackingStatus.LABEL_CREATED: 0,
+    TrackingStatus.PICKED_UP: 1,
+    TrackingStatus.IN_TRANSIT: 2,
+    TrackingStatus.EXCEPTION: 2,
+    TrackingStatus.OUT_FOR_DELIVERY: 3,
+    TrackingStatus.DELIVERED: 4,
+    TrackingStatus.RETURNED: 5,
+}
+
+
+def latest_status(events: list[tuple[object, TrackingStatus]]) -> TrackingStatus | None:
+    """Return the status of the latest event by time (ties: the more advanced), or None.
+
+    Events may arrive out of order; ``events`` are (occurred_at, status) pairs.
+    """
+    if not events:
+        return None
+    return max(events, key=lambda e: (e[0], PROGRESS[e[1]]))[1]
+
+
+def estimate_parcel(items: list[tuple[int, int, int, int, int]]) -> tuple[int, int, int, int]:
+    """Return (weight_g, length_mm, width_mm, height_mm) of one parcel holding ``items``.
+
+    ``items`` are (quantity, weight_g, length_mm, width_mm, height_mm). The box is a rough
+    estimate (volume plus 25 % air, no side shorter than the longest item needs); the packing
+    module chooses real cartons. Raises ValueError for an empty list.
+    """
+    if not items:
+        raise ValueError("a parcel needs at least one item")
+    weight = sum(q * w for q, w, *_ in items)
+    volume = sum(q * a * b * c for q, _w, a, b, c in items) * 1.25
+    longest = max(max(a, b, c) for _q, _w, a, b, c in items)
+    side = max(1, math.ceil(volume ** (1 / 3)))
+    length = max(longest, side)
+    rest = max(1, math.ceil(math.sqrt(volume / length)))
+    packaging = 50 + weight // 20
+    return weight + packaging, length + 20, rest + 20, rest + 20

@@ -1,0 +1,73 @@
+"""Shipping tables: carriers, shipments, parcels and tracking events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from maillon.core.db import Base
+
+
+class Carrier(Base):
+    """A carrier and how to build its public tracking link."""
+
+    __tablename__ = "carriers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(30), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    tracking_prefix: Mapped[str] = mapped_column(String(6), default="MA")
+    tracking_url: Mapped[str] = mapped_column(String(300), default="")
+
+
+class Shipment(Base):
+    """What leaves a warehouse for one order: one or more parcels with one carrier."""
+
+    __tablename__ = "shipments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carriers.id"), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # packed, shipped, delivered, exception
+    packed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    parcels: Mapped[list[Parcel]] = relationship(order_by="Parcel.id", lazy="selectin")
+    carrier: Mapped[Carrier | None] = relationship(lazy="joined")
+
+
+class Parcel(Base):
+    """One box with its SSCC and, once shipped, its carrier tracking number."""
+
+    __tablename__ = "parcels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    sscc: Mapped[str | None] = mapped_column(String(18), unique=True, nullable=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True)
+    weight_g: Mapped[int] = mapped_column(Integer)
+    length_mm: Mapped[int] = mapped_column(Integer)
+    width_mm: Mapped[int] = mapped_column(Integer)
+    height_mm: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="label_created")
+
+
+class TrackingEvent(Base):
+    """A carrier event, stored once per (carrier, event id) whatever order it arrives in."""
+
+    __tablename__ = "tracking_events"
+    __table_args__ = (UniqueConstraint("carrier_id", "event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carriers.id"))
+    event_id: Mapped[str] = mapped_column(String(100))
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    location: Mapped[str] = mapped_column(String(120), default="")
+    description: Mapped[str] = mapped_column(String(300), default="")

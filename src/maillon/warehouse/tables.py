@@ -1,0 +1,43 @@
+"""Warehouse execution tables: pick lists and their lines."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from maillon.core.db import Base
+
+
+class PickList(Base):
+    """The units a picker must collect for one order, in walking order."""
+
+    __tablename__ = "pick_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    status: Mapped[str] = mapped_column(String(20))  # open, done, cancelled
+    picker: Mapped[str] = mapped_column(String(120), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    lines: Mapped[list[PickListLine]] = relationship(
+        order_by="PickListLine.sequence", lazy="selectin"
+    )
+
+
+class PickListLine(Base):
+    """Take ``quantity`` of ``sku`` from ``location_code``."""
+
+    __tablename__ = "pick_list_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pick_list_id: Mapped[int] = mapped_column(ForeignKey("pick_lists.id"), index=True)
+    allocation_id: Mapped[int] = mapped_column(ForeignKey("allocations.id"))
+    sequence: Mapped[int] = mapped_column(Integer)
+    location_code: Mapped[str] = mapped_column(String(40))
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    picked_quantity: Mapped[int] = mapped_column(Integer, default=0)
