@@ -36,8 +36,13 @@ def main() -> None:
             try:
                 w = float(r["product_weight_g"])
                 dims = sorted(
-                    (float(r["product_length_cm"]), float(r["product_width_cm"]),
-                     float(r["product_height_cm"])), reverse=True)
+                    (
+                        float(r["product_length_cm"]),
+                        float(r["product_width_cm"]),
+                        float(r["product_height_cm"]),
+                    ),
+                    reverse=True,
+                )
             except (ValueError, KeyError):
                 continue
             if w <= 0 or min(dims) <= 0:
@@ -46,15 +51,20 @@ def main() -> None:
             rows[cat].append((w, *dims))
     total = sum(len(v) for v in rows.values())
     top = sorted(rows, key=lambda c: -len(rows[c]))[:20]
-    out = {"source": "Olist products (MIT), olist/work-at-olist-data", "products": total,
-           "quantiles": QUANTILES, "categories": {}}
+    out = {
+        "source": "Olist products (MIT), olist/work-at-olist-data",
+        "products": total,
+        "quantiles": QUANTILES,
+        "categories": {},
+    }
     for cat in top:
         arr = np.array(rows[cat])
         out["categories"][cat] = {
             "share": round(len(arr) / total, 4),
             "weight_g": [round(float(x)) for x in np.percentile(arr[:, 0], QUANTILES)],
-            "sides_cm": [[round(float(x), 1) for x in np.percentile(arr[:, i], QUANTILES)]
-                         for i in (1, 2, 3)],
+            "sides_cm": [
+                [round(float(x), 1) for x in np.percentile(arr[:, i], QUANTILES)] for i in (1, 2, 3)
+            ],
         }
     target = Path(__file__).resolve().parents[1] / "src/maillon/demo/calibration.json"
     target.write_text(json.dumps(out, indent=1) + "\n")

@@ -64,18 +64,22 @@ def _pct(num: int, den: int) -> float | None:
     return round(100.0 * num / den, 2) if den else None
 
 
-def summarise(
-    facts: list[OrderFacts], ticket_response_hours: list[float | None]
-) -> KpiSummary:
+def summarise(facts: list[OrderFacts], ticket_response_hours: list[float | None]) -> KpiSummary:
     """Return the KPI summary of ``facts`` (orders) and tickets' first-response times."""
     status_counts = Counter(f.status for f in facts)
     delivered = [f for f in facts if f.delivered_at is not None]
-    on_time = sum(1 for f in delivered if f.promised_at and f.delivered_at <= f.promised_at)  # type: ignore[operator]
-    cycle = [
-        (f.shipped_at - f.created_at).total_seconds() / 3600 for f in facts if f.shipped_at
+    on_time = sum(
+        1
+        for f in delivered
+        if f.promised_at is not None and f.delivered_at is not None
+        and f.delivered_at <= f.promised_at
+    )
+    cycle = [(f.shipped_at - f.created_at).total_seconds() / 3600 for f in facts if f.shipped_at]
+    attempted = [
+        f
+        for f in facts
+        if f.ever_backordered or f.status not in ("confirmed", "cancelled") or f.shipped_at
     ]
-    attempted = [f for f in facts if f.ever_backordered or f.status not in ("confirmed", "cancelled")
-                 or f.shipped_at]
     first_time = sum(1 for f in attempted if not f.ever_backordered)
     per_day = Counter(f.created_at.date() for f in facts)
     responses = [h for h in ticket_response_hours if h is not None]

@@ -19,8 +19,13 @@ def kpi_summary(
 ) -> KpiSummary:
     """Return the KPI summary of orders created (and tickets opened) in [start, end)."""
     query = select(
-        Order.id, Order.created_at, Order.status, Order.total_cents, Order.promised_at,
-        Order.shipped_at, Order.delivered_at,
+        Order.id,
+        Order.created_at,
+        Order.status,
+        Order.total_cents,
+        Order.promised_at,
+        Order.shipped_at,
+        Order.delivered_at,
     )
     tickets = select(Ticket.created_at, Ticket.first_response_at)
     if start:

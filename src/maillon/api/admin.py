@@ -60,8 +60,15 @@ def create_key(body: KeyCreate, db: DbDep, _: Admin) -> KeyCreated:
     """Create an API key; the secret is in the answer and nowhere else."""
     with db.transaction() as session:
         row, raw = auth.create_key(session=session, role=body.role, name=body.name)
-        return KeyCreated(id=row.id, name=row.name, prefix=row.prefix, role=row.role,
-                          created_at=row.created_at, revoked=False, key=raw)
+        return KeyCreated(
+            id=row.id,
+            name=row.name,
+            prefix=row.prefix,
+            role=row.role,
+            created_at=row.created_at,
+            revoked=False,
+            key=raw,
+        )
 
 
 @router.get("/api/v1/keys", response_model=list[KeyRead])
@@ -69,8 +76,14 @@ def list_keys(db: DbDep, _: Admin) -> list[KeyRead]:
     """List keys (prefixes only)."""
     with db.reader() as session:
         return [
-            KeyRead(id=k.id, name=k.name, prefix=k.prefix, role=k.role, created_at=k.created_at,
-                    revoked=k.revoked_at is not None)
+            KeyRead(
+                id=k.id,
+                name=k.name,
+                prefix=k.prefix,
+                role=k.role,
+                created_at=k.created_at,
+                revoked=k.revoked_at is not None,
+            )
             for k in session.scalars(select(ApiKey).order_by(ApiKey.id))
         ]
 
@@ -80,11 +93,20 @@ def list_outbox(db: DbDep, page: PageDep, _: Admin) -> list[MessageRead]:
     """Messages and events recorded by the outbox, newest first."""
     with db.reader() as session:
         rows = session.scalars(
-            select(OutboxMessage).order_by(OutboxMessage.id.desc())
-            .limit(page.limit).offset(page.offset)
+            select(OutboxMessage)
+            .order_by(OutboxMessage.id.desc())
+            .limit(page.limit)
+            .offset(page.offset)
         )
         return [
-            MessageRead(id=m.id, topic=m.topic, channel=m.channel, recipient=m.recipient,
-                        subject=m.subject, created_at=m.created_at, delivered_at=m.delivered_at)
+            MessageRead(
+                id=m.id,
+                topic=m.topic,
+                channel=m.channel,
+                recipient=m.recipient,
+                subject=m.subject,
+                created_at=m.created_at,
+                delivered_at=m.delivered_at,
+            )
             for m in rows
         ]

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 T = TypeVar("T")
 
 
-class Page(BaseModel, Generic[T]):  # noqa: UP046 (Python 3.11)
+class Page(BaseModel, Generic[T]):
     """One page of a list: the items, the total count and where the page starts."""
 
     items: list[T]

@@ -55,11 +55,19 @@ class TicketRead(BaseModel):
 def ticket_read(t: Ticket) -> TicketRead:
     """Return the response model of a ticket."""
     return TicketRead(
-        id=t.id, email=t.customer_email, order=order_number(t.order_id) if t.order_id else None,
-        subject=t.subject, category=t.category, priority=t.priority, status=t.status,
-        created_at=t.created_at, first_response_at=t.first_response_at,
-        messages=[{"author": m.author, "body": m.body, "internal": m.internal,
-                   "at": m.at.isoformat()} for m in t.messages],
+        id=t.id,
+        email=t.customer_email,
+        order=order_number(t.order_id) if t.order_id else None,
+        subject=t.subject,
+        category=t.category,
+        priority=t.priority,
+        status=t.status,
+        created_at=t.created_at,
+        first_response_at=t.first_response_at,
+        messages=[
+            {"author": m.author, "body": m.body, "internal": m.internal, "at": m.at.isoformat()}
+            for m in t.messages
+        ],
     )
 
 
@@ -67,20 +75,31 @@ def ticket_read(t: Ticket) -> TicketRead:
 def open_ticket(body: TicketCreate, db: DbDep, _: Agent) -> TicketRead:
     """Open a ticket."""
     with db.transaction() as session:
-        return ticket_read(service.open_ticket(
-            session=session, email=body.email, subject=body.subject, body=body.body,
-            order_number=body.order, priority=body.priority, category=body.category))
+        return ticket_read(
+            service.open_ticket(
+                session=session,
+                email=body.email,
+                subject=body.subject,
+                body=body.body,
+                order_number=body.order,
+                priority=body.priority,
+                category=body.category,
+            )
+        )
 
 
 @router.get("", response_model=Page[TicketRead])
 def list_tickets(
-    db: DbDep, page: PageDep, _: Agent,
+    db: DbDep,
+    page: PageDep,
+    _: Agent,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
 ) -> Page[TicketRead]:
     """The inbox, newest first."""
     with db.reader() as session:
-        rows, total = service.list_tickets(session=session, status=status_, limit=page.limit,
-                                           offset=page.offset)
+        rows, total = service.list_tickets(
+            session=session, status=status_, limit=page.limit, offset=page.offset
+        )
         items = [ticket_read(t) for t in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -96,13 +115,21 @@ def get_ticket(ticket_id: int, db: DbDep, _: Agent) -> TicketRead:
 def reply(ticket_id: int, body: ReplyCreate, db: DbDep, who: Agent) -> TicketRead:
     """Answer a ticket (e-mailed to the customer unless internal)."""
     with db.transaction() as session:
-        return ticket_read(service.reply(session=session, ticket_id=ticket_id, body=body.body,
-                                         actor=who.actor, internal=body.internal))
+        return ticket_read(
+            service.reply(
+                session=session,
+                ticket_id=ticket_id,
+                body=body.body,
+                actor=who.actor,
+                internal=body.internal,
+            )
+        )
 
 
 @router.post("/{ticket_id}/close", response_model=TicketRead)
 def close(ticket_id: int, db: DbDep, who: Agent) -> TicketRead:
     """Close a ticket."""
     with db.transaction() as session:
-        return ticket_read(service.close_ticket(session=session, ticket_id=ticket_id,
-                                                actor=who.actor))
+        return ticket_read(
+            service.close_ticket(session=session, ticket_id=ticket_id, actor=who.actor)
+        )

@@ -52,7 +52,9 @@ def open_ticket(
         status="open",
         channel=channel,
         created_at=now,
-        messages=[TicketMessage(author=normalised or "", body=body.strip(), internal=False, at=now)],
+        messages=[
+            TicketMessage(author=normalised or "", body=body.strip(), internal=False, at=now)
+        ],
     )
     session.add(ticket)
     session.flush()
@@ -79,14 +81,19 @@ def reply(
     if ticket.status == "closed":
         raise Conflict(f"ticket {ticket_id} is closed")
     now = clock.now()
-    ticket.messages.append(TicketMessage(author=actor, body=body.strip(), internal=internal, at=now))
+    ticket.messages.append(
+        TicketMessage(author=actor, body=body.strip(), internal=internal, at=now)
+    )
     if not internal:
         if ticket.first_response_at is None:
             ticket.first_response_at = now
         ticket.status = "pending"
         outbox.enqueue_message(
-            session, topic="ticket.reply", recipient=ticket.customer_email,
-            subject=f"Re: {ticket.subject} [T{ticket.id}]", body=body.strip(),
+            session,
+            topic="ticket.reply",
+            recipient=ticket.customer_email,
+            subject=f"Re: {ticket.subject} [T{ticket.id}]",
+            body=body.strip(),
             payload={"ticket": ticket.id},
         )
     return ticket

@@ -24,7 +24,9 @@ class Ticket(Base):
     status: Mapped[str] = mapped_column(String(20))  # open, pending, closed
     channel: Mapped[str] = mapped_column(String(20), default="api")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    first_response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     messages: Mapped[list[TicketMessage]] = relationship(

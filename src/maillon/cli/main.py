@@ -8,6 +8,7 @@ their message (naming the field) and exit with status 1.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,8 +21,11 @@ from maillon.core.db import Database
 from maillon.core.errors import MaillonError
 from maillon.core.settings import load_settings
 
-app = typer.Typer(help="Maillon: operations for e-commerce, from order to after-sales.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Maillon: operations for e-commerce, from order to after-sales.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 orders_app = typer.Typer(help="Orders through the chain.", no_args_is_help=True)
 stock_app = typer.Typer(help="Warehouses and stock.", no_args_is_help=True)
@@ -87,19 +91,25 @@ def keys_create(
 
 @products_app.command("add")
 def products_add(
-    sku: str, name: str,
-    weight_g: Annotated[int, typer.Option()], length_mm: Annotated[int, typer.Option()],
-    width_mm: Annotated[int, typer.Option()], height_mm: Annotated[int, typer.Option()],
+    sku: str,
+    name: str,
+    weight_g: Annotated[int, typer.Option()],
+    length_mm: Annotated[int, typer.Option()],
+    width_mm: Annotated[int, typer.Option()],
+    height_mm: Annotated[int, typer.Option()],
     price_cents: Annotated[int, typer.Option()] = 0,
-    gtin: Annotated[str | None, typer.Option()] = None, category: str = "", db: DbOption = None,
+    gtin: Annotated[str | None, typer.Option()] = None,
+    category: str = "",
+    db: DbOption = None,
 ) -> None:
     """Add a product."""
     from maillon.catalog.model import ProductSpec
     from maillon.catalog.service import create_product
 
     database = open_db(db)
-    spec = ProductSpec(sku, name, gtin, length_mm, width_mm, height_mm, weight_g, price_cents,
-                       category)
+    spec = ProductSpec(
+        sku, name, gtin, length_mm, width_mm, height_mm, weight_g, price_cents, category
+    )
     try:
         with database.transaction() as session:
             create_product(session=session, spec=spec)
@@ -109,32 +119,52 @@ def products_add(
 
 
 @stock_app.command("add-warehouse")
-def add_warehouse(code: str, name: str, postcode: str = "", city: str = "",
-                  priority: int = 100, db: DbOption = None) -> None:
+def add_warehouse(
+    code: str,
+    name: str,
+    postcode: str = "",
+    city: str = "",
+    priority: int = 100,
+    db: DbOption = None,
+) -> None:
     """Add a warehouse."""
     from maillon.inventory.service import create_warehouse
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            create_warehouse(session=session, code=code, name=name, postcode=postcode, city=city,
-                             priority=priority)
+            create_warehouse(
+                session=session,
+                code=code,
+                name=name,
+                postcode=postcode,
+                city=city,
+                priority=priority,
+            )
     except MaillonError as exc:
         fail(exc)
     console.print(f"added warehouse {code}")
 
 
 @stock_app.command("receive")
-def stock_receive(warehouse: str, location: str, sku: str, quantity: int,
-                  reference: str = "", db: DbOption = None) -> None:
+def stock_receive(
+    warehouse: str, location: str, sku: str, quantity: int, reference: str = "", db: DbOption = None
+) -> None:
     """Receive goods into a location."""
     from maillon.inventory.service import receive
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            level = receive(session=session, warehouse_code=warehouse, location_code=location,
-                            sku=sku, quantity=quantity, reference=reference, actor=ACTOR)
+            level = receive(
+                session=session,
+                warehouse_code=warehouse,
+                location_code=location,
+                sku=sku,
+                quantity=quantity,
+                reference=reference,
+                actor=ACTOR,
+            )
             on_hand, reserved = level.on_hand, level.reserved
     except MaillonError as exc:
         fail(exc)
@@ -142,19 +172,28 @@ def stock_receive(warehouse: str, location: str, sku: str, quantity: int,
 
 
 @stock_app.command("list")
-def stock_list(sku: str | None = None, warehouse: str | None = None, limit: int = 50,
-               db: DbOption = None) -> None:
+def stock_list(
+    sku: str | None = None, warehouse: str | None = None, limit: int = 50, db: DbOption = None
+) -> None:
     """Show balances: on hand, reserved, available."""
     from maillon.inventory.service import list_balances
 
     database = open_db(db)
     with database.reader() as session:
         rows, total = list_balances(session=session, sku=sku, warehouse=warehouse, limit=limit)
-    table = Table("warehouse", "location", "sku", "on hand", "reserved", "available",
-                  title=f"{total} balances")
+    table = Table(
+        "warehouse",
+        "location",
+        "sku",
+        "on hand",
+        "reserved",
+        "available",
+        title=f"{total} balances",
+    )
     for r in rows:
-        table.add_row(r.warehouse, r.location, r.sku, str(r.on_hand), str(r.reserved),
-                      str(r.available))
+        table.add_row(
+            r.warehouse, r.location, r.sku, str(r.on_hand), str(r.reserved), str(r.available)
+        )
     console.print(table)
 
 
@@ -168,8 +207,10 @@ def stock_check(db: DbOption = None) -> None:
         bad = ledger_mismatches(session=session)
     if bad:
         for row in bad:
-            console.print(f"[red]stock record {row[0]}[/red]: balance {row[1]}/{row[3]}, "
-                          f"ledger {row[2]}/{row[4]}")
+            console.print(
+                f"[red]stock record {row[0]}[/red]: balance {row[1]}/{row[3]}, "
+                f"ledger {row[2]}/{row[4]}"
+            )
         raise typer.Exit(1)
     console.print("ledger and balances agree")
 
@@ -179,9 +220,11 @@ def _print_order(number: str, database: Database) -> None:
 
     with database.reader() as session:
         order = get_order(session=session, number=number)
-        console.print(f"[bold]{order.number}[/bold] {order.status} · {order.customer.email} · "
-                      f"{order.ship_postcode} {order.ship_city} · {order.total_cents / 100:.2f} "
-                      f"{order.currency}")
+        console.print(
+            f"[bold]{order.number}[/bold] {order.status} · {order.customer.email} · "
+            f"{order.ship_postcode} {order.ship_city} · {order.total_cents / 100:.2f} "
+            f"{order.currency}"
+        )
         for line in order.lines:
             console.print(f"  {line.quantity} x {line.sku} {line.name}")
         for e in timeline(session=session, order=order):
@@ -190,8 +233,9 @@ def _print_order(number: str, database: Database) -> None:
 
 @orders_app.command("create")
 def orders_create(
-    file: Annotated[Path, typer.Argument(help="JSON file with the order ('-' for stdin)",
-                                         allow_dash=True)],
+    file: Annotated[
+        Path, typer.Argument(help="JSON file with the order ('-' for stdin)", allow_dash=True)
+    ],
     db: DbOption = None,
 ) -> None:
     """Create an order from JSON (same shape as POST /api/v1/orders)."""
@@ -245,8 +289,9 @@ def orders_list(status: str | None = None, limit: int = 20, db: DbOption = None)
         rows, total = list_orders(session=session, status=status, limit=limit)
         table = Table("number", "created", "status", "customer", "city", title=f"{total} orders")
         for o in rows:
-            table.add_row(o.number, f"{o.created_at:%Y-%m-%d %H:%M}", o.status, o.customer.email,
-                          o.ship_city)
+            table.add_row(
+                o.number, f"{o.created_at:%Y-%m-%d %H:%M}", o.status, o.customer.email, o.ship_city
+            )
     console.print(table)
 
 
@@ -285,8 +330,11 @@ def orders_ship(number: str, carrier: Annotated[str, typer.Option()], db: DbOpti
     """Hand a packed order to a carrier."""
     from maillon.shipping.service import ship_order
 
-    _step(number, db, lambda s: ship_order(session=s, number=number, carrier_code=carrier,
-                                           actor=ACTOR))
+    _step(
+        number,
+        db,
+        lambda s: ship_order(session=s, number=number, carrier_code=carrier, actor=ACTOR),
+    )
 
 
 @orders_app.command("deliver")
@@ -339,7 +387,7 @@ def serve(
     """Serve the API (docs at /docs) and the console."""
     import uvicorn
 
-    from maillon.api.app import create_app
+    from maillon.app import create_app
 
     database = open_db(db)
     console.print(f"Maillon on http://{host}:{port} (API docs at /docs)")
@@ -351,16 +399,28 @@ def demo(
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="random seed")] = 7,
     days: Annotated[int, typer.Option(min=1, max=365, help="days of business")] = 30,
-    orders_count: Annotated[int | None, typer.Option("--orders", min=1,
-                            help="orders to generate (default about 67 a day)")] = None,
+    orders_count: Annotated[
+        int | None,
+        typer.Option("--orders", min=1, help="orders to generate (default about 67 a day)"),
+    ] = None,
     no_serve: Annotated[bool, typer.Option("--no-serve", help="stop after the replay")] = False,
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
     """Generate a realistic month of business, replay it through the chain, then serve it."""
     from maillon.demo.run import run_demo
 
+    if db is None and not os.environ.get("MAILLON_DATABASE_URL"):
+        # The demo gets a database of its own, made anew each run.
+        path = load_settings().data_dir / "demo.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        db = str(path)
+        console.print(f"demo database: {path}")
     database = open_db(db)
-    key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
+    try:
+        key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
+    except MaillonError as exc:
+        fail(exc)
     if no_serve:
         console.print("demo done; sign-in key for the console:")
         print(key)

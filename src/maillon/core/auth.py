@@ -51,7 +51,9 @@ def parse_role(value: str) -> Role:
         return Role(value)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise ValidationError(FieldError("role", f"unknown role {value!r}; use one of {allowed}"))
+        raise ValidationError(
+            FieldError("role", f"unknown role {value!r}; use one of {allowed}")
+        ) from None
 
 
 def create_key(*, session: Session, role: str, name: str = "") -> tuple[ApiKey, str]:

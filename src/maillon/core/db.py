@@ -86,12 +86,10 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """Yield a session for reading; anything it writes is rolled back."""
+        """Yield a session for reading; closing it rolls back anything written, and the
+        objects read stay usable (detached, not expired) after the block."""
         with self._read() as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session
 
     def dispose(self) -> None:
         """Close every pooled connection."""

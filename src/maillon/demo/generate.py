@@ -24,22 +24,118 @@ from maillon.core.identifiers import make_gtin13
 # Share of a week's orders per weekday (Monday first): Sunday evening and Monday peak online.
 WEEKDAY_WEIGHTS = np.array([1.18, 1.08, 1.02, 0.98, 0.9, 0.8, 1.04])
 # Share of a day's orders per hour: lunch and evening peaks, quiet nights.
-HOUR_WEIGHTS = np.array([
-    0.6, 0.3, 0.2, 0.1, 0.1, 0.2, 0.6, 1.4, 2.4, 3.4, 4.0, 4.6,
-    5.4, 5.6, 5.0, 4.6, 4.6, 5.0, 5.8, 6.8, 7.4, 7.2, 5.4, 2.8,
-])
-FIRST_NAMES = ["Camille", "Léa", "Manon", "Chloé", "Emma", "Inès", "Sarah", "Julie", "Lucas",
-               "Hugo", "Louis", "Nathan", "Gabriel", "Arthur", "Jules", "Thomas", "Nicolas",
-               "Marie", "Claire", "Sophie", "Antoine", "Paul", "Alice", "Zoé", "Yanis", "Amine"]
-LAST_NAMES = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand",
-              "Leroy", "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David",
-              "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard", "Andre", "Mercier",
-              "Benali", "Nguyen", "Lopez", "Fontaine", "Chevalier", "Robin"]
-STREETS = ["rue de la République", "avenue Jean Jaurès", "rue Victor Hugo", "rue de la Gare",
-           "place de l'Église", "rue Pasteur", "boulevard Gambetta", "rue du Moulin",
-           "allée des Tilleuls", "chemin des Vignes", "rue Nationale", "avenue de Verdun"]
-MAIL_DOMAINS = ["gmail.com", "orange.fr", "free.fr", "hotmail.fr", "laposte.net", "sfr.fr",
-                "yahoo.fr", "outlook.fr"]
+HOUR_WEIGHTS = np.array(
+    [
+        0.6,
+        0.3,
+        0.2,
+        0.1,
+        0.1,
+        0.2,
+        0.6,
+        1.4,
+        2.4,
+        3.4,
+        4.0,
+        4.6,
+        5.4,
+        5.6,
+        5.0,
+        4.6,
+        4.6,
+        5.0,
+        5.8,
+        6.8,
+        7.4,
+        7.2,
+        5.4,
+        2.8,
+    ]
+)
+FIRST_NAMES = [
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Emma",
+    "Inès",
+    "Sarah",
+    "Julie",
+    "Lucas",
+    "Hugo",
+    "Louis",
+    "Nathan",
+    "Gabriel",
+    "Arthur",
+    "Jules",
+    "Thomas",
+    "Nicolas",
+    "Marie",
+    "Claire",
+    "Sophie",
+    "Antoine",
+    "Paul",
+    "Alice",
+    "Zoé",
+    "Yanis",
+    "Amine",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "Andre",
+    "Mercier",
+    "Benali",
+    "Nguyen",
+    "Lopez",
+    "Fontaine",
+    "Chevalier",
+    "Robin",
+]
+STREETS = [
+    "rue de la République",
+    "avenue Jean Jaurès",
+    "rue Victor Hugo",
+    "rue de la Gare",
+    "place de l'Église",
+    "rue Pasteur",
+    "boulevard Gambetta",
+    "rue du Moulin",
+    "allée des Tilleuls",
+    "chemin des Vignes",
+    "rue Nationale",
+    "avenue de Verdun",
+]
+MAIL_DOMAINS = [
+    "gmail.com",
+    "orange.fr",
+    "free.fr",
+    "hotmail.fr",
+    "laposte.net",
+    "sfr.fr",
+    "yahoo.fr",
+    "outlook.fr",
+]
 
 
 @dataclass(frozen=True)
@@ -93,7 +189,12 @@ def generate_catalog(rng: np.random.Generator, count: int = 500) -> list[Product
         size_u = float(rng.beta(2, 2))  # one draw drives every side: big things are big
         sides = sorted(
             (
-                max(1.0, _from_quantiles(c["sides_cm"][k], float(np.clip(size_u + rng.normal(0, 0.12), 0, 1))))
+                max(
+                    1.0,
+                    _from_quantiles(
+                        c["sides_cm"][k], float(np.clip(size_u + rng.normal(0, 0.12), 0, 1))
+                    ),
+                )
                 for k in range(3)
             ),
             reverse=True,
@@ -128,8 +229,10 @@ def _postcode_weights() -> tuple[list[tuple[str, str]], np.ndarray]:
             if town.lat is None:
                 continue
             w = 1.0 / len(towns)
-            if code.endswith("000") or code[:2] in ("75",) or town.name.startswith(
-                ("PARIS", "LYON", "MARSEILLE")
+            if (
+                code.endswith("000")
+                or code[:2] in ("75",)
+                or town.name.startswith(("PARIS", "LYON", "MARSEILLE"))
             ):
                 w *= 25.0
             pairs.append((code, town.name.title()))
@@ -184,8 +287,9 @@ def generate_orders(
     Weekly and daily seasonality; baskets of mostly one or two lines; Zipf-like SKU popularity;
     repeat customers (a third of orders come from a returning customer).
     """
-    day_weights = np.array([WEEKDAY_WEIGHTS[(start + timedelta(days=d)).weekday()]
-                            for d in range(days)])
+    day_weights = np.array(
+        [WEEKDAY_WEIGHTS[(start + timedelta(days=d)).weekday()] for d in range(days)]
+    )
     per_day = rng.multinomial(count, day_weights / day_weights.sum())
     popularity = 1.0 / np.arange(1, len(skus) + 1) ** 0.9
     popularity = popularity / popularity.sum()
@@ -200,13 +304,20 @@ def generate_orders(
             n_lines = int(min(6, 1 + rng.geometric(0.62) - 1))
             chosen = rng.choice(len(skus), size=n_lines, replace=False, p=popularity)
             lines = tuple(
-                (skus[int(order_of_skus[c])], int(1 + (rng.random() < 0.12) + (rng.random() < 0.03)))
+                (
+                    skus[int(order_of_skus[c])],
+                    int(1 + (rng.random() < 0.12) + (rng.random() < 0.03)),
+                )
                 for c in chosen
             )
-            cust = int(rng.integers(customers)) if rng.random() < 0.66 else int(
-                rng.integers(max(1, customers // 4))
+            cust = (
+                int(rng.integers(customers))
+                if rng.random() < 0.66
+                else int(rng.integers(max(1, customers // 4)))
             )
             channel = channels[int(rng.integers(len(channels)))]
-            out.append(DemoOrder(at, cust, lines, channel, f"{channel[:2].upper()}{len(out) + 1:06d}"))
+            out.append(
+                DemoOrder(at, cust, lines, channel, f"{channel[:2].upper()}{len(out) + 1:06d}")
+            )
     out.sort(key=lambda o: o.created_at)
     return out

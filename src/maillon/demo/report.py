@@ -26,7 +26,10 @@ def print_kpis(console: Console, k: KpiSummary) -> None:
         ("delivered", str(k.delivered)),
         ("delivered on time (vs promise)", pct(k.on_time_delivery_pct)),
         ("allocated first time", pct(k.first_time_allocation_pct)),
-        ("order to ship, mean / p90", f"{hours(k.cycle_time_mean_h)} / {hours(k.cycle_time_p90_h)}"),
+        (
+            "order to ship, mean / p90",
+            f"{hours(k.cycle_time_mean_h)} / {hours(k.cycle_time_p90_h)}",
+        ),
         ("waiting for stock now", str(k.open_backorders)),
         ("cancelled", str(k.cancelled)),
         ("return rate", pct(k.return_rate_pct)),

@@ -101,24 +101,44 @@ def run_demo(
 
     catalog = generate_catalog(rng, skus)
     customers = generate_customers(rng, max(50, int(n_orders * 0.75)))
-    plan = generate_orders(rng, skus=[p.sku for p in catalog], customers=len(customers),
-                           start=start, days=days, count=n_orders)
+    plan = generate_orders(
+        rng,
+        skus=[p.sku for p in catalog],
+        customers=len(customers),
+        start=start,
+        days=days,
+        count=n_orders,
+    )
     demand: dict[str, int] = {}
     for o in plan:
         for sku, q in o.lines:
             demand[sku] = demand.get(sku, 0) + q
 
-    progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), console=console)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
     with progress:
         task = progress.add_task("catalogue and stock", total=len(catalog))
         with clock.frozen_at(start - timedelta(days=1)), db.transaction() as session:
             for code, name, pc, city, lat, lon, prio in WAREHOUSES:
-                inventory.create_warehouse(session=session, code=code, name=name, postcode=pc,
-                                           city=city, lat=lat, lon=lon, priority=prio)
+                inventory.create_warehouse(
+                    session=session,
+                    code=code,
+                    name=name,
+                    postcode=pc,
+                    city=city,
+                    lat=lat,
+                    lon=lon,
+                    priority=prio,
+                )
             for code, name, prefix, *_ in CARRIERS:
-                shipping.create_carrier(session=session, code=code, name=name,
-                                        tracking_prefix=prefix)
+                shipping.create_carrier(
+                    session=session, code=code, name=name, tracking_prefix=prefix
+                )
             for i, spec in enumerate(catalog):
                 create_product(session=session, spec=spec)
                 need = demand.get(spec.sku, 0)
@@ -127,10 +147,15 @@ def run_demo(
                 for w, (code, *_rest) in enumerate(WAREHOUSES):
                     qty = base if w == 0 else int(base * rng.uniform(0.2, 0.6))
                     if qty > 0:
-                        inventory.receive(session=session, warehouse_code=code,
-                                          location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-{w + 1}",
-                                          sku=spec.sku, quantity=qty, reference="initial stock",
-                                          actor="demo")
+                        inventory.receive(
+                            session=session,
+                            warehouse_code=code,
+                            location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-{w + 1}",
+                            sku=spec.sku,
+                            quantity=qty,
+                            reference="initial stock",
+                            actor="demo",
+                        )
                 progress.advance(task)
 
         carrier_p = np.array([c[3] for c in CARRIERS])
@@ -150,8 +175,14 @@ def run_demo(
     return raw
 
 
-def _restock(db: Database, rng: np.random.Generator, catalog: list, demand: dict[str, int],
-             days: int, at: datetime) -> None:
+def _restock(
+    db: Database,
+    rng: np.random.Generator,
+    catalog: list,
+    demand: dict[str, int],
+    days: int,
+    at: datetime,
+) -> None:
     """Weekly supplier delivery: top up every SKU by about a week of demand, then serve the
     orders that were waiting for stock, oldest first."""
     with clock.frozen_at(at), db.transaction() as session:
@@ -159,10 +190,15 @@ def _restock(db: Database, rng: np.random.Generator, catalog: list, demand: dict
             weekly = demand.get(spec.sku, 0) * 7 / days
             qty = int(np.ceil(weekly * rng.uniform(0.9, 1.4)))
             if qty > 0:
-                inventory.receive(session=session, warehouse_code=WAREHOUSES[0][0],
-                                  location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-1",
-                                  sku=spec.sku, quantity=qty, reference=f"PO {at:%Y-%m-%d}",
-                                  actor="demo")
+                inventory.receive(
+                    session=session,
+                    warehouse_code=WAREHOUSES[0][0],
+                    location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-1",
+                    sku=spec.sku,
+                    quantity=qty,
+                    reference=f"PO {at:%Y-%m-%d}",
+                    actor="demo",
+                )
     with db.reader() as session:
         waiting, _ = orders.list_orders(session=session, status="backordered", limit=10_000)
         numbers = sorted(o.number for o in waiting)
@@ -171,15 +207,25 @@ def _restock(db: Database, rng: np.random.Generator, catalog: list, demand: dict
             orders.allocate_order(session=session, number=number, actor="system")
 
 
-def _replay_order(db: Database, rng: np.random.Generator, o, customers, carrier_p,  # type: ignore[no-untyped-def]
-                  end: datetime) -> None:
+def _replay_order(
+    db: Database,
+    rng: np.random.Generator,
+    o,
+    customers,
+    carrier_p,  # type: ignore[no-untyped-def]
+    end: datetime,
+) -> None:
     c = customers[o.customer]
     draft = OrderDraft(
-        email=c.email, customer_name=c.name, phone=c.phone,
-        address=AddressDraft(name=c.name, line1=c.line1, postcode=c.postcode, city=c.city,
-                             country="FR"),
+        email=c.email,
+        customer_name=c.name,
+        phone=c.phone,
+        address=AddressDraft(
+            name=c.name, line1=c.line1, postcode=c.postcode, city=c.city, country="FR"
+        ),
         lines=tuple(LineDraft(sku, q) for sku, q in o.lines),
-        channel=o.channel, external_id=o.external_id,
+        channel=o.channel,
+        external_id=o.external_id,
     )
     with clock.frozen_at(o.created_at):
         order, _ = orders.place_order(db, draft, actor=f"channel:{o.channel}")
@@ -188,18 +234,28 @@ def _replay_order(db: Database, rng: np.random.Generator, o, customers, carrier_
     with clock.frozen_at(t), db.transaction() as session:
         outcome = orders.allocate_order(session=session, number=number, actor="system")
     if rng.random() < 0.025:  # customer changes their mind within the hour
-        with clock.frozen_at(t + timedelta(minutes=int(rng.integers(5, 60)))), \
-                db.transaction() as session:
-            orders.cancel_order(session=session, number=number, reason="customer request",
-                                actor="agent:demo")
+        with (
+            clock.frozen_at(t + timedelta(minutes=int(rng.integers(5, 60)))),
+            db.transaction() as session,
+        ):
+            orders.cancel_order(
+                session=session, number=number, reason="customer request", actor="agent:demo"
+            )
         return
     if not outcome.allocated:
         return
     _fulfil(db, rng, number, t, carrier_p, end, c.email)
 
 
-def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, carrier_p,  # type: ignore[no-untyped-def]
-            end: datetime, email: str) -> None:
+def _fulfil(
+    db: Database,
+    rng: np.random.Generator,
+    number: str,
+    t: datetime,
+    carrier_p,  # type: ignore[no-untyped-def]
+    end: datetime,
+    email: str,
+) -> None:
     pick_at = _working_time(t, rng)
     if pick_at > end:
         return
@@ -208,8 +264,9 @@ def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, ca
         pick_id = pick_list.id
     pack_at = pick_at + timedelta(minutes=int(rng.integers(4, 25)))
     with clock.frozen_at(pack_at), db.transaction() as session:
-        warehouse.confirm_pick_list(session=session, pick_list_id=pick_id, picked=None,
-                                    actor="picker:demo")
+        warehouse.confirm_pick_list(
+            session=session, pick_list_id=pick_id, picked=None, actor="picker:demo"
+        )
         shipping.pack_order(session=session, number=number, parcels=None, actor="packer:demo")
     ship_at = _working_time(pack_at + timedelta(minutes=30), rng)
     if ship_at > end:
@@ -217,16 +274,22 @@ def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, ca
     idx = int(rng.choice(len(CARRIERS), p=carrier_p))
     code, _name, _prefix, _share, (tmin, tmax), late = CARRIERS[idx]
     with clock.frozen_at(ship_at), db.transaction() as session:
-        shipment = shipping.ship_order(session=session, number=number, carrier_code=code,
-                                       actor="operator:demo")
+        shipment = shipping.ship_order(
+            session=session, number=number, carrier_code=code, actor="operator:demo"
+        )
         tracking = [p.tracking_number or "" for p in shipment.parcels]
-    transit = int(rng.integers(tmin, tmax + 1)) + (int(rng.integers(1, 4)) if rng.random() < late else 0)
+    transit = int(rng.integers(tmin, tmax + 1)) + (
+        int(rng.integers(1, 4)) if rng.random() < late else 0
+    )
     delivered_at = _add_working_days(ship_at, transit).replace(
-        hour=int(rng.integers(8, 17)), minute=int(rng.integers(60)))
-    events = [("picked_up", ship_at + timedelta(hours=2)),
-              ("in_transit", ship_at + timedelta(hours=9)),
-              ("out_for_delivery", delivered_at.replace(hour=6)),
-              ("delivered", delivered_at)]
+        hour=int(rng.integers(8, 17)), minute=int(rng.integers(60))
+    )
+    events = [
+        ("picked_up", ship_at + timedelta(hours=2)),
+        ("in_transit", ship_at + timedelta(hours=9)),
+        ("out_for_delivery", delivered_at.replace(hour=6)),
+        ("delivered", delivered_at),
+    ]
     for k, (status, at) in enumerate(events):
         if at > end:
             break
@@ -234,8 +297,14 @@ def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, ca
             with clock.frozen_at(at + timedelta(minutes=3)), db.transaction() as session:
                 shipping.record_tracking_event(
                     session=session,
-                    event=TrackingInput(carrier=code, event_id=f"{tn}-{k}", tracking_number=tn,
-                                        status=status, occurred_at=at, location="FR"),
+                    event=TrackingInput(
+                        carrier=code,
+                        event_id=f"{tn}-{k}",
+                        tracking_number=tn,
+                        status=status,
+                        occurred_at=at,
+                        location="FR",
+                    ),
                     actor=f"carrier:{code}",
                 )
     if delivered_at > end:
@@ -244,14 +313,25 @@ def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, ca
         subject, body, category = TICKET_SUBJECTS[int(rng.integers(len(TICKET_SUBJECTS)))]
         opened = delivered_at - timedelta(hours=int(rng.integers(1, 48)))
         with clock.frozen_at(opened), db.transaction() as session:
-            ticket = care.open_ticket(session=session, email=email, subject=subject, body=body,
-                                      order_number=number, category=category, channel="email")
+            ticket = care.open_ticket(
+                session=session,
+                email=email,
+                subject=subject,
+                body=body,
+                order_number=number,
+                category=category,
+                channel="email",
+            )
             ticket_id = ticket.id
         answer_at = opened + timedelta(hours=float(rng.gamma(2.0, 4.0)))
         if answer_at < end:
             with clock.frozen_at(answer_at), db.transaction() as session:
-                care.reply(session=session, ticket_id=ticket_id, actor="agent:demo",
-                           body="Thank you for your message, we are looking into it.")
+                care.reply(
+                    session=session,
+                    ticket_id=ticket_id,
+                    actor="agent:demo",
+                    body="Thank you for your message, we are looking into it.",
+                )
     if rng.random() < 0.07:
         req_at = delivered_at + timedelta(days=int(rng.integers(1, 12)))
         if req_at > end:
@@ -261,9 +341,20 @@ def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, ca
                 order = orders.get_order(session=session, number=number)
                 line = order.lines[0]
                 request = returns.request_return(
-                    session=session, number=number, lines=[(line.sku, 1)],
-                    reason=str(rng.choice(["too small", "too large", "not as described",
-                                           "damaged", "changed my mind"])),
+                    session=session,
+                    number=number,
+                    lines=[(line.sku, 1)],
+                    reason=str(
+                        rng.choice(
+                            [
+                                "too small",
+                                "too large",
+                                "not as described",
+                                "damaged",
+                                "changed my mind",
+                            ]
+                        )
+                    ),
                     actor="customer",
                 )
                 return_id = request.id
@@ -272,8 +363,12 @@ def _fulfil(db: Database, rng: np.random.Generator, number: str, t: datetime, ca
         recv_at = _add_working_days(req_at, 3)
         if recv_at < end:
             with clock.frozen_at(recv_at), db.transaction() as session:
-                returns.receive_return(session=session, return_id=return_id,
-                                       restock=bool(rng.random() < 0.85), actor="operator:demo")
+                returns.receive_return(
+                    session=session,
+                    return_id=return_id,
+                    restock=bool(rng.random() < 0.85),
+                    actor="operator:demo",
+                )
 
 
 __all__ = ["OrderStatus", "run_demo"]

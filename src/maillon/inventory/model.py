@@ -46,7 +46,9 @@ class Balance:
 
     def apply(self, movement: Movement) -> Balance:
         """Return the balance after ``movement``. Raises ValueError if an invariant would break."""
-        nxt = Balance(self.on_hand + movement.delta_on_hand, self.reserved + movement.delta_reserved)
+        nxt = Balance(
+            self.on_hand + movement.delta_on_hand, self.reserved + movement.delta_reserved
+        )
         if nxt.on_hand < 0 or nxt.reserved < 0 or nxt.reserved > nxt.on_hand:
             raise ValueError(
                 f"{movement.kind} would leave on_hand={nxt.on_hand}, reserved={nxt.reserved}"

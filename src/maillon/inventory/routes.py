@@ -26,16 +26,25 @@ Anyone = Annotated[Principal, Depends(allow(*ANY_ROLE))]
 
 def _balance(row: service.BalanceRow) -> BalanceRead:
     return BalanceRead(
-        warehouse=row.warehouse, location=row.location, sku=row.sku, name=row.name,
-        on_hand=row.on_hand, reserved=row.reserved, available=row.available,
+        warehouse=row.warehouse,
+        location=row.location,
+        sku=row.sku,
+        name=row.name,
+        on_hand=row.on_hand,
+        reserved=row.reserved,
+        available=row.available,
     )
 
 
-@router.post("/api/v1/warehouses", status_code=status.HTTP_201_CREATED, response_model=WarehouseRead)
+@router.post(
+    "/api/v1/warehouses", status_code=status.HTTP_201_CREATED, response_model=WarehouseRead
+)
 def create_warehouse(body: WarehouseCreate, db: DbDep, _: Operator) -> WarehouseRead:
     """Add a warehouse."""
     with db.transaction() as session:
-        return WarehouseRead.model_validate(service.create_warehouse(session=session, **body.model_dump()))
+        return WarehouseRead.model_validate(
+            service.create_warehouse(session=session, **body.model_dump())
+        )
 
 
 @router.get("/api/v1/warehouses", response_model=list[WarehouseRead])
@@ -58,34 +67,50 @@ def list_balances(
         rows, total = service.list_balances(
             session=session, sku=sku, warehouse=warehouse, limit=page.limit, offset=page.offset
         )
-    return Page(items=[_balance(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[_balance(r) for r in rows], total=total, limit=page.limit, offset=page.offset
+    )
 
 
-@router.post("/api/v1/inventory/receipts", status_code=status.HTTP_201_CREATED,
-             response_model=BalanceRead)
+@router.post(
+    "/api/v1/inventory/receipts", status_code=status.HTTP_201_CREATED, response_model=BalanceRead
+)
 def receive(body: ReceiptCreate, db: DbDep, who: Operator) -> BalanceRead:
     """Record goods received; returns the new balance of that location."""
     with db.transaction() as session:
         service.receive(
-            session=session, warehouse_code=body.warehouse, location_code=body.location,
-            sku=body.sku, quantity=body.quantity, reference=body.reference, actor=who.actor,
+            session=session,
+            warehouse_code=body.warehouse,
+            location_code=body.location,
+            sku=body.sku,
+            quantity=body.quantity,
+            reference=body.reference,
+            actor=who.actor,
         )
-        rows, _ = service.list_balances(session=session, sku=body.sku, warehouse=body.warehouse,
-                                        limit=500)
+        rows, _ = service.list_balances(
+            session=session, sku=body.sku, warehouse=body.warehouse, limit=500
+        )
     return next(_balance(r) for r in rows if r.location == body.location)
 
 
-@router.post("/api/v1/inventory/adjustments", status_code=status.HTTP_201_CREATED,
-             response_model=BalanceRead)
+@router.post(
+    "/api/v1/inventory/adjustments", status_code=status.HTTP_201_CREATED, response_model=BalanceRead
+)
 def adjust(body: AdjustmentCreate, db: DbDep, who: Operator) -> BalanceRead:
     """Correct on-hand after a count (refused below what is reserved)."""
     with db.transaction() as session:
         service.adjust(
-            session=session, warehouse_code=body.warehouse, location_code=body.location,
-            sku=body.sku, delta=body.delta, reason=body.reason, actor=who.actor,
+            session=session,
+            warehouse_code=body.warehouse,
+            location_code=body.location,
+            sku=body.sku,
+            delta=body.delta,
+            reason=body.reason,
+            actor=who.actor,
         )
-        rows, _ = service.list_balances(session=session, sku=body.sku, warehouse=body.warehouse,
-                                        limit=500)
+        rows, _ = service.list_balances(
+            session=session, sku=body.sku, warehouse=body.warehouse, limit=500
+        )
     return next(_balance(r) for r in rows if r.location == body.location)
 
 

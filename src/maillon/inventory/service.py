@@ -112,9 +112,9 @@ def _stock_level(session: Session, product: Product, location: Location) -> Stoc
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     session.execute(
-        insert(StockLevel).values(**values).on_conflict_do_nothing(
-            index_elements=["product_id", "location_id"]
-        )
+        insert(StockLevel)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["product_id", "location_id"])
     )
     level = session.scalar(
         select(StockLevel).where(
@@ -181,7 +181,14 @@ def receive(
         .values(on_hand=StockLevel.on_hand + quantity, updated_at=clock.now())
     )
     _record(
-        session, level.id, product.id, warehouse.id, kind, quantity, reference=reference, actor=actor
+        session,
+        level.id,
+        product.id,
+        warehouse.id,
+        kind,
+        quantity,
+        reference=reference,
+        actor=actor,
     )
     session.refresh(level)
     return level
@@ -276,8 +283,14 @@ def try_reserve(
     if row is None:
         return False
     _record(
-        session, stock_id, row[0], row[1], MovementKind.RESERVE, quantity,
-        reference=reference, actor=actor,
+        session,
+        stock_id,
+        row[0],
+        row[1],
+        MovementKind.RESERVE,
+        quantity,
+        reference=reference,
+        actor=actor,
     )
     return True
 
@@ -296,8 +309,14 @@ def release(
     if row is None:
         raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
     _record(
-        session, stock_id, row[0], row[1], MovementKind.RELEASE, quantity,
-        reference=reference, actor=actor,
+        session,
+        stock_id,
+        row[0],
+        row[1],
+        MovementKind.RELEASE,
+        quantity,
+        reference=reference,
+        actor=actor,
     )
 
 
@@ -319,8 +338,14 @@ def ship(
     if row is None:
         raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
     _record(
-        session, stock_id, row[0], row[1], MovementKind.SHIP, quantity,
-        reference=reference, actor=actor,
+        session,
+        stock_id,
+        row[0],
+        row[1],
+        MovementKind.SHIP,
+        quantity,
+        reference=reference,
+        actor=actor,
     )
 
 
@@ -352,8 +377,12 @@ def list_balances(
     """Return one page of balances (by warehouse, location, SKU) and the total count."""
     query = (
         select(
-            Warehouse.code, Location.code, Product.sku, Product.name,
-            StockLevel.on_hand, StockLevel.reserved,
+            Warehouse.code,
+            Location.code,
+            Product.sku,
+            Product.name,
+            StockLevel.on_hand,
+            StockLevel.reserved,
         )
         .join(Product, Product.id == StockLevel.product_id)
         .join(Location, Location.id == StockLevel.location_id)
@@ -387,8 +416,12 @@ def stock_by_warehouse(*, session: Session) -> list[dict[str, int | str]]:
     ).all()
     return [
         {
-            "warehouse": r[0], "name": r[1], "skus": int(r[2]), "on_hand": int(r[3]),
-            "reserved": int(r[4]), "available": int(r[3]) - int(r[4]),
+            "warehouse": r[0],
+            "name": r[1],
+            "skus": int(r[2]),
+            "on_hand": int(r[3]),
+            "reserved": int(r[4]),
+            "available": int(r[3]) - int(r[4]),
         }
         for r in rows
     ]
@@ -433,6 +466,4 @@ def ledger_mismatches(*, session: Session) -> list[tuple[int, int, int, int, int
             func.coalesce(sums.c.rs, 0),
         ).outerjoin(sums, sums.c.sid == StockLevel.id)
     ).all()
-    return [
-        (r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows if r[1] != r[2] or r[3] != r[4]
-    ]
+    return [(r[0], r[1], int(r[2]), r[3], int(r[4])) for r in rows if r[1] != r[2] or r[3] != r[4]]

@@ -110,7 +110,9 @@ class OrderDraft:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def default_promise(created: datetime, *, cutoff_hour_utc: int = 13, transit_days: int = 2) -> datetime:
+def default_promise(
+    created: datetime, *, cutoff_hour_utc: int = 13, transit_days: int = 2
+) -> datetime:
     """Return a simple delivery promise: ship today before the cut-off, else next working day,
     then ``transit_days`` working days (Monday-Friday). Carrier-aware promises come from
     the shipping package; this is the default when none is known."""

@@ -6,81 +6,31 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
-from sqlalchemy.orm import Session
 
 from maillon.api.deps import DbDep, PageDep, allow
 from maillon.api.schemas import Page
+from maillon.api.views import full_order_read
 from maillon.core.auth import Principal, Role
 from maillon.orders import service
 from maillon.orders.schemas import (
-    AddressIn,
     AllocationRead,
     CancelRequest,
-    EventRead,
-    LineRead,
     OrderCreate,
     OrderRead,
     OrderSummary,
-    ParcelRead,
 )
-from maillon.orders.tables import Order, OrderEvent
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
 Staff = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.AGENT))]
 
 
-def order_read(
-    order: Order, events: list[OrderEvent] | None = None, parcels: list[ParcelRead] | None = None
-) -> OrderRead:
-    """Return the response model of ``order`` (lines, optional timeline and parcels)."""
-    return OrderRead(
-        number=order.number,
-        channel=order.channel,
-        external_id=order.external_id,
-        status=order.status,
-        customer_email=order.customer.email,
-        customer_name=order.customer.name,
-        shipping_address=AddressIn(
-            name=order.ship_name, line1=order.ship_line1, line2=order.ship_line2,
-            postcode=order.ship_postcode, city=order.ship_city, country=order.ship_country,
-            phone=order.ship_phone,
-        ),
-        currency=order.currency,
-        total_cents=order.total_cents,
-        created_at=order.created_at,
-        promised_at=order.promised_at,
-        shipped_at=order.shipped_at,
-        delivered_at=order.delivered_at,
-        lines=[
-            LineRead(line_no=line.line_no, sku=line.sku, name=line.name, quantity=line.quantity,
-                     unit_price_cents=line.unit_price_cents)
-            for line in order.lines
-        ],
-        timeline=[
-            EventRead(at=e.at, from_status=e.from_status, to_status=e.to_status, actor=e.actor,
-                      note=e.note)
-            for e in events or []
-        ],
-        parcels=parcels or [],
-    )
-
-
-def full_order_read(session: Session, order: Order) -> OrderRead:
-    """Return ``order`` with its timeline and parcels (parcels from the shipping package)."""
-    from maillon.shipping.service import shipment_of  # routes sit above every package
-
-    shipment = shipment_of(session=session, order=order)
-    parcels = [
-        ParcelRead(sscc=p.sscc, tracking_number=p.tracking_number, weight_g=p.weight_g,
-                   status=p.status)
-        for p in (shipment.parcels if shipment else [])
-    ]
-    return order_read(order, list(service.timeline(session=session, order=order)), parcels)
-
-
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=OrderRead,
-             responses={200: {"description": "a replay: the order already received"}})
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRead,
+    responses={200: {"description": "a replay: the order already received"}},
+)
 def create_order(
     body: OrderCreate,
     db: DbDep,
@@ -113,22 +63,34 @@ def list_orders(
     _: Staff,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
     channel: Annotated[str | None, Query(max_length=40)] = None,
-    q: Annotated[str | None, Query(max_length=100, description="number, name, city, e-mail")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="number, name, city, e-mail")
+    ] = None,
     created_from: Annotated[datetime | None, Query(alias="from")] = None,
     created_to: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> Page[OrderSummary]:
     """List orders, newest first, with filters."""
     with db.reader() as session:
         rows, total = service.list_orders(
-            session=session, status=status_, channel=channel, search=q,
-            created_from=created_from, created_to=created_to, limit=page.limit,
+            session=session,
+            status=status_,
+            channel=channel,
+            search=q,
+            created_from=created_from,
+            created_to=created_to,
+            limit=page.limit,
             offset=page.offset,
         )
         items = [
             OrderSummary(
-                number=o.number, channel=o.channel, status=o.status,
-                customer_email=o.customer.email, ship_city=o.ship_city,
-                ship_postcode=o.ship_postcode, total_cents=o.total_cents, created_at=o.created_at,
+                number=o.number,
+                channel=o.channel,
+                status=o.status,
+                customer_email=o.customer.email,
+                ship_city=o.ship_city,
+                ship_postcode=o.ship_postcode,
+                total_cents=o.total_cents,
+                created_at=o.created_at,
             )
             for o in rows
         ]
@@ -151,8 +113,10 @@ def allocate(number: str, db: DbDep, who: Operator) -> AllocationRead:
             order=outcome.order.number,
             allocated=outcome.allocated,
             status=outcome.order.status,
-            short=[{"sku": s.sku, "requested": s.requested, "available": s.available}
-                   for s in outcome.short],
+            short=[
+                {"sku": s.sku, "requested": s.requested, "available": s.available}
+                for s in outcome.short
+            ],
         )
 
 
@@ -160,6 +124,7 @@ def allocate(number: str, db: DbDep, who: Operator) -> AllocationRead:
 def cancel(number: str, body: CancelRequest, db: DbDep, who: Staff) -> OrderRead:
     """Cancel an order that has not shipped; its reserved stock is released."""
     with db.transaction() as session:
-        order = service.cancel_order(session=session, number=number, reason=body.reason,
-                                     actor=who.actor)
+        order = service.cancel_order(
+            session=session, number=number, reason=body.reason, actor=who.actor
+        )
         return full_order_read(session, order)

@@ -81,7 +81,9 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
     """
     draft = validate_order(draft)
     if draft.external_id:
-        existing = find_existing(session=session, channel=draft.channel, external_id=draft.external_id)
+        existing = find_existing(
+            session=session, channel=draft.channel, external_id=draft.external_id
+        )
         if existing is not None:
             return existing, False
 
@@ -181,7 +183,9 @@ def place_order(db: Database, draft: OrderDraft, *, actor: str) -> tuple[Order, 
             if draft.external_id:
                 with db.reader() as session:
                     existing = find_existing(
-                        session=session, channel=draft.channel, external_id=draft.external_id.strip()
+                        session=session,
+                        channel=draft.channel,
+                        external_id=draft.external_id.strip(),
                     )
                     if existing is not None:
                         return existing, False
@@ -204,9 +208,10 @@ def get_order_for_update(*, session: Session, number: str) -> Order:
     order = None
     if order_id is not None:
         order = session.scalar(
-            select(Order).where(Order.id == order_id).with_for_update().execution_options(
-                populate_existing=True
-            )
+            select(Order)
+            .where(Order.id == order_id)
+            .with_for_update(of=Order)
+            .execution_options(populate_existing=True)
         )
     if order is None:
         raise NotFound("order", number, field="number")
@@ -305,15 +310,19 @@ def allocate_order(*, session: Session, number: str, actor: str) -> AllocationOu
             note = "waiting for stock: " + ", ".join(
                 f"{s.sku} short by {plan.short[s.sku]}" for s in short
             )
-            transition(session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor,
-                       note=note)
+            transition(
+                session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor, note=note
+            )
             return AllocationOutcome(order, False, short)
         taken = []
         ok = True
         for take in sorted(plan.takes, key=lambda t: t.stock_id):
             if inventory.try_reserve(
-                session=session, stock_id=take.stock_id, quantity=take.quantity,
-                reference=order.number, actor=actor,
+                session=session,
+                stock_id=take.stock_id,
+                quantity=take.quantity,
+                reference=order.number,
+                actor=actor,
             ):
                 taken.append(take)
             else:
@@ -335,18 +344,29 @@ def allocate_order(*, session: Session, number: str, actor: str) -> AllocationOu
             order.warehouse_id = warehouses[0]
             order.allocated_at = clock.now()
             transition(
-                session=session, order=order, target=OrderStatus.ALLOCATED, actor=actor,
+                session=session,
+                order=order,
+                target=OrderStatus.ALLOCATED,
+                actor=actor,
                 note=f"{sum(t.quantity for t in plan.takes)} unit(s) reserved in "
                 f"{len(warehouses)} warehouse(s)",
             )
             return AllocationOutcome(order, True, ())
         for take in taken:  # lost a race for one record: undo and plan again
             inventory.release(
-                session=session, stock_id=take.stock_id, quantity=take.quantity,
-                reference=order.number, actor=actor,
+                session=session,
+                stock_id=take.stock_id,
+                quantity=take.quantity,
+                reference=order.number,
+                actor=actor,
             )
-    transition(session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor,
-               note="stock taken by concurrent orders")
+    transition(
+        session=session,
+        order=order,
+        target=OrderStatus.BACKORDERED,
+        actor=actor,
+        note="stock taken by concurrent orders",
+    )
     return AllocationOutcome(order, False, ())
 
 
@@ -357,8 +377,11 @@ def release_allocations(*, session: Session, order: Order, actor: str) -> int:
         if alloc.status != "reserved":
             continue
         inventory.release(
-            session=session, stock_id=alloc.stock_level_id, quantity=alloc.quantity,
-            reference=order.number, actor=actor,
+            session=session,
+            stock_id=alloc.stock_level_id,
+            quantity=alloc.quantity,
+            reference=order.number,
+            actor=actor,
         )
         alloc.status = "released"
         released += alloc.quantity
@@ -377,7 +400,10 @@ def cancel_order(*, session: Session, number: str, reason: str, actor: str) -> O
     released = release_allocations(session=session, order=order, actor=actor)
     order.cancelled_at = clock.now()
     transition(
-        session=session, order=order, target=OrderStatus.CANCELLED, actor=actor,
+        session=session,
+        order=order,
+        target=OrderStatus.CANCELLED,
+        actor=actor,
         note=f"{reason.strip()} ({released} unit(s) released)",
     )
     outbox.publish(session, "order.cancelled", {"order_id": order.id})

@@ -54,10 +54,14 @@ class ReturnRead(BaseModel):
 def return_read(r: ReturnRequest) -> ReturnRead:
     """Return the response model of a return."""
     return ReturnRead(
-        id=r.id, order=order_number(r.order_id), status=r.status, reason=r.reason,
+        id=r.id,
+        order=order_number(r.order_id),
+        status=r.status,
+        reason=r.reason,
         created_at=r.created_at,
-        lines=[{"sku": x.sku, "quantity": x.quantity, "disposition": x.disposition}
-               for x in r.lines],
+        lines=[
+            {"sku": x.sku, "quantity": x.quantity, "disposition": x.disposition} for x in r.lines
+        ],
     )
 
 
@@ -66,7 +70,10 @@ def create_return(body: ReturnCreate, db: DbDep, who: Staff) -> ReturnRead:
     """Open a return for delivered units."""
     with db.transaction() as session:
         r = service.request_return(
-            session=session, number=body.order, reason=body.reason, actor=who.actor,
+            session=session,
+            number=body.order,
+            reason=body.reason,
+            actor=who.actor,
             lines=[(x.sku, x.quantity) for x in body.lines],
         )
         return return_read(r)
@@ -76,16 +83,23 @@ def create_return(body: ReturnCreate, db: DbDep, who: Staff) -> ReturnRead:
 def list_returns(db: DbDep, page: PageDep, _: Staff) -> list[ReturnRead]:
     """Returns, newest first."""
     with db.reader() as session:
-        return [return_read(r) for r in service.list_returns(
-            session=session, limit=page.limit, offset=page.offset)]
+        return [
+            return_read(r)
+            for r in service.list_returns(session=session, limit=page.limit, offset=page.offset)
+        ]
 
 
 @router.post("/{return_id}/receive", response_model=ReturnRead)
 def receive_return(
-    return_id: int, body: ReceiveRequest, db: DbDep,
+    return_id: int,
+    body: ReceiveRequest,
+    db: DbDep,
     who: Annotated[Principal, Depends(allow(Role.OPERATOR))],
 ) -> ReturnRead:
     """Receive a return: restock where it was picked from, or scrap."""
     with db.transaction() as session:
-        return return_read(service.receive_return(
-            session=session, return_id=return_id, restock=body.restock, actor=who.actor))
+        return return_read(
+            service.receive_return(
+                session=session, return_id=return_id, restock=body.restock, actor=who.actor
+            )
+        )

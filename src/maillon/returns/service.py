@@ -56,19 +56,24 @@ def request_return(
         new_lines.append(ReturnLine(order_line_id=line.id, sku=sku, quantity=qty))
     errors.raise_if_any()
     request = ReturnRequest(
-        order_id=order.id, status="requested", reason=reason.strip(), created_at=clock.now(),
+        order_id=order.id,
+        status="requested",
+        reason=reason.strip(),
+        created_at=clock.now(),
         lines=new_lines,
     )
     session.add(request)
     session.flush()
-    orders.add_note(session=session, number=order.number, actor=actor,
-                    note=f"return R{request.id} requested: {reason.strip()}")
+    orders.add_note(
+        session=session,
+        number=order.number,
+        actor=actor,
+        note=f"return R{request.id} requested: {reason.strip()}",
+    )
     return request
 
 
-def receive_return(
-    *, session: Session, return_id: int, restock: bool, actor: str
-) -> ReturnRequest:
+def receive_return(*, session: Session, return_id: int, restock: bool, actor: str) -> ReturnRequest:
     """Receive a requested return: restock units where they were picked from, or scrap them.
 
     Raises NotFound, Conflict if already received.
@@ -94,8 +99,13 @@ def receive_return(
         if place is None:
             raise Conflict(f"no pick location known for {line.sku}")
         inventory.receive(
-            session=session, warehouse_code=place[0], location_code=place[1], sku=line.sku,
-            quantity=line.quantity, reference=f"R{request.id}", actor=actor,
+            session=session,
+            warehouse_code=place[0],
+            location_code=place[1],
+            sku=line.sku,
+            quantity=line.quantity,
+            reference=f"R{request.id}",
+            actor=actor,
             kind=MovementKind.RETURN,
         )
     request.status = "received"

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from maillon.api.deps import ANY_ROLE, DbDep, allow
+from maillon.api.views import full_order_read
 from maillon.core.auth import Principal, Role
 from maillon.orders import service as orders
-from maillon.orders.routes import full_order_read
 from maillon.orders.schemas import OrderRead
 from maillon.shipping import service
 from maillon.shipping.schemas import (
@@ -30,11 +30,15 @@ Floor = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.PICKER))]
 def create_carrier(body: CarrierCreate, db: DbDep, _: Operator) -> CarrierRead:
     """Add a carrier."""
     with db.transaction() as session:
-        return CarrierRead.model_validate(service.create_carrier(session=session, **body.model_dump()))
+        return CarrierRead.model_validate(
+            service.create_carrier(session=session, **body.model_dump())
+        )
 
 
 @router.get("/api/v1/carriers", response_model=list[CarrierRead])
-def list_carriers(db: DbDep, _: Annotated[Principal, Depends(allow(*ANY_ROLE))]) -> list[CarrierRead]:
+def list_carriers(
+    db: DbDep, _: Annotated[Principal, Depends(allow(*ANY_ROLE))]
+) -> list[CarrierRead]:
     """List carriers."""
     with db.reader() as session:
         return [CarrierRead.model_validate(c) for c in service.list_carriers(session=session)]
@@ -55,8 +59,9 @@ def pack(number: str, body: PackRequest, db: DbDep, who: Floor) -> OrderRead:
 def ship(number: str, body: ShipRequest, db: DbDep, who: Operator) -> OrderRead:
     """Hand a packed order to a carrier: tracking numbers, stock out, customer told."""
     with db.transaction() as session:
-        service.ship_order(session=session, number=number, carrier_code=body.carrier,
-                           actor=who.actor)
+        service.ship_order(
+            session=session, number=number, carrier_code=body.carrier, actor=who.actor
+        )
         return full_order_read(session, orders.get_order(session=session, number=number))
 
 
@@ -68,8 +73,9 @@ def deliver(number: str, db: DbDep, who: Operator) -> OrderRead:
         return full_order_read(session, orders.get_order(session=session, number=number))
 
 
-@router.post("/api/v1/tracking/events", status_code=status.HTTP_201_CREATED,
-             response_model=TrackingEventRead)
+@router.post(
+    "/api/v1/tracking/events", status_code=status.HTTP_201_CREATED, response_model=TrackingEventRead
+)
 def tracking_event(
     body: TrackingEventIn, db: DbDep, who: Operator, response: Response
 ) -> TrackingEventRead:
@@ -80,5 +86,6 @@ def tracking_event(
         )
         if not created:
             response.status_code = status.HTTP_200_OK
-        return TrackingEventRead(event_id=row.event_id, status=row.status,
-                                 occurred_at=row.occurred_at, created=created)
+        return TrackingEventRead(
+            event_id=row.event_id, status=row.status, occurred_at=row.occurred_at, created=created
+        )

@@ -48,7 +48,9 @@ def create_carrier(
     if session.scalar(select(Carrier.id).where(Carrier.code == code)) is not None:
         raise DuplicateError("carrier", "code", code)
     carrier = Carrier(
-        code=code, name=name.strip(), tracking_prefix=tracking_prefix.upper(),
+        code=code,
+        name=name.strip(),
+        tracking_prefix=tracking_prefix.upper(),
         tracking_url=tracking_url,
     )
     session.add(carrier)
@@ -111,8 +113,13 @@ def pack_order(
         errors.raise_if_any()
     else:
         rows = session.execute(
-            select(OrderLine.quantity, Product.weight_g, Product.length_mm, Product.width_mm,
-                   Product.height_mm)
+            select(
+                OrderLine.quantity,
+                Product.weight_g,
+                Product.length_mm,
+                Product.width_mm,
+                Product.height_mm,
+            )
             .join(Product, Product.id == OrderLine.product_id)
             .where(OrderLine.order_id == order.id)
         ).all()
@@ -124,8 +131,13 @@ def pack_order(
         status="packed",
         packed_at=clock.now(),
         parcels=[
-            Parcel(weight_g=p.weight_g, length_mm=p.length_mm, width_mm=p.width_mm,
-                   height_mm=p.height_mm, status="label_created")
+            Parcel(
+                weight_g=p.weight_g,
+                length_mm=p.length_mm,
+                width_mm=p.width_mm,
+                height_mm=p.height_mm,
+                status="label_created",
+            )
             for p in parcels
         ],
     )
@@ -134,7 +146,10 @@ def pack_order(
     for parcel in shipment.parcels:
         parcel.sscc = make_sscc(0, SSCC_COMPANY_PREFIX, parcel.id)
     orders.transition(
-        session=session, order=order, target=OrderStatus.PACKED, actor=actor,
+        session=session,
+        order=order,
+        target=OrderStatus.PACKED,
+        actor=actor,
         note=f"{len(parcels)} parcel(s), {sum(p.weight_g for p in parcels)} g",
     )
     return shipment
@@ -155,8 +170,11 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
     for alloc in orders.allocations_of(session=session, order=order):
         if alloc.status == "reserved":
             inventory.ship(
-                session=session, stock_id=alloc.stock_level_id, quantity=alloc.quantity,
-                reference=order.number, actor=actor,
+                session=session,
+                stock_id=alloc.stock_level_id,
+                quantity=alloc.quantity,
+                reference=order.number,
+                actor=actor,
             )
             alloc.status = "shipped"
     shipment.carrier_id = carrier.id
@@ -168,7 +186,10 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
     numbers = ", ".join(p.tracking_number or "" for p in shipment.parcels)
     promise = f" Expected by {order.promised_at:%d/%m/%Y}." if order.promised_at else ""
     orders.transition(
-        session=session, order=order, target=OrderStatus.SHIPPED, actor=actor,
+        session=session,
+        order=order,
+        target=OrderStatus.SHIPPED,
+        actor=actor,
         note=f"{carrier.name}: {numbers}",
     )
     outbox.enqueue_message(
@@ -209,7 +230,9 @@ def record_tracking_event(
         status = TrackingStatus(event.status)
     except ValueError:
         allowed = ", ".join(s.value for s in TrackingStatus)
-        raise ValidationError(FieldError("status", f"unknown status; use one of {allowed}"))
+        raise ValidationError(
+            FieldError("status", f"unknown status; use one of {allowed}")
+        ) from None
     if not event.event_id.strip():
         raise ValidationError(FieldError("event_id", "is required"))
     carrier = get_carrier(session=session, code=event.carrier)
@@ -253,7 +276,10 @@ def record_tracking_event(
             if order.status == OrderStatus.SHIPPED.value:
                 order.delivered_at = event.occurred_at
                 orders.transition(
-                    session=session, order=order, target=OrderStatus.DELIVERED, actor=actor,
+                    session=session,
+                    order=order,
+                    target=OrderStatus.DELIVERED,
+                    actor=actor,
                     note=f"{carrier.name} event {event.event_id}",
                 )
                 outbox.enqueue_message(
@@ -331,8 +357,12 @@ def public_tracking(*, session: Session, tracking_number: str, postcode: str) ->
         "status": parcel.status,
         "promised": order.promised_at,
         "events": [
-            {"at": e.occurred_at, "status": e.status, "location": e.location,
-             "description": e.description}
+            {
+                "at": e.occurred_at,
+                "status": e.status,
+                "location": e.location,
+                "description": e.description,
+            }
             for e in events
         ],
     }

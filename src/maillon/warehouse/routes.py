@@ -26,21 +26,30 @@ def pick_list_read(pick_list: PickList) -> PickListRead:
         picker=pick_list.picker,
         created_at=pick_list.created_at,
         lines=[
-            PickLineRead(id=line.id, sequence=line.sequence, location=line.location_code,
-                         sku=line.sku, quantity=line.quantity,
-                         picked_quantity=line.picked_quantity)
+            PickLineRead(
+                id=line.id,
+                sequence=line.sequence,
+                location=line.location_code,
+                sku=line.sku,
+                quantity=line.quantity,
+                picked_quantity=line.picked_quantity,
+            )
             for line in pick_list.lines
         ],
     )
 
 
-@router.post("/api/v1/orders/{number}/pick-list", status_code=status.HTTP_201_CREATED,
-             response_model=PickListRead)
+@router.post(
+    "/api/v1/orders/{number}/pick-list",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PickListRead,
+)
 def create_pick_list(number: str, db: DbDep, who: Floor) -> PickListRead:
     """Issue the pick list of an allocated order."""
     with db.transaction() as session:
-        return pick_list_read(service.create_pick_list(session=session, number=number,
-                                                       actor=who.actor))
+        return pick_list_read(
+            service.create_pick_list(session=session, number=number, actor=who.actor)
+        )
 
 
 @router.get("/api/v1/pick-lists", response_model=list[PickListRead])
@@ -58,11 +67,12 @@ def get_pick_list(pick_list_id: int, db: DbDep, _: Floor) -> PickListRead:
 
 
 @router.post("/api/v1/pick-lists/{pick_list_id}/confirm", response_model=PickListRead)
-def confirm_pick_list(
-    pick_list_id: int, body: PickConfirm, db: DbDep, who: Floor
-) -> PickListRead:
+def confirm_pick_list(pick_list_id: int, body: PickConfirm, db: DbDep, who: Floor) -> PickListRead:
     """Confirm what was picked."""
     picked = None if body.lines is None else {x.line_id: x.quantity for x in body.lines}
     with db.transaction() as session:
-        return pick_list_read(service.confirm_pick_list(
-            session=session, pick_list_id=pick_list_id, picked=picked, actor=who.actor))
+        return pick_list_read(
+            service.confirm_pick_list(
+                session=session, pick_list_id=pick_list_id, picked=picked, actor=who.actor
+            )
+        )

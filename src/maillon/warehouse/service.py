@@ -92,13 +92,18 @@ def confirm_pick_list(
     if picked is not None:
         for line_id in picked:
             if line_id not in by_id:
-                raise ValidationError(FieldError(f"lines.{line_id}", "not a line of this pick list"))
+                raise ValidationError(
+                    FieldError(f"lines.{line_id}", "not a line of this pick list")
+                )
     for line in pick_list.lines:
         qty = line.quantity if picked is None else picked.get(line.id, 0)
         if qty != line.quantity:
             raise ValidationError(
-                FieldError(f"lines.{line.id}.quantity", f"must be {line.quantity} (short picks "
-                           "are not accepted: cancel or re-allocate the order)")
+                FieldError(
+                    f"lines.{line.id}.quantity",
+                    f"must be {line.quantity} (short picks "
+                    "are not accepted: cancel or re-allocate the order)",
+                )
             )
         line.picked_quantity = qty
     pick_list.status = "done"
@@ -125,8 +130,13 @@ def open_pick_lists(*, session: Session, limit: int = 50) -> Sequence[PickList]:
 def order_weight_volume(*, session: Session, order: Order) -> tuple[int, int]:
     """Return the order's total product weight (g) and volume (cm3)."""
     rows = session.execute(
-        select(OrderLine.quantity, Product.weight_g, Product.length_mm, Product.width_mm,
-               Product.height_mm)
+        select(
+            OrderLine.quantity,
+            Product.weight_g,
+            Product.length_mm,
+            Product.width_mm,
+            Product.height_mm,
+        )
         .join(Product, Product.id == OrderLine.product_id)
         .where(OrderLine.order_id == order.id)
     ).all()

@@ -49,8 +49,9 @@ def _principal(request: Request) -> Principal:
 
 def _render(request: Request, name: str, principal: Principal | None, **context: Any) -> Response:
     return TEMPLATES.TemplateResponse(
-        request, name, {"principal": principal, "statuses": [s.value for s in OrderStatus],
-                        **context}
+        request,
+        name,
+        {"principal": principal, "statuses": [s.value for s in OrderStatus], **context},
     )
 
 
@@ -69,16 +70,17 @@ def mount_console(app: FastAPI) -> None:
 
     @router.get("/static/console.css")
     def css() -> Response:
-        return FileResponse(str(Path(__file__).parent / "static" / "console.css"),
-                            media_type="text/css")
+        return FileResponse(
+            str(Path(__file__).parent / "static" / "console.css"), media_type="text/css"
+        )
 
     @router.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/") -> Response:  # noqa: A002
+    def login_form(request: Request, next: str = "/") -> Response:
         return _render(request, "login.html", None, next=next, error=None)
 
     @router.post("/login", response_class=HTMLResponse)
     def login(
-        request: Request, key: Annotated[str, Form()], next: Annotated[str, Form()] = "/"  # noqa: A002
+        request: Request, key: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
     ) -> Response:
         db: Database = request.app.state.db
         try:
@@ -90,8 +92,9 @@ def mount_console(app: FastAPI) -> None:
             return resp
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         resp = RedirectResponse(target, status_code=303)
-        resp.set_cookie(SESSION_COOKIE, key.strip(), httponly=True, samesite="strict",
-                        max_age=12 * 3600)
+        resp.set_cookie(
+            SESSION_COOKIE, key.strip(), httponly=True, samesite="strict", max_age=12 * 3600
+        )
         return resp
 
     @router.post("/logout")
@@ -117,18 +120,37 @@ def mount_console(app: FastAPI) -> None:
         db: Database = request.app.state.db
         with db.reader() as session:
             rows, total = orders.list_orders(
-                session=session, status=status or None, channel=channel or None, search=q or None,
-                limit=PAGE, offset=(page - 1) * PAGE,
+                session=session,
+                status=status or None,
+                channel=channel or None,
+                search=q or None,
+                limit=PAGE,
+                offset=(page - 1) * PAGE,
             )
             items = [
-                {"number": o.number, "created_at": o.created_at, "status": o.status,
-                 "channel": o.channel, "customer": o.customer.name, "city": o.ship_city,
-                 "postcode": o.ship_postcode, "total": o.total_cents, "currency": o.currency}
+                {
+                    "number": o.number,
+                    "created_at": o.created_at,
+                    "status": o.status,
+                    "channel": o.channel,
+                    "customer": o.customer.name,
+                    "city": o.ship_city,
+                    "postcode": o.ship_postcode,
+                    "total": o.total_cents,
+                    "currency": o.currency,
+                }
                 for o in rows
             ]
-        return _render(request, "orders.html", principal, orders=items, total=total, page=page,
-                       pages=max(1, (total + PAGE - 1) // PAGE),
-                       filters={"status": status or "", "channel": channel or "", "q": q or ""})
+        return _render(
+            request,
+            "orders.html",
+            principal,
+            orders=items,
+            total=total,
+            page=page,
+            pages=max(1, (total + PAGE - 1) // PAGE),
+            filters={"status": status or "", "channel": channel or "", "q": q or ""},
+        )
 
     @router.get("/orders/{number}", response_class=HTMLResponse)
     def order_page(request: Request, number: str) -> Response:
@@ -143,9 +165,18 @@ def mount_console(app: FastAPI) -> None:
                 return resp
             events = orders.timeline(session=session, order=order)
             shipment = shipping.shipment_of(session=session, order=order)
-            tracking = shipping.tracking_events_of(session=session, shipment=shipment) if shipment else []
-            return _render(request, "order.html", principal, order=order, events=events,
-                           shipment=shipment, tracking=tracking)
+            tracking = (
+                shipping.tracking_events_of(session=session, shipment=shipment) if shipment else []
+            )
+            return _render(
+                request,
+                "order.html",
+                principal,
+                order=order,
+                events=events,
+                shipment=shipment,
+                tracking=tracking,
+            )
 
     @router.get("/stock", response_class=HTMLResponse)
     def stock_page(
@@ -159,12 +190,23 @@ def mount_console(app: FastAPI) -> None:
         with db.reader() as session:
             summary = inventory.stock_by_warehouse(session=session)
             rows, total = inventory.list_balances(
-                session=session, sku=sku or None, warehouse=warehouse or None, limit=PAGE,
+                session=session,
+                sku=sku or None,
+                warehouse=warehouse or None,
+                limit=PAGE,
                 offset=(page - 1) * PAGE,
             )
-        return _render(request, "stock.html", principal, summary=summary, rows=rows, total=total,
-                       page=page, pages=max(1, (total + PAGE - 1) // PAGE),
-                       filters={"warehouse": warehouse or "", "sku": sku or ""})
+        return _render(
+            request,
+            "stock.html",
+            principal,
+            summary=summary,
+            rows=rows,
+            total=total,
+            page=page,
+            pages=max(1, (total + PAGE - 1) // PAGE),
+            filters={"warehouse": warehouse or "", "sku": sku or ""},
+        )
 
     @router.get("/kpi", response_class=HTMLResponse)
     def kpi_page(request: Request, days: Annotated[int, Query(ge=1, le=3650)] = 3650) -> Response:
@@ -191,12 +233,20 @@ def mount_console(app: FastAPI) -> None:
             db: Database = request.app.state.db
             try:
                 with db.reader() as session:
-                    result = shipping.public_tracking(session=session, tracking_number=number,
-                                                      postcode=postcode)
+                    result = shipping.public_tracking(
+                        session=session, tracking_number=number, postcode=postcode
+                    )
             except MaillonError:
                 error = "No parcel matches this tracking number and postal code."
-        resp = _render(request, "track.html", None, result=result, error=error,
-                       number=number or "", postcode=postcode or "")
+        resp = _render(
+            request,
+            "track.html",
+            None,
+            result=result,
+            error=error,
+            number=number or "",
+            postcode=postcode or "",
+        )
         if error:
             resp.status_code = 404
         return resp

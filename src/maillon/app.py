@@ -29,10 +29,17 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
         for e in exc.errors()
     ]
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
-    message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-                        for e in errors)
-    body = {"error": {"code": "validation_error", "message": message, "field": first["field"],
-                      "errors": errors}}
+    message = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors
+    )
+    body = {
+        "error": {
+            "code": "validation_error",
+            "message": message,
+            "field": first["field"],
+            "errors": errors,
+        }
+    }
     return JSONResponse(status_code=422, content=jsonable_encoder(body))
 
 
@@ -60,8 +67,9 @@ def create_app(db: Database) -> FastAPI:
 
     @app.exception_handler(MaillonError)
     async def maillon_error(_request: Request, exc: MaillonError) -> JSONResponse:
-        return JSONResponse(status_code=exc.status_code,
-                            content=jsonable_encoder({"error": exc.to_dict()}))
+        return JSONResponse(
+            status_code=exc.status_code, content=jsonable_encoder({"error": exc.to_dict()})
+        )
 
     @app.exception_handler(RequestValidationError)
     async def request_invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -69,16 +77,29 @@ def create_app(db: Database) -> FastAPI:
 
     @app.exception_handler(IntegrityError)
     async def integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
-        return JSONResponse(status_code=409, content={"error": {
-            "code": "conflict", "message": "the change conflicts with existing data"}})
+        return JSONResponse(
+            status_code=409,
+            content={
+                "error": {"code": "conflict", "message": "the change conflicts with existing data"}
+            },
+        )
 
     @app.get("/api/health", tags=["health"])
     def health() -> dict[str, str]:
         """Liveness: no key needed."""
         return {"status": "ok", "version": __version__}
 
-    for router in (admin_router, catalog_router, inventory_router, orders_router,
-                   warehouse_router, shipping_router, returns_router, care_router, kpi_router):
+    for router in (
+        admin_router,
+        catalog_router,
+        inventory_router,
+        orders_router,
+        warehouse_router,
+        shipping_router,
+        returns_router,
+        care_router,
+        kpi_router,
+    ):
         app.include_router(router)
     mount_console(app)
     return app

@@ -1,0 +1,45 @@
+# The two set-up commands of the README, and the pieces they are made of.
+#   make demo   creates .venv, installs Maillon, runs the demo and serves the console
+#   make test   creates .venv if needed, installs, runs every check and test on SQLite, then
+#               again on a throwaway PostgreSQL server it starts (and stops) itself
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: demo test install lint test-sqlite test-postgres serve clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Maillon needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/maillon demo
+
+serve: $(STAMP)
+	$(BIN)/maillon serve
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test-sqlite: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: $(STAMP)
+	scripts/pg_test_server.sh install
+	url=$$(scripts/pg_test_server.sh start) || exit 1; \
+	MAILLON_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
+	scripts/pg_test_server.sh stop; exit $$rc
+
+test: lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,56 @@
+"""The ``maillon`` command."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from maillon.cli.main import app
+from maillon.core.auth import authenticate
+from maillon.core.db import Database
+from tests.helpers import order_body, seed_basic
+
+runner = CliRunner()
+
+
+def test_keys_create_prints_the_key_last(db_url: str, db: Database) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "admin", "--db", db_url])
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    with db.reader() as s:
+        assert authenticate(session=s, raw_key=key).role.value == "admin"
+
+
+def test_bad_role_is_a_usage_error(db_url: str) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "king", "--db", db_url])
+    assert result.exit_code == 1 and "role" in result.output
+
+
+def test_order_flow_from_the_command_line(db_url: str, db: Database, tmp_path: Path) -> None:
+    seed_basic(db)
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(order_body([("TSHIRT-M", 2)], external_id="CLI-1")))
+    result = runner.invoke(app, ["orders", "create", str(path), "--db", db_url])
+    assert result.exit_code == 0, result.output
+    assert "created" in result.output and "M0000001" in result.output
+    again = runner.invoke(app, ["orders", "create", str(path), "--db", db_url])
+    assert "already received" in again.output
+    for step in (["allocate"], ["pick"], ["pack"], ["ship", "--carrier", "colissimo"], ["deliver"]):
+        r = runner.invoke(app, ["orders", step[0], "M0000001", *step[1:], "--db", db_url])
+        assert r.exit_code == 0, r.output
+    shown = runner.invoke(app, ["orders", "show", "M0000001", "--db", db_url])
+    assert "delivered" in shown.output and "shipped" in shown.output
+    check = runner.invoke(app, ["stock", "check", "--db", db_url])
+    assert check.exit_code == 0 and "agree" in check.output
+
+
+def test_cli_errors_name_the_field(db_url: str, db: Database, tmp_path: Path) -> None:
+    seed_basic(db)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(order_body([("TSHIRT-M", 0)])))
+    result = runner.invoke(app, ["orders", "create", str(path), "--db", db_url])
+    assert result.exit_code == 1 and "lines.0.quantity" in result.output
+    r = runner.invoke(app, ["orders", "ship", "M0000001", "--carrier", "x", "--db", db_url])
+    assert r.exit_code == 1 and "error" in r.output

@@ -1,0 +1,125 @@
+"""Shared fixtures: a freshly migrated database per test, on SQLite or PostgreSQL.
+
+By default each test gets its own SQLite file, copied from one migrated template. When
+``MAILLON_TEST_DATABASE_URL`` names a PostgreSQL server (``make test`` starts one), each test
+gets its own database there, created from a migrated template database.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, func, select, text
+
+from maillon.app import create_app
+from maillon.bootstrap import assemble
+from maillon.core.auth import create_key
+from maillon.core.db import Base, Database
+from maillon.core.migrate import upgrade
+from maillon.core.settings import normalise_url
+from tests.helpers import seed_basic
+
+PG_URL = os.environ.get("MAILLON_TEST_DATABASE_URL")
+
+
+def pytest_report_header() -> str:
+    return f"maillon test database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite files'}"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    assemble()
+    if PG_URL:
+        admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+        name = f"maillon_tpl_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        base = normalise_url(PG_URL).rsplit("/", 1)[0]
+        db = Database(f"{base}/{name}")
+        upgrade(db)
+        db.dispose()
+        yield name
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        db = Database(f"sqlite:///{path}")
+        upgrade(db)
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.dispose()
+        yield str(path)
+
+
+@pytest.fixture
+def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
+    """A URL of a freshly migrated, empty database for this test."""
+    if PG_URL:
+        admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
+        name = f"maillon_t_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{_template}"'))
+        yield f"{normalise_url(PG_URL).rsplit('/', 1)[0]}/{name}"
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path / "maillon.db"
+        shutil.copy(_template, path)
+        yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    """The test's database."""
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def seeded(db: Database) -> Database:
+    """The test's database with two warehouses, products, stock and a carrier."""
+    seed_basic(db)
+    return db
+
+
+@pytest.fixture
+def client(db: Database) -> Iterator[TestClient]:
+    """An HTTP client on the app bound to the test's database."""
+    with TestClient(create_app(db)) as c:
+        yield c
+
+
+def _key(db: Database, role: str) -> str:
+    with db.transaction() as session:
+        _row, raw = create_key(session=session, role=role, name=f"test {role}")
+    return raw
+
+
+@pytest.fixture
+def keys(db: Database) -> dict[str, str]:
+    """One API key per role, as Authorization headers."""
+    return {role: _key(db, role) for role in ("admin", "operator", "picker", "agent")}
+
+
+@pytest.fixture
+def auth(keys: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Authorization headers per role."""
+    return {role: {"Authorization": f"Bearer {k}"} for role, k in keys.items()}
+
+
+def row_counts(db: Database) -> dict[str, int]:
+    """Return the number of rows in every table (to prove a request wrote nothing)."""
+    with db.reader() as session:
+        return {
+            t.name: session.scalar(select(func.count()).select_from(t)) or 0
+            for t in Base.metadata.sorted_tables
+        }
