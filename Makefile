@@ -26,7 +26,7 @@ serve: $(STAMP)
 	$(BIN)/maillon serve
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

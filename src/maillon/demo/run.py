@@ -40,7 +40,7 @@ CARRIERS = [
     # code, name, tracking prefix, share, transit days (min, max), late share
     ("colissimo", "Colissimo", "6A", 0.45, (1, 3), 0.07),
     ("chronopost", "Chronopost", "XR", 0.15, (1, 1), 0.03),
-    ("mondial_relay", "Mondial Relay", "MR", 0.25, (2, 4), 0.10),
+    ("mondial_relay", "Mondial Relay", "MR", 0.25, (2, 3), 0.10),
     ("dpd", "DPD France", "DPD", 0.15, (1, 2), 0.05),
 ]
 TICKET_SUBJECTS = [
@@ -142,8 +142,9 @@ def run_demo(
             for i, spec in enumerate(catalog):
                 create_product(session=session, spec=spec)
                 need = demand.get(spec.sku, 0)
-                # Stock about two weeks of demand, split across warehouses; a few run short.
-                base = int(np.ceil(need * rng.uniform(0.35, 0.75))) + int(rng.integers(0, 4))
+                # Stock about one to two weeks of demand, split across warehouses, so the
+                # fast movers sometimes run out before the weekly delivery.
+                base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(rng.integers(0, 3))
                 for w, (code, *_rest) in enumerate(WAREHOUSES):
                     qty = base if w == 0 else int(base * rng.uniform(0.2, 0.6))
                     if qty > 0:
@@ -188,7 +189,7 @@ def _restock(
     with clock.frozen_at(at), db.transaction() as session:
         for i, spec in enumerate(catalog):
             weekly = demand.get(spec.sku, 0) * 7 / days
-            qty = int(np.ceil(weekly * rng.uniform(0.9, 1.4)))
+            qty = int(np.ceil(weekly * rng.uniform(0.8, 1.3)))
             if qty > 0:
                 inventory.receive(
                     session=session,
