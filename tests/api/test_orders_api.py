@@ -103,3 +103,15 @@ def test_lists_filter_and_paginate(
     assert [p["sku"] for p in r.json()["items"]] == ["LAMP-02"]
     kpi = client.get("/api/v1/kpi", headers=auth["operator"]).json()
     assert kpi["orders"] == 3 and kpi["cancelled"] == 1
+
+
+def test_customers_and_their_addresses(
+    client: TestClient, auth: dict[str, dict[str, str]], db: Database
+) -> None:
+    seed_basic(db)
+    client.post("/api/v1/orders", json=order_body(), headers=auth["operator"])
+    r = client.get("/api/v1/customers", params={"q": "camille"}, headers=auth["agent"])
+    assert [c["email"] for c in r.json()["items"]] == ["camille.martin@example.fr"]
+    r = client.get("/api/v1/customers/camille.martin@example.fr/addresses", headers=auth["agent"])
+    assert [(a["postcode"], a["city"]) for a in r.json()] == [("69002", "Lyon")]
+    assert client.get("/api/v1/customers", headers=auth["picker"]).status_code == 403

@@ -236,3 +236,21 @@ def test_adjustment_cannot_go_below_reserved(seeded: Database) -> None:
             delta=-1,
             reason="count",
         )
+
+
+def test_addresses_are_remembered_once_per_customer(seeded: Database) -> None:
+    first, _ = orders.place_order(seeded, order_draft(), actor="t")
+    second, _ = orders.place_order(seeded, order_draft(), actor="t")
+    from maillon.orders.model import AddressDraft
+
+    office = AddressDraft("Camille Martin", "3 place Bellecour", "69002", "Lyon", "FR")
+    third, _ = orders.place_order(seeded, order_draft(address=office), actor="t")
+    with seeded.reader() as s:
+        book = orders.addresses_of(session=s, email="Camille.Martin@example.fr")
+        assert [a.line1 for a in book] == ["3 place Bellecour", "12 rue de la République"]
+        assert book[1].lat is not None and 45 < book[1].lat < 46  # Lyon, from La Poste's file
+        ids = {
+            o.id: orders.get_order(session=s, number=o.number).address_id
+            for o in (first, second, third)
+        }
+    assert ids[first.id] == ids[second.id] != ids[third.id]

@@ -13,8 +13,10 @@ from maillon.api.views import full_order_read
 from maillon.core.auth import Principal, Role
 from maillon.orders import service
 from maillon.orders.schemas import (
+    AddressRead,
     AllocationRead,
     CancelRequest,
+    CustomerRead,
     OrderCreate,
     OrderRead,
     OrderSummary,
@@ -128,3 +130,32 @@ def cancel(number: str, body: CancelRequest, db: DbDep, who: Staff) -> OrderRead
             session=session, number=number, reason=body.reason, actor=who.actor
         )
         return full_order_read(session, order)
+
+
+customers_router = APIRouter(prefix="/api/v1/customers", tags=["orders"])
+
+
+@customers_router.get("", response_model=Page[CustomerRead])
+def list_customers(
+    db: DbDep,
+    page: PageDep,
+    _: Staff,
+    q: Annotated[str | None, Query(max_length=100, description="e-mail or name")] = None,
+) -> Page[CustomerRead]:
+    """Customers, newest first."""
+    with db.reader() as session:
+        rows, total = service.list_customers(
+            session=session, search=q, limit=page.limit, offset=page.offset
+        )
+        items = [CustomerRead.model_validate(c) for c in rows]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@customers_router.get("/{email}/addresses", response_model=list[AddressRead])
+def customer_addresses(email: str, db: DbDep, _: Staff) -> list[AddressRead]:
+    """A customer's saved delivery addresses, most recently used first."""
+    with db.reader() as session:
+        return [
+            AddressRead.model_validate(a)
+            for a in service.addresses_of(session=session, email=email)
+        ]

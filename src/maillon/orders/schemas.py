@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from maillon.api.schemas import StrictModel
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
@@ -140,3 +140,30 @@ class AllocationRead(BaseModel):
     allocated: bool
     status: str
     short: list[dict[str, int | str]]
+
+
+class CustomerRead(BaseModel):
+    """A customer as returned."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    email: str
+    name: str
+    phone: str
+    created_at: datetime
+
+
+class AddressRead(BaseModel):
+    """A saved delivery address."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    name: str
+    line1: str
+    line2: str
+    postcode: str
+    city: str
+    country: str
+    lat: float | None
+    lon: float | None
+    last_used_at: datetime

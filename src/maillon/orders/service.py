@@ -29,7 +29,7 @@ from maillon.orders.model import (
     ensure_transition,
     parse_order_number,
 )
-from maillon.orders.tables import Allocation, Customer, Order, OrderEvent, OrderLine
+from maillon.orders.tables import Address, Allocation, Customer, Order, OrderEvent, OrderLine
 from maillon.orders.validation import validate_order
 
 MAX_ALLOCATION_ATTEMPTS = 5
@@ -112,6 +112,8 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
         if commune is not None:
             lat, lon = commune.lat, commune.lon
 
+    address = _remember_address(session, customer, draft, lat, lon, now)
+
     lines = []
     total = 0
     for i, line in enumerate(draft.lines):
@@ -132,6 +134,7 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
         channel=draft.channel,
         external_id=draft.external_id,
         customer_id=customer.id,
+        address_id=address.id,
         status=OrderStatus.CONFIRMED.value,
         currency=draft.currency,
         total_cents=total,
@@ -167,6 +170,74 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
     )
     outbox.publish(session, "order.created", {"order_id": order.id})
     return order, True
+
+
+def _remember_address(
+    session: Session,
+    customer: Customer,
+    draft: OrderDraft,
+    lat: float | None,
+    lon: float | None,
+    now: datetime,
+) -> Address:
+    """Return the customer's saved address equal to the order's, adding it if new."""
+    a = draft.address
+    address = session.scalar(
+        select(Address).where(
+            Address.customer_id == customer.id,
+            Address.name == a.name,
+            Address.line1 == a.line1,
+            Address.line2 == a.line2,
+            Address.postcode == a.postcode,
+            Address.city == a.city,
+            Address.country == a.country,
+        )
+    )
+    if address is None:
+        address = Address(
+            customer_id=customer.id,
+            name=a.name,
+            line1=a.line1,
+            line2=a.line2,
+            postcode=a.postcode,
+            city=a.city,
+            country=a.country,
+            phone=a.phone,
+            lat=lat,
+            lon=lon,
+            created_at=now,
+            last_used_at=now,
+        )
+        session.add(address)
+        session.flush()
+    else:
+        address.last_used_at = now
+    return address
+
+
+def addresses_of(*, session: Session, email: str) -> Sequence[Address]:
+    """Return the saved addresses of the customer with ``email``, most recently used first."""
+    return session.scalars(
+        select(Address)
+        .join(Customer, Customer.id == Address.customer_id)
+        .where(Customer.email == email.strip().lower())
+        .order_by(Address.last_used_at.desc())
+    ).all()
+
+
+def list_customers(
+    *, session: Session, search: str | None = None, limit: int = 50, offset: int = 0
+) -> tuple[Sequence[Customer], int]:
+    """Return one page of customers, newest first, and the total matching ``search``."""
+    query = select(Customer)
+    if search:
+        pattern = f"%{search.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(Customer.email).like(pattern), func.lower(Customer.name).like(pattern))
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Customer.id.desc()).limit(limit).offset(offset)).all()
+    return rows, total
 
 
 def place_order(db: Database, draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
