@@ -71,7 +71,8 @@ def summarise(facts: list[OrderFacts], ticket_response_hours: list[float | None]
     on_time = sum(
         1
         for f in delivered
-        if f.promised_at is not None and f.delivered_at is not None
+        if f.promised_at is not None
+        and f.delivered_at is not None
         and f.delivered_at <= f.promised_at
     )
     cycle = [(f.shipped_at - f.created_at).total_seconds() / 3600 for f in facts if f.shipped_at]

@@ -367,6 +367,40 @@ def carrier_add(code: str, name: str, prefix: str = "MA", db: DbOption = None) -
     console.print(f"added carrier {code}")
 
 
+@app.command("outbox-deliver")
+def outbox_deliver(
+    smtp_host: Annotated[str | None, typer.Option(help="SMTP relay; without it, print")] = None,
+    smtp_port: Annotated[int, typer.Option(min=1, max=65535)] = 587,
+    smtp_user: Annotated[str | None, typer.Option()] = None,
+    smtp_password: Annotated[str | None, typer.Option(envvar="MAILLON_SMTP_PASSWORD")] = None,
+    sender: Annotated[str, typer.Option(help="From: address")] = "no-reply@maillon.local",
+    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain SMTP (local relays)")] = False,
+    db: DbOption = None,
+) -> None:
+    """Send the messages waiting in the outbox (confirmations, shipping notices, replies)."""
+    from maillon.core.outbox import MemorySender, SmtpSender, deliver_pending
+
+    database = open_db(db)
+    if smtp_host:
+        count = deliver_pending(
+            database,
+            SmtpSender(
+                host=smtp_host,
+                port=smtp_port,
+                username=smtp_user,
+                password=smtp_password,
+                sender=sender,
+                starttls=not no_tls,
+            ),
+        )
+    else:
+        memory = MemorySender()
+        count = deliver_pending(database, memory)
+        for m in memory.sent:
+            console.print(f"[bold]{m['recipient']}[/bold]: {m['subject']}")
+    console.print(f"{count} message(s) delivered")
+
+
 @app.command("kpi")
 def kpi(db: DbOption = None) -> None:
     """Print the KPI summary."""

@@ -144,7 +144,9 @@ def run_demo(
                 need = demand.get(spec.sku, 0)
                 # Stock about one to two weeks of demand, split across warehouses, so the
                 # fast movers sometimes run out before the weekly delivery.
-                base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(rng.integers(0, 3))
+                base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(
+                    rng.integers(0, 3)
+                )
                 for w, (code, *_rest) in enumerate(WAREHOUSES):
                     qty = base if w == 0 else int(base * rng.uniform(0.2, 0.6))
                     if qty > 0:

@@ -1,0 +1,62 @@
+"""The outbox delivers after commit, through a real SMTP server, and retries failures."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from maillon.core.db import Database
+from maillon.core.outbox import SmtpSender, deliver_pending
+from maillon.core.tables import OutboxMessage
+from maillon.orders import service as orders
+from tests.helpers import order_draft
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def test_confirmation_reaches_a_real_smtp_server(seeded: Database, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    order, _ = orders.place_order(seeded, order_draft(), actor="t")
+    sender = SmtpSender(host="127.0.0.1", port=port, starttls=False, sender="shop@example.fr")
+    assert deliver_pending(seeded, sender) == 2  # the e-mail, and the order.created event
+    assert [m["To"] for m in inbox.messages] == ["camille.martin@example.fr"]
+    assert order.number in inbox.messages[0]["Subject"]
+    assert deliver_pending(seeded, sender) == 0  # nothing is sent twice
+
+
+def test_a_failed_send_is_kept_for_later(seeded: Database) -> None:
+    orders.place_order(seeded, order_draft(), actor="t")
+    dead = SmtpSender(host="127.0.0.1", port=_free_port(), starttls=False)
+    assert deliver_pending(seeded, dead) == 1  # only the in-process event is marked delivered
+    with seeded.reader() as s:
+        pending = s.scalars(select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None))).all()
+    assert len(pending) == 1 and pending[0].attempts == 1 and pending[0].last_error

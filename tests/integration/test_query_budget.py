@@ -1,0 +1,40 @@
+"""Statement budgets for the hot paths (a regression here shows up as lost throughput)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from maillon.core.db import Database
+from maillon.orders import service as orders
+from tests.helpers import order_draft
+
+
+@contextmanager
+def counting(db: Database) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+
+
+def test_intake_and_allocation_of_a_three_line_order_stay_within_budget(seeded: Database) -> None:
+    lines = [("MUG-01", 1), ("BOOK-07", 1), ("TSHIRT-M", 1)]
+    with counting(seeded) as intake:
+        order, _ = orders.place_order(seeded, order_draft(lines, external_id="Q1"), actor="t")
+    with counting(seeded) as allocation, seeded.transaction() as s:
+        assert orders.allocate_order(session=s, number=order.number, actor="t").allocated
+    assert len(intake) <= 16, intake
+    assert len(allocation) <= 18, allocation
+    with counting(seeded) as replay:
+        orders.place_order(seeded, order_draft(lines, external_id="Q1"), actor="t")
+    assert len(replay) <= 3, replay  # a replay is one lookup
