@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import ExitStack
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,6 +42,15 @@ console = Console()
 
 DbOption = Annotated[str | None, typer.Option("--db", help="database URL or SQLite file path")]
 ACTOR = "cli"
+_cleanup: ContextVar[ExitStack | None] = ContextVar("maillon_cli_cleanup", default=None)
+
+
+@app.callback()
+def _start(ctx: typer.Context) -> None:
+    """Maillon: operations for e-commerce, from order to after-sales."""
+    stack = ExitStack()
+    ctx.call_on_close(stack.close)  # databases opened by the command close with it
+    _cleanup.set(stack)
 
 
 def open_db(url: str | None, *, migrate: bool = True) -> Database:
@@ -52,6 +63,9 @@ def open_db(url: str | None, *, migrate: bool = True) -> Database:
         db = Database(load_settings(url).database_url)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--db") from None
+    stack = _cleanup.get()
+    if stack is not None:
+        stack.callback(db.dispose)
     if migrate:
         upgrade(db)
     return db
