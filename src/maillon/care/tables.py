@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 
 
 class Ticket(Base):
@@ -23,11 +23,9 @@ class Ticket(Base):
     priority: Mapped[str] = mapped_column(String(10), default="normal")
     status: Mapped[str] = mapped_column(String(20))  # open, pending, closed
     channel: Mapped[str] = mapped_column(String(20), default="api")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    first_response_at: Mapped[datetime | None] = mapped_column(
-        DateTime(timezone=True), nullable=True
-    )
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     messages: Mapped[list[TicketMessage]] = relationship(
         order_by="TicketMessage.id", lazy="selectin"
@@ -44,4 +42,4 @@ class TicketMessage(Base):
     author: Mapped[str] = mapped_column(String(320))
     body: Mapped[str] = mapped_column(Text)
     internal: Mapped[bool] = mapped_column(Boolean, default=False)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

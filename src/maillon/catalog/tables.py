@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 
 
 class Product(Base):
@@ -26,4 +26,4 @@ class Product(Base):
     weight_g: Mapped[int] = mapped_column(Integer)
     price_cents: Mapped[int] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 
 
 class Warehouse(Base):
@@ -70,7 +69,7 @@ class StockLevel(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class StockMovement(Base):
@@ -88,4 +87,4 @@ class StockMovement(Base):
     reference: Mapped[str] = mapped_column(String(80), default="")
     reason: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(120), default="system")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 from maillon.orders.model import order_number
 
 
@@ -29,7 +28,7 @@ class Customer(Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(32), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Address(Base):
@@ -48,8 +47,8 @@ class Address(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")
     lat: Mapped[float | None] = mapped_column(Float, nullable=True)
     lon: Mapped[float | None] = mapped_column(Float, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class Order(Base):
@@ -80,13 +79,13 @@ class Order(Base):
     ship_lon: Mapped[float | None] = mapped_column(Float, nullable=True)
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"), nullable=True)
     note: Mapped[str] = mapped_column(String(500), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    promised_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    allocated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    allocated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     customer: Mapped[Customer] = relationship(lazy="joined", innerjoin=True)
     lines: Mapped[list[OrderLine]] = relationship(
@@ -124,7 +123,7 @@ class OrderEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
     from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_status: Mapped[str] = mapped_column(String(20))
     actor: Mapped[str] = mapped_column(String(120))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 
 
 class ReturnRequest(Base):
@@ -19,8 +19,8 @@ class ReturnRequest(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))  # requested, received
     reason: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     lines: Mapped[list[ReturnLine]] = relationship(order_by="ReturnLine.id", lazy="selectin")
 

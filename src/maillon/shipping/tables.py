@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 
 
 class Carrier(Base):
@@ -32,9 +32,9 @@ class Shipment(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carriers.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # packed, shipped, delivered, exception
-    packed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    shipped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    packed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     parcels: Mapped[list[Parcel]] = relationship(order_by="Parcel.id", lazy="selectin")
     carrier: Mapped[Carrier | None] = relationship(lazy="joined")
@@ -67,7 +67,7 @@ class TrackingEvent(Base):
     event_id: Mapped[str] = mapped_column(String(100))
     parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), index=True)
     status: Mapped[str] = mapped_column(String(20))
-    occurred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    occurred_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     location: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(300), default="")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from maillon.core.db import Base
+from maillon.core.db import Base, UtcDateTime
 
 
 class PickList(Base):
@@ -20,8 +20,8 @@ class PickList(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     status: Mapped[str] = mapped_column(String(20))  # open, done, cancelled
     picker: Mapped[str] = mapped_column(String(120), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     lines: Mapped[list[PickListLine]] = relationship(
         order_by="PickListLine.sequence", lazy="selectin"
