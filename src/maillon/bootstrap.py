@@ -29,7 +29,9 @@ def assemble() -> None:
     load_tables()
     if _assembled:
         return
+    from maillon.orders import service as orders
     from maillon.warehouse import service as warehouse
 
     outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
+    outbox.subscribe("stock.received", orders.on_stock_received)
     _assembled = True

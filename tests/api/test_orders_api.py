@@ -21,9 +21,9 @@ def test_order_to_delivery_over_http(
     assert r.json()["status"] == "confirmed" and r.json()["total_cents"] == 2580
     r = client.post(f"/api/v1/orders/{number}/allocate", headers=op)
     assert r.json() == {"order": number, "allocated": True, "status": "allocated", "short": []}
-    r = client.post(f"/api/v1/orders/{number}/pick-list", headers=picker)
+    r = client.post(f"/api/v1/orders/{number}/pick-lists", headers=picker)
     assert r.status_code == 201
-    pick = r.json()
+    (pick,) = r.json()
     assert pick["lines"][0]["location"] == "A01-01"
     r = client.post(f"/api/v1/pick-lists/{pick['id']}/confirm", json={}, headers=picker)
     assert r.json()["status"] == "done"

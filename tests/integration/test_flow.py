@@ -45,17 +45,17 @@ def test_order_goes_through_the_whole_chain(seeded: Database) -> None:
     assert outcome.allocated
     assert available(db, "MUG-01") == 6 and on_hand(db, "MUG-01") == 8
     with db.transaction() as s:
-        pick_list = warehouse.create_pick_list(session=s, number=number, actor="picker")
+        (pick_list,) = warehouse.create_pick_lists(session=s, number=number, actor="picker")
         assert sorted(line.sku for line in pick_list.lines) == ["BOOK-07", "MUG-01"]
         assert [line.location_code for line in pick_list.lines] == ["A01-01", "A01-01"]
         warehouse.confirm_pick_list(
             session=s, pick_list_id=pick_list.id, picked=None, actor="picker"
         )
     with db.transaction() as s:
-        shipment = shipping.pack_order(session=s, number=number, parcels=None, actor="packer")
+        (shipment,) = shipping.pack_order(session=s, number=number, parcels=None, actor="packer")
         assert len(shipment.parcels) == 1 and len(shipment.parcels[0].sscc or "") == 18
     with db.transaction() as s:
-        shipment = shipping.ship_order(
+        (shipment,) = shipping.ship_order(
             session=s, number=number, carrier_code="colissimo", actor="op"
         )
         tracking = shipment.parcels[0].tracking_number
@@ -105,19 +105,50 @@ def test_bad_order_writes_nothing(seeded: Database) -> None:
     assert row_counts(seeded) == before
 
 
-def test_short_stock_backorders_without_reserving(seeded: Database) -> None:
+def test_short_stock_reserves_what_it_can_and_a_receipt_completes_it(seeded: Database) -> None:
     order, _ = orders.place_order(seeded, order_draft([("MUG-01", 1), ("LAMP-02", 3)]), actor="t")
     with seeded.transaction() as s:
         outcome = orders.allocate_order(session=s, number=order.number, actor="t")
     assert not outcome.allocated and outcome.order.status == "backordered"
-    assert [(x.sku, x.requested, x.available) for x in outcome.short] == [("LAMP-02", 3, 2)]
-    assert available(seeded, "MUG-01") == 8  # nothing half-reserved
+    assert [(x.sku, x.requested, x.available) for x in outcome.short] == [("LAMP-02", 3, 0)]
+    assert outcome.reserved_now == 3  # the mug and both lamps are held for this order
+    assert available(seeded, "LAMP-02") == 0 and available(seeded, "MUG-01") == 7
+    later, _ = orders.place_order(seeded, order_draft([("LAMP-02", 1)], external_id="L"), actor="t")
     with seeded.transaction() as s:
+        assert not orders.allocate_order(session=s, number=later.number, actor="t").allocated
+    with seeded.transaction() as s:  # one lamp arrives: the older order gets it, and is complete
         inventory.receive(
             session=s, warehouse_code="LYS1", location_code="B02-03", sku="LAMP-02", quantity=1
         )
+    with seeded.reader() as s:
+        assert orders.get_order(session=s, number=order.number).status == "allocated"
+        assert orders.get_order(session=s, number=later.number).status == "backordered"
+        subjects = s.scalars(
+            select(OutboxMessage.subject).where(OutboxMessage.channel == "email")
+        ).all()
+        assert inventory.ledger_mismatches(session=s) == []
+    assert any("delayed" in x for x in subjects)
+    assert any("complete and will ship soon" in x for x in subjects)
+
+
+def test_ship_complete_orders_wait_in_one_warehouse(seeded: Database) -> None:
+    # BOOK-07: 1 in Paris, 1 in Lyon; MUG-01: 5 in Paris, 3 in Lyon
+    order, _ = orders.place_order(
+        seeded, order_draft([("BOOK-07", 2), ("MUG-01", 1)], ship_complete=True), actor="t"
+    )
     with seeded.transaction() as s:
-        assert orders.allocate_order(session=s, number=order.number, actor="t").allocated
+        outcome = orders.allocate_order(session=s, number=order.number, actor="t")
+        allocs = orders.allocations_of(session=s, order=outcome.order)
+    assert not outcome.allocated
+    assert len({a.warehouse_id for a in allocs}) == 1
+    with seeded.transaction() as s:  # a book arrives in the other warehouse: still waits
+        warehouse_id = allocs[0].warehouse_id
+        other = "LYS1" if warehouse_id == 1 else "PAR1"
+        inventory.receive(
+            session=s, warehouse_code=other, location_code="Z1", sku="BOOK-07", quantity=1
+        )
+    with seeded.reader() as s:
+        assert orders.get_order(session=s, number=order.number).status == "backordered"
 
 
 def test_split_across_warehouses_when_needed(seeded: Database) -> None:
@@ -135,7 +166,7 @@ def test_cancel_releases_stock_and_closes_pick_list(seeded: Database) -> None:
     order, _ = orders.place_order(seeded, order_draft([("TSHIRT-M", 4)]), actor="t")
     with seeded.transaction() as s:
         orders.allocate_order(session=s, number=order.number, actor="t")
-        pick_list = warehouse.create_pick_list(session=s, number=order.number, actor="p")
+        (pick_list,) = warehouse.create_pick_lists(session=s, number=order.number, actor="p")
         pick_id = pick_list.id
     assert available(seeded, "TSHIRT-M") == 6
     with seeded.transaction() as s:
@@ -159,8 +190,10 @@ def _ship(db: Database, lines: list[tuple[str, int]]) -> str:
     number = order.number
     with db.transaction() as s:
         orders.allocate_order(session=s, number=number, actor="t")
-        pick_list = warehouse.create_pick_list(session=s, number=number, actor="p")
-        warehouse.confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor="p")
+        for pick_list in warehouse.create_pick_lists(session=s, number=number, actor="p"):
+            warehouse.confirm_pick_list(
+                session=s, pick_list_id=pick_list.id, picked=None, actor="p"
+            )
         shipping.pack_order(session=s, number=number, parcels=None, actor="p")
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     return number
@@ -170,7 +203,7 @@ def test_tracking_events_are_idempotent_and_order_safe(seeded: Database) -> None
     number = _ship(seeded, [("MUG-01", 1)])
     with seeded.reader() as s:
         order = orders.get_order(session=s, number=number)
-        tn = shipping.shipment_of(session=s, order=order).parcels[0].tracking_number  # type: ignore[union-attr]
+        tn = shipping.shipments_of(session=s, order=order)[0].parcels[0].tracking_number
     t0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
     events = [
         ("e3", "delivered", t0 + timedelta(days=2)),
@@ -191,7 +224,7 @@ def test_tracking_events_are_idempotent_and_order_safe(seeded: Database) -> None
     with seeded.reader() as s:
         order = orders.get_order(session=s, number=number)
         assert order.status == "delivered"
-        assert shipping.shipment_of(session=s, order=order).parcels[0].status == "delivered"  # type: ignore[union-attr]
+        assert shipping.shipments_of(session=s, order=order)[0].parcels[0].status == "delivered"
         assert len(orders.timeline(session=s, order=order)) == 6
 
 
@@ -254,3 +287,32 @@ def test_addresses_are_remembered_once_per_customer(seeded: Database) -> None:
             for o in (first, second, third)
         }
     assert ids[first.id] == ids[second.id] != ids[third.id]
+
+
+def test_split_order_ships_in_one_shipment_per_warehouse(seeded: Database) -> None:
+    number = _ship(seeded, [("MUG-01", 7)])  # 5 in Paris + 2 of Lyon's 3
+    with seeded.reader() as s:
+        order = orders.get_order(session=s, number=number)
+        shipments = shipping.shipments_of(session=s, order=order)
+        assert sorted(x.warehouse_id for x in shipments) == [1, 2]
+        parcels = [p for x in shipments for p in x.parcels]
+    assert on_hand(seeded, "MUG-01") == 1
+    first = parcels[0]
+    with seeded.transaction() as s:  # one parcel delivered: the order is not delivered yet
+        shipping.record_tracking_event(
+            session=s,
+            event=shipping.TrackingInput(
+                "colissimo",
+                "d1",
+                first.tracking_number or "",
+                "delivered",
+                datetime(2026, 11, 3, 10, tzinfo=UTC),
+            ),
+            actor="carrier",
+        )
+    with seeded.reader() as s:
+        assert orders.get_order(session=s, number=number).status == "shipped"
+    with seeded.transaction() as s:
+        shipping.mark_delivered(session=s, number=number, actor="op")
+    with seeded.reader() as s:
+        assert orders.get_order(session=s, number=number).status == "delivered"

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from maillon.orders import service
 from maillon.orders.schemas import AddressIn, EventRead, LineRead, OrderRead, ParcelRead
 from maillon.orders.tables import Order, OrderEvent
-from maillon.shipping.service import shipment_of
+from maillon.shipping.service import shipments_of
 
 
 def order_read(
@@ -62,11 +62,12 @@ def order_read(
 
 def full_order_read(session: Session, order: Order) -> OrderRead:
     """Return ``order`` with its timeline and parcels (parcels from the shipping package)."""
-    shipment = shipment_of(session=session, order=order)
+    shipments = shipments_of(session=session, order=order)
     parcels = [
         ParcelRead(
             sscc=p.sscc, tracking_number=p.tracking_number, weight_g=p.weight_g, status=p.status
         )
-        for p in (shipment.parcels if shipment else [])
+        for x in shipments
+        for p in x.parcels
     ]
     return order_read(order, list(service.timeline(session=session, order=order)), parcels)

@@ -319,14 +319,14 @@ def orders_allocate(number: str, db: DbOption = None) -> None:
 
 @orders_app.command("pick")
 def orders_pick(number: str, db: DbOption = None) -> None:
-    """Issue the pick list and confirm it picked in full."""
-    from maillon.warehouse.service import confirm_pick_list, create_pick_list
+    """Issue the pick lists and confirm them picked in full."""
+    from maillon.warehouse.service import confirm_pick_list, create_pick_lists
 
     def action(s: Any) -> None:
-        pick_list = create_pick_list(session=s, number=number, actor=ACTOR)
-        for line in pick_list.lines:
-            console.print(f"  pick {line.quantity} x {line.sku} at {line.location_code}")
-        confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor=ACTOR)
+        for pick_list in create_pick_lists(session=s, number=number, actor=ACTOR):
+            for line in pick_list.lines:
+                console.print(f"  pick {line.quantity} x {line.sku} at {line.location_code}")
+            confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor=ACTOR)
 
     _step(number, db, action)
 

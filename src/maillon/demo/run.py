@@ -166,7 +166,7 @@ def run_demo(
         next_restock = start + timedelta(days=7)
         for o in plan:
             while o.created_at >= next_restock:
-                _restock(db, rng, catalog, demand, days, next_restock)
+                _restock(db, rng, catalog, demand, days, next_restock, carrier_p, end)
                 next_restock += timedelta(days=7)
             _replay_order(db, rng, o, customers, carrier_p, end)
             progress.advance(task)
@@ -185,9 +185,15 @@ def _restock(
     demand: dict[str, int],
     days: int,
     at: datetime,
+    carrier_p: np.ndarray,
+    end: datetime,
 ) -> None:
-    """Weekly supplier delivery: top up every SKU by about a week of demand, then serve the
-    orders that were waiting for stock, oldest first."""
+    """Weekly supplier delivery: top up every SKU by about a week of demand. The receipt itself
+    serves the orders waiting for stock (oldest promise first); those now complete are
+    prepared and shipped."""
+    with db.reader() as session:
+        waiting, _ = orders.list_orders(session=session, status="backordered", limit=10_000)
+        emails = {o.number: o.customer.email for o in waiting}
     with clock.frozen_at(at), db.transaction() as session:
         for i, spec in enumerate(catalog):
             weekly = demand.get(spec.sku, 0) * 7 / days
@@ -203,11 +209,10 @@ def _restock(
                     actor="demo",
                 )
     with db.reader() as session:
-        waiting, _ = orders.list_orders(session=session, status="backordered", limit=10_000)
-        numbers = sorted(o.number for o in waiting)
-    for number in numbers:
-        with clock.frozen_at(at + timedelta(minutes=5)), db.transaction() as session:
-            orders.allocate_order(session=session, number=number, actor="system")
+        ready, _ = orders.list_orders(session=session, status="allocated", limit=10_000)
+        released = sorted(o.number for o in ready if o.number in emails)
+    for number in released:
+        _fulfil(db, rng, number, at + timedelta(minutes=5), carrier_p, end, emails[number])
 
 
 def _replay_order(
@@ -263,13 +268,18 @@ def _fulfil(
     if pick_at > end:
         return
     with clock.frozen_at(pick_at), db.transaction() as session:
-        pick_list = warehouse.create_pick_list(session=session, number=number, actor="picker:demo")
-        pick_id = pick_list.id
+        pick_ids = [
+            p.id
+            for p in warehouse.create_pick_lists(
+                session=session, number=number, actor="picker:demo"
+            )
+        ]
     pack_at = pick_at + timedelta(minutes=int(rng.integers(4, 25)))
     with clock.frozen_at(pack_at), db.transaction() as session:
-        warehouse.confirm_pick_list(
-            session=session, pick_list_id=pick_id, picked=None, actor="picker:demo"
-        )
+        for pick_id in pick_ids:
+            warehouse.confirm_pick_list(
+                session=session, pick_list_id=pick_id, picked=None, actor="picker:demo"
+            )
         shipping.pack_order(session=session, number=number, parcels=None, actor="packer:demo")
     ship_at = _working_time(pack_at + timedelta(minutes=30), rng)
     if ship_at > end:
@@ -277,10 +287,10 @@ def _fulfil(
     idx = int(rng.choice(len(CARRIERS), p=carrier_p))
     code, _name, _prefix, _share, (tmin, tmax), late = CARRIERS[idx]
     with clock.frozen_at(ship_at), db.transaction() as session:
-        shipment = shipping.ship_order(
+        shipments = shipping.ship_order(
             session=session, number=number, carrier_code=code, actor="operator:demo"
         )
-        tracking = [p.tracking_number or "" for p in shipment.parcels]
+        tracking = [p.tracking_number or "" for x in shipments for p in x.parcels]
     transit = int(rng.integers(tmin, tmax + 1)) + (
         int(rng.integers(1, 4)) if rng.random() < late else 0
     )

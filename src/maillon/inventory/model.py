@@ -7,7 +7,7 @@ A balance is never written directly: it is the sum of ledger movements. Each mov
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -104,61 +104,3 @@ class Take:
     stock_id: int
     warehouse_id: int
     quantity: int
-
-
-@dataclass(frozen=True)
-class AllocationPlan:
-    """Where each line is served from, and what could not be covered (sku -> short units)."""
-
-    takes: tuple[Take, ...]
-    short: dict[str, int]
-
-    @property
-    def complete(self) -> bool:
-        """True when every line is fully covered."""
-        return not self.short
-
-
-def plan_allocation(
-    lines: Sequence[tuple[str, int]], candidates: Sequence[StockCandidate]
-) -> AllocationPlan:
-    """Plan which stock records serve ``lines`` (pairs of SKU and quantity).
-
-    Prefers one warehouse that can serve the whole order (highest priority, i.e. lowest number,
-    first), so the order ships as one parcel; otherwise serves each line from warehouses in
-    priority order. Within a warehouse, locations are taken in code order. Never plans more than
-    a record's ``available``, even when several lines share a SKU.
-    """
-    by_wh: dict[int, list[StockCandidate]] = {}
-    for c in candidates:
-        if c.available > 0:
-            by_wh.setdefault(c.warehouse_id, []).append(c)
-    priority = {c.warehouse_id: (c.warehouse_priority, c.warehouse_id) for c in candidates}
-    warehouse_order = sorted(by_wh, key=lambda w: priority[w])
-
-    def fill(allowed: list[int]) -> tuple[list[Take], dict[str, int]]:
-        left = {c.stock_id: c.available for c in candidates}
-        takes: list[Take] = []
-        short: dict[str, int] = {}
-        for index, (sku, qty) in enumerate(lines):
-            need = qty
-            for wh in allowed:
-                for cand in sorted(by_wh.get(wh, []), key=lambda c: (c.location_code, c.stock_id)):
-                    if need == 0:
-                        break
-                    if cand.sku != sku or left[cand.stock_id] <= 0:
-                        continue
-                    q = min(need, left[cand.stock_id])
-                    left[cand.stock_id] -= q
-                    need -= q
-                    takes.append(Take(index, cand.stock_id, wh, q))
-            if need:
-                short[sku] = short.get(sku, 0) + need
-        return takes, short
-
-    for wh in warehouse_order:
-        takes, short = fill([wh])
-        if not short:
-            return AllocationPlan(tuple(takes), {})
-    takes, short = fill(warehouse_order)
-    return AllocationPlan(tuple(takes), short)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from maillon.catalog.service import get_by_sku
 from maillon.catalog.tables import Product
-from maillon.core import clock
+from maillon.core import clock, outbox
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -29,6 +29,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.inventory.model import MovementKind, StockCandidate, movement_for
+from maillon.inventory.sourcing import WarehouseSite
 from maillon.inventory.tables import Location, StockLevel, StockMovement, Warehouse
 
 
@@ -81,6 +82,14 @@ def get_warehouse(*, session: Session, code: str, field: str = "warehouse") -> W
 def list_warehouses(*, session: Session) -> Sequence[Warehouse]:
     """Return every warehouse, by priority then code."""
     return session.scalars(select(Warehouse).order_by(Warehouse.priority, Warehouse.code)).all()
+
+
+def warehouse_sites(*, session: Session) -> list[WarehouseSite]:
+    """Return every warehouse's position and priority, for sourcing."""
+    return [
+        WarehouseSite(w.id, w.priority, w.lat, w.lon)
+        for w in session.scalars(select(Warehouse).order_by(Warehouse.id))
+    ]
 
 
 def ensure_location(
@@ -191,6 +200,10 @@ def receive(
         actor=actor,
     )
     session.refresh(level)
+    if location.kind == "pick":
+        outbox.publish(
+            session, "stock.received", {"product_id": product.id, "warehouse_id": warehouse.id}
+        )
     return level
 
 

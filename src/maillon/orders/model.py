@@ -107,6 +107,7 @@ class OrderDraft:
     phone: str = ""
     currency: str = "EUR"
     note: str = ""
+    ship_complete: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
 

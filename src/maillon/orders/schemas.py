@@ -48,6 +48,7 @@ class OrderCreate(StrictModel):
     lines: list[LineIn]
     currency: str = "EUR"
     note: str = Field(default="", max_length=500)
+    ship_complete: bool = Field(default=False, description="ship in one parcel, or wait")
 
     def to_draft(self) -> OrderDraft:
         """Return the pure draft the service validates."""
@@ -61,6 +62,7 @@ class OrderCreate(StrictModel):
             external_id=self.external_id,
             currency=self.currency,
             note=self.note,
+            ship_complete=self.ship_complete,
         )
 
 

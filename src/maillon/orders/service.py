@@ -7,10 +7,11 @@ they never write the status column themselves, so every change lands in the time
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from maillon.core.errors import ErrorCollector, FieldError, NotFound, ShortLine,
 from maillon.core.geo import locate_fr
 from maillon.core.money import format_cents
 from maillon.inventory import service as inventory
-from maillon.inventory.model import plan_allocation
+from maillon.inventory.sourcing import SourcingPolicy, plan_sourcing
 from maillon.orders.model import (
     OrderDraft,
     OrderStatus,
@@ -148,6 +149,7 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
         ship_lat=lat,
         ship_lon=lon,
         note=draft.note[:500],
+        ship_complete=draft.ship_complete,
         created_at=now,
         updated_at=now,
         promised_at=default_promise(now),
@@ -347,47 +349,75 @@ def allocations_of(*, session: Session, order: Order) -> Sequence[Allocation]:
 
 @dataclass(frozen=True)
 class AllocationOutcome:
-    """What allocation achieved: allocated or not, and the lines left short."""
+    """What allocation achieved: fully allocated or not, units newly reserved, lines short."""
 
     order: Order
     allocated: bool
     short: tuple[ShortLine, ...]
+    reserved_now: int = 0
 
 
-def allocate_order(*, session: Session, number: str, actor: str) -> AllocationOutcome:
-    """Reserve stock for every line of a confirmed or backordered order.
+def remaining_by_line(*, session: Session, order: Order) -> dict[int, int]:
+    """Return, per order line id, the units not yet reserved or shipped."""
+    taken: dict[int, int] = {}
+    for alloc in allocations_of(session=session, order=order):
+        if alloc.status in ("reserved", "shipped"):
+            taken[alloc.order_line_id] = taken.get(alloc.order_line_id, 0) + alloc.quantity
+    return {line.id: line.quantity - taken.get(line.id, 0) for line in order.lines}
 
-    All or nothing: either every unit is reserved (status ``allocated``) or none is and the
-    order waits (``backordered``) with the short lines in its timeline. Reservation is a
-    conditional update per stock record, taken in id order; if another order took the units
-    between planning and reserving, this releases what it took and plans again.
-    Raises NotFound, InvalidTransition (e.g. already shipped).
+
+def allocate_order(
+    *, session: Session, number: str, actor: str, policy: SourcingPolicy | None = None
+) -> AllocationOutcome:
+    """Reserve stock for what an order still needs, choosing warehouses by estimated cost.
+
+    Units are reserved as far as stock allows, and kept: a line that cannot be covered in full
+    waits as a backorder (status ``backordered``) holding what it has, so later orders cannot
+    take those units; a goods receipt then serves waiting orders, oldest promise first.
+    A ship-complete order draws from one warehouse only. Each reservation is a conditional
+    update taken in stock-record order; a record emptied by a concurrent order since planning
+    is simply planned around. Raises NotFound, InvalidTransition (e.g. already shipped).
     """
     order = get_order_for_update(session=session, number=number)
-    ensure_transition(OrderStatus(order.status), OrderStatus.ALLOCATED)
-    wanted = [(line.sku, line.quantity) for line in order.lines]
-    product_ids = [line.product_id for line in order.lines]
+    current = OrderStatus(order.status)
+    if current not in (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED):
+        ensure_transition(current, OrderStatus.ALLOCATED)
+    policy = policy or SourcingPolicy()
+    if order.ship_complete and not policy.ship_complete:
+        policy = replace(policy, ship_complete=True)
+    by_id = {line.id: line for line in order.lines}
+    remaining = remaining_by_line(session=session, order=order)
+    existing = {
+        a.warehouse_id
+        for a in allocations_of(session=session, order=order)
+        if a.status == "reserved"
+    }
+    new_rows: list[dict[str, Any]] = []
+    sites = None
     for _attempt in range(MAX_ALLOCATION_ATTEMPTS):
-        candidates = inventory.candidates_for(session=session, product_ids=product_ids)
-        plan = plan_allocation(wanted, candidates)
-        if not plan.complete:
-            available: dict[str, int] = {}
-            for c in candidates:
-                available[c.sku] = available.get(c.sku, 0) + c.available
-            short = tuple(
-                ShortLine(sku, sum(q for s, q in wanted if s == sku), available.get(sku, 0))
-                for sku in plan.short
-            )
-            note = "waiting for stock: " + ", ".join(
-                f"{s.sku} short by {plan.short[s.sku]}" for s in short
-            )
-            transition(
-                session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor, note=note
-            )
-            return AllocationOutcome(order, False, short)
-        taken = []
-        ok = True
+        open_lines = [by_id[i] for i, q in remaining.items() if q > 0]
+        if not open_lines:
+            break
+        candidates = inventory.candidates_for(
+            session=session, product_ids=[line.product_id for line in open_lines]
+        )
+        if policy.ship_complete and existing:
+            candidates = [c for c in candidates if c.warehouse_id in existing]
+        if not candidates:
+            break
+        if sites is None:
+            sites = inventory.warehouse_sites(session=session)
+        plan = plan_sourcing(
+            [(line.sku, remaining[line.id]) for line in open_lines],
+            candidates,
+            sites,
+            policy,
+            customer_lat=order.ship_lat,
+            customer_lon=order.ship_lon,
+        )
+        lost_race = False
         for take in sorted(plan.takes, key=lambda t: t.stock_id):
+            line = open_lines[take.line_index]
             if inventory.try_reserve(
                 session=session,
                 stock_id=take.stock_id,
@@ -395,50 +425,111 @@ def allocate_order(*, session: Session, number: str, actor: str) -> AllocationOu
                 reference=order.number,
                 actor=actor,
             ):
-                taken.append(take)
-            else:
-                ok = False
-                break
-        if ok:
-            for take in plan.takes:
-                session.add(
-                    Allocation(
-                        order_id=order.id,
-                        order_line_id=order.lines[take.line_index].id,
-                        stock_level_id=take.stock_id,
-                        warehouse_id=take.warehouse_id,
-                        quantity=take.quantity,
-                        status="reserved",
-                    )
+                new_rows.append(
+                    {
+                        "order_id": order.id,
+                        "order_line_id": line.id,
+                        "stock_level_id": take.stock_id,
+                        "warehouse_id": take.warehouse_id,
+                        "quantity": take.quantity,
+                        "status": "reserved",
+                    }
                 )
-            warehouses = sorted({t.warehouse_id for t in plan.takes})
-            order.warehouse_id = warehouses[0]
-            order.allocated_at = clock.now()
-            transition(
-                session=session,
-                order=order,
-                target=OrderStatus.ALLOCATED,
-                actor=actor,
-                note=f"{sum(t.quantity for t in plan.takes)} unit(s) reserved in "
-                f"{len(warehouses)} warehouse(s)",
+                remaining[line.id] -= take.quantity
+                existing.add(take.warehouse_id)
+            else:
+                lost_race = True
+        if not lost_race:
+            break
+    if new_rows:
+        session.execute(insert(Allocation), new_rows)
+    reserved_now = sum(r["quantity"] for r in new_rows)
+    short_units: dict[str, int] = {}
+    for line_id, q in remaining.items():
+        if q > 0:
+            short_units[by_id[line_id].sku] = short_units.get(by_id[line_id].sku, 0) + q
+    if existing:
+        order.warehouse_id = min(existing)
+    if not short_units:
+        order.allocated_at = clock.now()
+        transition(
+            session=session,
+            order=order,
+            target=OrderStatus.ALLOCATED,
+            actor=actor,
+            note=f"{reserved_now} unit(s) reserved; ships from {len(existing)} warehouse(s)",
+        )
+        if current is OrderStatus.BACKORDERED:
+            outbox.enqueue_message(
+                session,
+                topic="order.backorder_released",
+                recipient=order.customer.email,
+                subject=f"Your order {order.number} is complete and will ship soon",
+                body=f"Hello {order.customer.name},\n\nThe items you were waiting for have "
+                f"arrived: your order {order.number} is being prepared.\n",
+                payload={"order": order.number},
             )
-            return AllocationOutcome(order, True, ())
-        for take in taken:  # lost a race for one record: undo and plan again
-            inventory.release(
-                session=session,
-                stock_id=take.stock_id,
-                quantity=take.quantity,
-                reference=order.number,
-                actor=actor,
-            )
-    transition(
-        session=session,
-        order=order,
-        target=OrderStatus.BACKORDERED,
-        actor=actor,
-        note="stock taken by concurrent orders",
+        return AllocationOutcome(order, True, (), reserved_now)
+    available: dict[str, int] = {}
+    for c in inventory.candidates_for(
+        session=session, product_ids=[by_id[i].product_id for i in remaining if remaining[i]]
+    ):
+        available[c.sku] = available.get(c.sku, 0) + c.available
+    short = tuple(
+        ShortLine(
+            sku, sum(ln.quantity for ln in order.lines if ln.sku == sku), available.get(sku, 0)
+        )
+        for sku in short_units
     )
-    return AllocationOutcome(order, False, ())
+    if current is OrderStatus.CONFIRMED or reserved_now:
+        note = "waiting for stock: " + ", ".join(
+            f"{s} short by {q}" for s, q in short_units.items()
+        )
+        transition(
+            session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor, note=note
+        )
+    if current is OrderStatus.CONFIRMED:
+        outbox.enqueue_message(
+            session,
+            topic="order.backordered",
+            recipient=order.customer.email,
+            subject=f"Part of your order {order.number} is delayed",
+            body=f"Hello {order.customer.name},\n\nSome items of your order {order.number} "
+            "are out of stock for a few days. We will ship as soon as they arrive.\n",
+            payload={"order": order.number, "short": short_units},
+        )
+    return AllocationOutcome(order, False, short, reserved_now)
+
+
+def release_backorders(*, session: Session, product_id: int, actor: str) -> list[str]:
+    """Serve orders waiting for ``product_id``, oldest promise first; return those now complete.
+
+    Called when stock arrives (subscribed to ``stock.received``). Stops when the product has no
+    available units left.
+    """
+    waiting = session.scalars(
+        select(Order)
+        .where(
+            Order.status == OrderStatus.BACKORDERED.value,
+            Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == product_id)),
+        )
+        .order_by(Order.promised_at, Order.id)
+    ).all()
+    completed = []
+    for order in waiting:
+        if not inventory.candidates_for(session=session, product_ids=[product_id]):
+            break
+        outcome = allocate_order(session=session, number=order.number, actor=actor)
+        if outcome.allocated:
+            completed.append(order.number)
+    return completed
+
+
+def on_stock_received(session: Session, payload: dict[str, Any]) -> None:
+    """Domain-event handler: release backorders of the received product."""
+    release_backorders(
+        session=session, product_id=int(payload["product_id"]), actor="system:receipt"
+    )
 
 
 def release_allocations(*, session: Session, order: Order, actor: str) -> int:

@@ -25,7 +25,7 @@ from maillon.core.identifiers import make_sscc
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus
-from maillon.orders.tables import Order, OrderLine
+from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.shipping.model import TrackingStatus, estimate_parcel, latest_status
 from maillon.shipping.tables import Carrier, Parcel, Shipment, TrackingEvent
 from maillon.warehouse import service as warehouse
@@ -81,81 +81,101 @@ class ParcelSpec:
     height_mm: int
 
 
-def shipment_of(*, session: Session, order: Order) -> Shipment | None:
-    """Return the latest shipment of ``order``, if any."""
-    return session.scalar(
-        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id.desc())
-    )
+def shipments_of(*, session: Session, order: Order) -> Sequence[Shipment]:
+    """Return the order's shipments (one per warehouse it ships from), in id order."""
+    return session.scalars(
+        select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
+    ).all()
 
 
 def pack_order(
     *, session: Session, number: str, parcels: list[ParcelSpec] | None, actor: str
-) -> Shipment:
-    """Pack a picked order into parcels (each gets an SSCC); order -> packed.
+) -> list[Shipment]:
+    """Pack a picked order: one shipment per warehouse, each parcel with an SSCC; -> packed.
 
-    Without ``parcels``, one parcel is estimated from the products. Raises NotFound,
-    InvalidTransition, Conflict if the pick list is not done, ValidationError for bad sizes.
+    Without ``parcels``, one parcel per warehouse is estimated from the products; declared
+    ``parcels`` are for orders that ship from one warehouse. Raises NotFound,
+    InvalidTransition, Conflict if a pick list is not done, ValidationError for bad sizes.
     """
     order = orders.get_order_for_update(session=session, number=number)
     if OrderStatus(order.status) is not OrderStatus.PICKING:
         orders.transition(session=session, order=order, target=OrderStatus.PACKED, actor=actor)
-    pick_list = warehouse.pick_list_of(session=session, order=order)
-    if pick_list is None or pick_list.status != "done":
-        raise Conflict(f"order {order.number} cannot be packed before its pick list is done")
+    pick_lists = warehouse.pick_lists_of(session=session, order=order)
+    if not pick_lists or any(p.status != "done" for p in pick_lists):
+        raise Conflict(f"order {order.number} cannot be packed before its pick lists are done")
+    warehouses = sorted({p.warehouse_id for p in pick_lists})
     if parcels is not None:
         errors = ErrorCollector()
         if not parcels:
             errors.add("parcels", "give at least one parcel, or none to let Maillon estimate")
+        if len(warehouses) > 1:
+            errors.add(
+                "parcels",
+                "this order ships from several warehouses: let Maillon estimate its parcels",
+            )
         for i, p in enumerate(parcels):
             for name in ("weight_g", "length_mm", "width_mm", "height_mm"):
                 if getattr(p, name) <= 0:
                     errors.add(f"parcels.{i}.{name}", "must be greater than 0")
         errors.raise_if_any()
+    by_warehouse: dict[int, list[ParcelSpec]] = {}
+    if parcels is not None:
+        by_warehouse[warehouses[0]] = parcels
     else:
         rows = session.execute(
             select(
-                OrderLine.quantity,
+                Allocation.warehouse_id,
+                Allocation.quantity,
                 Product.weight_g,
                 Product.length_mm,
                 Product.width_mm,
                 Product.height_mm,
             )
+            .join(OrderLine, OrderLine.id == Allocation.order_line_id)
             .join(Product, Product.id == OrderLine.product_id)
-            .where(OrderLine.order_id == order.id)
+            .where(Allocation.order_id == order.id, Allocation.status == "reserved")
         ).all()
-        w, ln, wd, h = estimate_parcel([tuple(r) for r in rows])  # type: ignore[misc]
-        parcels = [ParcelSpec(w, ln, wd, h)]
-    shipment = Shipment(
-        order_id=order.id,
-        warehouse_id=pick_list.warehouse_id,
-        status="packed",
-        packed_at=clock.now(),
-        parcels=[
-            Parcel(
-                weight_g=p.weight_g,
-                length_mm=p.length_mm,
-                width_mm=p.width_mm,
-                height_mm=p.height_mm,
-                status="label_created",
-            )
-            for p in parcels
-        ],
-    )
-    session.add(shipment)
+        for wh in warehouses:
+            items = [tuple(r[1:]) for r in rows if r[0] == wh]
+            w, ln, wd, h = estimate_parcel(items)  # type: ignore[arg-type]
+            by_warehouse[wh] = [ParcelSpec(w, ln, wd, h)]
+    shipments = []
+    for wh in warehouses:
+        shipment = Shipment(
+            order_id=order.id,
+            warehouse_id=wh,
+            status="packed",
+            packed_at=clock.now(),
+            parcels=[
+                Parcel(
+                    weight_g=p.weight_g,
+                    length_mm=p.length_mm,
+                    width_mm=p.width_mm,
+                    height_mm=p.height_mm,
+                    status="label_created",
+                )
+                for p in by_warehouse[wh]
+            ],
+        )
+        session.add(shipment)
+        shipments.append(shipment)
     session.flush()
-    for parcel in shipment.parcels:
-        parcel.sscc = make_sscc(0, SSCC_COMPANY_PREFIX, parcel.id)
+    for shipment in shipments:
+        for parcel in shipment.parcels:
+            parcel.sscc = make_sscc(0, SSCC_COMPANY_PREFIX, parcel.id)
+    count = sum(len(s.parcels) for s in shipments)
+    weight = sum(p.weight_g for s in shipments for p in s.parcels)
     orders.transition(
         session=session,
         order=order,
         target=OrderStatus.PACKED,
         actor=actor,
-        note=f"{len(parcels)} parcel(s), {sum(p.weight_g for p in parcels)} g",
+        note=f"{count} parcel(s), {weight} g",
     )
-    return shipment
+    return shipments
 
 
-def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) -> Shipment:
+def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) -> list[Shipment]:
     """Hand a packed order to ``carrier_code``: tracking numbers, stock out, customer told.
 
     Raises NotFound (order or carrier), InvalidTransition unless packed.
@@ -164,8 +184,7 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
     order = orders.get_order_for_update(session=session, number=number)
     if OrderStatus(order.status) is not OrderStatus.PACKED:
         orders.transition(session=session, order=order, target=OrderStatus.SHIPPED, actor=actor)
-    shipment = shipment_of(session=session, order=order)
-    assert shipment is not None  # packed orders always have one
+    shipments = [x for x in shipments_of(session=session, order=order) if x.status == "packed"]
     now = clock.now()
     for alloc in orders.allocations_of(session=session, order=order):
         if alloc.status == "reserved":
@@ -177,13 +196,14 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
                 actor=actor,
             )
             alloc.status = "shipped"
-    shipment.carrier_id = carrier.id
-    shipment.status = "shipped"
-    shipment.shipped_at = now
-    for parcel in shipment.parcels:
-        parcel.tracking_number = f"{carrier.tracking_prefix}{parcel.id:011d}FR"
+    for shipment in shipments:
+        shipment.carrier_id = carrier.id
+        shipment.status = "shipped"
+        shipment.shipped_at = now
+        for parcel in shipment.parcels:
+            parcel.tracking_number = f"{carrier.tracking_prefix}{parcel.id:011d}FR"
     order.shipped_at = now
-    numbers = ", ".join(p.tracking_number or "" for p in shipment.parcels)
+    numbers = ", ".join(p.tracking_number or "" for x in shipments for p in x.parcels)
     promise = f" Expected by {order.promised_at:%d/%m/%Y}." if order.promised_at else ""
     orders.transition(
         session=session,
@@ -201,7 +221,7 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
         f"with {carrier.name}. Tracking: {numbers}.{promise}\n",
         payload={"order": order.number, "tracking": numbers},
     )
-    return shipment
+    return shipments
 
 
 @dataclass(frozen=True)
@@ -273,8 +293,13 @@ def record_tracking_event(
             shipment.status = "delivered"
             shipment.delivered_at = event.occurred_at
             order = orders.get_order_for_update(session=session, number=str(shipment.order_id))
-            if order.status == OrderStatus.SHIPPED.value:
-                order.delivered_at = event.occurred_at
+            every = shipments_of(session=session, order=order)
+            if order.status == OrderStatus.SHIPPED.value and all(
+                x.status == "delivered" for x in every
+            ):
+                order.delivered_at = max(
+                    clock.as_utc(x.delivered_at) for x in every if x.delivered_at is not None
+                )
                 orders.transition(
                     session=session,
                     order=order,
@@ -302,10 +327,11 @@ def mark_delivered(*, session: Session, number: str, actor: str) -> Order:
     Raises NotFound, Conflict if the order has no shipped parcels.
     """
     order = orders.get_order(session=session, number=number)
-    shipment = shipment_of(session=session, order=order)
-    if shipment is None or shipment.carrier is None or shipment.status == "packed":
+    shipped = [x for x in shipments_of(session=session, order=order) if x.carrier is not None]
+    if not shipped:
         raise Conflict(f"order {order.number} has not shipped")
-    for parcel in shipment.parcels:
+    for shipment, parcel in ((x, p) for x in shipped for p in x.parcels):
+        assert shipment.carrier is not None
         record_tracking_event(
             session=session,
             event=TrackingInput(
@@ -321,11 +347,13 @@ def mark_delivered(*, session: Session, number: str, actor: str) -> Order:
     return order
 
 
-def tracking_events_of(*, session: Session, shipment: Shipment) -> Sequence[TrackingEvent]:
-    """Return the shipment's tracking events by event time."""
+def tracking_events_of(
+    *, session: Session, shipments: Sequence[Shipment]
+) -> Sequence[TrackingEvent]:
+    """Return the tracking events of ``shipments``' parcels by event time."""
     return session.scalars(
         select(TrackingEvent)
-        .where(TrackingEvent.parcel_id.in_([p.id for p in shipment.parcels]))
+        .where(TrackingEvent.parcel_id.in_([p.id for x in shipments for p in x.parcels]))
         .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
     ).all()
 

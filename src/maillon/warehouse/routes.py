@@ -40,16 +40,17 @@ def pick_list_read(pick_list: PickList) -> PickListRead:
 
 
 @router.post(
-    "/api/v1/orders/{number}/pick-list",
+    "/api/v1/orders/{number}/pick-lists",
     status_code=status.HTTP_201_CREATED,
-    response_model=PickListRead,
+    response_model=list[PickListRead],
 )
-def create_pick_list(number: str, db: DbDep, who: Floor) -> PickListRead:
-    """Issue the pick list of an allocated order."""
+def create_pick_lists(number: str, db: DbDep, who: Floor) -> list[PickListRead]:
+    """Issue the pick lists of an allocated order (one per warehouse it ships from)."""
     with db.transaction() as session:
-        return pick_list_read(
-            service.create_pick_list(session=session, number=number, actor=who.actor)
-        )
+        return [
+            pick_list_read(p)
+            for p in service.create_pick_lists(session=session, number=number, actor=who.actor)
+        ]
 
 
 @router.get("/api/v1/pick-lists", response_model=list[PickListRead])

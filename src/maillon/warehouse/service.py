@@ -18,11 +18,9 @@ from maillon.orders.tables import Order, OrderLine
 from maillon.warehouse.tables import PickList, PickListLine
 
 
-def create_pick_list(*, session: Session, number: str, actor: str) -> PickList:
-    """Issue the pick list of an allocated order (lines in location order); order -> picking.
-
-    Raises NotFound, InvalidTransition unless the order is allocated.
-    """
+def create_pick_lists(*, session: Session, number: str, actor: str) -> list[PickList]:
+    """Issue the pick lists of an allocated order, one per warehouse, lines in location order;
+    the order goes to picking. Raises NotFound, InvalidTransition unless allocated."""
     order = orders.get_order_for_update(session=session, number=number)
     orders.transition(session=session, order=order, target=OrderStatus.PICKING, actor=actor)
     allocations = [
@@ -35,27 +33,33 @@ def create_pick_list(*, session: Session, number: str, actor: str) -> PickList:
     ).all()
     location_of = {r[0]: r[1] for r in rows}
     sku_of = {line.id: line.sku for line in order.lines}
-    ordered = sorted(allocations, key=lambda a: (location_of[a.stock_level_id], a.id))
-    pick_list = PickList(
-        order_id=order.id,
-        warehouse_id=order.warehouse_id or allocations[0].warehouse_id,
-        status="open",
-        created_at=clock.now(),
-        lines=[
-            PickListLine(
-                allocation_id=a.id,
-                sequence=i + 1,
-                location_code=location_of[a.stock_level_id],
-                sku=sku_of[a.order_line_id],
-                quantity=a.quantity,
-                picked_quantity=0,
-            )
-            for i, a in enumerate(ordered)
-        ],
-    )
-    session.add(pick_list)
+    lists = []
+    for warehouse_id in sorted({a.warehouse_id for a in allocations}):
+        ordered = sorted(
+            (a for a in allocations if a.warehouse_id == warehouse_id),
+            key=lambda a: (location_of[a.stock_level_id], a.id),
+        )
+        pick_list = PickList(
+            order_id=order.id,
+            warehouse_id=warehouse_id,
+            status="open",
+            created_at=clock.now(),
+            lines=[
+                PickListLine(
+                    allocation_id=a.id,
+                    sequence=i + 1,
+                    location_code=location_of[a.stock_level_id],
+                    sku=sku_of[a.order_line_id],
+                    quantity=a.quantity,
+                    picked_quantity=0,
+                )
+                for i, a in enumerate(ordered)
+            ],
+        )
+        session.add(pick_list)
+        lists.append(pick_list)
     session.flush()
-    return pick_list
+    return lists
 
 
 def get_pick_list(*, session: Session, pick_list_id: int) -> PickList:
@@ -66,11 +70,13 @@ def get_pick_list(*, session: Session, pick_list_id: int) -> PickList:
     return pick_list
 
 
-def pick_list_of(*, session: Session, order: Order) -> PickList | None:
-    """Return the latest pick list of ``order``, if any."""
-    return session.scalar(
-        select(PickList).where(PickList.order_id == order.id).order_by(PickList.id.desc())
-    )
+def pick_lists_of(*, session: Session, order: Order) -> Sequence[PickList]:
+    """Return the order's pick lists that are not cancelled, in id order."""
+    return session.scalars(
+        select(PickList)
+        .where(PickList.order_id == order.id, PickList.status != "cancelled")
+        .order_by(PickList.id)
+    ).all()
 
 
 def confirm_pick_list(

@@ -164,17 +164,15 @@ def mount_console(app: FastAPI) -> None:
                 resp.status_code = 404
                 return resp
             events = orders.timeline(session=session, order=order)
-            shipment = shipping.shipment_of(session=session, order=order)
-            tracking = (
-                shipping.tracking_events_of(session=session, shipment=shipment) if shipment else []
-            )
+            shipments = shipping.shipments_of(session=session, order=order)
+            tracking = shipping.tracking_events_of(session=session, shipments=shipments)
             return _render(
                 request,
                 "order.html",
                 principal,
                 order=order,
                 events=events,
-                shipment=shipment,
+                shipments=shipments,
                 tracking=tracking,
             )
 
