@@ -77,7 +77,8 @@ class SourcingPlan:
         return len(self.warehouses)
 
 
-def _distance_km(site: WarehouseSite, lat: float | None, lon: float | None) -> float:
+def distance_km(site: WarehouseSite, lat: float | None, lon: float | None) -> float:
+    """Return the great-circle km from ``site`` to a point (0 when either is unknown)."""
     if site.lat is None or site.lon is None or lat is None or lon is None:
         return 0.0
     p1, p2 = math.radians(site.lat), math.radians(lat)
@@ -120,7 +121,7 @@ def plan_sourcing(
     ranks = {w: r for r, w in enumerate(sorted(site_of, key=lambda w: (site_of[w].priority, w)))}
     parcel_cost = {
         w: policy.parcel_base_cents
-        + policy.cents_per_km * _distance_km(site_of[w], customer_lat, customer_lon)
+        + policy.cents_per_km * distance_km(site_of[w], customer_lat, customer_lon)
         + policy.priority_cents_per_rank * ranks[w]
         for w in held
     }
