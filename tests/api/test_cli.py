@@ -54,3 +54,16 @@ def test_cli_errors_name_the_field(db_url: str, db: Database, tmp_path: Path) ->
     assert result.exit_code == 1 and "lines.0.quantity" in result.output
     r = runner.invoke(app, ["orders", "ship", "M0000001", "--carrier", "x", "--db", db_url])
     assert r.exit_code == 1 and "error" in r.output
+
+
+def test_csv_import_from_the_command_line(db_url: str, db: Database, tmp_path: Path) -> None:
+    seed_basic(db)
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "external_id,email,name,line1,postcode,city,sku,quantity\n"
+        "X1,ana@example.fr,Ana Roux,1 rue Pasteur,69002,Lyon,MUG-01,1\n"
+        "X2,bob@example.fr,Bob Petit,2 rue Pasteur,69002,Lyon,MUG-01,0\n"
+    )
+    result = runner.invoke(app, ["orders", "import", str(path), "--db", db_url])
+    assert result.exit_code == 1  # one bad row
+    assert "1 order(s) created" in result.output and "row 3" in result.output

@@ -283,6 +283,54 @@ def _step(number: str, db: str | None, action: Any) -> None:
     _print_order(number, database)
 
 
+@orders_app.command("import")
+def orders_import(
+    file: Annotated[Path, typer.Argument(help="CSV file, one line item per row")],
+    channel: Annotated[str, typer.Option(help="channel of rows without one")] = "csv",
+    db: DbOption = None,
+) -> None:
+    """Import orders from CSV; good orders go in, every bad row is named.
+
+    Columns: external_id, email, name, line1, postcode, city, sku, quantity (required);
+    channel, phone, line2, country, unit_price, ship_complete, note (optional).
+    """
+    from maillon.orders.service import import_orders_csv
+
+    database = open_db(db)
+    try:
+        report = import_orders_csv(
+            database, file.read_text(encoding="utf-8-sig"), actor=ACTOR, channel=channel
+        )
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"{len(report.created)} order(s) created, {len(report.replayed)} already known")
+    for e in report.errors:
+        console.print(f"[red]row {e.row}[/red] {e.field}: {e.message}")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command("channel-add")
+def channel_add(
+    code: str,
+    kind: Annotated[str, typer.Option(help="shopify or woocommerce")],
+    secret: Annotated[
+        str, typer.Option(envvar="MAILLON_WEBHOOK_SECRET", help="the shop's webhook signing secret")
+    ],
+    db: DbOption = None,
+) -> None:
+    """Register a webshop whose order webhooks Maillon accepts."""
+    from maillon.orders.service import create_channel
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            create_channel(session=session, code=code, kind=kind, webhook_secret=secret)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"webhook URL: /api/v1/webhooks/{kind}/{code}")
+
+
 @orders_app.command("show")
 def orders_show(number: str, db: DbOption = None) -> None:
     """Show an order and its timeline."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from maillon.bootstrap import load_tables
-from maillon.core.db import Base, Database
+from maillon.core.db import Base, Database, UtcDateTime
 
 load_tables()
 config = context.config
@@ -24,12 +24,20 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def render_item(type_: str, obj: object, _autogen_context: object) -> str | bool:
+    """Write Maillon's column types as plain SQLAlchemy types in migrations."""
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from maillon.api.deps import DbDep, PageDep, allow
-from maillon.api.schemas import Page
+from maillon.api.schemas import Page, StrictModel
 from maillon.api.views import full_order_read
 from maillon.core.auth import Principal, Role
+from maillon.core.errors import FieldError, ValidationError
 from maillon.orders import service
 from maillon.orders.schemas import (
     AddressRead,
@@ -159,3 +162,123 @@ def customer_addresses(email: str, db: DbDep, _: Staff) -> list[AddressRead]:
             AddressRead.model_validate(a)
             for a in service.addresses_of(session=session, email=email)
         ]
+
+
+class ChannelCreate(StrictModel):
+    """A webshop sending orders by webhook."""
+
+    code: str = Field(min_length=1, max_length=40)
+    kind: str
+    webhook_secret: str = Field(min_length=1, max_length=200)
+
+
+class ChannelRead(BaseModel):
+    """A registered webshop (never its secret)."""
+
+    code: str
+    kind: str
+    webhook_url: str
+
+
+class ImportRowError(BaseModel):
+    """A CSV row that was not imported."""
+
+    row: int
+    field: str
+    message: str
+
+
+class ImportReportRead(BaseModel):
+    """What a CSV import did."""
+
+    created: list[str]
+    replayed: list[str]
+    errors: list[ImportRowError]
+
+
+channels_router = APIRouter(tags=["orders"])
+
+
+@channels_router.post(
+    "/api/v1/channels", status_code=status.HTTP_201_CREATED, response_model=ChannelRead
+)
+def create_channel(
+    body: ChannelCreate, db: DbDep, _: Annotated[Principal, Depends(allow())]
+) -> ChannelRead:
+    """Register a Shopify or WooCommerce shop and the secret its webhooks are signed with."""
+    with db.transaction() as session:
+        channel = service.create_channel(session=session, **body.model_dump())
+        return ChannelRead(
+            code=channel.code,
+            kind=channel.kind,
+            webhook_url=f"/api/v1/webhooks/{channel.kind}/{channel.code}",
+        )
+
+
+async def _webhook(
+    request: Request, kind: str, channel: str, header: str, response: Response, db: DbDep
+) -> OrderRead:
+    body = await request.body()
+    order, created = await run_in_threadpool(
+        service.receive_webhook,
+        db,
+        channel_code=channel,
+        kind=kind,
+        body=body,
+        signature_header=request.headers.get(header),
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    with db.reader() as session:
+        return full_order_read(session, service.get_order(session=session, number=order.number))
+
+
+@channels_router.post(
+    "/api/v1/webhooks/shopify/{channel}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRead,
+)
+async def shopify_webhook(
+    channel: str, request: Request, response: Response, db: DbDep
+) -> OrderRead:
+    """Shopify ``orders/create`` webhook, authenticated by ``X-Shopify-Hmac-Sha256``."""
+    return await _webhook(request, "shopify", channel, "X-Shopify-Hmac-Sha256", response, db)
+
+
+@channels_router.post(
+    "/api/v1/webhooks/woocommerce/{channel}",
+    status_code=status.HTTP_201_CREATED,
+    response_model=OrderRead,
+)
+async def woocommerce_webhook(
+    channel: str, request: Request, response: Response, db: DbDep
+) -> OrderRead:
+    """WooCommerce order webhook, authenticated by ``X-WC-Webhook-Signature``."""
+    return await _webhook(request, "woocommerce", channel, "X-WC-Webhook-Signature", response, db)
+
+
+@channels_router.post("/api/v1/orders/import", response_model=ImportReportRead)
+async def import_orders(
+    request: Request,
+    db: DbDep,
+    who: Operator,
+    channel: Annotated[str, Query(max_length=40)] = "csv",
+) -> ImportReportRead:
+    """Import orders from a CSV body (``text/csv``), one line item per row.
+
+    Good orders are imported; every bad row is named with its column. See the CLI's
+    ``maillon orders import --help`` for the columns.
+    """
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError(FieldError("file", "must be UTF-8 text")) from None
+    report = await run_in_threadpool(
+        service.import_orders_csv, db, text, actor=who.actor, channel=channel
+    )
+    return ImportReportRead(
+        created=report.created,
+        replayed=report.replayed,
+        errors=[ImportRowError(row=e.row, field=e.field, message=e.message) for e in report.errors],
+    )

@@ -6,6 +6,7 @@ they never write the status column themselves, so every change lands in the time
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -18,11 +19,28 @@ from sqlalchemy.orm import Session
 from maillon.catalog.service import products_by_sku
 from maillon.core import clock, outbox
 from maillon.core.db import Database
-from maillon.core.errors import ErrorCollector, FieldError, NotFound, ShortLine, ValidationError
+from maillon.core.errors import (
+    AuthenticationError,
+    DuplicateError,
+    ErrorCollector,
+    FieldError,
+    NotFound,
+    ShortLine,
+    ValidationError,
+)
 from maillon.core.geo import locate_fr
 from maillon.core.money import format_cents
 from maillon.inventory import service as inventory
 from maillon.inventory.sourcing import SourcingPolicy, plan_sourcing
+from maillon.orders.intake import (
+    CsvRowError,
+    csv_field,
+    from_shopify,
+    from_woocommerce,
+    line_row,
+    read_orders_csv,
+    signature_ok,
+)
 from maillon.orders.model import (
     OrderDraft,
     OrderStatus,
@@ -30,8 +48,16 @@ from maillon.orders.model import (
     ensure_transition,
     parse_order_number,
 )
-from maillon.orders.tables import Address, Allocation, Customer, Order, OrderEvent, OrderLine
-from maillon.orders.validation import validate_order
+from maillon.orders.tables import (
+    Address,
+    Allocation,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    SalesChannel,
+)
+from maillon.orders.validation import CHANNEL_PATTERN, validate_order
 
 MAX_ALLOCATION_ATTEMPTS = 5
 
@@ -588,3 +614,91 @@ def add_note(*, session: Session, number: str, note: str, actor: str) -> Order:
     order = get_order(session=session, number=number)
     _record_event(session, order, order.status, order.status, actor, note.strip())
     return order
+
+
+CHANNEL_KINDS = ("shopify", "woocommerce")
+
+
+def create_channel(*, session: Session, code: str, kind: str, webhook_secret: str) -> SalesChannel:
+    """Register a webshop sending orders by webhook. Raises ValidationError, DuplicateError."""
+    errors = ErrorCollector()
+    if not CHANNEL_PATTERN.match(code or ""):
+        errors.add("code", "1-40 lower-case letters, digits, - or _")
+    if kind not in CHANNEL_KINDS:
+        errors.add("kind", f"one of {', '.join(CHANNEL_KINDS)}")
+    if len(webhook_secret or "") < 16:
+        errors.add("webhook_secret", "at least 16 characters (the shop's webhook signing secret)")
+    errors.raise_if_any()
+    if session.scalar(select(SalesChannel.id).where(SalesChannel.code == code)) is not None:
+        raise DuplicateError("channel", "code", code)
+    channel = SalesChannel(
+        code=code, kind=kind, webhook_secret=webhook_secret, created_at=clock.now()
+    )
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def get_channel(*, session: Session, code: str) -> SalesChannel:
+    """Return the webhook channel ``code``. Raises NotFound."""
+    channel = session.scalar(select(SalesChannel).where(SalesChannel.code == code))
+    if channel is None:
+        raise NotFound("channel", code, field="channel")
+    return channel
+
+
+def receive_webhook(
+    db: Database, *, channel_code: str, kind: str, body: bytes, signature_header: str | None
+) -> tuple[Order, bool]:
+    """Take an order webhook from a registered shop: check its signature, map it, place it.
+
+    Replays return the first order. Raises NotFound (unknown channel), AuthenticationError
+    (bad or missing signature, or a channel of another kind), ValidationError naming the
+    payload's field.
+    """
+    with db.reader() as session:
+        channel = get_channel(session=session, code=channel_code)
+        secret, channel_kind = channel.webhook_secret, channel.kind
+    if channel_kind != kind or not signature_ok(secret, body, signature_header):
+        raise AuthenticationError(f"webhook signature does not match channel {channel_code!r}")
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationError(FieldError("body", "is not JSON")) from None
+    if not isinstance(payload, dict):
+        raise ValidationError(FieldError("body", "must be a JSON object"))
+    mapper = from_shopify if kind == "shopify" else from_woocommerce
+    return place_order(db, mapper(payload, channel_code), actor=f"webhook:{channel_code}")
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What a CSV import did: orders created, replays recognised, and every bad row."""
+
+    created: list[str]
+    replayed: list[str]
+    errors: list[CsvRowError]
+
+
+def import_orders_csv(db: Database, text: str, *, actor: str, channel: str = "csv") -> ImportReport:
+    """Import orders from CSV text, each order in its own transaction.
+
+    Good orders are imported; every bad row is reported with its number and column, and an
+    order with any bad row is not imported at all. Replays (same channel and external id) are
+    recognised, not duplicated. Raises ValidationError if the file itself is unusable.
+    """
+    parsed, errors = read_orders_csv(text, default_channel=channel)
+    created: list[str] = []
+    replayed: list[str] = []
+    for item in parsed:
+        try:
+            order, is_new = place_order(db, item.draft, actor=actor)
+        except ValidationError as exc:
+            for e in exc.errors:
+                errors.append(
+                    CsvRowError(line_row(e.field, item.rows), csv_field(e.field), e.message)
+                )
+            continue
+        (created if is_new else replayed).append(order.number)
+    errors.sort(key=lambda e: (e.row, e.field))
+    return ImportReport(created, replayed, errors)

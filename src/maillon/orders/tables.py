@@ -146,3 +146,15 @@ class Allocation(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     quantity: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20))  # reserved, shipped, released
+
+
+class SalesChannel(Base):
+    """A shop that sends orders by webhook, with the secret its signatures are made with."""
+
+    __tablename__ = "sales_channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))  # shopify, woocommerce
+    webhook_secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
