@@ -316,3 +316,45 @@ def test_split_order_ships_in_one_shipment_per_warehouse(seeded: Database) -> No
         shipping.mark_delivered(session=s, number=number, actor="op")
     with seeded.reader() as s:
         assert orders.get_order(session=s, number=number).status == "delivered"
+
+
+def test_lots_leave_first_expiring_first_and_expired_stock_is_never_allocated(
+    seeded: Database,
+) -> None:
+    from datetime import date
+
+    from maillon.core import clock
+
+    with seeded.transaction() as s:
+        for lot, best_before in (
+            ("L-LATE", date(2027, 3, 1)),
+            ("L-SOON", date(2026, 12, 1)),
+            ("L-GONE", date(2026, 10, 1)),
+        ):
+            inventory.receive(
+                session=s,
+                warehouse_code="PAR1",
+                location_code="C01",
+                sku="LAMP-02",
+                quantity=2,
+                lot=lot,
+                best_before=best_before,
+            )
+    with clock.frozen_at(datetime(2026, 11, 2, 9, tzinfo=UTC)):
+        order, _ = orders.place_order(seeded, order_draft([("LAMP-02", 3)]), actor="t")
+        with seeded.transaction() as s:
+            assert orders.allocate_order(session=s, number=order.number, actor="t").allocated
+    with seeded.reader() as s:
+        rows, _ = inventory.list_balances(session=s, sku="LAMP-02", warehouse="PAR1")
+    reserved = {r.lot: r.reserved for r in rows}
+    assert reserved == {"L-SOON": 2, "L-LATE": 1, "L-GONE": 0}
+    with seeded.transaction() as s, pytest.raises(ValidationError, match="already dated"):
+        inventory.receive(
+            session=s,
+            warehouse_code="PAR1",
+            location_code="C01",
+            sku="LAMP-02",
+            quantity=1,
+            lot="L-SOON",
+            best_before=date(2027, 1, 1),
+        )

@@ -100,3 +100,19 @@ def test_never_plans_more_than_available(
             wanted = sum(q for s, q in lines if s == sku)
             held = sum(c.available for c in candidates if c.sku == sku)
             assert plan.short.get(sku, 0) == max(0, wanted - held)
+
+
+def test_removal_order_is_fefo_then_fifo() -> None:
+    from datetime import UTC, date, datetime
+
+    old = datetime(2026, 1, 1, tzinfo=UTC)
+    new = datetime(2026, 6, 1, tzinfo=UTC)
+    a = StockCandidate(1, "A", 1, 10, "Z9", 5, date(2027, 1, 1), old)
+    b = StockCandidate(2, "A", 1, 10, "A1", 5, date(2026, 12, 1), new)
+    c = StockCandidate(3, "A", 1, 10, "A2", 5, None, old)
+    plan = plan_sourcing([("A", 12)], [a, b, c], SITES)
+    assert [t.stock_id for t in plan.takes] == [2, 1, 3]  # earliest expiry first, undated last
+    fifo = plan_sourcing([("A", 12)], [a, b, c], SITES, SourcingPolicy(removal="fifo"))
+    assert [t.stock_id for t in fifo.takes] == [3, 1, 2]  # first received; ties by location
+    with pytest.raises(ValueError, match="removal"):
+        SourcingPolicy(removal="lifo")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 
@@ -86,7 +87,7 @@ def replay(movements: Iterable[Movement], start: Balance | None = None) -> Balan
 
 @dataclass(frozen=True)
 class StockCandidate:
-    """A stock record an order line could be served from."""
+    """A stock record an order line could be served from (a lot at a location)."""
 
     stock_id: int
     sku: str
@@ -94,6 +95,20 @@ class StockCandidate:
     warehouse_priority: int
     location_code: str
     available: int
+    best_before: date | None = None
+    received_at: datetime | None = None
+    lot: str = ""
+
+    def removal_key(self, strategy: str = "fefo") -> tuple[object, ...]:
+        """Order in which records leave a warehouse: first expiring first (FEFO) for dated
+        lots, then first received first (FIFO), then by location. ``strategy="fifo"`` ignores
+        dates. Raises ValueError for another strategy."""
+        if strategy not in ("fefo", "fifo"):
+            raise ValueError(f"unknown removal strategy {strategy!r}: use fefo or fifo")
+        received = self.received_at or datetime.max.replace(tzinfo=UTC)
+        if strategy == "fifo":
+            return (received, self.location_code, self.stock_id)
+        return (self.best_before or date.max, received, self.location_code, self.stock_id)
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,8 @@ def _balance(row: service.BalanceRow) -> BalanceRead:
         on_hand=row.on_hand,
         reserved=row.reserved,
         available=row.available,
+        lot=row.lot,
+        best_before=row.best_before,
     )
 
 
@@ -78,7 +80,7 @@ def list_balances(
 def receive(body: ReceiptCreate, db: DbDep, who: Operator) -> BalanceRead:
     """Record goods received; returns the new balance of that location."""
     with db.transaction() as session:
-        service.receive(
+        level = service.receive(
             session=session,
             warehouse_code=body.warehouse,
             location_code=body.location,
@@ -86,11 +88,10 @@ def receive(body: ReceiptCreate, db: DbDep, who: Operator) -> BalanceRead:
             quantity=body.quantity,
             reference=body.reference,
             actor=who.actor,
+            lot=body.lot,
+            best_before=body.best_before,
         )
-        rows, _ = service.list_balances(
-            session=session, sku=body.sku, warehouse=body.warehouse, limit=500
-        )
-    return next(_balance(r) for r in rows if r.location == body.location)
+        return _balance(service.balance_of(session=session, stock_level_id=level.id))
 
 
 @router.post(
@@ -99,7 +100,7 @@ def receive(body: ReceiptCreate, db: DbDep, who: Operator) -> BalanceRead:
 def adjust(body: AdjustmentCreate, db: DbDep, who: Operator) -> BalanceRead:
     """Correct on-hand after a count (refused below what is reserved)."""
     with db.transaction() as session:
-        service.adjust(
+        level = service.adjust(
             session=session,
             warehouse_code=body.warehouse,
             location_code=body.location,
@@ -107,11 +108,9 @@ def adjust(body: AdjustmentCreate, db: DbDep, who: Operator) -> BalanceRead:
             delta=body.delta,
             reason=body.reason,
             actor=who.actor,
+            lot=body.lot,
         )
-        rows, _ = service.list_balances(
-            session=session, sku=body.sku, warehouse=body.warehouse, limit=500
-        )
-    return next(_balance(r) for r in rows if r.location == body.location)
+        return _balance(service.balance_of(session=session, stock_level_id=level.id))
 
 
 @router.get("/api/v1/inventory/movements", response_model=Page[MovementRead])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -46,6 +46,10 @@ class ReceiptCreate(StrictModel):
     sku: str
     quantity: int = Field(gt=0, le=1_000_000)
     reference: str = Field(default="", max_length=80)
+    lot: str = Field(default="", max_length=40, description="lot or batch number")
+    best_before: date | None = Field(
+        default=None, description="expiry (FEFO); never allocated after"
+    )
 
 
 class AdjustmentCreate(StrictModel):
@@ -56,6 +60,7 @@ class AdjustmentCreate(StrictModel):
     sku: str
     delta: int
     reason: str = Field(min_length=1, max_length=200)
+    lot: str = Field(default="", max_length=40)
 
 
 class BalanceRead(BaseModel):
@@ -68,6 +73,8 @@ class BalanceRead(BaseModel):
     on_hand: int
     reserved: int
     available: int
+    lot: str = ""
+    best_before: date | None = None
 
 
 class MovementRead(BaseModel):

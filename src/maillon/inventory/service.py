@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -108,12 +110,22 @@ def ensure_location(
     return loc
 
 
-def _stock_level(session: Session, product: Product, location: Location) -> StockLevel:
-    """Return the balance row of ``product`` at ``location``, inserting it race-free if absent."""
+def _stock_level(
+    session: Session,
+    product: Product,
+    location: Location,
+    lot: str = "",
+    best_before: date | None = None,
+) -> StockLevel:
+    """Return the balance row of ``product``'s ``lot`` at ``location``, inserting it race-free
+    if absent. Raises ValidationError if the lot is known with another best-before date."""
     values = {
         "product_id": product.id,
         "location_id": location.id,
         "warehouse_id": location.warehouse_id,
+        "lot": lot,
+        "best_before": best_before,
+        "received_at": clock.now(),
         "on_hand": 0,
         "reserved": 0,
         "updated_at": clock.now(),
@@ -123,14 +135,22 @@ def _stock_level(session: Session, product: Product, location: Location) -> Stoc
     session.execute(
         insert(StockLevel)
         .values(**values)
-        .on_conflict_do_nothing(index_elements=["product_id", "location_id"])
+        .on_conflict_do_nothing(index_elements=["product_id", "location_id", "lot"])
     )
     level = session.scalar(
         select(StockLevel).where(
-            StockLevel.product_id == product.id, StockLevel.location_id == location.id
+            StockLevel.product_id == product.id,
+            StockLevel.location_id == location.id,
+            StockLevel.lot == lot,
         )
     )
     assert level is not None
+    if best_before is not None and level.best_before not in (None, best_before):
+        raise ValidationError(
+            FieldError("best_before", f"lot {lot!r} is already dated {level.best_before}")
+        )
+    if best_before is not None and level.best_before is None:
+        level.best_before = best_before
     return level
 
 
@@ -173,6 +193,8 @@ def receive(
     reference: str = "",
     actor: str = "system",
     kind: MovementKind = MovementKind.RECEIPT,
+    lot: str = "",
+    best_before: date | None = None,
 ) -> StockLevel:
     """Put ``quantity`` units of ``sku`` into a location; return the updated balance.
 
@@ -183,7 +205,9 @@ def receive(
     product = get_by_sku(session=session, sku=sku)
     warehouse = get_warehouse(session=session, code=warehouse_code)
     location = ensure_location(session=session, warehouse=warehouse, code=location_code)
-    level = _stock_level(session, product, location)
+    if len(lot) > 40:
+        raise ValidationError(FieldError("lot", "at most 40 characters"))
+    level = _stock_level(session, product, location, lot.strip(), best_before)
     session.execute(
         update(StockLevel)
         .where(StockLevel.id == level.id)
@@ -216,6 +240,7 @@ def adjust(
     delta: int,
     reason: str,
     actor: str = "system",
+    lot: str = "",
 ) -> StockLevel:
     """Correct on-hand by ``delta`` (a count result). Refuses to go below what is reserved.
 
@@ -231,7 +256,7 @@ def adjust(
     product = get_by_sku(session=session, sku=sku)
     warehouse = get_warehouse(session=session, code=warehouse_code)
     location = ensure_location(session=session, warehouse=warehouse, code=location_code)
-    level = _stock_level(session, product, location)
+    level = _stock_level(session, product, location, lot.strip())
     result = session.execute(
         update(StockLevel)
         .where(StockLevel.id == level.id, StockLevel.on_hand - StockLevel.reserved + delta >= 0)
@@ -254,7 +279,8 @@ def adjust(
 
 
 def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[StockCandidate]:
-    """Return every stock record with available units for ``product_ids``."""
+    """Return every stock record with available units for ``product_ids``; expired lots
+    (best-before in the past) are never offered."""
     if not product_ids:
         return []
     rows = session.execute(
@@ -265,6 +291,9 @@ def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[Stoc
             Warehouse.priority,
             Location.code,
             (StockLevel.on_hand - StockLevel.reserved).label("available"),
+            StockLevel.best_before,
+            StockLevel.received_at,
+            StockLevel.lot,
         )
         .join(Product, Product.id == StockLevel.product_id)
         .join(Location, Location.id == StockLevel.location_id)
@@ -273,9 +302,10 @@ def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[Stoc
             StockLevel.product_id.in_(product_ids),
             StockLevel.on_hand - StockLevel.reserved > 0,
             Location.kind == "pick",
+            or_(StockLevel.best_before.is_(None), StockLevel.best_before >= clock.now().date()),
         )
     ).all()
-    return [StockCandidate(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    return [StockCandidate(*r) for r in rows]
 
 
 def try_reserve(
@@ -372,11 +402,39 @@ class BalanceRow:
     name: str
     on_hand: int
     reserved: int
+    lot: str = ""
+    best_before: date | None = None
 
     @property
     def available(self) -> int:
         """Units that can still be promised."""
         return self.on_hand - self.reserved
+
+
+def _balance_query() -> Select[Any]:
+    return (
+        select(
+            Warehouse.code,
+            Location.code,
+            Product.sku,
+            Product.name,
+            StockLevel.on_hand,
+            StockLevel.reserved,
+            StockLevel.lot,
+            StockLevel.best_before,
+        )
+        .join(Product, Product.id == StockLevel.product_id)
+        .join(Location, Location.id == StockLevel.location_id)
+        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
+    )
+
+
+def balance_of(*, session: Session, stock_level_id: int) -> BalanceRow:
+    """Return one stock record as people read it. Raises NotFound."""
+    row = session.execute(_balance_query().where(StockLevel.id == stock_level_id)).first()
+    if row is None:
+        raise NotFound("stock record", stock_level_id)
+    return BalanceRow(*row)
 
 
 def list_balances(
@@ -388,26 +446,16 @@ def list_balances(
     offset: int = 0,
 ) -> tuple[list[BalanceRow], int]:
     """Return one page of balances (by warehouse, location, SKU) and the total count."""
-    query = (
-        select(
-            Warehouse.code,
-            Location.code,
-            Product.sku,
-            Product.name,
-            StockLevel.on_hand,
-            StockLevel.reserved,
-        )
-        .join(Product, Product.id == StockLevel.product_id)
-        .join(Location, Location.id == StockLevel.location_id)
-        .join(Warehouse, Warehouse.id == StockLevel.warehouse_id)
-    )
+    query = _balance_query()
     if sku:
         query = query.where(Product.sku == sku)
     if warehouse:
         query = query.where(Warehouse.code == warehouse)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.execute(
-        query.order_by(Warehouse.code, Location.code, Product.sku).limit(limit).offset(offset)
+        query.order_by(Warehouse.code, Location.code, Product.sku, StockLevel.lot)
+        .limit(limit)
+        .offset(offset)
     ).all()
     return [BalanceRow(*r) for r in rows], total
 

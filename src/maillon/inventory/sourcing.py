@@ -45,8 +45,11 @@ class SourcingPolicy:
     cents_per_km: float = 0.8
     extra_parcel_penalty_cents: int = 400
     priority_cents_per_rank: int = 50
+    removal: str = "fefo"
 
     def __post_init__(self) -> None:
+        if self.removal not in ("fefo", "fifo"):
+            raise ValueError("removal must be 'fefo' or 'fifo'")
         for name in (
             "parcel_base_cents",
             "cents_per_km",
@@ -189,7 +192,8 @@ def _assign(
     parcel_cost: dict[int, float],
     policy: SourcingPolicy,
 ) -> SourcingPlan:
-    """Turn a chosen warehouse set into takes: cheapest warehouse first, locations in order."""
+    """Turn a chosen warehouse set into takes: cheapest warehouse first; within a warehouse,
+    records leave in removal order (FEFO by default)."""
     order = sorted(subset, key=lambda w: (parcel_cost[w], w))
     left = {c.stock_id: c.available for c in usable}
     takes: list[Take] = []
@@ -199,7 +203,7 @@ def _assign(
         for w in order:
             records = sorted(
                 (c for c in usable if c.warehouse_id == w and c.sku == sku),
-                key=lambda c: (c.location_code, c.stock_id),
+                key=lambda c: c.removal_key(policy.removal),
             )
             for c in records:
                 if need == 0:

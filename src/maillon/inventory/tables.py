@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -56,7 +57,7 @@ class StockLevel(Base):
 
     __tablename__ = "stock_levels"
     __table_args__ = (
-        UniqueConstraint("product_id", "location_id"),
+        UniqueConstraint("product_id", "location_id", "lot"),
         CheckConstraint("on_hand >= 0", name="on_hand_not_negative"),
         CheckConstraint("reserved >= 0", name="reserved_not_negative"),
         CheckConstraint("reserved <= on_hand", name="reserved_within_on_hand"),
@@ -67,6 +68,9 @@ class StockLevel(Base):
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    lot: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    best_before: Mapped[date | None] = mapped_column(Date, nullable=True)
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     on_hand: Mapped[int] = mapped_column(Integer, default=0)
     reserved: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
