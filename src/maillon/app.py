@@ -51,7 +51,7 @@ def create_app(db: Database) -> FastAPI:
     from maillon.care.routes import router as care_router
     from maillon.catalog.routes import router as catalog_router
     from maillon.inventory.routes import router as inventory_router
-    from maillon.orders.routes import channels_router, customers_router
+    from maillon.orders.routes import channels_router, customers_router, holds_router
     from maillon.orders.routes import router as orders_router
     from maillon.returns.routes import router as returns_router
     from maillon.shipping.routes import router as shipping_router
@@ -97,6 +97,7 @@ def create_app(db: Database) -> FastAPI:
         orders_router,
         customers_router,
         channels_router,
+        holds_router,
         warehouse_router,
         shipping_router,
         returns_router,

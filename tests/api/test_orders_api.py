@@ -115,3 +115,41 @@ def test_customers_and_their_addresses(
     r = client.get("/api/v1/customers/camille.martin@example.fr/addresses", headers=auth["agent"])
     assert [(a["postcode"], a["city"]) for a in r.json()] == [("69002", "Lyon")]
     assert client.get("/api/v1/customers", headers=auth["picker"]).status_code == 403
+
+
+def test_checkout_hold_over_http(
+    client: TestClient, auth: dict[str, dict[str, str]], db: Database
+) -> None:
+    seed_basic(db)
+    op = auth["operator"]
+    r = client.post(
+        "/api/v1/holds",
+        json={
+            "lines": [{"sku": "MUG-01", "quantity": 2}],
+            "ttl_seconds": 300,
+            "reference": "cart-9",
+        },
+        headers=op,
+    )
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    assert r.json()["status"] == "active"
+    r = client.post(f"/api/v1/holds/{token}/confirm", json=order_body([("MUG-01", 2)]), headers=op)
+    assert r.status_code == 201 and r.json()["status"] == "allocated"
+    assert client.get(f"/api/v1/holds/{token}", headers=op).json()["order"] == r.json()["number"]
+    short = client.post(
+        "/api/v1/holds", json={"lines": [{"sku": "LAMP-02", "quantity": 9}]}, headers=op
+    )
+    assert short.status_code == 409 and short.json()["error"]["lines"][0]["sku"] == "LAMP-02"
+    bad = client.post(
+        "/api/v1/holds",
+        json={"lines": [{"sku": "MUG-01", "quantity": 1}], "ttl_seconds": 5},
+        headers=op,
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "ttl_seconds"
+    r = client.post(
+        "/api/v1/holds", json={"lines": [{"sku": "BOOK-07", "quantity": 1}]}, headers=op
+    )
+    released = client.delete(f"/api/v1/holds/{r.json()['token']}", headers=op)
+    assert released.json()["status"] == "released"
+    assert client.post("/api/v1/holds/sweep", headers=op).json() == {"released": 0}

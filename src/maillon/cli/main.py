@@ -310,6 +310,15 @@ def orders_import(
         raise typer.Exit(1)
 
 
+@app.command("holds-sweep")
+def holds_sweep(db: DbOption = None) -> None:
+    """Release checkout holds past their expiry (run it every minute, e.g. from cron)."""
+    from maillon.orders.holds import sweep_expired
+
+    database = open_db(db)
+    console.print(f"{sweep_expired(database)} expired hold(s) released")
+
+
 @app.command("channel-add")
 def channel_add(
     code: str,

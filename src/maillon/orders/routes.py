@@ -14,7 +14,8 @@ from maillon.api.schemas import Page, StrictModel
 from maillon.api.views import full_order_read
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
-from maillon.orders import service
+from maillon.orders import holds, service
+from maillon.orders.model import order_number
 from maillon.orders.schemas import (
     AddressRead,
     AllocationRead,
@@ -24,6 +25,7 @@ from maillon.orders.schemas import (
     OrderRead,
     OrderSummary,
 )
+from maillon.orders.tables import Hold
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -282,3 +284,86 @@ async def import_orders(
         replayed=report.replayed,
         errors=[ImportRowError(row=e.row, field=e.field, message=e.message) for e in report.errors],
     )
+
+
+class HoldLineIn(StrictModel):
+    """Units of one SKU to hold."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int
+
+
+class HoldCreate(StrictModel):
+    """A cart to hold while the customer pays."""
+
+    lines: list[HoldLineIn]
+    ttl_seconds: int = 900
+    reference: str = Field(default="", max_length=100, description="your cart or session id")
+
+
+class HoldRead(BaseModel):
+    """A hold: its token, status, expiry and the units held."""
+
+    token: str
+    status: str
+    expires_at: datetime
+    order: str | None
+    lines: list[dict[str, int | str]]
+
+
+def hold_read(hold: Hold) -> HoldRead:
+    """Return the response model of a hold."""
+    return HoldRead(
+        token=hold.token,
+        status=hold.status,
+        expires_at=hold.expires_at,
+        order=order_number(hold.order_id) if hold.order_id else None,
+        lines=[{"sku": x.sku, "quantity": x.quantity} for x in hold.lines],
+    )
+
+
+holds_router = APIRouter(prefix="/api/v1/holds", tags=["orders"])
+
+
+@holds_router.post("", status_code=status.HTTP_201_CREATED, response_model=HoldRead)
+def create_hold(body: HoldCreate, db: DbDep, who: Operator) -> HoldRead:
+    """Hold a cart's units at checkout (all or nothing: 409 names the short lines)."""
+    with db.transaction() as session:
+        hold = holds.create_hold(
+            session=session,
+            lines=[(x.sku, x.quantity) for x in body.lines],
+            ttl_seconds=body.ttl_seconds,
+            reference=body.reference,
+            actor=who.actor,
+        )
+        return hold_read(hold)
+
+
+@holds_router.get("/{token}", response_model=HoldRead)
+def get_hold(token: str, db: DbDep, _: Operator) -> HoldRead:
+    """One hold."""
+    with db.reader() as session:
+        return hold_read(holds.get_hold(session=session, token=token))
+
+
+@holds_router.post(
+    "/{token}/confirm", status_code=status.HTTP_201_CREATED, response_model=OrderRead
+)
+def confirm_hold(token: str, body: OrderCreate, db: DbDep, who: Operator) -> OrderRead:
+    """Place the order for a held cart: its units become the order's allocations."""
+    order = holds.confirm_hold(db, token=token, draft=body.to_draft(), actor=who.actor)
+    with db.reader() as session:
+        return full_order_read(session, service.get_order(session=session, number=order.number))
+
+
+@holds_router.delete("/{token}", response_model=HoldRead)
+def release_hold(token: str, db: DbDep, who: Operator) -> HoldRead:
+    """Give a cart's units back (abandoned cart)."""
+    with db.transaction() as session:
+        return hold_read(holds.release_hold(session=session, token=token, actor=who.actor))
+
+
+@holds_router.post("/sweep")
+def sweep_holds(db: DbDep, _: Operator) -> dict[str, int]:
+    """Release every hold past its expiry (safe to run from several workers at once)."""
+    return {"released": holds.sweep_expired(db)}

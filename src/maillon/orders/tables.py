@@ -158,3 +158,34 @@ class SalesChannel(Base):
     kind: Mapped[str] = mapped_column(String(20))  # shopify, woocommerce
     webhook_secret: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Hold(Base):
+    """A timed reservation for a cart at checkout: confirmed into an order, or released."""
+
+    __tablename__ = "holds"
+    __table_args__ = (Index("ix_holds_status_expires", "status", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(40), unique=True)
+    reference: Mapped[str] = mapped_column(String(100), default="")
+    status: Mapped[str] = mapped_column(String(20))  # active, confirmed, released, expired
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True)
+
+    lines: Mapped[list[HoldLine]] = relationship(order_by="HoldLine.id", lazy="selectin")
+
+
+class HoldLine(Base):
+    """Units of one stock record held for a cart."""
+
+    __tablename__ = "hold_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hold_id: Mapped[int] = mapped_column(ForeignKey("holds.id"), index=True)
+    stock_level_id: Mapped[int] = mapped_column(ForeignKey("stock_levels.id"))
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,228 @@
+"""Checkout holds: stock reserved for a cart for a few minutes while the customer pays.
+
+A hold reserves every unit of the cart or nothing (409 naming the short lines). Confirming it
+turns the held units into the order's allocations in the same transaction, so the customer who
+paid never loses them. Holds not confirmed in time are released by :func:`sweep_expired`, which
+claims each hold with a conditional update before releasing it: two sweeps running at once (two
+workers, a cron job and a request) release every hold exactly once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from maillon.catalog.service import products_by_sku
+from maillon.core import clock
+from maillon.core.db import Database
+from maillon.core.errors import (
+    Conflict,
+    ErrorCollector,
+    FieldError,
+    InsufficientStock,
+    NotFound,
+    ShortLine,
+    ValidationError,
+)
+from maillon.inventory import service as inventory
+from maillon.inventory.sourcing import plan_sourcing
+from maillon.orders import service as orders
+from maillon.orders.model import OrderDraft, OrderStatus
+from maillon.orders.tables import Allocation, Hold, HoldLine, Order
+
+MIN_TTL_S = 30
+MAX_TTL_S = 3600
+
+
+def create_hold(
+    *,
+    session: Session,
+    lines: Sequence[tuple[str, int]],
+    ttl_seconds: int = 900,
+    reference: str = "",
+    actor: str = "checkout",
+) -> Hold:
+    """Hold every unit of ``lines`` (SKU, quantity) for ``ttl_seconds``; return the hold.
+
+    Raises ValidationError (bad lines, unknown SKU, ttl out of range), InsufficientStock when
+    the cart cannot be held in full (nothing is held then).
+    """
+    errors = ErrorCollector()
+    if not lines:
+        errors.add("lines", "a hold needs at least one line")
+    if not MIN_TTL_S <= ttl_seconds <= MAX_TTL_S:
+        errors.add("ttl_seconds", f"must be between {MIN_TTL_S} and {MAX_TTL_S}")
+    for i, (_sku, qty) in enumerate(lines):
+        if qty <= 0:
+            errors.add(f"lines.{i}.quantity", "must be greater than 0")
+    errors.raise_if_any()
+    products = products_by_sku(session=session, skus=[sku for sku, _ in lines])
+    for i, (sku, _qty) in enumerate(lines):
+        if sku not in products:
+            errors.add(f"lines.{i}.sku", f"unknown SKU {sku!r}")
+    errors.raise_if_any()
+    token = secrets.token_urlsafe(18)
+    candidates = inventory.candidates_for(
+        session=session, product_ids=[p.id for p in products.values()]
+    )
+    plan = plan_sourcing(list(lines), candidates, inventory.warehouse_sites(session=session))
+    if not plan.complete:
+        held = {c.sku: 0 for c in candidates}
+        for c in candidates:
+            held[c.sku] += c.available
+        raise InsufficientStock(
+            [
+                ShortLine(sku, sum(q for s, q in lines if s == sku), held.get(sku, 0))
+                for sku in plan.short
+            ]
+        )
+    now = clock.now()
+    hold = Hold(
+        token=token,
+        reference=reference[:100],
+        status="active",
+        created_at=now,
+        expires_at=now + timedelta(seconds=ttl_seconds),
+    )
+    session.add(hold)
+    session.flush()
+    rows = []
+    for take in sorted(plan.takes, key=lambda t: t.stock_id):
+        if not inventory.try_reserve(
+            session=session,
+            stock_id=take.stock_id,
+            quantity=take.quantity,
+            reference=f"hold:{hold.id}",
+            actor=actor,
+        ):
+            raise Conflict("stock changed while holding the cart; try again")
+        rows.append(
+            {
+                "hold_id": hold.id,
+                "stock_level_id": take.stock_id,
+                "warehouse_id": take.warehouse_id,
+                "sku": lines[take.line_index][0],
+                "quantity": take.quantity,
+            }
+        )
+    session.execute(insert(HoldLine), rows)
+    session.refresh(hold)
+    return hold
+
+
+def get_hold(*, session: Session, token: str) -> Hold:
+    """Return the hold with ``token``. Raises NotFound."""
+    hold = session.scalar(select(Hold).where(Hold.token == token))
+    if hold is None:
+        raise NotFound("hold", token, field="token")
+    return hold
+
+
+def _claim(session: Session, hold: Hold, status: str, *, only_unexpired: bool) -> bool:
+    """Move an active hold to ``status`` if nobody else did; return whether this call did."""
+    query = update(Hold).where(Hold.id == hold.id, Hold.status == "active")
+    if only_unexpired:
+        query = query.where(Hold.expires_at > clock.now())
+    claimed = session.execute(query.values(status=status)).rowcount == 1  # type: ignore[attr-defined]
+    if claimed:
+        session.refresh(hold)
+    return claimed
+
+
+def _release_lines(session: Session, hold: Hold, actor: str) -> int:
+    for line in hold.lines:
+        inventory.release(
+            session=session,
+            stock_id=line.stock_level_id,
+            quantity=line.quantity,
+            reference=f"hold:{hold.id}",
+            actor=actor,
+        )
+    return sum(line.quantity for line in hold.lines)
+
+
+def release_hold(*, session: Session, token: str, actor: str = "checkout") -> Hold:
+    """Give a cart's held units back (cart abandoned). Raises NotFound, Conflict if not active."""
+    hold = get_hold(session=session, token=token)
+    if not _claim(session, hold, "released", only_unexpired=False):
+        raise Conflict(f"hold is {hold.status}, not active")
+    _release_lines(session, hold, actor)
+    return hold
+
+
+def sweep_expired(db: Database, *, limit: int = 1000) -> int:
+    """Release holds past their expiry; return how many this call released.
+
+    Safe to run concurrently: each hold is claimed by a conditional update in its own
+    transaction before its units are released.
+    """
+    with db.reader() as session:
+        ids = session.scalars(
+            select(Hold.id)
+            .where(Hold.status == "active", Hold.expires_at <= clock.now())
+            .order_by(Hold.expires_at)
+            .limit(limit)
+        ).all()
+    released = 0
+    for hold_id in ids:
+        with db.transaction() as session:
+            hold = session.get(Hold, hold_id)
+            if hold is None or not _claim(session, hold, "expired", only_unexpired=False):
+                continue
+            _release_lines(session, hold, "system:hold-sweep")
+            released += 1
+    return released
+
+
+def confirm_hold(db: Database, *, token: str, draft: OrderDraft, actor: str) -> Order:
+    """Turn a hold into an order: the held units become its allocations, in one transaction.
+
+    The order's lines must match what was held (same SKUs, no more units). Raises NotFound,
+    Conflict if the hold expired or was used, ValidationError for an order that does not match
+    the hold (nothing is written then).
+    """
+    with db.transaction() as session:
+        hold = get_hold(session=session, token=token)
+        if not _claim(session, hold, "confirmed", only_unexpired=True):
+            raise Conflict(f"hold is {'expired' if hold.status == 'active' else hold.status}")
+        held: dict[str, int] = {}
+        for line in hold.lines:
+            held[line.sku] = held.get(line.sku, 0) + line.quantity
+        wanted: dict[str, int] = {}
+        for line_draft in draft.lines:
+            wanted[line_draft.sku] = wanted.get(line_draft.sku, 0) + line_draft.quantity
+        if wanted != held:
+            raise ValidationError(FieldError("lines", f"must match the hold exactly: {held}"))
+        order, created = orders.create_order(session=session, draft=draft, actor=actor)
+        if not created:
+            raise Conflict(f"order {order.number} was already received under this external id")
+        line_of = {line.sku: line for line in order.lines}
+        session.execute(
+            insert(Allocation),
+            [
+                {
+                    "order_id": order.id,
+                    "order_line_id": line_of[h.sku].id,
+                    "stock_level_id": h.stock_level_id,
+                    "warehouse_id": h.warehouse_id,
+                    "quantity": h.quantity,
+                    "status": "reserved",
+                }
+                for h in hold.lines
+            ],
+        )
+        hold.order_id = order.id
+        order.warehouse_id = min(h.warehouse_id for h in hold.lines)
+        order.allocated_at = clock.now()
+        orders.transition(
+            session=session,
+            order=order,
+            target=OrderStatus.ALLOCATED,
+            actor=actor,
+            note="units held at checkout",
+        )
+        return order
