@@ -153,3 +153,34 @@ def test_checkout_hold_over_http(
     released = client.delete(f"/api/v1/holds/{r.json()['token']}", headers=op)
     assert released.json()["status"] == "released"
     assert client.post("/api/v1/holds/sweep", headers=op).json() == {"released": 0}
+
+
+def test_cycle_count_over_http_is_blind_for_pickers(
+    client: TestClient, auth: dict[str, dict[str, str]], db: Database
+) -> None:
+    seed_basic(db)
+    r = client.post(
+        "/api/v1/inventory/counts",
+        json={"warehouse": "LYS1", "location": "B02-03"},
+        headers=auth["picker"],
+    )
+    assert r.status_code == 201
+    count = r.json()
+    assert all(line["expected"] is None for line in count["lines"])
+    seen = client.get(f"/api/v1/inventory/counts/{count['id']}", headers=auth["operator"]).json()
+    assert {x["sku"]: x["expected"] for x in seen["lines"]}["MUG-01"] == 3
+    r = client.post(
+        f"/api/v1/inventory/counts/{count['id']}/submit",
+        headers=auth["picker"],
+        json={
+            "lines": [
+                {"sku": "MUG-01", "counted": 2},
+                {"sku": "LAMP-02", "counted": 2},
+                {"sku": "BOOK-07", "counted": 1},
+            ]
+        },
+    )
+    assert r.status_code == 200 and r.json()["status"] == "done"
+    report = client.get("/api/v1/inventory/discrepancies", headers=auth["operator"]).json()
+    assert [(d["sku"], d["difference"]) for d in report] == [("MUG-01", -1)]
+    assert client.get("/api/v1/inventory/discrepancies", headers=auth["picker"]).status_code == 403

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
+from pydantic import BaseModel, Field
 
 from maillon.api.deps import ANY_ROLE, DbDep, PageDep, allow
-from maillon.api.schemas import Page
+from maillon.api.schemas import Page, StrictModel
 from maillon.core.auth import Principal, Role
-from maillon.inventory import service
+from maillon.inventory import counts, service
 from maillon.inventory.schemas import (
     AdjustmentCreate,
     BalanceRead,
@@ -18,6 +20,7 @@ from maillon.inventory.schemas import (
     WarehouseCreate,
     WarehouseRead,
 )
+from maillon.inventory.tables import CountTask
 
 router = APIRouter(tags=["inventory"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -124,3 +127,132 @@ def list_movements(
         )
         items = [MovementRead.model_validate(m) for m in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+class CountCreate(StrictModel):
+    """The location to count."""
+
+    warehouse: str = Field(min_length=1, max_length=20)
+    location: str = Field(min_length=1, max_length=40)
+
+
+class CountedLine(StrictModel):
+    """What was found of one product and lot."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    lot: str = Field(default="", max_length=40)
+    counted: int
+
+
+class CountSubmit(StrictModel):
+    """Everything counted at the location (products not listed count as zero)."""
+
+    lines: list[CountedLine]
+
+
+class CountLineRead(BaseModel):
+    """A count line; ``expected`` is hidden from pickers (blind count)."""
+
+    sku: str
+    lot: str
+    expected: int | None
+    counted: int | None
+    difference: int | None
+
+
+class CountRead(BaseModel):
+    """A cycle count."""
+
+    id: int
+    status: str
+    created_at: datetime
+    counted_at: datetime | None
+    lines: list[CountLineRead]
+
+
+def count_read(task: CountTask, principal: Principal) -> CountRead:
+    """Return a count; a picker does not see expected quantities until it is done."""
+    blind = principal.role is Role.PICKER and task.status == "open"
+    return CountRead(
+        id=task.id,
+        status=task.status,
+        created_at=task.created_at,
+        counted_at=task.counted_at,
+        lines=[
+            CountLineRead(
+                sku=x.sku,
+                lot=x.lot,
+                expected=None if blind else x.expected,
+                counted=x.counted,
+                difference=x.difference,
+            )
+            for x in task.lines
+        ],
+    )
+
+
+Floor = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.PICKER))]
+
+
+@router.post(
+    "/api/v1/inventory/counts", status_code=status.HTTP_201_CREATED, response_model=CountRead
+)
+def open_count(body: CountCreate, db: DbDep, who: Floor) -> CountRead:
+    """Open a cycle count of a location."""
+    with db.transaction() as session:
+        return count_read(
+            counts.open_count(
+                session=session, warehouse_code=body.warehouse, location_code=body.location
+            ),
+            who,
+        )
+
+
+@router.get("/api/v1/inventory/counts/{count_id}", response_model=CountRead)
+def get_count(count_id: int, db: DbDep, who: Floor) -> CountRead:
+    """One count (blind for pickers while open)."""
+    with db.reader() as session:
+        return count_read(counts.get_count(session=session, task_id=count_id), who)
+
+
+@router.post("/api/v1/inventory/counts/{count_id}/submit", response_model=CountRead)
+def submit_count(count_id: int, body: CountSubmit, db: DbDep, who: Floor) -> CountRead:
+    """Book a count: each difference becomes an adjustment movement naming the count."""
+    with db.transaction() as session:
+        task = counts.submit_count(
+            session=session,
+            task_id=count_id,
+            actor=who.actor,
+            counted=[(x.sku, x.lot, x.counted) for x in body.lines],
+        )
+        return count_read(task, who)
+
+
+class DiscrepancyRead(BaseModel):
+    """A difference found by a count."""
+
+    count_id: int
+    counted_at: datetime
+    warehouse: str
+    location: str
+    sku: str
+    lot: str
+    expected: int
+    counted: int
+    difference: int
+    value_cents: int
+
+
+@router.get("/api/v1/inventory/discrepancies", response_model=list[DiscrepancyRead])
+def list_discrepancies(
+    db: DbDep,
+    _: Operator,
+    since: Annotated[datetime | None, Query()] = None,
+    warehouse: Annotated[str | None, Query(max_length=20)] = None,
+) -> list[DiscrepancyRead]:
+    """Differences found by cycle counts, largest value first."""
+    with db.reader() as session:
+        return [
+            DiscrepancyRead(**vars(d))
+            for d in counts.discrepancies(session=session, since=since, warehouse=warehouse)
+        ]

@@ -14,7 +14,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
 
@@ -92,3 +92,34 @@ class StockMovement(Base):
     reason: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(120), default="system")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class CountTask(Base):
+    """A cycle count of one location: what the ledger expected, and what was found."""
+
+    __tablename__ = "count_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20))  # open, done
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    counted_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    counted_by: Mapped[str] = mapped_column(String(120), default="")
+
+    lines: Mapped[list[CountLine]] = relationship(order_by="CountLine.id", lazy="selectin")
+
+
+class CountLine(Base):
+    """One product and lot of a count: expected on hand, counted, and the difference booked."""
+
+    __tablename__ = "count_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("count_tasks.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    lot: Mapped[str] = mapped_column(String(40), default="")
+    expected: Mapped[int] = mapped_column(Integer)
+    counted: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    difference: Mapped[int | None] = mapped_column(Integer, nullable=True)
