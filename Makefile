@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint test-sqlite test-postgres serve clean
+.PHONY: demo test install lint services test-sqlite test-postgres serve clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Maillon needs Python 3.11+"'
@@ -30,11 +30,13 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test-sqlite: $(STAMP)
+services:
+	scripts/install_test_services.sh
+
+test-sqlite: $(STAMP) services
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: $(STAMP)
-	scripts/pg_test_server.sh install
+test-postgres: $(STAMP) services
 	url=$$(scripts/pg_test_server.sh start) || exit 1; \
 	MAILLON_TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); rc=$$?; \
 	scripts/pg_test_server.sh stop; exit $$rc

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
 # Start or stop a throwaway PostgreSQL cluster on 127.0.0.1 for the test suite.
-#   scripts/pg_test_server.sh install   # apt-get install postgresql if its binaries are missing
 #   scripts/pg_test_server.sh start     # prints the server's URL on stdout
 #   scripts/pg_test_server.sh stop      # stops it by its own pid and removes the cluster
 # The cluster trades durability for speed (fsync off): it exists only for tests.
 set -euo pipefail
-cmd=${1:?usage: pg_test_server.sh install|start|stop}
+cmd=${1:?usage: pg_test_server.sh start|stop}
 port=${PG_TEST_PORT:-54329}
 dir=${PG_TEST_DIR:-/tmp/maillon-pgtest-$port}
 
@@ -15,21 +14,9 @@ as_owner() {
 }
 
 case "$cmd" in
-install)
-  if [ -z "$(find_bindir)" ]; then
-    if [ "$(id -u)" != 0 ]; then
-      echo "PostgreSQL is not installed and this is not root: apt-get install postgresql" >&2
-      exit 1
-    fi
-    echo "installing PostgreSQL from Debian's packages..." >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq postgresql >&2
-  fi
-  ;;
 start)
   bindir=$(find_bindir)
-  [ -n "$bindir" ] || { echo "no PostgreSQL binaries: run '$0 install'" >&2; exit 1; }
+  [ -n "$bindir" ] || { echo "no PostgreSQL binaries: run scripts/install_test_services.sh" >&2; exit 1; }
   if [ -f "$dir/data/postmaster.pid" ]; then "$0" stop >&2 || true; fi
   rm -rf "$dir"
   mkdir -p "$dir"
@@ -51,5 +38,5 @@ stop)
   rm -rf "$dir"
   ;;
 *)
-  echo "usage: $0 install|start|stop" >&2; exit 2 ;;
+  echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
+from tests.conftest import row_counts
 from tests.helpers import order_body, seed_basic
 
 
@@ -184,3 +185,45 @@ def test_cycle_count_over_http_is_blind_for_pickers(
     report = client.get("/api/v1/inventory/discrepancies", headers=auth["operator"]).json()
     assert [(d["sku"], d["difference"]) for d in report] == [("MUG-01", -1)]
     assert client.get("/api/v1/inventory/discrepancies", headers=auth["picker"]).status_code == 403
+
+
+def test_sensor_readings_over_http(
+    client: TestClient, auth: dict[str, dict[str, str]], db: Database
+) -> None:
+    seed_basic(db)
+    op = auth["operator"]
+    r = client.post(
+        "/api/v1/sensors",
+        json={"code": "S1", "warehouse": "LYS1", "location": "B02-03", "sku": "LAMP-02"},
+        headers=op,
+    )
+    assert r.status_code == 201
+    readings = [
+        {"sensor": "S1", "reading_id": "a", "measured_at": "2026-11-02T08:00:00Z", "grams": 1400},
+        {"sensor": "S1", "reading_id": "a", "measured_at": "2026-11-02T08:00:00Z", "grams": 1400},
+    ]
+    r = client.post("/api/v1/sensors/readings", json=readings, headers=op)
+    assert [(x["created"], x["units"], x["alerts"]) for x in r.json()] == [
+        (True, 1, ["discrepancy"]),
+        (False, 1, []),
+    ]
+    alerts = client.get("/api/v1/inventory/alerts", headers=auth["picker"]).json()
+    assert [(a["kind"], a["expected"], a["observed"]) for a in alerts] == [("discrepancy", 2, 1)]
+    before = row_counts(db)
+    bad = client.post(
+        "/api/v1/sensors/readings",
+        headers=op,
+        json=[
+            {
+                "sensor": "S1",
+                "reading_id": "b",
+                "measured_at": "2026-11-02T09:00:00Z",
+                "grams": 700,
+            },
+            {"sensor": "S1", "reading_id": "c", "measured_at": "2026-11-02T09:01:00Z", "grams": -5},
+            {"sensor": "S9", "reading_id": "d", "measured_at": "2026-11-02T09:02:00Z", "grams": 5},
+        ],
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["error"]["errors"]} == {"1.grams", "2.sensor"}
+    assert row_counts(db) == before  # the good first reading was not recorded either

@@ -310,6 +310,23 @@ def orders_import(
         raise typer.Exit(1)
 
 
+@app.command("sensors-listen")
+def sensors_listen(
+    broker: Annotated[str, typer.Option(help="MQTT broker host:port")] = "127.0.0.1:1883",
+    topic: Annotated[str, typer.Option()] = "maillon/sensors/+/readings",
+    db: DbOption = None,
+) -> None:
+    """Record shelf-sensor readings published on an MQTT broker (until interrupted)."""
+    from maillon.inventory.mqtt import SensorListener
+
+    host, _, port = broker.rpartition(":")
+    if not host or not port.isdigit():
+        raise typer.BadParameter("use host:port", param_hint="--broker")
+    database = open_db(db)
+    console.print(f"listening on {broker} for {topic}")
+    SensorListener(database, host, int(port), topic).run_forever()
+
+
 @app.command("holds-sweep")
 def holds_sweep(db: DbOption = None) -> None:
     """Release checkout holds past their expiry (run it every minute, e.g. from cron)."""

@@ -11,7 +11,8 @@ from pydantic import BaseModel, Field
 from maillon.api.deps import ANY_ROLE, DbDep, PageDep, allow
 from maillon.api.schemas import Page, StrictModel
 from maillon.core.auth import Principal, Role
-from maillon.inventory import counts, service
+from maillon.core.errors import ErrorCollector, FieldError, ValidationError
+from maillon.inventory import counts, sensors, service
 from maillon.inventory.schemas import (
     AdjustmentCreate,
     BalanceRead,
@@ -255,4 +256,115 @@ def list_discrepancies(
         return [
             DiscrepancyRead(**vars(d))
             for d in counts.discrepancies(session=session, since=since, warehouse=warehouse)
+        ]
+
+
+class SensorCreate(StrictModel):
+    """A weighing shelf: which product it weighs, where."""
+
+    code: str = Field(min_length=1, max_length=60)
+    warehouse: str = Field(min_length=1, max_length=20)
+    location: str = Field(min_length=1, max_length=40)
+    sku: str = Field(min_length=1, max_length=64)
+    tare_g: int = 0
+    tolerance_units: int = 0
+    min_units: int = 0
+
+
+class ReadingIn(StrictModel):
+    """One reading from a shelf."""
+
+    sensor: str = Field(min_length=1, max_length=60)
+    reading_id: str = Field(min_length=1, max_length=100)
+    measured_at: datetime
+    grams: float
+
+
+class ReadingResult(BaseModel):
+    """What a reading did."""
+
+    sensor: str
+    reading_id: str
+    created: bool
+    stale: bool
+    units: int
+    alerts: list[str]
+
+
+class AlertRead(BaseModel):
+    """An open stock alert."""
+
+    id: int
+    kind: str
+    expected: int
+    observed: int
+    note: str
+    created_at: datetime
+
+
+@router.post("/api/v1/sensors", status_code=status.HTTP_201_CREATED)
+def register_sensor(body: SensorCreate, db: DbDep, _: Operator) -> dict[str, str]:
+    """Register a weighing shelf."""
+    with db.transaction() as session:
+        sensor = sensors.register_sensor(
+            session=session,
+            code=body.code,
+            warehouse_code=body.warehouse,
+            location_code=body.location,
+            sku=body.sku,
+            tare_g=body.tare_g,
+            tolerance_units=body.tolerance_units,
+            min_units=body.min_units,
+        )
+        return {"code": sensor.code}
+
+
+@router.post("/api/v1/sensors/readings", response_model=list[ReadingResult])
+def post_readings(body: list[ReadingIn], db: DbDep, _: Operator) -> list[ReadingResult]:
+    """Readings from shelves (one or many); replays and late readings change nothing."""
+    if len(body) > 1000:
+        raise ValidationError(FieldError("body", "at most 1000 readings per request"))
+    with db.reader() as session:  # the whole batch is checked before any of it is recorded
+        known = sensors.known_codes(session=session, codes={r.sensor for r in body})
+    errors = ErrorCollector()
+    for i, r in enumerate(body):
+        if r.sensor not in known:
+            errors.add(f"{i}.sensor", f"unknown sensor {r.sensor!r}")
+        if not 0 <= r.grams < 10_000_000:
+            errors.add(f"{i}.grams", "must be between 0 and 10,000,000")
+        if r.measured_at.tzinfo is None:
+            errors.add(f"{i}.measured_at", "needs a time zone")
+    errors.raise_if_any()
+    out = []
+    for r in body:
+        outcome = sensors.ingest(
+            db, sensors.ReadingInput(r.sensor, r.reading_id, r.measured_at, r.grams)
+        )
+        out.append(
+            ReadingResult(
+                sensor=r.sensor,
+                reading_id=r.reading_id,
+                created=outcome.created,
+                stale=outcome.stale,
+                units=outcome.units,
+                alerts=list(outcome.alerts),
+            )
+        )
+    return out
+
+
+@router.get("/api/v1/inventory/alerts", response_model=list[AlertRead])
+def list_alerts(db: DbDep, _: Anyone) -> list[AlertRead]:
+    """Open stock alerts (shelves disagreeing with the ledger, pick faces running low)."""
+    with db.reader() as session:
+        return [
+            AlertRead(
+                id=a.id,
+                kind=a.kind,
+                expected=a.expected,
+                observed=a.observed,
+                note=a.note,
+                created_at=a.created_at,
+            )
+            for a in sensors.open_alerts(session=session)
         ]

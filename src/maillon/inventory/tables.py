@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     Float,
@@ -123,3 +124,54 @@ class CountLine(Base):
     expected: Mapped[int] = mapped_column(Integer)
     counted: Mapped[int | None] = mapped_column(Integer, nullable=True)
     difference: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ShelfSensor(Base):
+    """A weighing shelf: which product it weighs at which location, and how to read it."""
+
+    __tablename__ = "shelf_sensors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    tare_g: Mapped[int] = mapped_column(Integer, default=0)
+    tolerance_units: Mapped[int] = mapped_column(Integer, default=0)
+    min_units: Mapped[int] = mapped_column(Integer, default=0)
+    last_measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    last_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class SensorReading(Base):
+    """One reading, stored once per sensor and reading id, whatever order it arrives in."""
+
+    __tablename__ = "sensor_readings"
+    __table_args__ = (UniqueConstraint("sensor_id", "reading_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sensor_id: Mapped[int] = mapped_column(ForeignKey("shelf_sensors.id"), index=True)
+    reading_id: Mapped[str] = mapped_column(String(100))
+    measured_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    grams: Mapped[float] = mapped_column(Float)
+    units: Mapped[int] = mapped_column(Integer)
+    trusted: Mapped[bool] = mapped_column(Boolean)
+    stale: Mapped[bool] = mapped_column(Boolean)  # older than a reading already applied
+
+
+class StockAlert(Base):
+    """Something a person should look at: a shelf that disagrees with the ledger, or runs low."""
+
+    __tablename__ = "stock_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # discrepancy, replenish
+    sensor_id: Mapped[int | None] = mapped_column(ForeignKey("shelf_sensors.id"), nullable=True)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    expected: Mapped[int] = mapped_column(Integer)
+    observed: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

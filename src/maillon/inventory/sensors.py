@@ -1,0 +1,275 @@
+"""Shelf sensors: readings by HTTP or MQTT, turned into units, compared with the ledger.
+
+Each reading is stored once per sensor and reading id (replays change nothing). A reading
+older than one already applied is kept as history but changes nothing (sensors and brokers
+deliver out of order). An applied reading that disagrees with the ledger opens (or updates) a
+discrepancy alert; one at or below the shelf's minimum opens a replenishment alert and
+publishes ``stock.replenish_needed`` so the pick face can be refilled. Readings never move
+stock by themselves: a person confirms with a count.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from maillon.catalog.service import get_by_sku
+from maillon.catalog.tables import Product
+from maillon.core import clock, outbox
+from maillon.core.db import Database
+from maillon.core.errors import (
+    DuplicateError,
+    ErrorCollector,
+    FieldError,
+    NotFound,
+    ValidationError,
+)
+from maillon.inventory import service as inventory
+from maillon.inventory.sensing import ShelfConfig, assess, units_from_grams
+from maillon.inventory.tables import SensorReading, ShelfSensor, StockAlert, StockLevel
+
+
+def register_sensor(
+    *,
+    session: Session,
+    code: str,
+    warehouse_code: str,
+    location_code: str,
+    sku: str,
+    tare_g: int = 0,
+    tolerance_units: int = 0,
+    min_units: int = 0,
+) -> ShelfSensor:
+    """Register a weighing shelf. Raises ValidationError, NotFound, DuplicateError."""
+    errors = ErrorCollector()
+    if not code or len(code) > 60:
+        errors.add("code", "1-60 characters")
+    for name, value in (
+        ("tare_g", tare_g),
+        ("tolerance_units", tolerance_units),
+        ("min_units", min_units),
+    ):
+        if value < 0:
+            errors.add(name, "must be >= 0")
+    errors.raise_if_any()
+    if session.scalar(select(ShelfSensor.id).where(ShelfSensor.code == code)) is not None:
+        raise DuplicateError("sensor", "code", code)
+    product = get_by_sku(session=session, sku=sku)
+    warehouse = inventory.get_warehouse(session=session, code=warehouse_code)
+    location = inventory.ensure_location(session=session, warehouse=warehouse, code=location_code)
+    sensor = ShelfSensor(
+        code=code,
+        warehouse_id=warehouse.id,
+        location_id=location.id,
+        product_id=product.id,
+        tare_g=tare_g,
+        tolerance_units=tolerance_units,
+        min_units=min_units,
+    )
+    session.add(sensor)
+    session.flush()
+    return sensor
+
+
+@dataclass(frozen=True)
+class ReadingInput:
+    """A reading as a sensor sends it."""
+
+    sensor: str
+    reading_id: str
+    measured_at: datetime
+    grams: float
+
+
+@dataclass(frozen=True)
+class ReadingOutcome:
+    """What a reading did: new or a replay, applied or stale, and the alerts it raised."""
+
+    created: bool
+    stale: bool
+    units: int
+    alerts: tuple[str, ...]
+
+
+def _open_alert(
+    session: Session, sensor: ShelfSensor, kind: str, expected: int, observed: int, note: str
+) -> None:
+    alert = session.scalar(
+        select(StockAlert).where(
+            StockAlert.sensor_id == sensor.id,
+            StockAlert.kind == kind,
+            StockAlert.resolved_at.is_(None),
+        )
+    )
+    if alert is None:
+        session.add(
+            StockAlert(
+                kind=kind,
+                sensor_id=sensor.id,
+                location_id=sensor.location_id,
+                product_id=sensor.product_id,
+                expected=expected,
+                observed=observed,
+                note=note,
+                created_at=clock.now(),
+            )
+        )
+    else:
+        alert.expected, alert.observed, alert.note = expected, observed, note
+
+
+def _close_alerts(session: Session, sensor: ShelfSensor, kind: str) -> None:
+    for alert in session.scalars(
+        select(StockAlert).where(
+            StockAlert.sensor_id == sensor.id,
+            StockAlert.kind == kind,
+            StockAlert.resolved_at.is_(None),
+        )
+    ):
+        alert.resolved_at = clock.now()
+
+
+def record_reading(*, session: Session, reading: ReadingInput) -> ReadingOutcome:
+    """Store and assess one reading. Raises NotFound (sensor), ValidationError (bad values)."""
+    errors = ErrorCollector()
+    if not reading.reading_id or len(reading.reading_id) > 100:
+        errors.add("reading_id", "1-100 characters")
+    if not 0 <= reading.grams < 10_000_000:
+        errors.add("grams", "must be between 0 and 10,000,000")
+    if reading.measured_at.tzinfo is None:
+        errors.add("measured_at", "needs a time zone")
+    errors.raise_if_any()
+    sensor = session.scalar(select(ShelfSensor).where(ShelfSensor.code == reading.sensor))
+    if sensor is None:
+        raise NotFound("sensor", reading.sensor, field="sensor")
+    existing = session.scalar(
+        select(SensorReading).where(
+            SensorReading.sensor_id == sensor.id, SensorReading.reading_id == reading.reading_id
+        )
+    )
+    if existing is not None:
+        return ReadingOutcome(False, existing.stale, existing.units, ())
+    product = session.get(Product, sensor.product_id)
+    assert product is not None
+    config = ShelfConfig(
+        unit_weight_g=product.weight_g,
+        tare_g=sensor.tare_g,
+        tolerance_units=sensor.tolerance_units,
+        min_units=sensor.min_units,
+    )
+    shelf = units_from_grams(reading.grams, config)
+    stale = sensor.last_measured_at is not None and reading.measured_at <= sensor.last_measured_at
+    session.add(
+        SensorReading(
+            sensor_id=sensor.id,
+            reading_id=reading.reading_id,
+            measured_at=reading.measured_at,
+            received_at=clock.now(),
+            grams=reading.grams,
+            units=shelf.units,
+            trusted=shelf.trusted,
+            stale=stale,
+        )
+    )
+    if stale:
+        return ReadingOutcome(True, True, shelf.units, ())
+    sensor.last_measured_at = reading.measured_at
+    sensor.last_units = shelf.units
+    ledger = (
+        session.scalar(
+            select(func.coalesce(func.sum(StockLevel.on_hand), 0)).where(
+                StockLevel.location_id == sensor.location_id,
+                StockLevel.product_id == sensor.product_id,
+            )
+        )
+        or 0
+    )
+    verdict = assess(shelf, int(ledger), config)
+    alerts = []
+    if verdict.discrepancy:
+        note = (
+            f"shelf shows {shelf.units}, ledger {ledger}"
+            if shelf.trusted
+            else f"{reading.grams:.0f} g is not a whole number of {product.sku}"
+        )
+        _open_alert(session, sensor, "discrepancy", int(ledger), shelf.units, note)
+        alerts.append("discrepancy")
+    else:
+        _close_alerts(session, sensor, "discrepancy")
+    if verdict.replenish:
+        _open_alert(
+            session,
+            sensor,
+            "replenish",
+            sensor.min_units,
+            shelf.units,
+            f"{shelf.units} left, minimum {sensor.min_units}",
+        )
+        outbox.publish(
+            session,
+            "stock.replenish_needed",
+            {
+                "sensor": sensor.code,
+                "location_id": sensor.location_id,
+                "product_id": sensor.product_id,
+                "units": shelf.units,
+            },
+        )
+        alerts.append("replenish")
+    elif shelf.trusted:
+        _close_alerts(session, sensor, "replenish")
+    return ReadingOutcome(True, False, shelf.units, tuple(alerts))
+
+
+def ingest(db: Database, reading: ReadingInput) -> ReadingOutcome:
+    """Record one reading in its own transaction, safe against concurrent replays."""
+    try:
+        with db.transaction() as session:
+            return record_reading(session=session, reading=reading)
+    except IntegrityError:  # the same reading arrived twice at once: the other one won
+        return ReadingOutcome(False, False, 0, ())
+
+
+def known_codes(*, session: Session, codes: set[str]) -> set[str]:
+    """Return which of ``codes`` are registered sensors."""
+    if not codes:
+        return set()
+    return set(session.scalars(select(ShelfSensor.code).where(ShelfSensor.code.in_(codes))))
+
+
+def open_alerts(*, session: Session, limit: int = 200) -> Sequence[StockAlert]:
+    """Return unresolved stock alerts, newest first."""
+    return session.scalars(
+        select(StockAlert)
+        .where(StockAlert.resolved_at.is_(None))
+        .order_by(StockAlert.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def parse_mqtt(topic: str, payload: bytes) -> ReadingInput:
+    """Return the reading in an MQTT message on ``maillon/sensors/<code>/readings``.
+
+    The payload is JSON: ``{"reading_id": ..., "measured_at": ISO 8601, "grams": ...}``.
+    Raises ValidationError naming what is wrong.
+    """
+    parts = topic.split("/")
+    if len(parts) != 4 or parts[0] != "maillon" or parts[1] != "sensors" or parts[3] != "readings":
+        raise ValidationError(FieldError("topic", "expected maillon/sensors/<code>/readings"))
+    try:
+        data: Any = json.loads(payload)
+        measured = datetime.fromisoformat(str(data["measured_at"]).replace("Z", "+00:00"))
+        return ReadingInput(parts[2], str(data["reading_id"]), measured, float(data["grams"]))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationError(FieldError("payload", "is not JSON")) from None
+    except (KeyError, TypeError) as exc:
+        raise ValidationError(FieldError("payload", f"missing or bad field {exc}")) from None
+    except ValueError as exc:
+        raise ValidationError(FieldError("payload", str(exc))) from None
