@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Header, Path, Query, Request
 
 from maillon.core.auth import Principal, Role, authenticate, require_role
 from maillon.core.db import Database
@@ -63,11 +63,13 @@ class PageParams:
 
 def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
-    offset: Annotated[int, Query(ge=0, description="items to skip")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")] = 0,
 ) -> PageParams:
     """Return validated pagination parameters."""
     return PageParams(limit=limit, offset=offset)
 
 
 DbDep = Annotated[Database, Depends(get_db)]
+MAX_ID = 2_147_483_647
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="numeric id")]
 PageDep = Annotated[PageParams, Depends(page_params)]

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from maillon.api.deps import DbDep, PageDep, allow
+from maillon.api.deps import DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import Page, StrictModel
 from maillon.care import service
 from maillon.care.tables import Ticket
@@ -105,14 +105,14 @@ def list_tickets(
 
 
 @router.get("/{ticket_id}", response_model=TicketRead)
-def get_ticket(ticket_id: int, db: DbDep, _: Agent) -> TicketRead:
+def get_ticket(ticket_id: IdPath, db: DbDep, _: Agent) -> TicketRead:
     """One ticket."""
     with db.reader() as session:
         return ticket_read(service.get_ticket(session=session, ticket_id=ticket_id))
 
 
 @router.post("/{ticket_id}/replies", response_model=TicketRead)
-def reply(ticket_id: int, body: ReplyCreate, db: DbDep, who: Agent) -> TicketRead:
+def reply(ticket_id: IdPath, body: ReplyCreate, db: DbDep, who: Agent) -> TicketRead:
     """Answer a ticket (e-mailed to the customer unless internal)."""
     with db.transaction() as session:
         return ticket_read(
@@ -127,7 +127,7 @@ def reply(ticket_id: int, body: ReplyCreate, db: DbDep, who: Agent) -> TicketRea
 
 
 @router.post("/{ticket_id}/close", response_model=TicketRead)
-def close(ticket_id: int, db: DbDep, who: Agent) -> TicketRead:
+def close(ticket_id: IdPath, db: DbDep, who: Agent) -> TicketRead:
     """Close a ticket."""
     with db.transaction() as session:
         return ticket_read(

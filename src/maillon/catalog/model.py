@@ -48,6 +48,6 @@ def validate_product(spec: ProductSpec, prefix: str = "") -> None:
             errors.add(f"{prefix}{dim}", "must be between 1 and 10000 mm")
     if not 0 < spec.weight_g <= 1_000_000:
         errors.add(f"{prefix}weight_g", "must be between 1 and 1000000 g")
-    if spec.price_cents < 0:
-        errors.add(f"{prefix}price_cents", "must be >= 0")
+    if not 0 <= spec.price_cents <= 1_000_000_000:
+        errors.add(f"{prefix}price_cents", "must be between 0 and 1000000000")
     errors.raise_if_any()

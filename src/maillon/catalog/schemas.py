@@ -14,11 +14,11 @@ class ProductCreate(StrictModel):
     name: str = Field(min_length=1, max_length=200)
     gtin: str | None = Field(default=None, description="GTIN-8/12/13/14 with check digit")
     category: str = ""
-    length_mm: int
-    width_mm: int
-    height_mm: int
-    weight_g: int
-    price_cents: int = Field(ge=0)
+    length_mm: int = Field(le=10_000)
+    width_mm: int = Field(le=10_000)
+    height_mm: int = Field(le=10_000)
+    weight_g: int = Field(le=1_000_000)
+    price_cents: int = Field(ge=0, le=1_000_000_000)
 
 
 class ProductRead(BaseModel):

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from maillon.api.deps import ANY_ROLE, DbDep, PageDep, allow
+from maillon.api.deps import ANY_ROLE, DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import Page, StrictModel
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
@@ -142,7 +142,7 @@ class CountedLine(StrictModel):
 
     sku: str = Field(min_length=1, max_length=64)
     lot: str = Field(default="", max_length=40)
-    counted: int
+    counted: int = Field(le=10_000_000)
 
 
 class CountSubmit(StrictModel):
@@ -210,14 +210,14 @@ def open_count(body: CountCreate, db: DbDep, who: Floor) -> CountRead:
 
 
 @router.get("/api/v1/inventory/counts/{count_id}", response_model=CountRead)
-def get_count(count_id: int, db: DbDep, who: Floor) -> CountRead:
+def get_count(count_id: IdPath, db: DbDep, who: Floor) -> CountRead:
     """One count (blind for pickers while open)."""
     with db.reader() as session:
         return count_read(counts.get_count(session=session, task_id=count_id), who)
 
 
 @router.post("/api/v1/inventory/counts/{count_id}/submit", response_model=CountRead)
-def submit_count(count_id: int, body: CountSubmit, db: DbDep, who: Floor) -> CountRead:
+def submit_count(count_id: IdPath, body: CountSubmit, db: DbDep, who: Floor) -> CountRead:
     """Book a count: each difference becomes an adjustment movement naming the count."""
     with db.transaction() as session:
         task = counts.submit_count(
@@ -266,9 +266,9 @@ class SensorCreate(StrictModel):
     warehouse: str = Field(min_length=1, max_length=20)
     location: str = Field(min_length=1, max_length=40)
     sku: str = Field(min_length=1, max_length=64)
-    tare_g: int = 0
-    tolerance_units: int = 0
-    min_units: int = 0
+    tare_g: int = Field(default=0, le=10_000_000)
+    tolerance_units: int = Field(default=0, le=1_000_000)
+    min_units: int = Field(default=0, le=1_000_000)
 
 
 class ReadingIn(StrictModel):

@@ -20,7 +20,7 @@ class WarehouseCreate(StrictModel):
     country: str = Field(default="FR", min_length=2, max_length=2)
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    priority: int = 100
+    priority: int = Field(default=100, ge=0, le=1_000_000)
 
 
 class WarehouseRead(BaseModel):
@@ -58,7 +58,7 @@ class AdjustmentCreate(StrictModel):
     warehouse: str
     location: str = Field(min_length=1, max_length=40)
     sku: str
-    delta: int
+    delta: int = Field(ge=-1_000_000, le=1_000_000)
     reason: str = Field(min_length=1, max_length=200)
     lot: str = Field(default="", max_length=40)
 

@@ -290,14 +290,14 @@ class HoldLineIn(StrictModel):
     """Units of one SKU to hold."""
 
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int
+    quantity: int = Field(le=1_000_000)
 
 
 class HoldCreate(StrictModel):
     """A cart to hold while the customer pays."""
 
     lines: list[HoldLineIn]
-    ttl_seconds: int = 900
+    ttl_seconds: int = Field(default=900, le=86_400)
     reference: str = Field(default="", max_length=100, description="your cart or session id")
 
 

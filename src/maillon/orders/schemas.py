@@ -34,8 +34,8 @@ class LineIn(StrictModel):
     """One product and quantity."""
 
     sku: str = Field(max_length=64)
-    quantity: int
-    unit_price_cents: int | None = None
+    quantity: int = Field(le=1_000_000)
+    unit_price_cents: int | None = Field(default=None, le=1_000_000_000)
 
 
 class OrderCreate(StrictModel):

@@ -98,8 +98,8 @@ def validate_order(draft: OrderDraft) -> OrderDraft:
             errors.add(f"lines.{i}.quantity", "must be greater than 0")
         elif line.quantity > MAX_QUANTITY:
             errors.add(f"lines.{i}.quantity", f"must be at most {MAX_QUANTITY}")
-        if line.unit_price_cents is not None and line.unit_price_cents < 0:
-            errors.add(f"lines.{i}.unit_price_cents", "must be >= 0")
+        if line.unit_price_cents is not None and not 0 <= line.unit_price_cents <= 10**9:
+            errors.add(f"lines.{i}.unit_price_cents", "must be between 0 and 1000000000")
         lines.append(replace(line, sku=(line.sku or "").strip()))
     errors.raise_if_any()
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 
-from maillon.api.deps import DbDep, PageDep, allow
+from maillon.api.deps import DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import StrictModel
 from maillon.core.auth import Principal, Role
 from maillon.orders.model import order_number
@@ -23,7 +23,7 @@ class ReturnLineIn(StrictModel):
     """Units of one SKU coming back."""
 
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int
+    quantity: int = Field(le=1_000_000)
 
 
 class ReturnCreate(StrictModel):
@@ -91,7 +91,7 @@ def list_returns(db: DbDep, page: PageDep, _: Staff) -> list[ReturnRead]:
 
 @router.post("/{return_id}/receive", response_model=ReturnRead)
 def receive_return(
-    return_id: int,
+    return_id: IdPath,
     body: ReceiveRequest,
     db: DbDep,
     who: Annotated[Principal, Depends(allow(Role.OPERATOR))],

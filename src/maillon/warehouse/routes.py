@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from maillon.api.deps import DbDep, allow
+from maillon.api.deps import DbDep, IdPath, allow
 from maillon.core.auth import Principal, Role
 from maillon.orders.model import order_number
 from maillon.warehouse import service
@@ -61,14 +61,16 @@ def open_pick_lists(db: DbDep, _: Floor) -> list[PickListRead]:
 
 
 @router.get("/api/v1/pick-lists/{pick_list_id}", response_model=PickListRead)
-def get_pick_list(pick_list_id: int, db: DbDep, _: Floor) -> PickListRead:
+def get_pick_list(pick_list_id: IdPath, db: DbDep, _: Floor) -> PickListRead:
     """One pick list."""
     with db.reader() as session:
         return pick_list_read(service.get_pick_list(session=session, pick_list_id=pick_list_id))
 
 
 @router.post("/api/v1/pick-lists/{pick_list_id}/confirm", response_model=PickListRead)
-def confirm_pick_list(pick_list_id: int, body: PickConfirm, db: DbDep, who: Floor) -> PickListRead:
+def confirm_pick_list(
+    pick_list_id: IdPath, body: PickConfirm, db: DbDep, who: Floor
+) -> PickListRead:
     """Confirm what was picked."""
     picked = None if body.lines is None else {x.line_id: x.quantity for x in body.lines}
     with db.transaction() as session:

@@ -34,8 +34,8 @@ class PickListRead(BaseModel):
 class PickedLine(StrictModel):
     """How many units of a pick-list line were picked."""
 
-    line_id: int
-    quantity: int = Field(ge=0)
+    line_id: int = Field(ge=1, le=2_147_483_647)
+    quantity: int = Field(ge=0, le=1_000_000)
 
 
 class PickConfirm(StrictModel):
