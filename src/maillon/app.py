@@ -121,3 +121,18 @@ def create_app(db: Database) -> FastAPI:
         app.include_router(router)
     mount_console(app)
     return app
+
+
+def app_from_env() -> FastAPI:
+    """Return the app on ``MAILLON_DATABASE_URL`` (or the default SQLite file), migrated.
+
+    For process managers that import a factory, e.g.
+    ``uvicorn --factory maillon.app:app_from_env --workers 2``.
+    """
+    from maillon.core.migrate import upgrade
+    from maillon.core.settings import load_settings
+
+    assemble()
+    db = Database(load_settings().database_url)
+    upgrade(db)
+    return create_app(db)

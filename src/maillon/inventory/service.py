@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -309,12 +309,19 @@ def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[Stoc
 
 
 def try_reserve(
-    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+    *,
+    session: Session,
+    stock_id: int,
+    quantity: int,
+    reference: str,
+    actor: str = "system",
+    ledger: list[dict[str, Any]] | None = None,
 ) -> bool:
     """Reserve ``quantity`` units of one stock record if still available; return success.
 
     The condition is checked by the database in the same statement, so it holds under
-    concurrency. A failed attempt changes nothing.
+    concurrency. A failed attempt changes nothing. With ``ledger``, the movement is appended
+    there for :func:`write_ledger` to insert with others in one statement.
     """
     result = session.execute(
         update(StockLevel)
@@ -325,6 +332,23 @@ def try_reserve(
     row = result.first()
     if row is None:
         return False
+    if ledger is not None:
+        movement = movement_for(MovementKind.RESERVE, quantity)
+        ledger.append(
+            {
+                "stock_level_id": stock_id,
+                "product_id": row[0],
+                "warehouse_id": row[1],
+                "kind": MovementKind.RESERVE.value,
+                "delta_on_hand": movement.delta_on_hand,
+                "delta_reserved": movement.delta_reserved,
+                "reference": reference,
+                "reason": "",
+                "actor": actor,
+                "created_at": clock.now(),
+            }
+        )
+        return True
     _record(
         session,
         stock_id,
@@ -336,6 +360,12 @@ def try_reserve(
         actor=actor,
     )
     return True
+
+
+def write_ledger(*, session: Session, ledger: list[dict[str, Any]]) -> None:
+    """Insert buffered ledger movements in one statement (same transaction as the updates)."""
+    if ledger:
+        session.execute(insert(StockMovement), ledger)
 
 
 def release(

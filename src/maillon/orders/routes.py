@@ -44,6 +44,7 @@ def create_order(
     who: Operator,
     response: Response,
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+    allocate: Annotated[bool, Query(description="reserve stock in the same transaction")] = False,
 ) -> OrderRead:
     """Take an order: validated, confirmed to the customer in the same transaction.
 
@@ -55,7 +56,7 @@ def create_order(
         from dataclasses import replace
 
         draft = replace(draft, external_id=f"idem:{idempotency_key}")
-    order, created = service.place_order(db, draft, actor=who.actor)
+    order, created = service.place_order(db, draft, actor=who.actor, allocate=allocate)
     if not created:
         response.status_code = status.HTTP_200_OK
     with db.reader() as session:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from maillon.catalog.service import products_by_sku
 from maillon.core import clock, outbox
@@ -100,10 +101,13 @@ def find_existing(*, session: Session, channel: str, external_id: str) -> Order 
     )
 
 
-def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Order, bool]:
+def create_order(
+    *, session: Session, draft: OrderDraft, actor: str, allocate: bool = False
+) -> tuple[Order, bool]:
     """Validate and record an order, confirm it to the customer; return it and whether it is new.
 
     Idempotent on ``(channel, external_id)``: a replay returns the first order unchanged.
+    With ``allocate``, stock is reserved in the same transaction (see :func:`allocate_order`).
     Raises ValidationError naming every bad field (including unknown SKUs).
     """
     draft = validate_order(draft)
@@ -141,21 +145,21 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
 
     address = _remember_address(session, customer, draft, lat, lon, now)
 
-    lines = []
+    line_rows = []
     total = 0
     for i, line in enumerate(draft.lines):
         product = products[line.sku]
         price = product.price_cents if line.unit_price_cents is None else line.unit_price_cents
         total += price * line.quantity
-        lines.append(
-            OrderLine(
-                line_no=i + 1,
-                product_id=product.id,
-                sku=product.sku,
-                name=product.name,
-                quantity=line.quantity,
-                unit_price_cents=price,
-            )
+        line_rows.append(
+            {
+                "line_no": i + 1,
+                "product_id": product.id,
+                "sku": product.sku,
+                "name": product.name,
+                "quantity": line.quantity,
+                "unit_price_cents": price,
+            }
         )
     order = Order(
         channel=draft.channel,
@@ -179,10 +183,15 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
         created_at=now,
         updated_at=now,
         promised_at=default_promise(now),
-        lines=lines,
     )
     session.add(order)
     session.flush()
+    # All lines in one INSERT ... RETURNING; the order keeps them without reloading.
+    created_lines = session.scalars(
+        insert(OrderLine).returning(OrderLine, sort_by_parameter_order=True),
+        [{**row, "order_id": order.id} for row in line_rows],
+    ).all()
+    set_committed_value(order, "lines", list(created_lines))
     _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
     outbox.enqueue_message(
         session,
@@ -191,12 +200,22 @@ def create_order(*, session: Session, draft: OrderDraft, actor: str) -> tuple[Or
         subject=f"Your order {order.number} is confirmed",
         body=(
             f"Hello {customer.name},\n\nWe have received your order {order.number} "
-            f"({sum(line.quantity for line in lines)} item(s), "
+            f"({sum(line.quantity for line in order.lines)} item(s), "
             f"{format_cents(total, order.currency)}). We will tell you when it ships.\n"
         ),
         payload={"order": order.number},
     )
     outbox.publish(session, "order.created", {"order_id": order.id})
+    if allocate:  # nothing is reserved yet for a new order: no need to read allocations back
+        _allocate(
+            session,
+            order,
+            OrderStatus.CONFIRMED,
+            {line.id: line.quantity for line in order.lines},
+            set(),
+            None,
+            actor,
+        )
     return order, True
 
 
@@ -268,7 +287,9 @@ def list_customers(
     return rows, total
 
 
-def place_order(db: Database, draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
+def place_order(
+    db: Database, draft: OrderDraft, *, actor: str, allocate: bool = False
+) -> tuple[Order, bool]:
     """Create an order in its own transaction, safe against concurrent replays.
 
     When two requests with the same ``(channel, external_id)`` race, the loser's insert fails
@@ -277,7 +298,7 @@ def place_order(db: Database, draft: OrderDraft, *, actor: str) -> tuple[Order, 
     for _attempt in range(3):
         try:
             with db.transaction() as session:
-                return create_order(session=session, draft=draft, actor=actor)
+                return create_order(session=session, draft=draft, actor=actor, allocate=allocate)
         except IntegrityError:
             if draft.external_id:
                 with db.reader() as session:
@@ -408,17 +429,31 @@ def allocate_order(
     current = OrderStatus(order.status)
     if current not in (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED):
         ensure_transition(current, OrderStatus.ALLOCATED)
-    policy = policy or SourcingPolicy()
-    if order.ship_complete and not policy.ship_complete:
-        policy = replace(policy, ship_complete=True)
-    by_id = {line.id: line for line in order.lines}
     remaining = remaining_by_line(session=session, order=order)
     existing = {
         a.warehouse_id
         for a in allocations_of(session=session, order=order)
         if a.status == "reserved"
     }
+    return _allocate(session, order, current, remaining, existing, policy, actor)
+
+
+def _allocate(
+    session: Session,
+    order: Order,
+    current: OrderStatus,
+    remaining: dict[int, int],
+    existing: set[int],
+    policy: SourcingPolicy | None,
+    actor: str,
+) -> AllocationOutcome:
+    """Reserve ``remaining`` units per line of ``order`` (see :func:`allocate_order`)."""
+    policy = policy or SourcingPolicy()
+    if order.ship_complete and not policy.ship_complete:
+        policy = replace(policy, ship_complete=True)
+    by_id = {line.id: line for line in order.lines}
     new_rows: list[dict[str, Any]] = []
+    ledger: list[dict[str, Any]] = []
     sites = None
     for _attempt in range(MAX_ALLOCATION_ATTEMPTS):
         open_lines = [by_id[i] for i, q in remaining.items() if q > 0]
@@ -450,6 +485,7 @@ def allocate_order(
                 quantity=take.quantity,
                 reference=order.number,
                 actor=actor,
+                ledger=ledger,
             ):
                 new_rows.append(
                     {
@@ -467,6 +503,7 @@ def allocate_order(
                 lost_race = True
         if not lost_race:
             break
+    inventory.write_ledger(session=session, ledger=ledger)
     if new_rows:
         session.execute(insert(Allocation), new_rows)
     reserved_now = sum(r["quantity"] for r in new_rows)
