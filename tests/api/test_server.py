@@ -76,3 +76,18 @@ def test_served_api_takes_orders(
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
     spec = httpx.get(f"{server}/openapi.json").json()
     assert "/api/v1/orders" in spec["paths"]
+
+
+def test_app_factory_reads_the_database_from_the_environment(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from maillon.app import app_from_env
+
+    monkeypatch.setenv("MAILLON_DATABASE_URL", db_url)
+    app = app_from_env()
+    with TestClient(app) as client:
+        assert client.get("/api/health").status_code == 200
+        assert client.get("/api/v1/orders").status_code == 401
+    app.state.db.dispose()
