@@ -368,41 +368,22 @@ def write_ledger(*, session: Session, ledger: list[dict[str, Any]]) -> None:
         session.execute(insert(StockMovement), ledger)
 
 
-def release(
-    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+def _take_reserved(
+    session: Session,
+    stock_id: int,
+    quantity: int,
+    kind: MovementKind,
+    reference: str,
+    actor: str,
 ) -> None:
-    """Give back ``quantity`` reserved units. Raises Conflict if fewer are reserved."""
-    result = session.execute(
-        update(StockLevel)
-        .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
-        .values(reserved=StockLevel.reserved - quantity, updated_at=clock.now())
-        .returning(StockLevel.product_id, StockLevel.warehouse_id)
-    )
-    row = result.first()
-    if row is None:
-        raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
-    _record(
-        session,
-        stock_id,
-        row[0],
-        row[1],
-        MovementKind.RELEASE,
-        quantity,
-        reference=reference,
-        actor=actor,
-    )
-
-
-def ship(
-    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
-) -> None:
-    """Take ``quantity`` reserved units out of the building. Raises Conflict if not reserved."""
+    """Apply a movement that consumes reserved units (release or ship), if they are reserved."""
+    movement = movement_for(kind, quantity)
     result = session.execute(
         update(StockLevel)
         .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
         .values(
-            on_hand=StockLevel.on_hand - quantity,
-            reserved=StockLevel.reserved - quantity,
+            on_hand=StockLevel.on_hand + movement.delta_on_hand,
+            reserved=StockLevel.reserved + movement.delta_reserved,
             updated_at=clock.now(),
         )
         .returning(StockLevel.product_id, StockLevel.warehouse_id)
@@ -410,16 +391,21 @@ def ship(
     row = result.first()
     if row is None:
         raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
-    _record(
-        session,
-        stock_id,
-        row[0],
-        row[1],
-        MovementKind.SHIP,
-        quantity,
-        reference=reference,
-        actor=actor,
-    )
+    _record(session, stock_id, row[0], row[1], kind, quantity, reference=reference, actor=actor)
+
+
+def release(
+    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+) -> None:
+    """Give back ``quantity`` reserved units. Raises Conflict if fewer are reserved."""
+    _take_reserved(session, stock_id, quantity, MovementKind.RELEASE, reference, actor)
+
+
+def ship(
+    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+) -> None:
+    """Take ``quantity`` reserved units out of the building. Raises Conflict if not reserved."""
+    _take_reserved(session, stock_id, quantity, MovementKind.SHIP, reference, actor)
 
 
 @dataclass(frozen=True)
