@@ -67,3 +67,28 @@ def test_csv_import_from_the_command_line(db_url: str, db: Database, tmp_path: P
     result = runner.invoke(app, ["orders", "import", str(path), "--db", db_url])
     assert result.exit_code == 1  # one bad row
     assert "1 order(s) created" in result.output and "row 3" in result.output
+
+
+def test_new_commands_reject_bad_input(db_url: str) -> None:
+    r = runner.invoke(
+        app, ["channel-add", "shop", "--kind", "amazon", "--secret", "x", "--db", db_url]
+    )
+    assert r.exit_code == 1 and "kind" in r.output and "webhook_secret" in r.output
+    r = runner.invoke(app, ["sensors-listen", "--broker", "nohostport", "--db", db_url])
+    assert r.exit_code == 2 and "--broker" in r.output
+    ok = runner.invoke(
+        app,
+        [
+            "channel-add",
+            "shop",
+            "--kind",
+            "shopify",
+            "--secret",
+            "shpss_0123456789abcdef",
+            "--db",
+            db_url,
+        ],
+    )
+    assert ok.exit_code == 0 and "/api/v1/webhooks/shopify/shop" in ok.output
+    r = runner.invoke(app, ["holds-sweep", "--db", db_url])
+    assert r.exit_code == 0 and "0 expired hold(s) released" in r.output

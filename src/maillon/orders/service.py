@@ -83,6 +83,26 @@ def _record_event(
     )
 
 
+def notify_customer(
+    *,
+    session: Session,
+    order: Order,
+    topic: str,
+    subject: str,
+    message: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Write an e-mail to the order's customer in the outbox (sent after commit)."""
+    outbox.enqueue_message(
+        session,
+        topic=topic,
+        recipient=order.customer.email,
+        subject=subject,
+        body=f"Hello {order.customer.name},\n\n{message}\n",
+        payload={"order": order.number, **(extra or {})},
+    )
+
+
 def transition(
     *, session: Session, order: Order, target: OrderStatus, actor: str, note: str = ""
 ) -> None:
@@ -193,17 +213,15 @@ def create_order(
     ).all()
     set_committed_value(order, "lines", list(created_lines))
     _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
-    outbox.enqueue_message(
-        session,
+    order.customer = customer
+    notify_customer(
+        session=session,
+        order=order,
         topic="order.confirmed",
-        recipient=customer.email,
         subject=f"Your order {order.number} is confirmed",
-        body=(
-            f"Hello {customer.name},\n\nWe have received your order {order.number} "
-            f"({sum(line.quantity for line in order.lines)} item(s), "
-            f"{format_cents(total, order.currency)}). We will tell you when it ships.\n"
-        ),
-        payload={"order": order.number},
+        message=f"We have received your order {order.number} "
+        f"({sum(line.quantity for line in order.lines)} item(s), "
+        f"{format_cents(total, order.currency)}). We will tell you when it ships.",
     )
     outbox.publish(session, "order.created", {"order_id": order.id})
     if allocate:  # nothing is reserved yet for a new order: no need to read allocations back
@@ -523,14 +541,13 @@ def _allocate(
             note=f"{reserved_now} unit(s) reserved; ships from {len(existing)} warehouse(s)",
         )
         if current is OrderStatus.BACKORDERED:
-            outbox.enqueue_message(
-                session,
+            notify_customer(
+                session=session,
+                order=order,
                 topic="order.backorder_released",
-                recipient=order.customer.email,
                 subject=f"Your order {order.number} is complete and will ship soon",
-                body=f"Hello {order.customer.name},\n\nThe items you were waiting for have "
-                f"arrived: your order {order.number} is being prepared.\n",
-                payload={"order": order.number},
+                message="The items you were waiting for have arrived: your order "
+                f"{order.number} is being prepared.",
             )
         return AllocationOutcome(order, True, (), reserved_now)
     available: dict[str, int] = {}
@@ -552,14 +569,14 @@ def _allocate(
             session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor, note=note
         )
     if current is OrderStatus.CONFIRMED:
-        outbox.enqueue_message(
-            session,
+        notify_customer(
+            session=session,
+            order=order,
             topic="order.backordered",
-            recipient=order.customer.email,
             subject=f"Part of your order {order.number} is delayed",
-            body=f"Hello {order.customer.name},\n\nSome items of your order {order.number} "
-            "are out of stock for a few days. We will ship as soon as they arrive.\n",
-            payload={"order": order.number, "short": short_units},
+            message=f"Some items of your order {order.number} are out of stock for a few "
+            "days. We will ship as soon as they arrive.",
+            extra={"short": short_units},
         )
     return AllocationOutcome(order, False, short, reserved_now)
 
@@ -632,14 +649,12 @@ def cancel_order(*, session: Session, number: str, reason: str, actor: str) -> O
         note=f"{reason.strip()} ({released} unit(s) released)",
     )
     outbox.publish(session, "order.cancelled", {"order_id": order.id})
-    outbox.enqueue_message(
-        session,
+    notify_customer(
+        session=session,
+        order=order,
         topic="order.cancelled",
-        recipient=order.customer.email,
         subject=f"Your order {order.number} was cancelled",
-        body=f"Hello {order.customer.name},\n\nYour order {order.number} was cancelled: "
-        f"{reason.strip()}.\n",
-        payload={"order": order.number},
+        message=f"Your order {order.number} was cancelled: {reason.strip()}.",
     )
     return order
 

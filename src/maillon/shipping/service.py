@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
-from maillon.core import clock, outbox
+from maillon.core import clock
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -24,7 +24,7 @@ from maillon.core.errors import (
 from maillon.core.identifiers import make_sscc
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
-from maillon.orders.model import OrderStatus
+from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.shipping.model import TrackingStatus, estimate_parcel, latest_status
 from maillon.shipping.tables import Carrier, Parcel, Shipment, TrackingEvent
@@ -98,8 +98,7 @@ def pack_order(
     InvalidTransition, Conflict if a pick list is not done, ValidationError for bad sizes.
     """
     order = orders.get_order_for_update(session=session, number=number)
-    if OrderStatus(order.status) is not OrderStatus.PICKING:
-        orders.transition(session=session, order=order, target=OrderStatus.PACKED, actor=actor)
+    ensure_transition(OrderStatus(order.status), OrderStatus.PACKED)
     pick_lists = warehouse.pick_lists_of(session=session, order=order)
     if not pick_lists or any(p.status != "done" for p in pick_lists):
         raise Conflict(f"order {order.number} cannot be packed before its pick lists are done")
@@ -182,8 +181,7 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
     """
     carrier = get_carrier(session=session, code=carrier_code)
     order = orders.get_order_for_update(session=session, number=number)
-    if OrderStatus(order.status) is not OrderStatus.PACKED:
-        orders.transition(session=session, order=order, target=OrderStatus.SHIPPED, actor=actor)
+    ensure_transition(OrderStatus(order.status), OrderStatus.SHIPPED)
     shipments = [x for x in shipments_of(session=session, order=order) if x.status == "packed"]
     now = clock.now()
     for alloc in orders.allocations_of(session=session, order=order):
@@ -212,14 +210,14 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
         actor=actor,
         note=f"{carrier.name}: {numbers}",
     )
-    outbox.enqueue_message(
-        session,
+    orders.notify_customer(
+        session=session,
+        order=order,
         topic="order.shipped",
-        recipient=order.customer.email,
         subject=f"Your order {order.number} is on its way",
-        body=f"Hello {order.customer.name},\n\nYour order {order.number} left our warehouse "
-        f"with {carrier.name}. Tracking: {numbers}.{promise}\n",
-        payload={"order": order.number, "tracking": numbers},
+        message=f"Your order {order.number} left our warehouse with {carrier.name}. "
+        f"Tracking: {numbers}.{promise}",
+        extra={"tracking": numbers},
     )
     return shipments
 
@@ -307,14 +305,13 @@ def record_tracking_event(
                     actor=actor,
                     note=f"{carrier.name} event {event.event_id}",
                 )
-                outbox.enqueue_message(
-                    session,
+                orders.notify_customer(
+                    session=session,
+                    order=order,
                     topic="order.delivered",
-                    recipient=order.customer.email,
                     subject=f"Your order {order.number} was delivered",
-                    body=f"Hello {order.customer.name},\n\nYour order {order.number} was "
-                    "delivered. Tell us if anything is wrong.\n",
-                    payload={"order": order.number},
+                    message=f"Your order {order.number} was delivered. Tell us if anything "
+                    "is wrong.",
                 )
     elif status is TrackingStatus.EXCEPTION:
         shipment.status = "exception"
