@@ -12,6 +12,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 
 from maillon import __version__
 from maillon.bootstrap import assemble
+from maillon.core.auth import new_key_cache
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
 
@@ -65,6 +66,7 @@ def create_app(db: Database) -> FastAPI:
         "after-sales. Authenticate with `Authorization: Bearer <key>`.",
     )
     app.state.db = db
+    app.state.key_cache = new_key_cache()
 
     @app.exception_handler(MaillonError)
     async def maillon_error(_request: Request, exc: MaillonError) -> JSONResponse:

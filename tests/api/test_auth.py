@@ -79,3 +79,50 @@ def test_keys_are_stored_hashed(
     )
     bad = client.post("/api/v1/keys", json={"role": "boss"}, headers=auth["admin"])
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "role"
+
+
+def test_revoked_key_stops_at_once_though_cached(
+    client: TestClient, auth: dict[str, dict[str, str]], db: Database
+) -> None:
+    r = client.post(
+        "/api/v1/keys", json={"role": "operator", "name": "till"}, headers=auth["admin"]
+    )
+    key_id, raw = r.json()["id"], r.json()["key"]
+    till = {"Authorization": f"Bearer {raw}"}
+    assert client.get("/api/v1/orders", headers=till).status_code == 200  # now in the cache
+    r = client.delete(f"/api/v1/keys/{key_id}", headers=auth["admin"])
+    assert r.status_code == 200 and r.json()["revoked"] is True
+    assert client.get("/api/v1/orders", headers=till).status_code == 401
+    listed = {
+        k["id"]: k["revoked"] for k in client.get("/api/v1/keys", headers=auth["admin"]).json()
+    }
+    assert listed[key_id] is True
+    # revoking twice is harmless; an unknown key is a 404 naming the field; only admins revoke
+    assert client.delete(f"/api/v1/keys/{key_id}", headers=auth["admin"]).status_code == 200
+    missing = client.delete("/api/v1/keys/999999", headers=auth["admin"])
+    assert missing.status_code == 404 and missing.json()["error"]["field"] == "key_id"
+    assert client.delete(f"/api/v1/keys/{key_id}", headers=auth["operator"]).status_code == 403
+    assert client.delete("/api/v1/keys/abc", headers=auth["admin"]).status_code == 422
+
+
+def test_key_cache_skips_the_lookup_and_expires(db: Database) -> None:
+    from maillon.core import clock
+    from maillon.core.auth import KeyCache, authenticate, create_key, hash_key
+
+    with db.transaction() as s:
+        row, raw = create_key(session=s, role="agent", name="desk")
+    cache = KeyCache(ttl=60)
+    with db.reader() as s:
+        first = authenticate(session=s, raw_key=raw, cache=cache)
+    assert cache.get(hash_key(raw)) == first
+    # a key revoked by another process is still served from the cache until it expires ...
+    with db.transaction() as s:
+        stored = s.get(ApiKey, row.id)
+        assert stored is not None
+        stored.revoked_at = clock.now()
+    with db.reader() as s:
+        assert authenticate(session=s, raw_key=raw, cache=cache) == first
+    # ... and refused once the entry is gone
+    expired = KeyCache(ttl=0)
+    with db.reader() as s, pytest.raises(Exception, match="revoked"):
+        authenticate(session=s, raw_key=raw, cache=expired)

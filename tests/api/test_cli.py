@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from maillon.cli.main import app
 from maillon.core.auth import authenticate
 from maillon.core.db import Database
+from maillon.core.errors import AuthenticationError
 from tests.helpers import order_body, seed_basic
 
 runner = CliRunner()
@@ -92,3 +94,15 @@ def test_new_commands_reject_bad_input(db_url: str) -> None:
     assert ok.exit_code == 0 and "/api/v1/webhooks/shopify/shop" in ok.output
     r = runner.invoke(app, ["holds-sweep", "--db", db_url])
     assert r.exit_code == 0 and "0 expired hold(s) released" in r.output
+
+
+def test_keys_revoke(db_url: str, db: Database) -> None:
+    created = runner.invoke(app, ["keys", "create", "--role", "agent", "--db", db_url])
+    key = created.output.strip().splitlines()[-1]
+    key_id = created.output.split("created key ")[1].split()[0]
+    result = runner.invoke(app, ["keys", "revoke", key_id, "--db", db_url])
+    assert result.exit_code == 0, result.output
+    with db.reader() as s, pytest.raises(AuthenticationError):
+        authenticate(session=s, raw_key=key)
+    missing = runner.invoke(app, ["keys", "revoke", "999999", "--db", db_url])
+    assert missing.exit_code == 1 and "API key 999999 not found" in missing.output

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from maillon.api.deps import DbDep, PageDep, allow
+from maillon.api.deps import DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import StrictModel
 from maillon.core import auth
 from maillon.core.auth import Principal
@@ -86,6 +86,21 @@ def list_keys(db: DbDep, _: Admin) -> list[KeyRead]:
             )
             for k in session.scalars(select(ApiKey).order_by(ApiKey.id))
         ]
+
+
+@router.delete("/api/v1/keys/{key_id}", response_model=KeyRead)
+def revoke_key(key_id: IdPath, db: DbDep, _: Admin) -> KeyRead:
+    """Revoke a key: it stops working at once on this worker, within seconds on the others."""
+    with db.transaction() as session:
+        k = auth.revoke_key(session=session, key_id=key_id)
+        return KeyRead(
+            id=k.id,
+            name=k.name,
+            prefix=k.prefix,
+            role=k.role,
+            created_at=k.created_at,
+            revoked=True,
+        )
 
 
 @router.get("/api/v1/outbox", response_model=list[MessageRead])

@@ -35,9 +35,15 @@ def current_principal(
     db: Annotated[Database, Depends(get_db)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
-    """Return the authenticated caller. Raises AuthenticationError (401)."""
-    with db.reader() as session:
-        return authenticate(session=session, raw_key=bearer_key(authorization, request))
+    """Return the authenticated caller. Raises AuthenticationError (401).
+
+    Keys are looked up at most once every few seconds per API worker (``app.state.key_cache``).
+    """
+    cache = getattr(request.app.state, "key_cache", None)
+    with db.reader() as session:  # a session opens no connection until it queries
+        return authenticate(
+            session=session, raw_key=bearer_key(authorization, request), cache=cache
+        )
 
 
 def allow(*roles: Role) -> Callable[..., Principal]:

@@ -103,6 +103,20 @@ def keys_create(
     print(raw)
 
 
+@keys_app.command("revoke")
+def keys_revoke(key_id: int, db: DbOption = None) -> None:
+    """Revoke an API key by its id (see the console or GET /api/v1/keys)."""
+    from maillon.core.auth import revoke_key
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            row = revoke_key(session=session, key_id=key_id)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"revoked key {row.id} ({row.role}, {row.prefix}...)")
+
+
 @products_app.command("add")
 def products_add(
     sku: str,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -11,7 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
-from maillon.core.errors import AuthenticationError, FieldError, PermissionDenied, ValidationError
+from maillon.core.errors import (
+    AuthenticationError,
+    FieldError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from maillon.core.tables import ApiKey
 
 KEY_PREFIX = "mk_"
@@ -73,14 +82,71 @@ def create_key(*, session: Session, role: str, name: str = "") -> tuple[ApiKey, 
     return row, raw
 
 
-def authenticate(*, session: Session, raw_key: str | None) -> Principal:
-    """Return the principal for ``raw_key``. Raises AuthenticationError if missing or unknown."""
+class KeyCache:
+    """Principals of recently seen keys, kept ``ttl`` seconds, so a busy client does not cost
+    one query per request.
+
+    Only successful look-ups are kept. A key revoked through :func:`revoke_key` in this process
+    is dropped at once; another process (an API worker) notices within ``ttl`` seconds.
+    """
+
+    def __init__(self, ttl: float = 5.0, max_size: int = 10_000) -> None:
+        self.ttl = ttl
+        self.max_size = max_size
+        self._entries: dict[str, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Principal | None:
+        """Return the cached principal for ``digest`` if still fresh."""
+        entry = self._entries.get(digest)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        """Remember ``principal`` for ``digest`` for ``ttl`` seconds."""
+        with self._lock:
+            if len(self._entries) >= self.max_size:
+                self._entries.clear()
+            self._entries[digest] = (principal, time.monotonic() + self.ttl)
+
+    def forget(self, key_id: int) -> None:
+        """Drop every entry of key ``key_id``."""
+        with self._lock:
+            for digest in [d for d, (p, _) in self._entries.items() if p.key_id == key_id]:
+                del self._entries[digest]
+
+
+#: Every KeyCache of this process, told when a key is revoked here.
+_CACHES: weakref.WeakSet[KeyCache] = weakref.WeakSet()
+
+
+def new_key_cache(ttl: float = 5.0) -> KeyCache:
+    """Return a key cache that :func:`revoke_key` keeps up to date in this process."""
+    cache = KeyCache(ttl)
+    _CACHES.add(cache)
+    return cache
+
+
+def authenticate(
+    *, session: Session, raw_key: str | None, cache: KeyCache | None = None
+) -> Principal:
+    """Return the principal for ``raw_key``. Raises AuthenticationError if missing or unknown.
+
+    With ``cache``, a key seen in the last few seconds is not looked up again.
+    """
     if not raw_key:
         raise AuthenticationError("missing API key: send 'Authorization: Bearer <key>'")
-    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(raw_key.strip())))
+    digest = hash_key(raw_key.strip())
+    if cache is not None and (known := cache.get(digest)) is not None:
+        return known
+    row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if row is None or row.revoked_at is not None:
         raise AuthenticationError("unknown or revoked API key")
-    return Principal(key_id=row.id, name=row.name, role=Role(row.role))
+    principal = Principal(key_id=row.id, name=row.name, role=Role(row.role))
+    if cache is not None:
+        cache.put(digest, principal)
+    return principal
 
 
 def require_role(principal: Principal, *roles: Role) -> None:
@@ -91,9 +157,16 @@ def require_role(principal: Principal, *roles: Role) -> None:
     raise PermissionDenied(f"role {principal.role.value!r} may not do this (needs {allowed})")
 
 
-def revoke_key(*, session: Session, key_id: int) -> None:
-    """Revoke a key so it no longer authenticates. Raises NotFound-like ValidationError."""
+def revoke_key(*, session: Session, key_id: int) -> ApiKey:
+    """Revoke a key so it no longer authenticates (again: no change); return it.
+
+    Raises NotFound naming ``key_id``.
+    """
     row = session.get(ApiKey, key_id)
     if row is None:
-        raise ValidationError(FieldError("key_id", f"no key {key_id}"))
-    row.revoked_at = clock.now()
+        raise NotFound("API key", key_id, field="key_id")
+    if row.revoked_at is None:
+        row.revoked_at = clock.now()
+    for cache in list(_CACHES):
+        cache.forget(key_id)
+    return row

@@ -281,8 +281,16 @@ def adjust(
 def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[StockCandidate]:
     """Return every stock record with available units for ``product_ids``; expired lots
     (best-before in the past) are never offered."""
+    return sourcing_candidates(session=session, product_ids=product_ids)[0]
+
+
+def sourcing_candidates(
+    *, session: Session, product_ids: Sequence[int]
+) -> tuple[list[StockCandidate], list[WarehouseSite]]:
+    """Return :func:`candidates_for` and the sites of the warehouses holding them, read in one
+    query (what :func:`~maillon.inventory.sourcing.plan_sourcing` needs)."""
     if not product_ids:
-        return []
+        return [], []
     rows = session.execute(
         select(
             StockLevel.id,
@@ -294,6 +302,8 @@ def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[Stoc
             StockLevel.best_before,
             StockLevel.received_at,
             StockLevel.lot,
+            Warehouse.lat,
+            Warehouse.lon,
         )
         .join(Product, Product.id == StockLevel.product_id)
         .join(Location, Location.id == StockLevel.location_id)
@@ -305,7 +315,24 @@ def candidates_for(*, session: Session, product_ids: Sequence[int]) -> list[Stoc
             or_(StockLevel.best_before.is_(None), StockLevel.best_before >= clock.now().date()),
         )
     ).all()
-    return [StockCandidate(*r) for r in rows]
+    sites = {r[2]: WarehouseSite(r[2], r[3], r[9], r[10]) for r in rows}
+    return [StockCandidate(*r[:9]) for r in rows], sorted(
+        sites.values(), key=lambda w: w.warehouse_id
+    )
+
+
+def reserve_if_available(*, session: Session, stock_id: int, quantity: int) -> bool:
+    """Reserve ``quantity`` units of one stock record if still available; return success.
+
+    The caller writes the ledger movement (see :func:`write_ledger`); a failed attempt
+    changes nothing.
+    """
+    result = session.execute(
+        update(StockLevel)
+        .where(StockLevel.id == stock_id, StockLevel.on_hand - StockLevel.reserved >= quantity)
+        .values(reserved=StockLevel.reserved + quantity, updated_at=clock.now())
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def try_reserve(
@@ -364,8 +391,8 @@ def try_reserve(
 
 def write_ledger(*, session: Session, ledger: list[dict[str, Any]]) -> None:
     """Insert buffered ledger movements in one statement (same transaction as the updates)."""
-    if ledger:
-        session.execute(insert(StockMovement), ledger)
+    if ledger:  # one multi-row INSERT (an executemany would be one statement a row)
+        session.execute(insert(StockMovement).values(ledger))
 
 
 def _take_reserved(

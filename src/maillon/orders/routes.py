@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from maillon.api.deps import DbDep, PageDep, allow
 from maillon.api.schemas import Page, StrictModel
-from maillon.api.views import full_order_read
+from maillon.api.views import full_order_read, order_read
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
 from maillon.orders import holds, service
@@ -25,7 +26,7 @@ from maillon.orders.schemas import (
     OrderRead,
     OrderSummary,
 )
-from maillon.orders.tables import Hold
+from maillon.orders.tables import Hold, Order
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -56,12 +57,19 @@ def create_order(
         from dataclasses import replace
 
         draft = replace(draft, external_id=f"idem:{idempotency_key}")
-    order, created = service.place_order(db, draft, actor=who.actor, allocate=allocate)
+    read, created = service.place_order_and_render(
+        db, draft, actor=who.actor, allocate=allocate, render=_render, check_existing=False
+    )
     if not created:
         response.status_code = status.HTTP_200_OK
-    with db.reader() as session:
-        fresh = service.get_order(session=session, number=order.number)
-        return full_order_read(session, fresh)
+    return read
+
+
+def _render(session: Session, order: Order, created: bool) -> OrderRead:
+    """The answer to an order post, read in its own transaction (a new order has no parcels)."""
+    if created:
+        return order_read(order, service.new_order_timeline(session, order))
+    return full_order_read(session, order)
 
 
 @router.get("", response_model=Page[OrderSummary])

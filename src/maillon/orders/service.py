@@ -7,10 +7,10 @@ they never write the status column themselves, so every change lands in the time
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from maillon.catalog.service import products_by_sku
+from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
 from maillon.core.db import Database
 from maillon.core.errors import (
@@ -32,7 +33,8 @@ from maillon.core.errors import (
 from maillon.core.geo import locate_fr
 from maillon.core.money import format_cents
 from maillon.inventory import service as inventory
-from maillon.inventory.sourcing import SourcingPolicy, plan_sourcing
+from maillon.inventory.model import MovementKind, StockCandidate, movement_for
+from maillon.inventory.sourcing import SourcingPlan, SourcingPolicy, plan_sourcing
 from maillon.orders.intake import (
     CsvRowError,
     csv_field,
@@ -61,6 +63,7 @@ from maillon.orders.tables import (
 from maillon.orders.validation import CHANNEL_PATTERN, validate_order
 
 MAX_ALLOCATION_ATTEMPTS = 5
+T = TypeVar("T")
 
 
 def _record_event(
@@ -122,16 +125,30 @@ def find_existing(*, session: Session, channel: str, external_id: str) -> Order 
 
 
 def create_order(
-    *, session: Session, draft: OrderDraft, actor: str, allocate: bool = False
+    *,
+    session: Session,
+    draft: OrderDraft,
+    actor: str,
+    allocate: bool = False,
+    check_existing: bool = True,
+    optimistic: bool = True,
 ) -> tuple[Order, bool]:
     """Validate and record an order, confirm it to the customer; return it and whether it is new.
 
     Idempotent on ``(channel, external_id)``: a replay returns the first order unchanged.
+    Without ``check_existing`` the replay is not looked for first: the unique key on
+    ``(channel, external_id)`` stops it at insert time (IntegrityError), which
+    :func:`place_order` turns into the first order; this saves a query on every new order.
     With ``allocate``, stock is reserved in the same transaction (see :func:`allocate_order`).
+    ``optimistic`` allocation plans on the stock read at the start, writes the order already
+    allocated (or backordered), and takes the planned units by conditional updates as the
+    transaction's last statements, so that stock rows stay locked only for the commit; if
+    one of them was taken meanwhile it raises :class:`LostRace` and the caller runs the
+    transaction again (:func:`place_order` does, falling back to the step-by-step path).
     Raises ValidationError naming every bad field (including unknown SKUs).
     """
     draft = validate_order(draft)
-    if draft.external_id:
+    if draft.external_id and check_existing:
         existing = find_existing(
             session=session, channel=draft.channel, external_id=draft.external_id
         )
@@ -150,6 +167,7 @@ def create_order(
 
     now = clock.now()
     customer = session.scalar(select(Customer).where(Customer.email == draft.email))
+    new_customer = customer is None
     if customer is None:
         customer = Customer(
             email=draft.email, name=draft.customer_name, phone=draft.phone, created_at=now
@@ -163,7 +181,21 @@ def create_order(
         if commune is not None:
             lat, lon = commune.lat, commune.lon
 
-    address = _remember_address(session, customer, draft, lat, lon, now)
+    address = _remember_address(session, customer, draft, lat, lon, now, new_customer)
+
+    plan = None
+    status = OrderStatus.CONFIRMED
+    short_units: dict[str, int] = {}
+    if allocate and optimistic:
+        plan = _plan_new_order(session, draft, products, lat, lon)
+        covered = [0] * len(draft.lines)
+        for take in plan.takes:
+            covered[take.line_index] += take.quantity
+        for line, got in zip(draft.lines, covered, strict=True):
+            if got < line.quantity:
+                short_units[line.sku] = short_units.get(line.sku, 0) + line.quantity - got
+        status = OrderStatus.BACKORDERED if short_units else OrderStatus.ALLOCATED
+    warehouses = sorted({t.warehouse_id for t in plan.takes}) if plan else []
 
     line_rows = []
     total = 0
@@ -186,7 +218,9 @@ def create_order(
         external_id=draft.external_id,
         customer_id=customer.id,
         address_id=address.id,
-        status=OrderStatus.CONFIRMED.value,
+        status=status.value,
+        warehouse_id=warehouses[0] if warehouses else None,
+        allocated_at=now if status is OrderStatus.ALLOCATED else None,
         currency=draft.currency,
         total_cents=total,
         ship_name=draft.address.name,
@@ -212,7 +246,6 @@ def create_order(
         [{**row, "order_id": order.id} for row in line_rows],
     ).all()
     set_committed_value(order, "lines", list(created_lines))
-    _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
     order.customer = customer
     notify_customer(
         session=session,
@@ -224,17 +257,127 @@ def create_order(
         f"{format_cents(total, order.currency)}). We will tell you when it ships.",
     )
     outbox.publish(session, "order.created", {"order_id": order.id})
-    if allocate:  # nothing is reserved yet for a new order: no need to read allocations back
-        _allocate(
-            session,
-            order,
-            OrderStatus.CONFIRMED,
-            {line.id: line.quantity for line in order.lines},
-            set(),
-            None,
-            actor,
-        )
+    _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
+    if plan is not None:
+        _take_planned(session, order, plan, products, short_units, warehouses, actor)
+    elif allocate:  # nothing is reserved yet for a new order: no need to read allocations back
+        # The order's pending rows (events, messages, status) are flushed together at the end.
+        with session.no_autoflush:
+            _allocate(
+                session,
+                order,
+                OrderStatus.CONFIRMED,
+                {line.id: line.quantity for line in order.lines},
+                set(),
+                None,
+                actor,
+            )
     return order, True
+
+
+class LostRace(Exception):
+    """A unit planned for a new order was taken by another order meanwhile: run it again."""
+
+
+def _plan_new_order(
+    session: Session,
+    draft: OrderDraft,
+    products: dict[str, Product],
+    lat: float | None,
+    lon: float | None,
+) -> SourcingPlan:
+    """Plan where each line of a new order ships from, on the stock available now."""
+    candidates, sites = inventory.sourcing_candidates(
+        session=session, product_ids=sorted({products[line.sku].id for line in draft.lines})
+    )
+    return plan_sourcing(
+        [(line.sku, line.quantity) for line in draft.lines],
+        candidates,
+        sites,
+        SourcingPolicy(ship_complete=draft.ship_complete),
+        customer_lat=lat,
+        customer_lon=lon,
+    )
+
+
+def _take_planned(
+    session: Session,
+    order: Order,
+    plan: SourcingPlan,
+    products: dict[str, Product],
+    short_units: dict[str, int],
+    warehouses: list[int],
+    actor: str,
+) -> None:
+    """Record the planned reservations of a new order, then take the units: the conditional
+    updates come last, in stock-record order. Raises LostRace if a unit is gone."""
+    lines = order.lines
+    now = clock.now()
+    allocations = []
+    ledger = []
+    for take in plan.takes:
+        line = lines[take.line_index]
+        movement = movement_for(MovementKind.RESERVE, take.quantity)
+        allocations.append(
+            {
+                "order_id": order.id,
+                "order_line_id": line.id,
+                "stock_level_id": take.stock_id,
+                "warehouse_id": take.warehouse_id,
+                "quantity": take.quantity,
+                "status": "reserved",
+            }
+        )
+        ledger.append(
+            {
+                "stock_level_id": take.stock_id,
+                "product_id": products[line.sku].id,
+                "warehouse_id": take.warehouse_id,
+                "kind": MovementKind.RESERVE.value,
+                "delta_on_hand": movement.delta_on_hand,
+                "delta_reserved": movement.delta_reserved,
+                "reference": order.number,
+                "reason": "",
+                "actor": actor,
+                "created_at": now,
+            }
+        )
+    reserved = sum(t.quantity for t in plan.takes)
+    if short_units:
+        note = "waiting for stock: " + ", ".join(
+            f"{s} short by {q}" for s, q in short_units.items()
+        )
+        _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
+        notify_customer(
+            session=session,
+            order=order,
+            topic="order.backordered",
+            subject=f"Part of your order {order.number} is delayed",
+            message=f"Some items of your order {order.number} are out of stock for a few "
+            "days. We will ship as soon as they arrive.",
+            extra={"short": short_units},
+        )
+    else:
+        note = f"{reserved} unit(s) reserved; ships from {len(warehouses)} warehouse(s)"
+        _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
+    if allocations:  # one multi-row INSERT (an executemany would be one statement a row)
+        session.execute(insert(Allocation).values(allocations))
+    inventory.write_ledger(session=session, ledger=ledger)
+    for take in sorted(plan.takes, key=lambda t: t.stock_id):
+        if not inventory.reserve_if_available(
+            session=session, stock_id=take.stock_id, quantity=take.quantity
+        ):
+            raise LostRace(f"stock record {take.stock_id} was taken meanwhile")
+
+
+def new_order_timeline(session: Session, order: Order) -> list[OrderEvent]:
+    """Return the timeline of an order created in ``session``, without reading it back."""
+    events = [
+        obj
+        for obj in list(session.identity_map.values()) + list(session.new)
+        if isinstance(obj, OrderEvent) and obj.order_id == order.id
+    ]
+    return sorted(events, key=lambda e: (e.id is None, e.id or 0))
 
 
 def _remember_address(
@@ -244,20 +387,26 @@ def _remember_address(
     lat: float | None,
     lon: float | None,
     now: datetime,
+    new_customer: bool = False,
 ) -> Address:
-    """Return the customer's saved address equal to the order's, adding it if new."""
+    """Return the customer's saved address equal to the order's, adding it if new.
+
+    A customer created by this order has no saved address yet: nothing is looked up.
+    """
     a = draft.address
-    address = session.scalar(
-        select(Address).where(
-            Address.customer_id == customer.id,
-            Address.name == a.name,
-            Address.line1 == a.line1,
-            Address.line2 == a.line2,
-            Address.postcode == a.postcode,
-            Address.city == a.city,
-            Address.country == a.country,
+    address = None
+    if not new_customer:
+        address = session.scalar(
+            select(Address).where(
+                Address.customer_id == customer.id,
+                Address.name == a.name,
+                Address.line1 == a.line1,
+                Address.line2 == a.line2,
+                Address.postcode == a.postcode,
+                Address.city == a.city,
+                Address.country == a.country,
+            )
         )
-    )
     if address is None:
         address = Address(
             customer_id=customer.id,
@@ -313,10 +462,37 @@ def place_order(
     When two requests with the same ``(channel, external_id)`` race, the loser's insert fails
     on the unique key and this returns the winner's order instead. Raises like create_order.
     """
-    for _attempt in range(3):
+    return place_order_and_render(
+        db, draft, actor=actor, allocate=allocate, render=lambda _session, order, _new: order
+    )
+
+
+def place_order_and_render(
+    db: Database,
+    draft: OrderDraft,
+    *,
+    actor: str,
+    allocate: bool = False,
+    render: Callable[[Session, Order, bool], T],
+    check_existing: bool = True,
+) -> tuple[T, bool]:
+    """Like :func:`place_order`, but return ``render(session, order, is_new)`` computed in the
+    same transaction (a new order needs no second connection nor re-reading)."""
+    lost_races = 0
+    for _attempt in range(3 + MAX_ALLOCATION_ATTEMPTS):
         try:
             with db.transaction() as session:
-                return create_order(session=session, draft=draft, actor=actor, allocate=allocate)
+                order, created = create_order(
+                    session=session,
+                    draft=draft,
+                    actor=actor,
+                    allocate=allocate,
+                    check_existing=check_existing,
+                    optimistic=lost_races < MAX_ALLOCATION_ATTEMPTS - 1,
+                )
+                return render(session, order, created), created
+        except LostRace:
+            lost_races += 1  # planned on stock another order took: plan again on fresh stock
         except IntegrityError:
             if draft.external_id:
                 with db.reader() as session:
@@ -326,7 +502,7 @@ def place_order(
                         external_id=draft.external_id.strip(),
                     )
                     if existing is not None:
-                        return existing, False
+                        return render(session, existing, False), False
             # a concurrent first order of the same new customer: try again
     raise ValidationError(FieldError("external_id", "could not be recorded; retry the request"))
 
@@ -472,20 +648,18 @@ def _allocate(
     by_id = {line.id: line for line in order.lines}
     new_rows: list[dict[str, Any]] = []
     ledger: list[dict[str, Any]] = []
-    sites = None
+    candidates: list[StockCandidate] = []
     for _attempt in range(MAX_ALLOCATION_ATTEMPTS):
         open_lines = [by_id[i] for i, q in remaining.items() if q > 0]
         if not open_lines:
             break
-        candidates = inventory.candidates_for(
+        candidates, sites = inventory.sourcing_candidates(
             session=session, product_ids=[line.product_id for line in open_lines]
         )
         if policy.ship_complete and existing:
             candidates = [c for c in candidates if c.warehouse_id in existing]
         if not candidates:
             break
-        if sites is None:
-            sites = inventory.warehouse_sites(session=session)
         plan = plan_sourcing(
             [(line.sku, remaining[line.id]) for line in open_lines],
             candidates,
@@ -523,7 +697,7 @@ def _allocate(
             break
     inventory.write_ledger(session=session, ledger=ledger)
     if new_rows:
-        session.execute(insert(Allocation), new_rows)
+        session.execute(insert(Allocation).values(new_rows))
     reserved_now = sum(r["quantity"] for r in new_rows)
     short_units: dict[str, int] = {}
     for line_id, q in remaining.items():
@@ -550,11 +724,14 @@ def _allocate(
                 f"{order.number} is being prepared.",
             )
         return AllocationOutcome(order, True, (), reserved_now)
+    # What is left of the stock read last (an estimate for the message: not re-read).
+    taken: dict[int, int] = {}
+    for row in new_rows:
+        taken[row["stock_level_id"]] = taken.get(row["stock_level_id"], 0) + row["quantity"]
     available: dict[str, int] = {}
-    for c in inventory.candidates_for(
-        session=session, product_ids=[by_id[i].product_id for i in remaining if remaining[i]]
-    ):
-        available[c.sku] = available.get(c.sku, 0) + c.available
+    for c in candidates:
+        left = max(0, c.available - taken.get(c.stock_id, 0))
+        available[c.sku] = available.get(c.sku, 0) + left
     short = tuple(
         ShortLine(
             sku, sum(ln.quantity for ln in order.lines if ln.sku == sku), available.get(sku, 0)

@@ -1,0 +1,70 @@
+"""A new order with ``allocate=True`` plans on the stock it read and takes the units last; when
+another order took them meanwhile, the whole transaction runs again on fresh stock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from maillon.core.db import Database
+from maillon.inventory import service as inventory
+from maillon.orders import service as orders
+from maillon.orders.tables import Allocation, Order, OrderEvent
+from tests.helpers import order_draft
+
+
+def _stock(db: Database, sku: str) -> tuple[int, int]:
+    with db.reader() as s:
+        rows, _ = inventory.list_balances(session=s, sku=sku)
+    return sum(r.on_hand for r in rows), sum(r.reserved for r in rows)
+
+
+def test_a_lost_race_runs_the_order_again(
+    seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = inventory.reserve_if_available
+    calls = {"n": 0}
+
+    def flaky(**kwargs: Any) -> bool:
+        calls["n"] += 1
+        return False if calls["n"] == 1 else real(**kwargs)  # the first take is lost
+
+    monkeypatch.setattr(inventory, "reserve_if_available", flaky)
+    order, created = orders.place_order(
+        seeded, order_draft([("MUG-01", 2)], external_id="R1"), actor="t", allocate=True
+    )
+    assert created and order.status == "allocated"
+    with seeded.reader() as s:
+        assert s.scalar(select(func.count()).select_from(Order)) == 1
+        assert s.scalar(select(func.sum(Allocation.quantity))) == 2
+        kinds = [e.to_status for e in s.scalars(select(OrderEvent).order_by(OrderEvent.id))]
+    assert kinds == ["confirmed", "allocated"]  # nothing of the lost attempt was kept
+    assert _stock(seeded, "MUG-01")[1] == 2
+
+
+def test_repeated_lost_races_fall_back_to_step_by_step_allocation(
+    seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inventory, "reserve_if_available", lambda **_: False)
+    order, _ = orders.place_order(
+        seeded, order_draft([("MUG-01", 1), ("BOOK-07", 1)]), actor="t", allocate=True
+    )
+    assert order.status == "allocated"  # the last attempt reserved row by row
+    assert _stock(seeded, "MUG-01")[1] == 1 and _stock(seeded, "BOOK-07")[1] == 1
+
+
+def test_a_short_new_order_is_backordered_holding_what_it_got(seeded: Database) -> None:
+    on_hand, _ = _stock(seeded, "MUG-01")
+    order, _ = orders.place_order(
+        seeded,
+        order_draft([("MUG-01", on_hand + 3), ("BOOK-07", 1)]),
+        actor="t",
+        allocate=True,
+    )
+    assert order.status == "backordered"
+    assert _stock(seeded, "MUG-01") == (on_hand, on_hand)
+    with seeded.reader() as s:
+        notes = [e.note for e in s.scalars(select(OrderEvent).order_by(OrderEvent.id))]
+    assert "MUG-01 short by 3" in notes[-1]
