@@ -11,14 +11,14 @@ import json
 import os
 import sys
 from contextlib import ExitStack
-from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from maillon.cli.common import ACTOR, DbOption, _cleanup, console, fail, open_db
+from maillon.cli.warehouse import warehouse_app
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
 from maillon.core.settings import load_settings
@@ -38,11 +38,7 @@ app.add_typer(orders_app, name="orders")
 app.add_typer(stock_app, name="stock")
 app.add_typer(products_app, name="products")
 app.add_typer(db_app, name="db")
-console = Console()
-
-DbOption = Annotated[str | None, typer.Option("--db", help="database URL or SQLite file path")]
-ACTOR = "cli"
-_cleanup: ContextVar[ExitStack | None] = ContextVar("maillon_cli_cleanup", default=None)
+app.add_typer(warehouse_app, name="warehouse")
 
 
 @app.callback()
@@ -51,30 +47,6 @@ def _start(ctx: typer.Context) -> None:
     stack = ExitStack()
     ctx.call_on_close(stack.close)  # databases opened by the command close with it
     _cleanup.set(stack)
-
-
-def open_db(url: str | None, *, migrate: bool = True) -> Database:
-    """Return the database for ``url`` (or the default), with its schema up to date."""
-    from maillon.bootstrap import assemble
-    from maillon.core.migrate import upgrade
-
-    assemble()
-    try:
-        db = Database(load_settings(url).database_url)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--db") from None
-    stack = _cleanup.get()
-    if stack is not None:
-        stack.callback(db.dispose)
-    if migrate:
-        upgrade(db)
-    return db
-
-
-def fail(exc: MaillonError) -> None:
-    """Print an error the way users read it and exit 1."""
-    console.print(f"[red]error:[/red] {exc.message}")
-    raise typer.Exit(1)
 
 
 @db_app.command("upgrade")

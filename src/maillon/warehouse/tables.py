@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import JSON, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
@@ -22,6 +23,8 @@ class PickList(Base):
     picker: Mapped[str] = mapped_column(String(120), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # metres of the picker's route in line order, when the warehouse has a layout
+    route_m: Mapped[float | None] = mapped_column(Float, nullable=True)
 
     lines: Mapped[list[PickListLine]] = relationship(
         order_by="PickListLine.sequence", lazy="selectin"
@@ -41,3 +44,14 @@ class PickListLine(Base):
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
     picked_quantity: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class WarehouseLayout(Base):
+    """The layout document of a warehouse (see :mod:`maillon.warehouse.layout_spec`)."""
+
+    __tablename__ = "warehouse_layouts"
+
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(120), default="")

@@ -1,0 +1,45 @@
+"""What every command module shares: the console, the ``--db`` option, opening the database
+and printing errors."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from contextvars import ContextVar
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from maillon.core.db import Database
+from maillon.core.errors import MaillonError
+from maillon.core.settings import load_settings
+
+console = Console()
+
+DbOption = Annotated[str | None, typer.Option("--db", help="database URL or SQLite file path")]
+ACTOR = "cli"
+_cleanup: ContextVar[ExitStack | None] = ContextVar("maillon_cli_cleanup", default=None)
+
+
+def open_db(url: str | None, *, migrate: bool = True) -> Database:
+    """Return the database for ``url`` (or the default), with its schema up to date."""
+    from maillon.bootstrap import assemble
+    from maillon.core.migrate import upgrade
+
+    assemble()
+    try:
+        db = Database(load_settings(url).database_url)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--db") from None
+    stack = _cleanup.get()
+    if stack is not None:
+        stack.callback(db.dispose)
+    if migrate:
+        upgrade(db)
+    return db
+
+
+def fail(exc: MaillonError) -> NoReturn:
+    """Print an error the way users read it and exit 1."""
+    console.print(f"[red]error:[/red] {exc.message}")
+    raise typer.Exit(1)
