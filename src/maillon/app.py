@@ -47,13 +47,16 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
 def create_app(db: Database) -> FastAPI:
     """Return the Maillon app (API under ``/api/v1``, console at ``/``) bound to ``db``."""
     assemble()
+    from maillon.acquisition.routes import router as acquisition_router
     from maillon.analytics.routes import router as kpi_router
     from maillon.api.admin import router as admin_router
     from maillon.care.routes import router as care_router
     from maillon.catalog.routes import router as catalog_router
+    from maillon.fraud.routes import router as fraud_router
     from maillon.inventory.routes import router as inventory_router
     from maillon.orders.routes import channels_router, customers_router, holds_router
     from maillon.orders.routes import router as orders_router
+    from maillon.planning.routes import router as planning_router
     from maillon.returns.routes import router as returns_router
     from maillon.shipping.routes import router as shipping_router
     from maillon.warehouse.routes import router as warehouse_router
@@ -118,6 +121,9 @@ def create_app(db: Database) -> FastAPI:
         shipping_router,
         returns_router,
         care_router,
+        planning_router,
+        fraud_router,
+        acquisition_router,
         kpi_router,
     ):
         app.include_router(router)

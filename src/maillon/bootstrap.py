@@ -13,11 +13,14 @@ _assembled = False
 
 def load_tables() -> None:
     """Import every table module so the metadata knows the whole schema."""
+    import maillon.acquisition.tables
     import maillon.care.tables
     import maillon.catalog.tables
     import maillon.core.tables
+    import maillon.fraud.tables
     import maillon.inventory.tables
     import maillon.orders.tables
+    import maillon.planning.tables
     import maillon.returns.tables
     import maillon.shipping.tables
     import maillon.warehouse.tables  # noqa: F401
@@ -34,4 +37,9 @@ def assemble() -> None:
 
     outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
     outbox.subscribe("stock.received", orders.on_stock_received)
+    # --- shipping and delivery subscriptions ---
+    # --- returns and care subscriptions ---
+    # --- fraud, acquisition and analytics subscriptions ---
+    # --- warehouse execution subscriptions ---
+    # --- planning subscriptions ---
     _assembled = True

@@ -17,7 +17,13 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from maillon.cli.analytics import kpi
+from maillon.cli.care import care_app
 from maillon.cli.common import ACTOR, DbOption, _cleanup, console, fail, open_db
+from maillon.cli.fraud import fraud_app
+from maillon.cli.planning import plan_app
+from maillon.cli.returns import returns_app
+from maillon.cli.shipping import shipping_app
 from maillon.cli.warehouse import warehouse_app
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
@@ -39,6 +45,12 @@ app.add_typer(stock_app, name="stock")
 app.add_typer(products_app, name="products")
 app.add_typer(db_app, name="db")
 app.add_typer(warehouse_app, name="warehouse")
+app.add_typer(shipping_app, name="shipping")
+app.add_typer(returns_app, name="returns")
+app.add_typer(care_app, name="care")
+app.add_typer(plan_app, name="plan")
+app.add_typer(fraud_app, name="fraud")
+app.command("kpi")(kpi)
 
 
 @app.callback()
@@ -473,17 +485,6 @@ def outbox_deliver(
         for m in memory.sent:
             console.print(f"[bold]{m['recipient']}[/bold]: {m['subject']}")
     console.print(f"{count} message(s) delivered")
-
-
-@app.command("kpi")
-def kpi(db: DbOption = None) -> None:
-    """Print the KPI summary."""
-    from maillon.analytics.service import kpi_summary
-    from maillon.demo.report import print_kpis
-
-    database = open_db(db)
-    with database.reader() as session:
-        print_kpis(console, kpi_summary(session=session))
 
 
 @app.command("serve")

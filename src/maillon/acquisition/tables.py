@@ -1,0 +1,3 @@
+"""Acquisition tables."""
+
+from __future__ import annotations

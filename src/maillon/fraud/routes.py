@@ -1,0 +1,7 @@
+"""Fraud routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["fraud"])

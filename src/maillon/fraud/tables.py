@@ -1,0 +1,3 @@
+"""Fraud tables."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Planning tables."""
+
+from __future__ import annotations
