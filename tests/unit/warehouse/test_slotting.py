@@ -394,7 +394,7 @@ def random_problem(seed: int, *, constrained: bool) -> SlottingProblem:
     open_slots = [s for s in slots if not s.blocked]
     rng.shuffle(open_slots)
     skus = []
-    for k, slot in enumerate(open_slots[: rng.randint(1, len(open_slots))]):
+    for k, slot in enumerate(open_slots[: rng.randint(min(1, len(open_slots)), len(open_slots))]):
         cube = 0.0 if slot.volume is None else rng.choice([0.5, 1.0, slot.volume])
         new = not slot.fixed and rng.random() < 0.15
         skus.append(
