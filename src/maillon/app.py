@@ -52,6 +52,7 @@ def create_app(db: Database) -> FastAPI:
     from maillon.api.admin import router as admin_router
     from maillon.care.routes import router as care_router
     from maillon.catalog.routes import router as catalog_router
+    from maillon.delivery.routes import router as delivery_router
     from maillon.fraud.routes import router as fraud_router
     from maillon.inventory.routes import router as inventory_router
     from maillon.orders.routes import channels_router, customers_router, holds_router
@@ -119,6 +120,7 @@ def create_app(db: Database) -> FastAPI:
         holds_router,
         warehouse_router,
         shipping_router,
+        delivery_router,
         returns_router,
         care_router,
         planning_router,
@@ -127,6 +129,9 @@ def create_app(db: Database) -> FastAPI:
         kpi_router,
     ):
         app.include_router(router)
+    from maillon.web.portal import router as portal_router
+
+    app.include_router(portal_router)
     mount_console(app)
     return app
 

@@ -17,6 +17,7 @@ def load_tables() -> None:
     import maillon.care.tables
     import maillon.catalog.tables
     import maillon.core.tables
+    import maillon.delivery.tables
     import maillon.fraud.tables
     import maillon.inventory.tables
     import maillon.orders.tables
@@ -38,7 +39,8 @@ def assemble() -> None:
     outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
     outbox.subscribe("stock.received", orders.on_stock_received)
     # --- shipping and delivery subscriptions ---
-    # --- returns and care subscriptions ---
+    # --- returns subscriptions ---
+    # --- care subscriptions ---
     # --- fraud, acquisition and analytics subscriptions ---
     # --- warehouse execution subscriptions ---
     # --- planning subscriptions ---

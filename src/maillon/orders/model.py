@@ -108,7 +108,10 @@ class OrderDraft:
     currency: str = "EUR"
     note: str = ""
     ship_complete: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    # What the storefront knew of the buyer (ip, device_id, card_fingerprint, billing_postcode,
+    # billing_country, session_id...): passed on with the ``order.created`` event for fraud
+    # scoring and attribution, not stored on the order.
+    signals: dict[str, str] = field(default_factory=dict)
 
 
 def default_promise(

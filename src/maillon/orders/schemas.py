@@ -38,6 +38,18 @@ class LineIn(StrictModel):
     unit_price_cents: int | None = Field(default=None, le=1_000_000_000)
 
 
+class OrderSignals(StrictModel):
+    """What the storefront knows of the buyer: used by fraud scoring and attribution."""
+
+    ip: str | None = Field(default=None, max_length=45)
+    device_id: str | None = Field(default=None, max_length=100)
+    card_fingerprint: str | None = Field(default=None, max_length=100)
+    billing_postcode: str | None = Field(default=None, max_length=12)
+    billing_country: str | None = Field(default=None, min_length=2, max_length=2)
+    session_id: str | None = Field(default=None, max_length=100)
+    user_agent: str | None = Field(default=None, max_length=300)
+
+
 class OrderCreate(StrictModel):
     """A new order. ``(channel, external_id)`` makes retries and replays safe."""
 
@@ -49,6 +61,7 @@ class OrderCreate(StrictModel):
     currency: str = "EUR"
     note: str = Field(default="", max_length=500)
     ship_complete: bool = Field(default=False, description="ship in one parcel, or wait")
+    signals: OrderSignals | None = None
 
     def to_draft(self) -> OrderDraft:
         """Return the pure draft the service validates."""
@@ -63,6 +76,11 @@ class OrderCreate(StrictModel):
             currency=self.currency,
             note=self.note,
             ship_complete=self.ship_complete,
+            signals=(
+                {k: v for k, v in self.signals.model_dump().items() if v is not None}
+                if self.signals
+                else {}
+            ),
         )
 
 

@@ -256,7 +256,10 @@ def create_order(
         f"({sum(line.quantity for line in order.lines)} item(s), "
         f"{format_cents(total, order.currency)}). We will tell you when it ships.",
     )
-    outbox.publish(session, "order.created", {"order_id": order.id})
+    created: dict[str, Any] = {"order_id": order.id}
+    if draft.signals:
+        created["signals"] = dict(draft.signals)
+    outbox.publish(session, "order.created", created)
     _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
     if plan is not None:
         _take_planned(session, order, plan, products, short_units, warehouses, actor)

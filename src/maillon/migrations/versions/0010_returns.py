@@ -1,4 +1,4 @@
-"""returns and care (filled in by the work on that link; empty until then)
+"""returns (filled in by the work on that link; empty until then)
 
 Revision ID: 0010
 Revises: 0009

@@ -1,0 +1,7 @@
+"""Delivery routes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["delivery"])

@@ -1,0 +1,3 @@
+"""Delivery tables."""
+
+from __future__ import annotations
