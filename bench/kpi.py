@@ -1,0 +1,627 @@
+"""KPIs over a large history: seconds to compute the whole catalogue on SQLite and PostgreSQL.
+
+Generates a synthetic but consistent history of N orders (default 1,000,000) straight into a
+fresh SQLite file and a fresh PostgreSQL database (migrated with Alembic, rows bulk-loaded:
+``executemany`` on SQLite, ``COPY`` on PostgreSQL): customers, addresses, order lines,
+allocations, order events, shipments with carriers, returns, tickets, pick lists with route
+metres, stock levels and ship movements. Then it times
+``maillon.analytics.service.compute_kpis`` for the whole period and split by each dimension,
+and, as the reference in the same run, the row-by-row way (``kpi_summary``: every order
+brought back to Python, fewer KPIs), on the same data.
+
+Without ``--pg-url`` the bench starts its own throwaway PostgreSQL with
+``scripts/pg_test_server.sh`` on port 54510 (skipped with ``--no-postgres``).
+
+Usage::
+
+    python bench/kpi.py [--orders N] [--quick] [--pg-url URL] [--no-postgres] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+from sqlalchemy import Boolean, DateTime, Float, Integer, String, Text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from maillon.analytics.service import compute_kpis, kpi_summary  # noqa: E402
+from maillon.bootstrap import load_tables  # noqa: E402
+from maillon.core.db import Base, Database  # noqa: E402
+from maillon.core.migrate import upgrade  # noqa: E402
+
+console = Console(width=None if sys.stdout.isatty() else 140)
+PG_SCRIPT = ROOT / "scripts" / "pg_test_server.sh"
+OWN_PG_PORT = 54510
+START = datetime(2025, 1, 1, tzinfo=UTC)
+DAYS = 365
+WAREHOUSES = ("PAR1", "LYS1", "LIL1")
+CARRIERS = ("colissimo", "chronopost", "dpd", "gls", "mondial-relay")
+CHANNELS = ("webshop", "shopify", "woocommerce", "marketplace")
+SKUS = 5000
+DIMS: tuple[str | None, ...] = (None, "warehouse", "carrier", "channel", "month")
+
+
+# -- a consistent synthetic history ------------------------------------------------------------
+
+
+class History:
+    """Row generators for each table, deterministic for a seed."""
+
+    def __init__(self, orders: int, seed: int) -> None:
+        self.n = orders
+        self.seed = seed
+
+    def tables(self) -> list[tuple[str, Callable[[], Iterator[dict[str, Any]]], int]]:
+        n = self.n
+        return [
+            ("warehouses", self.warehouses, len(WAREHOUSES)),
+            ("carriers", self.carriers, len(CARRIERS)),
+            ("products", self.products, SKUS),
+            ("locations", self.locations, SKUS * len(WAREHOUSES)),
+            ("stock_levels", self.stock_levels, SKUS * len(WAREHOUSES)),
+            ("customers", self.customers, n // 3),
+            ("addresses", self.addresses, n // 3),
+            ("orders", self.orders, n),
+            ("order_lines", self.order_lines, int(n * 1.5)),
+            ("allocations", self.allocations, int(n * 1.5)),
+            ("order_events", self.order_events, int(n * 3.8)),
+            ("shipments", self.shipments, int(n * 0.93)),
+            ("pick_lists", self.pick_lists, int(n * 0.93)),
+            ("stock_movements", self.movements, int(n * 1.4)),
+            ("returns", self.returns, int(n * 0.05)),
+            ("tickets", self.tickets, int(n * 0.03)),
+        ]
+
+    def warehouses(self) -> Iterator[dict[str, Any]]:
+        for i, code in enumerate(WAREHOUSES, 1):
+            yield {"id": i, "code": code, "name": code, "priority": i * 10}
+
+    def carriers(self) -> Iterator[dict[str, Any]]:
+        for i, code in enumerate(CARRIERS, 1):
+            yield {"id": i, "code": code, "name": code, "tracking_prefix": code[:2].upper()}
+
+    def products(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, SKUS + 1):
+            yield {
+                "id": i,
+                "sku": f"SKU-{i:05d}",
+                "name": f"Product {i}",
+                "category": "home",
+                "length_mm": 200,
+                "width_mm": 150,
+                "height_mm": 100,
+                "weight_g": 500,
+                "price_cents": 1000 + i % 5000,
+                "active": True,
+                "created_at": START,
+            }
+
+    def locations(self) -> Iterator[dict[str, Any]]:
+        for w in range(len(WAREHOUSES)):
+            for p in range(SKUS):
+                yield {
+                    "id": w * SKUS + p + 1,
+                    "warehouse_id": w + 1,
+                    "code": f"A{p // 80 + 1:02d}-{p % 80 + 1:02d}",
+                    "kind": "pick",
+                }
+
+    def stock_levels(self) -> Iterator[dict[str, Any]]:
+        rng = random.Random(self.seed)
+        for w in range(len(WAREHOUSES)):
+            for p in range(SKUS):
+                yield {
+                    "id": w * SKUS + p + 1,
+                    "product_id": p + 1,
+                    "location_id": w * SKUS + p + 1,
+                    "warehouse_id": w + 1,
+                    "lot": "",
+                    "on_hand": 0 if rng.random() < 0.04 else rng.randint(1, 400),
+                    "reserved": 0,
+                    "updated_at": START + timedelta(days=DAYS),
+                }
+
+    def customers(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n // 3 + 1):
+            yield {
+                "id": i,
+                "email": f"c{i}@example.fr",
+                "name": f"Customer {i}",
+                "phone": "",
+                "created_at": START,
+            }
+
+    def addresses(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n // 3 + 1):
+            yield {
+                "id": i,
+                "customer_id": i,
+                "name": f"Customer {i}",
+                "line1": "1 rue de la Paix",
+                "line2": "",
+                "postcode": "75002",
+                "city": "Paris",
+                "country": "FR",
+                "phone": "",
+                "created_at": START,
+                "last_used_at": START,
+            }
+
+    def _order(self, i: int) -> dict[str, Any]:
+        """The facts of order ``i`` (1-based), the same whichever table asks."""
+        rng = random.Random(self.seed * 1_000_003 + i)
+        created = START + timedelta(seconds=rng.uniform(0, DAYS * 86400))
+        waited = rng.random() < 0.05
+        cancelled = not waited and rng.random() < 0.02
+        shipped = None if cancelled else created + timedelta(hours=rng.lognormvariate(2.8, 0.5))
+        if waited and shipped is not None:
+            shipped += timedelta(days=rng.uniform(2, 10))
+        promised = created + timedelta(days=3)
+        delivered = None
+        if shipped is not None and rng.random() < 0.97:
+            delivered = shipped + timedelta(hours=rng.lognormvariate(3.7, 0.35))
+        n_lines = 1 if rng.random() < 0.6 else rng.randint(2, 3)
+        status = (
+            "cancelled"
+            if cancelled
+            else "delivered"
+            if delivered
+            else "shipped"
+            if shipped
+            else "backordered"
+        )
+        return {
+            "rng": rng,
+            "created": created,
+            "waited": waited,
+            "cancelled": cancelled,
+            "shipped": shipped,
+            "delivered": delivered,
+            "promised": promised,
+            "n_lines": n_lines,
+            "status": status,
+            "warehouse": 1 + i % len(WAREHOUSES),
+            "carrier": 1 + (i * 7) % len(CARRIERS),
+            "channel": CHANNELS[i % len(CHANNELS)],
+            "customer": 1 + (i * 2654435761) % max(1, self.n // 3),
+        }
+
+    def orders(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            yield {
+                "id": i,
+                "channel": o["channel"],
+                "customer_id": o["customer"],
+                "address_id": o["customer"],
+                "status": o["status"],
+                "currency": "EUR",
+                "total_cents": 2000 + i % 9000,
+                "ship_name": "Customer",
+                "ship_line1": "1 rue de la Paix",
+                "ship_line2": "",
+                "ship_postcode": "75002",
+                "ship_city": "Paris",
+                "ship_country": "FR",
+                "ship_phone": "",
+                "warehouse_id": o["warehouse"],
+                "ship_complete": False,
+                "note": "",
+                "created_at": o["created"],
+                "updated_at": o["created"],
+                "promised_at": o["promised"],
+                "allocated_at": None if o["cancelled"] else o["created"],
+                "shipped_at": o["shipped"],
+                "delivered_at": o["delivered"],
+            }
+
+    def _lines(self) -> Iterator[tuple[int, dict[str, Any], int, int]]:
+        """(order id, order facts, line id, line number) of every order line."""
+        line_id = 0
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            for k in range(o["n_lines"]):
+                line_id += 1
+                yield i, o, line_id, k + 1
+
+    def order_lines(self) -> Iterator[dict[str, Any]]:
+        for i, _o, line_id, line_no in self._lines():
+            product = 1 + (i * 31 + line_id) % SKUS
+            yield {
+                "id": line_id,
+                "order_id": i,
+                "line_no": line_no,
+                "product_id": product,
+                "sku": f"SKU-{product:05d}",
+                "name": "Product",
+                "quantity": 1,
+                "unit_price_cents": 1500,
+            }
+
+    def allocations(self) -> Iterator[dict[str, Any]]:
+        for i, o, line_id, _ in self._lines():
+            if o["cancelled"]:
+                continue
+            product = 1 + (i * 31 + line_id) % SKUS
+            yield {
+                "id": line_id,
+                "order_id": i,
+                "order_line_id": line_id,
+                "stock_level_id": (o["warehouse"] - 1) * SKUS + product,
+                "warehouse_id": o["warehouse"],
+                "quantity": 1,
+                "status": "shipped" if o["shipped"] else "reserved",
+            }
+
+    def order_events(self) -> Iterator[dict[str, Any]]:
+        event_id = 0
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            steps: list[tuple[str | None, str, datetime]] = [(None, "confirmed", o["created"])]
+            if o["waited"]:
+                steps.append(("confirmed", "backordered", o["created"]))
+            if o["cancelled"]:
+                steps.append(("confirmed", "cancelled", o["created"]))
+            else:
+                steps.append((steps[-1][1], "allocated", o["created"]))
+            if o["shipped"]:
+                steps.append(("allocated", "shipped", o["shipped"]))
+            if o["delivered"]:
+                steps.append(("shipped", "delivered", o["delivered"]))
+            for src, dst, at in steps:
+                event_id += 1
+                yield {
+                    "id": event_id,
+                    "order_id": i,
+                    "at": at,
+                    "from_status": src,
+                    "to_status": dst,
+                    "actor": "bench",
+                    "note": "",
+                }
+
+    def shipments(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            if o["shipped"] is None:
+                continue
+            yield {
+                "id": i,
+                "order_id": i,
+                "warehouse_id": o["warehouse"],
+                "carrier_id": o["carrier"],
+                "status": "delivered" if o["delivered"] else "shipped",
+                "packed_at": o["shipped"],
+                "shipped_at": o["shipped"],
+                "delivered_at": o["delivered"],
+            }
+
+    def pick_lists(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            if o["shipped"] is None:
+                continue
+            yield {
+                "id": i,
+                "order_id": i,
+                "warehouse_id": o["warehouse"],
+                "status": "done",
+                "picker": "p",
+                "created_at": o["created"],
+                "completed_at": o["shipped"],
+                "route_m": round(40 + 35 * o["n_lines"] * o["rng"].random(), 1),
+            }
+
+    def movements(self) -> Iterator[dict[str, Any]]:
+        for i, o, line_id, _ in self._lines():
+            if o["shipped"] is None:
+                continue
+            product = 1 + (i * 31 + line_id) % SKUS
+            yield {
+                "id": line_id,
+                "stock_level_id": (o["warehouse"] - 1) * SKUS + product,
+                "product_id": product,
+                "warehouse_id": o["warehouse"],
+                "kind": "ship",
+                "delta_on_hand": -1,
+                "delta_reserved": -1,
+                "reference": f"M{i:07d}",
+                "reason": "",
+                "actor": "bench",
+                "created_at": o["shipped"],
+            }
+
+    def returns(self) -> Iterator[dict[str, Any]]:
+        rid = 0
+        for i in range(1, self.n + 1, 20):
+            o = self._order(i)
+            if o["delivered"] is None:
+                continue
+            rid += 1
+            yield {
+                "id": rid,
+                "order_id": i,
+                "status": "received",
+                "reason": "wrong_size",
+                "created_at": o["delivered"] + timedelta(days=3),
+            }
+
+    def tickets(self) -> Iterator[dict[str, Any]]:
+        for tid, i in enumerate(range(3, self.n + 1, 33), 1):
+            o = self._order(i)
+            opened = o["created"] + timedelta(days=1)
+            yield {
+                "id": tid,
+                "customer_email": f"c{o['customer']}@example.fr",
+                "order_id": i,
+                "subject": "Where is my order?",
+                "category": "delivery",
+                "priority": "normal",
+                "status": "closed",
+                "channel": "email",
+                "created_at": opened,
+                "first_response_at": opened + timedelta(hours=o["rng"].uniform(0.2, 20)),
+                "closed_at": opened + timedelta(hours=o["rng"].uniform(20, 60)),
+            }
+
+
+def _default(column: Any) -> Any:
+    """A value for a NOT NULL column the generator does not know (a newer schema's column)."""
+    t = column.type
+    if isinstance(t, Boolean):
+        return False
+    if isinstance(t, Integer | Float):
+        return 0
+    if isinstance(t, DateTime):
+        return START
+    if isinstance(t, String | Text):
+        return ""
+    return None
+
+
+def _sqlite_value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return v
+
+
+def load(history: History, *, sqlite_path: Path | None, pg_url: str | None) -> dict[str, float]:
+    """Bulk-load the history; return seconds per target."""
+    load_tables()
+    seconds: dict[str, float] = {}
+    plan = history.tables()
+    targets = []
+    if sqlite_path is not None:
+        targets.append("sqlite")
+    if pg_url is not None:
+        targets.append("postgresql")
+    for target in targets:
+        started = time.perf_counter()
+        if target == "sqlite":
+            assert sqlite_path is not None
+            conn = sqlite3.connect(sqlite_path)
+            conn.execute("PRAGMA synchronous=OFF")
+            conn.execute("PRAGMA foreign_keys=OFF")
+        else:
+            assert pg_url is not None
+            pg = psycopg.connect(pg_url)
+        with Progress(console=console, transient=True) as progress:
+            for name, rows, expected in plan:
+                table = Base.metadata.tables[name]
+                columns = [c for c in table.columns]
+                names = [c.name for c in columns]
+                defaults = [None if c.nullable else _default(c) for c in columns]
+                task = progress.add_task(f"{target}: {name}", total=expected)
+
+                def tuples(
+                    rows: Callable[[], Iterator[dict[str, Any]]] = rows,
+                    names: list[str] = names,
+                    defaults: list[Any] = defaults,
+                    task: Any = task,
+                ) -> Iterator[tuple[Any, ...]]:
+                    for k, row in enumerate(rows(), 1):
+                        if k % 50_000 == 0:
+                            progress.update(task, completed=k)
+                        yield tuple(row.get(n, d) for n, d in zip(names, defaults, strict=True))
+
+                if target == "sqlite":
+                    marks = ",".join("?" * len(names))
+                    sql = f"INSERT INTO {name} ({','.join(names)}) VALUES ({marks})"
+                    conn.executemany(sql, (tuple(_sqlite_value(v) for v in t) for t in tuples()))
+                    conn.commit()
+                else:
+                    with (
+                        pg.cursor() as cur,
+                        cur.copy(f"COPY {name} ({','.join(names)}) FROM STDIN") as copy,
+                    ):
+                        for t in tuples():
+                            copy.write_row(t)
+                    pg.commit()
+                progress.update(task, completed=expected)
+        if target == "sqlite":
+            conn.execute("ANALYZE")
+            conn.commit()
+            conn.close()
+        else:
+            with pg.cursor() as cur:
+                for name, _, _ in plan:
+                    cur.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                        f"(SELECT coalesce(max(id), 1) FROM {name}))"
+                    )
+            pg.commit()
+            pg.autocommit = True
+            pg.execute("VACUUM ANALYZE")
+            pg.close()
+        seconds[target] = time.perf_counter() - started
+    return seconds
+
+
+def time_kpis(db: Database, end: datetime, reference: bool) -> list[dict[str, Any]]:
+    """Time compute_kpis for each dimension (and the row-by-row reference); return rows."""
+    rows = []
+    for by in DIMS:
+        started = time.perf_counter()
+        with db.reader() as session:
+            table = compute_kpis(session=session, start=START, end=end, by=by)
+        took = time.perf_counter() - started
+        rows.append(
+            {
+                "how": "compute_kpis (SQL aggregates)",
+                "by": by or "-",
+                "seconds": round(took, 2),
+                "groups": len(table.rows),
+                "kpis": sum(
+                    1 for v in next(iter(table.rows.values()), {}).values() if v is not None
+                ),
+                "orders": int(sum((r.get("orders") or 0) for r in table.rows.values())),
+            }
+        )
+    if reference:
+        started = time.perf_counter()
+        with db.reader() as session:
+            summary = kpi_summary(session=session, start=START, end=end)
+        took = time.perf_counter() - started
+        rows.append(
+            {
+                "how": "reference: rows to Python (kpi_summary)",
+                "by": "-",
+                "seconds": round(took, 2),
+                "groups": 1,
+                "kpis": 9,
+                "orders": summary.orders,
+            }
+        )
+    return rows
+
+
+@contextlib.contextmanager
+def own_postgres() -> Iterator[str]:
+    env = {**os.environ, "PG_TEST_PORT": str(OWN_PG_PORT)}
+    out = subprocess.run(
+        [str(PG_SCRIPT), "start"], env=env, check=True, capture_output=True, text=True
+    )
+    try:
+        yield out.stdout.strip()
+    finally:
+        subprocess.run([str(PG_SCRIPT), "stop"], env=env, check=False, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, help="orders to generate (default 1,000,000)")
+    parser.add_argument("--quick", action="store_true", help="100,000 orders")
+    parser.add_argument("--pg-url", help="a PostgreSQL server to create the database on")
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-reference", action="store_true", help="skip the row-by-row run")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    n = args.orders or (100_000 if args.quick else 1_000_000)
+    history = History(n, args.seed)
+    end = START + timedelta(days=DAYS + 30)
+    results: list[dict[str, Any]] = []
+    summary: dict[str, Any] = {"orders": n}
+    with tempfile.TemporaryDirectory(prefix="maillon-kpi-") as tmp:
+        sqlite_path = Path(tmp) / "kpi.db"
+        sqlite_db = Database(f"sqlite:///{sqlite_path}")
+        upgrade(sqlite_db)
+        stack = contextlib.ExitStack()
+        with stack:
+            pg_db = None
+            pg_url = None
+            if not args.no_postgres:
+                server = args.pg_url or stack.enter_context(own_postgres())
+                name = f"maillon_kpi_{os.getpid()}"
+                admin = make_url(server).set(drivername="postgresql", database="postgres")
+                with psycopg.connect(
+                    admin.render_as_string(hide_password=False), autocommit=True
+                ) as c:
+                    c.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                    c.execute(f'CREATE DATABASE "{name}"')
+                url = make_url(server).set(database=name)
+                pg_db = Database(url.render_as_string(hide_password=False))
+                upgrade(pg_db)
+                pg_url = url.set(drivername="postgresql").render_as_string(hide_password=False)
+                stack.callback(pg_db.dispose)
+            sqlite_db.dispose()  # the loader writes through its own connection
+            console.print(f"generating and loading {n:,} orders ...")
+            loaded = load(history, sqlite_path=sqlite_path, pg_url=pg_url)
+            summary.update({f"load_s_{k}": round(v, 1) for k, v in loaded.items()})
+            for label, db in (("sqlite", sqlite_db), ("postgresql", pg_db)):
+                if db is None:
+                    continue
+                rows = time_kpis(db, end, reference=not args.no_reference)
+                for r in rows:
+                    r["database"] = label
+                results += rows
+                ours = [r["seconds"] for r in rows if r["how"].startswith("compute")]
+                key = "seconds_sqlite" if label == "sqlite" else "seconds_postgres"
+                summary[key] = round(max(ours), 2)
+                summary[f"{key}_all_dimensions"] = round(sum(ours), 2)
+                ref = [r["seconds"] for r in rows if r["how"].startswith("reference")]
+                if ref:
+                    summary[f"reference_{key}"] = ref[0]
+            if pg_db is not None:
+                pg_db.dispose()
+                with psycopg.connect(
+                    admin.render_as_string(hide_password=False), autocommit=True
+                ) as c:
+                    c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        sqlite_db.dispose()
+    summary.setdefault("seconds_postgres", None)
+    report(summary, results, args.json)
+
+
+def report(summary: dict[str, Any], rows: list[dict[str, Any]], out: Path | None) -> None:
+    table = Table(
+        title=f"KPIs over {summary['orders']:,} orders (one year), same machine, same run"
+    )
+    for col in ("database", "how", "by", "seconds", "groups", "KPIs filled", "orders"):
+        table.add_column(
+            col,
+            justify="right" if col in ("seconds", "groups", "KPIs filled", "orders") else "left",
+        )
+    for r in rows:
+        table.add_row(
+            r["database"],
+            r["how"],
+            r["by"],
+            f"{r['seconds']:.2f}",
+            str(r["groups"]),
+            str(r["kpis"]),
+            f"{r['orders']:,}",
+        )
+    console.print(table)
+    console.print(
+        "summary: "
+        + ", ".join(f"{k} {v}" for k, v in summary.items())
+        + "  (seconds_* = slowest single KPI table; target: seconds)"
+    )
+    if out is not None:
+        out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2, default=str))
+        console.print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
