@@ -7,14 +7,19 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
 
-from maillon.core.auth import Principal, Role, authenticate, require_role
+from maillon.core.auth import KeyCache, Principal, Role, authenticate, hash_key, require_role
 from maillon.core.db import Database
 
 SESSION_COOKIE = "maillon_key"
 
 
-def get_db(request: Request) -> Database:
+# Dependencies that do not wait on anything are ``async def``: FastAPI runs a plain ``def``
+# dependency in the thread pool, one thread hop each, which costs more than the work itself.
+
+
+async def get_db(request: Request) -> Database:
     """Return the app's database."""
     db: Database = request.app.state.db
     return db
@@ -30,26 +35,36 @@ def bearer_key(authorization: str | None, request: Request) -> str | None:
     return request.cookies.get(SESSION_COOKIE)
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     db: Annotated[Database, Depends(get_db)],
     authorization: Annotated[str | None, Header()] = None,
 ) -> Principal:
     """Return the authenticated caller. Raises AuthenticationError (401).
 
-    Keys are looked up at most once every few seconds per API worker (``app.state.key_cache``).
+    Keys are looked up at most once every few seconds per API worker (``app.state.key_cache``):
+    a known key is answered on the event loop, an unknown one is read in the thread pool.
     """
-    cache = getattr(request.app.state, "key_cache", None)
-    with db.reader() as session:  # a session opens no connection until it queries
-        return authenticate(
-            session=session, raw_key=bearer_key(authorization, request), cache=cache
-        )
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    raw = bearer_key(authorization, request)
+    if cache is not None and raw:
+        known = cache.get(hash_key(raw.strip()))
+        if known is not None:
+            return known
+
+    def look_up() -> Principal:
+        with db.reader() as session:
+            return authenticate(session=session, raw_key=raw, cache=cache)
+
+    return await run_in_threadpool(look_up)
 
 
 def allow(*roles: Role) -> Callable[..., Principal]:
     """Return a dependency that lets admins and ``roles`` through (403 for anyone else)."""
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(
+        principal: Annotated[Principal, Depends(current_principal)],
+    ) -> Principal:
         require_role(principal, *roles)
         return principal
 
@@ -67,7 +82,7 @@ class PageParams:
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=500, description="items per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000, description="items to skip")] = 0,
 ) -> PageParams:

@@ -210,6 +210,7 @@ def receive(
     level = _stock_level(session, product, location, lot.strip(), best_before)
     session.execute(
         update(StockLevel)
+        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
         .where(StockLevel.id == level.id)
         .values(on_hand=StockLevel.on_hand + quantity, updated_at=clock.now())
     )
@@ -259,6 +260,7 @@ def adjust(
     level = _stock_level(session, product, location, lot.strip())
     result = session.execute(
         update(StockLevel)
+        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
         .where(StockLevel.id == level.id, StockLevel.on_hand - StockLevel.reserved + delta >= 0)
         .values(on_hand=StockLevel.on_hand + delta, updated_at=clock.now())
     )
@@ -329,6 +331,7 @@ def reserve_if_available(*, session: Session, stock_id: int, quantity: int) -> b
     """
     result = session.execute(
         update(StockLevel)
+        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
         .where(StockLevel.id == stock_id, StockLevel.on_hand - StockLevel.reserved >= quantity)
         .values(reserved=StockLevel.reserved + quantity, updated_at=clock.now())
     )
@@ -352,6 +355,7 @@ def try_reserve(
     """
     result = session.execute(
         update(StockLevel)
+        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
         .where(StockLevel.id == stock_id, StockLevel.on_hand - StockLevel.reserved >= quantity)
         .values(reserved=StockLevel.reserved + quantity, updated_at=clock.now())
         .returning(StockLevel.product_id, StockLevel.warehouse_id)
@@ -392,7 +396,7 @@ def try_reserve(
 def write_ledger(*, session: Session, ledger: list[dict[str, Any]]) -> None:
     """Insert buffered ledger movements in one statement (same transaction as the updates)."""
     if ledger:  # one multi-row INSERT (an executemany would be one statement a row)
-        session.execute(insert(StockMovement).values(ledger))
+        session.execute(insert(StockMovement.__table__).values(ledger))  # Core: no ORM bulk path
 
 
 def _take_reserved(
@@ -407,6 +411,7 @@ def _take_reserved(
     movement = movement_for(kind, quantity)
     result = session.execute(
         update(StockLevel)
+        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
         .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
         .values(
             on_hand=StockLevel.on_hand + movement.delta_on_hand,

@@ -364,7 +364,7 @@ def _take_planned(
         note = f"{reserved} unit(s) reserved; ships from {len(warehouses)} warehouse(s)"
         _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
     if allocations:  # one multi-row INSERT (an executemany would be one statement a row)
-        session.execute(insert(Allocation).values(allocations))
+        session.execute(insert(Allocation.__table__).values(allocations))
     inventory.write_ledger(session=session, ledger=ledger)
     for take in sorted(plan.takes, key=lambda t: t.stock_id):
         if not inventory.reserve_if_available(
@@ -700,7 +700,7 @@ def _allocate(
             break
     inventory.write_ledger(session=session, ledger=ledger)
     if new_rows:
-        session.execute(insert(Allocation).values(new_rows))
+        session.execute(insert(Allocation.__table__).values(new_rows))
     reserved_now = sum(r["quantity"] for r in new_rows)
     short_units: dict[str, int] = {}
     for line_id, q in remaining.items():
