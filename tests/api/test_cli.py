@@ -106,3 +106,16 @@ def test_keys_revoke(db_url: str, db: Database) -> None:
         authenticate(session=s, raw_key=key)
     missing = runner.invoke(app, ["keys", "revoke", "999999", "--db", db_url])
     assert missing.exit_code == 1 and "API key 999999 not found" in missing.output
+
+
+def test_demo_prints_a_console_user_and_a_key(db_url: str, db: Database) -> None:
+    from maillon.core.users import sign_in_with_password
+
+    result = runner.invoke(
+        app, ["demo", "--days", "2", "--orders", "12", "--no-serve", "--db", db_url]
+    )
+    assert result.exit_code == 0, result.output
+    password, key = result.output.strip().splitlines()[-2:]
+    with db.transaction() as s:
+        assert sign_in_with_password(session=s, username="demo", password=password)
+        assert authenticate(session=s, raw_key=key).role.value == "admin"

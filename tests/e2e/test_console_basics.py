@@ -4,9 +4,10 @@ and follow a parcel on the public tracking page."""
 from __future__ import annotations
 
 import httpx2 as httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from maillon.core.db import Database
+from maillon.core.users import create_user
 from tests.conftest import _key
 from tests.helpers import order_body, seed_basic
 
@@ -19,13 +20,17 @@ def test_sign_in_and_walk_through_an_order(page: Page, live_server: str, db: Dat
     assert r.status_code == 201, r.text
     number = r.json()["number"]
 
+    with db.transaction() as s:
+        create_user(session=s, username="lea", password="correct horse 42", role="operator")
+
     page.goto(f"{live_server}/orders")
     expect(page).to_have_url(f"{live_server}/login?next=/orders")
-    page.get_by_label("API key").fill("mk_not_a_key")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_text("unknown or revoked")).to_be_visible()
-    page.get_by_label("API key").fill(key)
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Username").fill("lea")
+    page.get_by_label("Password").fill("wrong password")
+    page.get_by_role("button", name="Sign in").first.click()
+    expect(page.get_by_role("alert")).to_have_text("wrong username or password")
+    page.get_by_label("Password").fill("correct horse 42")
+    page.get_by_role("button", name="Sign in").first.click()
 
     expect(page.get_by_role("link", name=number)).to_be_visible()
     page.get_by_role("link", name=number).click()
@@ -36,3 +41,31 @@ def test_sign_in_and_walk_through_an_order(page: Page, live_server: str, db: Dat
     expect(page.get_by_text("MUG-01").first).to_be_visible()
     page.goto(f"{live_server}/kpi")
     expect(page.locator(".plotly, .js-plotly-plot").first).to_be_visible()
+
+
+def test_french_browser_gets_french_and_can_switch(
+    browser: Browser, live_server: str, db: Database
+) -> None:
+    with db.transaction() as s:
+        create_user(session=s, username="hugo", password="mot de passe 2026", role="agent")
+    context = browser.new_context(
+        locale="fr-FR", extra_http_headers={"Accept-Language": "fr-FR,fr;q=0.9"}
+    )
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/login")
+        expect(page.get_by_role("heading", name="Se connecter")).to_be_visible()
+        page.get_by_label("Identifiant").fill("hugo")
+        page.get_by_label("Mot de passe").fill("mot de passe 2026")
+        page.get_by_role("button", name="Se connecter").first.click()
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav.get_by_role("link", name="Commandes")).to_be_visible()
+        expect(nav.get_by_role("link", name="Stock")).to_have_count(0)  # not for agents
+        page.get_by_label("Langue").select_option("en")
+        expect(nav.get_by_role("link", name="Orders")).to_be_visible()
+        page.goto(f"{live_server}/stock")
+        expect(
+            page.get_by_role("heading", name="Your role may not open this page.")
+        ).to_be_visible()
+    finally:
+        context.close()

@@ -12,9 +12,6 @@ from starlette.concurrency import run_in_threadpool
 from maillon.core.auth import KeyCache, Principal, Role, authenticate, hash_key, require_role
 from maillon.core.db import Database
 
-SESSION_COOKIE = "maillon_key"
-
-
 # Dependencies that do not wait on anything are ``async def``: FastAPI runs a plain ``def``
 # dependency in the thread pool, one thread hop each, which costs more than the work itself.
 
@@ -26,13 +23,13 @@ async def get_db(request: Request) -> Database:
 
 
 def bearer_key(authorization: str | None, request: Request) -> str | None:
-    """Return the raw key from ``Authorization: Bearer`` (or the console's cookie)."""
+    """Return the raw key from ``Authorization: Bearer`` (the API reads no cookie, so a
+    browser cannot be made to call it on a signed-in user's behalf)."""
     if authorization:
         scheme, _, value = authorization.partition(" ")
         if scheme.lower() == "bearer" and value.strip():
             return value.strip()
-        return None
-    return request.cookies.get(SESSION_COOKIE)
+    return None
 
 
 async def current_principal(

@@ -25,6 +25,7 @@ from maillon.cli.fraud import fraud_app
 from maillon.cli.planning import plan_app
 from maillon.cli.returns import returns_app
 from maillon.cli.shipping import shipping_app
+from maillon.cli.users import users_app
 from maillon.cli.warehouse import warehouse_app
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
@@ -41,6 +42,7 @@ stock_app = typer.Typer(help="Warehouses and stock.", no_args_is_help=True)
 products_app = typer.Typer(help="The catalogue.", no_args_is_help=True)
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
 app.add_typer(orders_app, name="orders")
 app.add_typer(stock_app, name="stock")
 app.add_typer(products_app, name="products")
@@ -518,6 +520,9 @@ def demo(
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
     """Generate a realistic month of business, replay it through the chain, then serve it."""
+    import secrets
+
+    from maillon.core.users import create_user
     from maillon.demo.run import run_demo
 
     if db is None and not os.environ.get("MAILLON_DATABASE_URL"):
@@ -530,13 +535,26 @@ def demo(
     database = open_db(db)
     try:
         key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
+        password = secrets.token_urlsafe(9)
+        with database.transaction() as session:
+            create_user(
+                session=session,
+                username="demo",
+                password=password,
+                role="admin",
+                display_name="Demo manager",
+            )
     except MaillonError as exc:
         fail(exc)
     if no_serve:
-        console.print("demo done; sign-in key for the console:")
+        console.print("demo done; console user 'demo', password and API key:")
+        print(password)
         print(key)
         return
-    console.print(f"sign in at http://127.0.0.1:{port}/login with this key:\n{key}")
+    console.print(
+        f"sign in at http://127.0.0.1:{port}/login as [bold]demo[/bold] with the password "
+        f"[bold]{password}[/bold] (or the API key {key})"
+    )
     serve(db=database.url, port=port)
 
 

@@ -1,8 +1,9 @@
 """The operator console: server-rendered pages over the same services as the API.
 
-Sign-in takes an API key and keeps it in an HTTP-only, same-site cookie; every page checks it
-like the API does. Plotly's JavaScript is served from the installed Python package, so the
-console works offline.
+People sign in with a username and password (or an API key); the session lives in the
+database and its cookie is HTTP-only and same-site; forms carry a CSRF token. Each role sees
+its own pages. Plotly's JavaScript is served from the installed Python package and htmx from
+``static/``, so the console works offline.
 """
 
 from __future__ import annotations
@@ -10,49 +11,39 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from maillon.analytics.service import kpi_summary
-from maillon.api.deps import SESSION_COOKIE
-from maillon.core.auth import Principal, authenticate
 from maillon.core.db import Database
 from maillon.core.errors import AuthenticationError, MaillonError, NotFound
-from maillon.core.money import format_cents
+from maillon.core.users import (
+    set_session_language,
+    sign_in_with_key,
+    sign_in_with_password,
+    sign_out,
+)
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
-from maillon.orders.model import OrderStatus
 from maillon.shipping import service as shipping
+from maillon.web.console import (
+    CARE,
+    COOKIE,
+    NAVIGATION,
+    OPERATORS,
+    Forbidden,
+    LoginRequired,
+    allowed,
+    check_csrf,
+    current_user,
+    render,
+    require,
+)
+from maillon.web.i18n import LANGUAGES, choose_language, translator
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-TEMPLATES.env.filters["money"] = format_cents
-TEMPLATES.env.filters["dt"] = lambda v: v.strftime("%Y-%m-%d %H:%M") if v else ""
 PAGE = 50
-
-
-class LoginRequired(Exception):
-    """Raised by a page whose visitor is not signed in."""
-
-
-def _principal(request: Request) -> Principal:
-    db: Database = request.app.state.db
-    key = request.cookies.get(SESSION_COOKIE)
-    try:
-        with db.reader() as session:
-            return authenticate(session=session, raw_key=key)
-    except AuthenticationError:
-        raise LoginRequired from None
-
-
-def _render(request: Request, name: str, principal: Principal | None, **context: Any) -> Response:
-    return TEMPLATES.TemplateResponse(
-        request,
-        name,
-        {"principal": principal, "statuses": [s.value for s in OrderStatus], **context},
-    )
 
 
 def mount_console(app: FastAPI) -> None:
@@ -62,6 +53,21 @@ def mount_console(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        try:
+            user = current_user(request)
+        except LoginRequired:
+            user = None
+        return render(request, "error.html", user, status_code=403, message=exc.message)
+
+    @router.get("/static/htmx.min.js")
+    def htmx_js() -> Response:
+        return FileResponse(
+            str(Path(__file__).parent / "static" / "htmx.min.js"),
+            media_type="application/javascript",
+        )
 
     @router.get("/static/plotly.min.js")
     def plotly_js() -> Response:
@@ -76,37 +82,81 @@ def mount_console(app: FastAPI) -> None:
 
     @router.get("/login", response_class=HTMLResponse)
     def login_form(request: Request, next: str = "/") -> Response:
-        return _render(request, "login.html", None, next=next, error=None)
+        return render(request, "login.html", None, next=next, error=None)
 
     @router.post("/login", response_class=HTMLResponse)
     def login(
-        request: Request, key: Annotated[str, Form()], next: Annotated[str, Form()] = "/"
+        request: Request,
+        username: Annotated[str, Form(max_length=60)] = "",
+        password: Annotated[str, Form(max_length=200)] = "",
+        key: Annotated[str, Form(max_length=200)] = "",
+        next: Annotated[str, Form(max_length=300)] = "/",
     ) -> Response:
         db: Database = request.app.state.db
         try:
-            with db.reader() as session:
-                authenticate(session=session, raw_key=key)
+            with db.transaction() as session:
+                if key.strip():
+                    token = sign_in_with_key(session=session, raw_key=key)
+                else:
+                    token = sign_in_with_password(
+                        session=session, username=username, password=password
+                    )
         except AuthenticationError as exc:
-            resp = _render(request, "login.html", None, next=next, error=exc.message)
-            resp.status_code = 401
-            return resp
+            t = translator(choose_language(None, request.headers.get("accept-language")))
+            return render(
+                request,
+                "login.html",
+                None,
+                status_code=401,
+                next=next,
+                error=t(exc.message),
+                username=username,
+            )
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         resp = RedirectResponse(target, status_code=303)
         resp.set_cookie(
-            SESSION_COOKIE, key.strip(), httponly=True, samesite="strict", max_age=12 * 3600
+            COOKIE,
+            token,
+            httponly=True,
+            samesite="lax",
+            secure=request.url.scheme == "https",
+            max_age=12 * 3600,
         )
         return resp
 
     @router.post("/logout")
-    def logout() -> Response:
+    def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+        user = current_user(request)
+        check_csrf(user, csrf)
+        with request.app.state.db.transaction() as session:
+            sign_out(session=session, token=request.cookies.get(COOKIE))
         resp = RedirectResponse("/login", status_code=303)
-        resp.delete_cookie(SESSION_COOKIE)
+        resp.delete_cookie(COOKIE)
         return resp
+
+    @router.post("/language")
+    def choose(
+        request: Request,
+        language: Annotated[str, Form()],
+        csrf: Annotated[str, Form()] = "",
+        next: Annotated[str, Form(max_length=300)] = "/",
+    ) -> Response:
+        user = current_user(request)
+        check_csrf(user, csrf)
+        if language not in LANGUAGES:
+            raise Forbidden("Unknown language.")
+        with request.app.state.db.transaction() as session:
+            set_session_language(session=session, session_id=user.session_id, language=language)
+        target = next if next.startswith("/") and not next.startswith("//") else "/"
+        return RedirectResponse(target, status_code=303)
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
-        _principal(request)
-        return RedirectResponse("/orders", status_code=303)
+        user = current_user(request)
+        for path, _label, roles in NAVIGATION:
+            if allowed(user, roles):
+                return RedirectResponse(path, status_code=303)
+        raise Forbidden()
 
     @router.get("/orders", response_class=HTMLResponse)
     def orders_page(
@@ -116,7 +166,7 @@ def mount_console(app: FastAPI) -> None:
         q: Annotated[str | None, Query(max_length=100)] = None,
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     ) -> Response:
-        principal = _principal(request)
+        user = require(request, *CARE)
         db: Database = request.app.state.db
         with db.reader() as session:
             rows, total = orders.list_orders(
@@ -141,10 +191,10 @@ def mount_console(app: FastAPI) -> None:
                 }
                 for o in rows
             ]
-        return _render(
+        return render(
             request,
             "orders.html",
-            principal,
+            user,
             orders=items,
             total=total,
             page=page,
@@ -154,22 +204,22 @@ def mount_console(app: FastAPI) -> None:
 
     @router.get("/orders/{number}", response_class=HTMLResponse)
     def order_page(request: Request, number: str) -> Response:
-        principal = _principal(request)
+        user = require(request, *CARE)
         db: Database = request.app.state.db
         with db.reader() as session:
             try:
                 order = orders.get_order(session=session, number=number)
             except NotFound:
-                resp = _render(request, "error.html", principal, message=f"No order {number}")
-                resp.status_code = 404
-                return resp
+                return render(
+                    request, "error.html", user, status_code=404, message=f"No order {number}"
+                )
             events = orders.timeline(session=session, order=order)
             shipments = shipping.shipments_of(session=session, order=order)
             tracking = shipping.tracking_events_of(session=session, shipments=shipments)
-            return _render(
+            return render(
                 request,
                 "order.html",
-                principal,
+                user,
                 order=order,
                 events=events,
                 shipments=shipments,
@@ -183,7 +233,7 @@ def mount_console(app: FastAPI) -> None:
         sku: Annotated[str | None, Query(max_length=64)] = None,
         page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     ) -> Response:
-        principal = _principal(request)
+        user = require(request, *OPERATORS)
         db: Database = request.app.state.db
         with db.reader() as session:
             summary = inventory.stock_by_warehouse(session=session)
@@ -194,10 +244,10 @@ def mount_console(app: FastAPI) -> None:
                 limit=PAGE,
                 offset=(page - 1) * PAGE,
             )
-        return _render(
+        return render(
             request,
             "stock.html",
-            principal,
+            user,
             summary=summary,
             rows=rows,
             total=total,
@@ -208,7 +258,7 @@ def mount_console(app: FastAPI) -> None:
 
     @router.get("/kpi", response_class=HTMLResponse)
     def kpi_page(request: Request, days: Annotated[int, Query(ge=1, le=3650)] = 3650) -> Response:
-        principal = _principal(request)
+        user = require(request, *CARE)
         db: Database = request.app.state.db
         start = datetime.now(UTC) - timedelta(days=days) if days < 3650 else None
         with db.reader() as session:
@@ -217,7 +267,7 @@ def mount_console(app: FastAPI) -> None:
             "x": [d.isoformat() for d in summary.orders_per_day],
             "y": list(summary.orders_per_day.values()),
         }
-        return _render(request, "kpi.html", principal, k=summary, chart=chart)
+        return render(request, "kpi.html", user, k=summary, chart=chart)
 
     @router.get("/track", response_class=HTMLResponse)
     def track_page(
@@ -236,17 +286,15 @@ def mount_console(app: FastAPI) -> None:
                     )
             except MaillonError:
                 error = "No parcel matches this tracking number and postal code."
-        resp = _render(
+        return render(
             request,
             "track.html",
             None,
+            status_code=404 if error else 200,
             result=result,
             error=error,
             number=number or "",
             postcode=postcode or "",
         )
-        if error:
-            resp.status_code = 404
-        return resp
 
     app.include_router(router)
