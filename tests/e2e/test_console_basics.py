@@ -69,3 +69,38 @@ def test_french_browser_gets_french_and_can_switch(
         ).to_be_visible()
     finally:
         context.close()
+
+
+def test_warehouse_route_is_drawn_and_slotting_loads(
+    page: Page, live_server: str, db: Database
+) -> None:
+    from maillon.orders import service as orders
+    from maillon.warehouse import service as warehouse
+    from tests.helpers import order_draft
+
+    seed_basic(db)
+    with db.transaction() as s:
+        create_user(session=s, username="max", password="warehouse pass 1", role="operator")
+        for code in ("PAR1", "LYS1"):
+            warehouse.set_layout(
+                session=s,
+                warehouse_code=code,
+                data={"aisles": 4, "aisle_length": 20, "aisle_spacing": 3},
+                actor="t",
+            )
+    order, _ = orders.place_order(
+        db, order_draft([("MUG-01", 1), ("BOOK-07", 1)]), actor="t", allocate=True
+    )
+    with db.transaction() as s:
+        (first, *_) = warehouse.create_pick_lists(session=s, number=order.number, actor="t")
+        code = "PAR1" if first.warehouse_id == 1 else "LYS1"
+    page.goto(f"{live_server}/login?next=/warehouse?code={code}")
+    page.get_by_label("Username").fill("max")
+    page.get_by_label("Password").fill("warehouse pass 1")
+    page.get_by_role("button", name="Sign in").first.click()
+    expect(page.get_by_role("heading", name=f"Warehouse {code}")).to_be_visible()
+    # depot, route and stops are drawn by Plotly as three scatter traces
+    expect(page.locator("#layout-chart .scatterlayer .trace")).to_have_count(3)
+    expect(page.locator("#slotting table")).to_be_visible()
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page.locator('[data-kpi="orders"] .v')).to_have_text("1")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import enum
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -268,6 +269,34 @@ class Layout:
             return abs(ya - yb) + extra_a + extra_b
         vertical = min(abs(ya - c) + abs(yb - c) for c in self.cross_aisles)
         return abs(xa - xb) + vertical + extra_a + extra_b
+
+    def path(self, a: PickLocation | Depot, b: PickLocation | Depot) -> list[tuple[float, float]]:
+        """Return the corners ``(x, y)`` of a shortest walk from ``a`` to ``b`` (for drawing).
+
+        Its length along the corners equals :meth:`distance`; the depot sits at
+        ``y = -offset``.
+
+        Raises:
+            ValueError: if a pick location does not exist in this layout.
+        """
+        xa, ya, ja, _ = self._point(a)
+        xb, yb, jb, _ = self._point(b)
+        start = [(xa, -a.offset)] if isinstance(a, Depot) else []
+        end = [(xb, -b.offset)] if isinstance(b, Depot) else []
+        if ja == jb and ja >= 0:
+            return [*start, (xa, ya), (xb, yb), *end]
+        cross = min(self.cross_aisles, key=lambda c: abs(ya - c) + abs(yb - c))
+        return [*start, (xa, ya), (xa, cross), (xb, cross), (xb, yb), *end]
+
+    def walk(self, picks: Sequence[PickLocation]) -> list[tuple[float, float]]:
+        """Return the corners of the tour depot -> ``picks`` in order -> depot (for drawing)."""
+        stops: list[PickLocation | Depot] = [self.depot, *picks, self.depot]
+        corners: list[tuple[float, float]] = []
+        for a, b in itertools.pairwise(stops):
+            for point in self.path(a, b):
+                if not corners or corners[-1] != point:
+                    corners.append(point)
+        return corners
 
     def distance_matrix(self, picks: tuple[PickLocation, ...]) -> npt.NDArray[np.float64]:
         """Return the ``(n+1) x (n+1)`` shortest-path matrix; index 0 is the depot.

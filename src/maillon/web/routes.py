@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -42,6 +43,7 @@ from maillon.web.console import (
     require,
 )
 from maillon.web.i18n import LANGUAGES, choose_language, translator
+from maillon.web.pages_ops import router as ops_router
 
 PAGE = 50
 
@@ -52,7 +54,8 @@ def mount_console(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
-        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
@@ -298,3 +301,4 @@ def mount_console(app: FastAPI) -> None:
         )
 
     app.include_router(router)
+    app.include_router(ops_router)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -75,3 +77,22 @@ def test_code_and_locate_agree(aisle: int, bay: int, level: int) -> None:
     location = spec.locate(spec.code(aisle, bay, level))
     assert location is not None and location.aisle == aisle - 1
     assert 0 <= location.position <= spec.aisle_length
+
+
+@given(
+    a=st.tuples(st.integers(0, 4), st.floats(0, 12)),
+    b=st.tuples(st.integers(0, 4), st.floats(0, 12)),
+)
+def test_drawn_path_is_as_long_as_the_distance(a: tuple[int, float], b: tuple[int, float]) -> None:
+    from maillon.warehouse.layout import PickLocation
+
+    layout = LayoutSpec.parse({**DOC, "blocks": 2, "depot": {"aisle": 2, "offset": 1.5}}).layout()
+    pa, pb = PickLocation(a[0], a[1]), PickLocation(b[0], b[1])
+    for x, y in ((pa, pb), (layout.depot, pa), (pb, layout.depot)):
+        corners = layout.path(x, y)
+        length = sum(
+            abs(x1 - x2) + abs(y1 - y2) for (x1, y1), (x2, y2) in itertools.pairwise(corners)
+        )
+        assert length == pytest.approx(layout.distance(x, y), abs=1e-9)
+    tour = layout.walk([pa, pb])
+    assert tour[0] == tour[-1] == (layout.depot.x, -1.5)

@@ -1,0 +1,226 @@
+"""Console pages for operations: the dashboard (KPIs with trends and alerts) and the
+warehouse (its layout with a pick route drawn on it, and slotting proposals)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+
+from maillon.analytics.definitions import KPIS
+from maillon.analytics.service import compute_kpis
+from maillon.core import clock
+from maillon.inventory import service as inventory
+from maillon.inventory.tables import StockAlert
+from maillon.orders.model import OrderStatus
+from maillon.orders.tables import Order
+from maillon.warehouse import service as warehouse
+from maillon.warehouse.tables import PickList
+from maillon.web.console import FLOOR, OPERATORS, database, render, require
+
+router = APIRouter(include_in_schema=False)
+
+HEADLINE = (
+    "orders",
+    "revenue_cents",
+    "fill_rate_pct",
+    "on_time_delivery_pct",
+    "otif_pct",
+    "cycle_time_p50_h",
+    "return_rate_pct",
+    "metres_per_line",
+    "first_response_p50_h",
+)
+_DEFS = {k.key: k for k in KPIS}
+
+
+def _trend(key: str, now: float | None, before: float | None) -> str:
+    """Return "better", "worse" or "" comparing two periods by the KPI's direction."""
+    better = _DEFS[key].better
+    if now is None or before is None or now == before or better is None:
+        return ""
+    up = now > before
+    return "better" if up == (better == "higher") else "worse"
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request) -> Response:
+    """Headline KPIs of the last 30 days against the 30 before, orders per day, alerts."""
+    user = require(request, *OPERATORS)
+    now = clock.now()
+    start, previous = now - timedelta(days=30), now - timedelta(days=60)
+    with database(request).reader() as session:
+        current = compute_kpis(session=session, start=start, end=now).rows.get("all", {})
+        before = compute_kpis(session=session, start=previous, end=start).rows.get("all", {})
+        daily = compute_kpis(session=session, start=start, end=now, by="day").rows
+        late = session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(
+                Order.promised_at < now,
+                Order.delivered_at.is_(None),
+                Order.status.not_in((OrderStatus.CANCELLED.value, OrderStatus.DELIVERED.value)),
+            )
+        )
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(Order)
+            .where(Order.status == OrderStatus.BACKORDERED.value)
+        )
+        stock_alerts = session.scalar(
+            select(func.count()).select_from(StockAlert).where(StockAlert.resolved_at.is_(None))
+        )
+        stale_picks = session.scalar(
+            select(func.count())
+            .select_from(PickList)
+            .where(PickList.status == "open", PickList.created_at < now - timedelta(hours=24))
+        )
+    cards = [
+        {
+            "key": key,
+            "label": _DEFS[key].label,
+            "unit": _DEFS[key].unit,
+            "value": current.get(key),
+            "before": before.get(key),
+            "trend": _trend(key, current.get(key), before.get(key)),
+        }
+        for key in HEADLINE
+    ]
+    alerts = [
+        (n, text, href)
+        for n, text, href in (
+            (late or 0, "orders past their promised date, not delivered", "/orders"),
+            (waiting or 0, "orders waiting for stock", "/orders?status=backordered"),
+            (stock_alerts or 0, "open stock alerts from shelf sensors", "/stock"),
+            (stale_picks or 0, "pick lists open for more than a day", "/warehouse"),
+        )
+        if n
+    ]
+    chart = {"x": list(daily), "y": [row.get("orders") or 0 for row in daily.values()]}
+    return render(request, "dashboard.html", user, cards=cards, alerts=alerts, chart=chart)
+
+
+def _layout_figure(spec: Any) -> dict[str, Any]:
+    """Plotly traces and shapes of a layout: aisles, racks, cross-aisles and the depot."""
+    layout = spec.layout()
+    half = min(1.0, spec.aisle_spacing / 3)
+    shapes = []
+    for aisle in layout.aisles:
+        for side in (-1, 1):
+            x0 = aisle.x + side * 0.25 * spec.aisle_spacing
+            shapes.append(
+                {
+                    "type": "rect",
+                    "x0": x0 - half / 2,
+                    "x1": x0 + half / 2,
+                    "y0": 0,
+                    "y1": layout.aisle_length,
+                    "fillcolor": "#d0d5dd",
+                    "line": {"width": 0},
+                    "layer": "below",
+                }
+            )
+    for y in layout.cross_aisles:
+        shapes.append(
+            {
+                "type": "line",
+                "x0": layout.aisles[0].x - spec.aisle_spacing / 2,
+                "x1": layout.aisles[-1].x + spec.aisle_spacing / 2,
+                "y0": y,
+                "y1": y,
+                "line": {"color": "#eaecf0", "width": 8},
+                "layer": "below",
+            }
+        )
+    depot = {
+        "type": "scatter",
+        "mode": "markers+text",
+        "x": [layout.depot.x],
+        "y": [-layout.depot.offset],
+        "text": ["depot"],
+        "textposition": "bottom center",
+        "marker": {"symbol": "square", "size": 14, "color": "#10243e"},
+        "name": "depot",
+        "hoverinfo": "text",
+    }
+    return {"shapes": shapes, "traces": [depot]}
+
+
+@router.get("/warehouse", response_class=HTMLResponse)
+def warehouse_page(
+    request: Request,
+    code: Annotated[str | None, Query(max_length=20)] = None,
+    pick_list: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    """A warehouse's layout, a pick list's route drawn on it, and the slotting proposal."""
+    user = require(request, *FLOOR)
+    with database(request).reader() as session:
+        choices = [
+            (w.code, w.name)
+            for w in inventory.list_warehouses(session=session)
+            if warehouse.layout_of(session=session, warehouse_id=w.id) is not None
+        ]
+        if not choices:
+            return render(request, "warehouse.html", user, choices=[], code=None)
+        code = code if code in {c for c, _ in choices} else choices[0][0]
+        wh, spec = warehouse.require_layout(session=session, warehouse_code=code)
+        lists = session.scalars(
+            select(PickList)
+            .where(PickList.warehouse_id == wh.id)
+            .order_by((PickList.status == "open").desc(), PickList.id.desc())
+            .limit(30)
+        ).all()
+        figure = _layout_figure(spec)
+        chosen = next((p for p in lists if p.id == pick_list), lists[0] if lists else None)
+        route: dict[str, Any] | None = None
+        if chosen is not None:
+            stops = [
+                (line.sequence, line.location_code, line.sku, spec.locate(line.location_code))
+                for line in chosen.lines
+            ]
+            placed = [(seq, code_, sku, loc) for seq, code_, sku, loc in stops if loc is not None]
+            layout = spec.layout()
+            corners = layout.walk([loc for _, _, _, loc in placed])
+            route = {
+                "id": chosen.id,
+                "metres": chosen.route_m,
+                "unplaced": [code_ for _, code_, _, loc in stops if loc is None],
+                "path": {"x": [x for x, _ in corners], "y": [y for _, y in corners]},
+                "stops": {
+                    "x": [layout.aisles[loc.aisle].x for *_, loc in placed],
+                    "y": [loc.position for *_, loc in placed],
+                    "text": [str(seq) for seq, *_ in placed],
+                    "hover": [f"{seq}. {code_} · {sku}" for seq, code_, sku, _ in placed],
+                },
+            }
+        pick_lists = [
+            {"id": p.id, "status": p.status, "lines": len(p.lines), "metres": p.route_m}
+            for p in lists
+        ]
+    return render(
+        request,
+        "warehouse.html",
+        user,
+        choices=choices,
+        code=code,
+        spec=spec.to_dict(),
+        figure=figure,
+        route=route,
+        pick_lists=pick_lists,
+    )
+
+
+@router.get("/warehouse/slotting", response_class=HTMLResponse)
+def slotting_fragment(
+    request: Request, code: Annotated[str, Query(min_length=1, max_length=20)]
+) -> Response:
+    """The slotting proposal of a warehouse (an htmx fragment: it can take a few seconds)."""
+    user = require(request, *OPERATORS)
+    with database(request).reader() as session:
+        result = warehouse.slotting_proposal(
+            session=session, warehouse_code=code, max_moves=20, time_limit=5.0
+        )
+    return render(request, "_slotting.html", user, result=result)

@@ -1,0 +1,66 @@
+"""Console pages for operations: dashboard and warehouse (server side)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from maillon.core.db import Database
+from maillon.core.users import create_user
+from maillon.inventory import service as inventory
+from maillon.orders import service as orders
+from maillon.warehouse import service as warehouse
+from tests.helpers import order_draft
+
+LAYOUT = {"aisles": 4, "aisle_length": 20, "aisle_spacing": 3, "levels": 2, "prefix": "A"}
+
+
+def sign_in(client: TestClient, db: Database, role: str = "operator") -> None:
+    with db.transaction() as s:
+        create_user(session=s, username=f"u-{role}", password="a long secret 9", role=role)
+    r = client.post(
+        "/login",
+        data={"username": f"u-{role}", "password": "a long secret 9"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+
+
+def test_dashboard_shows_kpis_and_alerts(client: TestClient, seeded: Database) -> None:
+    orders.place_order(seeded, order_draft([("LAMP-02", 40)]), actor="t", allocate=True)
+    orders.place_order(seeded, order_draft([("MUG-01", 1)]), actor="t", allocate=True)
+    sign_in(client, seeded)
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert 'data-kpi="orders"' in page.text and 'data-kpi="otif_pct"' in page.text
+    assert "orders waiting for stock" in page.text  # the LAMP-02 order is backordered
+    assert "orders-chart" in page.text
+
+
+def test_warehouse_page_draws_the_pick_route(client: TestClient, seeded: Database) -> None:
+    sign_in(client, seeded)
+    assert "No layout yet" in client.get("/warehouse").text
+    with seeded.transaction() as s:
+        warehouse.set_layout(session=s, warehouse_code="PAR1", data=LAYOUT, actor="t")
+        inventory.receive(
+            session=s, warehouse_code="PAR1", location_code="A04-15-2", sku="TSHIRT-M", quantity=5
+        )
+    order, _ = orders.place_order(
+        seeded, order_draft([("MUG-01", 1), ("TSHIRT-M", 1)]), actor="t", allocate=True
+    )
+    with seeded.transaction() as s:
+        lists = warehouse.create_pick_lists(session=s, number=order.number, actor="t")
+        par = next(p for p in lists if p.route_m)
+    page = client.get("/warehouse", params={"code": "PAR1", "pick_list": par.id})
+    assert page.status_code == 200
+    assert f"#{par.id}" in page.text and "layout-chart" in page.text
+    assert '"route"' in page.text or 'name: "route"' in page.text
+    assert all(line.location_code in page.text for line in par.lines)  # the stops' hover text
+    fragment = client.get("/warehouse/slotting", params={"code": "PAR1"})
+    assert fragment.status_code == 200 and "<table>" in fragment.text
+
+
+def test_pickers_see_the_warehouse_not_the_dashboard(client: TestClient, seeded: Database) -> None:
+    sign_in(client, seeded, role="picker")
+    assert client.get("/dashboard").status_code == 403
+    assert client.get("/warehouse").status_code == 200
+    assert client.get("/warehouse/slotting", params={"code": "PAR1"}).status_code == 403
