@@ -14,6 +14,7 @@ _assembled = False
 def load_tables() -> None:
     """Import every table module so the metadata knows the whole schema."""
     import maillon.acquisition.tables
+    import maillon.analytics.tables
     import maillon.care.tables
     import maillon.catalog.tables
     import maillon.core.tables

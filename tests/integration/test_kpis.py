@@ -58,8 +58,7 @@ def history(seeded: Database) -> Database:
 
 
 def test_order_kpis_match_the_history(history: Database) -> None:
-    with history.reader() as s:
-        table = analytics.compute_kpis(session=s, start=MONDAY, end=at(7, 0))
+    table = analytics.kpis(history, start=MONDAY, end=at(7, 0))
     row = table.rows["all"]
     assert row["orders"] == 4
     assert row["cancel_rate_pct"] == 25.0
@@ -79,9 +78,8 @@ def test_order_kpis_match_the_history(history: Database) -> None:
 
 
 def test_split_by_carrier_and_day(history: Database) -> None:
-    with history.reader() as s:
-        by_carrier = analytics.compute_kpis(session=s, start=MONDAY, end=at(7, 0), by="carrier")
-        by_day = analytics.compute_kpis(session=s, start=MONDAY, end=at(7, 0), by="day")
+    by_carrier = analytics.kpis(history, start=MONDAY, end=at(7, 0), by="carrier")
+    by_day = analytics.kpis(history, start=MONDAY, end=at(7, 0), by="day")
     assert by_carrier.rows["colissimo"]["orders"] == 2
     assert by_carrier.rows["(none)"]["orders"] == 2
     assert by_day.rows["2026-03-02"]["orders"] == 4
@@ -89,14 +87,13 @@ def test_split_by_carrier_and_day(history: Database) -> None:
 
 
 def test_an_empty_period_and_bad_arguments(history: Database) -> None:
-    with history.reader() as s:
-        empty = analytics.compute_kpis(session=s, start=at(20, 0), end=at(21, 0))
-        assert empty.value("orders") is None or empty.value("orders") == 0
-        with pytest.raises(ValidationError) as info:
-            analytics.compute_kpis(session=s, by="planet")
-        assert info.value.errors[0].field == "by"
-        with pytest.raises(ValidationError):
-            analytics.compute_kpis(session=s, start=at(2, 0), end=at(1, 0))
+    empty = analytics.kpis(history, start=at(20, 0), end=at(21, 0))
+    assert empty.rows == {} or empty.value("orders") in (None, 0)
+    with pytest.raises(ValidationError) as info:
+        analytics.kpis(history, by="planet")
+    assert info.value.errors[0].field == "by"
+    with pytest.raises(ValidationError):
+        analytics.kpis(history, start=at(2, 0), end=at(1, 0))
 
 
 def test_kpi_table_api_and_cli(history: Database, db_url: str, tmp_path: Path) -> None:
@@ -147,3 +144,22 @@ def test_kpi_table_api_and_cli(history: Database, db_url: str, tmp_path: Path) -
     assert "OTIF" in result.output and out.read_text().startswith("day,orders,")
     result = CliRunner().invoke(cli, ["kpi", "--from", "yesterday", "--db", db_url])
     assert result.exit_code == 1 and "from" in result.output
+
+
+def test_facts_follow_changes_incrementally(history: Database) -> None:
+    before = analytics.kpis(history, start=MONDAY, end=at(7, 0)).rows["all"]
+    assert before["return_rate_pct"] == 0.0
+    from maillon.returns import service as returns
+
+    with history.reader() as s:
+        order = orders.list_orders(session=s, status="delivered", limit=1, offset=0)[0][0]
+        sku = order.lines[0].sku
+    with history.transaction() as s:
+        returns.request_return(
+            session=s, number=order.number, lines=[(sku, 1)], reason="wrong_size", actor="t"
+        )
+    after = analytics.kpis(history, start=MONDAY, end=at(7, 0)).rows["all"]
+    assert after["return_rate_pct"] == 50.0  # one of the two delivered orders came back
+    with history.transaction() as s:
+        assert analytics.refresh_order_facts(session=s) <= 2  # nothing else changed
+        assert analytics.refresh_order_facts(session=s, full=True) == 4

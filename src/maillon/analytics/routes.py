@@ -51,8 +51,7 @@ def kpi_table(
 ) -> Response | dict[str, Any]:
     """All KPIs of orders created (tickets opened) in [from, to), split by ``by``; CSV with
     ``format=csv``."""
-    with db.reader() as session:
-        table = service.compute_kpis(session=session, start=start, end=end, by=by)
+    table = service.kpis(db, start=start, end=end, by=by)
     if format == "csv":
         return PlainTextResponse(
             table.to_csv(),

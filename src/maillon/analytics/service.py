@@ -3,10 +3,23 @@ the database (SQL aggregates and histograms, no row is brought back per order)."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, func, literal_column, or_, select
+from sqlalchemy import (
+    Boolean,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Session
 
 from maillon.analytics.definitions import (
@@ -18,10 +31,12 @@ from maillon.analytics.definitions import (
     rate,
 )
 from maillon.analytics.kpi import KpiSummary, OrderFacts, summarise
+from maillon.analytics.tables import AnalyticsState, OrderFact
 from maillon.care.tables import Ticket
 from maillon.catalog.tables import Product
 from maillon.core import clock
 from maillon.core.clock import as_utc
+from maillon.core.db import Database
 from maillon.core.errors import FieldError, ValidationError
 from maillon.inventory.model import MovementKind
 from maillon.inventory.tables import StockLevel, StockMovement, Warehouse
@@ -112,30 +127,248 @@ def _period(dialect: str, column: Any, by: str) -> Any:
     return func.to_char(func.timezone("UTC", column), fmt)
 
 
-def _order_dimension(dialect: str, by: str | None, first_carrier: Any) -> tuple[Any, list[Any]]:
-    """Return the SQL label of an order's dimension value and the joins it needs."""
-    if by is None:
-        return _ALL, []
-    if by == "channel":
-        return Order.channel, []
-    if by == "warehouse":
-        return func.coalesce(Warehouse.code, _NONE), [
-            (Warehouse, Warehouse.id == Order.warehouse_id)
-        ]
-    if by == "carrier":
-        return func.coalesce(Carrier.code, _NONE), [
-            (first_carrier, first_carrier.c.order_id == Order.id),
-            (Carrier, Carrier.id == first_carrier.c.carrier_id),
-        ]
-    return _period(dialect, Order.created_at, by), []
-
-
 def _g(*columns: Any) -> list[Any]:
     """The GROUP BY columns but the constant ``'all'`` (PostgreSQL refuses a constant there)."""
     return [c for c in columns if c is not _ALL]
 
 
 _ALL = literal_column("'all'")
+_STATE_KEY = "order_facts"
+_MARGIN = timedelta(minutes=5)  # changes committed while the last refresh ran
+
+
+def _as_bool(condition: Any) -> Any:
+    return cast(case((condition, 1), else_=0), Boolean)
+
+
+def _facts_select(dialect: str, only: Any | None) -> Any:
+    """The SELECT giving one ``order_facts`` row per order (of ``only``, a subquery of order
+    ids, or all): every aggregate below is restricted to those orders."""
+
+    def restrict(query: Any, column: Any) -> Any:
+        return query if only is None else query.where(column.in_(only))
+
+    waited = (
+        restrict(
+            select(OrderEvent.order_id).where(
+                OrderEvent.to_status == OrderStatus.BACKORDERED.value
+            ),
+            OrderEvent.order_id,
+        )
+        .group_by(OrderEvent.order_id)
+        .subquery("waited")
+    )
+    lines = (
+        restrict(
+            select(
+                OrderLine.order_id,
+                func.count().label("n_lines"),
+                func.sum(OrderLine.quantity).label("units"),
+            ),
+            OrderLine.order_id,
+        )
+        .group_by(OrderLine.order_id)
+        .subquery("lines")
+    )
+    shipped_units = (
+        restrict(
+            select(Allocation.order_id, func.sum(Allocation.quantity).label("units")).where(
+                Allocation.status == "shipped"
+            ),
+            Allocation.order_id,
+        )
+        .group_by(Allocation.order_id)
+        .subquery("shipped_units")
+    )
+    first_shipment = (
+        restrict(
+            select(Shipment.order_id, func.min(Shipment.id).label("shipment_id")),
+            Shipment.order_id,
+        )
+        .group_by(Shipment.order_id)
+        .subquery("first_shipment")
+    )
+    returned = (
+        restrict(select(ReturnRequest.order_id), ReturnRequest.order_id)
+        .group_by(ReturnRequest.order_id)
+        .subquery("returned")
+    )
+    ticketed = (
+        restrict(select(Ticket.order_id).where(Ticket.order_id.is_not(None)), Ticket.order_id)
+        .group_by(Ticket.order_id)
+        .subquery("ticketed")
+    )
+    pick_lines = (
+        select(PickListLine.pick_list_id, func.count().label("n"))
+        .group_by(PickListLine.pick_list_id)
+        .subquery("pick_line_counts")
+    )
+    picks = (
+        restrict(
+            select(
+                PickList.order_id,
+                func.sum(PickList.route_m).label("metres"),
+                func.sum(pick_lines.c.n).label("lines"),
+            )
+            .join(pick_lines, pick_lines.c.pick_list_id == PickList.id)
+            .where(PickList.route_m.is_not(None)),
+            PickList.order_id,
+        )
+        .group_by(PickList.order_id)
+        .subquery("picks")
+    )
+    was_waiting = waited.c.order_id.is_not(None)
+    query = (
+        select(
+            Order.id,
+            Order.created_at,
+            Order.customer_id,
+            Order.channel,
+            Order.warehouse_id,
+            Shipment.carrier_id,
+            Order.status,
+            Order.total_cents,
+            _as_bool(Order.status == OrderStatus.CANCELLED.value),
+            _as_bool(was_waiting),
+            _as_bool(or_(was_waiting, Order.status.not_in(("confirmed", "cancelled")))),
+            func.coalesce(lines.c.n_lines, 0),
+            func.coalesce(lines.c.units, 0),
+            func.coalesce(shipped_units.c.units, 0),
+            _as_bool(Order.shipped_at.is_not(None)),
+            _as_bool(Order.delivered_at.is_not(None)),
+            _seconds(dialect, Order.shipped_at, Order.created_at),
+            _seconds(dialect, Order.delivered_at, Order.promised_at),
+            _seconds(dialect, Shipment.delivered_at, Shipment.shipped_at),
+            _as_bool(returned.c.order_id.is_not(None)),
+            _as_bool(ticketed.c.order_id.is_not(None)),
+            picks.c.metres,
+            func.coalesce(picks.c.lines, 0),
+        )
+        .select_from(Order)
+        .outerjoin(waited, waited.c.order_id == Order.id)
+        .outerjoin(lines, lines.c.order_id == Order.id)
+        .outerjoin(shipped_units, shipped_units.c.order_id == Order.id)
+        .outerjoin(first_shipment, first_shipment.c.order_id == Order.id)
+        .outerjoin(Shipment, Shipment.id == first_shipment.c.shipment_id)
+        .outerjoin(returned, returned.c.order_id == Order.id)
+        .outerjoin(ticketed, ticketed.c.order_id == Order.id)
+        .outerjoin(picks, picks.c.order_id == Order.id)
+    )
+    return restrict(query, Order.id)
+
+
+_FACT_COLUMNS = [
+    "order_id",
+    "created_at",
+    "customer_id",
+    "channel",
+    "warehouse_id",
+    "carrier_id",
+    "status",
+    "total_cents",
+    "cancelled",
+    "waited",
+    "attempted",
+    "n_lines",
+    "units",
+    "shipped_units",
+    "shipped",
+    "delivered",
+    "cycle_s",
+    "lateness_s",
+    "transit_s",
+    "returned",
+    "ticketed",
+    "route_m",
+    "pick_lines",
+]
+
+
+def refresh_order_facts(*, session: Session, full: bool = False) -> int:
+    """Bring ``order_facts`` up to date; return how many orders were (re)computed.
+
+    Incremental by default: only orders changed since the last refresh (their row, events,
+    shipments, pick lists, returns or tickets) are recomputed, set-based, in the caller's
+    transaction; the first run, or ``full``, rebuilds everything.
+    """
+    dialect = session.get_bind().dialect.name
+    now = clock.now()
+    state = session.get(AnalyticsState, _STATE_KEY)
+    if full or state is None:
+        session.execute(delete(OrderFact))
+        session.execute(
+            insert(OrderFact.__table__).from_select(_FACT_COLUMNS, _facts_select(dialect, None))
+        )
+        count = session.scalar(select(func.count()).select_from(OrderFact)) or 0
+    else:
+        since = as_utc(state.at) - _MARGIN
+        changed = union(
+            select(Order.id).where(Order.updated_at >= since),
+            select(Shipment.order_id).where(
+                or_(
+                    Shipment.packed_at >= since,
+                    Shipment.shipped_at >= since,
+                    Shipment.delivered_at >= since,
+                )
+            ),
+            select(PickList.order_id).where(
+                or_(PickList.created_at >= since, PickList.completed_at >= since)
+            ),
+            select(ReturnRequest.order_id).where(ReturnRequest.created_at >= since),
+            select(Ticket.order_id).where(Ticket.created_at >= since, Ticket.order_id.is_not(None)),
+            select(OrderEvent.order_id).where(OrderEvent.at >= since),
+        ).subquery("changed")
+        ids = [row[0] for row in session.execute(select(changed.c[0]))]
+        count = 0
+        for chunk in (ids[i : i + 2000] for i in range(0, len(ids), 2000)):
+            session.execute(delete(OrderFact).where(OrderFact.order_id.in_(chunk)))
+            only = select(Order.id).where(Order.id.in_(chunk)).scalar_subquery()
+            session.execute(
+                insert(OrderFact.__table__).from_select(_FACT_COLUMNS, _facts_select(dialect, only))
+            )
+            count += len(chunk)
+    if state is None:
+        session.add(AnalyticsState(key=_STATE_KEY, at=now))
+    else:
+        state.at = now
+    return int(count)
+
+
+def _fact_dimension(dialect: str, by: str | None) -> tuple[Any, list[Any]]:
+    """Return the SQL label of a fact's dimension value and the joins it needs."""
+    if by is None:
+        return _ALL, []
+    if by == "channel":
+        return OrderFact.channel, []
+    if by == "warehouse":
+        return func.coalesce(Warehouse.code, _NONE), [
+            (Warehouse, Warehouse.id == OrderFact.warehouse_id)
+        ]
+    if by == "carrier":
+        return func.coalesce(Carrier.code, _NONE), [(Carrier, Carrier.id == OrderFact.carrier_id)]
+    return _period(dialect, OrderFact.created_at, by), []
+
+
+def kpis(
+    db: Database,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    by: str | None = None,
+) -> KpiTable:
+    """Refresh the order facts (incrementally) and return :func:`compute_kpis`."""
+    _check_arguments(start, end, by)
+    with db.transaction() as session:
+        refresh_order_facts(session=session)
+    with db.reader() as session:
+        return compute_kpis(session=session, start=start, end=end, by=by)
+
+
+def _check_arguments(start: datetime | None, end: datetime | None, by: str | None) -> None:
+    if by is not None and by not in DIMENSIONS:
+        raise ValidationError(FieldError("by", f"use one of {', '.join(DIMENSIONS)}"))
+    if start is not None and end is not None and end <= start:
+        raise ValidationError(FieldError("to", "must be after from"))
 
 
 def compute_kpis(
@@ -147,17 +380,15 @@ def compute_kpis(
     ship_within_h: float = 24.0,
 ) -> KpiTable:
     """Return every KPI of :data:`~maillon.analytics.definitions.KPIS` over ``[start, end)``,
-    split by ``by`` (one of ``DIMENSIONS``), counted by the database.
+    split by ``by`` (one of ``DIMENSIONS``), counted by the database over ``order_facts``
+    (refresh them first: :func:`kpis` does) and the stock ledger.
 
     Raises ValidationError naming ``by`` or ``to`` (an end before the start).
     """
-    if by is not None and by not in DIMENSIONS:
-        raise ValidationError(FieldError("by", f"use one of {', '.join(DIMENSIONS)}"))
-    if start is not None and end is not None and end <= start:
-        raise ValidationError(FieldError("to", "must be after from"))
-    bind = session.get_bind()
-    dialect = bind.dialect.name
+    _check_arguments(start, end, by)
+    dialect = session.get_bind().dialect.name
     table = KpiTable(start=start, end=end, by=by)
+    f = OrderFact
 
     def in_period(column: Any) -> list[Any]:
         conds = []
@@ -167,110 +398,55 @@ def compute_kpis(
             conds.append(column < end)
         return conds
 
-    first_carrier = (
-        select(Shipment.order_id, func.min(Shipment.carrier_id).label("carrier_id"))
-        .group_by(Shipment.order_id)
-        .subquery("first_carrier")
-    )
-    dim, joins = _order_dimension(dialect, by, first_carrier)
+    dim, joins = _fact_dimension(dialect, by)
 
     def joined(query: Any) -> Any:
         for target, on in joins:
             query = query.outerjoin(target, on)
         return query
 
-    waited = (
-        select(OrderEvent.order_id)
-        .where(OrderEvent.to_status == OrderStatus.BACKORDERED.value)
-        .group_by(OrderEvent.order_id)
-        .subquery("waited")
-    )
-    lines = (
-        select(
-            OrderLine.order_id,
-            func.count().label("n_lines"),
-            func.sum(OrderLine.quantity).label("units"),
-        )
-        .group_by(OrderLine.order_id)
-        .subquery("lines")
-    )
-    shipped_units = (
-        select(Allocation.order_id, func.sum(Allocation.quantity).label("units"))
-        .where(Allocation.status == "shipped")
-        .group_by(Allocation.order_id)
-        .subquery("shipped_units")
-    )
-    returned = select(ReturnRequest.order_id).group_by(ReturnRequest.order_id).subquery("returned")
-    ticketed = (
-        select(Ticket.order_id)
-        .where(Ticket.order_id.is_not(None))
-        .group_by(Ticket.order_id)
-        .subquery("ticketed")
-    )
-
-    cycle = _seconds(dialect, Order.shipped_at, Order.created_at)
-    lateness = _seconds(dialect, Order.delivered_at, Order.promised_at)
-    was_waiting = waited.c.order_id.is_not(None)
-    cancelled = Order.status == OrderStatus.CANCELLED.value
-    delivered = Order.delivered_at.is_not(None)
-    on_time = and_(delivered, Order.promised_at.is_not(None), lateness <= 0)
-    in_full = func.coalesce(shipped_units.c.units, 0) >= func.coalesce(lines.c.units, 0)
-    otif = and_(on_time, in_full)
-
     def count_if(condition: Any) -> Any:
         return func.sum(case((condition, 1), else_=0))
 
+    on_time = and_(f.delivered, f.lateness_s.is_not(None), f.lateness_s <= 0)
+    otif = and_(on_time, f.shipped_units >= f.units)
+    late = and_(f.delivered, f.lateness_s > 0)
     orders_q = (
         joined(
             select(
                 dim.label("dim"),
                 func.count().label("orders"),
-                func.sum(case((cancelled, 0), else_=Order.total_cents)).label("revenue"),
-                count_if(cancelled).label("cancelled"),
-                count_if(was_waiting).label("waited"),
-                count_if(or_(was_waiting, Order.status.not_in(("confirmed", "cancelled")))).label(
-                    "attempted"
-                ),
-                func.sum(func.coalesce(lines.c.n_lines, 0)).label("lines"),
-                func.sum(case((was_waiting, func.coalesce(lines.c.n_lines, 0)), else_=0)).label(
-                    "waited_lines"
-                ),
-                count_if(Order.shipped_at.is_not(None)).label("shipped"),
-                func.sum(case((Order.shipped_at.is_not(None), cycle), else_=0)).label("cycle_s"),
-                count_if(and_(Order.shipped_at.is_not(None), cycle <= ship_within_h * 3600)).label(
-                    "shipped_on_time"
-                ),
-                count_if(delivered).label("delivered"),
+                func.sum(case((f.cancelled, 0), else_=f.total_cents)).label("revenue"),
+                count_if(f.cancelled).label("cancelled"),
+                count_if(f.waited).label("waited"),
+                count_if(f.attempted).label("attempted"),
+                func.sum(f.n_lines).label("lines"),
+                func.sum(case((f.waited, f.n_lines), else_=0)).label("waited_lines"),
+                count_if(f.shipped).label("shipped"),
+                func.sum(case((f.shipped, f.cycle_s), else_=0)).label("cycle_s"),
+                count_if(and_(f.shipped, f.cycle_s <= ship_within_h * 3600)).label("ship_ok"),
+                count_if(f.delivered).label("delivered"),
                 count_if(on_time).label("on_time"),
                 count_if(otif).label("otif"),
+                count_if(and_(otif, f.returned.is_(False), f.ticketed.is_(False))).label("perfect"),
                 count_if(
-                    and_(otif, returned.c.order_id.is_(None), ticketed.c.order_id.is_(None))
-                ).label("perfect"),
-                count_if(
-                    and_(delivered, Order.promised_at.is_not(None), func.abs(lateness) <= 86400)
+                    and_(f.delivered, f.lateness_s.is_not(None), func.abs(f.lateness_s) <= 86400)
                 ).label("accurate"),
-                count_if(and_(delivered, Order.promised_at.is_not(None), lateness > 0)).label(
-                    "late"
-                ),
-                func.sum(
-                    case(
-                        (and_(delivered, Order.promised_at.is_not(None), lateness > 0), lateness),
-                        else_=0,
-                    )
-                ).label("late_s"),
-                count_if(and_(delivered, returned.c.order_id.is_not(None))).label("returned"),
-            )
-            .select_from(Order)
-            .outerjoin(waited, waited.c.order_id == Order.id)
-            .outerjoin(lines, lines.c.order_id == Order.id)
-            .outerjoin(shipped_units, shipped_units.c.order_id == Order.id)
-            .outerjoin(returned, returned.c.order_id == Order.id)
-            .outerjoin(ticketed, ticketed.c.order_id == Order.id)
+                count_if(late).label("late"),
+                func.sum(case((late, f.lateness_s), else_=0)).label("late_s"),
+                count_if(and_(f.delivered, f.returned)).label("returned"),
+                count_if(and_(f.delivered, f.carrier_id.is_not(None))).label("carrier_delivered"),
+                count_if(and_(on_time, f.carrier_id.is_not(None))).label("carrier_on_time"),
+                func.sum(f.route_m).label("route_m"),
+                func.sum(case((f.route_m.is_not(None), f.pick_lines), else_=0)).label("pick_lines"),
+            ).select_from(f)
         )
-        .where(*in_period(Order.created_at))
+        .where(*in_period(f.created_at))
         .group_by(*_g(dim))
     )
     for r in session.execute(orders_q):
+        if not r.orders:
+            continue
         not_cancelled = r.orders - (r.cancelled or 0)
         table.rows[str(r.dim)] = {
             "orders": r.orders,
@@ -281,13 +457,15 @@ def compute_kpis(
             "backorder_rate_pct": rate(r.waited, r.orders),
             "stockout_line_rate_pct": rate(r.waited_lines, r.lines),
             "cycle_time_mean_h": mean_or_none(r.cycle_s, r.shipped, scale=1 / 3600),
-            "on_time_shipping_pct": rate(r.shipped_on_time, r.shipped),
+            "on_time_shipping_pct": rate(r.ship_ok, r.shipped),
             "on_time_delivery_pct": rate(r.on_time, r.delivered),
             "otif_pct": rate(r.otif, r.delivered),
             "perfect_order_pct": rate(r.perfect, r.delivered),
             "promise_accuracy_pct": rate(r.accurate, r.delivered),
             "mean_days_late": mean_or_none(r.late_s, r.late, scale=1 / 86400),
             "return_rate_pct": rate(r.returned, r.delivered),
+            "carrier_on_time_pct": rate(r.carrier_on_time, r.carrier_delivered),
+            "metres_per_line": mean_or_none(r.route_m, r.pick_lines),
         }
 
     def quantiles(query: Any, keys: dict[str, float]) -> None:
@@ -300,122 +478,67 @@ def compute_kpis(
                 value = histogram_quantile(h, q, width=_QUARTER_HOUR)
                 row[key] = None if value is None else round(value / 3600, 2)
 
-    cycle_bucket = _bucket(dialect, cycle)
-    quantiles(
-        joined(select(dim, cycle_bucket, func.count()).select_from(Order))
-        .where(Order.shipped_at.is_not(None), *in_period(Order.created_at))
-        .group_by(*_g(dim, cycle_bucket)),
-        {"cycle_time_p50_h": 0.5, "cycle_time_p90_h": 0.9},
-    )
+    for column, condition, keys in (
+        (f.cycle_s, f.shipped, {"cycle_time_p50_h": 0.5, "cycle_time_p90_h": 0.9}),
+        (f.transit_s, f.transit_s.is_not(None), {"transit_p50_h": 0.5, "transit_p90_h": 0.9}),
+    ):
+        bucket = _bucket(dialect, column)
+        quantiles(
+            joined(select(dim, bucket, func.count()).select_from(f))
+            .where(condition, *in_period(f.created_at))
+            .group_by(*_g(dim, bucket)),
+            keys,
+        )
 
     # repeat purchase: customers of the period with two orders or more up to its end
-    history = select(Order.customer_id, func.count().label("n"))
+    history = select(OrderFact.customer_id, func.count().label("n"))
     if end is not None:
-        history = history.where(Order.created_at < end)
-    history_sq = history.group_by(Order.customer_id).subquery("history")
+        history = history.where(OrderFact.created_at < end)
+    history_sq = history.group_by(OrderFact.customer_id).subquery("history")
     repeat_q = (
         joined(
             select(
                 dim,
-                func.count(func.distinct(Order.customer_id)),
-                func.count(func.distinct(case((history_sq.c.n >= 2, Order.customer_id)))),
+                func.count(func.distinct(f.customer_id)),
+                func.count(func.distinct(case((history_sq.c.n >= 2, f.customer_id)))),
             )
-            .select_from(Order)
-            .join(history_sq, history_sq.c.customer_id == Order.customer_id)
+            .select_from(f)
+            .join(history_sq, history_sq.c.customer_id == f.customer_id)
         )
-        .where(*in_period(Order.created_at))
+        .where(*in_period(f.created_at))
         .group_by(*_g(dim))
     )
     for label, customers, repeaters in session.execute(repeat_q):
         table.rows.setdefault(str(label), {})["repeat_purchase_pct"] = rate(repeaters, customers)
 
-    # shipping: shipments of the period's orders
-    transit = _seconds(dialect, Shipment.delivered_at, Shipment.shipped_at)
-    ship_on_time = _seconds(dialect, Shipment.delivered_at, Order.promised_at) <= 0
-    ship_q = (
-        joined(
-            select(
-                dim,
-                count_if(Shipment.delivered_at.is_not(None)),
-                count_if(
-                    and_(
-                        Shipment.delivered_at.is_not(None),
-                        Order.promised_at.is_not(None),
-                        ship_on_time,
-                    )
-                ),
-            )
-            .select_from(Shipment)
-            .join(Order, Order.id == Shipment.order_id)
-        )
-        .where(*in_period(Order.created_at))
-        .group_by(*_g(dim))
-    )
-    for label, n_delivered, n_on_time in session.execute(ship_q):
-        table.rows.setdefault(str(label), {})["carrier_on_time_pct"] = rate(n_on_time, n_delivered)
-    transit_bucket = _bucket(dialect, transit)
-    quantiles(
-        joined(
-            select(dim, transit_bucket, func.count())
-            .select_from(Shipment)
-            .join(Order, Order.id == Shipment.order_id)
-        )
-        .where(
-            Shipment.delivered_at.is_not(None),
-            Shipment.shipped_at.is_not(None),
-            *in_period(Order.created_at),
-        )
-        .group_by(*_g(dim, transit_bucket)),
-        {"transit_p50_h": 0.5, "transit_p90_h": 0.9},
-    )
-
-    # warehouse: route metres per pick line of the period's orders
-    pick_lines = (
-        select(PickListLine.pick_list_id, func.count().label("n"))
-        .group_by(PickListLine.pick_list_id)
-        .subquery("pick_lines")
-    )
-    picks_q = (
-        joined(
-            select(dim, func.sum(PickList.route_m), func.sum(pick_lines.c.n))
-            .select_from(PickList)
-            .join(Order, Order.id == PickList.order_id)
-            .join(pick_lines, pick_lines.c.pick_list_id == PickList.id)
-        )
-        .where(PickList.route_m.is_not(None), *in_period(Order.created_at))
-        .group_by(*_g(dim))
-    )
-    for label, metres, n_lines in session.execute(picks_q):
-        table.rows.setdefault(str(label), {})["metres_per_line"] = mean_or_none(metres, n_lines)
-
     # care: tickets opened in the period (their order's dimension; "(none)" without an order)
     response = _seconds(dialect, Ticket.first_response_at, Ticket.created_at)
     resolution = _seconds(dialect, Ticket.closed_at, Ticket.created_at)
-    ticket_dim = dim if by in (None, "day", "week", "month") else func.coalesce(dim, _NONE)
     if by in ("day", "week", "month"):
-        ticket_dim = _period(dialect, Ticket.created_at, by)
+        ticket_dim: Any = _period(dialect, Ticket.created_at, by)
+    elif by is None:
+        ticket_dim = _ALL
+    else:
+        ticket_dim = func.coalesce(dim, _NONE)
 
     def tickets_query(*columns: Any) -> Any:
         query = select(ticket_dim, *columns).select_from(Ticket)
         if by in ("warehouse", "carrier", "channel"):
-            query = query.outerjoin(Order, Order.id == Ticket.order_id)
-            query = joined(query)
+            query = joined(query.outerjoin(f, f.order_id == Ticket.order_id))
         return query.where(*in_period(Ticket.created_at))
 
     for label, n in session.execute(tickets_query(func.count()).group_by(*_g(ticket_dim))):
-        table.rows.setdefault(str(label), {})["tickets"] = n
-    quantiles(
-        tickets_query(_bucket(dialect, response), func.count())
-        .where(Ticket.first_response_at.is_not(None))
-        .group_by(*_g(ticket_dim, _bucket(dialect, response))),
-        {"first_response_p50_h": 0.5},
-    )
-    quantiles(
-        tickets_query(_bucket(dialect, resolution), func.count())
-        .where(Ticket.closed_at.is_not(None))
-        .group_by(*_g(ticket_dim, _bucket(dialect, resolution))),
-        {"resolution_p50_h": 0.5},
-    )
+        if n:
+            table.rows.setdefault(str(label), {})["tickets"] = n
+    for seconds, condition, key in (
+        (response, Ticket.first_response_at.is_not(None), "first_response_p50_h"),
+        (resolution, Ticket.closed_at.is_not(None), "resolution_p50_h"),
+    ):
+        bucket = _bucket(dialect, seconds)
+        quantiles(
+            tickets_query(bucket, func.count()).where(condition).group_by(*_g(ticket_dim, bucket)),
+            {key: 0.5},
+        )
 
     _inventory_kpis(session, table, start, end, by)
     for row in table.rows.values():

@@ -36,14 +36,11 @@ def kpi(
 ) -> None:
     """Print the KPIs of the orders created in [from, to), optionally split by a dimension."""
     from maillon.analytics.definitions import KPIS
-    from maillon.analytics.service import compute_kpis
+    from maillon.analytics.service import kpis
 
     database = open_db(db)
     try:
-        with database.reader() as session:
-            table = compute_kpis(
-                session=session, start=_when(start, "from"), end=_when(end, "to"), by=by
-            )
+        table = kpis(database, start=_when(start, "from"), end=_when(end, "to"), by=by)
     except MaillonError as exc:
         fail(exc)
     names = list(table.rows)

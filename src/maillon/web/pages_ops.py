@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from maillon.analytics.definitions import KPIS
-from maillon.analytics.service import compute_kpis
+from maillon.analytics.service import compute_kpis, refresh_order_facts
 from maillon.core import clock
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockAlert
@@ -52,7 +52,10 @@ def dashboard(request: Request) -> Response:
     user = require(request, *OPERATORS)
     now = clock.now()
     start, previous = now - timedelta(days=30), now - timedelta(days=60)
-    with database(request).reader() as session:
+    db = database(request)
+    with db.transaction() as session:
+        refresh_order_facts(session=session)
+    with db.reader() as session:
         current = compute_kpis(session=session, start=start, end=now).rows.get("all", {})
         before = compute_kpis(session=session, start=previous, end=start).rows.get("all", {})
         daily = compute_kpis(session=session, start=start, end=now, by="day").rows
