@@ -64,3 +64,14 @@ def test_pickers_see_the_warehouse_not_the_dashboard(client: TestClient, seeded:
     assert client.get("/dashboard").status_code == 403
     assert client.get("/warehouse").status_code == 200
     assert client.get("/warehouse/slotting", params={"code": "PAR1"}).status_code == 403
+
+
+def test_kpi_page_splits_and_exports(client: TestClient, seeded: Database) -> None:
+    orders.place_order(seeded, order_draft([("MUG-01", 1)]), actor="t", allocate=True)
+    sign_in(client, seeded, role="agent")
+    page = client.get("/kpi", params={"days": 7, "by": "warehouse"})
+    assert page.status_code == 200 and "LYS1" in page.text and "OTIF" in page.text
+    csv_text = client.get("/kpi.csv", params={"by": "channel"}).text
+    assert csv_text.startswith("channel,orders,") and "\nwebshop,1," in csv_text
+    assert client.get("/kpi", params={"by": "moon"}).status_code == 403
+    assert client.get("/kpi", params={"days": 0}).status_code == 422

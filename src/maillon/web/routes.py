@@ -8,16 +8,18 @@ its own pages. Plotly's JavaScript is served from the installed Python package a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from maillon.analytics.service import kpi_summary
+from maillon.analytics.definitions import DIMENSIONS, KPIS, KpiTable
+from maillon.analytics.service import compute_kpis, refresh_order_facts
+from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import AuthenticationError, MaillonError, NotFound
 from maillon.core.users import (
@@ -46,6 +48,21 @@ from maillon.web.i18n import LANGUAGES, choose_language, translator
 from maillon.web.pages_ops import router as ops_router
 
 PAGE = 50
+
+
+def _kpi_tables(request: Request, days: int, by: str) -> tuple[KpiTable, KpiTable]:
+    """The KPIs of the last ``days`` days (split by ``by``) and per day, on fresh facts."""
+    if by and by not in DIMENSIONS:
+        raise Forbidden("Unknown dimension.")
+    db: Database = request.app.state.db
+    end = clock.now()
+    start = end - timedelta(days=days)
+    with db.transaction() as session:
+        refresh_order_facts(session=session)
+    with db.reader() as session:
+        table = compute_kpis(session=session, start=start, end=end, by=by or None)
+        daily = compute_kpis(session=session, start=start, end=end, by="day")
+    return table, daily
 
 
 def mount_console(app: FastAPI) -> None:
@@ -260,17 +277,42 @@ def mount_console(app: FastAPI) -> None:
         )
 
     @router.get("/kpi", response_class=HTMLResponse)
-    def kpi_page(request: Request, days: Annotated[int, Query(ge=1, le=3650)] = 3650) -> Response:
+    def kpi_page(
+        request: Request,
+        days: Annotated[int, Query(ge=1, le=3650)] = 30,
+        by: Annotated[str, Query(max_length=20)] = "",
+    ) -> Response:
         user = require(request, *CARE)
-        db: Database = request.app.state.db
-        start = datetime.now(UTC) - timedelta(days=days) if days < 3650 else None
-        with db.reader() as session:
-            summary = kpi_summary(session=session, start=start)
-        chart = {
-            "x": [d.isoformat() for d in summary.orders_per_day],
-            "y": list(summary.orders_per_day.values()),
-        }
-        return render(request, "kpi.html", user, k=summary, chart=chart)
+        table, daily = _kpi_tables(request, days, by)
+        chart = {"x": list(daily.rows), "y": [r.get("orders") or 0 for r in daily.rows.values()]}
+        groups: dict[str, list[Any]] = {}
+        for k in KPIS:
+            groups.setdefault(k.group, []).append(k)
+        return render(
+            request,
+            "kpi.html",
+            user,
+            table=table,
+            groups=groups,
+            chart=chart,
+            days=days,
+            by=by,
+            dimensions=DIMENSIONS,
+        )
+
+    @router.get("/kpi.csv")
+    def kpi_csv(
+        request: Request,
+        days: Annotated[int, Query(ge=1, le=3650)] = 30,
+        by: Annotated[str, Query(max_length=20)] = "",
+    ) -> Response:
+        require(request, *CARE)
+        table, _ = _kpi_tables(request, days, by)
+        return Response(
+            table.to_csv(),
+            media_type="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="kpis.csv"'},
+        )
 
     @router.get("/track", response_class=HTMLResponse)
     def track_page(
