@@ -29,5 +29,12 @@ def test_demo_replays_a_business(db: Database) -> None:
             select(func.count()).select_from(OrderEvent).where(OrderEvent.from_status.is_(None))
         )
         assert firsts == 150
+        # the warehouses have layouts: pick lists are walked by the shortest route
+        from maillon.warehouse.tables import PickList
+
+        routed = s.scalar(
+            select(func.count()).select_from(PickList).where(PickList.route_m.is_not(None))
+        )
+        assert routed and routed == s.scalar(select(func.count()).select_from(PickList))
     with pytest.raises(Conflict, match="fresh"):
         run_demo(db, seed=3, days=1, orders=5, skus=5, console=Console(quiet=True))

@@ -52,6 +52,19 @@ TICKET_SUBJECTS = [
 ]
 
 
+DEMO_LAYOUT = {
+    "aisles": 24,
+    "aisle_length": 20.0,
+    "aisle_spacing": 3.0,
+    "blocks": 2,
+    "depot": {"aisle": 1, "offset": 3.0},
+    "bay_length": 1.0,
+    "levels": 3,
+    "golden_levels": [2],
+    "prefix": "A",
+}
+
+
 def _working_time(at: datetime, rng: np.random.Generator) -> datetime:
     """Return the next moment the warehouse works (Mon-Sat 7:00-19:00 Paris, roughly UTC+1)."""
     t = at
@@ -134,6 +147,12 @@ def run_demo(
                     lat=lat,
                     lon=lon,
                     priority=prio,
+                )
+                # 24 aisles of 40 bays (20 m), three levels, two blocks: the demo's location
+                # codes A<aisle>-<bay>-<level> fall in these racks, so pick lists follow the
+                # shortest route and slotting has something to propose.
+                warehouse.set_layout(
+                    session=session, warehouse_code=code, data=DEMO_LAYOUT, actor="demo"
                 )
             for code, name, prefix, *_ in CARRIERS:
                 shipping.create_carrier(
