@@ -2,8 +2,202 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from maillon.cli.common import ACTOR, DbOption, console, fail, open_db
+from maillon.core.errors import MaillonError
 
 plan_app = typer.Typer(
     help="Planning: demand history, forecasts, policies and replenishment.", no_args_is_help=True
 )
+
+
+@plan_app.command("supplier-add")
+def supplier_add(
+    code: str,
+    name: str,
+    lead_time_days: Annotated[int, typer.Option(help="mean lead time in days")],
+    lead_time_sd_days: Annotated[int, typer.Option(help="its spread (standard deviation)")] = 0,
+    order_cost_cents: Annotated[int, typer.Option(help="fixed cost of one order")] = 0,
+    email: Annotated[str, typer.Option(help="where purchase orders are sent")] = "",
+    db: DbOption = None,
+) -> None:
+    """Add a supplier."""
+    from maillon.planning.service import create_supplier
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            s = create_supplier(
+                session=session,
+                code=code,
+                name=name,
+                lead_time_days=lead_time_days,
+                lead_time_sd_days=lead_time_sd_days,
+                order_cost_cents=order_cost_cents,
+                email=email,
+            )
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"supplier {s.code}: {s.lead_time_days} ± {s.lead_time_sd_days} days")
+
+
+@plan_app.command("item-set")
+def item_set(
+    supplier: str,
+    sku: str,
+    unit_price_cents: Annotated[int, typer.Option(help="purchase price per unit")],
+    moq: Annotated[int, typer.Option(help="minimum order quantity")] = 0,
+    pack_size: Annotated[int, typer.Option(help="orders are multiples of this")] = 1,
+    preferred: Annotated[bool, typer.Option(help="buy from this supplier first")] = False,
+    db: DbOption = None,
+) -> None:
+    """Record what a supplier sells of a product."""
+    from maillon.planning.service import set_supplier_item
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            set_supplier_item(
+                session=session,
+                supplier_code=supplier,
+                sku=sku,
+                unit_price_cents=unit_price_cents,
+                moq=moq,
+                pack_size=pack_size,
+                preferred=preferred,
+            )
+    except MaillonError as exc:
+        fail(exc)
+    console.print(
+        f"{supplier} sells {sku} at {unit_price_cents} cents (MOQ {moq}, pack {pack_size})"
+    )
+
+
+@plan_app.command("propose")
+def propose(
+    warehouse: str,
+    service_level: Annotated[float, typer.Option(help="fill-rate target")] = 0.95,
+    history_days: Annotated[int, typer.Option(help="days of demand to design on")] = 56,
+    create: Annotated[
+        bool, typer.Option("--create", help="turn the proposals into draft purchase orders")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Print what to buy today for a warehouse (and with --create, order it as drafts)."""
+    from maillon.planning.service import create_purchase_orders, propose_replenishment
+
+    database = open_db(db)
+    try:
+        with database.reader() as session:
+            found = propose_replenishment(
+                session=session,
+                warehouse_code=warehouse,
+                service_level=service_level,
+                history_days=history_days,
+            )
+        table = Table(title=f"replenishment for {warehouse} (fill rate {service_level:.0%})")
+        for col in ("SKU", "supplier", "qty", "arrives", "policy", "ROP", "SS", "position"):
+            table.add_column(
+                col, justify="left" if col in ("SKU", "supplier", "policy") else "right"
+            )
+        for p in found:
+            table.add_row(
+                p.sku,
+                p.supplier,
+                str(p.quantity),
+                p.expected_arrival.isoformat(),
+                p.policy.kind,
+                f"{p.policy.reorder_point:.1f}",
+                f"{p.policy.safety_stock:.1f}",
+                f"{p.position.inventory_position:g}",
+            )
+        console.print(table)
+        if create and found:
+            with database.transaction() as session:
+                pos = create_purchase_orders(
+                    session=session,
+                    warehouse_code=warehouse,
+                    lines=[(p.supplier, p.sku, p.quantity, p.reason) for p in found],
+                    actor=ACTOR,
+                )
+                numbers = [po.number for po in pos]
+            console.print(f"draft purchase orders: {', '.join(numbers)}")
+    except MaillonError as exc:
+        fail(exc)
+
+
+@plan_app.command("po-send")
+def po_send(number: str, db: DbOption = None) -> None:
+    """Send a draft purchase order to its supplier."""
+    from maillon.planning.service import send_purchase_order
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            po = send_purchase_order(session=session, number=number, actor=ACTOR)
+            status = po.status
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"{number}: {status}")
+
+
+@plan_app.command("po-receive")
+def po_receive(
+    number: str,
+    location: Annotated[str, typer.Option(help="where the goods are put away")],
+    db: DbOption = None,
+) -> None:
+    """Receive everything still due on a purchase order (waiting backorders are served)."""
+    from maillon.planning.service import receive_purchase_order
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            po = receive_purchase_order(
+                session=session, number=number, location_code=location, actor=ACTOR
+            )
+            status = po.status
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"{number}: {status}")
+
+
+@plan_app.command("history")
+def history(
+    days: Annotated[int, typer.Option(min=1, max=3650, help="days back from today")] = 28,
+    warehouse: Annotated[str | None, typer.Option(help="one warehouse")] = None,
+    db: DbOption = None,
+) -> None:
+    """Print units ordered per SKU over the last days, and the days it was out of stock."""
+    from maillon.core import clock
+    from maillon.planning.service import demand_history
+
+    database = open_db(db)
+    today = clock.now().date() + timedelta(days=1)
+    try:
+        with database.reader() as session:
+            records, stockouts = demand_history(
+                session=session,
+                start=today - timedelta(days=days),
+                end=today,
+                warehouse_code=warehouse,
+            )
+    except MaillonError as exc:
+        fail(exc)
+    totals: dict[tuple[str, str], float] = {}
+    for r in records:
+        totals[(r.sku, r.warehouse)] = totals.get((r.sku, r.warehouse), 0) + r.qty
+    out: dict[tuple[str, str], set[date]] = {}
+    for s in stockouts:
+        out.setdefault((s.sku, s.warehouse), set()).add(s.day)
+    table = Table("SKU", "warehouse", "units", "per day", "stock-out days")
+    for (sku, wh), units in sorted(totals.items(), key=lambda kv: -kv[1]):
+        table.add_row(
+            sku, wh, f"{units:g}", f"{units / days:.2f}", str(len(out.get((sku, wh), ())))
+        )
+    console.print(table)

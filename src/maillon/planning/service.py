@@ -1,0 +1,595 @@
+"""Planning use cases: suppliers, demand history, replenishment proposals, purchase orders.
+
+Demand history comes from the orders (units per SKU, warehouse and day, cancelled orders
+excluded) with the days an order had to wait for stock flagged, so lost sales do not read as
+zero demand (:mod:`maillon.planning.demand` imputes them). Proposals design a policy per SKU
+(:mod:`maillon.planning.policy`: safety stock for a fill-rate target from the demand's mean and
+spread and the supplier's lead time and its spread, reorder point, EOQ or order-up-to, MOQ and
+pack size) and compare it with the stock position (on hand + on order - backordered). A
+planner turns proposals into purchase orders; receiving one books the units into the ledger,
+which serves waiting backorders (``stock.received``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from maillon.catalog.tables import Product
+from maillon.core import clock, outbox
+from maillon.core.errors import (
+    Conflict,
+    DuplicateError,
+    ErrorCollector,
+    FieldError,
+    NotFound,
+    ValidationError,
+)
+from maillon.inventory import service as inventory
+from maillon.inventory.tables import StockLevel, Warehouse
+from maillon.orders.model import OrderStatus
+from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
+from maillon.planning.demand import DemandRecord, StockoutDay, build_demand_series
+from maillon.planning.policy import (
+    PolicyParams,
+    SkuPolicy,
+    StockPosition,
+    SupplierTerms,
+    design_policy,
+    propose_orders,
+)
+from maillon.planning.tables import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+
+OPEN_PO = ("draft", "sent", "partially_received")
+
+
+# -- suppliers ---------------------------------------------------------------------------------
+
+
+def create_supplier(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    lead_time_days: int,
+    lead_time_sd_days: int = 0,
+    order_cost_cents: int = 0,
+    email: str = "",
+) -> Supplier:
+    """Create a supplier. Raises ValidationError naming bad fields, DuplicateError."""
+    errors = ErrorCollector()
+    code = code.strip()
+    if not 1 <= len(code) <= 30:
+        errors.add("code", "1-30 characters")
+    if not name.strip():
+        errors.add("name", "required")
+    if not 0 <= lead_time_days <= 365:
+        errors.add("lead_time_days", "0-365 days")
+    if not 0 <= lead_time_sd_days <= 365:
+        errors.add("lead_time_sd_days", "0-365 days")
+    if order_cost_cents < 0:
+        errors.add("order_cost_cents", "must be >= 0")
+    errors.raise_if_any()
+    if session.scalar(select(Supplier.id).where(Supplier.code == code)) is not None:
+        raise DuplicateError("supplier", "code", code)
+    supplier = Supplier(
+        code=code,
+        name=name.strip()[:120],
+        email=email.strip()[:320],
+        lead_time_days=lead_time_days,
+        lead_time_sd_days=lead_time_sd_days,
+        order_cost_cents=order_cost_cents,
+        active=True,
+    )
+    session.add(supplier)
+    session.flush()
+    return supplier
+
+
+def get_supplier(*, session: Session, code: str, field: str = "supplier") -> Supplier:
+    """Return the supplier ``code``. Raises NotFound naming ``field``."""
+    supplier = session.scalar(select(Supplier).where(Supplier.code == code))
+    if supplier is None:
+        raise NotFound("supplier", code, field=field)
+    return supplier
+
+
+def list_suppliers(*, session: Session) -> list[Supplier]:
+    """Return every supplier by code."""
+    return list(session.scalars(select(Supplier).order_by(Supplier.code)))
+
+
+def _product(session: Session, sku: str, field: str = "sku") -> Product:
+    product = session.scalar(select(Product).where(Product.sku == sku))
+    if product is None:
+        raise NotFound("product", sku, field=field)
+    return product
+
+
+def set_supplier_item(
+    *,
+    session: Session,
+    supplier_code: str,
+    sku: str,
+    unit_price_cents: int,
+    moq: int = 0,
+    pack_size: int = 1,
+    lead_time_days: int | None = None,
+    preferred: bool = False,
+) -> SupplierItem:
+    """Record (or update) what a supplier sells of a product. Raises NotFound, ValidationError."""
+    errors = ErrorCollector()
+    if unit_price_cents < 0:
+        errors.add("unit_price_cents", "must be >= 0")
+    if moq < 0:
+        errors.add("moq", "must be >= 0")
+    if pack_size < 1:
+        errors.add("pack_size", "must be >= 1")
+    if lead_time_days is not None and not 0 <= lead_time_days <= 365:
+        errors.add("lead_time_days", "0-365 days")
+    errors.raise_if_any()
+    supplier = get_supplier(session=session, code=supplier_code)
+    product = _product(session, sku)
+    item = session.scalar(
+        select(SupplierItem).where(
+            SupplierItem.supplier_id == supplier.id, SupplierItem.product_id == product.id
+        )
+    )
+    if item is None:
+        item = SupplierItem(supplier_id=supplier.id, product_id=product.id)
+        session.add(item)
+    item.unit_price_cents = unit_price_cents
+    item.moq = moq
+    item.pack_size = pack_size
+    item.lead_time_days = lead_time_days
+    item.preferred = preferred
+    session.flush()
+    return item
+
+
+# -- demand history ----------------------------------------------------------------------------
+
+
+def _default_warehouse(session: Session) -> Warehouse:
+    warehouse = session.scalar(select(Warehouse).order_by(Warehouse.priority, Warehouse.id))
+    if warehouse is None:
+        raise NotFound("warehouse", "(any)", field="warehouse")
+    return warehouse
+
+
+def demand_history(
+    *, session: Session, start: date, end: date, warehouse_code: str | None = None
+) -> tuple[list[DemandRecord], list[StockoutDay]]:
+    """Return units ordered per SKU, warehouse and day in ``[start, end)`` (cancelled orders
+    excluded; an order not yet allocated counts for the first warehouse) and the days an order
+    for the SKU had to wait for stock there. Raises ValidationError naming ``to``."""
+    if end <= start:
+        raise ValidationError(FieldError("to", "must be after from"))
+    default = _default_warehouse(session)
+    codes = {w.id: w.code for w in inventory.list_warehouses(session=session)}
+    since = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    until = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    warehouse_id = func.coalesce(Order.warehouse_id, default.id)
+    query = (
+        select(OrderLine.sku, warehouse_id, Order.created_at, OrderLine.quantity)
+        .join(Order, Order.id == OrderLine.order_id)
+        .where(
+            Order.created_at >= since,
+            Order.created_at < until,
+            Order.status != OrderStatus.CANCELLED.value,
+        )
+    )
+    stockout_query = (
+        select(OrderLine.sku, warehouse_id, OrderEvent.at)
+        .join(Order, Order.id == OrderEvent.order_id)
+        .join(OrderLine, OrderLine.order_id == Order.id)
+        .where(
+            OrderEvent.to_status == OrderStatus.BACKORDERED.value,
+            OrderEvent.at >= since,
+            OrderEvent.at < until,
+        )
+    )
+    if warehouse_code is not None:
+        wanted = inventory.get_warehouse(session=session, code=warehouse_code)
+        query = query.where(warehouse_id == wanted.id)
+        stockout_query = stockout_query.where(warehouse_id == wanted.id)
+    totals: dict[tuple[str, str, date], int] = {}
+    for sku, wid, at, qty in session.execute(query):
+        key = (sku, codes.get(wid, str(wid)), clock.as_utc(at).date())
+        totals[key] = totals.get(key, 0) + qty
+    records = [DemandRecord(sku, wh, day, float(q)) for (sku, wh, day), q in sorted(totals.items())]
+    stockouts = sorted(
+        {
+            StockoutDay(sku, codes.get(wid, str(wid)), clock.as_utc(at).date())
+            for sku, wid, at in session.execute(stockout_query)
+        },
+        key=lambda s: (s.sku, s.warehouse, s.day),
+    )
+    return records, stockouts
+
+
+# -- stock positions and proposals -------------------------------------------------------------
+
+
+def stock_positions(*, session: Session, warehouse_code: str) -> dict[str, StockPosition]:
+    """Return, per SKU, free units on hand (not reserved), on order (open purchase orders) and
+    backordered units in a warehouse (backorders of orders not yet given a warehouse count for
+    the first one)."""
+    warehouse = inventory.get_warehouse(session=session, code=warehouse_code)
+    default = _default_warehouse(session)
+    # units already reserved for orders are spoken for: they count as on hand no more
+    on_hand = dict(
+        session.execute(
+            select(Product.sku, func.sum(StockLevel.on_hand - StockLevel.reserved))
+            .join(Product, Product.id == StockLevel.product_id)
+            .where(StockLevel.warehouse_id == warehouse.id)
+            .group_by(Product.sku)
+        ).all()
+    )
+    on_order = dict(
+        session.execute(
+            select(
+                PurchaseOrderLine.sku,
+                func.sum(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity),
+            )
+            .join(PurchaseOrder, PurchaseOrder.id == PurchaseOrderLine.purchase_order_id)
+            .where(PurchaseOrder.warehouse_id == warehouse.id, PurchaseOrder.status.in_(OPEN_PO))
+            .group_by(PurchaseOrderLine.sku)
+        ).all()
+    )
+    reserved = (
+        select(
+            Allocation.order_line_id,
+            func.sum(
+                case((Allocation.status.in_(("reserved", "shipped")), Allocation.quantity), else_=0)
+            ).label("units"),
+        )
+        .group_by(Allocation.order_line_id)
+        .subquery("reserved")
+    )
+    waiting = dict(
+        session.execute(
+            select(
+                OrderLine.sku,
+                func.sum(OrderLine.quantity - func.coalesce(reserved.c.units, 0)),
+            )
+            .join(Order, Order.id == OrderLine.order_id)
+            .outerjoin(reserved, reserved.c.order_line_id == OrderLine.id)
+            .where(
+                Order.status == OrderStatus.BACKORDERED.value,
+                func.coalesce(Order.warehouse_id, default.id) == warehouse.id,
+            )
+            .group_by(OrderLine.sku)
+        ).all()
+    )
+    skus = set(on_hand) | set(on_order) | set(waiting)
+    return {
+        sku: StockPosition(
+            sku=sku,
+            on_hand=float(on_hand.get(sku) or 0),
+            on_order=float(on_order.get(sku) or 0),
+            backordered=max(0.0, float(waiting.get(sku) or 0)),
+        )
+        for sku in sorted(skus)
+    }
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A purchase the policy calls for, with what it was decided on."""
+
+    sku: str
+    supplier: str
+    quantity: int
+    unit_price_cents: int
+    expected_arrival: date
+    reason: str
+    policy: SkuPolicy
+    position: StockPosition
+
+
+def _terms(session: Session, product_ids: list[int]) -> dict[int, tuple[Supplier, SupplierItem]]:
+    """The supplier of each product: the preferred one, else the cheapest."""
+    rows = session.execute(
+        select(SupplierItem, Supplier)
+        .join(Supplier, Supplier.id == SupplierItem.supplier_id)
+        .where(SupplierItem.product_id.in_(product_ids), Supplier.active.is_(True))
+    ).all()
+    best: dict[int, tuple[Supplier, SupplierItem]] = {}
+    for item, supplier in rows:
+        current = best.get(item.product_id)
+        rank = (not item.preferred, item.unit_price_cents, supplier.code)
+        if current is None or rank < (
+            not current[1].preferred,
+            current[1].unit_price_cents,
+            current[0].code,
+        ):
+            best[item.product_id] = (supplier, item)
+    return best
+
+
+def propose_replenishment(
+    *,
+    session: Session,
+    warehouse_code: str,
+    service_level: float = 0.95,
+    history_days: int = 56,
+    today: date | None = None,
+) -> list[Proposal]:
+    """Return the purchases the policies call for today in a warehouse.
+
+    Each SKU with a supplier gets a policy designed on the mean and spread of its daily demand
+    over the last ``history_days`` days (stock-out days imputed, not read as zero), the
+    supplier's lead time and spread, price, MOQ and pack size, for a fill-rate target of
+    ``service_level``. Raises NotFound, ValidationError naming ``service_level`` or
+    ``history_days``.
+    """
+    errors = ErrorCollector()
+    if not 0.5 <= service_level < 1:
+        errors.add("service_level", "between 0.5 and 0.999")
+    if not 7 <= history_days <= 730:
+        errors.add("history_days", "7-730 days")
+    errors.raise_if_any()
+    today = today or clock.now().date()
+    start = today - timedelta(days=history_days)
+    records, stockouts = demand_history(
+        session=session, start=start, end=today, warehouse_code=warehouse_code
+    )
+    positions = stock_positions(session=session, warehouse_code=warehouse_code)
+    products = {
+        p.sku: p
+        for p in session.scalars(
+            select(Product).where(Product.sku.in_(set(positions) | {r.sku for r in records}))
+        )
+    }
+    terms = _terms(session, [p.id for p in products.values()])
+    stats: dict[str, tuple[float, float]] = {}
+    if records:
+        # each series starts at its first sale: a new product's past is not zero demand
+        series = build_demand_series(
+            records, stockouts=stockouts, freq="D", end=today - timedelta(days=1)
+        )
+        for sku, frame in series.frame.groupby("sku"):
+            y = frame["y"].astype(float)
+            stats[str(sku)] = (float(y.mean()), float(y.std(ddof=1)) if len(y) > 1 else 0.0)
+    params = PolicyParams(service_level=service_level)
+    policies: dict[str, SkuPolicy] = {}
+    for sku, product in products.items():
+        if product.id not in terms:
+            continue
+        supplier, item = terms[product.id]
+        mean, sd = stats.get(sku, (0.0, 0.0))
+        if mean <= 0 and positions.get(sku, StockPosition(sku, 0)).backordered <= 0:
+            continue
+        lead = item.lead_time_days if item.lead_time_days is not None else supplier.lead_time_days
+        policies[sku] = design_policy(
+            sku=sku,
+            forecast_mean=max(mean, 1e-6),
+            forecast_sigma=0.0 if math.isnan(sd) else sd,
+            supplier=SupplierTerms(
+                supplier=supplier.code,
+                lead_time_mean=float(lead),
+                lead_time_sd=float(supplier.lead_time_sd_days),
+                moq=float(item.moq),
+                pack_size=float(item.pack_size),
+                unit_price=item.unit_price_cents / 100,
+                order_cost=supplier.order_cost_cents / 100,
+            ),
+            params=params,
+        )
+    wanted = [positions.get(sku, StockPosition(sku, 0.0)) for sku in sorted(policies)]
+    lines = propose_orders(positions=wanted, policies=policies, today=today)
+    by_sku = {p.sku: p for p in wanted}
+    return [
+        Proposal(
+            sku=line.sku,
+            supplier=line.supplier,
+            quantity=math.ceil(line.quantity),
+            unit_price_cents=round(line.unit_price * 100),
+            expected_arrival=line.expected_arrival,
+            reason=line.reason,
+            policy=policies[line.sku],
+            position=by_sku[line.sku],
+        )
+        for line in lines
+    ]
+
+
+# -- purchase orders ---------------------------------------------------------------------------
+
+
+def parse_po_number(number: str) -> int | None:
+    """Return the id in ``PO000123`` (or a bare number), or None."""
+    text = number.strip().upper().removeprefix("PO")
+    return int(text) if text.isdigit() and 0 < int(text) < 2**31 else None
+
+
+def get_purchase_order(*, session: Session, number: str, field: str = "number") -> PurchaseOrder:
+    """Return a purchase order by number. Raises NotFound."""
+    po_id = parse_po_number(number)
+    po = session.get(PurchaseOrder, po_id) if po_id is not None else None
+    if po is None:
+        raise NotFound("purchase order", number, field=field)
+    return po
+
+
+def list_purchase_orders(
+    *, session: Session, status: str | None = None, limit: int = 50, offset: int = 0
+) -> list[PurchaseOrder]:
+    """Return purchase orders, newest first."""
+    query = select(PurchaseOrder).order_by(PurchaseOrder.id.desc()).limit(limit).offset(offset)
+    if status:
+        query = query.where(PurchaseOrder.status == status)
+    return list(session.scalars(query))
+
+
+def create_purchase_orders(
+    *,
+    session: Session,
+    warehouse_code: str,
+    lines: list[tuple[str, str, int, str]],
+    actor: str,
+) -> list[PurchaseOrder]:
+    """Create draft purchase orders, one per supplier, from (supplier, SKU, quantity, reason)
+    lines. Prices come from what the supplier sells. Raises ValidationError naming
+    ``lines.N.field``, NotFound for the warehouse."""
+    warehouse = inventory.get_warehouse(session=session, code=warehouse_code, field="warehouse")
+    errors = ErrorCollector()
+    if not lines:
+        errors.add("lines", "at least one line")
+    resolved: list[tuple[Supplier, Product, SupplierItem, int, str]] = []
+    for i, (supplier_code, sku, quantity, reason) in enumerate(lines):
+        supplier = session.scalar(select(Supplier).where(Supplier.code == supplier_code))
+        product = session.scalar(select(Product).where(Product.sku == sku))
+        if supplier is None:
+            errors.add(f"lines.{i}.supplier", f"unknown supplier {supplier_code!r}")
+            continue
+        if product is None:
+            errors.add(f"lines.{i}.sku", f"unknown SKU {sku!r}")
+            continue
+        item = session.scalar(
+            select(SupplierItem).where(
+                SupplierItem.supplier_id == supplier.id, SupplierItem.product_id == product.id
+            )
+        )
+        if item is None:
+            errors.add(f"lines.{i}.sku", f"{supplier_code} does not sell {sku}")
+            continue
+        if not 1 <= quantity <= 1_000_000:
+            errors.add(f"lines.{i}.quantity", "1-1,000,000 units")
+            continue
+        if quantity < item.moq:
+            errors.add(f"lines.{i}.quantity", f"below the minimum order of {item.moq}")
+            continue
+        if quantity % item.pack_size:
+            errors.add(f"lines.{i}.quantity", f"not a multiple of the pack size {item.pack_size}")
+            continue
+        resolved.append((supplier, product, item, quantity, reason))
+    errors.raise_if_any()
+    now = clock.now()
+    orders: dict[int, PurchaseOrder] = {}
+    for supplier, product, item, quantity, reason in resolved:
+        po = orders.get(supplier.id)
+        if po is None:
+            lead = (
+                item.lead_time_days if item.lead_time_days is not None else supplier.lead_time_days
+            )
+            po = PurchaseOrder(
+                supplier_id=supplier.id,
+                warehouse_id=warehouse.id,
+                status="draft",
+                created_at=now,
+                expected_at=now + timedelta(days=lead),
+                created_by=actor,
+            )
+            session.add(po)
+            orders[supplier.id] = po
+        po.lines.append(
+            PurchaseOrderLine(
+                product_id=product.id,
+                sku=product.sku,
+                quantity=quantity,
+                received_quantity=0,
+                unit_price_cents=item.unit_price_cents,
+                reason=reason[:400],
+            )
+        )
+    session.flush()
+    return list(orders.values())
+
+
+def send_purchase_order(*, session: Session, number: str, actor: str) -> PurchaseOrder:
+    """Send a draft purchase order to its supplier (an e-mail through the outbox).
+    Raises NotFound, Conflict unless draft."""
+    po = get_purchase_order(session=session, number=number)
+    if po.status != "draft":
+        raise Conflict(f"{po.number} is {po.status}, not draft")
+    supplier = session.get(Supplier, po.supplier_id)
+    assert supplier is not None
+    po.status = "sent"
+    po.sent_at = clock.now()
+    if supplier.email:
+        body = "\n".join(f"{line.sku}: {line.quantity}" for line in po.lines)
+        outbox.enqueue_message(
+            session,
+            topic="purchase_order.sent",
+            recipient=supplier.email,
+            subject=f"Purchase order {po.number}",
+            body=f"Hello {supplier.name},\n\nPlease deliver:\n{body}\n\n({actor})\n",
+            payload={"purchase_order": po.number},
+        )
+    return po
+
+
+def receive_purchase_order(
+    *,
+    session: Session,
+    number: str,
+    location_code: str,
+    actor: str,
+    quantities: dict[str, int] | None = None,
+) -> PurchaseOrder:
+    """Receive units of a purchase order into ``location_code`` of its warehouse (all that is
+    still due, or ``quantities`` per SKU): ledger receipts that serve waiting backorders.
+    Raises NotFound, Conflict (closed order), ValidationError naming ``lines.SKU``."""
+    po = get_purchase_order(session=session, number=number)
+    if po.status not in OPEN_PO:
+        raise Conflict(f"{po.number} is {po.status}: nothing more to receive")
+    due = {line.sku: line.quantity - line.received_quantity for line in po.lines}
+    wanted = dict(quantities) if quantities is not None else dict(due)
+    errors = ErrorCollector()
+    for sku, qty in wanted.items():
+        if sku not in due:
+            errors.add(f"lines.{sku}", "not on this purchase order")
+        elif not 0 < qty <= max(due[sku], 0) * 2 + 1_000:
+            errors.add(f"lines.{sku}", f"must be between 1 and what is due ({due[sku]})")
+    errors.raise_if_any()
+    warehouse = session.get(Warehouse, po.warehouse_id)
+    assert warehouse is not None
+    for line in po.lines:
+        qty = wanted.get(line.sku, 0)
+        if qty <= 0:
+            continue
+        inventory.receive(
+            session=session,
+            warehouse_code=warehouse.code,
+            location_code=location_code,
+            sku=line.sku,
+            quantity=qty,
+            reference=po.number,
+            actor=actor,
+        )
+        line.received_quantity += qty
+    complete = all(line.received_quantity >= line.quantity for line in po.lines)
+    po.status = "received" if complete else "partially_received"
+    if complete:
+        po.closed_at = clock.now()
+    return po
+
+
+def purchase_order_summary(po: PurchaseOrder, supplier_code: str, warehouse_code: str) -> Any:
+    """A plain dict of a purchase order (for the CLI and the API)."""
+    return {
+        "number": po.number,
+        "supplier": supplier_code,
+        "warehouse": warehouse_code,
+        "status": po.status,
+        "created_at": po.created_at,
+        "expected_at": po.expected_at,
+        "lines": [
+            {
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "received": line.received_quantity,
+                "unit_price_cents": line.unit_price_cents,
+                "reason": line.reason,
+            }
+            for line in po.lines
+        ],
+        "total_cents": sum(line.quantity * line.unit_price_cents for line in po.lines),
+    }

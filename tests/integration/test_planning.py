@@ -1,0 +1,200 @@
+"""Planning on the database: demand history with stock-outs, replenishment proposals from the
+policies, purchase orders received into stock that serve waiting backorders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from maillon.core import clock
+from maillon.core.db import Database
+from maillon.inventory import service as inventory
+from maillon.orders import service as orders
+from maillon.orders.tables import Order
+from maillon.planning import service as planning
+from tests.conftest import row_counts
+from tests.helpers import order_draft
+
+TODAY = datetime(2026, 3, 20, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def history(seeded: Database) -> Database:
+    """ACME sells MUG-01 (MOQ 10, packs of 5) and LAMP-02; ten days of one mug a day."""
+    with seeded.transaction() as s:
+        planning.create_supplier(
+            session=s,
+            code="ACME",
+            name="Acme",
+            lead_time_days=3,
+            lead_time_sd_days=1,
+            email="orders@acme.example",
+        )
+        planning.set_supplier_item(
+            session=s,
+            supplier_code="ACME",
+            sku="MUG-01",
+            unit_price_cents=300,
+            moq=10,
+            pack_size=5,
+            preferred=True,
+        )
+        planning.set_supplier_item(
+            session=s, supplier_code="ACME", sku="LAMP-02", unit_price_cents=1200
+        )
+    for day in range(10, 0, -1):
+        with clock.frozen_at(TODAY - timedelta(days=day)):
+            orders.place_order(
+                seeded,
+                order_draft([("MUG-01", 1)], email=f"c{day}@example.fr"),
+                actor="t",
+                allocate=True,
+            )
+    return seeded
+
+
+def backordered(db: Database) -> int:
+    with db.reader() as s:
+        return (
+            s.scalar(select(func.count()).select_from(Order).where(Order.status == "backordered"))
+            or 0
+        )
+
+
+def test_history_flags_the_days_without_stock(history: Database) -> None:
+    with history.reader() as s:
+        records, stockouts = planning.demand_history(
+            session=s, start=(TODAY - timedelta(days=30)).date(), end=TODAY.date()
+        )
+    assert sum(r.qty for r in records if r.sku == "MUG-01") == 10
+    assert len(records) == 10  # one record a day
+    assert backordered(history) == 2  # 8 mugs in stock for 10 orders
+    assert len(stockouts) == 2 and all(s.sku == "MUG-01" for s in stockouts)
+
+
+def test_proposals_become_purchase_orders_that_serve_backorders(history: Database) -> None:
+    with clock.frozen_at(TODAY), history.reader() as s:
+        proposals = planning.propose_replenishment(session=s, warehouse_code="PAR1")
+    mug = next(p for p in proposals if p.sku == "MUG-01")
+    assert mug.supplier == "ACME" and mug.quantity >= 10 and mug.quantity % 5 == 0
+    assert mug.position.inventory_position <= mug.policy.reorder_point
+    assert mug.position.backordered == 2 and "reorder point" in mug.reason
+    assert all(p.sku != "LAMP-02" for p in proposals)  # no demand for lamps
+    with clock.frozen_at(TODAY), history.transaction() as s:
+        (po,) = planning.create_purchase_orders(
+            session=s,
+            warehouse_code="PAR1",
+            lines=[(p.supplier, p.sku, p.quantity, p.reason) for p in proposals],
+            actor="planner",
+        )
+        number = po.number
+        planning.send_purchase_order(session=s, number=number, actor="planner")
+    with history.reader() as s:
+        positions = planning.stock_positions(session=s, warehouse_code="PAR1")
+    assert positions["MUG-01"].on_order == mug.quantity
+    with history.transaction() as s:
+        done = planning.receive_purchase_order(
+            session=s, number=number, location_code="A01-01", actor="receiver"
+        )
+        assert done.status == "received"
+    assert backordered(history) == 0  # the receipt served the waiting orders
+    with history.reader() as s:
+        assert inventory.ledger_mismatches(session=s) == []
+        assert planning.stock_positions(session=s, warehouse_code="PAR1")["MUG-01"].on_order == 0
+
+
+def test_api_and_bad_input(history: Database, client: TestClient, auth: dict) -> None:
+    op = auth["operator"]
+    before = row_counts(history)
+    for body, field in (
+        (
+            {"warehouse": "PAR1", "lines": [{"supplier": "ACME", "sku": "MUG-01", "quantity": 7}]},
+            "lines.0.quantity",
+        ),  # below the MOQ of 10
+        (
+            {"warehouse": "PAR1", "lines": [{"supplier": "ACME", "sku": "MUG-01", "quantity": 12}]},
+            "lines.0.quantity",
+        ),  # not a multiple of 5
+        (
+            {"warehouse": "PAR1", "lines": [{"supplier": "NOPE", "sku": "MUG-01", "quantity": 10}]},
+            "lines.0.supplier",
+        ),
+        (
+            {"warehouse": "PAR1", "lines": [{"supplier": "ACME", "sku": "BOOK-07", "quantity": 1}]},
+            "lines.0.sku",
+        ),  # ACME does not sell books
+        ({"warehouse": "PAR1", "lines": []}, "lines"),
+    ):
+        r = client.post("/api/v1/purchase-orders", json=body, headers=op)
+        assert r.status_code == 422 and field in r.text, (body, r.text)
+    assert row_counts(history) == before
+    r = client.post(
+        "/api/v1/purchase-orders",
+        json={
+            "warehouse": "PAR1",
+            "lines": [{"supplier": "ACME", "sku": "MUG-01", "quantity": 20}],
+        },
+        headers=op,
+    )
+    assert r.status_code == 201
+    number = r.json()[0]["number"]
+    assert r.json()[0]["total_cents"] == 6000
+    bad = client.post(
+        f"/api/v1/purchase-orders/{number}/receive",
+        json={"location": "A01-01", "lines": [{"sku": "LAMP-02", "quantity": 1}]},
+        headers=op,
+    )
+    assert bad.status_code == 422 and "lines.LAMP-02" in bad.text
+    part = client.post(
+        f"/api/v1/purchase-orders/{number}/receive",
+        json={"location": "A01-01", "lines": [{"sku": "MUG-01", "quantity": 5}]},
+        headers=op,
+    )
+    assert part.status_code == 200 and part.json()["status"] == "partially_received"
+    rest = client.post(
+        f"/api/v1/purchase-orders/{number}/receive", json={"location": "A01-01"}, headers=op
+    )
+    assert rest.status_code == 200 and rest.json()["lines"][0]["received"] == 20
+    again = client.post(
+        f"/api/v1/purchase-orders/{number}/receive", json={"location": "A01-01"}, headers=op
+    )
+    assert again.status_code == 409
+    assert client.get("/api/v1/purchase-orders/PO999999", headers=op).status_code == 404
+    assert client.get("/api/v1/purchase-orders", headers=auth["picker"]).status_code == 403
+    demand = client.get(
+        "/api/v1/planning/demand", params={"from": "2026-03-01", "to": "2026-03-21"}, headers=op
+    )
+    assert demand.status_code == 200
+    mugs = [s for s in demand.json()["series"] if s["sku"] == "MUG-01"]
+    assert sum(sum(s["observed"]) for s in mugs) == 10
+    assert sum(sum(s["stockout_days"]) for s in mugs) == 2
+    r = client.get(
+        "/api/v1/planning/proposals", params={"warehouse": "PAR1", "service_level": 1.2}, headers=op
+    )
+    assert r.status_code == 422
+    dup = client.post(
+        "/api/v1/suppliers", json={"code": "ACME", "name": "x", "lead_time_days": 1}, headers=op
+    )
+    assert dup.status_code == 409
+
+
+def test_cli(history: Database, db_url: str) -> None:
+    from maillon.cli.main import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["plan", "propose", "PAR1", "--create", "--db", db_url])
+    assert r.exit_code == 0, r.output
+    assert "MUG-01" in r.output and "draft purchase orders: PO" in r.output
+    number = r.output.split("draft purchase orders: ")[1].split()[0].rstrip(",")
+    r = runner.invoke(app, ["plan", "po-receive", number, "--location", "A01-01", "--db", db_url])
+    assert r.exit_code == 0 and "received" in r.output
+    r = runner.invoke(app, ["plan", "history", "--days", "3650", "--db", db_url])
+    assert r.exit_code == 0 and "MUG-01" in r.output
+    r = runner.invoke(
+        app, ["plan", "supplier-add", "X", "Y", "--lead-time-days", "999", "--db", db_url]
+    )
+    assert r.exit_code == 1 and "lead_time_days" in r.output
