@@ -75,3 +75,38 @@ def test_kpi_page_splits_and_exports(client: TestClient, seeded: Database) -> No
     assert csv_text.startswith("channel,orders,") and "\nwebshop,1," in csv_text
     assert client.get("/kpi", params={"by": "moon"}).status_code == 403
     assert client.get("/kpi", params={"days": 0}).status_code == 422
+
+
+def test_planning_page_orders_sends_and_receives(client: TestClient, seeded: Database) -> None:
+    from sqlalchemy import select
+
+    from maillon.core.tables import ConsoleSession
+    from maillon.planning import service as planning
+
+    with seeded.transaction() as s:
+        planning.create_supplier(session=s, code="ACME", name="Acme", lead_time_days=2)
+        planning.set_supplier_item(
+            session=s, supplier_code="ACME", sku="MUG-01", unit_price_cents=300, pack_size=5
+        )
+    for i in range(9):  # more mugs than there are: some wait
+        orders.place_order(
+            seeded, order_draft([("MUG-01", 1)], email=f"p{i}@example.fr"), actor="t", allocate=True
+        )
+    sign_in(client, seeded)
+    with seeded.reader() as s:
+        csrf = s.scalars(select(ConsoleSession.csrf_token)).one()
+    page = client.get("/planning", params={"warehouse": "PAR1"})
+    assert page.status_code == 200 and "MUG-01" in page.text and "demand-chart" in page.text
+    assert client.post("/planning/order", data={"warehouse": "PAR1"}).status_code == 403
+    r = client.post(
+        "/planning/order", data={"warehouse": "PAR1", "csrf": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    with seeded.reader() as s:
+        (po,) = planning.list_purchase_orders(session=s)
+        number = po.number
+    assert po.status == "draft" and po.lines[0].quantity % 5 == 0
+    client.post(f"/planning/po/{number}/send", data={"csrf": csrf})
+    client.post(f"/planning/po/{number}/receive", data={"csrf": csrf, "location": "A01-01"})
+    with seeded.reader() as s:
+        assert planning.get_purchase_order(session=s, number=number).status == "received"

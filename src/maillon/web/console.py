@@ -40,6 +40,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("/orders", "Orders", CARE),
     ("/stock", "Stock", OPERATORS),
     ("/warehouse", "Warehouse", FLOOR),
+    ("/planning", "Planning", OPERATORS),
     ("/kpi", "KPIs", CARE),
 ]
 

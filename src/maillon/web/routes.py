@@ -46,6 +46,7 @@ from maillon.web.console import (
 )
 from maillon.web.i18n import LANGUAGES, choose_language, translator
 from maillon.web.pages_ops import router as ops_router
+from maillon.web.pages_planning import router as planning_router
 
 PAGE = 50
 
@@ -344,3 +345,4 @@ def mount_console(app: FastAPI) -> None:
 
     app.include_router(router)
     app.include_router(ops_router)
+    app.include_router(planning_router)

@@ -1,0 +1,149 @@
+"""Console page for planning: what to reorder (with the policy behind each line), purchase
+orders to send and receive, and the demand history of a SKU with its stock-out days."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from maillon.core import clock
+from maillon.core.errors import MaillonError
+from maillon.inventory import service as inventory
+from maillon.planning import service as planning
+from maillon.planning.demand import build_demand_series
+from maillon.planning.tables import Supplier
+from maillon.web.console import OPERATORS, check_csrf, database, render, require
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/planning", response_class=HTMLResponse)
+def planning_page(
+    request: Request,
+    warehouse: Annotated[str | None, Query(max_length=20)] = None,
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    error: Annotated[str | None, Query(max_length=300)] = None,
+) -> Response:
+    """Reorder proposals of a warehouse, open purchase orders, and a SKU's demand history."""
+    user = require(request, *OPERATORS)
+    with database(request).reader() as session:
+        warehouses = [w.code for w in inventory.list_warehouses(session=session)]
+        if not warehouses:
+            return render(request, "planning.html", user, warehouses=[], warehouse=None)
+        warehouse = warehouse if warehouse in warehouses else warehouses[0]
+        proposals = planning.propose_replenishment(
+            session=session, warehouse_code=warehouse, service_level=service_level
+        )
+        pos = planning.list_purchase_orders(session=session, limit=30)
+        suppliers = {s.id: s.code for s in session.scalars(select(Supplier))}
+        purchase_orders = [
+            {
+                "number": po.number,
+                "supplier": suppliers.get(po.supplier_id, "?"),
+                "status": po.status,
+                "lines": len(po.lines),
+                "units": sum(line.quantity for line in po.lines),
+                "received": sum(line.received_quantity for line in po.lines),
+                "expected_at": po.expected_at,
+            }
+            for po in pos
+        ]
+        chart: dict[str, Any] | None = None
+        sku = sku or (proposals[0].sku if proposals else None)
+        if sku:
+            today = clock.now().date()
+            records, stockouts = planning.demand_history(
+                session=session,
+                start=today - timedelta(days=90),
+                end=today + timedelta(days=1),
+                warehouse_code=warehouse,
+            )
+            records = [r for r in records if r.sku == sku]
+            if records:
+                frame = build_demand_series(
+                    records, stockouts=[s for s in stockouts if s.sku == sku], freq="D"
+                ).frame
+                chart = {
+                    "x": [d.date().isoformat() for d in frame["ds"]],
+                    "observed": [float(v) for v in frame["observed"]],
+                    "y": [round(float(v), 2) for v in frame["y"]],
+                    "stockout": [int(v) for v in frame["stockout_days"]],
+                }
+    return render(
+        request,
+        "planning.html",
+        user,
+        warehouses=warehouses,
+        warehouse=warehouse,
+        proposals=proposals,
+        purchase_orders=purchase_orders,
+        service_level=service_level,
+        sku=sku,
+        chart=chart,
+        error=error,
+    )
+
+
+@router.post("/planning/order")
+def order_proposals(
+    request: Request,
+    warehouse: Annotated[str, Form(max_length=20)],
+    csrf: Annotated[str, Form()] = "",
+    service_level: Annotated[float, Form(ge=0.5, lt=1)] = 0.95,
+) -> Response:
+    """Turn today's proposals of a warehouse into draft purchase orders."""
+    user = require(request, *OPERATORS)
+    check_csrf(user, csrf)
+    db = database(request)
+    try:
+        with db.transaction() as session:
+            found = planning.propose_replenishment(
+                session=session, warehouse_code=warehouse, service_level=service_level
+            )
+            if found:
+                planning.create_purchase_orders(
+                    session=session,
+                    warehouse_code=warehouse,
+                    lines=[(p.supplier, p.sku, p.quantity, p.reason) for p in found],
+                    actor=user.principal.actor,
+                )
+    except MaillonError as exc:
+        return RedirectResponse(f"/planning?warehouse={warehouse}&error={exc.message}", 303)
+    return RedirectResponse(f"/planning?warehouse={warehouse}", status_code=303)
+
+
+@router.post("/planning/po/{number}/{action}")
+def purchase_order_action(
+    request: Request,
+    number: str,
+    action: str,
+    csrf: Annotated[str, Form()] = "",
+    location: Annotated[str, Form(max_length=40)] = "RECEIVING",
+) -> Response:
+    """Send a draft purchase order, or receive what is still due on it."""
+    user = require(request, *OPERATORS)
+    check_csrf(user, csrf)
+    db = database(request)
+    try:
+        with db.transaction() as session:
+            if action == "send":
+                planning.send_purchase_order(
+                    session=session, number=number, actor=user.principal.actor
+                )
+            elif action == "receive":
+                planning.receive_purchase_order(
+                    session=session,
+                    number=number,
+                    location_code=location,
+                    actor=user.principal.actor,
+                )
+            else:
+                return RedirectResponse("/planning?error=unknown+action", status_code=303)
+    except MaillonError as exc:
+        return RedirectResponse(f"/planning?error={exc.message}", status_code=303)
+    return RedirectResponse("/planning", status_code=303)
