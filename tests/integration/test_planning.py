@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from maillon.core import clock
 from maillon.core.db import Database
+from maillon.core.errors import ValidationError
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
@@ -198,3 +199,57 @@ def test_cli(history: Database, db_url: str) -> None:
         app, ["plan", "supplier-add", "X", "Y", "--lead-time-days", "999", "--db", db_url]
     )
     assert r.exit_code == 1 and "lead_time_days" in r.output
+
+
+def test_forecast_is_stored_and_drives_the_proposals(history: Database, db_url: str) -> None:
+    from maillon.cli.main import app
+
+    with clock.frozen_at(TODAY):
+        run = planning.run_forecast(history, horizon=7, history_days=30)
+    assert run.series >= 2 and run.engine == "local"
+    with history.reader() as s:
+        stored = planning.latest_forecast(session=s, warehouse_code="PAR1")
+        assert "MUG-01" in stored and stored["MUG-01"][0] > 0
+        with clock.frozen_at(TODAY):
+            (mug,) = [
+                p
+                for p in planning.propose_replenishment(session=s, warehouse_code="PAR1")
+                if p.sku == "MUG-01"
+            ]
+    assert mug.policy.forecast_mean == pytest.approx(stored["MUG-01"][0])
+    with pytest.raises(ValidationError) as info:
+        planning.run_forecast(history, horizon=0, engine="spark")
+    assert {e.field for e in info.value.errors} == {"horizon", "engine"}
+    r = CliRunner().invoke(
+        app, ["plan", "forecast", "--horizon", "5", "--history-days", "3650", "--db", db_url]
+    )
+    assert r.exit_code == 0 and "forecast run 2" in r.output, r.output
+
+
+@pytest.mark.slow
+def test_dask_engine_gives_the_same_forecast(history: Database) -> None:
+    with clock.frozen_at(TODAY):
+        local = planning.run_forecast(history, horizon=5, history_days=30)
+        dask = planning.run_forecast(history, horizon=5, history_days=30, engine="dask")
+    assert dask.engine == "dask"
+    from sqlalchemy import select as sql_select
+
+    from maillon.planning.tables import ForecastPoint
+
+    def points(run_id: int) -> list[tuple[str, str, int, float]]:
+        with history.reader() as s:
+            rows = s.execute(
+                sql_select(
+                    ForecastPoint.sku,
+                    ForecastPoint.warehouse,
+                    ForecastPoint.step,
+                    ForecastPoint.forecast,
+                )
+                .where(ForecastPoint.run_id == run_id)
+                .order_by(ForecastPoint.sku, ForecastPoint.warehouse, ForecastPoint.step)
+            ).all()
+        return [tuple(r) for r in rows]
+
+    a, b = points(local.id), points(dask.id)
+    assert len(a) == len(b) > 0
+    assert all(x[:3] == y[:3] and abs(x[3] - y[3]) < 1e-6 for x, y in zip(a, b, strict=True))

@@ -201,3 +201,53 @@ def history(
             sku, wh, f"{units:g}", f"{units / days:.2f}", str(len(out.get((sku, wh), ())))
         )
     console.print(table)
+
+
+@plan_app.command("forecast")
+def forecast_command(
+    horizon: Annotated[int, typer.Option(min=1, max=366, help="periods ahead")] = 28,
+    history_days: Annotated[int, typer.Option(min=14, max=3650, help="days of history")] = 365,
+    freq: Annotated[str, typer.Option(help="D (daily) or W (weekly)")] = "D",
+    warehouse: Annotated[str | None, typer.Option(help="one warehouse (default all)")] = None,
+    engine: Annotated[str, typer.Option(help="local, or dask for a Dask cluster")] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address (default: a local cluster)")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Forecast each SKU's demand per warehouse (model chosen per series by cross-validation)
+    and store it; proposals then design their policies on it."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from maillon.planning.service import run_forecast
+
+    database = open_db(db)
+    with Progress(
+        TextColumn("forecasting"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as bar:
+        task = bar.add_task("forecast", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            run = run_forecast(
+                database,
+                horizon=horizon,
+                history_days=history_days,
+                freq=freq,
+                warehouse_code=warehouse,
+                engine=engine,
+                scheduler=scheduler,
+                progress=progress,
+            )
+        except MaillonError as exc:
+            fail(exc)
+    console.print(
+        f"forecast run {run.id}: {run.series} series, {run.horizon} {freq} ahead, "
+        f"{run.runtime_s:.1f} s on {run.engine}"
+    )

@@ -13,15 +13,17 @@ which serves waiting backorders (``stock.received``).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
+from maillon.core.db import Database
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -35,6 +37,7 @@ from maillon.inventory.tables import StockLevel, Warehouse
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
 from maillon.planning.demand import DemandRecord, StockoutDay, build_demand_series
+from maillon.planning.forecast import ForecastConfig, forecast, quantile_column
 from maillon.planning.policy import (
     PolicyParams,
     SkuPolicy,
@@ -43,7 +46,14 @@ from maillon.planning.policy import (
     design_policy,
     propose_orders,
 )
-from maillon.planning.tables import PurchaseOrder, PurchaseOrderLine, Supplier, SupplierItem
+from maillon.planning.tables import (
+    ForecastPoint,
+    ForecastRun,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    Supplier,
+    SupplierItem,
+)
 
 OPEN_PO = ("draft", "sent", "partially_received")
 
@@ -323,8 +333,9 @@ def propose_replenishment(
 ) -> list[Proposal]:
     """Return the purchases the policies call for today in a warehouse.
 
-    Each SKU with a supplier gets a policy designed on the mean and spread of its daily demand
-    over the last ``history_days`` days (stock-out days imputed, not read as zero), the
+    Each SKU with a supplier gets a policy designed on the newest stored forecast (mean per
+    day, spread from its quantiles: see :func:`run_forecast`), else on the mean and spread of
+    its daily demand over the last ``history_days`` days (stock-out days imputed), the
     supplier's lead time and spread, price, MOQ and pack size, for a fill-rate target of
     ``service_level``. Raises NotFound, ValidationError naming ``service_level`` or
     ``history_days``.
@@ -357,6 +368,9 @@ def propose_replenishment(
         for sku, frame in series.frame.groupby("sku"):
             y = frame["y"].astype(float)
             stats[str(sku)] = (float(y.mean()), float(y.std(ddof=1)) if len(y) > 1 else 0.0)
+    forecasts = latest_forecast(session=session, warehouse_code=warehouse_code)
+    for sku, (mean, sigma, _model) in forecasts.items():
+        stats[sku] = (mean, sigma)  # a stored forecast beats the plain history
     params = PolicyParams(service_level=service_level)
     policies: dict[str, SkuPolicy] = {}
     for sku, product in products.items():
@@ -398,6 +412,133 @@ def propose_replenishment(
         )
         for line in lines
     ]
+
+
+# -- forecasts ---------------------------------------------------------------------------------
+
+Z90 = 1.2816  # standard normal quantile of 0.9: (q90 - q50) / Z90 estimates the spread
+
+
+def run_forecast(
+    db: Database,
+    *,
+    horizon: int = 28,
+    history_days: int = 365,
+    freq: str = "D",
+    warehouse_code: str | None = None,
+    engine: str = "local",
+    scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ForecastRun:
+    """Forecast every SKU's demand per warehouse from the order history and store the result
+    (point, quantiles, the model chosen per series). ``engine="dask"`` runs the statistical
+    models on the Dask cluster at ``scheduler`` (a local one when None).
+
+    Raises ValidationError naming ``horizon``, ``history_days``, ``freq`` or ``engine``;
+    Conflict when there is no demand to forecast.
+    """
+    errors = ErrorCollector()
+    if not 1 <= horizon <= 366:
+        errors.add("horizon", "1-366 periods")
+    if not 14 <= history_days <= 3650:
+        errors.add("history_days", "14-3650 days")
+    if freq not in ("D", "W"):
+        errors.add("freq", "D (daily) or W (weekly)")
+    if engine not in ("local", "dask"):
+        errors.add("engine", "local or dask")
+    errors.raise_if_any()
+    today = clock.now().date()
+    start = today - timedelta(days=history_days)
+    with db.reader() as session:
+        records, stockouts = demand_history(
+            session=session, start=start, end=today, warehouse_code=warehouse_code
+        )
+    if not records:
+        raise Conflict("no orders in the history period: nothing to forecast")
+    series = build_demand_series(
+        records, stockouts=stockouts, freq=freq, end=today - timedelta(days=1)
+    )
+    config = ForecastConfig(
+        horizon=horizon,
+        season_length=7 if freq == "D" else 52,
+        freq=series.pandas_freq,
+    )
+    result = forecast(
+        series.forecast_input(),
+        config=config,
+        engine="dask" if engine == "dask" else "local",
+        scheduler=scheduler,
+        progress=progress,
+    )
+    keys = series.frame.drop_duplicates("unique_id").set_index("unique_id")[["sku", "warehouse"]]
+    models = dict(zip(result.chosen["unique_id"], result.chosen["model"], strict=True))
+    with db.transaction() as session:
+        run = ForecastRun(
+            created_at=clock.now(),
+            freq=freq,
+            horizon=horizon,
+            engine=engine,
+            series=int(series.n_series),
+            runtime_s=round(result.runtime_s, 3),
+            history_from=start,
+            history_to=today,
+        )
+        session.add(run)
+        session.flush()
+        rows = []
+        for row in result.forecasts.to_dict("records"):
+            uid = row["unique_id"]
+            sku, warehouse = keys.loc[uid, "sku"], keys.loc[uid, "warehouse"]
+            rows.append(
+                {
+                    "run_id": run.id,
+                    "sku": str(sku),
+                    "warehouse": str(warehouse),
+                    "ds": row["ds"].date(),
+                    "step": int(row["step"]),
+                    "model": str(models.get(uid, ""))[:40],
+                    "forecast": float(row["forecast"]),
+                    **{
+                        f"q{int(q * 100)}": _opt(row.get(quantile_column(q)))
+                        for q in (0.5, 0.8, 0.9, 0.95)
+                    },
+                }
+            )
+        if rows:
+            session.execute(insert(ForecastPoint.__table__), rows)
+        return run
+
+
+def _opt(value: Any) -> float | None:
+    return (
+        None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+    )
+
+
+def latest_forecast(
+    *, session: Session, warehouse_code: str
+) -> dict[str, tuple[float, float, str]]:
+    """Return, per SKU of a warehouse, the mean forecast per day, its spread and the model,
+    from the newest daily forecast run (empty when there is none)."""
+    run_id = session.scalar(
+        select(ForecastRun.id).where(ForecastRun.freq == "D").order_by(ForecastRun.id.desc())
+    )
+    if run_id is None:
+        return {}
+    rows = session.execute(
+        select(
+            ForecastPoint.sku,
+            func.avg(ForecastPoint.forecast),
+            func.avg(ForecastPoint.q90 - ForecastPoint.q50),
+            func.min(ForecastPoint.model),
+        )
+        .where(ForecastPoint.run_id == run_id, ForecastPoint.warehouse == warehouse_code)
+        .group_by(ForecastPoint.sku)
+    ).all()
+    return {
+        sku: (float(mean or 0), max(0.0, float(spread or 0)) / Z90, str(model or ""))
+        for sku, mean, spread, model in rows
+    }
 
 
 # -- purchase orders ---------------------------------------------------------------------------

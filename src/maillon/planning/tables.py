@@ -1,10 +1,11 @@
-"""Planning tables: suppliers and what they sell, purchase orders and their lines."""
+"""Planning tables: suppliers and what they sell, purchase orders and their lines, and the
+stored forecasts."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
@@ -80,3 +81,39 @@ class PurchaseOrderLine(Base):
     received_quantity: Mapped[int] = mapped_column(Integer, default=0)
     unit_price_cents: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(400), default="")
+
+
+class ForecastRun(Base):
+    """One forecasting run over the catalogue's demand series."""
+
+    __tablename__ = "forecast_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    freq: Mapped[str] = mapped_column(String(8))
+    horizon: Mapped[int] = mapped_column(Integer)
+    engine: Mapped[str] = mapped_column(String(10))
+    series: Mapped[int] = mapped_column(Integer)
+    runtime_s: Mapped[float] = mapped_column(Float)
+    history_from: Mapped[date] = mapped_column(Date)
+    history_to: Mapped[date] = mapped_column(Date)
+
+
+class ForecastPoint(Base):
+    """The forecast of one SKU in one warehouse for one future period, with quantiles."""
+
+    __tablename__ = "forecast_points"
+    __table_args__ = (Index("ix_forecast_points_run_sku", "run_id", "sku", "warehouse"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("forecast_runs.id"))
+    sku: Mapped[str] = mapped_column(String(64))
+    warehouse: Mapped[str] = mapped_column(String(20))
+    ds: Mapped[date] = mapped_column(Date)
+    step: Mapped[int] = mapped_column(Integer)
+    model: Mapped[str] = mapped_column(String(40))
+    forecast: Mapped[float] = mapped_column(Float)
+    q50: Mapped[float | None] = mapped_column(Float, nullable=True)
+    q80: Mapped[float | None] = mapped_column(Float, nullable=True)
+    q90: Mapped[float | None] = mapped_column(Float, nullable=True)
+    q95: Mapped[float | None] = mapped_column(Float, nullable=True)

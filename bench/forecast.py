@@ -1,0 +1,280 @@
+"""Benchmark of maillon.planning.forecast on any long-format series file (unique_id, ds, y).
+
+Holds out the last H points of each series, forecasts them with the automatic forecaster
+(``forecast()``: demand classes, rolling-origin model choice, global LightGBM) and, in the same
+run on the same machine, with two references from statsforecast: seasonal naive and plain
+AutoETS (season length capped at 24 as statsforecast's ETS requires; longer seasons fit
+non-seasonal), plus naive. Reports per method sMAPE (M4 definition, a 0/0 point counts 0),
+MASE and RMSSE (scaled by the in-sample seasonal-naive error with ``--mase-season`` lags,
+default the season length; M4 uses 1 for weekly data), the runtime and series per second, and
+for our forecaster the share of test points at or below its 0.5 and 0.9 quantiles.
+
+Series whose MASE/RMSSE scale is zero (constant history) are left out of MASE and RMSSE (their
+count is reported); series with fewer than 3 history points are dropped.
+
+Usage::
+
+    python bench/forecast.py --csv PATH --horizon H --season S [--freq F] [--mase-season M]
+        [--quick] [--json OUT] [--m4-reference CSV]
+
+Data: see ``bench/forecast_data.py`` (M4 Weekly, car parts, UCI Online Retail).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from maillon.planning.forecast import (  # noqa: E402
+    DEFAULT_MODELS,
+    ForecastConfig,
+    forecast,
+    quantile_column,
+)
+
+QUICK_SERIES = 300
+
+
+def load(path: Path) -> pd.DataFrame:
+    """Return the long CSV (unique_id, ds, y) sorted by series and date."""
+    df = pd.read_csv(path, dtype={"unique_id": str}, usecols=["unique_id", "ds", "y"])
+    df["ds"] = pd.to_datetime(df["ds"])
+    df["y"] = df["y"].astype(float)
+    return df.sort_values(["unique_id", "ds"], ignore_index=True)
+
+
+def split(df: pd.DataFrame, h: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return (history, last ``h`` points) of every series."""
+    pos_from_end = df.groupby("unique_id").cumcount(ascending=False)
+    return df[pos_from_end >= h].reset_index(drop=True), df[pos_from_end < h].reset_index(drop=True)
+
+
+def scales(train: pd.DataFrame, m: int) -> pd.DataFrame:
+    """Return per series the MASE (mean |y_t - y_{t-m}|) and RMSSE (mean square) scales."""
+    rows = []
+    for uid, s in train.groupby("unique_id", sort=True):
+        y = s["y"].to_numpy()
+        d = y[m:] - y[:-m] if len(y) > m else np.array([])
+        rows.append(
+            {
+                "unique_id": uid,
+                "mae_scale": float(np.abs(d).mean()) if d.size else np.nan,
+                "mse_scale": float((d**2).mean()) if d.size else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def score(test: pd.DataFrame, fc: pd.DataFrame, col: str, sc: pd.DataFrame) -> dict[str, float]:
+    """Return mean sMAPE, MASE and RMSSE over series of forecasts ``fc[col]``."""
+    merged = test.merge(fc[["unique_id", "ds", col]], on=["unique_id", "ds"], how="left")
+    if merged[col].isna().any():
+        raise SystemExit(f"{col}: {int(merged[col].isna().sum())} test points lack a forecast")
+    y, f = merged["y"].to_numpy(), merged[col].to_numpy()
+    den = np.abs(y) + np.abs(f)
+    smape = np.where(den > 0, 200 * np.abs(y - f) / np.where(den > 0, den, 1), 0.0)
+    merged = merged.assign(smape=smape, ae=np.abs(y - f), se=(y - f) ** 2)
+    per = merged.groupby("unique_id").agg(
+        smape=("smape", "mean"), mae=("ae", "mean"), mse=("se", "mean")
+    )
+    per = per.join(sc.set_index("unique_id"))
+    ok = per["mae_scale"] > 0
+    return {
+        "smape": float(per["smape"].mean()),
+        "mase": float((per.loc[ok, "mae"] / per.loc[ok, "mae_scale"]).mean()),
+        "rmsse": float(np.sqrt(per.loc[ok, "mse"] / per.loc[ok, "mse_scale"]).mean()),
+    }
+
+
+def baselines(
+    train: pd.DataFrame, h: int, season: int, freq: str
+) -> dict[str, tuple[pd.DataFrame, float]]:
+    """Return {name: (forecasts frame with column name, seconds)} for the reference methods."""
+    from statsforecast import StatsForecast
+    from statsforecast.models import AutoETS, Naive, SeasonalNaive
+
+    out: dict[str, tuple[pd.DataFrame, float]] = {}
+    specs = {
+        "seasonal_naive": SeasonalNaive(season_length=season, alias="seasonal_naive"),
+        "naive": Naive(alias="naive"),
+        "auto_ets": AutoETS(season_length=season if season <= 24 else 1, alias="auto_ets"),
+    }
+    for name, model in specs.items():
+        t0 = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            sf = StatsForecast(models=[model], freq=freq, n_jobs=1, fallback_model=Naive())
+            fc = sf.forecast(df=train, h=h)
+        fc = fc.reset_index(drop="unique_id" in fc.columns)
+        fc["unique_id"] = fc["unique_id"].astype(str)
+        out[name] = (fc, time.perf_counter() - t0)
+    return out
+
+
+def m4_reference(path: Path) -> list[dict[str, Any]]:
+    """Return the official M4 Weekly rows: Naive2, the best sMAPE and the best MASE method."""
+    ref = pd.read_csv(path)
+    ref["method"] = ref["method"].astype(str)
+    rows = [ref[ref["method"] == "Naive2"].iloc[0]]
+    rows.append(ref.loc[ref["sMAPE_Weekly"].idxmin()])
+    rows.append(ref.loc[ref["MASE_Weekly"].idxmin()])
+    names = {"118": "118 (ES-RNN, M4 winner)"}
+    return [
+        {
+            "method": f"M4 official: {names.get(r['method'], r['method'])}",
+            "smape": float(r["sMAPE_Weekly"]),
+            "mase": float(r["MASE_Weekly"]),
+        }
+        for r in rows
+    ]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmark; return the JSON-ready result."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--csv", type=Path, required=True)
+    ap.add_argument("--horizon", type=int, required=True)
+    ap.add_argument("--season", type=int, required=True)
+    ap.add_argument("--freq", default="D")
+    ap.add_argument("--mase-season", type=int, default=None)
+    ap.add_argument("--quick", action="store_true", help=f"a sample of {QUICK_SERIES} series")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--n-windows", type=int, default=2)
+    ap.add_argument("--combine", type=int, default=1)
+    ap.add_argument("--n-jobs", type=int, default=1)
+    ap.add_argument("--models", default=",".join(DEFAULT_MODELS))
+    ap.add_argument("--arima-budget", type=float, default=0.0, help="seconds for AutoARIMA")
+    ap.add_argument("--m4-reference", type=Path, default=None)
+    args = ap.parse_args(argv)
+    console = Console()
+    h, m = args.horizon, args.mase_season or args.season
+
+    df = load(args.csv)
+    n_all = df["unique_id"].nunique()
+    lengths = df.groupby("unique_id").size()
+    keep = lengths[lengths >= args.horizon + 3].index
+    df = df[df["unique_id"].isin(keep)]
+    if args.quick and len(keep) > QUICK_SERIES:
+        rng = np.random.default_rng(args.seed)
+        sample = rng.choice(np.array(sorted(keep)), size=QUICK_SERIES, replace=False)
+        df = df[df["unique_id"].isin(set(sample))]
+    train, test = split(df, h)
+    n = train["unique_id"].nunique()
+    sc = scales(train, m)
+    zero_scale = int((~(sc["mae_scale"] > 0)).sum())
+
+    config = ForecastConfig(
+        horizon=h,
+        season_length=args.season,
+        freq=args.freq,
+        models=tuple(x for x in args.models.split(",") if x),
+        n_windows=args.n_windows,
+        combine=args.combine,
+        seed=args.seed,
+        arima_budget_s=args.arima_budget,
+        nonnegative=bool((train["y"] >= 0).all()),
+    )
+    t0 = time.perf_counter()
+    res = forecast(train, config=config, n_jobs=args.n_jobs)
+    ours_s = time.perf_counter() - t0
+    fc = res.forecasts
+    rows: list[dict[str, Any]] = [
+        {"method": "maillon forecast (auto)", **score(test, fc, "forecast", sc), "seconds": ours_s}
+    ]
+    for name, (bfc, secs) in baselines(train, h, args.season, args.freq).items():
+        rows.append(
+            {"method": f"statsforecast {name}", **score(test, bfc, name, sc), "seconds": secs}
+        )
+    for r in rows:
+        r["series_per_s"] = n / r["seconds"]
+
+    merged = test.merge(fc, on=["unique_id", "ds"])
+    cover = {
+        f"coverage_{quantile_column(q)}": float((merged["y"] <= merged[quantile_column(q)]).mean())
+        for q in (0.5, 0.9)
+        if quantile_column(q) in merged.columns
+    }
+    ours, snaive, naive, ets = rows[0], rows[1], rows[2], rows[3]
+    classes = res.chosen["demand_class"].value_counts().to_dict()
+    models = res.chosen["model"].value_counts().to_dict()
+    summary: dict[str, Any] = {
+        "mase": ours["mase"],
+        "mase_seasonal_naive": snaive["mase"],
+        "mase_autoets": ets["mase"],
+        "mase_naive": naive["mase"],
+        "smape": ours["smape"],
+        "smape_seasonal_naive": snaive["smape"],
+        "smape_autoets": ets["smape"],
+        "rmsse": ours["rmsse"],
+        "rmsse_seasonal_naive": snaive["rmsse"],
+        "rmsse_autoets": ets["rmsse"],
+        "series_per_s": ours["series_per_s"],
+        "mase_gain_vs_seasonal_naive": 1 - ours["mase"] / snaive["mase"],
+        "mase_gain_vs_autoets": 1 - ours["mase"] / ets["mase"],
+        **cover,
+        "n_series": n,
+        "n_series_in_file": n_all,
+        "n_zero_scale_dropped_from_mase": zero_scale,
+        "horizon": h,
+        "season": args.season,
+        "mase_season": m,
+        "freq": args.freq,
+        "quick": args.quick,
+        "config": {"n_windows": args.n_windows, "combine": args.combine, "models": config.models},
+        "demand_classes": {str(k): int(v) for k, v in classes.items()},
+        "chosen_models": {str(k): int(v) for k, v in models.items()},
+    }
+
+    table = Table(
+        title=(
+            f"{args.csv.name}: {n} series, last {h} held out, season {args.season}, "
+            f"MASE lag {m} ({zero_scale} zero-scale series left out of MASE/RMSSE)"
+        )
+    )
+    for col in ("method", "sMAPE", "MASE", "RMSSE", "seconds", "series/s"):
+        table.add_column(col, justify="left" if col == "method" else "right")
+    for r in rows:
+        table.add_row(
+            r["method"],
+            f"{r['smape']:.3f}",
+            f"{r['mase']:.3f}",
+            f"{r['rmsse']:.3f}",
+            f"{r['seconds']:.1f}",
+            f"{r['series_per_s']:.1f}",
+        )
+    if args.m4_reference is not None:
+        for r in m4_reference(args.m4_reference):
+            table.add_row(r["method"], f"{r['smape']:.3f}", f"{r['mase']:.3f}", "", "", "")
+            rows.append(r)
+    console.print(table)
+    console.print(
+        f"MASE vs seasonal naive {100 * summary['mase_gain_vs_seasonal_naive']:+.1f} %, "
+        f"vs AutoETS {100 * summary['mase_gain_vs_autoets']:+.1f} % (positive = better). "
+        f"Quantile coverage on test: "
+        + ", ".join(f"{k[9:]} {100 * v:.1f} %" for k, v in cover.items())
+        + f". Classes {summary['demand_classes']}."
+    )
+    top = sorted(models.items(), key=lambda kv: -kv[1])[:6]
+    console.print("Chosen models: " + ", ".join(f"{k} {v}" for k, v in top))
+    result = {"summary": summary, "rows": rows}
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    return result
+
+
+if __name__ == "__main__":
+    main()

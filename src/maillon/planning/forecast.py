@@ -1,0 +1,778 @@
+"""Demand forecasting (pure): automatic model choice per series, with quantiles.
+
+:func:`forecast` reads regular series in long format (``unique_id, ds, y``; build them with
+:mod:`maillon.planning.demand`) and an immutable :class:`ForecastConfig`, and returns a frozen
+:class:`ForecastResult`: the point forecast and quantiles per series and horizon step, the model
+chosen for each series, the cross-validation error table and the runtime.
+
+How it works:
+
+1. **Classify** each series by Syntetos-Boylan (:func:`classify`): ADI (mean interval between
+   non-zero demands) and CV² (squared coefficient of variation of the non-zero sizes), cut at
+   1.32 and 0.49, give ``smooth``, ``erratic``, ``intermittent`` or ``lumpy``; ``zero`` is a
+   series without demand (forecast 0).
+2. **Candidates.** With ``config.classify``, smooth and erratic series try the smooth models
+   (AutoETS, Theta, AutoARIMA), intermittent and lumpy ones the intermittent models (Croston
+   SBA, TSB, ADIDA, IMAPA); the baselines (seasonal naive, naive, window average) and the
+   global LightGBM model are candidates for every class. Without it, every series tries every
+   model of ``config.models``.
+3. **Rolling-origin cross-validation**: ``n_windows`` windows of ``horizon`` steps at the end
+   of each series (statsforecast ``cross_validation``; mlforecast for LightGBM). Each model's
+   error is its mean absolute error (``metric="mae"``) or root mean squared error over the
+   windows. The forecast of a series is the mean of its ``combine`` best models (1: the best
+   alone). Series shorter than ``n_windows * horizon + min_train`` are not cross-validated: they
+   get their class's default (Theta, or Croston SBA for intermittent demand).
+4. **AutoARIMA** (about one core-second per series) is only tried when ``"auto_arima"`` is a
+   candidate and ``config.arima_budget_s > 0``: on the smooth series where the other models did
+   worst (relative to the series' scale) first, until the budget is spent; it is used where it
+   wins the cross-validation.
+5. **Quantiles** come from the cross-validation residuals of the chosen forecast (split
+   conformal, pooled over the horizon steps and windows): ``q`` = point + the ``q``-quantile of
+   ``y - forecast``. For series without cross-validation, one-step naive residuals stand in.
+   With ``config.nonnegative`` (demand) every forecast and quantile is clipped at 0.
+
+Engines: ``"local"`` runs in this process (``n_jobs`` processes for statsforecast);
+``"dask"`` runs the statistical models on a Dask cluster through statsforecast's Fugue backend
+(``scheduler`` is the address of a running scheduler; without it, a local cluster is started
+for the call). The global LightGBM model is trained in the calling process with both engines
+(one model for the whole catalogue: a single matrix). Both engines give the same numbers.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "BASELINE_MODELS",
+    "DEMAND_CLASSES",
+    "GLOBAL_MODELS",
+    "INTERMITTENT_MODELS",
+    "MODELS",
+    "SMOOTH_MODELS",
+    "Engine",
+    "ForecastConfig",
+    "ForecastResult",
+    "Progress",
+    "classify",
+    "forecast",
+    "quantile_column",
+]
+
+Engine = Literal["local", "dask"]
+Progress = Callable[[int, int], None]
+"""Called with (units done, units in total) as the work advances."""
+
+INTERMITTENT_MODELS: tuple[str, ...] = ("croston_sba", "tsb", "adida", "imapa")
+SMOOTH_MODELS: tuple[str, ...] = ("auto_ets", "theta", "dynamic_theta", "auto_arima")
+BASELINE_MODELS: tuple[str, ...] = ("seasonal_naive", "naive", "window_average")
+GLOBAL_MODELS: tuple[str, ...] = ("lightgbm",)
+MODELS: tuple[str, ...] = INTERMITTENT_MODELS + SMOOTH_MODELS + BASELINE_MODELS + GLOBAL_MODELS
+"""Every model name ``ForecastConfig.models`` accepts."""
+
+DEFAULT_MODELS: tuple[str, ...] = (
+    "croston_sba",
+    "tsb",
+    "adida",
+    "imapa",
+    "auto_ets",
+    "theta",
+    "dynamic_theta",
+    "seasonal_naive",
+    "naive",
+    "lightgbm",
+)
+
+DEMAND_CLASSES: tuple[str, ...] = ("smooth", "erratic", "intermittent", "lumpy", "zero")
+"""Syntetos-Boylan classes returned by :func:`classify` (plus ``zero``: no demand at all)."""
+
+ADI_CUT = 1.32
+CV2_CUT = 0.49
+_LGB_MIN_SERIES = 1
+
+
+@dataclass(frozen=True)
+class ForecastConfig:
+    """What to forecast and how to choose the model.
+
+    Attributes:
+        horizon: steps to forecast (and the length of each cross-validation window).
+        season_length: periods per season (1: none; 7 for daily, 52 for weekly, 12 monthly).
+        freq: pandas frequency of ``ds`` (``"D"``, ``"W-MON"``, ``"MS"``...).
+        models: candidate model names (see :data:`MODELS`).
+        n_windows: rolling-origin cross-validation windows (0: no selection, class default).
+        quantiles: quantile levels in (0, 1) to return.
+        seed: seed of the random parts (LightGBM).
+        combine: average the forecasts of this many best models per series.
+        metric: ``"mae"`` or ``"rmse"``, the cross-validation error that ranks models.
+        classify: pre-select candidates by demand class (saves time).
+        nonnegative: clip forecasts and quantiles at 0 (demand cannot be negative).
+        arima_budget_s: seconds AutoARIMA may take (only if ``"auto_arima"`` is a candidate).
+        min_train: observations a series needs before its first cross-validation window.
+        lgb_params: extra LightGBM parameters for the global model.
+
+    Raises ValueError for values that cannot work (see ``__post_init__``).
+    """
+
+    horizon: int
+    season_length: int = 1
+    freq: str = "D"
+    models: tuple[str, ...] = DEFAULT_MODELS
+    n_windows: int = 2
+    quantiles: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
+    seed: int = 0
+    combine: int = 1
+    metric: Literal["mae", "rmse"] = "mae"
+    classify: bool = True
+    nonnegative: bool = True
+    arima_budget_s: float = 0.0
+    min_train: int = 8
+    lgb_params: tuple[tuple[str, Any], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be >= 1, got {self.horizon}")
+        if self.season_length < 1:
+            raise ValueError(f"season_length must be >= 1, got {self.season_length}")
+        if self.n_windows < 0:
+            raise ValueError(f"n_windows must be >= 0, got {self.n_windows}")
+        if self.combine < 1:
+            raise ValueError(f"combine must be >= 1, got {self.combine}")
+        if self.min_train < 2:
+            raise ValueError(f"min_train must be >= 2, got {self.min_train}")
+        if self.arima_budget_s < 0:
+            raise ValueError("arima_budget_s must be >= 0")
+        if self.metric not in ("mae", "rmse"):
+            raise ValueError(f"metric must be 'mae' or 'rmse', got {self.metric!r}")
+        if not self.models:
+            raise ValueError("models must name at least one model")
+        unknown = [m for m in self.models if m not in MODELS]
+        if unknown:
+            raise ValueError(f"unknown models {unknown}; known: {list(MODELS)}")
+        if len(set(self.models)) != len(self.models):
+            raise ValueError("models must not repeat")
+        if any(not 0.0 < q < 1.0 for q in self.quantiles):
+            raise ValueError(f"quantiles must lie in (0, 1), got {self.quantiles}")
+        if len(set(self.quantiles)) != len(self.quantiles):
+            raise ValueError("quantiles must not repeat")
+        try:
+            pd.tseries.frequencies.to_offset(self.freq)
+        except ValueError as exc:
+            raise ValueError(f"freq {self.freq!r} is not a pandas frequency") from exc
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """What :func:`forecast` returns.
+
+    Attributes:
+        forecasts: one row per series and step: ``unique_id, ds, step, forecast`` and one
+            column per quantile (``quantile_column(q)``, e.g. ``"q0.9"``).
+        chosen: one row per series: ``unique_id, demand_class, adi, cv2, n_obs, model``
+            (``"a+b"`` when several are averaged), ``cv_error`` (NaN without CV).
+        cv_errors: long table ``unique_id, model, error`` of every cross-validated candidate.
+        runtime_s: wall seconds of the call.
+        engine: the engine used.
+        config: the configuration used.
+    """
+
+    forecasts: pd.DataFrame
+    chosen: pd.DataFrame
+    cv_errors: pd.DataFrame
+    runtime_s: float
+    engine: str
+    config: ForecastConfig = field(repr=False)
+
+    def model_of(self, unique_id: str) -> str:
+        """Return the model chosen for ``unique_id``. Raises KeyError for an unknown id."""
+        row = self.chosen.loc[self.chosen["unique_id"] == unique_id, "model"]
+        if row.empty:
+            raise KeyError(unique_id)
+        return str(row.iloc[0])
+
+
+def quantile_column(q: float) -> str:
+    """Return the forecasts column holding quantile ``q`` (``0.9`` -> ``"q0.9"``)."""
+    return f"q{q:g}"
+
+
+def classify(df: pd.DataFrame) -> pd.DataFrame:
+    """Return ``unique_id, demand_class, adi, cv2, n_obs`` for each series of ``df``.
+
+    ADI = number of periods / number of non-zero periods (inf without demand);
+    CV² = (std / mean)² of the non-zero demand sizes (0 with a single one).
+    """
+    g = df.assign(_nz=df["y"] != 0).groupby("unique_id", sort=True)
+    n_obs = g["y"].size()
+    n_nz = g["_nz"].sum()
+    nz = df[df["y"] != 0].groupby("unique_id")["y"]
+    mean = nz.mean().reindex(n_obs.index)
+    std = nz.std(ddof=0).reindex(n_obs.index)
+    adi = (n_obs / n_nz.where(n_nz > 0)).fillna(np.inf)
+    cv2 = ((std / mean) ** 2).fillna(0.0)
+    cls = np.where(
+        n_nz == 0,
+        "zero",
+        np.where(
+            adi < ADI_CUT,
+            np.where(cv2 < CV2_CUT, "smooth", "erratic"),
+            np.where(cv2 < CV2_CUT, "intermittent", "lumpy"),
+        ),
+    )
+    return pd.DataFrame(
+        {
+            "unique_id": n_obs.index.to_numpy(),
+            "demand_class": cls,
+            "adi": adi.to_numpy(dtype=float),
+            "cv2": cv2.to_numpy(dtype=float),
+            "n_obs": n_obs.to_numpy(dtype=np.int64),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence the numeric warnings the engine libraries emit on degenerate series."""
+    with warnings.catch_warnings():
+        for module in ("statsforecast", "mlforecast", "lightgbm", "sklearn", "numpy"):
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=module)
+            warnings.filterwarnings("ignore", category=UserWarning, module=module)
+        warnings.filterwarnings("ignore", category=FutureWarning, module="fugue|dask|triad")
+        yield
+
+
+def _stat_model(name: str, season: int) -> Any:
+    """Return the statsforecast model object for ``name`` (aliased to ``name``)."""
+    from statsforecast import models as m
+
+    if name == "croston_sba":
+        return m.CrostonSBA(alias=name)
+    if name == "tsb":
+        return m.TSB(alpha_d=0.1, alpha_p=0.1, alias=name)
+    if name == "adida":
+        return m.ADIDA(alias=name)
+    if name == "imapa":
+        return m.IMAPA(alias=name)
+    if name == "auto_ets":
+        # statsforecast's ETS handles seasons up to 24 periods; longer ones fit non-seasonal.
+        return m.AutoETS(season_length=season if season <= 24 else 1, alias=name)
+    if name == "theta":
+        return m.Theta(season_length=season, alias=name)
+    if name == "dynamic_theta":
+        return m.DynamicOptimizedTheta(season_length=season, alias=name)
+    if name == "auto_arima":
+        return m.AutoARIMA(season_length=season, alias=name)
+    if name == "seasonal_naive":
+        return m.SeasonalNaive(season_length=season, alias=name)
+    if name == "naive":
+        return m.Naive(alias=name)
+    if name == "window_average":
+        return m.WindowAverage(window_size=max(season, 4), alias=name)
+    raise ValueError(f"{name!r} is not a statistical model")
+
+
+def _candidates(cls: str, config: ForecastConfig) -> tuple[str, ...]:
+    """Return the candidate models of a demand class, in ``config.models`` order."""
+    if not config.classify:
+        return config.models
+    if cls in ("intermittent", "lumpy"):
+        allowed = set(INTERMITTENT_MODELS + BASELINE_MODELS + GLOBAL_MODELS)
+    else:
+        allowed = set(SMOOTH_MODELS + BASELINE_MODELS + GLOBAL_MODELS)
+    picked = tuple(m for m in config.models if m in allowed)
+    return picked or config.models
+
+
+def _default_model(cls: str, config: ForecastConfig) -> str:
+    """Return the model of a series too short for cross-validation."""
+    prefs = (
+        ("croston_sba", "adida", "imapa", "tsb", "naive")
+        if cls in ("intermittent", "lumpy")
+        else ("theta", "auto_ets", "dynamic_theta", "naive")
+    )
+    for name in prefs:
+        if name in config.models:
+            return name
+    stats = [m for m in config.models if m not in GLOBAL_MODELS and m != "auto_arima"]
+    return stats[0] if stats else "naive"
+
+
+def _validate(df: pd.DataFrame) -> pd.DataFrame:
+    """Return a clean copy of the input frame or raise ValueError."""
+    missing = {"unique_id", "ds", "y"} - set(df.columns)
+    if missing:
+        raise ValueError(f"series_df lacks columns {sorted(missing)} (needs unique_id, ds, y)")
+    if df.empty:
+        raise ValueError("series_df has no rows")
+    out = df[["unique_id", "ds", "y"]].copy()
+    out["unique_id"] = out["unique_id"].astype(str)
+    if not pd.api.types.is_datetime64_any_dtype(out["ds"]):
+        try:
+            out["ds"] = pd.to_datetime(out["ds"])
+        except (ValueError, TypeError) as exc:
+            raise ValueError("ds must hold dates") from exc
+    try:
+        out["y"] = out["y"].astype(float)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("y must be numeric") from exc
+    if not np.isfinite(out["y"].to_numpy()).all():
+        raise ValueError("y must be finite (impute stock-out days before forecasting)")
+    if out.duplicated(["unique_id", "ds"]).any():
+        raise ValueError("series_df repeats (unique_id, ds) pairs")
+    return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- engines
+
+
+class _Runner:
+    """Runs statsforecast on pandas (local) or on a Dask cluster (via Fugue)."""
+
+    def __init__(self, engine: Engine, scheduler: str | None, n_jobs: int) -> None:
+        self.engine = engine
+        self.n_jobs = n_jobs
+        self._client: Any = None
+        self._cluster: Any = None
+        if engine == "dask":
+            distributed: Any = importlib.import_module("distributed")
+            if scheduler is None:
+                self._cluster = distributed.LocalCluster(
+                    n_workers=max(2, n_jobs), threads_per_worker=1, processes=True
+                )
+                self._client = distributed.Client(self._cluster)
+            else:
+                self._client = distributed.Client(scheduler)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    def _sf(self, names: Sequence[str], config: ForecastConfig) -> Any:
+        from statsforecast import StatsForecast
+        from statsforecast.models import Naive
+
+        return StatsForecast(
+            models=[_stat_model(n, config.season_length) for n in names],
+            freq=config.freq,
+            n_jobs=self.n_jobs if self.engine == "local" else 1,
+            fallback_model=Naive(),
+        )
+
+    def _input(self, df: pd.DataFrame) -> Any:
+        if self.engine == "local":
+            return df
+        dd: Any = importlib.import_module("dask.dataframe")
+        n_ids = df["unique_id"].nunique()
+        parts = max(1, min(n_ids, 2 * len(self._client.scheduler_info()["workers"])))
+        return dd.from_pandas(df, npartitions=parts)
+
+    def _output(self, res: Any, names: Sequence[str]) -> pd.DataFrame:
+        if self.engine == "dask":
+            res = res.compute() if hasattr(res, "compute") else res
+            res = pd.DataFrame(res)
+        res = res.reset_index(drop=res.index.name != "unique_id")
+        res["unique_id"] = res["unique_id"].astype(str).astype(object)
+        for n in names:
+            res[n] = res[n].astype(float)
+        return res.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+
+    def cross_validation(
+        self, df: pd.DataFrame, names: Sequence[str], config: ForecastConfig
+    ) -> pd.DataFrame:
+        sf = self._sf(names, config)
+        res = sf.cross_validation(
+            df=self._input(df),
+            h=config.horizon,
+            n_windows=config.n_windows,
+            step_size=config.horizon,
+        )
+        out = self._output(res, names)
+        out["cutoff"] = pd.to_datetime(out["cutoff"])
+        return out.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
+
+    def forecast(
+        self, df: pd.DataFrame, names: Sequence[str], config: ForecastConfig
+    ) -> pd.DataFrame:
+        sf = self._sf(names, config)
+        res = sf.forecast(df=self._input(df), h=config.horizon)
+        return self._output(res, names)
+
+
+def _lgb_forecaster(config: ForecastConfig, min_len: int) -> Any:
+    """Return an unfitted MLForecast with one LightGBM model named ``lightgbm``."""
+    from lightgbm import LGBMRegressor
+    from mlforecast import MLForecast
+    from mlforecast.lag_transforms import ExpandingMean, RollingMean
+    from mlforecast.target_transforms import LocalStandardScaler
+
+    season = config.season_length
+    room = max(1, min_len - 2)
+    lags = sorted({lag for lag in (1, 2, 3, 4, season) if lag <= room})
+    windows = sorted({w for w in (4, season) if 1 < w <= room})
+    params: dict[str, Any] = {
+        "n_estimators": 200,
+        "learning_rate": 0.05,
+        "num_leaves": 31,
+        "min_child_samples": 20,
+        "subsample": 1.0,
+        "colsample_bytree": 1.0,
+        "random_state": config.seed,
+        "n_jobs": 1,
+        "deterministic": True,
+        "force_row_wise": True,
+        "verbose": -1,
+    }
+    params.update(dict(config.lgb_params))
+    return MLForecast(
+        models={"lightgbm": LGBMRegressor(**params)},
+        freq=config.freq,
+        lags=lags,
+        lag_transforms={1: [ExpandingMean(), *(RollingMean(window_size=w) for w in windows)]},
+        target_transforms=[LocalStandardScaler()],
+    )
+
+
+# --------------------------------------------------------------------------- forecast
+
+
+def forecast(
+    series_df: pd.DataFrame,
+    *,
+    config: ForecastConfig,
+    engine: Engine = "local",
+    scheduler: str | None = None,
+    n_jobs: int = 1,
+    chunk_size: int = 2000,
+    progress: Progress | None = None,
+) -> ForecastResult:
+    """Return forecasts, quantiles and the chosen model for every series of ``series_df``.
+
+    ``series_df`` is a long pandas frame ``unique_id, ds, y`` of regular series (no missing
+    periods: zero-fill them first) at ``config.freq``. ``engine="dask"`` runs the statistical
+    models on the Dask scheduler at ``scheduler`` (a local two-process cluster when ``None``).
+    The local engine handles ``chunk_size`` series at a time and calls ``progress(done,
+    total)`` after each chunk and after the global model.
+
+    Raises:
+        ValueError: missing columns, non-numeric or non-finite ``y``, repeated
+            ``(unique_id, ds)``, or an unknown engine.
+    """
+    t0 = time.perf_counter()
+    if engine not in ("local", "dask"):
+        raise ValueError(f"engine must be 'local' or 'dask', got {engine!r}")
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    if n_jobs < 1:
+        raise ValueError("n_jobs must be >= 1")
+    df = _validate(series_df)
+    h = config.horizon
+    info = classify(df)
+    info["candidates"] = [_candidates(c, config) for c in info["demand_class"]]
+    need = config.n_windows * h + config.min_train
+    info["cv"] = (info["n_obs"] >= need) & (info["demand_class"] != "zero")
+    if config.n_windows == 0:
+        info["cv"] = False
+    use_global = any(m in GLOBAL_MODELS for m in config.models) and bool(info["cv"].any())
+
+    ids = info["unique_id"].tolist()
+    if engine == "dask":
+        chunks = [ids]
+    else:
+        chunks = [ids[i : i + chunk_size] for i in range(0, len(ids), chunk_size)]
+    total = len(chunks) + int(use_global)
+    done = 0
+
+    cv_parts: list[pd.DataFrame] = []  # unique_id, cutoff, ds, y, <model columns>
+    fc_parts: list[pd.DataFrame] = []  # unique_id, ds, <model columns>
+    runner = _Runner(engine, scheduler, n_jobs)
+    try:
+        with _quiet():
+            for chunk in chunks:
+                sub = info[info["unique_id"].isin(set(chunk))]
+                cv_parts_chunk, fc_parts_chunk = _run_stats(runner, df, sub, config)
+                cv_parts += cv_parts_chunk
+                fc_parts += fc_parts_chunk
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            if use_global:
+                cv_g, fc_g = _run_global(df, info, config)
+                cv_parts.append(cv_g)
+                fc_parts.append(fc_g)
+                done += 1
+                if progress is not None:
+                    progress(done, total)
+            cv_long = _melt_cv(cv_parts, config)
+            if "auto_arima" in config.models and config.arima_budget_s > 0:
+                extra_cv, extra_fc = _run_arima(runner, df, info, cv_long, config)
+                if extra_cv is not None and extra_fc is not None:
+                    cv_long = pd.concat([cv_long, extra_cv], ignore_index=True)
+                    fc_parts.append(extra_fc)
+    finally:
+        runner.close()
+
+    fc_long = _melt_fc(fc_parts, config)
+    errors = _errors(cv_long, config)
+    chosen = _choose(info, errors, config)
+    forecasts = _assemble(df, info, chosen, cv_long, fc_long, config)
+    chosen_out = info[["unique_id", "demand_class", "adi", "cv2", "n_obs"]].merge(
+        chosen[["unique_id", "model", "cv_error"]], on="unique_id", how="left"
+    )
+    return ForecastResult(
+        forecasts=forecasts,
+        chosen=chosen_out.reset_index(drop=True),
+        cv_errors=errors.reset_index(drop=True),
+        runtime_s=time.perf_counter() - t0,
+        engine=engine,
+        config=config,
+    )
+
+
+def _stat_names(cands: Sequence[str]) -> tuple[str, ...]:
+    return tuple(m for m in cands if m not in GLOBAL_MODELS and m != "auto_arima")
+
+
+def _run_stats(
+    runner: _Runner, df: pd.DataFrame, sub: pd.DataFrame, config: ForecastConfig
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+    """Cross-validate and forecast the statistical candidates of the series in ``sub``."""
+    cv_out: list[pd.DataFrame] = []
+    fc_out: list[pd.DataFrame] = []
+    # Cross-validated series, grouped by their candidate set.
+    for cands, grp in sub[sub["cv"]].groupby("candidates", sort=True):
+        names = _stat_names(cands)
+        if not names:
+            continue
+        part = df[df["unique_id"].isin(set(grp["unique_id"]))]
+        cv_out.append(runner.cross_validation(part, names, config))
+        fc_out.append(runner.forecast(part, names, config))
+    # Short series: their class default only.
+    short = sub[~sub["cv"] & (sub["demand_class"] != "zero")]
+    if not short.empty:
+        defaults = short["demand_class"].map(lambda c: _default_model(c, config))
+        for name, grp in short.groupby(defaults, sort=True):
+            part = df[df["unique_id"].isin(set(grp["unique_id"]))]
+            fc_out.append(runner.forecast(part, [str(name)], config))
+    return cv_out, fc_out
+
+
+def _run_global(
+    df: pd.DataFrame, info: pd.DataFrame, config: ForecastConfig
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Cross-validate and forecast the global LightGBM model on the cross-validated series."""
+    ids = set(info.loc[info["cv"], "unique_id"])
+    part = df[df["unique_id"].isin(ids)]
+    min_len = int(info.loc[info["cv"], "n_obs"].min())
+    cv = _lgb_forecaster(config, min_len - config.n_windows * config.horizon).cross_validation(
+        df=part,
+        n_windows=config.n_windows,
+        h=config.horizon,
+        step_size=config.horizon,
+        static_features=[],
+    )
+    cv = cv.drop(columns=[c for c in ("y",) if c in cv.columns])
+    model = _lgb_forecaster(config, min_len).fit(part, static_features=[])
+    fc = model.predict(h=config.horizon)
+    for frame in (cv, fc):
+        frame["unique_id"] = frame["unique_id"].astype(str).astype(object)
+    cv = cv.merge(part, on=["unique_id", "ds"], how="left")
+    return cv, fc
+
+
+def _run_arima(
+    runner: _Runner,
+    df: pd.DataFrame,
+    info: pd.DataFrame,
+    cv_long: pd.DataFrame,
+    config: ForecastConfig,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """Try AutoARIMA on the worst-served smooth series until the time budget is spent."""
+    eligible = info[info["cv"] & info["candidates"].map(lambda c: "auto_arima" in c)]
+    if eligible.empty:
+        return None, None
+    t_end = time.perf_counter() + config.arima_budget_s
+    errs = _errors(cv_long, config)
+    best = errs.groupby("unique_id")["error"].min()
+    scale = df.groupby("unique_id")["y"].apply(lambda s: float(np.abs(np.diff(s)).mean() or 1.0))
+    rel = (best / scale).reindex(eligible["unique_id"]).fillna(np.inf)
+    order = rel.sort_values(ascending=False, kind="stable").index.tolist()
+    tried: list[pd.DataFrame] = []
+    step = 20
+    for i in range(0, len(order), step):
+        if time.perf_counter() >= t_end:
+            break
+        part = df[df["unique_id"].isin(set(order[i : i + step]))]
+        tried.append(runner.cross_validation(part, ["auto_arima"], config))
+    if not tried:
+        return None, None
+    cv = _melt_cv(tried, config)
+    won = _errors(pd.concat([cv_long, cv], ignore_index=True), config)
+    top = won.sort_values(["unique_id", "error", "model"]).groupby("unique_id").head(config.combine)
+    users = set(top.loc[top["model"] == "auto_arima", "unique_id"])
+    if not users:
+        return cv, pd.DataFrame(columns=["unique_id", "ds", "model", "value"])
+    fc = runner.forecast(df[df["unique_id"].isin(users)], ["auto_arima"], config)
+    return cv, _melt_fc([fc], config)
+
+
+def _clip(values: Any, config: ForecastConfig) -> Any:
+    return np.maximum(values, 0.0) if config.nonnegative else values
+
+
+def _melt_cv(parts: list[pd.DataFrame], config: ForecastConfig) -> pd.DataFrame:
+    """Return CV forecasts long: ``unique_id, cutoff, ds, y, model, value``."""
+    cols = ["unique_id", "cutoff", "ds", "y", "model", "value"]
+    longs = [
+        p.melt(
+            id_vars=["unique_id", "cutoff", "ds", "y"],
+            value_vars=[c for c in p.columns if c in MODELS],
+            var_name="model",
+            value_name="value",
+        )
+        for p in parts
+        if not p.empty
+    ]
+    if not longs:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    out = pd.concat(longs, ignore_index=True)[cols]
+    out["value"] = _clip(out["value"].astype(float).fillna(0.0), config)
+    return out
+
+
+def _melt_fc(parts: list[pd.DataFrame], config: ForecastConfig) -> pd.DataFrame:
+    """Return forecasts long: ``unique_id, ds, model, value``."""
+    cols = ["unique_id", "ds", "model", "value"]
+    longs = [
+        p
+        if "model" in p.columns
+        else p.melt(
+            id_vars=["unique_id", "ds"],
+            value_vars=[c for c in p.columns if c in MODELS],
+            var_name="model",
+            value_name="value",
+        )
+        for p in parts
+        if not p.empty
+    ]
+    if not longs:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+    out = pd.concat(longs, ignore_index=True)[cols]
+    out["value"] = _clip(out["value"].astype(float).fillna(0.0), config)
+    return out
+
+
+def _errors(cv_long: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
+    """Return ``unique_id, model, error`` from the long CV table."""
+    if cv_long.empty:
+        return pd.DataFrame({"unique_id": [], "model": [], "error": []})
+    res = (cv_long["y"].astype(float) - cv_long["value"]).to_numpy()
+    keyed = pd.Series(res, index=pd.MultiIndex.from_frame(cv_long[["unique_id", "model"]]))
+    if config.metric == "rmse":
+        err = np.sqrt((keyed**2).groupby(level=[0, 1]).mean())
+    else:
+        err = keyed.abs().groupby(level=[0, 1]).mean()
+    return err.rename("error").reset_index()
+
+
+def _choose(info: pd.DataFrame, errors: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
+    """Return ``unique_id, model, members, cv_error`` per series."""
+    rows: list[dict[str, Any]] = []
+    ranked = errors.sort_values(["unique_id", "error", "model"], kind="stable")
+    best = {uid: g for uid, g in ranked.groupby("unique_id", sort=False)}
+    for uid, cls in zip(info["unique_id"], info["demand_class"], strict=True):
+        g = best.get(uid)
+        if cls == "zero":
+            rows.append({"unique_id": uid, "model": "zero", "members": (), "cv_error": math.nan})
+        elif g is None or g.empty:
+            name = _default_model(cls, config)
+            rows.append({"unique_id": uid, "model": name, "members": (name,), "cv_error": math.nan})
+        else:
+            members = tuple(g["model"].head(config.combine))
+            rows.append(
+                {
+                    "unique_id": uid,
+                    "model": "+".join(members),
+                    "members": members,
+                    "cv_error": float(g["error"].iloc[0]) if len(members) == 1 else math.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=["unique_id", "model", "members", "cv_error"])
+
+
+def _assemble(
+    df: pd.DataFrame,
+    info: pd.DataFrame,
+    chosen: pd.DataFrame,
+    cv_long: pd.DataFrame,
+    fc_long: pd.DataFrame,
+    config: ForecastConfig,
+) -> pd.DataFrame:
+    """Return the forecasts frame: point forecast of the chosen members and quantiles."""
+    h = config.horizon
+    qs = sorted(config.quantiles)
+    members = chosen[["unique_id", "members"]].explode("members").dropna()
+    members = members.rename(columns={"members": "model"})
+    point = (
+        fc_long.merge(members, on=["unique_id", "model"])
+        .groupby(["unique_id", "ds"], sort=True)["value"]
+        .mean()
+        .rename("forecast")
+        .reset_index()
+    )
+    cv_point = (
+        cv_long.merge(members, on=["unique_id", "model"])
+        .groupby(["unique_id", "cutoff", "ds"], sort=True)
+        .agg(y=("y", "first"), value=("value", "mean"))
+        .reset_index()
+    )
+    resid = (cv_point["y"].astype(float) - cv_point["value"]).groupby(cv_point["unique_id"])
+    offsets = {uid: np.quantile(r.to_numpy(), qs) for uid, r in resid}
+
+    # Zero series: a frame of zeros at the future dates.
+    last = df.groupby("unique_id")["ds"].max()
+    offset = pd.tseries.frequencies.to_offset(config.freq)
+    zero_ids = info.loc[info["demand_class"] == "zero", "unique_id"]
+    if len(zero_ids):
+        zeros = pd.DataFrame(
+            [
+                {"unique_id": uid, "ds": last[uid] + k * offset, "forecast": 0.0}
+                for uid in zero_ids
+                for k in range(1, h + 1)
+            ]
+        )
+        point = pd.concat([point, zeros], ignore_index=True)
+    point = point.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
+    point["step"] = point.groupby("unique_id").cumcount() + 1
+
+    # Series without CV residuals: one-step naive errors of the history stand in.
+    demand_ids = set(info.loc[info["demand_class"] != "zero", "unique_id"])
+    for uid, ys in df.groupby("unique_id")["y"]:
+        if uid not in offsets:
+            r = np.diff(ys.to_numpy())
+            ok = uid in demand_ids and len(r) > 0
+            offsets[uid] = np.quantile(r, qs) if ok else np.zeros(len(qs))
+    uids = point["unique_id"].to_numpy()
+    order = {uid: k for k, uid in enumerate(offsets)}
+    table = np.vstack(list(offsets.values())) if offsets else np.zeros((0, len(qs)))
+    qmat = table[[order[u] for u in uids]] if len(uids) else np.zeros((0, len(qs)))
+    values = point["forecast"].to_numpy()[:, None] + qmat
+    values = np.maximum.accumulate(values, axis=1)
+    point["forecast"] = _clip(point["forecast"].to_numpy(), config)
+    for j, q in enumerate(qs):
+        point[quantile_column(q)] = _clip(values[:, j], config)
+    cols = ["unique_id", "ds", "step", "forecast", *(quantile_column(q) for q in qs)]
+    return point[cols]
