@@ -110,3 +110,24 @@ def test_planning_page_orders_sends_and_receives(client: TestClient, seeded: Dat
     client.post(f"/planning/po/{number}/receive", data={"csrf": csrf, "location": "A01-01"})
     with seeded.reader() as s:
         assert planning.get_purchase_order(session=s, number=number).status == "received"
+
+
+def test_order_cancel_and_stock_ledger(client: TestClient, seeded: Database) -> None:
+    from sqlalchemy import select
+
+    from maillon.core.tables import ConsoleSession
+
+    order, _ = orders.place_order(seeded, order_draft([("MUG-01", 2)]), actor="t", allocate=True)
+    sign_in(client, seeded)
+    with seeded.reader() as s:
+        csrf = s.scalars(select(ConsoleSession.csrf_token)).one()
+    page = client.get(f"/orders/{order.number}")
+    assert "Cancel the order" in page.text
+    forged = client.post(f"/orders/{order.number}/cancel", data={"reason": "x", "csrf": "no"})
+    assert forged.status_code == 403
+    client.post(f"/orders/{order.number}/cancel", data={"reason": "customer asked", "csrf": csrf})
+    page = client.get(f"/orders/{order.number}")
+    assert "customer asked" in page.text and "Cancel the order" not in page.text
+    stock = client.get("/stock", params={"sku": "MUG-01"})
+    assert stock.status_code == 200
+    assert "reserve" in stock.text and "release" in stock.text and order.number in stock.text

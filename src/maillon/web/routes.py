@@ -29,6 +29,8 @@ from maillon.core.users import (
     sign_out,
 )
 from maillon.inventory import service as inventory
+from maillon.inventory.counts import discrepancies
+from maillon.inventory.sensors import open_alerts
 from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.web.console import (
@@ -224,7 +226,9 @@ def mount_console(app: FastAPI) -> None:
         )
 
     @router.get("/orders/{number}", response_class=HTMLResponse)
-    def order_page(request: Request, number: str) -> Response:
+    def order_page(
+        request: Request, number: str, error: Annotated[str | None, Query(max_length=300)] = None
+    ) -> Response:
         user = require(request, *CARE)
         db: Database = request.app.state.db
         with db.reader() as session:
@@ -245,7 +249,31 @@ def mount_console(app: FastAPI) -> None:
                 events=events,
                 shipments=shipments,
                 tracking=tracking,
+                error=error,
+                can_cancel=order.status in ("confirmed", "backordered", "allocated"),
             )
+
+    @router.post("/orders/{number}/cancel")
+    def cancel_order(
+        request: Request,
+        number: str,
+        csrf: Annotated[str, Form()] = "",
+        reason: Annotated[str, Form(max_length=200)] = "",
+    ) -> Response:
+        user = require(request, *CARE)
+        check_csrf(user, csrf)
+        db: Database = request.app.state.db
+        try:
+            with db.transaction() as session:
+                orders.cancel_order(
+                    session=session,
+                    number=number,
+                    reason=reason.strip() or "cancelled from the console",
+                    actor=user.principal.actor,
+                )
+        except MaillonError as exc:
+            return RedirectResponse(f"/orders/{number}?error={quote(exc.message)}", 303)
+        return RedirectResponse(f"/orders/{number}", status_code=303)
 
     @router.get("/stock", response_class=HTMLResponse)
     def stock_page(
@@ -257,6 +285,35 @@ def mount_console(app: FastAPI) -> None:
         user = require(request, *OPERATORS)
         db: Database = request.app.state.db
         with db.reader() as session:
+            alerts = [
+                {
+                    "kind": a.kind,
+                    "expected": a.expected,
+                    "observed": a.observed,
+                    "note": a.note,
+                    "created_at": a.created_at,
+                }
+                for a in open_alerts(session=session, limit=20)
+            ]
+            differences = discrepancies(session=session, warehouse=warehouse or None)[:20]
+            movements = []
+            if sku:
+                try:
+                    moves, _ = inventory.list_movements(session=session, sku=sku, limit=30)
+                except NotFound:
+                    moves = []
+                movements = [
+                    {
+                        "at": m.created_at,
+                        "kind": m.kind,
+                        "on_hand": m.delta_on_hand,
+                        "reserved": m.delta_reserved,
+                        "reference": m.reference,
+                        "reason": m.reason,
+                        "actor": m.actor,
+                    }
+                    for m in moves
+                ]
             summary = inventory.stock_by_warehouse(session=session)
             rows, total = inventory.list_balances(
                 session=session,
@@ -269,6 +326,9 @@ def mount_console(app: FastAPI) -> None:
             request,
             "stock.html",
             user,
+            alerts=alerts,
+            differences=differences,
+            movements=movements,
             summary=summary,
             rows=rows,
             total=total,
