@@ -131,3 +131,14 @@ def test_order_cancel_and_stock_ledger(client: TestClient, seeded: Database) -> 
     stock = client.get("/stock", params={"sku": "MUG-01"})
     assert stock.status_code == 200
     assert "reserve" in stock.text and "release" in stock.text and order.number in stock.text
+
+
+def test_every_page_title_is_short(client: TestClient, seeded: Database) -> None:
+    import re
+
+    sign_in(client, seeded)
+    for path in ("/dashboard", "/orders", "/stock", "/warehouse", "/planning", "/kpi"):
+        page = client.get(path)
+        assert page.status_code == 200, path
+        title = re.search(r"<title>(.*?)</title>", page.text, re.S)
+        assert title and len(title.group(1)) < 60 and "<" not in title.group(1), path
