@@ -76,9 +76,10 @@ DIMS: tuple[str | None, ...] = (None, "warehouse", "carrier", "channel", "month"
 class History:
     """Row generators for each table, deterministic for a seed."""
 
-    def __init__(self, orders: int, seed: int) -> None:
+    def __init__(self, orders: int, seed: int, start: datetime = START) -> None:
         self.n = orders
         self.seed = seed
+        self.start = start
 
     def tables(self) -> list[tuple[str, Callable[[], Iterator[dict[str, Any]]], int]]:
         n = self.n
@@ -122,7 +123,7 @@ class History:
                 "weight_g": 500,
                 "price_cents": 1000 + i % 5000,
                 "active": True,
-                "created_at": START,
+                "created_at": self.start,
             }
 
     def locations(self) -> Iterator[dict[str, Any]]:
@@ -147,7 +148,7 @@ class History:
                     "lot": "",
                     "on_hand": 0 if rng.random() < 0.04 else rng.randint(1, 400),
                     "reserved": 0,
-                    "updated_at": START + timedelta(days=DAYS),
+                    "updated_at": self.start + timedelta(days=DAYS),
                 }
 
     def customers(self) -> Iterator[dict[str, Any]]:
@@ -157,7 +158,7 @@ class History:
                 "email": f"c{i}@example.fr",
                 "name": f"Customer {i}",
                 "phone": "",
-                "created_at": START,
+                "created_at": self.start,
             }
 
     def addresses(self) -> Iterator[dict[str, Any]]:
@@ -172,14 +173,14 @@ class History:
                 "city": "Paris",
                 "country": "FR",
                 "phone": "",
-                "created_at": START,
-                "last_used_at": START,
+                "created_at": self.start,
+                "last_used_at": self.start,
             }
 
     def _order(self, i: int) -> dict[str, Any]:
         """The facts of order ``i`` (1-based), the same whichever table asks."""
         rng = random.Random(self.seed * 1_000_003 + i)
-        created = START + timedelta(seconds=rng.uniform(0, DAYS * 86400))
+        created = self.start + timedelta(seconds=rng.uniform(0, DAYS * 86400))
         waited = rng.random() < 0.05
         cancelled = not waited and rng.random() < 0.02
         shipped = None if cancelled else created + timedelta(hours=rng.lognormvariate(2.8, 0.5))

@@ -43,7 +43,7 @@ from maillon.planning.policy import (
     SkuPolicy,
     StockPosition,
     SupplierTerms,
-    design_policy,
+    design_batch,
     propose_orders,
 )
 from maillon.planning.tables import (
@@ -173,7 +173,12 @@ def _default_warehouse(session: Session) -> Warehouse:
 
 
 def demand_history(
-    *, session: Session, start: date, end: date, warehouse_code: str | None = None
+    *,
+    session: Session,
+    start: date,
+    end: date,
+    warehouse_code: str | None = None,
+    sku: str | None = None,
 ) -> tuple[list[DemandRecord], list[StockoutDay]]:
     """Return units ordered per SKU, warehouse and day in ``[start, end)`` (cancelled orders
     excluded; an order not yet allocated counts for the first warehouse) and the days an order
@@ -204,6 +209,9 @@ def demand_history(
             OrderEvent.at < until,
         )
     )
+    if sku is not None:
+        query = query.where(OrderLine.sku == sku)
+        stockout_query = stockout_query.where(OrderLine.sku == sku)
     if warehouse_code is not None:
         wanted = inventory.get_warehouse(session=session, code=warehouse_code)
         query = query.where(warehouse_id == wanted.id)
@@ -289,6 +297,77 @@ def stock_positions(*, session: Session, warehouse_code: str) -> dict[str, Stock
     }
 
 
+def _design_all(
+    chosen: list[tuple[str, SupplierTerms, float, float]], params: PolicyParams
+) -> dict[str, SkuPolicy]:
+    """Design every SKU's policy in one vectorised pass (``design_batch``)."""
+    if not chosen:
+        return {}
+    batch = design_batch(
+        skus=[c[0] for c in chosen],
+        forecast_mean=[c[2] for c in chosen],
+        forecast_sigma=[c[3] for c in chosen],
+        lead_time_mean=[c[1].lead_time_mean for c in chosen],
+        lead_time_sd=[c[1].lead_time_sd for c in chosen],
+        unit_price=[c[1].unit_price for c in chosen],
+        order_cost=[c[1].order_cost for c in chosen],
+        moq=[c[1].moq for c in chosen],
+        pack_size=[c[1].pack_size for c in chosen],
+        params=params,
+    )
+    policies = {}
+    for i, (sku, supplier_terms, mean, sigma) in enumerate(chosen):
+        kind = batch.kinds[i]
+        policies[sku] = SkuPolicy(
+            sku=sku,
+            kind=kind,
+            supplier=supplier_terms,
+            review_period=int(batch.review_period[i]),
+            reorder_point=float(batch.reorder_point[i]),
+            order_quantity=float(batch.order_quantity[i]) if kind == "sQ" else None,
+            order_up_to=None if kind == "sQ" else float(batch.order_up_to[i]),
+            safety_stock=float(batch.safety_stock[i]),
+            forecast_mean=mean,
+            forecast_sigma=sigma,
+            expected_fill_rate=float(batch.expected_fill_rate[i]),
+            expected_cycle_service=float(batch.expected_cycle_service[i]),
+            holding_cost=float(batch.holding_cost[i]),
+            order_cost=float(batch.order_cost[i]),
+            shortage_cost=float(batch.shortage_cost[i]),
+            reason=f"{kind}: designed for a {params.service_level:.0%} fill rate",
+        )
+    return policies
+
+
+def daily_demand_stats(
+    records: list[DemandRecord], stockouts: list[StockoutDay], *, end: date
+) -> dict[str, tuple[float, float]]:
+    """Return the mean and standard deviation of each SKU's daily demand, from its first sale
+    to the day before ``end``; days it was out of stock are left out (their demand is unknown,
+    not zero)."""
+    per_day: dict[str, dict[date, float]] = {}
+    for r in records:
+        days = per_day.setdefault(r.sku, {})
+        days[r.day] = days.get(r.day, 0.0) + r.qty
+    out_days: dict[str, set[date]] = {}
+    for s in stockouts:
+        out_days.setdefault(s.sku, set()).add(s.day)
+    stats: dict[str, tuple[float, float]] = {}
+    for sku, days in per_day.items():
+        first = min(days)
+        span = (end - first).days
+        skip = out_days.get(sku, set())
+        values = [
+            days.get(first + timedelta(days=k), 0.0)
+            for k in range(max(span, 1))
+            if first + timedelta(days=k) not in skip
+        ] or [sum(days.values())]
+        mean = sum(values) / len(values)
+        var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
+        stats[sku] = (mean, math.sqrt(var))
+    return stats
+
+
 @dataclass(frozen=True)
 class Proposal:
     """A purchase the policy calls for, with what it was decided on."""
@@ -303,24 +382,43 @@ class Proposal:
     position: StockPosition
 
 
-def _terms(session: Session, product_ids: list[int]) -> dict[int, tuple[Supplier, SupplierItem]]:
-    """The supplier of each product: the preferred one, else the cheapest."""
+def _terms(session: Session, product_ids: list[int]) -> dict[int, SupplierTerms]:
+    """The terms of each product's supplier: the preferred one, else the cheapest (read as
+    plain rows: this runs over the whole catalogue)."""
     rows = session.execute(
-        select(SupplierItem, Supplier)
+        select(
+            SupplierItem.product_id,
+            SupplierItem.preferred,
+            SupplierItem.unit_price_cents,
+            SupplierItem.moq,
+            SupplierItem.pack_size,
+            SupplierItem.lead_time_days,
+            Supplier.code,
+            Supplier.lead_time_days,
+            Supplier.lead_time_sd_days,
+            Supplier.order_cost_cents,
+        )
         .join(Supplier, Supplier.id == SupplierItem.supplier_id)
         .where(SupplierItem.product_id.in_(product_ids), Supplier.active.is_(True))
     ).all()
-    best: dict[int, tuple[Supplier, SupplierItem]] = {}
-    for item, supplier in rows:
-        current = best.get(item.product_id)
-        rank = (not item.preferred, item.unit_price_cents, supplier.code)
-        if current is None or rank < (
-            not current[1].preferred,
-            current[1].unit_price_cents,
-            current[0].code,
-        ):
-            best[item.product_id] = (supplier, item)
-    return best
+    best: dict[int, tuple[tuple[bool, int, str], SupplierTerms]] = {}
+    for pid, preferred, price, moq, pack, item_lead, code, lead, lead_sd, order_cost in rows:
+        rank = (not preferred, price, code)
+        if pid in best and best[pid][0] <= rank:
+            continue
+        best[pid] = (
+            rank,
+            SupplierTerms(
+                supplier=code,
+                lead_time_mean=float(lead if item_lead is None else item_lead),
+                lead_time_sd=float(lead_sd),
+                moq=float(moq),
+                pack_size=float(pack),
+                unit_price=price / 100,
+                order_cost=order_cost / 100,
+            ),
+        )
+    return {pid: terms for pid, (_rank, terms) in best.items()}
 
 
 def propose_replenishment(
@@ -335,7 +433,7 @@ def propose_replenishment(
 
     Each SKU with a supplier gets a policy designed on the newest stored forecast (mean per
     day, spread from its quantiles: see :func:`run_forecast`), else on the mean and spread of
-    its daily demand over the last ``history_days`` days (stock-out days imputed), the
+    its daily demand over the last ``history_days`` days (stock-out days left out), the
     supplier's lead time and spread, price, MOQ and pack size, for a fill-rate target of
     ``service_level``. Raises NotFound, ValidationError naming ``service_level`` or
     ``history_days``.
@@ -352,50 +450,33 @@ def propose_replenishment(
         session=session, start=start, end=today, warehouse_code=warehouse_code
     )
     positions = stock_positions(session=session, warehouse_code=warehouse_code)
-    products = {
-        p.sku: p
-        for p in session.scalars(
-            select(Product).where(Product.sku.in_(set(positions) | {r.sku for r in records}))
-        )
-    }
-    terms = _terms(session, [p.id for p in products.values()])
-    stats: dict[str, tuple[float, float]] = {}
-    if records:
-        # each series starts at its first sale: a new product's past is not zero demand
-        series = build_demand_series(
-            records, stockouts=stockouts, freq="D", end=today - timedelta(days=1)
-        )
-        for sku, frame in series.frame.groupby("sku"):
-            y = frame["y"].astype(float)
-            stats[str(sku)] = (float(y.mean()), float(y.std(ddof=1)) if len(y) > 1 else 0.0)
+    products: dict[str, int] = dict(
+        session.execute(
+            select(Product.sku, Product.id).where(
+                Product.sku.in_(set(positions) | {r.sku for r in records})
+            )
+        ).all()
+    )
+    terms = _terms(session, list(products.values()))
+    supplied = {sku for sku, pid in products.items() if pid in terms}
+    stats = daily_demand_stats(
+        [r for r in records if r.sku in supplied],
+        [s for s in stockouts if s.sku in supplied],
+        end=today,
+    )
     forecasts = latest_forecast(session=session, warehouse_code=warehouse_code)
     for sku, (mean, sigma, _model) in forecasts.items():
         stats[sku] = (mean, sigma)  # a stored forecast beats the plain history
     params = PolicyParams(service_level=service_level)
-    policies: dict[str, SkuPolicy] = {}
-    for sku, product in products.items():
-        if product.id not in terms:
+    chosen: list[tuple[str, SupplierTerms, float, float]] = []
+    for sku, pid in sorted(products.items()):
+        if pid not in terms:
             continue
-        supplier, item = terms[product.id]
         mean, sd = stats.get(sku, (0.0, 0.0))
         if mean <= 0 and positions.get(sku, StockPosition(sku, 0)).backordered <= 0:
             continue
-        lead = item.lead_time_days if item.lead_time_days is not None else supplier.lead_time_days
-        policies[sku] = design_policy(
-            sku=sku,
-            forecast_mean=max(mean, 1e-6),
-            forecast_sigma=0.0 if math.isnan(sd) else sd,
-            supplier=SupplierTerms(
-                supplier=supplier.code,
-                lead_time_mean=float(lead),
-                lead_time_sd=float(supplier.lead_time_sd_days),
-                moq=float(item.moq),
-                pack_size=float(item.pack_size),
-                unit_price=item.unit_price_cents / 100,
-                order_cost=supplier.order_cost_cents / 100,
-            ),
-            params=params,
-        )
+        chosen.append((sku, terms[pid], max(mean, 1e-6), 0.0 if math.isnan(sd) else sd))
+    policies = _design_all(chosen, params)
     wanted = [positions.get(sku, StockPosition(sku, 0.0)) for sku in sorted(policies)]
     lines = propose_orders(positions=wanted, policies=policies, today=today)
     by_sku = {p.sku: p for p in wanted}

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from maillon.analytics.definitions import KPIS
-from maillon.analytics.service import compute_kpis, refresh_order_facts
+from maillon.analytics.service import compute_kpis, orders_per_day, refresh_order_facts
 from maillon.core import clock
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockAlert
@@ -58,7 +58,7 @@ def dashboard(request: Request) -> Response:
     with db.reader() as session:
         current = compute_kpis(session=session, start=start, end=now).rows.get("all", {})
         before = compute_kpis(session=session, start=previous, end=start).rows.get("all", {})
-        daily = compute_kpis(session=session, start=start, end=now, by="day").rows
+        daily = orders_per_day(session=session, start=start, end=now)
         late = session.scalar(
             select(func.count())
             .select_from(Order)
@@ -102,7 +102,7 @@ def dashboard(request: Request) -> Response:
         )
         if n
     ]
-    chart = {"x": list(daily), "y": [row.get("orders") or 0 for row in daily.values()]}
+    chart = {"x": list(daily), "y": list(daily.values())}
     return render(request, "dashboard.html", user, cards=cards, alerts=alerts, chart=chart)
 
 

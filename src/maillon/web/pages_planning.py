@@ -39,6 +39,9 @@ def planning_page(
         proposals = planning.propose_replenishment(
             session=session, warehouse_code=warehouse, service_level=service_level
         )
+        # the most valuable first; the page shows the first hundred
+        proposals.sort(key=lambda p: -p.quantity * p.unit_price_cents)
+        total_proposals = len(proposals)
         pos = planning.list_purchase_orders(session=session, limit=30)
         suppliers = {s.id: s.code for s in session.scalars(select(Supplier))}
         purchase_orders = [
@@ -62,12 +65,10 @@ def planning_page(
                 start=today - timedelta(days=90),
                 end=today + timedelta(days=1),
                 warehouse_code=warehouse,
+                sku=sku,
             )
-            records = [r for r in records if r.sku == sku]
             if records:
-                frame = build_demand_series(
-                    records, stockouts=[s for s in stockouts if s.sku == sku], freq="D"
-                ).frame
+                frame = build_demand_series(records, stockouts=stockouts, freq="D").frame
                 chart = {
                     "x": [d.date().isoformat() for d in frame["ds"]],
                     "observed": [float(v) for v in frame["observed"]],
@@ -80,7 +81,8 @@ def planning_page(
         user,
         warehouses=warehouses,
         warehouse=warehouse,
-        proposals=proposals,
+        proposals=proposals[:100],
+        total_proposals=total_proposals,
         purchase_orders=purchase_orders,
         service_level=service_level,
         sku=sku,

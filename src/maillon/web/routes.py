@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from maillon.analytics.definitions import DIMENSIONS, KPIS, KpiTable
-from maillon.analytics.service import compute_kpis, refresh_order_facts
+from maillon.analytics.service import compute_kpis, orders_per_day, refresh_order_facts
 from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import AuthenticationError, MaillonError, NotFound
@@ -53,8 +53,9 @@ from maillon.web.pages_planning import router as planning_router
 PAGE = 50
 
 
-def _kpi_tables(request: Request, days: int, by: str) -> tuple[KpiTable, KpiTable]:
-    """The KPIs of the last ``days`` days (split by ``by``) and per day, on fresh facts."""
+def _kpi_tables(request: Request, days: int, by: str) -> tuple[KpiTable, dict[str, int]]:
+    """The KPIs of the last ``days`` days (split by ``by``) and orders per day, on fresh
+    facts."""
     if by and by not in DIMENSIONS:
         raise Forbidden("Unknown dimension.")
     db: Database = request.app.state.db
@@ -64,7 +65,7 @@ def _kpi_tables(request: Request, days: int, by: str) -> tuple[KpiTable, KpiTabl
         refresh_order_facts(session=session)
     with db.reader() as session:
         table = compute_kpis(session=session, start=start, end=end, by=by or None)
-        daily = compute_kpis(session=session, start=start, end=end, by="day")
+        daily = orders_per_day(session=session, start=start, end=end)
     return table, daily
 
 
@@ -345,7 +346,7 @@ def mount_console(app: FastAPI) -> None:
     ) -> Response:
         user = require(request, *CARE)
         table, daily = _kpi_tables(request, days, by)
-        chart = {"x": list(daily.rows), "y": [r.get("orders") or 0 for r in daily.rows.values()]}
+        chart = {"x": list(daily), "y": list(daily.values())}
         groups: dict[str, list[Any]] = {}
         for k in KPIS:
             groups.setdefault(k.group, []).append(k)
