@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
@@ -123,3 +128,47 @@ def row_counts(db: Database) -> dict[str, int]:
             t.name: session.scalar(select(func.count()).select_from(t)) or 0
             for t in Base.metadata.sorted_tables
         }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
+    """The console and API served by ``maillon serve`` in its own process on a free port;
+    yields its base URL."""
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "maillon.cli.main",
+                "serve",
+                "--db",
+                db_url,
+                "--port",
+                str(port),
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ},
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(log.read_text())
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -1,21 +1,16 @@
-"""End-to-end fixtures: ``maillon serve`` in its own process and a headless Chromium driven by
-Playwright (Debian's ``chromium``, installed by ``make test``). A failing test leaves a
-screenshot and the page's HTML in ``test-artifacts/``."""
+"""End-to-end fixtures: a headless Chromium (Debian's ``chromium``, installed by
+``make test``) driven by Playwright, against ``live_server`` from ``tests/conftest.py``. A
+failing test leaves a screenshot and the page's HTML in ``test-artifacts/``."""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx2 as httpx
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -39,49 +34,6 @@ def chromium_path() -> str:
     if not Path(path).exists():
         raise RuntimeError("Chromium is missing: run scripts/install_test_services.sh")
     return path
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
-    """The console and API served by ``maillon serve`` on a free port; yields its base URL."""
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "maillon.cli.main",
-                "serve",
-                "--db",
-                db_url,
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(log.read_text())
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")
