@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def at(day: int, hour: int) -> datetime:
-    return MONDAY.replace(day=MONDAY.day + day, hour=hour)
+    return MONDAY.replace(hour=hour) + timedelta(days=day)
 
 
 def ship(db: Database, number: str, shipped: datetime, delivered: datetime) -> None:
@@ -163,3 +163,18 @@ def test_facts_follow_changes_incrementally(history: Database) -> None:
     with history.transaction() as s:
         assert analytics.refresh_order_facts(session=s) <= 2  # nothing else changed
         assert analytics.refresh_order_facts(session=s, full=True) == 4
+
+
+def test_repeat_purchase_counts_orders_up_to_the_end_of_the_period(seeded: Database) -> None:
+    def place(email: str, day: int) -> None:
+        with clock.frozen_at(at(day, 10)):
+            orders.place_order(seeded, order_draft([("MUG-01", 1)], email=email), actor="t")
+
+    place("ana@example.fr", 0)  # first order in the period ...
+    place("ana@example.fr", 10)  # ... the second one after it
+    place("bob@example.fr", 0)
+    place("bob@example.fr", 1)  # two orders in the period
+    place("cyd@example.fr", -5)  # an older order, then one in the period
+    place("cyd@example.fr", 2)
+    row = analytics.kpis(seeded, start=MONDAY, end=at(7, 0)).rows["all"]
+    assert row["repeat_purchase_pct"] == pytest.approx(66.67)  # bob and cyd, not ana

@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     union,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from maillon.analytics.definitions import (
     DIMENSIONS,
@@ -218,11 +218,25 @@ def _facts_select(dialect: str, only: Any | None) -> Any:
         .subquery("picks")
     )
     was_waiting = waited.c.order_id.is_not(None)
+    earlier = aliased(Order)
+    customer_seq = (
+        select(func.count())
+        .where(
+            earlier.customer_id == Order.customer_id,
+            or_(
+                earlier.created_at < Order.created_at,
+                and_(earlier.created_at == Order.created_at, earlier.id <= Order.id),
+            ),
+        )
+        .correlate(Order)
+        .scalar_subquery()
+    )
     query = (
         select(
             Order.id,
             Order.created_at,
             Order.customer_id,
+            customer_seq,
             Order.channel,
             Order.warehouse_id,
             Shipment.carrier_id,
@@ -261,6 +275,7 @@ _FACT_COLUMNS = [
     "order_id",
     "created_at",
     "customer_id",
+    "customer_seq",
     "channel",
     "warehouse_id",
     "carrier_id",
@@ -504,26 +519,24 @@ def compute_kpis(
             keys,
         )
 
-    # repeat purchase: customers of the period with two orders or more up to its end
-    history = select(OrderFact.customer_id, func.count().label("n"))
-    if end is not None:
-        history = history.where(OrderFact.created_at < end)
-    history_sq = history.group_by(OrderFact.customer_id).subquery("history")
+    # repeat purchase: customers of the period with two orders or more up to its end, i.e.
+    # with an order of the period that is not their first (customer_seq >= 2)
     repeat_q = (
         joined(
             select(
                 dim,
                 func.count(func.distinct(f.customer_id)),
-                func.count(func.distinct(case((history_sq.c.n >= 2, f.customer_id)))),
-            )
-            .select_from(f)
-            .join(history_sq, history_sq.c.customer_id == f.customer_id)
+                func.count(func.distinct(case((f.customer_seq >= 2, f.customer_id)))),
+            ).select_from(f)
         )
         .where(*in_period(f.created_at))
         .group_by(*_g(dim))
     )
     for label, customers, repeaters in session.execute(repeat_q):
-        table.rows.setdefault(str(label), {})["repeat_purchase_pct"] = rate(repeaters, customers)
+        if customers:
+            table.rows.setdefault(str(label), {})["repeat_purchase_pct"] = rate(
+                repeaters, customers
+            )
 
     # care: tickets opened in the period (their order's dimension; "(none)" without an order)
     response = _seconds(dialect, Ticket.first_response_at, Ticket.created_at)

@@ -24,6 +24,8 @@ class OrderFact(Base):
     order_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     customer_id: Mapped[int] = mapped_column(Integer)
+    # the order's rank among its customer's orders by creation (1: first order)
+    customer_seq: Mapped[int] = mapped_column(Integer)
     channel: Mapped[str] = mapped_column(String(40))
     warehouse_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     carrier_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -21,6 +21,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("customer_id", sa.Integer(), nullable=False),
+        sa.Column("customer_seq", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=40), nullable=False),
         sa.Column("warehouse_id", sa.Integer(), nullable=True),
         sa.Column("carrier_id", sa.Integer(), nullable=True),
