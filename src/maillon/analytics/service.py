@@ -317,21 +317,12 @@ def refresh_order_facts(*, session: Session, full: bool = False) -> int:
         count = session.scalar(select(func.count()).select_from(OrderFact)) or 0
     else:
         since = as_utc(state.at) - _MARGIN
+        # every status change of an order (allocation, picking, packing, shipping, delivery,
+        # cancellation) stamps orders.updated_at; returns and tickets do not touch the order
         changed = union(
             select(Order.id).where(Order.updated_at >= since),
-            select(Shipment.order_id).where(
-                or_(
-                    Shipment.packed_at >= since,
-                    Shipment.shipped_at >= since,
-                    Shipment.delivered_at >= since,
-                )
-            ),
-            select(PickList.order_id).where(
-                or_(PickList.created_at >= since, PickList.completed_at >= since)
-            ),
             select(ReturnRequest.order_id).where(ReturnRequest.created_at >= since),
             select(Ticket.order_id).where(Ticket.created_at >= since, Ticket.order_id.is_not(None)),
-            select(OrderEvent.order_id).where(OrderEvent.at >= since),
         ).subquery("changed")
         ids = [row[0] for row in session.execute(select(changed.c[0]))]
         count = 0

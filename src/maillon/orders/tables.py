@@ -83,7 +83,7 @@ class Order(Base):
     ship_complete: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     promised_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     allocated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
