@@ -35,7 +35,9 @@ Engines: ``"local"`` runs in this process (``n_jobs`` processes for statsforecas
 ``"dask"`` runs the statistical models on a Dask cluster through statsforecast's Fugue backend
 (``scheduler`` is the address of a running scheduler; without it, a local cluster is started
 for the call). The global LightGBM model is trained in the calling process with both engines
-(one model for the whole catalogue: a single matrix). Both engines give the same numbers.
+(one model for the whole catalogue: a single matrix; not distributed yet). Both engines give
+the same choices and the same numbers to float32 precision (statsforecast returns float32
+locally, float64 through Fugue).
 """
 
 from __future__ import annotations
@@ -86,7 +88,6 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "imapa",
     "auto_ets",
     "theta",
-    "dynamic_theta",
     "seasonal_naive",
     "naive",
     "lightgbm",
@@ -119,6 +120,8 @@ class ForecastConfig:
         arima_budget_s: seconds AutoARIMA may take (only if ``"auto_arima"`` is a candidate).
         min_train: observations a series needs before its first cross-validation window.
         lgb_params: extra LightGBM parameters for the global model.
+        max_history: fit on at most this many last observations per series (None: all);
+            long histories cost time and rarely help.
 
     Raises ValueError for values that cannot work (see ``__post_init__``).
     """
@@ -137,6 +140,7 @@ class ForecastConfig:
     arima_budget_s: float = 0.0
     min_train: int = 8
     lgb_params: tuple[tuple[str, Any], ...] = ()
+    max_history: int | None = None
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
@@ -149,6 +153,8 @@ class ForecastConfig:
             raise ValueError(f"combine must be >= 1, got {self.combine}")
         if self.min_train < 2:
             raise ValueError(f"min_train must be >= 2, got {self.min_train}")
+        if self.max_history is not None and self.max_history < 2:
+            raise ValueError(f"max_history must be >= 2 or None, got {self.max_history}")
         if self.arima_budget_s < 0:
             raise ValueError("arima_budget_s must be >= 0")
         if self.metric not in ("mae", "rmse"):
@@ -323,6 +329,7 @@ def _validate(df: pd.DataFrame) -> pd.DataFrame:
             out["ds"] = pd.to_datetime(out["ds"])
         except (ValueError, TypeError) as exc:
             raise ValueError("ds must hold dates") from exc
+    out["ds"] = out["ds"].astype("datetime64[ns]")
     try:
         out["y"] = out["y"].astype(float)
     except (ValueError, TypeError) as exc:
@@ -386,6 +393,7 @@ class _Runner:
             res = pd.DataFrame(res)
         res = res.reset_index(drop=res.index.name != "unique_id")
         res["unique_id"] = res["unique_id"].astype(str).astype(object)
+        res["ds"] = pd.to_datetime(res["ds"]).astype("datetime64[ns]")
         for n in names:
             res[n] = res[n].astype(float)
         return res.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
@@ -401,7 +409,7 @@ class _Runner:
             step_size=config.horizon,
         )
         out = self._output(res, names)
-        out["cutoff"] = pd.to_datetime(out["cutoff"])
+        out["cutoff"] = pd.to_datetime(out["cutoff"]).astype("datetime64[ns]")
         return out.sort_values(["unique_id", "cutoff", "ds"], kind="stable").reset_index(drop=True)
 
     def forecast(
@@ -479,6 +487,9 @@ def forecast(
     if n_jobs < 1:
         raise ValueError("n_jobs must be >= 1")
     df = _validate(series_df)
+    if config.max_history is not None:
+        recent = df.groupby("unique_id").cumcount(ascending=False) < config.max_history
+        df = df[recent].reset_index(drop=True)
     h = config.horizon
     info = classify(df)
     info["candidates"] = [_candidates(c, config) for c in info["demand_class"]]
@@ -621,7 +632,7 @@ def _run_arima(
         return None, None
     cv = _melt_cv(tried, config)
     won = _errors(pd.concat([cv_long, cv], ignore_index=True), config)
-    top = won.sort_values(["unique_id", "error", "model"]).groupby("unique_id").head(config.combine)
+    top = _ranked(won).groupby("unique_id").head(config.combine)
     users = set(top.loc[top["model"] == "auto_arima", "unique_id"])
     if not users:
         return cv, pd.DataFrame(columns=["unique_id", "ds", "model", "value"])
@@ -688,10 +699,21 @@ def _errors(cv_long: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
     return err.rename("error").reset_index()
 
 
+def _ranked(errors: pd.DataFrame) -> pd.DataFrame:
+    """Return ``errors`` sorted by series, then error (to 1e-12 and 9 significant digits, so ties
+    from rounding noise break the same way on every engine), then model name."""
+    key = errors["error"].map(lambda e: float(f"{round(e, 12):.9g}"))
+    return (
+        errors.assign(_key=key)
+        .sort_values(["unique_id", "_key", "model"], kind="stable")
+        .drop(columns="_key")
+    )
+
+
 def _choose(info: pd.DataFrame, errors: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
     """Return ``unique_id, model, members, cv_error`` per series."""
     rows: list[dict[str, Any]] = []
-    ranked = errors.sort_values(["unique_id", "error", "model"], kind="stable")
+    ranked = _ranked(errors)
     best = {uid: g for uid, g in ranked.groupby("unique_id", sort=False)}
     for uid, cls in zip(info["unique_id"], info["demand_class"], strict=True):
         g = best.get(uid)

@@ -1,0 +1,266 @@
+"""Demand forecasting: classes, model choice by cross-validation, quantiles, engines."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from maillon.planning import forecast as fc_module
+from maillon.planning.forecast import (
+    BASELINE_MODELS,
+    GLOBAL_MODELS,
+    INTERMITTENT_MODELS,
+    SMOOTH_MODELS,
+    ForecastConfig,
+    ForecastResult,
+    classify,
+    forecast,
+    quantile_column,
+)
+
+H = 4
+FREQ = "W-MON"
+START = pd.Timestamp("2024-01-01")  # a Monday
+
+
+def series(uid: str, values: list[float] | np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unique_id": uid,
+            "ds": pd.date_range(START, periods=len(values), freq=FREQ),
+            "y": np.asarray(values, dtype=float),
+        }
+    )
+
+
+def tiny_catalogue() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 40
+    smooth = 50 + 5 * rng.standard_normal(n)
+    intermittent = rng.poisson(0.3, n) * rng.integers(1, 3, n)
+    pattern = np.tile([10.0, 20.0, 30.0, 40.0], n // 4)  # exactly seasonal, period 4
+    return pd.concat(
+        [
+            series("smooth", smooth),
+            series("intermittent", intermittent),
+            series("seasonal", pattern),
+            series("zero", np.zeros(n)),
+            series("short", [3.0, 0.0, 4.0, 5.0, 0.0]),
+        ],
+        ignore_index=True,
+    )
+
+
+CONFIG = ForecastConfig(horizon=H, season_length=4, freq=FREQ, n_windows=2, seed=1)
+
+
+@pytest.fixture(scope="module")
+def data() -> pd.DataFrame:
+    return tiny_catalogue()
+
+
+@pytest.fixture(scope="module")
+def result(data: pd.DataFrame) -> ForecastResult:
+    return forecast(data, config=CONFIG)
+
+
+def test_public_api_is_pinned() -> None:
+    assert set(fc_module.__all__) == {
+        "BASELINE_MODELS",
+        "DEMAND_CLASSES",
+        "GLOBAL_MODELS",
+        "INTERMITTENT_MODELS",
+        "MODELS",
+        "SMOOTH_MODELS",
+        "Engine",
+        "ForecastConfig",
+        "ForecastResult",
+        "Progress",
+        "classify",
+        "forecast",
+        "quantile_column",
+    }
+
+
+def test_every_series_gets_horizon_steps_after_its_history(
+    result: ForecastResult, data: pd.DataFrame
+) -> None:
+    fc = result.forecasts
+    assert set(fc["unique_id"]) == set(data["unique_id"])
+    last = data.groupby("unique_id")["ds"].max()
+    for uid, g in fc.groupby("unique_id"):
+        assert g["step"].tolist() == list(range(1, H + 1))
+        expected = pd.date_range(last[uid], periods=H + 1, freq=FREQ)[1:]
+        assert list(g["ds"]) == list(expected)
+    assert result.engine == "local" and result.runtime_s > 0
+
+
+def test_quantiles_are_ordered_and_nonnegative(result: ForecastResult) -> None:
+    cols = [quantile_column(q) for q in sorted(CONFIG.quantiles)]
+    values = result.forecasts[cols].to_numpy()
+    assert (np.diff(values, axis=1) >= -1e-12).all()
+    assert (values >= 0).all() and (result.forecasts["forecast"] >= 0).all()
+
+
+def test_exact_seasonal_series_is_forecast_exactly(result: ForecastResult) -> None:
+    g = result.forecasts[result.forecasts["unique_id"] == "seasonal"]
+    assert g["forecast"].to_numpy() == pytest.approx([10.0, 20.0, 30.0, 40.0], abs=1e-6)
+    row = result.chosen.set_index("unique_id").loc["seasonal"]
+    assert row["cv_error"] == pytest.approx(0.0, abs=1e-6)
+    # Zero CV residuals: the quantiles collapse on the point forecast.
+    assert g[quantile_column(0.95)].to_numpy() == pytest.approx(g["forecast"].to_numpy())
+
+
+def test_zero_series_forecasts_zero(result: ForecastResult) -> None:
+    g = result.forecasts[result.forecasts["unique_id"] == "zero"]
+    assert (g.drop(columns=["unique_id", "ds", "step"]).to_numpy() == 0).all()
+    assert result.model_of("zero") == "zero"
+
+
+def test_short_series_gets_its_class_default_without_cv(result: ForecastResult) -> None:
+    row = result.chosen.set_index("unique_id").loc["short"]
+    assert np.isnan(row["cv_error"])
+    assert row["model"] in ("theta", "croston_sba")
+    assert "short" not in set(result.cv_errors["unique_id"])
+
+
+def test_candidates_follow_the_demand_class(result: ForecastResult) -> None:
+    classes = result.chosen.set_index("unique_id")["demand_class"]
+    assert classes["smooth"] == "smooth"
+    assert classes["intermittent"] in ("intermittent", "lumpy")
+    tried = result.cv_errors.groupby("unique_id")["model"].apply(set)
+    assert tried["intermittent"] <= set(INTERMITTENT_MODELS + BASELINE_MODELS + GLOBAL_MODELS)
+    assert tried["intermittent"] & set(INTERMITTENT_MODELS)
+    assert tried["smooth"] <= set(SMOOTH_MODELS + BASELINE_MODELS + GLOBAL_MODELS)
+    assert "lightgbm" in tried["smooth"]
+
+
+def test_chosen_model_has_the_smallest_cv_error(result: ForecastResult) -> None:
+    best = result.cv_errors.groupby("unique_id")["error"].min()
+    chosen = result.chosen.set_index("unique_id")
+    for uid, err in best.items():
+        assert chosen.loc[uid, "cv_error"] == pytest.approx(err)
+        tried = result.cv_errors[result.cv_errors["unique_id"] == uid]
+        assert chosen.loc[uid, "model"] in set(tried["model"])
+
+
+def test_combine_averages_several_models(data: pd.DataFrame) -> None:
+    cfg = ForecastConfig(
+        horizon=H,
+        season_length=4,
+        freq=FREQ,
+        combine=2,
+        models=("auto_ets", "naive", "seasonal_naive", "croston_sba", "adida"),
+    )
+    res = forecast(data[data["unique_id"].isin(["smooth", "intermittent"])], config=cfg)
+    assert all(len(m.split("+")) == 2 for m in res.chosen["model"])
+
+
+def test_progress_reaches_its_total(data: pd.DataFrame) -> None:
+    calls: list[tuple[int, int]] = []
+    cfg = ForecastConfig(horizon=H, season_length=4, freq=FREQ, models=("naive", "croston_sba"))
+    forecast(data, config=cfg, chunk_size=2, progress=lambda d, t: calls.append((d, t)))
+    assert calls[-1][0] == calls[-1][1] == len(calls)
+    assert [d for d, _ in calls] == list(range(1, len(calls) + 1))
+
+
+def test_nonnegative_false_lets_trends_go_below_zero() -> None:
+    down = series("down", np.linspace(20, 1, 30))
+    cfg = ForecastConfig(
+        horizon=H, freq=FREQ, models=("auto_ets", "naive"), nonnegative=False, n_windows=1
+    )
+    clipped = ForecastConfig(horizon=H, freq=FREQ, models=("auto_ets", "naive"), n_windows=1)
+    raw = forecast(down, config=cfg).forecasts[quantile_column(0.5)].min()
+    assert forecast(down, config=clipped).forecasts[quantile_column(0.5)].min() >= 0
+    assert raw < 1.0
+
+
+def test_classify_follows_syntetos_boylan() -> None:
+    df = pd.concat(
+        [
+            series("smooth", [10, 11, 9, 10, 10, 12]),
+            series("erratic", [1, 20, 1, 30, 2, 1]),
+            series("intermittent", [0, 0, 3, 0, 3, 0]),
+            series("lumpy", [0, 0, 1, 0, 10, 0]),
+            series("zero", [0, 0, 0]),
+        ]
+    )
+    got = classify(df).set_index("unique_id")
+    assert got.loc["intermittent", "adi"] == pytest.approx(3.0)
+    assert got.loc["intermittent", "cv2"] == pytest.approx(0.0)
+    assert got.loc["lumpy", "cv2"] == pytest.approx((4.5 / 5.5) ** 2)
+    for uid in ("smooth", "erratic", "intermittent", "lumpy", "zero"):
+        assert got.loc[uid, "demand_class"] == uid
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=1, max_size=30))
+def test_classify_adi_is_at_least_one(values: list[int]) -> None:
+    got = classify(series("s", values)).iloc[0]
+    assert got["n_obs"] == len(values)
+    if any(values):
+        assert got["adi"] >= 1.0 and got["cv2"] >= 0.0
+    else:
+        assert got["demand_class"] == "zero"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"horizon": 0}, "horizon"),
+        ({"horizon": 2, "season_length": 0}, "season_length"),
+        ({"horizon": 2, "models": ("prophet",)}, "unknown models"),
+        ({"horizon": 2, "models": ()}, "at least one"),
+        ({"horizon": 2, "quantiles": (0.5, 1.0)}, "quantiles"),
+        ({"horizon": 2, "freq": "fortnightly"}, "freq"),
+        ({"horizon": 2, "combine": 0}, "combine"),
+        ({"horizon": 2, "max_history": 1}, "max_history"),
+    ],
+)
+def test_config_validation(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ForecastConfig(**kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [
+        (pd.DataFrame({"unique_id": ["a"], "ds": [START]}), "lacks columns"),
+        (series("a", [1.0, np.nan, 2.0]), "finite"),
+        (pd.concat([series("a", [1.0, 2.0]), series("a", [1.0])]), "repeats"),
+    ],
+)
+def test_bad_input_raises(frame: pd.DataFrame, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        forecast(frame, config=ForecastConfig(horizon=2, freq=FREQ))
+
+
+def test_unknown_engine_raises(data: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match="engine"):
+        forecast(data, config=CONFIG, engine="spark")  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_dask_engine_matches_local_engine(data: pd.DataFrame) -> None:
+    distributed = pytest.importorskip("distributed")
+    cfg = ForecastConfig(
+        horizon=H,
+        season_length=4,
+        freq=FREQ,
+        models=("croston_sba", "tsb", "auto_ets", "theta", "seasonal_naive", "naive"),
+    )
+    local = forecast(data, config=cfg)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        remote = forecast(data, config=cfg, engine="dask", scheduler=cluster.scheduler_address)
+    assert remote.engine == "dask"
+    pd.testing.assert_frame_equal(remote.chosen, local.chosen)
+    # statsforecast returns float32 locally and float64 through Fugue: equal to float32 precision.
+    pd.testing.assert_frame_equal(remote.forecasts, local.forecasts, rtol=1e-6)
