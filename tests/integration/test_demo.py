@@ -36,5 +36,10 @@ def test_demo_replays_a_business(db: Database) -> None:
             select(func.count()).select_from(PickList).where(PickList.route_m.is_not(None))
         )
         assert routed and routed == s.scalar(select(func.count()).select_from(PickList))
+    # every product has a supplier, so planning has something to propose
+    from maillon.planning import service as planning
+
+    with db.reader() as s:
+        assert planning.propose_replenishment(session=s, warehouse_code="PAR1")
     with pytest.raises(Conflict, match="fresh"):
         run_demo(db, seed=3, days=1, orders=5, skus=5, console=Console(quiet=True))

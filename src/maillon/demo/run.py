@@ -26,6 +26,7 @@ from maillon.demo.report import print_kpis
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatus
+from maillon.planning import service as planning
 from maillon.returns import service as returns
 from maillon.shipping import service as shipping
 from maillon.shipping.service import TrackingInput
@@ -51,6 +52,12 @@ TICKET_SUBJECTS = [
     ("Invoice", "Could you send me the invoice for my order?", "billing"),
 ]
 
+
+# (code, name, lead time days, its spread, cost of an order in cents)
+SUPPLIERS = [
+    ("ATELIER", "Atelier Rhône-Alpes", 5, 1, 1500),
+    ("GROSSISTE", "Grossiste Île-de-France", 3, 1, 2500),
+]
 
 DEMO_LAYOUT = {
     "aisles": 24,
@@ -158,8 +165,26 @@ def run_demo(
                 shipping.create_carrier(
                     session=session, code=code, name=name, tracking_prefix=prefix
                 )
+            for code, name, lead, sd, cost in SUPPLIERS:
+                planning.create_supplier(
+                    session=session,
+                    code=code,
+                    name=name,
+                    lead_time_days=lead,
+                    lead_time_sd_days=sd,
+                    order_cost_cents=cost,
+                    email=f"commandes@{code.lower()}.example",
+                )
             for i, spec in enumerate(catalog):
                 create_product(session=session, spec=spec)
+                # every product has a supplier: the planning page proposes purchase orders
+                planning.set_supplier_item(
+                    session=session,
+                    supplier_code=SUPPLIERS[i % len(SUPPLIERS)][0],
+                    sku=spec.sku,
+                    unit_price_cents=int(spec.price_cents * rng.uniform(0.4, 0.55)),
+                    pack_size=int(rng.choice([1, 1, 6, 12])),
+                )
                 need = demand.get(spec.sku, 0)
                 # Stock about one to two weeks of demand, split across warehouses, so the
                 # fast movers sometimes run out before the weekly delivery.
