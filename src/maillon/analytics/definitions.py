@@ -268,7 +268,8 @@ KPIS: tuple[KpiDef, ...] = (
         "Resolution time (median)",
         "care",
         "h",
-        "median of closed_at - created_at over closed tickets (15-minute histogram)",
+        "median of resolved_at (else closed_at) - created_at over resolved tickets "
+        "(15-minute histogram)",
         "lower",
     ),
 )

@@ -531,7 +531,8 @@ def compute_kpis(
 
     # care: tickets opened in the period (their order's dimension; "(none)" without an order)
     response = _seconds(dialect, Ticket.first_response_at, Ticket.created_at)
-    resolution = _seconds(dialect, Ticket.closed_at, Ticket.created_at)
+    resolved_at = func.coalesce(Ticket.resolved_at, Ticket.closed_at)
+    resolution = _seconds(dialect, resolved_at, Ticket.created_at)
     if by in ("day", "week", "month"):
         ticket_dim: Any = _period(dialect, Ticket.created_at, by)
     elif by is None:
@@ -550,7 +551,7 @@ def compute_kpis(
             table.rows.setdefault(str(label), {})["tickets"] = n
     for seconds, condition, key in (
         (response, Ticket.first_response_at.is_not(None), "first_response_p50_h"),
-        (resolution, Ticket.closed_at.is_not(None), "resolution_p50_h"),
+        (resolution, resolved_at.is_not(None), "resolution_p50_h"),
     ):
         bucket = _bucket(dialect, seconds)
         quantiles(
