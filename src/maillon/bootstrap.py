@@ -40,9 +40,6 @@ def assemble() -> None:
     outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
     outbox.subscribe("stock.received", orders.on_stock_received)
     # --- shipping and delivery subscriptions ---
-    from maillon.delivery import service as delivery
-
-    outbox.subscribe("order.cancelled", delivery.on_order_cancelled)
     # --- returns subscriptions ---
     # --- care subscriptions ---
     from maillon.care import service as care
@@ -50,9 +47,6 @@ def assemble() -> None:
     outbox.subscribe("shipment.delayed", care.on_shipment_delayed)
     outbox.subscribe("return.requested", care.on_return_requested)
     # --- fraud, acquisition and analytics subscriptions ---
-    from maillon.fraud import service as fraud
-
-    fraud.install()  # scores every order.created in the order's transaction
     # --- warehouse execution subscriptions ---
     # --- planning subscriptions ---
     _assembled = True
