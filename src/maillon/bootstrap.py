@@ -40,6 +40,9 @@ def assemble() -> None:
     outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
     outbox.subscribe("stock.received", orders.on_stock_received)
     # --- shipping and delivery subscriptions ---
+    from maillon.delivery import service as delivery
+
+    outbox.subscribe("order.cancelled", delivery.on_order_cancelled)
     # --- returns subscriptions ---
     # --- care subscriptions ---
     from maillon.care import service as care

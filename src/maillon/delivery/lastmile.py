@@ -1,0 +1,814 @@
+"""Last-mile use cases: route plans (plan, re-plan during the day, drivers' route sheets),
+same-day couriers and their optimal assignment, and the micro-warehouse what-if.
+
+Like :mod:`maillon.delivery.service` (options at checkout, slots, click & collect), each
+function works inside the caller's transaction and never commits. Route times are seconds
+since local midnight (:data:`~maillon.delivery.service.LOCAL_TZ`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from maillon.core import clock
+from maillon.core.errors import (
+    Conflict,
+    DuplicateError,
+    ErrorCollector,
+    FieldError,
+    NotFound,
+    ValidationError,
+)
+from maillon.delivery import couriers as courier_model
+from maillon.delivery import microhubs, routing, sheets
+from maillon.delivery.relay import distance_km
+from maillon.delivery.service import LOCAL_TZ, active_booking, warehouse_point
+from maillon.delivery.tables import (
+    Courier,
+    CourierJob,
+    DeliverySlot,
+    DeliverySlotBooking,
+    RoutePlan,
+    RouteStop,
+)
+from maillon.delivery.travel import HaversineTravel, LatLon, OsrmTravel, TravelProvider
+from maillon.inventory import service as inventory
+from maillon.inventory.tables import Warehouse
+from maillon.orders import service as orders
+from maillon.orders.model import OrderStatus, order_number
+from maillon.orders.tables import Order
+from maillon.warehouse import service as warehouse_service
+
+OSRM_URL_ENV = "MAILLON_OSRM_URL"
+# Leaving a stop unserved costs this (in metres driven). It must stay below PyVRP's largest
+# penalty for an excess load or a late arrival (100,000 a unit by default), or the search
+# prefers breaking a capacity or a window to dropping a stop: a stop is dropped when serving
+# it costs more than ~40 km of detour (80 km for the customers already promised today).
+UNSERVED_PENALTY = 40_000
+PROMISED_PENALTY = 80_000
+MAX_STOPS = 500
+MAX_VEHICLES = 50
+
+
+# ------------------------------------------------------------------------ route plans
+
+
+@dataclass(frozen=True)
+class VehicleSpec:
+    """A vehicle of a plan: capacities (None: unlimited), shift (local seconds), driver."""
+
+    id: str
+    capacity_parcels: int | None
+    capacity_kg: float | None
+    shift_start: int
+    shift_end: int
+    driver: str = ""
+
+
+def travel_provider(name: str) -> TravelProvider:
+    """Return the matrix provider ``haversine`` or ``osrm`` (at ``$MAILLON_OSRM_URL``).
+
+    Raises ValidationError naming ``travel`` for another name or OSRM without a URL.
+    """
+    if name == "haversine":
+        return HaversineTravel()
+    if name == "osrm":
+        url = os.environ.get(OSRM_URL_ENV, "")
+        if not url:
+            raise ValidationError(FieldError("travel", f"set {OSRM_URL_ENV} to use OSRM"))
+        return OsrmTravel(url)
+    raise ValidationError(FieldError("travel", "use haversine or osrm"))
+
+
+def get_plan(*, session: Session, plan_id: int) -> RoutePlan:
+    """Return a route plan. Raises NotFound."""
+    plan = session.get(RoutePlan, plan_id)
+    if plan is None:
+        raise NotFound("route plan", plan_id, field="plan_id")
+    return plan
+
+
+def plan_warehouse(*, session: Session, plan: RoutePlan) -> Warehouse:
+    """Return the depot of a plan."""
+    wh = session.get(Warehouse, plan.warehouse_id)
+    assert wh is not None  # a foreign key
+    return wh
+
+
+def _order_stop(
+    session: Session, number: str, day: dt.date, field: str, service_s: int
+) -> RouteStop:
+    order = orders.get_order(session=session, number=number, field=field)
+    if order.status in (OrderStatus.CANCELLED.value, OrderStatus.DELIVERED.value):
+        raise ValidationError(FieldError(field, f"order {order.number} is {order.status}"))
+    if order.ship_lat is None or order.ship_lon is None:
+        raise ValidationError(
+            FieldError(field, f"order {order.number}'s address has no coordinates")
+        )
+    tw_start = tw_end = None
+    booking = active_booking(session=session, order_id=order.id)
+    if booking is not None and booking.slot.day == day:
+        tw_start, tw_end = booking.slot.start_min * 60, booking.slot.end_min * 60
+    weight_g, _ = warehouse_service.order_weight_volume(session=session, order=order)
+    address = ", ".join(
+        x
+        for x in (order.ship_line1, order.ship_line2, f"{order.ship_postcode} {order.ship_city}")
+        if x
+    )
+    return RouteStop(
+        stop_key=order.number,
+        order_id=order.id,
+        status="planned",
+        name=order.ship_name,
+        address=address,
+        phone=order.ship_phone,
+        lat=order.ship_lat,
+        lon=order.ship_lon,
+        parcels=1,
+        weight_kg=weight_g / 1000,
+        tw_start=tw_start,
+        tw_end=tw_end,
+        service_s=service_s,
+    )
+
+
+def booked_orders(*, session: Session, day: dt.date) -> list[str]:
+    """Return the numbers of the orders with a home delivery booked on ``day``, by window."""
+    rows = session.execute(
+        select(DeliverySlotBooking.order_id)
+        .join(DeliverySlot, DeliverySlot.id == DeliverySlotBooking.slot_id)
+        .where(DeliverySlot.day == day, DeliverySlotBooking.status == "booked")
+        .order_by(DeliverySlot.start_min, DeliverySlotBooking.order_id)
+    ).all()
+    return [order_number(r[0]) for r in rows]
+
+
+def _vehicles(specs: Sequence[VehicleSpec]) -> tuple[routing.Vehicle, ...]:
+    errors = ErrorCollector()
+    out = []
+    for i, v in enumerate(specs):
+        try:
+            out.append(
+                routing.Vehicle(
+                    id=v.id,
+                    capacity_parcels=v.capacity_parcels,
+                    capacity_kg=v.capacity_kg,
+                    shift_start=v.shift_start,
+                    shift_end=v.shift_end,
+                )
+            )
+        except ValueError as exc:
+            errors.add(f"vehicles.{i}", str(exc))
+    if len({v.id for v in specs}) != len(specs):
+        errors.add("vehicles", "vehicle ids must be unique")
+    errors.raise_if_any()
+    return tuple(out)
+
+
+def _routing_stop(stop: RouteStop, location: int, penalty: int = UNSERVED_PENALTY) -> routing.Stop:
+    return routing.Stop(
+        id=stop.stop_key,
+        location=location,
+        parcels=stop.parcels,
+        weight_kg=stop.weight_kg,
+        tw_start=stop.tw_start or 0,
+        tw_end=stop.tw_end,
+        service_time=stop.service_s,
+        penalty=penalty,
+    )
+
+
+def _apply_result(
+    plan: RoutePlan, result: routing.RoutingResult, served_upto: dict[str, int]
+) -> None:
+    """Write a solver result into the plan's stops and vehicles (served stops stay)."""
+    by_key = {s.stop_key: s for s in plan.stops}
+    routed: set[str] = set()
+    info = {v["id"]: dict(v) for v in plan.vehicles}
+    for route in result.routes:
+        seq = served_upto.get(route.vehicle_id, 0)
+        for visit in route.visits:
+            stop = by_key[visit.stop_id]
+            seq += 1
+            stop.vehicle = route.vehicle_id
+            stop.sequence = seq
+            stop.status = "planned"
+            stop.eta_s, stop.start_s, stop.departure_s = visit.arrival, visit.start, visit.departure
+            routed.add(visit.stop_id)
+        v = info[route.vehicle_id]
+        if "start_time" not in v or not served_upto.get(route.vehicle_id):
+            v["start_time"] = route.start_time
+        v["end_time"] = route.end_time
+        v["distance_m"] = route.distance  # still to drive, from where the vehicle is
+    for vehicle_id, v in info.items():
+        if result.route_of(vehicle_id) is None and not served_upto.get(vehicle_id):
+            for key in ("start_time", "end_time", "distance_m"):
+                v.pop(key, None)
+    for stop in plan.stops:
+        if stop.status != "served" and stop.stop_key not in routed:
+            stop.vehicle = None
+            stop.sequence = 0
+            stop.status = "unassigned"
+            stop.eta_s = stop.start_s = stop.departure_s = None
+    plan.vehicles = list(info.values())
+    plan.feasible = result.feasible
+    plan.total_distance_m = sum(int(v.get("distance_m", 0)) for v in plan.vehicles)
+    plan.total_duration_s = sum(
+        int(v["end_time"]) - int(v["start_time"]) for v in plan.vehicles if "end_time" in v
+    )
+    plan.updated_at = clock.now()
+
+
+def plan_routes(
+    *,
+    session: Session,
+    warehouse_code: str,
+    day: dt.date,
+    vehicles: Sequence[VehicleSpec],
+    numbers: Sequence[str] | None = None,
+    service_s: int = 300,
+    travel: str = "haversine",
+    actor: str,
+    seed: int = 0,
+    time_limit: float = 1.0,
+    max_iterations: int | None = 2000,
+) -> RoutePlan:
+    """Plan the day's routes from a depot and store them (stops with vehicle, order, ETA).
+
+    ``numbers`` are the orders to deliver; None takes every home delivery booked on ``day``
+    (their slot is the time window). Stops that no vehicle can serve in time or capacity come
+    back ``unassigned``. Raises NotFound (warehouse), ValidationError naming ``warehouse``,
+    ``vehicles.N``, ``orders`` / ``orders.N`` or ``travel``.
+    """
+    errors = ErrorCollector()
+    if not vehicles:
+        errors.add("vehicles", "at least one vehicle")
+    if len(vehicles) > MAX_VEHICLES:
+        errors.add("vehicles", f"at most {MAX_VEHICLES} vehicles")
+    errors.raise_if_any()
+    fleet = _vehicles(vehicles)
+    provider = travel_provider(travel)
+    wh = inventory.get_warehouse(session=session, code=warehouse_code)
+    depot = warehouse_point(wh)
+    wanted = list(numbers) if numbers is not None else booked_orders(session=session, day=day)
+    if not wanted:
+        raise ValidationError(FieldError("orders", f"no home delivery is booked on {day}"))
+    if len(wanted) > MAX_STOPS:
+        raise ValidationError(FieldError("orders", f"at most {MAX_STOPS} stops a plan"))
+    if len(set(wanted)) != len(wanted):
+        raise ValidationError(FieldError("orders", "an order appears twice"))
+    stops = [
+        _order_stop(session, number, day, f"orders.{i}", service_s)
+        for i, number in enumerate(wanted)
+    ]
+    now = clock.now()
+    plan = RoutePlan(
+        warehouse_id=wh.id,
+        day=day,
+        revision=1,
+        travel=travel,
+        vehicles=[
+            {
+                "id": v.id,
+                "capacity_parcels": v.capacity_parcels,
+                "capacity_kg": v.capacity_kg,
+                "shift_start": v.shift_start,
+                "shift_end": v.shift_end,
+                "driver": v.driver,
+            }
+            for v in vehicles
+        ],
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        stops=stops,
+    )
+    session.add(plan)
+    points = [LatLon(*depot), *(LatLon(s.lat, s.lon) for s in stops)]
+    matrices = provider.matrices(points, departure=min(v.shift_start for v in vehicles))
+    problem = routing.RoutingProblem(
+        depot=routing.Depot(0),
+        vehicles=fleet,
+        stops=tuple(_routing_stop(s, i + 1) for i, s in enumerate(stops)),
+        distance_matrix=matrices.distances,
+        duration_matrix=matrices.durations,
+    )
+    result = routing.solve(problem, seed=seed, time_limit=time_limit, max_iterations=max_iterations)
+    _apply_result(plan, result, {})
+    session.flush()
+    return plan
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a vehicle is now (reported by the driver's phone)."""
+
+    vehicle: str
+    lat: float
+    lon: float
+
+
+def replan_routes(
+    *,
+    session: Session,
+    plan_id: int,
+    now_s: int,
+    numbers: Sequence[str] = (),
+    positions: Sequence[Position] = (),
+    served: Mapping[str, Sequence[str]] | None = None,
+    service_s: int = 300,
+    seed: int = 0,
+    time_limit: float = 1.0,
+    max_iterations: int | None = 2000,
+) -> RoutePlan:
+    """Re-plan a day under way at local time ``now_s`` with new orders (``numbers``).
+
+    Stops already delivered stay as they are: those in ``served`` (vehicle -> stop keys,
+    in order), or else those the plan says were left by ``now_s``; a vehicle on its way to
+    a stop keeps it next. Vehicles leave from their reported ``positions`` (else from their
+    last delivered stop). Raises NotFound, ValidationError naming ``orders.N``,
+    ``positions.N.vehicle`` or ``served``.
+    """
+    plan = get_plan(session=session, plan_id=plan_id)
+    wh = session.get(Warehouse, plan.warehouse_id)
+    assert wh is not None
+    depot = warehouse_point(wh)
+    known = {s.stop_key for s in plan.stops}
+    errors = ErrorCollector()
+    vehicle_ids = [v["id"] for v in plan.vehicles]
+    for i, p in enumerate(positions):
+        if p.vehicle not in vehicle_ids:
+            errors.add(f"positions.{i}.vehicle", f"no vehicle {p.vehicle!r} in this plan")
+    claimed: set[str] = set()
+    for vehicle, keys in (served or {}).items():
+        if vehicle not in vehicle_ids:
+            errors.add(f"served.{vehicle}", f"no vehicle {vehicle!r} in this plan")
+        for key in keys:
+            if key not in known:
+                errors.add(f"served.{vehicle}", f"no stop {key!r} in this plan")
+            elif key in claimed:
+                errors.add(f"served.{vehicle}", f"stop {key!r} is served twice")
+            claimed.add(key)
+    for i, number in enumerate(numbers):
+        if number in known:
+            errors.add(f"orders.{i}", f"order {number} is already in the plan")
+    errors.raise_if_any()
+    new_stops = [
+        _order_stop(session, n, plan.day, f"orders.{i}", service_s) for i, n in enumerate(numbers)
+    ]
+    fresh = {s.stop_key for s in new_stops}
+    for stop in new_stops:
+        plan.stops.append(stop)
+    session.flush()
+
+    stops = list(plan.stops)
+    loc = {s.stop_key: i + 1 for i, s in enumerate(stops)}
+    by_key = {s.stop_key: s for s in stops}
+    points = [LatLon(*depot), *(LatLon(s.lat, s.lon) for s in stops)]
+    pos_row = {}
+    for p in positions:
+        pos_row[p.vehicle] = len(points)
+        points.append(LatLon(p.lat, p.lon))
+    matrices = travel_provider(plan.travel).matrices(points, departure=now_s)
+    fleet = _vehicles(
+        [
+            VehicleSpec(
+                v["id"], v["capacity_parcels"], v["capacity_kg"], v["shift_start"], v["shift_end"]
+            )
+            for v in plan.vehicles
+        ]
+    )
+    states = []
+    first_sequence: dict[str, int] = {}
+    info = {v["id"]: v for v in plan.vehicles}
+    for vehicle in vehicle_ids:
+        route = sorted(
+            (s for s in stops if s.vehicle == vehicle and s.status in ("planned", "served")),
+            key=lambda s: s.sequence,
+        )
+        done_keys = [s.stop_key for s in route if s.status == "served"]
+        if served is not None and vehicle in served:
+            done_keys += [k for k in served[vehicle] if k not in done_keys]
+        else:
+            for s in route:
+                if s.status == "served":
+                    continue
+                if s.departure_s is not None and s.departure_s <= now_s:
+                    done_keys.append(s.stop_key)
+                else:
+                    break
+        done = [by_key[k] for k in done_keys]
+        for n, s in enumerate(done, start=1):
+            s.status = "served"
+            s.vehicle = vehicle
+            s.sequence = n
+        first_sequence[vehicle] = len(done)
+        ahead = [s for s in route if s.stop_key not in set(done_keys)]
+        start = int(info[vehicle].get("start_time", info[vehicle]["shift_start"]))
+        if vehicle in pos_row:
+            states.append(
+                routing.VehicleState(vehicle, pos_row[vehicle], now_s, tuple(done_keys), ())
+            )
+            continue
+        last = done[-1] if done else None
+        at_loc = loc[last.stop_key] if last is not None else 0
+        left_at = (last.departure_s or now_s) if last is not None else start
+        if last is None and now_s < start:
+            continue  # not left yet: it starts from the depot like a fresh vehicle
+        fixed = (ahead[0].stop_key,) if ahead and now_s >= left_at else ()
+        states.append(
+            routing.VehicleState(
+                vehicle,
+                at_loc,
+                left_at if fixed else max(left_at, now_s),
+                tuple(done_keys),
+                fixed,
+            )
+        )
+    problem = routing.RoutingProblem(
+        depot=routing.Depot(0),
+        vehicles=fleet,
+        # customers already promised a delivery today come before the new orders
+        stops=tuple(
+            _routing_stop(
+                s,
+                loc[s.stop_key],
+                UNSERVED_PENALTY if s.stop_key in fresh else PROMISED_PENALTY,
+            )
+            for s in stops
+        ),
+        distance_matrix=matrices.distances,
+        duration_matrix=matrices.durations,
+    )
+    result = routing.replan(
+        problem, states, now=now_s, seed=seed, time_limit=time_limit, max_iterations=max_iterations
+    )
+    plan.revision += 1
+    _apply_result(plan, result, first_sequence)
+    session.flush()
+    return plan
+
+
+def route_sheets_pdf(*, session: Session, plan_id: int) -> bytes:
+    """Return the drivers' route sheets of a plan as one PDF. Raises NotFound, Conflict when
+    no vehicle has a stop."""
+    plan = get_plan(session=session, plan_id=plan_id)
+    wh = session.get(Warehouse, plan.warehouse_id)
+    assert wh is not None
+    pages = []
+    details = tuple(
+        sheets.SheetStop(
+            stop_id=s.stop_key,
+            name=s.name or s.stop_key,
+            address=s.address,
+            tw_start=s.tw_start,
+            tw_end=s.tw_end,
+            parcels=s.parcels,
+            references=(s.stop_key,),
+            notes="delivered" if s.status == "served" else "",
+            phone=s.phone,
+        )
+        for s in plan.stops
+    )
+    for v in plan.vehicles:
+        visits = [s for s in plan.stops if s.vehicle == v["id"] and s.eta_s is not None]
+        if not visits:
+            continue
+        visits.sort(key=lambda s: s.sequence)
+        route = routing.VehicleRoute(
+            vehicle_id=v["id"],
+            visits=tuple(
+                routing.Visit(s.stop_key, s.eta_s or 0, s.start_s or 0, s.departure_s or 0)
+                for s in visits
+            ),
+            start_time=int(v.get("start_time", v["shift_start"])),
+            end_time=int(v.get("end_time", v["shift_end"])),
+            distance=int(v.get("distance_m", 0)),
+            duration=int(v.get("end_time", 0)) - int(v.get("start_time", 0)),
+            parcels=sum(s.parcels for s in visits),
+            weight_kg=sum(s.weight_kg for s in visits),
+        )
+        pages.append(
+            sheets.RouteSheet(
+                route=route,
+                stops=details,
+                day=plan.day,
+                driver=str(v.get("driver") or ""),
+                depot=f"{wh.code} {wh.name} {wh.postcode} {wh.city}".strip(),
+            )
+        )
+    if not pages:
+        raise Conflict(f"route plan {plan.id} has no route to print")
+    return sheets.route_sheets_pdf(pages)
+
+
+# ------------------------------------------------------------------------------ couriers
+
+
+def _check_point(errors: ErrorCollector, field: str, lat: float, lon: float) -> None:
+    if not -90 <= lat <= 90:
+        errors.add(f"{field}lat", "must be between -90 and 90")
+    if not -180 <= lon <= 180:
+        errors.add(f"{field}lon", "must be between -180 and 180")
+
+
+def create_courier(
+    *,
+    session: Session,
+    code: str,
+    name: str,
+    lat: float,
+    lon: float,
+    phone: str = "",
+    available_from: dt.datetime | None = None,
+    available_until: dt.datetime | None = None,
+) -> Courier:
+    """Register a courier. Raises ValidationError naming the field, DuplicateError."""
+    errors = ErrorCollector()
+    if not code or not code.replace("-", "").replace("_", "").isalnum() or len(code) > 40:
+        errors.add("code", "1-40 letters, digits, - or _")
+    if not name.strip():
+        errors.add("name", "is required")
+    _check_point(errors, "", lat, lon)
+    if available_from and available_until and available_until < available_from:
+        errors.add("available_until", "is before available_from")
+    errors.raise_if_any()
+    if session.scalar(select(Courier.id).where(Courier.code == code)) is not None:
+        raise DuplicateError("courier", "code", code)
+    courier = Courier(
+        code=code,
+        name=name.strip(),
+        phone=phone,
+        lat=lat,
+        lon=lon,
+        available_from=available_from,
+        available_until=available_until,
+        active=True,
+        created_at=clock.now(),
+    )
+    session.add(courier)
+    session.flush()
+    return courier
+
+
+def set_availability(
+    *,
+    session: Session,
+    code: str,
+    available_from: dt.datetime | None,
+    available_until: dt.datetime | None,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> Courier:
+    """Update when (and where) a courier is available. Raises NotFound, ValidationError."""
+    courier = session.scalar(select(Courier).where(Courier.code == code))
+    if courier is None:
+        raise NotFound("courier", code, field="code")
+    errors = ErrorCollector()
+    if available_from and available_until and available_until < available_from:
+        errors.add("available_until", "is before available_from")
+    if (lat is None) != (lon is None):
+        errors.add("lat", "give both lat and lon")
+    elif lat is not None and lon is not None:
+        _check_point(errors, "", lat, lon)
+    errors.raise_if_any()
+    courier.available_from = available_from
+    courier.available_until = available_until
+    if lat is not None and lon is not None:
+        courier.lat, courier.lon = lat, lon
+    return courier
+
+
+def list_couriers(*, session: Session) -> Sequence[Courier]:
+    """Return every courier by code."""
+    return session.scalars(select(Courier).order_by(Courier.code)).all()
+
+
+def create_job(
+    *,
+    session: Session,
+    ready_at: dt.datetime,
+    deadline_at: dt.datetime,
+    pickup_warehouse: str | None = None,
+    pickup: tuple[float, float] | None = None,
+    number: str | None = None,
+    drop: tuple[float, float] | None = None,
+    reference: str = "",
+) -> CourierJob:
+    """Add a same-day job from a warehouse (or a point) to an order's address (or a point).
+
+    Raises NotFound (warehouse, order), ValidationError naming ``pickup``, ``drop``,
+    ``deadline_at``.
+    """
+    errors = ErrorCollector()
+    if (pickup_warehouse is None) == (pickup is None):
+        errors.add("pickup", "give a warehouse code or a point, not both")
+    if (number is None) == (drop is None):
+        errors.add("drop", "give an order number or a point, not both")
+    if deadline_at <= ready_at:
+        errors.add("deadline_at", "must be after ready_at")
+    if pickup is not None:
+        _check_point(errors, "pickup.", *pickup)
+    if drop is not None:
+        _check_point(errors, "drop.", *drop)
+    errors.raise_if_any()
+    pickup_name = drop_name = ""
+    order_id = None
+    if pickup_warehouse is not None:
+        wh = inventory.get_warehouse(session=session, code=pickup_warehouse, field="pickup")
+        pickup = warehouse_point(wh, "pickup")
+        pickup_name = wh.name
+    if number is not None:
+        order = orders.get_order(session=session, number=number, field="drop")
+        if order.ship_lat is None or order.ship_lon is None:
+            raise ValidationError(FieldError("drop", f"order {number} has no coordinates"))
+        drop = (order.ship_lat, order.ship_lon)
+        drop_name = f"{order.ship_name}, {order.ship_postcode} {order.ship_city}"
+        order_id = order.id
+    assert pickup is not None and drop is not None
+    job = CourierJob(
+        reference=reference[:100],
+        order_id=order_id,
+        pickup_name=pickup_name,
+        pickup_lat=pickup[0],
+        pickup_lon=pickup[1],
+        drop_name=drop_name,
+        drop_lat=drop[0],
+        drop_lon=drop[1],
+        ready_at=ready_at,
+        deadline_at=deadline_at,
+        status="open",
+        created_at=clock.now(),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def list_jobs(*, session: Session, status: str | None = None) -> Sequence[CourierJob]:
+    """Return jobs (optionally of one status), by deadline."""
+    query = select(CourierJob)
+    if status is not None:
+        query = query.where(CourierJob.status == status)
+    return session.scalars(query.order_by(CourierJob.deadline_at, CourierJob.id)).all()
+
+
+def assign_couriers(
+    *, session: Session, at: dt.datetime | None = None
+) -> tuple[courier_model.AssignmentResult, dict[str, Courier], dict[str, CourierJob]]:
+    """Assign the open jobs to the free couriers available now, optimally (most jobs on
+    time, then least travel), and record the assignments with their ETAs.
+
+    Returns the solver's result and the couriers and jobs by id used in it.
+    """
+    now = at or clock.now()
+
+    def secs(moment: dt.datetime) -> int:
+        return max(0, int((moment - now).total_seconds()))
+
+    busy = set(
+        session.scalars(
+            select(CourierJob.courier_id).where(
+                CourierJob.status == "assigned", CourierJob.courier_id.is_not(None)
+            )
+        )
+    )
+    riders = [
+        c
+        for c in list_couriers(session=session)
+        if c.active and c.id not in busy and (c.available_until is None or c.available_until > now)
+    ]
+    jobs = [j for j in list_jobs(session=session, status="open") if j.deadline_at > now]
+    horizon = 24 * 3600
+    result = courier_model.assign(
+        [
+            courier_model.Courier(
+                c.code,
+                c.lat,
+                c.lon,
+                secs(c.available_from) if c.available_from else 0,
+                secs(c.available_until) if c.available_until else horizon,
+            )
+            for c in riders
+        ],
+        [
+            courier_model.Job(
+                str(j.id),
+                j.pickup_lat,
+                j.pickup_lon,
+                j.drop_lat,
+                j.drop_lon,
+                secs(j.ready_at),
+                secs(j.deadline_at),
+            )
+            for j in jobs
+        ],
+    )
+    by_code = {c.code: c for c in riders}
+    by_id = {str(j.id): j for j in jobs}
+    for a in result.assignments:
+        job = by_id[a.job_id]
+        job.status = "assigned"
+        job.courier_id = by_code[a.courier_id].id
+        job.pickup_eta = now + dt.timedelta(seconds=a.pickup_at)
+        job.drop_eta = now + dt.timedelta(seconds=a.drop_at)
+        job.assigned_at = now
+        if job.order_id is not None:
+            order = session.get(Order, job.order_id)
+            if order is not None:
+                eta = job.drop_eta.astimezone(LOCAL_TZ)
+                orders.notify_customer(
+                    session=session,
+                    order=order,
+                    topic="delivery.courier_assigned",
+                    subject=f"Your order {order.number} is on its way",
+                    message=f"A courier will deliver your order {order.number} "
+                    f"around {eta:%H:%M} today.",
+                    extra={"eta": job.drop_eta.isoformat()},
+                )
+    session.flush()
+    return result, by_code, by_id
+
+
+# ----------------------------------------------------------------------------- what-if
+
+
+@dataclass(frozen=True)
+class SiteInput:
+    """A candidate micro-warehouse: a point, a fixed daily cost (cents)."""
+
+    id: str
+    lat: float
+    lon: float
+    fixed_cost_cents_per_day: int = 0
+
+
+def history_points(
+    *,
+    session: Session,
+    days: int,
+    around: Sequence[tuple[float, float]],
+    radius_km: float,
+) -> list[microhubs.DeliveryPoint]:
+    """Return the delivery points of the last ``days`` days' orders (not cancelled) within
+    ``radius_km`` of one of the ``around`` points."""
+    since = clock.now() - dt.timedelta(days=days)
+    rows = session.execute(
+        select(Order.ship_lat, Order.ship_lon).where(
+            Order.created_at >= since,
+            Order.status != OrderStatus.CANCELLED.value,
+            Order.ship_lat.is_not(None),
+            Order.ship_lon.is_not(None),
+        )
+    ).all()
+    out = []
+    for lat, lon in rows:
+        assert lat is not None and lon is not None  # filtered above
+        if any(distance_km(lat, lon, a, b) <= radius_km for a, b in around):
+            out.append(microhubs.DeliveryPoint(lat, lon))
+    return out
+
+
+def micro_what_if(
+    *,
+    session: Session,
+    central_code: str,
+    sites: Sequence[SiteInput],
+    days: int = 30,
+    radius_km: float = 30.0,
+    points: Sequence[tuple[float, float]] | None = None,
+    service_s: float = 180.0,
+    road_factor: float = 1.3,
+) -> microhubs.WhatIfResult:
+    """Compare last-mile from the central warehouse vs from micro-warehouses, on the last
+    ``days`` days of orders within ``radius_km`` of a site (or on the given ``points``).
+
+    Raises NotFound (central), ValidationError naming ``central``, ``sites``, ``points``.
+    """
+    wh = inventory.get_warehouse(session=session, code=central_code, field="central")
+    lat, lon = warehouse_point(wh, "central")
+    if not sites:
+        raise ValidationError(FieldError("sites", "give at least one candidate site"))
+    if len({s.id for s in sites} | {wh.code}) != len(sites) + 1:
+        raise ValidationError(FieldError("sites", "site ids must be unique and not the central's"))
+    if points is None:
+        around = [(lat, lon), *((s.lat, s.lon) for s in sites)]
+        history = history_points(session=session, days=days, around=around, radius_km=radius_km)
+    else:
+        history = [microhubs.DeliveryPoint(a, b) for a, b in points]
+    if not history:
+        raise ValidationError(FieldError("points", "no delivered order in the area and period"))
+    return microhubs.what_if(
+        history,
+        microhubs.Site(wh.code, lat, lon),
+        [microhubs.Site(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in sites],
+        days=days,
+        service_s=service_s,
+        road_factor=road_factor,
+    )
