@@ -50,6 +50,9 @@ def assemble() -> None:
     outbox.subscribe("shipment.delayed", care.on_shipment_delayed)
     outbox.subscribe("return.requested", care.on_return_requested)
     # --- fraud, acquisition and analytics subscriptions ---
+    from maillon.fraud import service as fraud
+
+    fraud.install()  # scores every order.created in the order's transaction
     # --- warehouse execution subscriptions ---
     # --- planning subscriptions ---
     _assembled = True

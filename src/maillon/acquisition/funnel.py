@@ -55,6 +55,7 @@ __all__ = [
     "funnel_stages",
     "generate_events",
     "load_calibration",
+    "report_from_depths",
     "sessionize",
     "write_calibration",
 ]
@@ -456,6 +457,34 @@ def compute_funnel(
             tally.add(s)
     device, channel, landing = ({k: t[k].report(names) for k in sorted(t)} for t in groups)
     return FunnelAnalysis(overall.report(names), device, channel, landing, len(events))
+
+
+def report_from_depths(
+    depths: Sequence[int], *, abandoned_value: float = 0.0, checkout_steps: int = 3
+) -> FunnelReport:
+    """Return the ``FunnelReport`` of sessions summarised by depth.
+
+    ``depths[i]`` is the number of sessions whose deepest stage is
+    ``funnel_stages(checkout_steps)[i]`` (a purchase is the deepest stage), as a database
+    aggregate gives them; ``abandoned_value`` is the total cart value of the sessions that
+    reached the cart without buying.
+
+    Raises:
+        ValueError: if ``depths`` does not have one count per stage, a count is negative or
+            ``abandoned_value`` is negative or not finite.
+    """
+    names = funnel_stages(checkout_steps)
+    if len(depths) != len(names):
+        raise ValueError(f"need {len(names)} depth counts (one per stage), got {len(depths)}.")
+    if any(d < 0 for d in depths):
+        raise ValueError("depth counts must be >= 0.")
+    if not (math.isfinite(abandoned_value) and abandoned_value >= 0):
+        raise ValueError(f"abandoned_value must be finite and >= 0, got {abandoned_value}.")
+    tally = _Tally(len(names))
+    tally.depths = [int(d) for d in depths]
+    tally.purchases = int(depths[-1])
+    tally.abandoned_value = float(abandoned_value)
+    return tally.report(names)
 
 
 # ----------------------------------------------------------------------------- calibration
