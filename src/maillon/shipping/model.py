@@ -29,14 +29,21 @@ PROGRESS = {
 }
 
 
-def latest_status(events: list[tuple[object, TrackingStatus]]) -> TrackingStatus | None:
-    """Return the status of the latest event by time (ties: the more advanced), or None.
+TERMINAL = frozenset({TrackingStatus.DELIVERED, TrackingStatus.RETURNED})
+"""Statuses a parcel does not leave: a later scan of another kind is a carrier glitch."""
 
-    Events may arrive out of order; ``events`` are (occurred_at, status) pairs.
+
+def latest_status(events: list[tuple[object, TrackingStatus]]) -> TrackingStatus | None:
+    """Return the parcel's status from its events, or None when there are none.
+
+    Events may arrive out of order; ``events`` are (occurred_at, status) pairs. The status is
+    that of the latest event by time (ties: the more advanced), except that a terminal status
+    (delivered, returned) sticks: once one is known, only a later terminal event replaces it.
     """
     if not events:
         return None
-    return max(events, key=lambda e: (e[0], PROGRESS[e[1]]))[1]
+    terminal = [e for e in events if e[1] in TERMINAL]
+    return max(terminal or events, key=lambda e: (e[0], PROGRESS[e[1]]))[1]
 
 
 def estimate_parcel(items: list[tuple[int, int, int, int, int]]) -> tuple[int, int, int, int]:

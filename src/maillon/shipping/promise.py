@@ -192,9 +192,7 @@ class Promise:
 
 
 @lru_cache(maxsize=8192)
-def _ship_date(
-    first: dt.date, warehouse: WarehouseCalendar, saturday_pickup: bool
-) -> dt.date:
+def _ship_date(first: dt.date, warehouse: WarehouseCalendar, saturday_pickup: bool) -> dt.date:
     """Return the first ship day on or after ``first``, plus the warehouse's handling days."""
     day = first
     remaining = warehouse.handling_days

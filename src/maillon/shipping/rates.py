@@ -473,6 +473,7 @@ class ExclusionReason(StrEnum):
     TOO_BIG = "too_big"
     VALUE_TOO_HIGH = "value_too_high"
     KIND_NOT_ALLOWED = "kind_not_allowed"
+    NOT_SET_UP = "not_set_up"
 
 
 @dataclass(frozen=True, slots=True)

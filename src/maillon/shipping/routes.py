@@ -1,29 +1,56 @@
-"""Shipping routes: carriers, packing, shipping, delivery and carrier tracking events."""
+"""Shipping routes: carriers, rate shopping, promises, packing, shipping, labels, manifests,
+tracking events and carrier webhooks, delays, claims and scorecards."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 
-from maillon.api.deps import ANY_ROLE, DbDep, allow
+from maillon.api.deps import ANY_ROLE, DbDep, IdPath, allow
 from maillon.api.views import full_order_read
+from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.orders import service as orders
 from maillon.orders.schemas import OrderRead
-from maillon.shipping import service
+from maillon.shipping import documents, history, quoting, rates, service
 from maillon.shipping.schemas import (
     CarrierCreate,
     CarrierRead,
+    ClaimCreate,
+    ClaimRead,
+    DelayRead,
+    DestinationIn,
+    DetectDelaysRead,
+    ExclusionRead,
+    IgnoredRead,
     PackRequest,
+    ParcelRead,
+    PromiseAccuracyRead,
+    PromiseRequest,
+    PromisesRead,
+    QuoteRead,
+    RatesRead,
+    RatesRequest,
+    ScorecardRead,
+    ScorecardsRead,
+    ServicePromiseRead,
+    ShipmentParcelRead,
+    ShipmentRead,
     ShipRequest,
     TrackingEventIn,
     TrackingEventRead,
+    WebhookRead,
 )
+from maillon.shipping.tables import Shipment
 
 router = APIRouter(tags=["shipping"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
 Floor = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.PICKER))]
+Anyone = Annotated[Principal, Depends(allow(*ANY_ROLE))]
+Desk = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.AGENT))]
+PDF = "application/pdf"
 
 
 @router.post("/api/v1/carriers", status_code=status.HTTP_201_CREATED, response_model=CarrierRead)
@@ -60,7 +87,12 @@ def ship(number: str, body: ShipRequest, db: DbDep, who: Operator) -> OrderRead:
     """Hand a packed order to a carrier: tracking numbers, stock out, customer told."""
     with db.transaction() as session:
         service.ship_order(
-            session=session, number=number, carrier_code=body.carrier, actor=who.actor
+            session=session,
+            number=number,
+            carrier_code=body.carrier,
+            service_code=body.service,
+            policy=rates.ShoppingPolicy(objective=rates.Objective(body.policy)),
+            actor=who.actor,
         )
         return full_order_read(session, orders.get_order(session=session, number=number))
 
@@ -89,3 +121,296 @@ def tracking_event(
         return TrackingEventRead(
             event_id=row.event_id, status=row.status, occurred_at=row.occurred_at, created=created
         )
+
+
+@router.post("/api/v1/shipping/carriers/sync", response_model=list[CarrierRead])
+def sync_carriers(db: DbDep, _: Operator) -> list[CarrierRead]:
+    """Create the carriers of the rate cards that are missing; return the new ones."""
+    with db.transaction() as session:
+        return [CarrierRead.model_validate(c) for c in service.sync_carriers(session=session)]
+
+
+def _quote_read(rank: int, q: rates.Quote) -> QuoteRead:
+    return QuoteRead(
+        rank=rank,
+        carrier=q.carrier,
+        service=q.service,
+        service_name=q.service_name,
+        kind=q.kind.value,
+        zone=q.zone,
+        total_cents=q.total_cents,
+        breakdown=q.breakdown(),
+        transit_days=q.transit_days,
+        ship_date=q.promise.ship_date if q.promise else None,
+        delivery_date=q.promise.delivery_date if q.promise else None,
+        on_time_rate=q.on_time_rate,
+        on_time_samples=q.on_time_samples,
+        expected_days=q.expected_days,
+        value_cents=q.value_cents,
+        explanation=q.explain(),
+    )
+
+
+@router.post("/api/v1/shipping/rates", response_model=RatesRead)
+def shop_rates(body: RatesRequest, db: DbDep, _: Anyone) -> RatesRead:
+    """Rank the carriers' services for an order or a parcel under a policy, explained."""
+    parcel = destination = None
+    if body.parcel is not None:
+        parcel = quoting.make_parcel(**body.parcel.model_dump())
+    if body.destination is not None:
+        destination = quoting.make_destination(**body.destination.model_dump())
+    policy = rates.ShoppingPolicy(
+        objective=rates.Objective(body.policy),
+        value_of_day_cents=body.value_of_day_cents,
+        kinds=frozenset(rates.ServiceKind(k) for k in body.kinds) if body.kinds else None,
+    )
+    with db.reader() as session:
+        shop = quoting.shop_rates(
+            session=session,
+            order_number=body.order,
+            parcel=parcel,
+            destination=destination,
+            policy=policy,
+            ordered_at=body.ordered_at,
+            carriers=body.carriers,
+        )
+    result = shop.result
+    quotes = [_quote_read(k, q) for k, q in enumerate(result.quotes, start=1)]
+    return RatesRead(
+        policy=policy.objective.value,
+        order=shop.order,
+        parcel=ParcelRead(
+            weight_g=shop.parcel.weight_g,
+            length_mm=shop.parcel.length_mm,
+            width_mm=shop.parcel.width_mm,
+            height_mm=shop.parcel.height_mm,
+            declared_value_cents=shop.parcel.declared_value_cents,
+        ),
+        destination=DestinationIn(
+            country=shop.destination.country, postcode=shop.destination.postal_code
+        ),
+        chosen=quotes[0] if quotes else None,
+        explanation=result.reason,
+        quotes=quotes,
+        excluded=[
+            ExclusionRead(
+                carrier=e.carrier, service=e.service, reason=e.reason.value, detail=e.detail
+            )
+            for e in result.excluded
+        ],
+    )
+
+
+@router.post("/api/v1/shipping/promise", response_model=PromisesRead)
+def promise(body: PromiseRequest, db: DbDep, _: Anyone) -> PromisesRead:
+    """Return the ship and delivery dates of each service for an order placed now."""
+    destination = quoting.make_destination(country=body.country, postcode=body.postcode, field="")
+    at = body.ordered_at or clock.now()
+    with db.reader() as session:
+        options = quoting.promise_options(
+            session=session,
+            destination=destination,
+            ordered_at=at,
+            carrier=body.carrier,
+            service=body.service,
+        )
+    return PromisesRead(
+        ordered_at=at,
+        options=[
+            ServicePromiseRead(
+                carrier=o.carrier,
+                service=o.service,
+                service_name=o.service_name,
+                kind=o.kind.value,
+                zone=o.zone,
+                ship_date=o.promise.ship_date,
+                delivery_date=o.promise.delivery_date,
+                transit_days=o.promise.transit_days,
+                cutoff=o.promise.cutoff,
+                missed_cutoff=o.promise.missed_cutoff,
+            )
+            for o in options
+        ],
+    )
+
+
+def _shipment_read(session: Any, shipment: Shipment) -> ShipmentRead:
+    order = orders.get_order(session=session, number=str(shipment.order_id))
+    return ShipmentRead(
+        id=shipment.id,
+        order=order.number,
+        warehouse_id=shipment.warehouse_id,
+        carrier=shipment.carrier.code if shipment.carrier else None,
+        status=shipment.status,
+        service_code=shipment.service_code,
+        zone=shipment.zone,
+        quoted_cents=shipment.quoted_cents,
+        promised_on=shipment.promised_on,
+        carrier_due_on=shipment.carrier_due_on,
+        packed_at=shipment.packed_at,
+        shipped_at=shipment.shipped_at,
+        delivered_at=shipment.delivered_at,
+        delay_flagged_at=shipment.delay_flagged_at,
+        delay_reason=shipment.delay_reason,
+        parcels=[ShipmentParcelRead.model_validate(p) for p in shipment.parcels],
+    )
+
+
+@router.get("/api/v1/shipments/{shipment_id}", response_model=ShipmentRead)
+def get_shipment(shipment_id: IdPath, db: DbDep, _: Anyone) -> ShipmentRead:
+    """Return a shipment with its service, cost, promise and parcels."""
+    with db.reader() as session:
+        shipment = service.get_shipment(session=session, shipment_id=shipment_id)
+        return _shipment_read(session, shipment)
+
+
+@router.get("/api/v1/parcels/{sscc}/label.pdf", response_class=Response)
+def parcel_label(
+    sscc: Annotated[str, Path(pattern=r"^[0-9]{18}$", description="the parcel's SSCC-18")],
+    db: DbDep,
+    _: Floor,
+) -> Response:
+    """Return a parcel's 10x15 cm label (GS1-128 SSCC and tracking barcodes) as a PDF."""
+    with db.reader() as session:
+        content = documents.parcel_label(session=session, sscc=sscc)
+    return Response(
+        content,
+        media_type=PDF,
+        headers={"Content-Disposition": f'inline; filename="label-{sscc}.pdf"'},
+    )
+
+
+@router.get("/api/v1/shipments/{shipment_id}/labels.pdf", response_class=Response)
+def shipment_labels(shipment_id: IdPath, db: DbDep, _: Floor) -> Response:
+    """Return the labels of a shipment's parcels in one PDF (a 10x15 cm page each)."""
+    with db.reader() as session:
+        content = documents.shipment_labels(session=session, shipment_id=shipment_id)
+    return Response(
+        content,
+        media_type=PDF,
+        headers={"Content-Disposition": f'inline; filename="shipment-{shipment_id}-labels.pdf"'},
+    )
+
+
+@router.get("/api/v1/shipping/manifests", response_class=Response)
+def manifest(
+    db: DbDep,
+    _: Operator,
+    carrier: Annotated[str, Query(min_length=1, max_length=30)],
+    date: Annotated[dt.date, Query(description="hand-over day (Europe/Paris)")],
+    format: Annotated[Literal["csv", "pdf"], Query()] = "csv",
+    warehouse: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+) -> Response:
+    """Return a carrier's daily manifest (the parcels handed over that day) as CSV or PDF."""
+    with db.reader() as session:
+        content, media_type, name = documents.manifest_document(
+            session=session, carrier_code=carrier, day=date, fmt=format, warehouse_code=warehouse
+        )
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.post("/api/v1/shipping/webhooks/{carrier}", response_model=WebhookRead)
+def carrier_webhook(
+    carrier: str, body: Annotated[Any, Body()], db: DbDep, who: Operator
+) -> WebhookRead:
+    """Receive a carrier's tracking events in its own format (idempotent, any order)."""
+    with db.transaction() as session:
+        result = service.receive_webhook(
+            session=session, carrier_code=carrier, body=body, actor=who.actor
+        )
+    return WebhookRead(
+        carrier=result.carrier,
+        received=result.received,
+        created=result.created,
+        replayed=result.replayed,
+        ignored=[IgnoredRead(index=i.index, code=i.code, reason=i.reason) for i in result.ignored],
+    )
+
+
+@router.post("/api/v1/shipping/detect-delays", response_model=DetectDelaysRead)
+def detect_delays(db: DbDep, who: Operator) -> DetectDelaysRead:
+    """Notify late shipments and carrier exceptions once (customer notice + after-sales)."""
+    with db.transaction() as session:
+        notices = service.detect_delays(session=session, actor=who.actor)
+    return DetectDelaysRead(
+        notified=len(notices),
+        notices=[
+            DelayRead(shipment_id=n.shipment_id, order=n.order_number, kind=n.kind, reason=n.reason)
+            for n in notices
+        ],
+    )
+
+
+@router.post(
+    "/api/v1/shipments/{shipment_id}/claims",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ClaimRead,
+)
+def add_claim(shipment_id: IdPath, body: ClaimCreate, db: DbDep, who: Desk) -> ClaimRead:
+    """Record a damage or loss claim against the shipment's carrier."""
+    with db.transaction() as session:
+        claim = service.add_claim(
+            session=session, shipment_id=shipment_id, actor=who.actor, **body.model_dump()
+        )
+        return ClaimRead.model_validate(claim)
+
+
+@router.get("/api/v1/shipments/{shipment_id}/claims", response_model=list[ClaimRead])
+def list_claims(shipment_id: IdPath, db: DbDep, _: Desk) -> list[ClaimRead]:
+    """Return a shipment's claims."""
+    with db.reader() as session:
+        return [
+            ClaimRead.model_validate(c)
+            for c in service.claims_of(session=session, shipment_id=shipment_id)
+        ]
+
+
+@router.get("/api/v1/shipping/scorecards", response_model=ScorecardsRead)
+def scorecards(
+    db: DbDep,
+    _: Desk,
+    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    date_to: Annotated[dt.date | None, Query(alias="to")] = None,
+) -> ScorecardsRead:
+    """Per carrier and zone: on-time %, transit spread, exceptions, claims, promise accuracy.
+
+    The period is the hand-over days ``from``-``to`` (Europe/Paris), by default the last 30.
+    """
+    today = clock.now().date()
+    end = date_to or today
+    start = date_from or end - dt.timedelta(days=29)
+    with db.reader() as session:
+        rows = history.carrier_scorecards(session=session, day_from=start, day_to=end)
+    return ScorecardsRead(
+        date_from=start,
+        date_to=end,
+        rows=[
+            ScorecardRead(
+                carrier=r.carrier,
+                zone=r.zone,
+                shipments=r.shipments,
+                delivered=r.delivered,
+                on_time=r.on_time,
+                on_time_rate=r.on_time_rate,
+                transit_p50_days=r.transit_p50,
+                transit_p90_days=r.transit_p90,
+                transit_max_days=r.transit_max,
+                exceptions=r.exceptions,
+                damage_claims=r.damage_claims,
+                loss_claims=r.loss_claims,
+                claims_cents=r.claims_cents,
+                promise_accuracy=PromiseAccuracyRead(
+                    compared=r.promise.count,
+                    on_time=r.promise.on_time,
+                    on_time_rate=r.promise.on_time_rate,
+                    mean_days_late=r.promise.mean_days_late,
+                    max_days_late=r.promise.max_days_late,
+                ),
+            )
+            for r in rows
+        ],
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -44,10 +45,20 @@ class PackRequest(StrictModel):
     parcels: list[ParcelIn] | None = None
 
 
-class ShipRequest(StrictModel):
-    """Which carrier takes the parcels."""
+Policy = Literal["cheapest", "fastest", "best_value"]
+Kind = Literal["standard", "express", "relay_point", "appointment", "same_day"]
 
-    carrier: str = Field(min_length=1, max_length=30)
+
+class ShipRequest(StrictModel):
+    """Which carrier and service take the parcels.
+
+    Without ``service``, the carrier's best service under ``policy``; without ``carrier``,
+    the best service of every set-up carrier.
+    """
+
+    carrier: str | None = Field(default=None, min_length=1, max_length=30)
+    service: str | None = Field(default=None, min_length=1, max_length=40)
+    policy: Policy = "best_value"
 
 
 class TrackingEventIn(StrictModel):
@@ -69,3 +80,242 @@ class TrackingEventRead(BaseModel):
     status: str
     occurred_at: datetime
     created: bool
+
+
+class RateParcelIn(ParcelIn):
+    """A parcel to rate; ``declared_value_cents`` prices insurance and value limits."""
+
+    declared_value_cents: int = Field(default=0, ge=0, le=100_000_000)
+
+
+class DestinationIn(StrictModel):
+    """Where a parcel goes: ISO country code and postcode."""
+
+    country: str = Field(default="FR", min_length=2, max_length=2)
+    postcode: str = Field(default="", max_length=12)
+
+
+class RatesRequest(StrictModel):
+    """Rate-shop an order (parcel estimated from its lines) or an explicit parcel."""
+
+    order: str | None = Field(default=None, min_length=1, max_length=20)
+    parcel: RateParcelIn | None = None
+    destination: DestinationIn | None = None
+    policy: Policy = "best_value"
+    value_of_day_cents: int = Field(default=100, ge=0, le=100_000)
+    kinds: list[Kind] | None = Field(default=None, min_length=1, max_length=5)
+    carriers: list[str] | None = Field(default=None, min_length=1, max_length=30)
+    ordered_at: datetime | None = None
+
+
+class QuoteRead(BaseModel):
+    """One ranked service: price breakdown, promise, reliability used, explanation."""
+
+    rank: int
+    carrier: str
+    service: str
+    service_name: str
+    kind: str
+    zone: str
+    total_cents: int
+    breakdown: dict[str, int | bool | None]
+    transit_days: int
+    ship_date: date | None
+    delivery_date: date | None
+    on_time_rate: float | None
+    on_time_samples: int
+    expected_days: float | None
+    value_cents: float | None
+    explanation: str
+
+
+class ExclusionRead(BaseModel):
+    """A service left out, and why."""
+
+    carrier: str
+    service: str
+    reason: str
+    detail: str
+
+
+class ParcelRead(BaseModel):
+    """The parcel rated."""
+
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    declared_value_cents: int
+
+
+class RatesRead(BaseModel):
+    """Ranked quotes, the choice and its explanation, and the exclusions."""
+
+    policy: str
+    order: str | None
+    parcel: ParcelRead
+    destination: DestinationIn
+    chosen: QuoteRead | None
+    explanation: str
+    quotes: list[QuoteRead]
+    excluded: list[ExclusionRead]
+
+
+class PromiseRequest(StrictModel):
+    """Checkout's question: when would an order placed now (or at ``ordered_at``) arrive?"""
+
+    ordered_at: datetime | None = None
+    postcode: str = Field(max_length=12)
+    country: str = Field(default="FR", min_length=2, max_length=2)
+    carrier: str | None = Field(default=None, min_length=1, max_length=30)
+    service: str | None = Field(default=None, min_length=1, max_length=40)
+
+
+class ServicePromiseRead(BaseModel):
+    """One service's ship date and estimated delivery date."""
+
+    carrier: str
+    service: str
+    service_name: str
+    kind: str
+    zone: str
+    ship_date: date
+    delivery_date: date
+    transit_days: int
+    cutoff: time
+    missed_cutoff: bool
+
+
+class PromisesRead(BaseModel):
+    """Every service's promise, earliest delivery first."""
+
+    ordered_at: datetime
+    options: list[ServicePromiseRead]
+
+
+class ShipmentParcelRead(BaseModel):
+    """A parcel of a shipment."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    sscc: str | None
+    tracking_number: str | None
+    weight_g: int
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    status: str
+
+
+class ShipmentRead(BaseModel):
+    """A shipment: carrier, service, cost, promise, delay flag and parcels."""
+
+    id: int
+    order: str
+    warehouse_id: int
+    carrier: str | None
+    status: str
+    service_code: str | None
+    zone: str | None
+    quoted_cents: int | None
+    promised_on: date | None
+    carrier_due_on: date | None
+    packed_at: datetime
+    shipped_at: datetime | None
+    delivered_at: datetime | None
+    delay_flagged_at: datetime | None
+    delay_reason: str | None
+    parcels: list[ShipmentParcelRead]
+
+
+class ClaimCreate(StrictModel):
+    """A damage or loss claim against the carrier."""
+
+    kind: Literal["damage", "loss"]
+    amount_cents: int = Field(ge=0, le=100_000_000)
+    note: str = Field(default="", max_length=500)
+
+
+class ClaimRead(BaseModel):
+    """A recorded claim."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    shipment_id: int
+    kind: str
+    amount_cents: int
+    note: str
+    created_at: datetime
+    created_by: str
+
+
+class IgnoredRead(BaseModel):
+    """A webhook event that was not stored, and why."""
+
+    index: int
+    code: str
+    reason: str
+
+
+class WebhookRead(BaseModel):
+    """What a carrier webhook changed."""
+
+    carrier: str
+    received: int
+    created: int
+    replayed: int
+    ignored: list[IgnoredRead]
+
+
+class DelayRead(BaseModel):
+    """A shipment notified as late or in trouble."""
+
+    shipment_id: int
+    order: str
+    kind: str
+    reason: str
+
+
+class DetectDelaysRead(BaseModel):
+    """The shipments notified by this run (already notified ones are not repeated)."""
+
+    notified: int
+    notices: list[DelayRead]
+
+
+class PromiseAccuracyRead(BaseModel):
+    """Delivered days against the customer's promised days."""
+
+    compared: int
+    on_time: int
+    on_time_rate: float
+    mean_days_late: float
+    max_days_late: int
+
+
+class ScorecardRead(BaseModel):
+    """A carrier in a zone (``*``: all its zones) over the period."""
+
+    carrier: str
+    zone: str
+    shipments: int
+    delivered: int
+    on_time: int
+    on_time_rate: float | None
+    transit_p50_days: float | None
+    transit_p90_days: float | None
+    transit_max_days: int | None
+    exceptions: int
+    damage_claims: int
+    loss_claims: int
+    claims_cents: int
+    promise_accuracy: PromiseAccuracyRead
+
+
+class ScorecardsRead(BaseModel):
+    """Carrier scorecards of the shipments handed over in ``[from, to]``."""
+
+    date_from: date = Field(serialization_alias="from")
+    date_to: date = Field(serialization_alias="to")
+    rows: list[ScorecardRead]

@@ -1,34 +1,91 @@
-"""Shipping use cases: carriers, packing an order into parcels, shipping, tracking events,
-delivery and the public tracking view."""
+"""Shipping use cases: carriers, packing an order into parcels, shipping through a carrier
+gateway (service chosen from the rate cards, promise stored), tracking events and carrier
+webhooks, delivery, delay and exception detection, claims and the public tracking view.
+
+Rate shopping and checkout promises live in :mod:`maillon.shipping.quoting` (re-exported
+here: :func:`quote_options`, :func:`promise_options`), labels and manifests in
+:mod:`maillon.shipping.documents`, scorecards in :mod:`maillon.shipping.history`.
+
+Carrier gateways: :func:`ship_order` asks ``gateway_for(carrier)`` for each parcel's tracking
+number and label. The default is a :class:`~maillon.shipping.carriers.LocalCarrierGateway`
+(self-printed GS1 labels); :func:`use_gateways` swaps the factory (tests use
+:class:`~maillon.shipping.carriers.FakeCarrierGateway`, an integration its real client).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
-from maillon.core import clock
+from maillon.core import clock, outbox
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
     ErrorCollector,
     FieldError,
+    MaillonError,
     NotFound,
     ValidationError,
 )
 from maillon.core.identifiers import make_sscc
 from maillon.inventory import service as inventory
+from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.tables import Allocation, Order, OrderLine
+from maillon.shipping import documents, quoting, rates, tracking
+from maillon.shipping.carriers import CarrierGateway, CreatedShipment, LocalCarrierGateway
 from maillon.shipping.model import TrackingStatus, estimate_parcel, latest_status
-from maillon.shipping.tables import Carrier, Parcel, Shipment, TrackingEvent
+from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
+from maillon.shipping.quoting import promise_options, quote_options
+from maillon.shipping.tables import (
+    Carrier,
+    Parcel,
+    Shipment,
+    ShipmentClaim,
+    ShippingLabel,
+    TrackingEvent,
+)
 from maillon.warehouse import service as warehouse
+
+__all__ = [
+    "ClaimKind",
+    "DelayNotice",
+    "ParcelSpec",
+    "TrackingInput",
+    "WebhookResult",
+    "add_claim",
+    "claims_of",
+    "create_carrier",
+    "detect_delays",
+    "gateway_for",
+    "get_carrier",
+    "get_shipment",
+    "list_carriers",
+    "mark_delivered",
+    "pack_order",
+    "promise_options",
+    "public_tracking",
+    "quote_options",
+    "receive_webhook",
+    "record_tracking_event",
+    "ship_order",
+    "shipments_of",
+    "sync_carriers",
+    "tracking_events_of",
+    "use_gateways",
+    "warehouse_calendar",
+]
 
 SSCC_COMPANY_PREFIX = "3760000"  # replace with the merchant's GS1 company prefix
 
@@ -71,6 +128,66 @@ def list_carriers(*, session: Session) -> Sequence[Carrier]:
     return session.scalars(select(Carrier).order_by(Carrier.code)).all()
 
 
+def _prefix_for(code: str) -> str:
+    letters = "".join(c for c in code.upper() if c.isalnum())
+    return (letters[:2] or "MA").ljust(2, "X")
+
+
+def sync_carriers(*, session: Session) -> list[Carrier]:
+    """Create the carriers of the rate cards missing from the database; return the new ones.
+
+    Existing carriers (same code) are left as they are. Raises RateCardError for bad cards.
+    """
+    present = set(session.scalars(select(Carrier.code)).all())
+    created = []
+    for card in quoting.rate_cards():
+        if card.carrier in present:
+            continue
+        created.append(
+            create_carrier(
+                session=session,
+                code=card.carrier,
+                name=card.name[:100],
+                tracking_prefix=_prefix_for(card.carrier),
+            )
+        )
+    return created
+
+
+GatewayFactory = Callable[[Carrier], CarrierGateway]
+"""Returns the gateway that talks to a carrier."""
+
+
+def _local_gateway(carrier: Carrier) -> CarrierGateway:
+    return LocalCarrierGateway(
+        code=carrier.code, name=carrier.name, tracking_prefix=carrier.tracking_prefix
+    )
+
+
+_gateway_factory: list[GatewayFactory] = [_local_gateway]
+
+
+def gateway_for(carrier: Carrier) -> CarrierGateway:
+    """Return the gateway of ``carrier`` (a local GS1-label gateway unless swapped)."""
+    return _gateway_factory[-1](carrier)
+
+
+@contextmanager
+def use_gateways(factory: GatewayFactory) -> Iterator[None]:
+    """Make :func:`gateway_for` use ``factory`` inside the block (process-wide)."""
+    _gateway_factory.append(factory)
+    try:
+        yield
+    finally:
+        _gateway_factory.remove(factory)
+
+
+def warehouse_calendar(warehouse: Warehouse | None) -> WarehouseCalendar:
+    """Return when ``warehouse`` hands parcels over (14:00 cut-off, its country's holidays)."""
+    country = (warehouse.country if warehouse is not None else "") or "FR"
+    return WarehouseCalendar(holiday_country=country.upper())
+
+
 @dataclass(frozen=True)
 class ParcelSpec:
     """A parcel as declared by the packer: weight in grams, outer size in millimetres."""
@@ -86,6 +203,38 @@ def shipments_of(*, session: Session, order: Order) -> Sequence[Shipment]:
     return session.scalars(
         select(Shipment).where(Shipment.order_id == order.id).order_by(Shipment.id)
     ).all()
+
+
+def _estimated_parcels(
+    session: Session, order: Order, warehouses: Sequence[int]
+) -> dict[int, list[ParcelSpec]]:
+    """Return one estimated parcel per warehouse from the products it ships.
+
+    Seam: when the warehouse package offers a carton proposal for an order (pick tasks and
+    packing work), call it here and turn its cartons into ``ParcelSpec`` s; until then one
+    box per warehouse is estimated from the products (:func:`estimate_parcel`).
+    """
+    rows = session.execute(
+        select(
+            Allocation.warehouse_id,
+            Allocation.quantity,
+            Product.weight_g,
+            Product.length_mm,
+            Product.width_mm,
+            Product.height_mm,
+        )
+        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
+        .join(Product, Product.id == OrderLine.product_id)
+        .where(Allocation.order_id == order.id, Allocation.status == "reserved")
+    ).all()
+    by_warehouse: dict[int, list[ParcelSpec]] = {}
+    for wh in warehouses:
+        items = [
+            (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows if r[0] == wh
+        ]
+        w, ln, wd, h = estimate_parcel(items)
+        by_warehouse[wh] = [ParcelSpec(w, ln, wd, h)]
+    return by_warehouse
 
 
 def pack_order(
@@ -121,23 +270,7 @@ def pack_order(
     if parcels is not None:
         by_warehouse[warehouses[0]] = parcels
     else:
-        rows = session.execute(
-            select(
-                Allocation.warehouse_id,
-                Allocation.quantity,
-                Product.weight_g,
-                Product.length_mm,
-                Product.width_mm,
-                Product.height_mm,
-            )
-            .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-            .join(Product, Product.id == OrderLine.product_id)
-            .where(Allocation.order_id == order.id, Allocation.status == "reserved")
-        ).all()
-        for wh in warehouses:
-            items = [tuple(r[1:]) for r in rows if r[0] == wh]
-            w, ln, wd, h = estimate_parcel(items)  # type: ignore[arg-type]
-            by_warehouse[wh] = [ParcelSpec(w, ln, wd, h)]
+        by_warehouse = _estimated_parcels(session, order, warehouses)
     shipments = []
     for wh in warehouses:
         shipment = Shipment(
@@ -174,15 +307,202 @@ def pack_order(
     return shipments
 
 
-def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) -> list[Shipment]:
-    """Hand a packed order to ``carrier_code``: tracking numbers, stock out, customer told.
+@dataclass(frozen=True)
+class _Choice:
+    """The carrier and, when its rate card has one that fits, the service an order ships with."""
 
-    Raises NotFound (order or carrier), InvalidTransition unless packed.
-    """
+    carrier: Carrier
+    service: rates.Service | None = None
+    zone: rates.Zone | None = None
+    explanation: str = ""
+
+
+def _fits_all(
+    card: rates.RateCard, service: str, parcels: Sequence[rates.Parcel], dest: rates.Destination
+) -> rates.Exclusion | None:
+    for parcel in parcels:
+        priced = rates.quote(card, service, parcel, dest)
+        if isinstance(priced, rates.Exclusion):
+            return priced
+    return None
+
+
+def _choose(
+    *,
+    session: Session,
+    carrier_code: str | None,
+    service_code: str | None,
+    policy: rates.ShoppingPolicy,
+    parcels: Sequence[rates.Parcel],
+    dest: rates.Destination | None,
+) -> _Choice:
+    """Return the carrier and service to ship ``parcels`` with. Raises ValidationError."""
+    heaviest = max(parcels, key=lambda p: (p.weight_g, p.volume_mm3))
+    if carrier_code is None:
+        if service_code is not None:
+            raise ValidationError(FieldError("carrier", "name the carrier of the service"))
+        if dest is None:
+            raise ValidationError(
+                FieldError("carrier", "the shipping address cannot be rated: name a carrier")
+            )
+        shopped = quote_options(session=session, parcel=heaviest, destination=dest, policy=policy)
+        for q in shopped.quotes:
+            card = quoting.card_for(q.carrier)
+            assert card is not None
+            if _fits_all(card, q.service, parcels, dest) is None:
+                svc = card.service(q.service)
+                return _Choice(
+                    get_carrier(session=session, code=q.carrier),
+                    svc,
+                    card.zone_for(dest),
+                    shopped.reason,
+                )
+        raise ValidationError(FieldError("carrier", shopped.reason))
     carrier = get_carrier(session=session, code=carrier_code)
+    card = quoting.card_for(carrier.code)
+    if service_code is not None:
+        if card is None:
+            raise ValidationError(
+                FieldError("service", f"{carrier.code} has no rate card: ship without a service")
+            )
+        try:
+            svc = card.service(service_code)
+        except KeyError:
+            known = ", ".join(s.code for s in card.services)
+            raise ValidationError(
+                FieldError("service", f"{carrier.code} has no service {service_code!r} ({known})")
+            ) from None
+        if dest is None:
+            raise ValidationError(
+                FieldError("service", "the shipping address cannot be rated for this service")
+            )
+        excluded = _fits_all(card, svc.code, parcels, dest)
+        if excluded is not None:
+            raise ValidationError(FieldError("service", excluded.detail))
+        return _Choice(carrier, svc, card.zone_for(dest), f"{svc.name} chosen by the operator.")
+    if card is None or dest is None:
+        return _Choice(carrier)
+    shopped = rates.shop(
+        [card],
+        heaviest,
+        dest,
+        ordered_at=clock.now(),
+        policy=policy,
+        reliability=None,
+    )
+    for q in shopped.quotes:
+        if _fits_all(card, q.service, parcels, dest) is None:
+            return _Choice(carrier, card.service(q.service), card.zone_for(dest), shopped.reason)
+    return _Choice(carrier)  # the card has no fitting service: ship on the carrier's contract
+
+
+def _local_date(moment: datetime) -> dt.date:
+    return clock.as_utc(moment).astimezone(ZoneInfo(PARIS_TZ)).date()
+
+
+def _register_parcels(
+    session: Session,
+    gateway: CarrierGateway,
+    order: Order,
+    shipments: Sequence[Shipment],
+    service_name: str,
+    today: dt.date,
+) -> None:
+    """Ask the carrier for each parcel's tracking number and label; cancel them on failure."""
+    created: list[CreatedShipment] = []
+    try:
+        for shipment in shipments:
+            origin = session.get(Warehouse, shipment.warehouse_id)
+            assert origin is not None
+            for k, parcel in enumerate(shipment.parcels, start=1):
+                request = documents.shipment_request(
+                    parcel=parcel,
+                    number=k,
+                    count=len(shipment.parcels),
+                    order=order,
+                    warehouse=origin,
+                    service_name=service_name,
+                    ship_date=today,
+                )
+                answer = gateway.create_shipment(request)
+                created.append(answer)
+                parcel.tracking_number = answer.tracking_number
+                if answer.label_pdf:
+                    session.add(
+                        ShippingLabel(
+                            parcel_id=parcel.id, content=answer.label_pdf, created_at=clock.now()
+                        )
+                    )
+        session.flush()
+    except Exception as exc:
+        for answer in created:
+            # best effort: a label the carrier never scanned is void anyway
+            with contextlib.suppress(Exception):
+                gateway.cancel(answer.tracking_number)
+        if isinstance(exc, MaillonError):
+            raise
+        raise Conflict(
+            f"carrier {gateway.code} could not register the parcels ({exc}); nothing was "
+            "shipped, try again"
+        ) from exc
+
+
+def ship_order(
+    *,
+    session: Session,
+    number: str,
+    carrier_code: str | None = None,
+    actor: str,
+    service_code: str | None = None,
+    policy: rates.ShoppingPolicy = rates.DEFAULT_POLICY,
+) -> list[Shipment]:
+    """Hand a packed order to a carrier: tracking numbers and labels, stock out, customer told.
+
+    ``carrier_code`` and ``service_code`` name what ships it; without a service the carrier's
+    best service for the parcels under ``policy`` is taken from its rate card (none when it
+    has no card or no fitting service); without a carrier, the best service of every set-up
+    carrier. The chosen service's zone, quoted cost, promised delivery day (from the order
+    time) and due day (from now) are stored on each shipment. Each parcel is registered with
+    the carrier gateway (:func:`gateway_for`), which returns its tracking number and label.
+
+    Raises NotFound (order, ``carrier``), InvalidTransition unless packed, ValidationError
+    (``service``: unknown or cannot carry a parcel; ``carrier``: nothing can), Conflict when
+    the carrier gateway fails (nothing is shipped).
+    """
+    if carrier_code is not None:
+        get_carrier(session=session, code=carrier_code)
     order = orders.get_order_for_update(session=session, number=number)
     ensure_transition(OrderStatus(order.status), OrderStatus.SHIPPED)
     shipments = [x for x in shipments_of(session=session, order=order) if x.status == "packed"]
+    try:
+        dest: rates.Destination | None = quoting.destination_of(order)
+    except ValidationError:
+        dest = None  # an address the rate cards cannot read: ship on the named carrier only
+    parcels = [
+        rates.Parcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm)
+        for x in shipments
+        for p in x.parcels
+    ]
+    value = 0
+    if parcels:
+        value = max(order.total_cents, 0) // len(parcels)
+        parcels = [
+            rates.Parcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm, value) for p in parcels
+        ]
+        choice = _choose(
+            session=session,
+            carrier_code=carrier_code,
+            service_code=service_code,
+            policy=policy,
+            parcels=parcels,
+            dest=dest,
+        )
+    elif carrier_code is not None:
+        choice = _Choice(get_carrier(session=session, code=carrier_code))
+    else:
+        raise ValidationError(FieldError("carrier", "is required"))
+    carrier = choice.carrier
+    svc = choice.service
     now = clock.now()
     for alloc in orders.allocations_of(session=session, order=order):
         if alloc.status == "reserved":
@@ -196,26 +516,69 @@ def ship_order(*, session: Session, number: str, carrier_code: str, actor: str) 
             alloc.status = "shipped"
     for shipment in shipments:
         shipment.carrier_id = carrier.id
+        shipment.carrier = carrier
         shipment.status = "shipped"
         shipment.shipped_at = now
-        for parcel in shipment.parcels:
-            parcel.tracking_number = f"{carrier.tracking_prefix}{parcel.id:011d}FR"
+        if svc is not None and choice.zone is not None and dest is not None:
+            rate = svc.rate_for(choice.zone.code)
+            assert rate is not None
+            card = quoting.card_for(carrier.code)
+            assert card is not None
+            shipment.service_code = svc.code
+            shipment.zone = choice.zone.code
+            total = 0
+            for p in shipment.parcels:
+                quoted = rates.quote(
+                    card,
+                    svc,
+                    rates.Parcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm, value),
+                    dest,
+                )
+                assert isinstance(quoted, rates.Quote)
+                total += quoted.total_cents
+            shipment.quoted_cents = total
+            origin = session.get(Warehouse, shipment.warehouse_id)
+            shipment.promised_on = quoting.service_promise(
+                svc,
+                rate.transit_days,
+                dest,
+                ordered_at=clock.as_utc(order.created_at),
+                warehouse=warehouse_calendar(origin),
+            ).delivery_date
+            shipment.carrier_due_on = quoting.carrier_due_date(
+                svc, rate.transit_days, dest, shipped_at=now
+            )
+    _register_parcels(
+        session,
+        gateway_for(carrier),
+        order,
+        shipments,
+        svc.name if svc is not None else "",
+        _local_date(now),
+    )
     order.shipped_at = now
     numbers = ", ".join(p.tracking_number or "" for x in shipments for p in x.parcels)
-    promise = f" Expected by {order.promised_at:%d/%m/%Y}." if order.promised_at else ""
+    promised = [x.promised_on for x in shipments if x.promised_on is not None]
+    if promised:
+        promise = f" Expected by {max(promised):%d/%m/%Y}."
+    elif order.promised_at:
+        promise = f" Expected by {order.promised_at:%d/%m/%Y}."
+    else:
+        promise = ""
+    label = f"{carrier.name} {svc.name}" if svc is not None else carrier.name
     orders.transition(
         session=session,
         order=order,
         target=OrderStatus.SHIPPED,
         actor=actor,
-        note=f"{carrier.name}: {numbers}",
+        note=f"{label}: {numbers}",
     )
     orders.notify_customer(
         session=session,
         order=order,
         topic="order.shipped",
         subject=f"Your order {order.number} is on its way",
-        message=f"Your order {order.number} left our warehouse with {carrier.name}. "
+        message=f"Your order {order.number} left our warehouse with {label}. "
         f"Tracking: {numbers}.{promise}",
         extra={"tracking": numbers},
     )
@@ -286,36 +649,51 @@ def record_tracking_event(
     ).value
     shipment = session.get(Shipment, parcel.shipment_id)
     assert shipment is not None
-    if all(p.status == TrackingStatus.DELIVERED.value for p in shipment.parcels):
+    statuses = {p.status for p in shipment.parcels}
+    if statuses == {TrackingStatus.DELIVERED.value}:
         if shipment.status != "delivered":
             shipment.status = "delivered"
-            shipment.delivered_at = event.occurred_at
-            order = orders.get_order_for_update(session=session, number=str(shipment.order_id))
-            every = shipments_of(session=session, order=order)
-            if order.status == OrderStatus.SHIPPED.value and all(
-                x.status == "delivered" for x in every
-            ):
-                order.delivered_at = max(
-                    clock.as_utc(x.delivered_at) for x in every if x.delivered_at is not None
+            shipment.delivered_at = session.scalar(
+                select(func.max(TrackingEvent.occurred_at))
+                .join(Parcel, Parcel.id == TrackingEvent.parcel_id)
+                .where(
+                    Parcel.shipment_id == shipment.id,
+                    TrackingEvent.status == TrackingStatus.DELIVERED.value,
                 )
-                orders.transition(
-                    session=session,
-                    order=order,
-                    target=OrderStatus.DELIVERED,
-                    actor=actor,
-                    note=f"{carrier.name} event {event.event_id}",
-                )
-                orders.notify_customer(
-                    session=session,
-                    order=order,
-                    topic="order.delivered",
-                    subject=f"Your order {order.number} was delivered",
-                    message=f"Your order {order.number} was delivered. Tell us if anything "
-                    "is wrong.",
-                )
-    elif status is TrackingStatus.EXCEPTION:
+            )
+            _deliver_order(session, shipment, carrier, event.event_id, actor)
+    elif statuses & {TrackingStatus.EXCEPTION.value, TrackingStatus.RETURNED.value}:
         shipment.status = "exception"
+    elif shipment.status == "exception":
+        shipment.status = "shipped"  # the carrier resolved it: the parcel moves again
     return row, True
+
+
+def _deliver_order(
+    session: Session, shipment: Shipment, carrier: Carrier, event_id: str, actor: str
+) -> None:
+    """Move the order to delivered (and tell the customer) once all its shipments are."""
+    order = orders.get_order_for_update(session=session, number=str(shipment.order_id))
+    every = shipments_of(session=session, order=order)
+    if order.status != OrderStatus.SHIPPED.value or any(x.status != "delivered" for x in every):
+        return
+    order.delivered_at = max(
+        clock.as_utc(x.delivered_at) for x in every if x.delivered_at is not None
+    )
+    orders.transition(
+        session=session,
+        order=order,
+        target=OrderStatus.DELIVERED,
+        actor=actor,
+        note=f"{carrier.name} event {event_id}",
+    )
+    orders.notify_customer(
+        session=session,
+        order=order,
+        topic="order.delivered",
+        subject=f"Your order {order.number} was delivered",
+        message=f"Your order {order.number} was delivered. Tell us if anything is wrong.",
+    )
 
 
 def mark_delivered(*, session: Session, number: str, actor: str) -> Order:
@@ -377,10 +755,13 @@ def public_tracking(*, session: Session, tracking_number: str, postcode: str) ->
         .where(TrackingEvent.parcel_id == parcel.id)
         .order_by(TrackingEvent.occurred_at, TrackingEvent.id)
     ).all()
+    promised_on = shipment.promised_on if shipment is not None else None
     return {
         "tracking_number": parcel.tracking_number,
         "status": parcel.status,
+        "carrier": shipment.carrier.name if shipment and shipment.carrier else None,
         "promised": order.promised_at,
+        "promised_on": promised_on,
         "events": [
             {
                 "at": e.occurred_at,
@@ -391,3 +772,229 @@ def public_tracking(*, session: Session, tracking_number: str, postcode: str) ->
             for e in events
         ],
     }
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    """What a carrier webhook changed: events stored, replays, and the events ignored."""
+
+    carrier: str
+    received: int
+    created: int
+    replayed: int
+    ignored: tuple[tracking.Ignored, ...]
+
+
+def receive_webhook(*, session: Session, carrier_code: str, body: Any, actor: str) -> WebhookResult:
+    """Store the tracking events of a carrier's webhook body, in that carrier's own format.
+
+    Events are idempotent by event id and may come in any order (see
+    :func:`record_tracking_event`); events with an unknown code or tracking number are
+    returned as ignored, so one bad scan does not make the carrier retry the rest.
+    Raises NotFound (``carrier``: unknown, or no webhook format), ValidationError naming the
+    malformed field of the body.
+    """
+    mapper = tracking.mapper_for(carrier_code)
+    if mapper is None:
+        raise NotFound("carrier webhook", carrier_code, field="carrier")
+    carrier = get_carrier(session=session, code=carrier_code)
+    batch = mapper(body)
+    created = replayed = 0
+    ignored = list(batch.ignored)
+    for k, event in enumerate(batch.events):
+        known = session.scalar(
+            select(Parcel.id).where(Parcel.tracking_number == event.tracking_number)
+        )
+        if known is None:
+            ignored.append(tracking.Ignored(k, event.code, "unknown tracking number"))
+            continue
+        _row, new = record_tracking_event(
+            session=session,
+            event=TrackingInput(
+                carrier=carrier.code,
+                event_id=event.event_id[:100],
+                tracking_number=event.tracking_number,
+                status=event.status.value,
+                occurred_at=event.occurred_at,
+                location=event.location,
+                description=event.description or event.code,
+            ),
+            actor=actor,
+        )
+        created += new
+        replayed += not new
+    return WebhookResult(
+        carrier=carrier.code,
+        received=len(batch.events) + len(batch.ignored),
+        created=created,
+        replayed=replayed,
+        ignored=tuple(ignored),
+    )
+
+
+@dataclass(frozen=True)
+class DelayNotice:
+    """A shipment found late or in trouble, and notified (customer notice + event)."""
+
+    shipment_id: int
+    order_number: str
+    kind: str  # late, exception
+    reason: str
+
+
+def _exception_reason(session: Session, shipment: Shipment) -> str | None:
+    returned = [p for p in shipment.parcels if p.status == TrackingStatus.RETURNED.value]
+    if returned:
+        return f"parcel {returned[0].tracking_number} is going back to the sender"
+    event = session.scalar(
+        select(TrackingEvent)
+        .where(
+            TrackingEvent.parcel_id.in_([p.id for p in shipment.parcels]),
+            TrackingEvent.status == TrackingStatus.EXCEPTION.value,
+        )
+        .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
+        .limit(1)
+    )
+    if event is None:
+        return None
+    where = f" at {event.location}" if event.location else ""
+    what = event.description or "a delivery problem"
+    return f"carrier reported {what}{where} on {_local_date(event.occurred_at):%d/%m/%Y}"
+
+
+def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[DelayNotice]:
+    """Notify the shipments past their promised day without delivery, or with an exception.
+
+    For each shipment not flagged yet (at most ``limit``): the shipment is flagged with the
+    reason (a conditional update, so two runs at once notify it once), the customer gets a
+    notice in the outbox and the domain event ``shipment.delayed`` (payload
+    ``{"shipment_id", "order_id", "reason"}``) is published for after-sales. The promised day
+    is the shipment's (its service's promise), else the order's promise; a shipment is late
+    once that day is over (Europe/Paris). Returns the notices written, by shipment id.
+    """
+    if limit < 1:
+        raise ValidationError(FieldError("limit", "must be at least 1"))
+    now = clock.now()
+    today = _local_date(now)
+    candidates = session.scalars(
+        select(Shipment)
+        .where(
+            Shipment.carrier_id.is_not(None),
+            Shipment.shipped_at.is_not(None),
+            Shipment.delivered_at.is_(None),
+            Shipment.status != "delivered",
+            Shipment.delay_flagged_at.is_(None),
+        )
+        .order_by(Shipment.id)
+    ).all()
+    notices: list[DelayNotice] = []
+    for shipment in candidates:
+        if len(notices) >= limit:
+            break
+        order = session.get(Order, shipment.order_id)
+        assert order is not None
+        promised = shipment.promised_on
+        if promised is None and order.promised_at is not None:
+            promised = _local_date(order.promised_at)
+        kind, reason = "exception", _exception_reason(session, shipment)
+        if reason is None:
+            if promised is None or today <= promised:
+                continue
+            kind = "late"
+            reason = f"promised for {promised:%d/%m/%Y}, not delivered yet"
+        flagged = session.execute(
+            update(Shipment)
+            .where(Shipment.id == shipment.id, Shipment.delay_flagged_at.is_(None))
+            .values(delay_flagged_at=now, delay_reason=reason[:300])
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(flagged, "rowcount", 0) != 1:
+            continue  # another run notified it first
+        carrier = shipment.carrier.name if shipment.carrier else "the carrier"
+        numbers = ", ".join(p.tracking_number or "" for p in shipment.parcels)
+        if kind == "late":
+            message = (
+                f"Your parcel for order {order.number} ({carrier}, tracking {numbers}) was "
+                f"expected by {promised:%d/%m/%Y} and has not arrived yet. We are checking with "
+                "the carrier and will keep you posted."
+            )
+        else:
+            message = (
+                f"{carrier} reported a problem with your parcel for order {order.number} "
+                f"(tracking {numbers}): {reason}. We are on it and will keep you posted."
+            )
+        orders.notify_customer(
+            session=session,
+            order=order,
+            topic="shipment.delay_notice",
+            subject=f"Your order {order.number} is delayed",
+            message=message,
+            extra={"shipment": shipment.id, "tracking": numbers},
+        )
+        outbox.publish(
+            session,
+            "shipment.delayed",
+            {"shipment_id": shipment.id, "order_id": order.id, "reason": reason},
+        )
+        notices.append(DelayNotice(shipment.id, order.number, kind, reason))
+    return notices
+
+
+def get_shipment(*, session: Session, shipment_id: int) -> Shipment:
+    """Return the shipment ``shipment_id``. Raises NotFound naming ``id``."""
+    shipment = session.get(Shipment, shipment_id)
+    if shipment is None:
+        raise NotFound("shipment", shipment_id, field="id")
+    return shipment
+
+
+ClaimKind = ("damage", "loss")
+"""The kinds of carrier claims."""
+
+
+def add_claim(
+    *,
+    session: Session,
+    shipment_id: int,
+    kind: str,
+    amount_cents: int,
+    note: str = "",
+    actor: str,
+) -> ShipmentClaim:
+    """Record a damage or loss claim against the carrier of a shipped shipment.
+
+    Raises ValidationError (``kind``, ``amount_cents``, ``note``), NotFound (``id``),
+    Conflict when the shipment has not shipped.
+    """
+    errors = ErrorCollector()
+    if kind not in ClaimKind:
+        errors.add("kind", "must be damage or loss")
+    if amount_cents < 0:
+        errors.add("amount_cents", "must be 0 or more")
+    if len(note) > 500:
+        errors.add("note", "must have at most 500 characters")
+    errors.raise_if_any()
+    shipment = get_shipment(session=session, shipment_id=shipment_id)
+    if shipment.carrier_id is None:
+        raise Conflict(f"shipment {shipment_id} has not shipped: there is no carrier to claim from")
+    claim = ShipmentClaim(
+        shipment_id=shipment.id,
+        kind=kind,
+        amount_cents=amount_cents,
+        note=note.strip(),
+        created_at=clock.now(),
+        created_by=actor[:120],
+    )
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def claims_of(*, session: Session, shipment_id: int) -> Sequence[ShipmentClaim]:
+    """Return the claims of a shipment, oldest first. Raises NotFound (``id``)."""
+    get_shipment(session=session, shipment_id=shipment_id)
+    return session.scalars(
+        select(ShipmentClaim)
+        .where(ShipmentClaim.shipment_id == shipment_id)
+        .order_by(ShipmentClaim.id)
+    ).all()

@@ -1,10 +1,10 @@
-"""Shipping tables: carriers, shipments, parcels and tracking events."""
+"""Shipping tables: carriers, shipments, parcels, their labels, tracking events and claims."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
@@ -33,8 +33,19 @@ class Shipment(Base):
     carrier_id: Mapped[int | None] = mapped_column(ForeignKey("carriers.id"), nullable=True)
     status: Mapped[str] = mapped_column(String(20))  # packed, shipped, delivered, exception
     packed_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True, index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # what was bought from the carrier's rate card when it shipped (None: carrier without card)
+    service_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    zone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    quoted_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the customer's promise (service promise from the order time) and the carrier's due date
+    # (transit from the hand-over): promise accuracy uses the first, reliability the second
+    promised_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    carrier_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # set once when a delay or exception was notified (see service.detect_delays)
+    delay_flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    delay_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
 
     parcels: Mapped[list[Parcel]] = relationship(order_by="Parcel.id", lazy="selectin")
     carrier: Mapped[Carrier | None] = relationship(lazy="joined")
@@ -71,3 +82,28 @@ class TrackingEvent(Base):
     received_at: Mapped[datetime] = mapped_column(UtcDateTime())
     location: Mapped[str] = mapped_column(String(120), default="")
     description: Mapped[str] = mapped_column(String(300), default="")
+
+
+class ShippingLabel(Base):
+    """The label document the carrier gateway returned for a parcel (PDF bytes)."""
+
+    __tablename__ = "shipping_labels"
+
+    parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(40), default="application/pdf")
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ShipmentClaim(Base):
+    """A damage or loss claim made against the carrier for a shipment."""
+
+    __tablename__ = "shipment_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # damage, loss
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_by: Mapped[str] = mapped_column(String(120))
