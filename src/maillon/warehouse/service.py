@@ -18,9 +18,11 @@ from maillon.inventory.tables import Location, StockLevel, Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderLine
-from maillon.warehouse import putaway, routing, slotting
+from maillon.warehouse import packstation, putaway, routing, slotting
+from maillon.warehouse.cartons import ShippingTariff
 from maillon.warehouse.layout_spec import LayoutSpec
-from maillon.warehouse.tables import PickList, PickListLine, WarehouseLayout
+from maillon.warehouse.packstation import PackPlan
+from maillon.warehouse.tables import PickList, PickListLine, PickTour, WarehouseLayout
 
 
 def create_pick_lists(*, session: Session, number: str, actor: str) -> list[PickList]:
@@ -150,7 +152,8 @@ def confirm_pick_list(
 ) -> PickList:
     """Record what was picked (line id -> quantity; None means every line in full).
 
-    Short picks are refused for now (the line must be picked in full or the order cancelled).
+    Lines already confirmed by a scan (see :mod:`maillon.warehouse.tasks`) are kept as they
+    are; short picks are refused here (the scan API handles them with an exception).
     Raises NotFound, Conflict if the list is not open, ValidationError naming a bad line.
     """
     pick_list = get_pick_list(session=session, pick_list_id=pick_list_id)
@@ -164,6 +167,8 @@ def confirm_pick_list(
                     FieldError(f"lines.{line_id}", "not a line of this pick list")
                 )
     for line in pick_list.lines:
+        if line.status != "open":
+            continue  # already confirmed by a scan
         qty = line.quantity if picked is None else picked.get(line.id, 0)
         if qty != line.quantity:
             raise ValidationError(
@@ -173,10 +178,26 @@ def confirm_pick_list(
                     "are not accepted: cancel or re-allocate the order)",
                 )
             )
-        line.picked_quantity = qty
+    now = clock.now()
+    for line in pick_list.lines:
+        if line.status == "open":
+            line.picked_quantity = line.quantity
+            line.status = "done"
+            line.picked_at = now
+            line.picked_by = actor[:120]
     pick_list.status = "done"
-    pick_list.picker = actor
-    pick_list.completed_at = clock.now()
+    pick_list.picker = pick_list.picker or actor
+    pick_list.completed_at = now
+    if pick_list.tour_id is not None:
+        session.flush()
+        if not session.scalar(
+            select(PickList.id).where(
+                PickList.tour_id == pick_list.tour_id, PickList.status == "open"
+            )
+        ):
+            tour = session.get(PickTour, pick_list.tour_id)
+            if tour is not None:
+                tour.status = "done"
     return pick_list
 
 
@@ -371,4 +392,22 @@ def putaway_suggestions(
         slots_state=states,
         lot=lot,
         abc_class=classes.get(str(product.id), "C"),
+    )
+
+
+def pack_plan(
+    *,
+    session: Session,
+    number: str,
+    warehouse: str | None = None,
+    tariff: ShippingTariff | None = None,
+    time_limit: float = 0.0,
+) -> list[PackPlan]:
+    """Return the cartons (and where each unit goes) for an order, one plan per warehouse it
+    ships from: cheapest carton cost + shipping cost on the chargeable weight, real 3D
+    placement, several cartons when needed. ``tariff`` prices a parcel in cents by chargeable
+    weight (shipping passes its carrier's; default ``packstation.DEFAULT_TARIFF``).
+    See :func:`maillon.warehouse.packstation.pack_plan`. Raises NotFound."""
+    return packstation.pack_plan(
+        session=session, number=number, warehouse=warehouse, tariff=tariff, time_limit=time_limit
     )

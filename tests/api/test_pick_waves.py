@@ -1,0 +1,147 @@
+"""Waves: allocated orders released as picker tours batched to the cart, each tour walked in
+one route; a picker receives a whole tour. Also the ``maillon warehouse`` commands."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from maillon.cli.main import app
+from maillon.core.db import Database
+from maillon.core.identifiers import make_gtin13
+from maillon.inventory import service as inventory
+from maillon.orders import service as orders
+from tests.conftest import row_counts
+from tests.helpers import PRODUCTS, order_draft
+
+Auth = dict[str, dict[str, str]]
+GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
+LAYOUT = {"aisles": 6, "aisle_length": 20, "aisle_spacing": 3, "levels": 3, "prefix": "A"}
+runner = CliRunner()
+
+
+def stock_and_orders(db: Database, n: int) -> list[str]:
+    with db.transaction() as s:
+        for sku, code in (
+            ("MUG-01", "A05-30-2"),
+            ("TSHIRT-M", "A01-02-1"),
+            ("BOOK-07", "A03-17-3"),
+        ):
+            inventory.receive(
+                session=s, warehouse_code="PAR1", location_code=code, sku=sku, quantity=40
+            )
+            # the seeded bin outside the racks is emptied so every stop is in the layout
+            level = inventory.list_balances(session=s, sku=sku, warehouse="PAR1")[0]
+            for b in level:
+                if b.location == "A01-01" and b.on_hand:
+                    inventory.adjust(
+                        session=s,
+                        warehouse_code="PAR1",
+                        location_code="A01-01",
+                        sku=sku,
+                        delta=-b.on_hand,
+                        reason="moved to the racks",
+                    )
+    skus = ["MUG-01", "TSHIRT-M", "BOOK-07"]
+    numbers = []
+    for i in range(n):
+        order, _ = orders.place_order(
+            db, order_draft([(skus[i % 3], 1), (skus[(i + 1) % 3], 1)]), actor="t", allocate=True
+        )
+        numbers.append(order.number)
+    return numbers
+
+
+def test_wave_releases_tours_and_a_picker_gets_a_whole_tour(
+    client: TestClient, seeded: Database, auth: Auth
+) -> None:
+    client.put("/api/v1/warehouses/PAR1/layout", json=LAYOUT, headers=auth["operator"])
+    numbers = stock_and_orders(seeded, 5)
+    r = client.post(
+        "/api/v1/waves",
+        json={"warehouse": "PAR1", "max_orders": 4, "cart_units": 4},
+        headers=auth["operator"],
+    )
+    assert r.status_code == 201, r.text
+    wave = r.json()
+    assert wave["orders"] == 4 and wave["method"] == "savings"
+    in_tours = [o for t in wave["tours"] for o in t["orders"]]
+    assert sorted(in_tours) == sorted(numbers[:4])  # earliest first, each order once
+    assert all(t["units"] <= 4 for t in wave["tours"]) and len(wave["tours"]) == 2
+    assert wave["route_m"] == round(sum(t["route_m"] for t in wave["tours"]), 2)
+    assert client.get(f"/api/v1/waves/{wave['id']}", headers=auth["picker"]).json() == wave
+    assert client.get("/api/v1/waves", headers=auth["picker"]).json()["total"] == 1
+    # a picker receives every stop of one tour, across its orders, then the tour is done
+    r = client.post("/api/v1/picking/next", json={"warehouse": "PAR1"}, headers=auth["picker"])
+    task = r.json()["task"]
+    tour = next(t for t in wave["tours"] if t["id"] == task["tour_id"])
+    assert task["stops"] == tour["stops"] and task["route_m"] == tour["route_m"]
+    orders_seen = set()
+    while task is not None:
+        orders_seen.add(task["order"])
+        r = client.post(
+            f"/api/v1/picking/tasks/{task['line_id']}/scan",
+            json={"location": task["location"], "barcode": GTIN[task["sku"]], "quantity": 1},
+            headers=auth["picker"],
+        )
+        assert r.status_code == 200, r.text
+        task = r.json()["next"]
+    assert orders_seen == set(tour["orders"])
+    after = client.get(f"/api/v1/waves/{wave['id']}", headers=auth["picker"]).json()
+    done = next(t for t in after["tours"] if t["id"] == tour["id"])
+    assert done["status"] == "done" and done["picker"] == "test picker"
+
+
+def test_bad_wave_input_names_the_field_and_writes_nothing(
+    client: TestClient, seeded: Database, auth: Auth
+) -> None:
+    before = row_counts(seeded)
+    cases = [
+        ({"warehouse": "PAR1", "method": "magic"}, 422, "method"),
+        ({"warehouse": "PAR1", "cart_units": 0}, 422, "cart_units"),
+        ({"warehouse": "PAR1", "max_orders": 501}, 422, "max_orders"),
+        ({"warehouse": "PAR1", "cutoff": "yesterday"}, 422, "cutoff"),
+        ({"warehouse": "NOPE"}, 404, "warehouse"),
+        ({"warehouse": "PAR1"}, 409, None),  # no allocated order waits
+    ]
+    for body, code, field in cases:
+        r = client.post("/api/v1/waves", json=body, headers=auth["operator"])
+        assert r.status_code == code, (body, r.text)
+        err = r.json()["error"]
+        if field:
+            assert field in {err.get("field"), *(e["field"] for e in err.get("errors", []))}
+    assert client.get("/api/v1/waves/7", headers=auth["picker"]).status_code == 404
+    assert (
+        client.post("/api/v1/waves", json={"warehouse": "PAR1"}, headers=auth["picker"]).status_code
+        == 403
+    )
+    assert row_counts(seeded) == before
+
+
+def test_warehouse_commands(db_url: str, seeded: Database) -> None:
+    numbers = stock_and_orders(seeded, 3)
+    r = runner.invoke(app, ["warehouse", "cartons", "--db", db_url])
+    assert r.exit_code == 0 and "cartons-seed" in r.output
+    r = runner.invoke(app, ["warehouse", "cartons-seed", "--db", db_url])
+    assert r.exit_code == 0 and "6 carton(s) added" in r.output
+    r = runner.invoke(app, ["warehouse", "cartons", "--db", db_url])
+    assert r.exit_code == 0 and "BOX-XXL" in r.output
+    r = runner.invoke(app, ["warehouse", "pack-plan", numbers[0], "--db", db_url])
+    assert r.exit_code == 0 and "parcel 1" in r.output and "Put Product" in r.output
+    r = runner.invoke(app, ["warehouse", "pack-plan", "M9999", "--db", db_url])
+    assert r.exit_code == 1 and "not found" in r.output
+    r = runner.invoke(app, ["warehouse", "wave", "PAR1", "--method", "magic", "--db", db_url])
+    assert r.exit_code == 1 and "method" in r.output
+    r = runner.invoke(app, ["warehouse", "wave", "PAR1", "--cutoff", "soon", "--db", db_url])
+    assert r.exit_code == 1 and "cutoff" in r.output
+    r = runner.invoke(app, ["warehouse", "wave", "PAR1", "--cart-units", "2", "--db", db_url])
+    assert r.exit_code == 0, r.output
+    assert "3 order(s) in 3 tour(s)" in r.output
+    r = runner.invoke(app, ["warehouse", "wave-show", "1", "--db", db_url])
+    assert r.exit_code == 0 and numbers[0] in r.output
+    r = runner.invoke(app, ["warehouse", "wave-show", "9", "--db", db_url])
+    assert r.exit_code == 1
+    r = runner.invoke(app, ["warehouse", "picker-metrics", "--from", "2020-13-01", "--db", db_url])
+    assert r.exit_code == 1 and "from" in r.output
+    r = runner.invoke(app, ["warehouse", "picker-metrics", "--from", "2020-01-01", "--db", db_url])
+    assert r.exit_code == 0 and "no picking recorded" in r.output
