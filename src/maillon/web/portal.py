@@ -1,7 +1,171 @@
-"""Customer-facing pages that need no key (the return portal)."""
+"""Customer-facing pages that need no key: the return portal.
+
+A customer gives their order number and e-mail (or delivery postal code), sees what they may
+send back and why not, picks units and reasons, and gets an RMA number with instructions. An
+unknown order and a wrong e-mail get the same answer, so the page reveals nothing about an
+order to someone who does not know both. The JSON twin is ``/api/v1/portal/returns``.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from maillon.core.db import Database
+from maillon.core.errors import MaillonError, NotFound, ValidationError
+from maillon.returns import service as returns
+from maillon.web.console import language
+from maillon.web.console import render as render_page
+from maillon.web.i18n import translator
 
 router = APIRouter(include_in_schema=False)
+
+NO_MATCH = "No order matches this number and e-mail or postal code."
+
+FRENCH = {
+    "Return an item": "Retourner un article",
+    "Enter your order number and the e-mail address or postal code of the order.": (
+        "Saisissez votre numéro de commande et l'adresse e-mail ou le code postal de la commande."
+    ),
+    "Order number": "Numéro de commande",
+    "E-mail or postal code": "E-mail ou code postal",
+    "Continue": "Continuer",
+    "Return items of order": "Retourner des articles de la commande",
+    "This order is not delivered yet: items can be returned once it has arrived.": (
+        "Cette commande n'est pas encore livrée : les articles pourront être retournés "
+        "après sa livraison."
+    ),
+    "Item": "Article",
+    "Can return": "Retournables",
+    "Comment (optional)": "Commentaire (facultatif)",
+    "Request the return": "Demander le retour",
+    "Another order": "Une autre commande",
+    "Return requested": "Retour demandé",
+    "Your return number": "Votre numéro de retour",
+    "We have sent you these instructions by e-mail.": (
+        "Nous vous avons envoyé ces instructions par e-mail."
+    ),
+    NO_MATCH: "Aucune commande ne correspond à ce numéro et à cet e-mail ou code postal.",
+}
+"""French of the portal's own texts (``tr`` in its templates; ``t`` for the console's)."""
+
+
+def render(request: Request, name: str, user: None, **context: Any) -> Response:
+    """Render a portal page with ``tr``, the portal's translator, besides the console's."""
+    lang = language(request, None)
+    console_t = translator(lang)
+
+    def tr(text: str) -> str:
+        return FRENCH.get(text, console_t(text)) if lang == "fr" else text
+
+    if context.get("error"):
+        context["error"] = tr(context["error"])
+    return render_page(request, name, user, tr=tr, **context)
+
+
+MAX_LINES = 100
+
+
+def _lookup_page(
+    request: Request,
+    order: str,
+    contact: str,
+    *,
+    errors: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    db: Database = request.app.state.db
+    try:
+        with db.reader() as session:
+            found = returns.find_order_for_customer(session=session, number=order, contact=contact)
+            view = returns.portal_view(session=session, order=found)
+    except NotFound:
+        return render(
+            request,
+            "portal_returns.html",
+            None,
+            status_code=404,
+            error=NO_MATCH,
+            order=order,
+            contact=contact,
+        )
+    return render(
+        request,
+        "portal_return_lines.html",
+        None,
+        status_code=status,
+        view=view,
+        order=order,
+        contact=contact,
+        errors=errors or [],
+    )
+
+
+@router.get("/returns", response_class=HTMLResponse)
+def returns_form(request: Request) -> Response:
+    """The first step: order number and e-mail or postal code."""
+    return render(request, "portal_returns.html", None, error=None, order="", contact="")
+
+
+@router.post("/returns/lookup", response_class=HTMLResponse)
+def returns_lookup(
+    request: Request,
+    order: Annotated[str, Form(max_length=20)] = "",
+    contact: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """The second step: the order's lines, what may come back and the reasons."""
+    return _lookup_page(request, order.strip(), contact.strip())
+
+
+@router.post("/returns/submit", response_class=HTMLResponse)
+async def returns_submit(request: Request) -> Response:
+    """The last step: open the RMA and show its number and instructions."""
+    form = await request.form()
+    order = str(form.get("order") or "")[:20].strip()
+    contact = str(form.get("contact") or "")[:320].strip()
+    comment = str(form.get("comment") or "")[:200]
+    lines: list[tuple[str, int, str]] = []
+    errors: list[str] = []
+    skus = [str(s)[:64] for s in form.getlist("sku")][:MAX_LINES]
+    for sku in skus:
+        raw = str(form.get(f"qty_{sku}") or "0").strip()
+        if not raw.isdigit() or len(raw) > 6:
+            errors.append(f"{sku}: the quantity must be a whole number")
+            continue
+        if int(raw) > 0:
+            lines.append((sku, int(raw), str(form.get(f"reason_{sku}") or "")[:40]))
+    if not errors and not lines:
+        errors.append("Choose at least one item to return.")
+    if errors:
+        return _lookup_page(request, order, contact, errors=errors, status=422)
+    db: Database = request.app.state.db
+    try:
+        with db.transaction() as session:
+            rma = returns.portal_request(
+                session=session, number=order, contact=contact, lines=lines, comment=comment
+            )
+            number, instructions = rma.number, returns.customer_instructions(rma)
+    except NotFound:
+        return render(
+            request,
+            "portal_returns.html",
+            None,
+            status_code=404,
+            error=NO_MATCH,
+            order=order,
+            contact=contact,
+        )
+    except ValidationError as exc:
+        messages = []
+        for e in exc.errors:
+            parts = e.field.split(".")
+            if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
+                messages.append(f"{lines[int(parts[1])][0]}: {e.message}")
+            else:
+                messages.append(e.message)
+        return _lookup_page(request, order, contact, errors=messages, status=422)
+    except MaillonError as exc:
+        return _lookup_page(request, order, contact, errors=[exc.message], status=409)
+    return render(request, "portal_return_done.html", None, rma=number, instructions=instructions)
