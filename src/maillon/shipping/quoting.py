@@ -18,6 +18,7 @@ Errors come from :mod:`maillon.core.errors`: ``ValidationError`` naming the fiel
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import threading
 from collections.abc import Sequence
@@ -41,6 +42,7 @@ from maillon.shipping.promise import (
     promise_date,
 )
 from maillon.shipping.tables import Carrier
+from maillon.warehouse.cartons import ShippingTariff
 
 __all__ = [
     "RATE_CARDS_ENV",
@@ -48,6 +50,7 @@ __all__ = [
     "ServicePromise",
     "card_for",
     "carrier_due_date",
+    "carton_tariff",
     "destination_of",
     "make_destination",
     "make_parcel",
@@ -174,6 +177,45 @@ def parcel_for_order(*, session: Session, order: Order) -> rates.Parcel:
         raise ValidationError(FieldError("order", "the order has no lines to ship"))
     weight, length, width, height = estimate_parcel(items)
     return rates.Parcel(weight, length, width, height, max(order.total_cents, 0))
+
+
+def carton_tariff(*, session: Session, order: Order) -> ShippingTariff | None:
+    """Return the shipping price the carton choice weighs for ``order``: per chargeable gram,
+    the cheapest home-delivery service (standard or express) of the carriers set up that
+    serves the order's address, with that service's dimensional divisor; None when no rate
+    card serves it (the packer's default tariff applies)."""
+    try:
+        destination = destination_of(order)
+    except ValidationError:
+        return None
+    cards, _ = _chosen_cards(session, None)
+    home = (rates.ServiceKind.STANDARD, rates.ServiceKind.EXPRESS)
+    services = [
+        (card, service)
+        for card in cards
+        for service in card.services
+        if service.kind in home and card.zone_for(destination) is not None
+    ]
+    if not services:
+        return None
+    prices: dict[int, float] = {}
+
+    def cheapest(grams: int) -> tuple[float, int | None]:
+        best: tuple[float, int | None] = (math.inf, None)
+        parcel = rates.Parcel(max(grams, 1), 100, 100, 100)
+        for card, service in services:
+            priced = rates.quote(card, service, parcel, destination)
+            if isinstance(priced, rates.Quote) and priced.total_cents < best[0]:
+                best = (float(priced.total_cents), service.dim_divisor)
+        return best
+
+    def price(grams: int) -> float:
+        if grams not in prices:
+            prices[grams] = cheapest(grams)[0]
+        return prices[grams]
+
+    divisor = cheapest(1000)[1]
+    return ShippingTariff(price=price, divisor=float(divisor) if divisor else 1e12)
 
 
 def _set_up(session: Session) -> set[str]:

@@ -56,7 +56,9 @@ from maillon.shipping.tables import (
     ShippingLabel,
     TrackingEvent,
 )
+from maillon.warehouse import packstation
 from maillon.warehouse import service as warehouse
+from maillon.warehouse.tables import PackingSession
 
 __all__ = [
     "ClaimKind",
@@ -205,18 +207,86 @@ def shipments_of(*, session: Session, order: Order) -> Sequence[Shipment]:
     ).all()
 
 
-def _estimated_parcels(
-    session: Session, order: Order, warehouses: Sequence[int]
-) -> dict[int, list[ParcelSpec]]:
-    """Return one estimated parcel per warehouse from the products it ships.
+def _estimated_parcel(rows: Sequence[Any]) -> ParcelSpec:
+    items = [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
+    w, ln, wd, h = estimate_parcel(items)
+    return ParcelSpec(w, ln, wd, h)
 
-    Seam: when the warehouse package offers a carton proposal for an order (pick tasks and
-    packing work), call it here and turn its cartons into ``ParcelSpec`` s; until then one
-    box per warehouse is estimated from the products (:func:`estimate_parcel`).
+
+def _planned_parcels(
+    session: Session, order: Order, warehouses: Sequence[int], actor: str
+) -> dict[int, list[ParcelSpec]]:
+    """Return the parcels of each warehouse from its carton plan.
+
+    The plan is the one the packer followed at the packing station when there is one (its
+    session is closed here), else the warehouse's carton choice for the picked units, priced
+    with the cheapest home service serving the order (:func:`quoting.carton_tariff`) and
+    recorded as a closed packing session. Units no carton takes travel in a box of their own,
+    estimated from the product; a warehouse without units gets one estimated parcel.
     """
-    rows = session.execute(
+    codes = dict(
+        session.execute(
+            select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_(list(warehouses)))
+        ).all()
+    )
+    units = packstation.units_to_pack(session=session, order=order)
+    tariff = quoting.carton_tariff(session=session, order=order)
+    now = clock.now()
+    by_warehouse: dict[int, list[ParcelSpec]] = {}
+    for wh in warehouses:
+        packing = session.scalar(
+            select(PackingSession)
+            .where(PackingSession.order_id == order.id, PackingSession.warehouse_id == wh)
+            .order_by(PackingSession.id.desc())
+            .limit(1)
+        )
+        if packing is not None:
+            plan = packstation.PackPlan.from_dict(packing.plan)
+        else:
+            plan = packstation.plan_units(
+                session=session,
+                order_number=order.number,
+                warehouse_code=codes[wh],
+                units=units.get(wh, {}),
+                tariff=tariff,
+            )
+            packing = PackingSession(
+                order_id=order.id,
+                warehouse_id=wh,
+                status="open",
+                plan=plan.to_dict(),
+                packer=actor[:120],
+                created_at=now,
+            )
+            session.add(packing)
+        if packing.status != "done":
+            packing.status, packing.completed_at = "done", now
+        parcels = [
+            ParcelSpec(p.gross_weight_g, *sorted(p.outer_mm, reverse=True)) for p in plan.parcels
+        ]
+        if plan.unpackable:
+            sizes = {
+                r[0]: r[1:]
+                for r in session.execute(
+                    select(
+                        Product.sku,
+                        Product.weight_g,
+                        Product.length_mm,
+                        Product.width_mm,
+                        Product.height_mm,
+                    ).where(Product.sku.in_(set(plan.unpackable)))
+                )
+            }
+            parcels += [_estimated_parcel([(1, *sizes[sku])]) for sku in plan.unpackable]
+        if not parcels:
+            parcels = [_estimated_parcel(_reserved_items(session, order, wh))]
+        by_warehouse[wh] = parcels
+    return by_warehouse
+
+
+def _reserved_items(session: Session, order: Order, warehouse_id: int) -> Sequence[Any]:
+    return session.execute(
         select(
-            Allocation.warehouse_id,
             Allocation.quantity,
             Product.weight_g,
             Product.length_mm,
@@ -225,16 +295,12 @@ def _estimated_parcels(
         )
         .join(OrderLine, OrderLine.id == Allocation.order_line_id)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(Allocation.order_id == order.id, Allocation.status == "reserved")
+        .where(
+            Allocation.order_id == order.id,
+            Allocation.warehouse_id == warehouse_id,
+            Allocation.status == "reserved",
+        )
     ).all()
-    by_warehouse: dict[int, list[ParcelSpec]] = {}
-    for wh in warehouses:
-        items = [
-            (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in rows if r[0] == wh
-        ]
-        w, ln, wd, h = estimate_parcel(items)
-        by_warehouse[wh] = [ParcelSpec(w, ln, wd, h)]
-    return by_warehouse
 
 
 def pack_order(
@@ -242,7 +308,8 @@ def pack_order(
 ) -> list[Shipment]:
     """Pack a picked order: one shipment per warehouse, each parcel with an SSCC; -> packed.
 
-    Without ``parcels``, one parcel per warehouse is estimated from the products; declared
+    Without ``parcels``, each warehouse's parcels are the cartons of its pack plan (the
+    packing station's, else the cheapest carton choice for the units picked); declared
     ``parcels`` are for orders that ship from one warehouse. Raises NotFound,
     InvalidTransition, Conflict if a pick list is not done, ValidationError for bad sizes.
     """
@@ -270,7 +337,7 @@ def pack_order(
     if parcels is not None:
         by_warehouse[warehouses[0]] = parcels
     else:
-        by_warehouse = _estimated_parcels(session, order, warehouses)
+        by_warehouse = _planned_parcels(session, order, warehouses, actor)
     shipments = []
     for wh in warehouses:
         shipment = Shipment(
