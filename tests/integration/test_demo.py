@@ -16,7 +16,7 @@ from maillon.orders.tables import Order, OrderEvent
 
 @pytest.mark.slow
 def test_demo_replays_a_business(db: Database) -> None:
-    key = run_demo(db, seed=3, days=6, orders=150, skus=60, console=Console(quiet=True))
+    key = run_demo(db, seed=3, days=20, orders=150, skus=60, console=Console(quiet=True))
     with db.reader() as s:
         assert authenticate(session=s, raw_key=key).role.value == "admin"
         assert s.scalar(select(func.count()).select_from(Order)) == 150
@@ -36,6 +36,38 @@ def test_demo_replays_a_business(db: Database) -> None:
             select(func.count()).select_from(PickList).where(PickList.route_m.is_not(None))
         )
         assert routed and routed == s.scalar(select(func.count()).select_from(PickList))
+        # every stop was confirmed by a scan of its picker; every shipment followed a pack plan
+        from maillon.returns.tables import ReturnRequest
+        from maillon.shipping.tables import Shipment
+        from maillon.warehouse.tables import PackingSession, PickListLine, PickScan
+
+        done_lines = s.scalar(
+            select(func.count()).select_from(PickListLine).where(PickListLine.status == "done")
+        )
+        good = dict(
+            s.execute(select(PickScan.outcome, func.count()).group_by(PickScan.outcome)).all()
+        )
+        assert done_lines and good.get("ok") == done_lines
+        assert all(o == "ok" or o.startswith("wrong_") for o in good)
+        pickers = set(s.scalars(select(PickScan.picker).distinct()))
+        assert pickers and all(p.startswith("picker:") for p in pickers)
+        packed = s.scalar(select(func.count()).select_from(Shipment))
+        plans = s.scalar(
+            select(func.count()).select_from(PackingSession).where(PackingSession.status == "done")
+        )
+        assert packed and plans == packed
+        # returns went through receipt, inspection and settlement, not only requests
+        steps = set(s.scalars(select(ReturnRequest.status).distinct()))
+        assert steps - {"requested", "approved"}, steps
+        # the fraud rings were scored, some sent to review and decided, the rest charged back
+        from maillon.acquisition.tables import StorefrontEvent
+        from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudReview
+
+        assert s.scalar(select(func.count()).select_from(FraudAssessment)) == 150
+        labels = s.scalar(select(func.count()).select_from(FraudReview)) or 0
+        labels += s.scalar(select(func.count()).select_from(FraudChargeback)) or 0
+        assert labels > 0
+        assert s.scalar(select(func.count()).select_from(StorefrontEvent))
     # every product has a supplier, so planning has something to propose
     from maillon.planning import service as planning
 

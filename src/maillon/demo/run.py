@@ -6,6 +6,7 @@ time it would have happened, so timelines, ledgers and KPIs look like a real mon
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
 
+from maillon.acquisition import service as acquisition
 from maillon.analytics.service import kpi_summary
 from maillon.care import service as care
 from maillon.catalog.service import create_product
@@ -23,14 +25,18 @@ from maillon.core.db import Database
 from maillon.core.errors import Conflict, MaillonError
 from maillon.demo.generate import generate_catalog, generate_customers, generate_orders
 from maillon.demo.report import print_kpis
+from maillon.fraud import service as fraud
 from maillon.inventory import service as inventory
+from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatus
 from maillon.planning import service as planning
 from maillon.returns import service as returns
 from maillon.shipping import service as shipping
 from maillon.shipping.service import TrackingInput
+from maillon.warehouse import packstation, tasks
 from maillon.warehouse import service as warehouse
+from maillon.warehouse.tables import PickListLine
 
 WAREHOUSES = [
     # code, name, postcode, city, lat, lon, priority
@@ -54,6 +60,16 @@ TICKET_SUBJECTS = [
 
 
 # (code, name, lead time days, its spread, cost of an order in cents)
+FRAUD_SHARE = 0.025
+# disposable e-mail domain and a billing postal code far from where the rings ship to
+FRAUD_RINGS = (
+    ("yopmail.com", "97200"),
+    ("mailinator.com", "20000"),
+    ("guerrillamail.com", "59140"),
+)
+PICKERS = ("picker:lea", "picker:yanis", "picker:ines", "picker:tom")
+PACKERS = ("packer:sami", "packer:chloe")
+
 SUPPLIERS = [
     ("ATELIER", "Atelier Rhône-Alpes", 5, 1, 1500),
     ("GROSSISTE", "Grossiste Île-de-France", 3, 1, 2500),
@@ -215,6 +231,12 @@ def run_demo(
             _replay_order(db, rng, o, customers, carrier_p, end)
             progress.advance(task)
 
+        # a sample of the storefront's visits over the month (sessions drawn as in the Online
+        # Shoppers data the generator is calibrated on): the acquisition funnel's data
+        with db.transaction() as session:
+            acquisition.store_generated_sessions(
+                session=session, n_sessions=n_orders * 2, seed=seed, start=start, days=days
+            )
     with db.reader() as session:
         print_kpis(console, kpi_summary(session=session))
     with db.transaction() as session:
@@ -268,21 +290,46 @@ def _replay_order(
     end: datetime,
 ) -> None:
     c = customers[o.customer]
+    ring = rng.random() < FRAUD_SHARE
+    signals = {
+        "device_id": f"dev-{o.customer}",
+        "card_fingerprint": f"card-{o.customer}",
+        "ip": f"10.{o.customer // 250 % 250}.{o.customer % 250}.{int(rng.integers(1, 250))}",
+        "billing_postcode": c.postcode,
+        "billing_country": "FR",
+    }
+    email, lines = c.email, o.lines
+    if ring:
+        # a fraud ring: throw-away addresses, one shared device and card, billing far away,
+        # several units of what resells well
+        k = int(rng.integers(len(FRAUD_RINGS)))
+        email = f"{c.name.split()[0].lower()}{int(rng.integers(1000))}@{FRAUD_RINGS[k][0]}"
+        signals |= {
+            "device_id": f"ring-device-{k}",
+            "card_fingerprint": f"ring-card-{k}",
+            "ip": f"185.220.{k}.{int(rng.integers(1, 250))}",
+            "billing_postcode": FRAUD_RINGS[k][1],
+        }
+        lines = tuple((sku, q + int(rng.integers(1, 4))) for sku, q in o.lines)
     draft = OrderDraft(
-        email=c.email,
+        email=email,
         customer_name=c.name,
         phone=c.phone,
         address=AddressDraft(
             name=c.name, line1=c.line1, postcode=c.postcode, city=c.city, country="FR"
         ),
-        lines=tuple(LineDraft(sku, q) for sku, q in o.lines),
+        lines=tuple(LineDraft(sku, q) for sku, q in lines),
         channel=o.channel,
         external_id=o.external_id,
+        signals=signals,
     )
     with clock.frozen_at(o.created_at):
         order, _ = orders.place_order(db, draft, actor=f"channel:{o.channel}")
     number = order.number
     t = o.created_at + timedelta(seconds=int(rng.integers(5, 90)))
+    go_on, t = _fraud_review(db, rng, number, ring, t, end)
+    if not go_on:
+        return
     with clock.frozen_at(t), db.transaction() as session:
         outcome = orders.allocate_order(session=session, number=number, actor="system")
     if rng.random() < 0.025:  # customer changes their mind within the hour
@@ -296,7 +343,48 @@ def _replay_order(
         return
     if not outcome.allocated:
         return
-    _fulfil(db, rng, number, t, carrier_p, end, c.email)
+    _fulfil(db, rng, number, t, carrier_p, end, email)
+    if ring:  # it went through: the bank charges it back weeks later
+        back_at = o.created_at + timedelta(days=int(rng.integers(12, 40)))
+        if back_at < end:
+            with clock.frozen_at(back_at), db.transaction() as session:
+                fraud.record_chargeback(
+                    session=session,
+                    number=number,
+                    amount_cents=order.total_cents,
+                    actor="psp:demo",
+                )
+
+
+def _fraud_review(
+    db: Database, rng: np.random.Generator, number: str, ring: bool, t: datetime, end: datetime
+) -> tuple[bool, datetime]:
+    """Let an analyst decide an order the score sent to review (most ring orders are caught,
+    a few genuine ones rejected by mistake); return whether the order goes on, and when."""
+    with db.reader() as session:
+        try:
+            item = fraud.get_assessment(session=session, number=number)
+        except MaillonError:
+            return True, t
+        decision, waiting = item.assessment.decision, item.assessment.review_status == "open"
+        status = item.order.status
+    if status == OrderStatus.CANCELLED.value:
+        return False, t  # rejected outright at intake
+    if decision != "review" or not waiting:
+        return True, t
+    at = _working_time(t + timedelta(minutes=int(rng.integers(10, 240))), rng)
+    if at > end:
+        return True, t
+    reject = rng.random() < (0.9 if ring else 0.04)
+    with clock.frozen_at(at), db.transaction() as session:
+        fraud.decide(
+            session=session,
+            number=number,
+            decision="reject" if reject else "approve",
+            analyst="analyst:demo",
+            note="ring pattern" if reject else "known customer",
+        )
+    return not reject, at + timedelta(seconds=30)
 
 
 def _fulfil(
@@ -312,19 +400,36 @@ def _fulfil(
     if pick_at > end:
         return
     with clock.frozen_at(pick_at), db.transaction() as session:
-        pick_ids = [
-            p.id
-            for p in warehouse.create_pick_lists(
-                session=session, number=number, actor="picker:demo"
-            )
-        ]
-    pack_at = pick_at + timedelta(minutes=int(rng.integers(4, 25)))
+        lists = warehouse.create_pick_lists(session=session, number=number, actor="planner:demo")
+        codes = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
+        pick_lists = [(p.id, codes[p.warehouse_id]) for p in lists]
+    done_at = _pick_by_scans(db, rng, pick_lists, pick_at)
+    pack_at = done_at + timedelta(minutes=int(rng.integers(3, 20)))
+    packer = PACKERS[int(rng.integers(len(PACKERS)))]
     with clock.frozen_at(pack_at), db.transaction() as session:
-        for pick_id in pick_ids:
-            warehouse.confirm_pick_list(
-                session=session, pick_list_id=pick_id, picked=None, actor="picker:demo"
+        for pick_id, _code in pick_lists:
+            # the packer scans each unit and is told its carton and place in it
+            lines = session.scalars(
+                select(PickListLine).where(PickListLine.pick_list_id == pick_id)
+            ).all()
+            gtins = dict(
+                session.execute(
+                    select(Product.sku, Product.gtin).where(
+                        Product.sku.in_([line.sku for line in lines])
+                    )
+                ).all()
             )
-        shipping.pack_order(session=session, number=number, parcels=None, actor="packer:demo")
+            for line in lines:
+                for _ in range(line.picked_quantity):
+                    # a unit no carton takes (too big or heavy) ships in its own box
+                    with contextlib.suppress(packstation.FieldConflict):
+                        packstation.packing_scan(
+                            session=session,
+                            barcode=gtins.get(line.sku) or line.sku,
+                            packer=packer,
+                            pick_list_id=pick_id,
+                        )
+        shipping.pack_order(session=session, number=number, parcels=None, actor=packer)
     ship_at = _working_time(pack_at + timedelta(minutes=30), rng)
     if ship_at > end:
         return
@@ -390,42 +495,116 @@ def _fulfil(
                     body="Thank you for your message, we are looking into it.",
                 )
     if rng.random() < 0.07:
-        req_at = delivered_at + timedelta(days=int(rng.integers(1, 12)))
-        if req_at > end:
-            return
-        try:
-            with clock.frozen_at(req_at), db.transaction() as session:
-                order = orders.get_order(session=session, number=number)
-                line = order.lines[0]
-                request = returns.request_return(
-                    session=session,
-                    number=number,
-                    lines=[(line.sku, 1)],
-                    reason=str(
-                        rng.choice(
-                            [
-                                "too small",
-                                "too large",
-                                "not as described",
-                                "damaged",
-                                "changed my mind",
-                            ]
-                        )
-                    ),
-                    actor="customer",
+        _return_some(db, rng, number, delivered_at, end)
+
+
+def _pick_by_scans(
+    db: Database, rng: np.random.Generator, pick_lists: list[tuple[int, str]], at: datetime
+) -> datetime:
+    """Pick the lists stop by stop as a picker's handheld would: next task, scan the location
+    and the product; now and then a wrong product is scanned first (refused and counted).
+    Returns when the last stop was confirmed."""
+    picker = PICKERS[int(rng.integers(len(PICKERS)))]
+    for _pick_id, code in pick_lists:
+        with clock.frozen_at(at), db.transaction() as session:
+            task = tasks.next_task(session=session, warehouse_code=code, picker=picker)
+        while task is not None:
+            at += timedelta(seconds=float(rng.gamma(4.0, 12.0)))  # walk and reach
+            if rng.random() < 0.015:
+                with clock.frozen_at(at), contextlib.suppress(tasks.ScanMismatch):
+                    tasks.scan(
+                        db,
+                        line_id=task.line_id,
+                        picker=picker,
+                        location=task.location,
+                        barcode="3760000000000",  # the product next to it
+                        quantity=task.quantity,
+                    )
+                at += timedelta(seconds=8)
+            with clock.frozen_at(at):
+                outcome = tasks.scan(
+                    db,
+                    line_id=task.line_id,
+                    picker=picker,
+                    location=task.location,
+                    barcode=task.gtin or task.sku,
+                    quantity=task.quantity,
                 )
-                return_id = request.id
-        except MaillonError:
+            at += timedelta(seconds=4 * task.quantity)
+            task = outcome.next
+    return at
+
+
+RETURN_REASONS = [
+    ("wrong_size", 0.38),
+    ("changed_mind", 0.27),
+    ("not_as_described", 0.13),
+    ("defective", 0.12),
+    ("damaged_in_transit", 0.07),
+    ("wrong_item", 0.03),
+]
+GRADES = (("A", 0.62), ("B", 0.2), ("C", 0.12), ("D", 0.06))
+
+
+def _return_some(
+    db: Database, rng: np.random.Generator, number: str, delivered_at: datetime, end: datetime
+) -> None:
+    """A customer returns one unit; the warehouse receives, grades and disposes of it, and the
+    customer is refunded (or given store credit), each step at its own time."""
+    req_at = delivered_at + timedelta(days=int(rng.integers(1, 12)))
+    if req_at > end:
+        return
+    codes = [r for r, _ in RETURN_REASONS]
+    reason = str(rng.choice(codes, p=[w for _, w in RETURN_REASONS]))
+    try:
+        with clock.frozen_at(req_at), db.transaction() as session:
+            order = orders.get_order(session=session, number=number)
+            line = order.lines[int(rng.integers(len(order.lines)))]
+            request = returns.request_return(
+                session=session,
+                number=number,
+                lines=[(line.sku, 1, reason)],
+                reason=reason,
+                actor="customer",
+            )
+            return_id = request.id
+            returns.approve(session=session, return_id=return_id, actor="returns:demo")
+    except MaillonError:
+        return
+    steps = [
+        ("receive", _add_working_days(req_at, int(rng.integers(2, 5)))),
+        ("inspect", timedelta(hours=float(rng.gamma(2.0, 6.0)))),
+        ("dispose", timedelta(minutes=int(rng.integers(5, 90)))),
+        ("settle", timedelta(hours=float(rng.gamma(2.0, 8.0)))),
+    ]
+    at = req_at
+    for step, when in steps:
+        at = when if isinstance(when, datetime) else _working_time(at + when, rng)
+        if at > end:
             return
-        recv_at = _add_working_days(req_at, 3)
-        if recv_at < end:
-            with clock.frozen_at(recv_at), db.transaction() as session:
-                returns.receive_return(
+        with clock.frozen_at(at), db.transaction() as session:
+            if step == "receive":
+                returns.receive(session=session, return_id=return_id, actor="returns:demo")
+            elif step == "inspect":
+                request = returns.get_return(session=session, return_id=return_id)
+                grade = str(rng.choice([g for g, _ in GRADES], p=[w for _, w in GRADES]))
+                returns.inspect(
                     session=session,
                     return_id=return_id,
-                    restock=bool(rng.random() < 0.85),
-                    actor="operator:demo",
+                    grades=[
+                        returns.Grading(line.id, grade, line.received_quantity)
+                        for line in request.lines
+                    ],
+                    actor="returns:demo",
                 )
+            elif step == "dispose":
+                returns.dispose(session=session, return_id=return_id, actor="returns:demo")
+            else:
+                method = "store_credit" if rng.random() < 0.2 else "refund"
+                returns.settle(
+                    session=session, return_id=return_id, method=method, actor="returns:demo"
+                )
+                returns.close(session=session, return_id=return_id, actor="returns:demo")
 
 
 __all__ = ["OrderStatus", "run_demo"]
