@@ -149,3 +149,21 @@ def test_concurrent_delay_runs_notify_once(seeded: Database) -> None:
             .where(OutboxMessage.topic == "shipment.delayed")
         )
     assert events == 1
+
+
+def test_measured_reliability_sees_a_new_delivery_at_once(
+    seeded: Database, history_db: list[int]
+) -> None:
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    with seeded.reader() as s:
+        before = history.measured_reliability(session=s, since=since)
+        assert history.measured_reliability(session=s, since=since) == before  # kept
+    with seeded.transaction() as s:
+        row = s.get(Shipment, history_db[5])  # the lost Corsica parcel turns up, late
+        assert row is not None
+        row.delivered_at, row.status = at(12, 10), "delivered"
+    with seeded.reader() as s:
+        after = history.measured_reliability(session=s, since=since)
+    assert before[("colissimo", "domicile", "CORSE")] == (0.0, 1)
+    assert after[("colissimo", "domicile", "CORSE")] == (0.0, 2)
+    assert after[("colissimo", "domicile", "*")] == (0.5, 6)

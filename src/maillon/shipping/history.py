@@ -9,7 +9,9 @@ delivery, tracking exceptions and claims) into pure
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -121,13 +123,40 @@ def shipment_records(
     return records
 
 
+_reliability_lock = threading.Lock()
+_reliability_cache: dict[tuple[Any, ...], dict[tuple[str, str, str], tuple[float, int]]] = {}
+
+
 def measured_reliability(
     *, session: Session, since: dt.datetime
 ) -> dict[tuple[str, str, str], tuple[float, int]]:
-    """Return the on-time rate per (carrier, service, zone) of deliveries shipped ``since``."""
-    return scorecard.reliability(
-        shipment_records(session=session, shipped_from=since, delivered_only=True)
+    """Return the on-time rate per (carrier, service, zone) of deliveries shipped ``since``.
+
+    Rate shopping asks this on every quote, so the answer is kept per database and hour of
+    ``since``, and recomputed as soon as a delivery is recorded or a shipment changes (the
+    key holds the count, the last shipment id and the latest delivery of the period).
+    """
+    hour = since.replace(minute=0, second=0, microsecond=0)
+    stamp = session.execute(
+        select(func.count(), func.max(Shipment.id), func.max(Shipment.delivered_at)).where(
+            Shipment.shipped_at >= hour,
+            Shipment.delivered_at.is_not(None),
+            Shipment.carrier_id.is_not(None),
+        )
+    ).one()
+    key = (str(session.get_bind().engine.url), hour, *stamp)
+    with _reliability_lock:
+        found = _reliability_cache.get(key)
+    if found is not None:
+        return found
+    measured = scorecard.reliability(
+        shipment_records(session=session, shipped_from=hour, delivered_only=True)
     )
+    with _reliability_lock:
+        if len(_reliability_cache) > 64:
+            _reliability_cache.clear()
+        _reliability_cache[key] = measured
+    return measured
 
 
 def carrier_scorecards(
