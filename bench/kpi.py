@@ -7,8 +7,12 @@ catalogue over the year for each dimension.
 Generates a synthetic but consistent history of N orders (default 1,000,000) straight into a
 fresh SQLite file and a fresh PostgreSQL database (migrated with Alembic, rows bulk-loaded:
 ``executemany`` on SQLite, ``COPY`` on PostgreSQL): customers, addresses, order lines,
-allocations, order events, shipments with carriers, returns, tickets, pick lists with route
-metres, stock levels and ship movements. Then it times
+allocations, order events, shipments with carriers and carrier costs, parcels, packing plans
+with carton costs, returns with lines and reason codes, pick lists with route metres, their
+lines and scans (0.6 % refused), tickets with priorities, pauses and SLA clocks, CSAT surveys
+(35 % answered), storefront sessions of the webshop channel (15.5 % conversion, 25 % carts, as
+the acquisition calibration), fraud assessments (2.7 % flagged), analyst reviews and
+chargebacks, stock levels and ship movements. Then it times
 ``maillon.analytics.service.compute_kpis`` for the whole period and split by each dimension,
 and, as the reference in the same run, the row-by-row way (``kpi_summary``: every order
 brought back to Python, fewer KPIs), on the same data.
@@ -68,6 +72,7 @@ CARRIERS = ("colissimo", "chronopost", "dpd", "gls", "mondial-relay")
 CHANNELS = ("webshop", "shopify", "woocommerce", "marketplace")
 SKUS = 5000
 DIMS: tuple[str | None, ...] = (None, "warehouse", "carrier", "channel", "month")
+RETURN_REASONS = ("wrong_size", "changed_mind", "defective", "damaged_in_transit", "wrong_item")
 
 
 # -- a consistent synthetic history ------------------------------------------------------------
@@ -99,7 +104,18 @@ class History:
             ("pick_lists", self.pick_lists, int(n * 0.93)),
             ("stock_movements", self.movements, int(n * 1.4)),
             ("returns", self.returns, int(n * 0.05)),
+            ("return_lines", self.return_lines, int(n * 0.05)),
             ("tickets", self.tickets, int(n * 0.03)),
+            ("ticket_events", self.ticket_events, int(n * 0.1)),
+            ("csat_surveys", self.csat_surveys, int(n * 0.03)),
+            ("pick_list_lines", self.pick_list_lines, int(n * 1.4)),
+            ("pick_scans", self.pick_scans, int(n * 1.4)),
+            ("packing_sessions", self.packing_sessions, int(n * 0.93)),
+            ("parcels", self.parcels, int(n * 1.0)),
+            ("fraud_assessments", self.fraud_assessments, n),
+            ("fraud_reviews", self.fraud_reviews, int(n * 0.02)),
+            ("fraud_chargebacks", self.fraud_chargebacks, int(n * 0.002)),
+            ("storefront_events", self.storefront_events, int(n * 0.25 / 0.155 * 1.4)),
         ]
 
     def warehouses(self) -> Iterator[dict[str, Any]]:
@@ -200,8 +216,10 @@ class History:
             if shipped
             else "backordered"
         )
+        extra = [rng.random() for _ in range(8)]  # drawn last: the figures above stay as they were
         return {
             "rng": rng,
+            "x": extra,
             "created": created,
             "waited": waited,
             "cancelled": cancelled,
@@ -324,6 +342,8 @@ class History:
                 "packed_at": o["shipped"],
                 "shipped_at": o["shipped"],
                 "delivered_at": o["delivered"],
+                # 10 % ship with a carrier without a rate card: no cost known
+                "quoted_cents": None if o["x"][0] < 0.1 else 450 + int(450 * o["x"][1]),
             }
 
     def pick_lists(self) -> Iterator[dict[str, Any]]:
@@ -340,7 +360,205 @@ class History:
                 "created_at": o["created"],
                 "completed_at": o["shipped"],
                 "route_m": round(40 + 35 * o["n_lines"] * o["rng"].random(), 1),
+                "assigned_at": o["shipped"] - timedelta(hours=2),
             }
+
+    # -- picking, packing, parcels ---------------------------------------------------------------
+
+    def pick_list_lines(self) -> Iterator[dict[str, Any]]:
+        for i, o, line_id, line_no in self._lines():
+            if o["shipped"] is None:
+                continue
+            product = 1 + (i * 31 + line_id) % SKUS
+            yield {
+                "id": line_id,
+                "pick_list_id": i,
+                "allocation_id": line_id,
+                "sequence": line_no,
+                "location_code": f"A{product // 80 + 1:02d}-{product % 80 + 1:02d}",
+                "sku": f"SKU-{product:05d}",
+                "quantity": 1,
+                "picked_quantity": 1,
+                "status": "done",
+                # a list is taken 2 h before shipping; a line every 2-6 minutes
+                "picked_at": o["shipped"] - timedelta(hours=2) + timedelta(minutes=4 * line_no),
+                "picked_by": f"picker{i % 40}",
+            }
+
+    def pick_scans(self) -> Iterator[dict[str, Any]]:
+        scan_id = 0
+        for i, o, line_id, line_no in self._lines():
+            if o["shipped"] is None:
+                continue
+            refused = o["x"][2] < 0.006 * o["n_lines"] and line_no == 1
+            for outcome in ("wrong_location", "ok") if refused else ("ok",):
+                scan_id += 1
+                yield {
+                    "id": scan_id,
+                    "line_id": line_id,
+                    "warehouse_id": o["warehouse"],
+                    "picker": f"picker{i % 40}",
+                    "at": o["shipped"] - timedelta(hours=2) + timedelta(minutes=4 * line_no),
+                    "location": "A01-01",
+                    "barcode": "3760000000000",
+                    "quantity": 1,
+                    "outcome": outcome,
+                }
+
+    def _parcels(self, o: dict[str, Any]) -> list[int]:
+        """Carton costs (cents) of the parcels of a shipped order."""
+        n = 2 if o["n_lines"] > 1 and o["x"][3] < 0.15 else 1
+        return [35 + 15 * ((o["n_lines"] + k) % 3) for k in range(n)]
+
+    def packing_sessions(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            if o["shipped"] is None:
+                continue
+            plan = {
+                "parcels": [{"carton": "BOX", "carton_cost_cents": c} for c in self._parcels(o)]
+            }
+            yield {
+                "id": i,
+                "order_id": i,
+                "warehouse_id": o["warehouse"],
+                "status": "done",
+                "plan": json.dumps(plan),
+                "packer": "packer",
+                "created_at": o["shipped"],
+                "completed_at": o["shipped"],
+            }
+
+    def parcels(self) -> Iterator[dict[str, Any]]:
+        parcel_id = 0
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            if o["shipped"] is None:
+                continue
+            for _ in self._parcels(o):
+                parcel_id += 1
+                yield {
+                    "id": parcel_id,
+                    "shipment_id": i,
+                    "weight_g": 800,
+                    "length_mm": 300,
+                    "width_mm": 200,
+                    "height_mm": 120,
+                    "status": "delivered" if o["delivered"] else "in_transit",
+                }
+
+    # -- fraud -------------------------------------------------------------------------------
+
+    def _fraud(self, o: dict[str, Any]) -> tuple[bool, str, str | None]:
+        """(fraud, decision at intake, analyst decision): 0.4 % fraud, 70 % of it flagged;
+        2.7 % of the legitimate orders flagged; analysts decide 90 % of the reviews, right."""
+        fraud = o["x"][4] < 0.004
+        r = o["x"][5]
+        if fraud:
+            decision = "review" if r < 0.5 else "reject" if r < 0.7 else "accept"
+        else:
+            decision = "review" if r < 0.025 else "reject" if r < 0.027 else "accept"
+        review = None
+        if decision == "review" and o["x"][6] < 0.9:
+            review = "reject" if fraud else "approve"
+        return fraud, decision, review
+
+    def fraud_assessments(self) -> Iterator[dict[str, Any]]:
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            _, decision, review = self._fraud(o)
+            yield {
+                "order_id": i,
+                "score": round(o["x"][5], 4),
+                "decision": decision,
+                "reasons": "[]",
+                "rules_fired": "[]",
+                "features": "{}",
+                "latency_ms": 2.0,
+                "review_status": {"approve": "approved", "reject": "rejected"}.get(
+                    review or "", "open" if decision == "review" else None
+                ),
+                "assessed_at": o["created"],
+            }
+
+    def fraud_reviews(self) -> Iterator[dict[str, Any]]:
+        rid = 0
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            _, _, review = self._fraud(o)
+            if review is None:
+                continue
+            rid += 1
+            yield {
+                "id": rid,
+                "order_id": i,
+                "decision": review,
+                "analyst": "analyst",
+                "note": "",
+                "decided_at": o["created"] + timedelta(hours=3),
+            }
+
+    def fraud_chargebacks(self) -> Iterator[dict[str, Any]]:
+        cid = 0
+        for i in range(1, self.n + 1):
+            o = self._order(i)
+            fraud, decision, review = self._fraud(o)
+            if not fraud or decision == "reject" or review == "reject":
+                continue
+            cid += 1
+            yield {
+                "id": cid,
+                "order_id": i,
+                "customer_id": o["customer"],
+                "amount_cents": 2000,
+                "currency": "EUR",
+                "reason": "fraudulent",
+                "occurred_at": o["created"] + timedelta(days=30),
+                "recorded_at": o["created"] + timedelta(days=31),
+                "recorded_by": "psp",
+            }
+
+    # -- storefront sessions -----------------------------------------------------------------
+
+    def storefront_events(self) -> Iterator[dict[str, Any]]:
+        """Sessions of the webshop channel: its orders are the purchases (15.5 % of the
+        sessions, as the acquisition calibration); 25 % of the sessions hold a cart."""
+        channels = ("traffic_1", "traffic_2", "traffic_3", "traffic_4")
+        rng = random.Random(self.seed + 17)
+        event_id = 0
+        webshop = [i for i in range(1, self.n + 1) if CHANNELS[i % len(CHANNELS)] == "webshop"]
+        sessions = int(len(webshop) / 0.155)
+        for k in range(sessions):
+            bought = k < len(webshop)
+            started = (
+                self._order(webshop[k])["created"] - timedelta(minutes=12)
+                if bought
+                else self.start + timedelta(seconds=rng.uniform(0, DAYS * 86400))
+            )
+            cart = bought or rng.random() < (0.25 - 0.155) / (1 - 0.155)
+            steps = [("page_view", 0)]
+            if cart:
+                steps.append(("add_to_cart", 1000 + rng.randrange(9000)))
+            if bought:
+                steps.append(("purchase", steps[-1][1]))
+            channel = channels[k % len(channels)]
+            for n, (kind, cents) in enumerate(steps):
+                event_id += 1
+                yield {
+                    "id": event_id,
+                    "event_id": f"e{event_id}",
+                    "type": kind,
+                    "session_id": f"s{k}",
+                    "anonymous_id": f"a{k}",
+                    "occurred_at": started + timedelta(minutes=5 * n),
+                    "received_at": started + timedelta(minutes=5 * n),
+                    "device": "os_2",
+                    "channel": channel,
+                    "page": "/",
+                    "step": 0,
+                    "value_cents": cents,
+                    "properties": "{}",
+                }
 
     def movements(self) -> Iterator[dict[str, Any]]:
         for i, o, line_id, _ in self._lines():
@@ -372,26 +590,113 @@ class History:
                 "id": rid,
                 "order_id": i,
                 "status": "received",
-                "reason": "wrong_size",
+                "reason": RETURN_REASONS[rid % len(RETURN_REASONS)],
                 "created_at": o["delivered"] + timedelta(days=3),
             }
 
+    def return_lines(self) -> Iterator[dict[str, Any]]:
+        """One line per return: the order's first line, received, with the return's reason."""
+        rid = 0
+        first_line = 0
+        for i, o, line_id, line_no in self._lines():
+            if line_no == 1:
+                first_line = line_id
+            if (i - 1) % 20 or line_no != 1 or o["delivered"] is None:
+                continue
+            rid += 1
+            product = 1 + (i * 31 + first_line) % SKUS
+            yield {
+                "id": rid,
+                "return_id": rid,
+                "order_line_id": first_line,
+                "sku": f"SKU-{product:05d}",
+                "quantity": 1,
+                "reason_code": RETURN_REASONS[rid % len(RETURN_REASONS)],
+                "unit_price_cents": 1500,
+                "received_quantity": 1,
+                "disposition": "",
+            }
+
     def tickets(self) -> Iterator[dict[str, Any]]:
-        for tid, i in enumerate(range(3, self.n + 1, 33), 1):
-            o = self._order(i)
-            opened = o["created"] + timedelta(days=1)
+        for tid, t in self._tickets():
             yield {
                 "id": tid,
-                "customer_email": f"c{o['customer']}@example.fr",
-                "order_id": i,
+                "customer_email": f"c{t['customer']}@example.fr",
+                "order_id": t["order"],
                 "subject": "Where is my order?",
                 "category": "delivery",
-                "priority": "normal",
+                "priority": t["priority"],
                 "status": "closed",
                 "channel": "email",
-                "created_at": opened,
-                "first_response_at": opened + timedelta(hours=o["rng"].uniform(0.2, 20)),
-                "closed_at": opened + timedelta(hours=o["rng"].uniform(20, 60)),
+                "created_at": t["opened"],
+                "first_response_at": t["answered"],
+                "resolved_at": t["resolved"],
+                "closed_at": t["resolved"] + timedelta(days=2),
+            }
+
+    def _tickets(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Tickets on 3 % of the orders: priority, answer and resolution times, pauses."""
+        for tid, i in enumerate(range(3, self.n + 1, 33), 1):
+            o = self._order(i)
+            rng = random.Random(tid)
+            opened = o["created"] + timedelta(days=1)
+            answered = opened + timedelta(hours=rng.lognormvariate(1.2, 0.9))
+            resolved = answered + timedelta(hours=rng.lognormvariate(2.8, 0.8))
+            r = rng.random()
+            priority = (
+                "urgent" if r < 0.05 else "high" if r < 0.15 else "low" if r < 0.2 else "normal"
+            )
+            paused = rng.random() < 0.15
+            score = None
+            if rng.random() < 0.35:
+                s = rng.random()
+                score = 5 if s < 0.45 else 4 if s < 0.7 else 3 if s < 0.82 else 2 if s < 0.9 else 1
+            yield (
+                tid,
+                {
+                    "order": i,
+                    "customer": o["customer"],
+                    "opened": opened,
+                    "answered": answered,
+                    "resolved": resolved,
+                    "priority": priority,
+                    "paused": paused,
+                    "score": score,
+                },
+            )
+
+    def ticket_events(self) -> Iterator[dict[str, Any]]:
+        eid = 0
+        for tid, t in self._tickets():
+            steps = [(t["answered"], "open")]
+            if t["paused"]:  # waiting on the customer for a third of the time to resolve
+                wait = t["answered"] + (t["resolved"] - t["answered"]) / 3
+                steps += [(t["answered"] + timedelta(minutes=1), "waiting_on_customer")]
+                steps += [(wait, "open")]
+            steps += [(t["resolved"], "resolved"), (t["resolved"] + timedelta(days=2), "closed")]
+            for at, status in steps:
+                eid += 1
+                yield {
+                    "id": eid,
+                    "ticket_id": tid,
+                    "at": at,
+                    "actor": "agent",
+                    "kind": "status",
+                    "old": "",
+                    "new": status,
+                    "note": "",
+                }
+
+    def csat_surveys(self) -> Iterator[dict[str, Any]]:
+        for tid, t in self._tickets():
+            yield {
+                "id": tid,
+                "ticket_id": tid,
+                "token": f"t{tid}",
+                "sent_at": t["resolved"],
+                "answered_at": t["resolved"] + timedelta(hours=5) if t["score"] else None,
+                "score": t["score"],
+                "comment": "",
             }
 
 
@@ -475,6 +780,8 @@ def load(history: History, *, sqlite_path: Path | None, pg_url: str | None) -> d
         else:
             with pg.cursor() as cur:
                 for name, _, _ in plan:
+                    if "id" not in Base.metadata.tables[name].columns:
+                        continue
                     cur.execute(
                         f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
                         f"(SELECT coalesce(max(id), 1) FROM {name}))"

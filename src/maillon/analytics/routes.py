@@ -49,7 +49,8 @@ def kpi_table(
     by: Annotated[str | None, Query(description=f"one of {', '.join(DIMENSIONS)}")] = None,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response | dict[str, Any]:
-    """All KPIs of orders created (tickets opened) in [from, to), split by ``by``; CSV with
+    """All KPIs of orders created (tickets opened, sessions started) in [from, to), split by
+    ``by``; ``breakdowns`` holds the returned units per reason code of each row; CSV with
     ``format=csv``."""
     table = service.kpis(db, start=start, end=end, by=by)
     if format == "csv":
@@ -63,4 +64,5 @@ def kpi_table(
         "to": end,
         "by": by,
         "rows": table.rows,
+        "breakdowns": table.breakdowns,
     }

@@ -3,6 +3,7 @@ the database (SQL aggregates and histograms, no row is brought back per order)."
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,33 +19,42 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union,
 )
 from sqlalchemy.orm import Session, aliased
 
+from maillon.acquisition.tables import StorefrontEvent
 from maillon.analytics.definitions import (
     DIMENSIONS,
     KPIS,
+    RETURN_REASON_CODES,
+    CostRates,
     KpiTable,
+    cost_rates_from_env,
     histogram_quantile,
     mean_or_none,
     rate,
+    reason_key,
 )
 from maillon.analytics.kpi import KpiSummary, OrderFacts, summarise
-from maillon.analytics.tables import AnalyticsState, OrderFact
-from maillon.care.tables import Ticket
+from maillon.analytics.tables import AnalyticsState, OrderFact, SessionFact
+from maillon.care import sla
+from maillon.care.service import CALENDAR, POLICY
+from maillon.care.tables import CsatSurvey, Ticket, TicketEvent
 from maillon.catalog.tables import Product
 from maillon.core import clock
 from maillon.core.clock import as_utc
 from maillon.core.db import Database
 from maillon.core.errors import FieldError, ValidationError
+from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudReview
 from maillon.inventory.model import MovementKind
 from maillon.inventory.tables import StockLevel, StockMovement, Warehouse
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
-from maillon.returns.tables import ReturnRequest
-from maillon.shipping.tables import Carrier, Shipment
-from maillon.warehouse.tables import PickList, PickListLine
+from maillon.returns.tables import ReturnLine, ReturnRequest
+from maillon.shipping.tables import Carrier, Parcel, Shipment
+from maillon.warehouse.tables import PackingSession, PickList, PickListLine, PickScan
 
 
 def kpi_summary(
@@ -141,6 +151,111 @@ def _as_bool(condition: Any) -> Any:
     return cast(case((condition, 1), else_=0), Boolean)
 
 
+def _epoch(dialect: str, column: Any) -> Any:
+    """SQL for a timestamp as seconds since 1970 (UTC)."""
+    if dialect == "sqlite":
+        return (func.julianday(column) - 2440587.5) * 86400.0
+    return func.extract("epoch", column)
+
+
+def _greatest(dialect: str, a: Any, b: Any) -> Any:
+    return func.max(a, b) if dialect == "sqlite" else func.greatest(a, b)
+
+
+# returns left out of return KPIs, and those whose received quantity counts (as returns.stats)
+_RETURN_CLOSED_OUT = ("rejected", "cancelled")
+_RETURN_ARRIVED = ("received", "inspected", "settled", "closed")
+
+
+def _pick_work(dialect: str, only: Any | None) -> Any:
+    """Subquery ``(order_id, lines, seconds)``: the pick lines confirmed of each order and the
+    picking seconds attributed to it.
+
+    As :func:`maillon.warehouse.tasks.picker_metrics`: a picker's unit of work (a tour, else a
+    pick list) on a UTC day lasts from taking it (``assigned_at``, clipped to the day's start;
+    the pick itself when never assigned) to its last pick; its seconds are shared equally
+    among its lines, so the seconds of all orders add up to the pickers' active hours.
+    """
+    line, plist = PickListLine, PickList
+    at_s = _epoch(dialect, line.picked_at)
+    day = cast(at_s / 86400.0, Integer) if dialect == "sqlite" else func.floor(at_s / 86400.0)
+    begin = case(
+        (plist.assigned_at.is_(None), at_s),
+        else_=_greatest(dialect, _epoch(dialect, plist.assigned_at), day * 86400.0),
+    )
+    unit = case((plist.tour_id.is_(None), -plist.id), else_=plist.tour_id)
+    base = (
+        select(
+            plist.order_id.label("order_id"),
+            line.picked_by.label("picker"),
+            day.label("day"),
+            unit.label("unit"),
+            begin.label("begin_s"),
+            at_s.label("at_s"),
+        )
+        .join(plist, plist.id == line.pick_list_id)
+        .where(line.status.in_(("done", "short")), line.picked_at.is_not(None))
+    )
+    if only is not None:
+        tours = select(PickList.tour_id).where(
+            PickList.order_id.in_(only), PickList.tour_id.is_not(None)
+        )
+        base = base.where(or_(plist.order_id.in_(only), plist.tour_id.in_(tours)))
+    lines = base.subquery("picked")
+    units = (
+        select(
+            lines.c.picker,
+            lines.c.day,
+            lines.c.unit,
+            ((func.max(lines.c.at_s) - func.min(lines.c.begin_s)) / func.count()).label("share"),
+        )
+        .group_by(lines.c.picker, lines.c.day, lines.c.unit)
+        .subquery("units")
+    )
+    return (
+        select(
+            lines.c.order_id,
+            func.count().label("lines"),
+            func.sum(units.c.share).label("seconds"),
+        )
+        .join(
+            units,
+            and_(
+                units.c.picker == lines.c.picker,
+                units.c.day == lines.c.day,
+                units.c.unit == lines.c.unit,
+            ),
+        )
+        .group_by(lines.c.order_id)
+        .subquery("pick_work")
+    )
+
+
+def _carton_costs(dialect: str, only: Any | None) -> Any:
+    """Subquery ``(order_id, cents)``: the carton costs of each order's packing plans (the
+    last finished packing session per warehouse; its ``plan`` JSON lists the parcels)."""
+    latest = select(func.max(PackingSession.id)).where(PackingSession.status == "done")
+    if only is not None:
+        latest = latest.where(PackingSession.order_id.in_(only))
+    latest = latest.group_by(PackingSession.order_id, PackingSession.warehouse_id)
+    if dialect == "sqlite":
+        parcel = func.json_each(PackingSession.plan, "$.parcels").table_valued("value")
+        cents = cast(func.json_extract(parcel.c.value, "$.carton_cost_cents"), Integer)
+    else:
+        parcel = func.json_array_elements(
+            PackingSession.plan.op("->")(literal_column("'parcels'"))
+        ).table_valued("value")
+        cents = cast(parcel.c.value.op("->>")(literal_column("'carton_cost_cents'")), Integer)
+    return (
+        select(PackingSession.order_id, func.sum(cents).label("cents"))
+        .select_from(PackingSession)
+        .join(parcel, true())  # a table function of the row: lateral on both dialects
+        .where(PackingSession.id.in_(latest))
+        .group_by(PackingSession.order_id)
+        .subquery("cartons")
+    )
+
+
 def _facts_select(dialect: str, only: Any | None) -> Any:
     """The SELECT giving one ``order_facts`` row per order (of ``only``, a subquery of order
     ids, or all): every aggregate below is restricted to those orders."""
@@ -189,10 +304,82 @@ def _facts_select(dialect: str, only: Any | None) -> Any:
         .subquery("first_shipment")
     )
     returned = (
-        restrict(select(ReturnRequest.order_id), ReturnRequest.order_id)
+        restrict(
+            select(ReturnRequest.order_id).where(ReturnRequest.status.not_in(_RETURN_CLOSED_OUT)),
+            ReturnRequest.order_id,
+        )
         .group_by(ReturnRequest.order_id)
         .subquery("returned")
     )
+    returned_units = (
+        restrict(
+            select(
+                ReturnRequest.order_id,
+                func.sum(
+                    case(
+                        (
+                            ReturnRequest.status.in_(_RETURN_ARRIVED),
+                            ReturnLine.received_quantity,
+                        ),
+                        else_=ReturnLine.quantity,
+                    )
+                ).label("units"),
+            )
+            .join(ReturnLine, ReturnLine.return_id == ReturnRequest.id)
+            .where(ReturnRequest.status.not_in(_RETURN_CLOSED_OUT)),
+            ReturnRequest.order_id,
+        )
+        .group_by(ReturnRequest.order_id)
+        .subquery("returned_units")
+    )
+    scans = (
+        restrict(
+            select(
+                PickList.order_id,
+                func.count().label("scans"),
+                func.sum(case((PickScan.outcome.like("wrong%"), 1), else_=0)).label("refused"),
+            )
+            .select_from(PickScan)
+            .join(PickListLine, PickListLine.id == PickScan.line_id)
+            .join(PickList, PickList.id == PickListLine.pick_list_id),
+            PickList.order_id,
+        )
+        .group_by(PickList.order_id)
+        .subquery("scans")
+    )
+    pick_work = _pick_work(dialect, only)
+    cartons = _carton_costs(dialect, only)
+    parcels = (
+        restrict(
+            select(Shipment.order_id, func.count().label("n")).join(
+                Parcel, Parcel.shipment_id == Shipment.id
+            ),
+            Shipment.order_id,
+        )
+        .group_by(Shipment.order_id)
+        .subquery("parcel_counts")
+    )
+    ship_costs = (
+        restrict(
+            select(Shipment.order_id, func.sum(Shipment.quoted_cents).label("cents")),
+            Shipment.order_id,
+        )
+        .group_by(Shipment.order_id)
+        .subquery("ship_costs")
+    )
+    reviews = (
+        restrict(
+            select(
+                FraudReview.order_id,
+                func.max(case((FraudReview.decision == "reject", 1), else_=0)).label("rejected"),
+                func.max(case((FraudReview.decision == "approve", 1), else_=0)).label("approved"),
+            ),
+            FraudReview.order_id,
+        )
+        .group_by(FraudReview.order_id)
+        .subquery("fraud_reviews")
+    )
+    charged = FraudChargeback.id.is_not(None)
     ticketed = (
         restrict(select(Ticket.order_id).where(Ticket.order_id.is_not(None)), Ticket.order_id)
         .group_by(Ticket.order_id)
@@ -257,6 +444,17 @@ def _facts_select(dialect: str, only: Any | None) -> Any:
             _as_bool(ticketed.c.order_id.is_not(None)),
             picks.c.metres,
             func.coalesce(picks.c.lines, 0),
+            func.coalesce(returned_units.c.units, 0),
+            func.coalesce(scans.c.scans, 0),
+            func.coalesce(scans.c.refused, 0),
+            func.coalesce(pick_work.c.lines, 0),
+            pick_work.c.seconds,
+            func.coalesce(parcels.c.n, 0),
+            func.coalesce(cartons.c.cents, 0),
+            ship_costs.c.cents,
+            _as_bool(FraudAssessment.decision.in_(("review", "reject"))),
+            _as_bool(or_(charged, reviews.c.rejected == 1)),
+            _as_bool(and_(reviews.c.approved == 1, FraudChargeback.id.is_(None))),
         )
         .select_from(Order)
         .outerjoin(waited, waited.c.order_id == Order.id)
@@ -267,6 +465,15 @@ def _facts_select(dialect: str, only: Any | None) -> Any:
         .outerjoin(returned, returned.c.order_id == Order.id)
         .outerjoin(ticketed, ticketed.c.order_id == Order.id)
         .outerjoin(picks, picks.c.order_id == Order.id)
+        .outerjoin(returned_units, returned_units.c.order_id == Order.id)
+        .outerjoin(scans, scans.c.order_id == Order.id)
+        .outerjoin(pick_work, pick_work.c.order_id == Order.id)
+        .outerjoin(parcels, parcels.c.order_id == Order.id)
+        .outerjoin(cartons, cartons.c.order_id == Order.id)
+        .outerjoin(ship_costs, ship_costs.c.order_id == Order.id)
+        .outerjoin(FraudAssessment, FraudAssessment.order_id == Order.id)
+        .outerjoin(FraudChargeback, FraudChargeback.order_id == Order.id)
+        .outerjoin(reviews, reviews.c.order_id == Order.id)
     )
     return restrict(query, Order.id)
 
@@ -296,16 +503,36 @@ _FACT_COLUMNS = [
     "ticketed",
     "route_m",
     "pick_lines",
+    "returned_units",
+    "pick_scans",
+    "pick_mismatches",
+    "picked_lines",
+    "pick_s",
+    "parcels",
+    "carton_cents",
+    "ship_cents",
+    "fraud_flagged",
+    "fraud_confirmed",
+    "fraud_cleared",
 ]
 
 
 def refresh_order_facts(*, session: Session, full: bool = False) -> int:
-    """Bring ``order_facts`` up to date; return how many orders were (re)computed.
+    """Bring ``order_facts`` (and the storefront ``session_facts``, see
+    :func:`refresh_session_facts`) up to date; return how many orders were (re)computed.
 
     Incremental by default: only orders changed since the last refresh (their row, events,
-    shipments, pick lists, returns or tickets) are recomputed, set-based, in the caller's
-    transaction; the first run, or ``full``, rebuilds everything.
+    shipments, pick lists, returns, tickets, fraud reviews or chargebacks) are recomputed,
+    set-based, in the caller's transaction; the first run, or ``full``, rebuilds everything.
+    Picking scans do not stamp the order: an order's pick figures follow when its pick list
+    is finished (the order then moves on).
     """
+    count = _refresh_orders(session=session, full=full)
+    refresh_session_facts(session=session, full=full)
+    return count
+
+
+def _refresh_orders(*, session: Session, full: bool) -> int:
     dialect = session.get_bind().dialect.name
     now = clock.now()
     state = session.get(AnalyticsState, _STATE_KEY)
@@ -318,11 +545,28 @@ def refresh_order_facts(*, session: Session, full: bool = False) -> int:
     else:
         since = as_utc(state.at) - _MARGIN
         # every status change of an order (allocation, picking, packing, shipping, delivery,
-        # cancellation) stamps orders.updated_at; returns and tickets do not touch the order
+        # cancellation) stamps orders.updated_at; returns, tickets, fraud reviews and
+        # chargebacks do not touch the order
+        r = ReturnRequest
         changed = union(
             select(Order.id).where(Order.updated_at >= since),
-            select(ReturnRequest.order_id).where(ReturnRequest.created_at >= since),
+            select(r.order_id).where(
+                or_(
+                    *(
+                        column >= since
+                        for column in (
+                            r.created_at,
+                            r.decided_at,
+                            r.received_at,
+                            r.inspected_at,
+                            r.closed_at,
+                        )
+                    )
+                )
+            ),
             select(Ticket.order_id).where(Ticket.created_at >= since, Ticket.order_id.is_not(None)),
+            select(FraudReview.order_id).where(FraudReview.decided_at >= since),
+            select(FraudChargeback.order_id).where(FraudChargeback.recorded_at >= since),
         ).subquery("changed")
         ids = [row[0] for row in session.execute(select(changed.c[0]))]
         count = 0
@@ -337,6 +581,79 @@ def refresh_order_facts(*, session: Session, full: bool = False) -> int:
         session.add(AnalyticsState(key=_STATE_KEY, at=now))
     else:
         state.at = now
+    return int(count)
+
+
+_SESSIONS_KEY = "session_facts"
+_EVENT_ID_MARGIN = 1000  # events committed out of id order while the last refresh ran
+_CART_TYPES = ("add_to_cart", "checkout_step", "purchase")
+
+
+def _sessions_select(only: Any | None) -> Any:
+    """The SELECT giving one ``session_facts`` row per storefront session (of ``only``, a
+    subquery of session ids, or all), as :func:`maillon.acquisition.service.funnel` sees
+    them: the channel of the first event, a cart once added to cart, checked out or bought,
+    the largest cart value seen."""
+    e = StorefrontEvent
+    first = func.row_number().over(partition_by=e.session_id, order_by=(e.occurred_at, e.id))
+    ranked = select(
+        e.session_id.label("session_id"),
+        e.occurred_at.label("at"),
+        e.channel.label("channel"),
+        case((e.type.in_(_CART_TYPES), 1), else_=0).label("cart"),
+        case((e.type == "purchase", 1), else_=0).label("bought"),
+        case((e.type.in_(_CART_TYPES), e.value_cents), else_=0).label("cents"),
+        first.label("rn"),
+    )
+    if only is not None:
+        ranked = ranked.where(e.session_id.in_(only))
+    r = ranked.subquery("ranked")
+    return select(
+        r.c.session_id,
+        func.min(r.c.at),
+        func.coalesce(func.max(case((r.c.rn == 1, r.c.channel))), ""),
+        _as_bool(func.max(r.c.cart) == 1),
+        _as_bool(func.max(r.c.bought) == 1),
+        func.coalesce(func.max(r.c.cents), 0),
+    ).group_by(r.c.session_id)
+
+
+_SESSION_COLUMNS = ["session_id", "started_at", "channel", "cart", "purchased", "cart_cents"]
+
+
+def refresh_session_facts(*, session: Session, full: bool = False) -> int:
+    """Bring ``session_facts`` up to date with the storefront events; return how many
+    sessions were (re)computed.
+
+    Incremental by default: the sessions with an event newer than the last one folded in
+    (by event id, with a small margin) are recomputed from all their events; the first run,
+    or ``full``, rebuilds everything.
+    """
+    state = session.get(AnalyticsState, _SESSIONS_KEY)
+    top = session.scalar(select(func.max(StorefrontEvent.id))) or 0
+    if full or state is None or state.last_id is None:
+        session.execute(delete(SessionFact))
+        session.execute(
+            insert(SessionFact.__table__).from_select(_SESSION_COLUMNS, _sessions_select(None))
+        )
+        count = session.scalar(select(func.count()).select_from(SessionFact)) or 0
+    else:
+        since = state.last_id - _EVENT_ID_MARGIN
+        ids = list(
+            session.scalars(
+                select(StorefrontEvent.session_id).where(StorefrontEvent.id > since).distinct()
+            )
+        )
+        for chunk in (ids[i : i + 2000] for i in range(0, len(ids), 2000)):
+            session.execute(delete(SessionFact).where(SessionFact.session_id.in_(chunk)))
+            session.execute(
+                insert(SessionFact.__table__).from_select(_SESSION_COLUMNS, _sessions_select(chunk))
+            )
+        count = len(ids)
+    if state is None:
+        session.add(AnalyticsState(key=_SESSIONS_KEY, at=clock.now(), last_id=top))
+    else:
+        state.at, state.last_id = clock.now(), top
     return int(count)
 
 
@@ -398,14 +715,19 @@ def compute_kpis(
     end: datetime | None = None,
     by: str | None = None,
     ship_within_h: float = 24.0,
+    costs: CostRates | None = None,
 ) -> KpiTable:
     """Return every KPI of :data:`~maillon.analytics.definitions.KPIS` over ``[start, end)``,
-    split by ``by`` (one of ``DIMENSIONS``), counted by the database over ``order_facts``
-    (refresh them first: :func:`kpis` does) and the stock ledger.
+    split by ``by`` (one of ``DIMENSIONS``), counted by the database over ``order_facts`` and
+    ``session_facts`` (refresh them first: :func:`kpis` does), the stock ledger, the tickets
+    and the returns. ``costs`` defaults to :func:`cost_rates`. The units returned per reason
+    code, every code kept, are in ``table.breakdowns[row]["return_reasons"]``.
 
-    Raises ValidationError naming ``by`` or ``to`` (an end before the start).
+    Raises ValidationError naming ``by`` or ``to`` (an end before the start), or naming a
+    cost variable set to something else than a number >= 0.
     """
     _check_arguments(start, end, by)
+    rates = costs if costs is not None else cost_rates()
     dialect = session.get_bind().dialect.name
     table = KpiTable(start=start, end=end, by=by)
     f = OrderFact
@@ -459,6 +781,24 @@ def compute_kpis(
                 count_if(and_(on_time, f.carrier_id.is_not(None))).label("carrier_on_time"),
                 func.sum(f.route_m).label("route_m"),
                 func.sum(case((f.route_m.is_not(None), f.pick_lines), else_=0)).label("pick_lines"),
+                func.sum(case((f.delivered, f.units), else_=0)).label("delivered_units"),
+                func.sum(case((f.delivered, f.returned_units), else_=0)).label("returned_units"),
+                func.sum(f.pick_scans).label("scans"),
+                func.sum(f.pick_mismatches).label("refused"),
+                func.sum(f.picked_lines).label("picked_lines"),
+                func.sum(f.pick_s).label("pick_s"),
+                count_if(f.picked_lines > 0).label("picked_orders"),
+                count_if(f.parcels > 0).label("packed"),
+                func.sum(f.parcels).label("parcels"),
+                func.sum(case((f.parcels > 0, f.carton_cents), else_=0)).label("carton_cents"),
+                count_if(f.ship_cents.is_not(None)).label("ship_known"),
+                func.sum(f.ship_cents).label("ship_cents"),
+                count_if(f.fraud_confirmed).label("fraud"),
+                count_if(and_(f.fraud_confirmed, f.fraud_flagged)).label("fraud_caught"),
+                count_if(and_(f.fraud_flagged, f.fraud_cleared)).label("false_alarms"),
+                count_if(and_(f.fraud_flagged, or_(f.fraud_cleared, f.fraud_confirmed))).label(
+                    "flag_outcomes"
+                ),
             ).select_from(f)
         )
         .where(*in_period(f.created_at))
@@ -486,6 +826,16 @@ def compute_kpis(
             "return_rate_pct": rate(r.returned, r.delivered),
             "carrier_on_time_pct": rate(r.carrier_on_time, r.carrier_delivered),
             "metres_per_line": mean_or_none(r.route_m, r.pick_lines),
+            "return_units_pct": rate(r.returned_units, r.delivered_units),
+            "pick_accuracy_pct": rate((r.scans or 0) - (r.refused or 0), r.scans),
+            "lines_per_hour": (
+                None
+                if by in ("carrier", "channel")
+                else rate(r.picked_lines, (r.pick_s or 0) / 3600, pct=False)
+            ),
+            "fraud_catch_pct": rate(r.fraud_caught, r.fraud),
+            "fraud_false_positive_pct": rate(r.false_alarms, r.flag_outcomes),
+            **_costs(r, rates),
         }
 
     def quantiles(query: Any, keys: dict[str, float]) -> None:
@@ -559,12 +909,184 @@ def compute_kpis(
             {key: 0.5},
         )
 
+    _care_kpis(session, table, tickets_query, ticket_dim)
+    _return_reasons(session, table, dim, joined, in_period(f.created_at))
+    _storefront_kpis(session, table, start, end, by)
     _inventory_kpis(session, table, start, end, by)
     for row in table.rows.values():
         for k in KPIS:
             row.setdefault(k.key, None)
     table.rows = dict(sorted(table.rows.items()))
     return table
+
+
+def cost_rates() -> CostRates:
+    """Return the cost rates of the environment (``MAILLON_KPI_LABOUR_CENTS_PER_HOUR``,
+    ``MAILLON_KPI_PACK_SECONDS_PER_PARCEL``; defaults otherwise).
+
+    Raises ValidationError naming the variable when it is not a number >= 0.
+    """
+    try:
+        return cost_rates_from_env(os.environ)
+    except ValueError as exc:
+        field = str(exc).split(" ", 1)[0]
+        raise ValidationError(FieldError(field, str(exc))) from None
+
+
+def _costs(r: Any, rates: CostRates) -> dict[str, float | None]:
+    """The cost-per-order KPIs of one row of sums (see the ``costs`` KPIs)."""
+    per_second = rates.labour_cents_per_hour / 3600
+    pick = mean_or_none((r.pick_s or 0) * per_second, r.picked_orders) if r.picked_orders else None
+    pack_total = (r.carton_cents or 0) + (r.parcels or 0) * rates.pack_seconds_per_parcel * (
+        per_second
+    )
+    pack = mean_or_none(pack_total, r.packed) if r.packed else None
+    ship = mean_or_none(r.ship_cents or 0, r.ship_known) if r.ship_known else None
+    parts = (pick, pack, ship)
+    total = None if any(p is None for p in parts) else round(sum(p or 0.0 for p in parts), 2)
+    return {
+        "pick_cost_cents": pick,
+        "pack_cost_cents": pack,
+        "ship_cost_cents": ship,
+        "cost_per_order_cents": total,
+    }
+
+
+def _care_kpis(session: Session, table: KpiTable, tickets_query: Any, ticket_dim: Any) -> None:
+    """SLA breach rate and CSAT of the tickets ``tickets_query`` selects (with their row)."""
+    now = clock.now()
+    rows = session.execute(
+        tickets_query(
+            Ticket.id,
+            Ticket.created_at,
+            Ticket.first_response_at,
+            Ticket.resolved_at,
+            Ticket.priority,
+            Ticket.category,
+        )
+    ).all()
+    if rows:
+        events: dict[int, list[tuple[datetime, str]]] = {}
+        ids = [r[1] for r in rows]
+        for chunk in (ids[i : i + 5000] for i in range(0, len(ids), 5000)):
+            status_q = select(TicketEvent.ticket_id, TicketEvent.at, TicketEvent.new).where(
+                TicketEvent.kind == "status", TicketEvent.ticket_id.in_(chunk)
+            )
+            for ticket_id, at, new in session.execute(status_q):
+                events.setdefault(ticket_id, []).append((as_utc(at), new))
+        counts: dict[str, list[int]] = {}
+        for label, ticket_id, created, first, resolved, priority, category in rows:
+            opened = as_utc(created)
+
+            def stamp(value: datetime | None, opened: datetime = opened) -> datetime | None:
+                return None if value is None else max(as_utc(value), opened)
+
+            state = sla.sla_state(  # as maillon.care.service.ticket_sla, from plain rows
+                policy=POLICY,
+                calendar=CALENDAR,
+                opened_at=opened,
+                now=now,
+                events=events.get(ticket_id, ()),
+                first_response_at=stamp(first),
+                resolved_at=stamp(resolved),
+                priority=priority,
+                category=category,
+            )
+            tally = counts.setdefault(str(label), [0, 0])
+            tally[0] += 1
+            tally[1] += 1 if state.breaches else 0
+        for label, (n, breached) in counts.items():
+            table.rows.setdefault(label, {})["sla_breach_pct"] = rate(breached, n)
+    csat_q = (
+        tickets_query(
+            func.count(),
+            func.sum(CsatSurvey.score),
+            func.sum(case((CsatSurvey.score >= 4, 1), else_=0)),
+        )
+        .join(CsatSurvey, CsatSurvey.ticket_id == Ticket.id)
+        .where(CsatSurvey.score.is_not(None))
+        .group_by(*_g(ticket_dim))
+    )
+    for label, answers, total, satisfied in session.execute(csat_q):
+        if answers:
+            row = table.rows.setdefault(str(label), {})
+            row["csat_mean"] = mean_or_none(total, answers)
+            row["csat_satisfied_pct"] = rate(satisfied, answers)
+
+
+def _return_reasons(
+    session: Session, table: KpiTable, dim: Any, joined: Any, conditions: list[Any]
+) -> None:
+    """Share of returned units per reason code, over the returns of the period's delivered
+    orders (``dim`` labels a row, ``joined`` adds the joins it needs to a query)."""
+    units = case(
+        (ReturnRequest.status.in_(_RETURN_ARRIVED), ReturnLine.received_quantity),
+        else_=ReturnLine.quantity,
+    )
+    query = (
+        joined(select(dim, ReturnLine.reason_code, func.sum(units)).select_from(OrderFact))
+        .join(ReturnRequest, ReturnRequest.order_id == OrderFact.order_id)
+        .join(ReturnLine, ReturnLine.return_id == ReturnRequest.id)
+        .where(
+            OrderFact.delivered,
+            ReturnRequest.status.not_in(_RETURN_CLOSED_OUT),
+            *conditions,
+        )
+    )
+    grouped = query.group_by(*_g(dim, ReturnLine.reason_code))
+    per_row: dict[str, dict[str, int]] = {}
+    for label, code, n in session.execute(grouped):
+        if n:
+            reasons = per_row.setdefault(str(label), {})
+            reasons[str(code)] = reasons.get(str(code), 0) + int(n)
+    for label, reasons in per_row.items():
+        total = sum(reasons.values())
+        row = table.rows.setdefault(label, {})
+        for code in RETURN_REASON_CODES:
+            row[f"return_reason_{code}_pct"] = 0.0
+        shares: dict[str, int] = {}
+        for code, n in reasons.items():
+            shares[reason_key(code)] = shares.get(reason_key(code), 0) + n
+        for key, n in shares.items():
+            row[key] = rate(n, total)
+        table.breakdowns.setdefault(label, {})["return_reasons"] = dict(
+            sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+
+
+def _storefront_kpis(
+    session: Session, table: KpiTable, start: datetime | None, end: datetime | None, by: str | None
+) -> None:
+    """Conversion and cart abandonment of the storefront sessions started in the period (by
+    their acquisition channel with ``by="channel"``; nothing by warehouse or carrier)."""
+    if by in ("warehouse", "carrier"):
+        return
+    s = SessionFact
+    dialect = session.get_bind().dialect.name
+    label: Any = (
+        _ALL if by is None else s.channel if by == "channel" else _period(dialect, s.started_at, by)
+    )
+    abandoned = and_(s.cart, s.purchased.is_(False))
+    query = select(
+        label,
+        func.count(),
+        func.sum(case((s.purchased, 1), else_=0)),
+        func.sum(case((s.cart, 1), else_=0)),
+        func.sum(case((abandoned, 1), else_=0)),
+        func.sum(case((abandoned, s.cart_cents), else_=0)),
+    ).select_from(s)
+    if start is not None:
+        query = query.where(s.started_at >= start)
+    if end is not None:
+        query = query.where(s.started_at < end)
+    for name, n, bought, carts, dropped, value in session.execute(query.group_by(*_g(label))):
+        if not n:
+            continue
+        row = table.rows.setdefault(str(name), {})
+        row["sessions"] = int(n)
+        row["conversion_pct"] = rate(bought, n)
+        row["cart_abandonment_pct"] = rate(dropped, carts)
+        row["abandoned_cart_cents"] = int(value or 0)
 
 
 def _inventory_kpis(

@@ -46,12 +46,45 @@ class OrderFact(Base):
     ticketed: Mapped[bool] = mapped_column(Boolean)
     route_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     pick_lines: Mapped[int] = mapped_column(Integer)
+    # units coming back (rejected and cancelled returns left out)
+    returned_units: Mapped[int] = mapped_column(Integer)
+    # scan-confirmed picking: scans, refused scans, lines confirmed and the picking seconds
+    # attributed to the order (its units of work's time shared per line)
+    pick_scans: Mapped[int] = mapped_column(Integer)
+    pick_mismatches: Mapped[int] = mapped_column(Integer)
+    picked_lines: Mapped[int] = mapped_column(Integer)
+    pick_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # packing and shipping: parcels, carton costs of the packing plans, carrier costs
+    parcels: Mapped[int] = mapped_column(Integer)
+    carton_cents: Mapped[int] = mapped_column(Integer)
+    ship_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # fraud: scored review/reject at intake; confirmed fraud (chargeback or analyst reject);
+    # cleared (analyst approve, no chargeback)
+    fraud_flagged: Mapped[bool] = mapped_column(Boolean)
+    fraud_confirmed: Mapped[bool] = mapped_column(Boolean)
+    fraud_cleared: Mapped[bool] = mapped_column(Boolean)
+
+
+class SessionFact(Base):
+    """One storefront session (events grouped by ``session_id``), kept up to date
+    incrementally from the new events (see ``analytics.service.refresh_session_facts``)."""
+
+    __tablename__ = "session_facts"
+
+    session_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    channel: Mapped[str] = mapped_column(String(60))  # of the session's first event
+    cart: Mapped[bool] = mapped_column(Boolean)  # added to cart, checked out or bought
+    purchased: Mapped[bool] = mapped_column(Boolean)
+    cart_cents: Mapped[int] = mapped_column(Integer)  # the largest cart value seen
 
 
 class AnalyticsState(Base):
-    """Book-keeping of the incremental refresh (e.g. when facts were last brought up to date)."""
+    """Book-keeping of the incremental refresh (e.g. when facts were last brought up to date,
+    or the last storefront event id folded into the session facts)."""
 
     __tablename__ = "analytics_state"
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -11,12 +11,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from maillon.analytics.definitions import (
+    DIMENSIONS,
     KPIS,
+    RETURN_REASON_CODES,
+    CostRates,
     KpiTable,
     catalogue_markdown,
+    cost_rates_from_env,
     histogram_quantile,
     mean_or_none,
     rate,
+    reason_key,
 )
 
 
@@ -69,3 +74,56 @@ def test_table_csv_round_trip() -> None:
     assert table.value("orders", "gls") == 5
     with pytest.raises(KeyError):
         table.value("happiness")
+
+
+def test_new_chain_kpis_are_in_the_catalogue() -> None:
+    keys = {k.key for k in KPIS}
+    for key in (
+        "pick_accuracy_pct",
+        "lines_per_hour",
+        "pick_cost_cents",
+        "pack_cost_cents",
+        "ship_cost_cents",
+        "cost_per_order_cents",
+        "return_units_pct",
+        "return_reason_defective_pct",
+        "return_reason_other_pct",
+        "sla_breach_pct",
+        "csat_mean",
+        "csat_satisfied_pct",
+        "sessions",
+        "conversion_pct",
+        "cart_abandonment_pct",
+        "abandoned_cart_cents",
+        "fraud_catch_pct",
+        "fraud_false_positive_pct",
+    ):
+        assert key in keys
+    for k in KPIS:
+        assert set(k.not_by) <= set(DIMENSIONS), k.key
+    by_key = {k.key: k for k in KPIS}
+    assert "carrier" in by_key["lines_per_hour"].not_by
+    assert "None by warehouse, carrier" in catalogue_markdown()
+
+
+def test_reason_keys_fold_unknown_codes_into_other() -> None:
+    assert reason_key("defective") == "return_reason_defective_pct"
+    assert reason_key("fits_badly") == "return_reason_other_pct"
+    assert all(reason_key(code) in {k.key for k in KPIS} for code in RETURN_REASON_CODES)
+
+
+def test_cost_rates_validate_and_read_the_environment() -> None:
+    assert cost_rates_from_env({}) == CostRates()
+    rates = cost_rates_from_env(
+        {
+            "MAILLON_KPI_LABOUR_CENTS_PER_HOUR": " 3000 ",
+            "MAILLON_KPI_PACK_SECONDS_PER_PARCEL": "45.5",
+        }
+    )
+    assert rates == CostRates(labour_cents_per_hour=3000.0, pack_seconds_per_parcel=45.5)
+    with pytest.raises(ValueError, match="MAILLON_KPI_LABOUR_CENTS_PER_HOUR"):
+        cost_rates_from_env({"MAILLON_KPI_LABOUR_CENTS_PER_HOUR": "cheap"})
+    with pytest.raises(ValueError, match="MAILLON_KPI_PACK_SECONDS_PER_PARCEL"):
+        cost_rates_from_env({"MAILLON_KPI_PACK_SECONDS_PER_PARCEL": "-1"})
+    with pytest.raises(ValueError, match="labour_cents_per_hour"):
+        CostRates(labour_cents_per_hour=float("nan"))
