@@ -233,3 +233,29 @@ def test_bad_input_names_the_field_and_writes_nothing(
     fields = {error.get("field")} | {e["field"] for e in error.get("errors", [])}
     assert field in fields, error
     assert row_counts(seeded) == before
+
+
+def test_an_order_in_review_is_kept_off_the_floor_until_approved(
+    client: TestClient, seeded: Database, auth: Auth
+) -> None:
+    from maillon.core.errors import Conflict
+    from maillon.warehouse import release
+    from maillon.warehouse import service as warehouse
+
+    number = suspicious(client, auth)
+    with seeded.transaction() as s:
+        wave = release.create_wave(session=s, warehouse_code="PAR1", actor="lead", max_orders=50)
+        assert wave.orders == 5  # the five accepted orders, not the one in review
+    with pytest.raises(Conflict, match="on hold \\(fraud review\\)"), seeded.transaction() as s:
+        warehouse.create_pick_lists(session=s, number=number, actor="lead")
+    r = client.get(f"/api/v1/orders/{number}", headers=auth["operator"])
+    assert r.json()["status"] == "allocated"  # its stock stays reserved meanwhile
+    r = client.post(
+        f"/api/v1/fraud/reviews/{number}",
+        json={"decision": "approve", "note": "known buyer"},
+        headers=auth["agent"],
+    )
+    assert r.status_code == 200, r.text
+    with seeded.transaction() as s:
+        lists = warehouse.create_pick_lists(session=s, number=number, actor="lead")
+    assert lists

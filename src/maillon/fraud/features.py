@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 __all__ = [
     "FEATURE_NAMES",
+    "MIN_ORDERS_FOR_ZSCORE",
     "RISKY_HOURS",
     "VELOCITY_KEYS",
     "VELOCITY_WINDOWS",
@@ -68,6 +69,9 @@ RISKY_HOURS: frozenset[int] = frozenset({0, 1, 2, 3, 4, 5})
 _EARTH_RADIUS_KM = 6371.0088
 _NAN = math.nan
 
+
+MIN_ORDERS_FOR_ZSCORE = 3
+"""Earlier orders a customer needs before an amount is compared with their spread."""
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the great-circle distance in kilometres between two (lat, lon) points in degrees."""
@@ -412,7 +416,8 @@ def compute_features(
     ``history`` is ``None`` for a guest or an unknown customer (account features become
     ``nan``); ``activity`` defaults to no recent activity.  ``amount_zscore`` uses a
     standard deviation floored at 5 % of the mean (so a customer with constant amounts does
-    not produce infinite scores) and is ``nan`` without earlier orders.
+    not produce infinite scores) and is ``nan`` with fewer than
+    :data:`MIN_ORDERS_FOR_ZSCORE` earlier orders (the ratios need one).
 
     Raises:
         ValueError: if ``history.account_created_at`` is after ``order.created_at``.
@@ -429,12 +434,16 @@ def compute_features(
         prior = float(history.n_orders)
         chargebacks = float(history.n_chargebacks)
         if history.n_orders > 0 and history.amount_mean > 0:
-            std = max(history.amount_std, 0.05 * history.amount_mean)
-            z = (amount - history.amount_mean) / std
             ratio_mean = amount / history.amount_mean
             ratio_max = amount / history.amount_max if history.amount_max > 0 else _NAN
         else:
-            z = ratio_mean = ratio_max = _NAN
+            ratio_mean = ratio_max = _NAN
+        if history.n_orders >= MIN_ORDERS_FOR_ZSCORE and history.amount_mean > 0:
+            std = max(history.amount_std, 0.05 * history.amount_mean)
+            z = (amount - history.amount_mean) / std
+        else:
+            # a spread needs a few orders: one earlier order made any other amount an outlier
+            z = _NAN
     if order.billing is not None and order.shipping is not None:
         b, s = order.billing, order.shipping
         distance = haversine_km(b.lat, b.lon, s.lat, s.lon)

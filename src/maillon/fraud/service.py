@@ -551,6 +551,15 @@ def install() -> None:
     from maillon.core import outbox
 
     outbox.subscribe("order.created", on_order_created)
+    # an order waiting for an analyst is allocated (its stock kept) but not picked
+    orders.register_hold(
+        "fraud review",
+        lambda: (
+            select(FraudAssessment.order_id)
+            .where(FraudAssessment.order_id == Order.id, FraudAssessment.review_status == "open")
+            .exists()
+        ),
+    )
     if not event.contains(Session, "before_commit", _cancel_rejected):
         event.listen(Session, "before_commit", _cancel_rejected)
         event.listen(Session, "after_rollback", _forget_pending)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import and_, func, insert, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -934,3 +934,33 @@ def import_orders_csv(db: Database, text: str, *, actor: str, channel: str = "cs
         (created if is_new else replayed).append(order.number)
     errors.sort(key=lambda e: (e.row, e.field))
     return ImportReport(created, replayed, errors)
+
+
+# --------------------------------------------------------------------------- holds
+
+_HOLDS: dict[str, Callable[[], Any]] = {}
+
+
+def register_hold(reason: str, held: Callable[[], Any]) -> None:
+    """Keep orders off the warehouse floor while ``held()`` is true for them.
+
+    ``held`` returns a SQL condition correlated to :class:`Order` (for instance an EXISTS on
+    an open fraud review); a package above orders registers it at start-up (see
+    ``maillon.bootstrap``) so the floor never needs to import it. Registering a reason again
+    replaces its condition.
+    """
+    _HOLDS[reason] = held
+
+
+def not_held() -> Any:
+    """Return a SQL condition on :class:`Order`: true when no registered hold applies."""
+    return and_(true(), *(not_(held()) for held in _HOLDS.values()))
+
+
+def hold_reasons(*, session: Session, order: Order) -> list[str]:
+    """Return why ``order`` is held off the floor now (empty when it is free to pick)."""
+    return [
+        reason
+        for reason, held in _HOLDS.items()
+        if session.scalar(select(held()).select_from(Order).where(Order.id == order.id))
+    ]

@@ -20,6 +20,7 @@ from maillon.core import clock
 from maillon.core.errors import Conflict, ErrorCollector, NotFound
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
+from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus, order_number
 from maillon.orders.tables import Allocation, Order
 from maillon.warehouse import batching
@@ -67,7 +68,7 @@ def create_wave(
     query = (
         select(Order.id, units_here.c.units)
         .join(units_here, units_here.c.order_id == Order.id)
-        .where(Order.status == OrderStatus.ALLOCATED.value)
+        .where(Order.status == OrderStatus.ALLOCATED.value, orders.not_held())
     )
     if cutoff is not None:
         query = query.where(Order.created_at <= cutoff)

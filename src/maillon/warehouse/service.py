@@ -27,8 +27,12 @@ from maillon.warehouse.tables import PickList, PickListLine, PickTour, Warehouse
 
 def create_pick_lists(*, session: Session, number: str, actor: str) -> list[PickList]:
     """Issue the pick lists of an allocated order, one per warehouse, lines in location order;
-    the order goes to picking. Raises NotFound, InvalidTransition unless allocated."""
+    the order goes to picking. Raises NotFound, InvalidTransition unless allocated, Conflict
+    while the order is on hold (e.g. waiting for a fraud review)."""
     order = orders.get_order_for_update(session=session, number=number)
+    held = orders.hold_reasons(session=session, order=order)
+    if held:
+        raise Conflict(f"order {order.number} is on hold ({', '.join(held)}): not picked yet")
     orders.transition(session=session, order=order, target=OrderStatus.PICKING, actor=actor)
     allocations = [
         a for a in orders.allocations_of(session=session, order=order) if a.status == "reserved"

@@ -66,15 +66,23 @@ def test_billing_shipping_distance_and_unknown_is_nan() -> None:
 
 
 def test_account_age_and_amount_vs_history() -> None:
-    history = CustomerHistory.from_amounts(T0 - timedelta(days=10), [40.0, 60.0])
+    history = CustomerHistory.from_amounts(T0 - timedelta(days=10), [40.0, 50.0, 60.0])
     f = compute_features(order(amount=150.0), history)
     assert f.account_age_days == pytest.approx(10.0)
-    assert f.prior_orders == 2
-    # mean 50, std 10 -> z = 10
-    assert f.amount_zscore == pytest.approx(10.0)
+    assert f.prior_orders == 3
+    # mean 50, population std sqrt(200 / 3) = 8.165 -> z = 100 / 8.165
+    assert f.amount_zscore == pytest.approx(100 / (200 / 3) ** 0.5)
     assert f.amount_ratio_mean == pytest.approx(3.0)
     assert f.amount_ratio_max == pytest.approx(2.5)
     assert f.is_guest == 0.0
+
+
+def test_two_earlier_orders_give_ratios_but_no_spread() -> None:
+    history = CustomerHistory.from_amounts(T0 - timedelta(days=10), [40.0, 60.0])
+    f = compute_features(order(amount=150.0), history)
+    assert math.isnan(f.amount_zscore)  # one or two amounts say nothing of a spread
+    assert f.amount_ratio_mean == pytest.approx(3.0)
+    assert f.amount_ratio_max == pytest.approx(2.5)
 
 
 def test_constant_history_does_not_give_infinite_zscore() -> None:
