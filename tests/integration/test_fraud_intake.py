@@ -146,6 +146,7 @@ def test_auto_reject_cancels_at_intake_and_releases_stock(
         actor="t",
         allocate=True,
     )
+    assert order.status == "cancelled"  # what the caller is told, not "allocated"
     a = assessment(seeded, order)
     assert a.decision == "reject" and a.review_status == "rejected"
     with seeded.reader() as s:

@@ -11,8 +11,8 @@ never fails the order: it is logged, recorded on the assessment and the order is
 Routing: ``accept`` does nothing; ``review`` puts the order in the review queue
 (:func:`list_reviews`, :func:`decide`); ``reject`` does the same unless
 ``MAILLON_FRAUD_AUTO_REJECT`` is on (``1``/``true``/``yes``), in which case the order is
-cancelled with reason "fraud" at the end of its own transaction, after its stock was taken,
-so the cancellation releases it.
+cancelled with reason "fraud" in its own transaction (``order.created`` comes once the
+stock is taken, so the cancellation releases it, and the answer to the caller says so).
 
 Labels: an analyst's decision (:func:`decide`) and chargebacks (:func:`record_chargeback`)
 mark orders as fraud or legitimate; :mod:`maillon.fraud.training` learns from them and
@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Float, and_, bindparam, case, cast, distinct, event, func, or_, select, true
+from sqlalchemy import Float, and_, bindparam, case, cast, distinct, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
@@ -80,7 +80,6 @@ ANALYST_DECISIONS = ("approve", "reject")
 REUSE_WINDOW = timedelta(days=90)
 """How far back address, device and card reuse across accounts is looked for."""
 SYSTEM_ACTOR = "system:fraud"
-_PENDING_CANCEL = "maillon_fraud_cancel"
 _SETTINGS_ID = 1
 
 # Local time per shipping country, for the risky-hours feature (others: UTC).
@@ -434,12 +433,13 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
         score, decision, reasons, fired, feature_json = 0.0, "accept", [], [], {}
         error = f"scoring failed: {exc}"[:300]
     review_status: str | None = None
+    cancel = False
     if decision == "review":
         review_status = "open"
     elif decision == "reject":
         if auto_reject_enabled():
             review_status = "rejected"
-            session.info.setdefault(_PENDING_CANCEL, []).append(order.number)
+            cancel = True
         else:
             review_status = "open"
     session.add(row)
@@ -458,6 +458,13 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
             assessed_at=now,
         )
     )
+    if cancel:  # order.created comes once the stock is taken: cancelling releases it
+        try:
+            orders.cancel_order(
+                session=session, number=order.number, reason="fraud", actor=SYSTEM_ACTOR
+            )
+        except InvalidTransition:
+            log.warning("order %s scored reject could not be cancelled", order.number)
 
 
 def _features(
@@ -531,21 +538,6 @@ def _decide(features: OrderFeatures, scorer: _Scorer) -> tuple[float, str, list[
     )
 
 
-def _cancel_rejected(session: Session) -> None:
-    """Before commit: cancel the orders scored ``reject`` with auto-reject on (their stock
-    was taken by then, so the cancellation releases it)."""
-    pending = session.info.pop(_PENDING_CANCEL, None)
-    for number in pending or ():
-        try:
-            orders.cancel_order(session=session, number=number, reason="fraud", actor=SYSTEM_ACTOR)
-        except InvalidTransition:
-            log.warning("order %s scored reject could not be cancelled", number)
-
-
-def _forget_pending(session: Session, *_args: Any) -> None:
-    session.info.pop(_PENDING_CANCEL, None)
-
-
 def install() -> None:
     """Wire fraud scoring into order intake (called once by ``maillon.bootstrap``)."""
     from maillon.core import outbox
@@ -560,9 +552,6 @@ def install() -> None:
             .exists()
         ),
     )
-    if not event.contains(Session, "before_commit", _cancel_rejected):
-        event.listen(Session, "before_commit", _cancel_rejected)
-        event.listen(Session, "after_rollback", _forget_pending)
 
 
 # --------------------------------------------------------------------------- review queue

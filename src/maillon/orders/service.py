@@ -256,10 +256,6 @@ def create_order(
         f"({sum(line.quantity for line in order.lines)} item(s), "
         f"{format_cents(total, order.currency)}). We will tell you when it ships.",
     )
-    created: dict[str, Any] = {"order_id": order.id}
-    if draft.signals:
-        created["signals"] = dict(draft.signals)
-    outbox.publish(session, "order.created", created)
     _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
     if plan is not None:
         _take_planned(session, order, plan, products, short_units, warehouses, actor)
@@ -275,6 +271,12 @@ def create_order(
                 None,
                 actor,
             )
+    # Published once the stock is taken: a subscriber that stops the order (fraud scoring
+    # with auto-reject) releases it, and the answer rendered afterwards tells the truth.
+    created: dict[str, Any] = {"order_id": order.id}
+    if draft.signals:
+        created["signals"] = dict(draft.signals)
+    outbox.publish(session, "order.created", created)
     return order, True
 
 
