@@ -131,8 +131,10 @@ def create_app(db: Database) -> FastAPI:
         app.include_router(router)
     from maillon.web.portal import router as portal_router
 
-    app.include_router(portal_router)
+    # The console first: its GET /returns shows staff the returns queue and hands visitors who
+    # are not signed in to the portal's form, which shares that address.
     mount_console(app)
+    app.include_router(portal_router)
     return app
 
 

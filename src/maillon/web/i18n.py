@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from maillon.web import french_floor, french_planning, french_service, french_transport
+
 LANGUAGES = ("fr", "en")
 
 FRENCH: dict[str, str] = {
@@ -151,6 +153,10 @@ FRENCH: dict[str, str] = {
     "Postal code": "Code postal",
     "Follow": "Suivre",
 }
+
+# Each group of pages keeps the French of its own templates in a module of its own.
+for _pages in (french_floor, french_planning, french_service, french_transport):
+    FRENCH.update(_pages.FRENCH)
 
 
 def choose_language(preferred: str | None, accept_language: str | None) -> str:

@@ -47,8 +47,11 @@ from maillon.web.console import (
     require,
 )
 from maillon.web.i18n import LANGUAGES, choose_language, translator
+from maillon.web.pages_floor import router as floor_router
 from maillon.web.pages_ops import router as ops_router
 from maillon.web.pages_planning import router as planning_router
+from maillon.web.pages_service import router as service_router
+from maillon.web.pages_transport import router as transport_router
 
 PAGE = 50
 
@@ -407,3 +410,6 @@ def mount_console(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(ops_router)
     app.include_router(planning_router)
+    app.include_router(floor_router)
+    app.include_router(transport_router)
+    app.include_router(service_router)
