@@ -297,33 +297,7 @@ def test_sshape_visits_aisles_left_to_right_alternating(seed: int) -> None:
             assert positions == sorted(positions, reverse=True)
 
 
-# -- multi-block beyond Held-Karp -----------------------------------------------------------
-
-
-def test_multi_block_large_order_is_heuristic_but_deterministic() -> None:
-    problem = random_problem(random.Random(7), n_aisles=8, n_picks=25, blocks=2)
-    first = solve(problem, seed=3)
-    again = solve(problem, seed=3)
-    assert not first.is_optimal
-    assert first.sequence == again.sequence
-    assert first.distance == again.distance
-    assert route_length(problem, first.sequence) == pytest.approx(first.distance)
-    assert all(first.distance <= solve(problem, method=m).distance + TOL for m in HEURISTICS)
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_multi_block_local_search_is_close_to_held_karp(
-    seed: int, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # force the local search on orders Held-Karp can still solve, and compare
-    problem = random_problem(random.Random(300 + seed), n_aisles=8, n_picks=11, blocks=2)
-    optimum = solve(problem)
-    assert optimum.is_optimal
-    monkeypatch.setattr(routing, "HELD_KARP_MAX", 0)
-    searched = solve(problem)
-    assert not searched.is_optimal
-    assert optimum.distance - TOL <= searched.distance <= 1.05 * optimum.distance
-    assert route_length(problem, searched.sequence) == pytest.approx(searched.distance)
+# -- multi-block: exact by the dynamic programme (see test_routing_multiblock.py) ----------
 
 
 def test_multi_block_time_limit_zero_still_returns_a_valid_route() -> None:
