@@ -61,6 +61,7 @@ __all__ = [
     "answer_csat",
     "assign",
     "close_ticket",
+    "csat_survey",
     "get_ticket",
     "list_agents",
     "list_tickets",
@@ -755,6 +756,14 @@ def on_return_requested(session: Session, payload: dict[str, Any]) -> None:
 
 
 # --- satisfaction and stats -------------------------------------------------------------------
+
+
+def csat_survey(*, session: Session, token: str) -> CsatSurvey:
+    """Return the survey of ``token`` (the link e-mailed to the customer). Raises NotFound."""
+    survey = session.scalar(select(CsatSurvey).where(CsatSurvey.token == token[:100]))
+    if survey is None:
+        raise NotFound("survey", "token", field="token")
+    return survey
 
 
 def answer_csat(*, session: Session, token: str, score: int, comment: str = "") -> CsatSurvey:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from maillon.care import service as care
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError, NotFound, ValidationError
 from maillon.returns import service as returns
@@ -23,6 +24,7 @@ from maillon.web.i18n import translator
 router = APIRouter(include_in_schema=False)
 
 NO_MATCH = "No order matches this number and e-mail or postal code."
+BAD_SURVEY = "This survey link is not valid."
 
 FRENCH = {
     "Return an item": "Retourner un article",
@@ -48,6 +50,23 @@ FRENCH = {
         "Nous vous avons envoyé ces instructions par e-mail."
     ),
     NO_MATCH: "Aucune commande ne correspond à ce numéro et à cet e-mail ou code postal.",
+    "Your opinion": "Votre avis",
+    "How would you rate the answer to your request?": (
+        "Quelle note donneriez-vous à la réponse à votre demande ?"
+    ),
+    "Your rating": "Votre note",
+    "1 - very poor": "1 - très mauvaise",
+    "2 - poor": "2 - mauvaise",
+    "3 - fair": "3 - correcte",
+    "4 - good": "4 - bonne",
+    "5 - excellent": "5 - excellente",
+    "Send": "Envoyer",
+    "Thank you for your answer.": "Merci pour votre réponse.",
+    BAD_SURVEY: "Ce lien d'enquête n'est pas valide.",
+    "Choose a rating from 1 to 5.": "Choisissez une note de 1 à 5.",
+    "This survey was already answered: thank you.": (
+        "Cette enquête a déjà reçu une réponse : merci."
+    ),
 }
 """French of the portal's own texts (``tr`` in its templates; ``t`` for the console's)."""
 
@@ -169,3 +188,61 @@ async def returns_submit(request: Request) -> Response:
     except MaillonError as exc:
         return _lookup_page(request, order, contact, errors=[exc.message], status=409)
     return render(request, "portal_return_done.html", None, rma=number, instructions=instructions)
+
+
+# --------------------------------------------------------------------------- CSAT survey
+
+RATINGS = ("1 - very poor", "2 - poor", "3 - fair", "4 - good", "5 - excellent")
+
+
+def _csat_page(
+    request: Request, token: str, *, error: str | None = None, status: int = 200, done: bool = False
+) -> Response:
+    return render(
+        request,
+        "portal_csat.html",
+        None,
+        status_code=status,
+        token=token,
+        ratings=RATINGS,
+        error=error,
+        done=done,
+        show_form=not done and error != BAD_SURVEY,
+    )
+
+
+@router.get("/csat/{token}", response_class=HTMLResponse)
+def csat_form(request: Request, token: str) -> Response:
+    """The satisfaction survey a customer reaches from the e-mail sent when their ticket was
+    resolved: a 1-5 rating and a comment. The link's token is the only credential."""
+    db: Database = request.app.state.db
+    try:
+        with db.reader() as session:
+            survey = care.csat_survey(session=session, token=token)
+            answered = survey.answered_at is not None
+    except NotFound:
+        return _csat_page(request, token, error=BAD_SURVEY, status=404)
+    return _csat_page(request, token, done=answered)
+
+
+@router.post("/csat/{token}", response_class=HTMLResponse)
+def csat_answer(
+    request: Request,
+    token: str,
+    score: Annotated[str, Form(max_length=2)] = "",
+    comment: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """Record the rating once; a missing rating or a used link is said in the page."""
+    if not score.isdigit() or not 1 <= int(score) <= 5:
+        return _csat_page(request, token, error="Choose a rating from 1 to 5.", status=422)
+    db: Database = request.app.state.db
+    try:
+        with db.transaction() as session:
+            care.answer_csat(session=session, token=token, score=int(score), comment=comment)
+    except NotFound:
+        return _csat_page(request, token, error=BAD_SURVEY, status=404)
+    except MaillonError:
+        return _csat_page(
+            request, token, error="This survey was already answered: thank you.", status=409
+        )
+    return _csat_page(request, token, done=True)
