@@ -415,8 +415,30 @@ class History:
             o = self._order(i)
             if o["shipped"] is None:
                 continue
+            # the shape of maillon.warehouse.packstation.PackPlan.to_dict (units left out)
+            parcels = [
+                {
+                    "number": k,
+                    "carton": "BOX-S",
+                    "inner_mm": [300, 200, 150],
+                    "outer_mm": [308, 208, 158],
+                    "contents_weight_g": 650,
+                    "gross_weight_g": 800,
+                    "chargeable_weight_g": 2025,
+                    "carton_cost_cents": c,
+                    "shipping_cost_cents": 999,
+                    "fill_pct": 40.0,
+                    "units": [],
+                }
+                for k, c in enumerate(self._parcels(o), start=1)
+            ]
             plan = {
-                "parcels": [{"carton": "BOX", "carton_cost_cents": c} for c in self._parcels(o)]
+                "order": f"M{i:07d}",
+                "warehouse": f"W{o['warehouse']}",
+                "parcels": parcels,
+                "unpackable": [],
+                "total_cost_cents": sum(p["carton_cost_cents"] + 999 for p in parcels),
+                "catalogue": "default",
             }
             yield {
                 "id": i,

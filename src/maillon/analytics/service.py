@@ -4,6 +4,7 @@ the database (SQL aggregates and histograms, no row is brought back per order)."
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -716,17 +717,28 @@ def compute_kpis(
     by: str | None = None,
     ship_within_h: float = 24.0,
     costs: CostRates | None = None,
+    keys: Collection[str] | None = None,
 ) -> KpiTable:
     """Return every KPI of :data:`~maillon.analytics.definitions.KPIS` over ``[start, end)``,
     split by ``by`` (one of ``DIMENSIONS``), counted by the database over ``order_facts`` and
     ``session_facts`` (refresh them first: :func:`kpis` does), the stock ledger, the tickets
     and the returns. ``costs`` defaults to :func:`cost_rates`. The units returned per reason
-    code, every code kept, are in ``table.breakdowns[row]["return_reasons"]``.
+    code, every code kept, are in ``table.breakdowns[row]["return_reasons"]``. With ``keys``,
+    only the queries those KPIs need run (a page showing a few headline figures); the others
+    are None, and the values computed are the same as without ``keys``.
 
     Raises ValidationError naming ``by`` or ``to`` (an end before the start), or naming a
     cost variable set to something else than a number >= 0.
     """
     _check_arguments(start, end, by)
+    wanted = None if keys is None else set(keys)
+
+    def want(*names: str) -> bool:
+        return wanted is None or any(
+            n in wanted or (n.endswith("*") and any(w.startswith(n[:-1]) for w in wanted))
+            for n in names
+        )
+
     rates = costs if costs is not None else cost_rates()
     dialect = session.get_bind().dialect.name
     table = KpiTable(start=start, end=end, by=by)
@@ -848,16 +860,18 @@ def compute_kpis(
                 value = histogram_quantile(h, q, width=_QUARTER_HOUR)
                 row[key] = None if value is None else round(value / 3600, 2)
 
-    for column, condition, keys in (
+    for column, condition, quantile_keys in (
         (f.cycle_s, f.shipped, {"cycle_time_p50_h": 0.5, "cycle_time_p90_h": 0.9}),
         (f.transit_s, f.transit_s.is_not(None), {"transit_p50_h": 0.5, "transit_p90_h": 0.9}),
     ):
+        if not want(*quantile_keys):
+            continue
         bucket = _bucket(dialect, column)
         quantiles(
             joined(select(dim, bucket, func.count()).select_from(f))
             .where(condition, *in_period(f.created_at))
             .group_by(*_g(dim, bucket)),
-            keys,
+            quantile_keys,
         )
 
     # repeat purchase: customers of the period with two orders or more up to its end, i.e.
@@ -873,7 +887,9 @@ def compute_kpis(
         .where(*in_period(f.created_at))
         .group_by(*_g(dim))
     )
-    for label, customers, repeaters in session.execute(repeat_q):
+    for label, customers, repeaters in (
+        session.execute(repeat_q) if want("repeat_purchase_pct") else ()
+    ):
         if customers:
             table.rows.setdefault(str(label), {})["repeat_purchase_pct"] = rate(
                 repeaters, customers
@@ -896,23 +912,36 @@ def compute_kpis(
             query = joined(query.outerjoin(f, f.order_id == Ticket.order_id))
         return query.where(*in_period(Ticket.created_at))
 
-    for label, n in session.execute(tickets_query(func.count()).group_by(*_g(ticket_dim))):
-        if n:
-            table.rows.setdefault(str(label), {})["tickets"] = n
+    if want("tickets"):
+        for label, n in session.execute(tickets_query(func.count()).group_by(*_g(ticket_dim))):
+            if n:
+                table.rows.setdefault(str(label), {})["tickets"] = n
     for seconds, condition, key in (
         (response, Ticket.first_response_at.is_not(None), "first_response_p50_h"),
         (resolution, resolved_at.is_not(None), "resolution_p50_h"),
     ):
+        if not want(key):
+            continue
         bucket = _bucket(dialect, seconds)
         quantiles(
             tickets_query(bucket, func.count()).where(condition).group_by(*_g(ticket_dim, bucket)),
             {key: 0.5},
         )
 
-    _care_kpis(session, table, tickets_query, ticket_dim)
-    _return_reasons(session, table, dim, joined, in_period(f.created_at))
-    _storefront_kpis(session, table, start, end, by)
-    _inventory_kpis(session, table, start, end, by)
+    if want("sla_breach_pct", "csat_mean", "csat_satisfied_pct"):
+        _care_kpis(session, table, tickets_query, ticket_dim)
+    if want("return_reason_*"):
+        _return_reasons(session, table, dim, joined, in_period(f.created_at))
+    if want("sessions", "conversion_pct", "cart_abandonment_pct", "abandoned_cart_cents"):
+        _storefront_kpis(session, table, start, end, by)
+    if want(
+        "units_shipped",
+        "on_hand_end_units",
+        "inventory_turnover",
+        "days_of_supply",
+        "stockout_sku_pct",
+    ):
+        _inventory_kpis(session, table, start, end, by)
     for row in table.rows.values():
         for k in KPIS:
             row.setdefault(k.key, None)
@@ -1150,17 +1179,21 @@ def _inventory_kpis(
     available: dict[tuple[str, int], int] = {
         (str(w), p): int(a or 0) for w, p, a in session.execute(per_sku_now)
     }
-    if end is not None:
+    last_move = session.scalar(select(func.max(StockMovement.created_at)))
+    if end is not None and last_move is not None and as_utc(last_move) >= end:
+        # "+ 0": grouped by the product index, SQLite would read the whole ledger instead of
+        # the movements after the end through the created_at index
+        product = (StockMovement.product_id + 0).label("product_id")
         later = (
             select(
                 label,
-                StockMovement.product_id,
+                product,
                 func.sum(StockMovement.delta_on_hand - StockMovement.delta_reserved),
             )
             .select_from(StockMovement)
             .join(Warehouse, Warehouse.id == StockMovement.warehouse_id)
             .where(StockMovement.created_at >= end)
-            .group_by(*_g(label, StockMovement.product_id))
+            .group_by(*_g(label, product))
         )
         for w, p, delta in session.execute(later):
             key = (str(w), p)

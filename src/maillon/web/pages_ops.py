@@ -56,8 +56,12 @@ def dashboard(request: Request) -> Response:
     with db.transaction() as session:
         refresh_order_facts(session=session)
     with db.reader() as session:
-        current = compute_kpis(session=session, start=start, end=now).rows.get("all", {})
-        before = compute_kpis(session=session, start=previous, end=start).rows.get("all", {})
+        current = compute_kpis(session=session, start=start, end=now, keys=HEADLINE).rows.get(
+            "all", {}
+        )
+        before = compute_kpis(session=session, start=previous, end=start, keys=HEADLINE).rows.get(
+            "all", {}
+        )
         daily = orders_per_day(session=session, start=start, end=now)
         late = session.scalar(
             select(func.count())
