@@ -211,6 +211,12 @@ def test_packing_station_shows_the_plan_and_ticks_scanned_items(
         assert r.status_code == 200, r.text
     assert r.text.count('<li class="packed"') == 3 and "Order fully packed" in r.text
     assert first.carton in r.text
+    # the last unit closed the boxes: the order is packed in the plan's cartons
+    assert f"Order packed: {len(plan.parcels)} parcel(s) ready to ship" in r.text
+    with seeded.reader() as s:
+        packed = orders.get_order(session=s, number=number)
+        assert packed.status == "packed"
+        assert len(shipping.shipments_of(session=s, order=packed)[0].parcels) == len(plan.parcels)
     # one more unit is one too many
     r = client.post("/packing/scan", data={**scan, "barcode": GTIN["MUG-01"]})
     assert r.status_code == 409 and "already packed" in r.text

@@ -34,6 +34,7 @@ from maillon.returns.model import ReturnStatus
 from maillon.returns.policy import Disposition, Grade, RefundMethod
 from maillon.returns.schemas import parse_content
 from maillon.returns.tables import ReturnRequest
+from maillon.shipping import service as shipping
 from maillon.warehouse import packstation, tasks
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.scanning import normalise_location
@@ -502,6 +503,7 @@ def packing_scan(
                 number=None if pick_list_id else number,
                 pick_list_id=pick_list_id,
             )
+            parcels = _close_when_packed(session, result, user.principal.name)
     except MaillonError as exc:
         return _packing_response(
             request,
@@ -522,8 +524,38 @@ def packing_scan(
         "parcel_left": result.parcel_units_left,
         "order_left": result.order_units_left,
         "done": result.done,
+        "parcels": parcels,
     }
     return _packing_response(request, user, number, result.warehouse, result=outcome)
+
+
+def _close_when_packed(session: Session, result: packstation.PackScanResult, packer: str) -> int:
+    """Once the last unit of the last warehouse is in its carton, close the boxes: the order
+    is packed (its parcels are the plan's cartons, ready for a label). Returns the number of
+    parcels then, else 0."""
+    if not result.done:
+        return 0
+    order = orders.get_order(session=session, number=result.order)
+    warehouses = set(
+        session.scalars(
+            select(PickList.warehouse_id).where(
+                PickList.order_id == order.id, PickList.status != "cancelled"
+            )
+        )
+    )
+    packed = set(
+        session.scalars(
+            select(PackingSession.warehouse_id).where(
+                PackingSession.order_id == order.id, PackingSession.status == "done"
+            )
+        )
+    )
+    if order.status != OrderStatus.PICKING.value or not warehouses <= packed:
+        return 0
+    shipments = shipping.pack_order(
+        session=session, number=order.number, parcels=None, actor=packer
+    )
+    return sum(len(x.parcels) for x in shipments)
 
 
 # --------------------------------------------------------------------------- returns
