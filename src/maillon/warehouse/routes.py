@@ -8,12 +8,13 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from maillon.api.deps import DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import Page
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
+from maillon.inventory.tables import Warehouse
 from maillon.orders.model import order_number
 from maillon.warehouse import packstation, release, service, tasks
 from maillon.warehouse.layout_spec import LayoutSpec
@@ -54,9 +55,12 @@ WarehouseCode = Annotated[str, Path(min_length=1, max_length=20, description="wa
 
 def pick_list_read(pick_list: PickList) -> PickListRead:
     """Return the response model of a pick list."""
+    session = object_session(pick_list)
+    site = session.get(Warehouse, pick_list.warehouse_id) if session is not None else None
     return PickListRead(
         id=pick_list.id,
         order=order_number(pick_list.order_id),
+        warehouse=site.code if site is not None else "",
         status=pick_list.status,
         picker=pick_list.picker,
         created_at=pick_list.created_at,

@@ -28,6 +28,7 @@ class PickListRead(BaseModel):
 
     id: int
     order: str
+    warehouse: str
     status: str
     picker: str
     created_at: datetime
