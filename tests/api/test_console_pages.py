@@ -142,3 +142,41 @@ def test_every_page_title_is_short(client: TestClient, seeded: Database) -> None
         assert page.status_code == 200, path
         title = re.search(r"<title>(.*?)</title>", page.text, re.S)
         assert title and len(title.group(1)) < 60 and "<" not in title.group(1), path
+
+
+def test_release_a_wave_and_see_its_tour_drawn(client: TestClient, seeded: Database) -> None:
+    import re
+
+    with seeded.transaction() as s:
+        warehouse.set_layout(session=s, warehouse_code="PAR1", data=LAYOUT, actor="t")
+    numbers = [
+        orders.place_order(seeded, order_draft(lines), actor="t", allocate=True)[0].number
+        for lines in ([("MUG-01", 1)], [("TSHIRT-M", 2)], [("MUG-01", 1), ("TSHIRT-M", 1)])
+    ]
+    sign_in(client, seeded)
+    page = client.get("/warehouse", params={"code": "PAR1"})
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert csrf is not None
+    bad = client.post(
+        "/warehouse/waves",
+        data={"csrf": csrf.group(1), "code": "PAR1", "max_orders": "0", "cart_units": "40"},
+    )
+    assert bad.status_code == 200 and 'role="alert"' in bad.text
+    r = client.post(
+        "/warehouse/waves",
+        data={"csrf": csrf.group(1), "code": "PAR1", "max_orders": "10", "cart_units": "40"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and "tour=" in r.headers["location"]
+    drawn = client.get(r.headers["location"])
+    assert drawn.status_code == 200 and "Wave tour #" in drawn.text
+    assert '"route"' in drawn.text or 'name: "route"' in drawn.text
+    with seeded.reader() as s:
+        for number in numbers:
+            order = orders.get_order(session=s, number=number)
+            assert order.status == "picking"  # released in the wave
+    again = client.post(
+        "/warehouse/waves",
+        data={"csrf": csrf.group(1), "code": "PAR1", "max_orders": "10", "cart_units": "40"},
+    )
+    assert "no allocated order waits" in again.text  # nothing left to release

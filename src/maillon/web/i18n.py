@@ -152,6 +152,13 @@ FRENCH: dict[str, str] = {
     "Tracking number": "Numéro de suivi",
     "Postal code": "Code postal",
     "Follow": "Suivre",
+    "Wave tour": "Tournée de vague",
+    "Wave": "Vague",
+    "tour": "tournée",
+    "Orders in the wave": "Commandes dans la vague",
+    "Units per cart": "Unités par chariot",
+    "Batching": "Regroupement",
+    "Release a wave": "Lancer une vague",
 }
 
 # Each group of pages keeps the French of its own templates in a module of its own.

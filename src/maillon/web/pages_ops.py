@@ -5,21 +5,24 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from maillon.analytics.definitions import KPIS
 from maillon.analytics.service import compute_kpis, orders_per_day, refresh_order_facts
 from maillon.core import clock
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockAlert
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
+from maillon.warehouse import batching, release
 from maillon.warehouse import service as warehouse
-from maillon.warehouse.tables import PickList
-from maillon.web.console import FLOOR, OPERATORS, database, render, require
+from maillon.warehouse.tables import PickList, PickListLine, PickTour, PickWave
+from maillon.web.console import FLOOR, OPERATORS, check_csrf, database, render, require
 
 router = APIRouter(include_in_schema=False)
 
@@ -161,8 +164,11 @@ def warehouse_page(
     request: Request,
     code: Annotated[str | None, Query(max_length=20)] = None,
     pick_list: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    tour: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+    error: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
-    """A warehouse's layout, a pick list's route drawn on it, and the slotting proposal."""
+    """A warehouse's layout with a pick list's route, or a wave tour's (every list of the
+    batch in one walk), drawn on it; the recent waves; the slotting proposal."""
     user = require(request, *FLOOR)
     with database(request).reader() as session:
         choices = [
@@ -181,19 +187,42 @@ def warehouse_page(
             .limit(30)
         ).all()
         figure = _layout_figure(spec)
+        tours = session.execute(
+            select(PickTour, PickWave.id, func.count(PickList.id))
+            .join(PickWave, PickWave.id == PickTour.wave_id)
+            .outerjoin(PickList, PickList.tour_id == PickTour.id)
+            .where(PickTour.warehouse_id == wh.id)
+            .group_by(PickTour.id, PickWave.id)
+            .order_by(PickTour.id.desc())
+            .limit(30)
+        ).all()
         chosen = next((p for p in lists if p.id == pick_list), lists[0] if lists else None)
+        walked: tuple[str, int, float | None, list[Any]] | None = None
+        if tour is not None and any(t.id == tour for t, _, _ in tours):
+            tour_row = next(t for t, _, _ in tours if t.id == tour)
+            lines = session.scalars(
+                select(PickListLine)
+                .join(PickList, PickList.id == PickListLine.pick_list_id)
+                .where(PickList.tour_id == tour)
+                .order_by(PickListLine.tour_sequence, PickListLine.id)
+            ).all()
+            walked = ("tour", tour, tour_row.route_m, [(k, ln) for k, ln in enumerate(lines, 1)])
+        elif chosen is not None:
+            walked = ("list", chosen.id, chosen.route_m, [(ln.sequence, ln) for ln in chosen.lines])
         route: dict[str, Any] | None = None
-        if chosen is not None:
+        if walked is not None:
+            kind, walked_id, metres, numbered = walked
             stops = [
-                (line.sequence, line.location_code, line.sku, spec.locate(line.location_code))
-                for line in chosen.lines
+                (seq, line.location_code, line.sku, spec.locate(line.location_code))
+                for seq, line in numbered
             ]
             placed = [(seq, code_, sku, loc) for seq, code_, sku, loc in stops if loc is not None]
             layout = spec.layout()
             corners = layout.walk([loc for _, _, _, loc in placed])
             route = {
-                "id": chosen.id,
-                "metres": chosen.route_m,
+                "kind": kind,
+                "id": walked_id,
+                "metres": metres,
                 "unplaced": [code_ for _, code_, _, loc in stops if loc is None],
                 "path": {"x": [x for x, _ in corners], "y": [y for _, y in corners]},
                 "stops": {
@@ -207,6 +236,17 @@ def warehouse_page(
             {"id": p.id, "status": p.status, "lines": len(p.lines), "metres": p.route_m}
             for p in lists
         ]
+        wave_tours = [
+            {
+                "id": t.id,
+                "wave": wave_id,
+                "orders": n,
+                "status": t.status,
+                "picker": t.picker,
+                "metres": t.route_m,
+            }
+            for t, wave_id, n in tours
+        ]
     return render(
         request,
         "warehouse.html",
@@ -217,7 +257,46 @@ def warehouse_page(
         figure=figure,
         route=route,
         pick_lists=pick_lists,
+        tours=wave_tours,
+        error=error,
+        methods=batching.METHODS,
     )
+
+
+@router.post("/warehouse/waves")
+def release_wave(
+    request: Request,
+    code: Annotated[str, Form(max_length=20)] = "",
+    max_orders: Annotated[str, Form(max_length=6)] = "20",
+    cart_units: Annotated[str, Form(max_length=6)] = "40",
+    method: Annotated[str, Form(max_length=20)] = "savings",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Release a wave of the allocated orders waiting in a warehouse as picker tours, then
+    show its first tour's walk; a refusal (nothing waiting, a bad number) is said on the page."""
+    user = require(request, *OPERATORS)
+    check_csrf(user, csrf)
+    target: dict[str, Any] = {"code": code}
+    try:
+        if not max_orders.isdigit() or not cart_units.isdigit():
+            raise ValidationError(
+                FieldError("max_orders" if not max_orders.isdigit() else "cart_units", "a number")
+            )
+        with database(request).transaction() as session:
+            wave = release.create_wave(
+                session=session,
+                warehouse_code=code,
+                actor=user.principal.name,
+                max_orders=int(max_orders),
+                cart_units=int(cart_units),
+                method=method,
+            )
+            first = session.scalar(select(func.min(PickTour.id)).where(PickTour.wave_id == wave.id))
+        if first is not None:
+            target["tour"] = first
+    except MaillonError as exc:
+        target["error"] = exc.message
+    return RedirectResponse(f"/warehouse?{urlencode(target)}", status_code=303)
 
 
 @router.get("/warehouse/slotting", response_class=HTMLResponse)
