@@ -145,3 +145,61 @@ def test_warehouse_commands(db_url: str, seeded: Database) -> None:
     assert r.exit_code == 1 and "from" in r.output
     r = runner.invoke(app, ["warehouse", "picker-metrics", "--from", "2020-01-01", "--db", db_url])
     assert r.exit_code == 0 and "no picking recorded" in r.output
+
+
+def test_density_selection_takes_the_orders_with_most_units_per_aisle(
+    client: TestClient, seeded: Database, auth: Auth
+) -> None:
+    client.put("/api/v1/warehouses/PAR1/layout", json=LAYOUT, headers=auth["operator"])
+    with seeded.transaction() as s:
+        for sku, code in (
+            ("MUG-01", "A05-30-2"),
+            ("TSHIRT-M", "A05-31-2"),
+            ("BOOK-07", "A03-17-3"),
+        ):
+            inventory.receive(
+                session=s, warehouse_code="PAR1", location_code=code, sku=sku, quantity=40
+            )
+            for b in inventory.list_balances(session=s, sku=sku, warehouse="PAR1")[0]:
+                if b.location == "A01-01" and b.on_hand:  # the seeded bin, outside the racks
+                    inventory.adjust(
+                        session=s,
+                        warehouse_code="PAR1",
+                        location_code="A01-01",
+                        sku=sku,
+                        delta=-b.on_hand,
+                        reason="moved to the racks",
+                    )
+    placed = [
+        orders.place_order(seeded, order_draft(lines), actor="t", allocate=True)[0].number
+        for lines in (
+            [("BOOK-07", 1)],  # aisle 3
+            [("MUG-01", 1), ("TSHIRT-M", 1)],  # aisle 5
+            [("MUG-01", 2)],  # aisle 5
+        )
+    ]
+    book, pair, mugs = placed
+    too_big = client.post(
+        "/api/v1/waves",
+        json={"warehouse": "PAR1", "selection": "density", "min_units": 50, "max_units": 60},
+        headers=auth["operator"],
+    )
+    assert too_big.status_code == 409 and "no wave of 50 to 60 units" in too_big.text
+    bad = client.post(
+        "/api/v1/waves",
+        json={"warehouse": "PAR1", "selection": "closest"},
+        headers=auth["operator"],
+    )
+    assert bad.status_code == 422 and "selection" in bad.text
+    r = client.post(
+        "/api/v1/waves",
+        json={"warehouse": "PAR1", "selection": "density", "min_units": 1, "max_units": 10},
+        headers=auth["operator"],
+    )
+    assert r.status_code == 201, r.text
+    chosen = {o for t in r.json()["tours"] for o in t["orders"]}
+    # 4 units in one aisle (ratio 4) beat all 5 units in two aisles (2.5): the book waits,
+    # though "promise" would have taken it first
+    assert chosen == {pair, mugs}
+    waiting = client.get("/api/v1/orders?status=allocated", headers=auth["operator"]).json()
+    assert [o["number"] for o in waiting["items"]] == [book]

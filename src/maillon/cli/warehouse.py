@@ -141,6 +141,13 @@ def wave(
         str | None, typer.Option(help="only orders placed up to this time (ISO, UTC if naive)")
     ] = None,
     method: Annotated[str, typer.Option(help="batching: savings, seed or single")] = "savings",
+    selection: Annotated[
+        str, typer.Option(help="promise (most urgent first) or density (units per aisle)")
+    ] = "promise",
+    min_units: Annotated[int, typer.Option(help="density: least units in the wave")] = 0,
+    max_units: Annotated[
+        int | None, typer.Option(help="density: most units in the wave (default 4 carts)")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Release allocated orders of a warehouse as a wave of picker tours."""
@@ -165,6 +172,9 @@ def wave(
                 cart_units=cart_units,
                 cutoff=at,
                 method=method,
+                selection=selection,
+                min_units=min_units,
+                max_units=max_units,
             )
             _print_wave(session, row)
     except MaillonError as exc:

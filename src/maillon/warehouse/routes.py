@@ -369,8 +369,9 @@ def wave_read(session: Session, wave: PickWave) -> WaveRead:
 
 @router.post("/api/v1/waves", status_code=status.HTTP_201_CREATED, response_model=WaveRead)
 def post_wave(body: WaveCreate, db: DbDep, who: Operator) -> WaveRead:
-    """Release allocated orders of a warehouse (earliest promise first) as picker tours
-    batched to the cart's capacity; each tour is walked in one shortest route."""
+    """Release allocated orders of a warehouse (earliest promise first, or the densest set in
+    units per aisle) as picker tours batched to the cart's capacity; each tour is walked in
+    one shortest route."""
     with db.transaction() as session:
         wave = release.create_wave(
             session=session,
@@ -380,6 +381,9 @@ def post_wave(body: WaveCreate, db: DbDep, who: Operator) -> WaveRead:
             cart_units=body.cart_units,
             cutoff=body.cutoff,
             method=body.method,
+            selection=body.selection,
+            min_units=body.min_units,
+            max_units=body.max_units,
         )
         return wave_read(session, wave)
 

@@ -216,6 +216,14 @@ class WaveCreate(StrictModel):
         default=None, description="only orders placed up to this time (carrier cut-off)"
     )
     method: str = Field(default="savings", max_length=20, description="savings, seed or single")
+    selection: str = Field(
+        default="promise",
+        max_length=20,
+        description="promise: the most urgent max_orders; density: the orders with the most "
+        "units per aisle visited, their units within [min_units, max_units]",
+    )
+    min_units: int = Field(default=0, ge=0, le=100_000)
+    max_units: int | None = Field(default=None, ge=1, le=100_000, description="default 4 carts")
 
 
 class TourRead(BaseModel):

@@ -159,6 +159,9 @@ FRENCH: dict[str, str] = {
     "Units per cart": "Unités par chariot",
     "Batching": "Regroupement",
     "Release a wave": "Lancer une vague",
+    "Orders chosen by": "Commandes choisies par",
+    "promise": "promesse",
+    "density": "densité (unités par allée)",
 }
 
 # Each group of pages keeps the French of its own templates in a module of its own.

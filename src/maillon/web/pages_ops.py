@@ -260,6 +260,7 @@ def warehouse_page(
         tours=wave_tours,
         error=error,
         methods=batching.METHODS,
+        selections=release.SELECTIONS,
     )
 
 
@@ -270,6 +271,7 @@ def release_wave(
     max_orders: Annotated[str, Form(max_length=6)] = "20",
     cart_units: Annotated[str, Form(max_length=6)] = "40",
     method: Annotated[str, Form(max_length=20)] = "savings",
+    selection: Annotated[str, Form(max_length=20)] = "promise",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Release a wave of the allocated orders waiting in a warehouse as picker tours, then
@@ -290,6 +292,7 @@ def release_wave(
                 max_orders=int(max_orders),
                 cart_units=int(cart_units),
                 method=method,
+                selection=selection,
             )
             first = session.scalar(select(func.min(PickTour.id)).where(PickTour.wave_id == wave.id))
         if first is not None:
