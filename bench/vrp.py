@@ -21,7 +21,12 @@ limit; their best known solutions use k or k + 1 routes).
 
 Usage::
 
-    python bench/vrp.py --instances DIR [DIR ...] --time-limit S [--quick] [--json OUT]
+    python bench/vrp.py --instances DIR [DIR ...] --time-limit S [--quick] [--spread N]
+        [--limit N] [--json OUT]
+
+Data: ``/work/shared/datasets/vrp/solomon`` (``.txt`` + ``.sol``),
+``/work/shared/datasets/vrp/cvrplib_X`` (``Instances/*.vrp``, ``Solutions/*.sol``) and
+``/work/shared/datasets/vrp/gehring_homberger_1000`` (``.vrp`` with ``.sol`` beside).
 """
 
 from __future__ import annotations
@@ -267,6 +272,18 @@ def run_ortools(inst: Instance, time_limit: float) -> Outcome:
     return Outcome(solution.ObjectiveValue() / inst.scale, used, True, seconds)
 
 
+def spread(paths: list[Path], count: int) -> list[Path]:
+    """Return ``count`` paths evenly spaced over ``paths`` (first and last included)."""
+    if count <= 0:
+        raise ValueError("--spread must be positive")
+    if count >= len(paths):
+        return list(paths)
+    if count == 1:
+        return [paths[0]]
+    picks = sorted({round(k * (len(paths) - 1) / (count - 1)) for k in range(count)})
+    return [paths[i] for i in picks]
+
+
 def gap(cost: float | None, bks: float | None) -> float | None:
     """Return the gap in % to the best known cost, or None if either is unknown."""
     if cost is None or bks is None or bks <= 0:
@@ -289,6 +306,12 @@ def main(argv: list[str] | None = None) -> int:
         help=f"{QUICK_INSTANCES} spread instances, at most {QUICK_TIME_LIMIT:g} s each",
     )
     parser.add_argument("--limit", type=int, default=None, help="first N instances only")
+    parser.add_argument(
+        "--spread",
+        type=int,
+        default=None,
+        help="N instances evenly spread over the sorted list (sizes for X, classes for G-H)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-ortools", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
@@ -304,6 +327,8 @@ def main(argv: list[str] | None = None) -> int:
         step = max(1, len(paths) // QUICK_INSTANCES)
         paths = paths[::step][:QUICK_INSTANCES]
         time_limit = min(time_limit, QUICK_TIME_LIMIT)
+    if args.spread is not None:
+        paths = spread(paths, args.spread)
     if args.limit is not None:
         paths = paths[: args.limit]
 

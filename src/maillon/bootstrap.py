@@ -43,6 +43,9 @@ def assemble() -> None:
     from maillon.delivery import service as delivery
 
     outbox.subscribe("order.cancelled", delivery.on_order_cancelled)
+    from maillon.delivery import collect
+
+    collect.install()  # orders collected in store wait for the customer, not for a picker
     # --- returns subscriptions ---
     # --- care subscriptions ---
     from maillon.care import service as care

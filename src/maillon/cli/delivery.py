@@ -203,6 +203,10 @@ def what_if(
     site: Annotated[list[str], typer.Option(help="ID:LAT:LON[:EUR_PER_DAY], repeatable")],
     days: Annotated[int, typer.Option(min=1, max=366)] = 30,
     radius_km: Annotated[float, typer.Option(min=0.1, max=500)] = 30.0,
+    mode: Annotated[
+        str, typer.Option(help="approx (continuous approximation) or vrp (solved with PyVRP)")
+    ] = "approx",
+    time_limit: Annotated[float, typer.Option(min=0.1, max=60, help="seconds a site (vrp)")] = 1.0,
     db: DbOption = None,
 ) -> None:
     """Compare last-mile from the central warehouse vs from micro-warehouses (order history)."""
@@ -224,11 +228,18 @@ def what_if(
                 ) from None
         with database.reader() as session:
             result = lastmile.micro_what_if(
-                session=session, central_code=central, sites=sites, days=days, radius_km=radius_km
+                session=session,
+                central_code=central,
+                sites=sites,
+                days=days,
+                radius_km=radius_km,
+                mode=mode,
+                time_limit=time_limit,
             )
     except MaillonError as exc:
         fail(exc)
-    table = Table(title=f"Last mile, {result.points} orders over {days} day(s): a day")
+    how = "routes solved (PyVRP)" if mode == "vrp" else "continuous approximation"
+    table = Table(title=f"Last mile, {result.points} orders over {days} day(s): a day, {how}")
     for column in ("scenario", "site", "stops", "routes", "km", "hours", "cost EUR"):
         table.add_column(column, justify="right")
     for scenario in (result.central, result.micro):
@@ -286,3 +297,76 @@ def couriers_assign(db: DbOption = None) -> None:
         f"{len(result.assignments)} assigned, {len(result.unassigned_jobs)} job(s) without "
         f"courier, {len(result.idle_couriers)} courier(s) idle"
     )
+
+
+@delivery_app.command("collect-sweep")
+def collect_sweep(
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="at most this many")] = 1000,
+    db: DbOption = None,
+) -> None:
+    """Release the click & collect reservations nobody collected in time (safe to run
+    concurrently, e.g. from cron on several hosts)."""
+    from maillon.delivery import collect
+
+    database = open_db(db)
+    released = collect.sweep_expired(database, limit=limit)
+    console.print(f"{released} expired reservation(s) released")
+
+
+@delivery_app.command("collect-link")
+def collect_link(
+    token: Annotated[str, typer.Argument(help="reservation token")],
+    order: Annotated[str, typer.Argument(help="order number placed with click & collect")],
+    db: DbOption = None,
+) -> None:
+    """Link the order placed with the click & collect option to its reservation."""
+    from maillon.delivery import collect
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            row = collect.link_order(session=session, token=token, number=order, actor=ACTOR)
+            expires = row.expires_at
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"order {order} linked; held until {expires:%Y-%m-%d %H:%M} UTC")
+
+
+@delivery_app.command("collected")
+def collected(
+    token: Annotated[str, typer.Argument(help="reservation token")],
+    db: DbOption = None,
+) -> None:
+    """Mark a reservation collected at the store: its units leave stock through the ledger."""
+    from maillon.delivery import service
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            row = service.close_reservation(
+                session=session, token=token, collected=True, actor=ACTOR
+            )
+            units = sum(line.quantity for line in row.lines)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"collected: {units} unit(s) left the store")
+
+
+@delivery_app.command("sheets")
+def sheets_cmd(
+    plan_id: Annotated[int, typer.Argument(help="route plan id")],
+    out: Annotated[Path, typer.Argument(help="PDF file to write")],
+    vehicle: Annotated[str | None, typer.Option(help="only this vehicle's sheet")] = None,
+    db: DbOption = None,
+) -> None:
+    """Write the drivers' route sheets of a plan (or one van's) as a PDF."""
+    from maillon.delivery import lastmile
+
+    database = open_db(db)
+    try:
+        with database.reader() as session:
+            pdf = lastmile.route_sheets_pdf(session=session, plan_id=plan_id, vehicle=vehicle)
+    except MaillonError as exc:
+        fail(exc)
+    out.write_bytes(pdf)
+    console.print(f"route sheets written to {out}")

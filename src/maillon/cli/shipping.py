@@ -236,3 +236,48 @@ def scorecards(
         )
     console.print(f"shipments handed over {start} to {end}")
     console.print(table)
+
+
+@shipping_app.command("webhook-secret")
+def webhook_secret(
+    carrier: Annotated[str, typer.Argument(help="carrier code")],
+    secret: Annotated[
+        str | None,
+        typer.Option(help="use this secret (24-200 characters); default: a new random one"),
+    ] = None,
+    clear: Annotated[
+        bool, typer.Option("--clear", help="forget the secret (operator keys only)")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Set or rotate the secret a carrier signs its tracking webhooks with (HMAC-SHA256 of
+    the body in X-Maillon-Signature); the previous secret stops working at once."""
+    from maillon.core import clock
+    from maillon.shipping import service
+    from maillon.shipping.tables import WEBHOOK_SIGNATURE_HEADER
+
+    database = open_db(db)
+    try:
+        with database.transaction() as session:
+            found = service.get_carrier(session=session, code=carrier)
+            if clear:
+                found.clear_webhook_secret()
+                key = None
+            else:
+                try:
+                    key = found.set_webhook_secret(secret, now=clock.now())
+                except ValueError as exc:
+                    raise ValidationError(FieldError("secret", str(exc))) from None
+    except MaillonError as exc:
+        fail(exc)
+    if key is None:
+        console.print(f"{carrier}: webhook secret cleared; only operator keys are accepted")
+        return
+    console.print(f"{carrier}: webhook secret set. Give it to the carrier (shown once):")
+    console.print(key, highlight=False, markup=False, soft_wrap=True)
+    console.print(
+        f"The carrier signs each call: {WEBHOOK_SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "
+        f"the raw body>, POST /api/v1/shipping/webhooks/{carrier}",
+        highlight=False,
+        markup=False,
+    )

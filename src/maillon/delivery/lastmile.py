@@ -26,7 +26,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.delivery import couriers as courier_model
-from maillon.delivery import microhubs, routing, sheets
+from maillon.delivery import eta, microhubs, routing, sheets
 from maillon.delivery.relay import distance_km
 from maillon.delivery.service import LOCAL_TZ, active_booking, warehouse_point
 from maillon.delivery.tables import (
@@ -302,6 +302,7 @@ def plan_routes(
     result = routing.solve(problem, seed=seed, time_limit=time_limit, max_iterations=max_iterations)
     _apply_result(plan, result, {})
     session.flush()
+    notify_etas(session=session, plan=plan)
     return plan
 
 
@@ -452,13 +453,84 @@ def replan_routes(
     plan.revision += 1
     _apply_result(plan, result, first_sequence)
     session.flush()
+    notify_etas(session=session, plan=plan)
     return plan
 
 
-def route_sheets_pdf(*, session: Session, plan_id: int) -> bytes:
-    """Return the drivers' route sheets of a plan as one PDF. Raises NotFound, Conflict when
-    no vehicle has a stop."""
+def stop_window(stop: RouteStop) -> tuple[int, int] | None:
+    """Return the ETA window of a planned stop (None when it is not routed)."""
+    if stop.status != "planned" or stop.start_s is None:
+        return None
+    return eta.eta_window(stop.start_s, tw_start=stop.tw_start, tw_end=stop.tw_end)
+
+
+def notify_etas(*, session: Session, plan: RoutePlan) -> int:
+    """Tell the customer of every routed order stop its ETA window, when it is new or moved
+    since the last notice (plans have no publish step: planning and re-planning publish).
+
+    The window is stored on the stop (``eta_from_s``, ``eta_to_s``); a notice goes to the
+    outbox (topic ``delivery.eta``). Stops that lost their route have their window cleared;
+    served stops keep theirs.
+    Returns the number of notices written.
+    """
+    sent = 0
+    for stop in plan.stops:
+        if stop.status == "served":
+            continue  # delivered: the last window told stays on record
+        window = stop_window(stop)
+        if window is None:
+            stop.eta_from_s = stop.eta_to_s = None
+            continue
+        if (stop.eta_from_s, stop.eta_to_s) == window:
+            continue
+        moved = stop.eta_from_s is not None
+        stop.eta_from_s, stop.eta_to_s = window
+        if stop.order_id is None:
+            continue
+        order = session.get(Order, stop.order_id)
+        if order is None:
+            continue
+        text = eta.format_window(window)
+        between = text.replace("-", " and ")
+        orders.notify_customer(
+            session=session,
+            order=order,
+            topic="delivery.eta",
+            subject=f"Delivery of your order {order.number}: {plan.day:%a %d %b} {text}"
+            + (" (new time)" if moved else ""),
+            message=f"Our driver will deliver your order {order.number} on "
+            f"{plan.day:%A %d %B %Y} between {between}.",
+            extra={
+                "plan": plan.id,
+                "day": plan.day.isoformat(),
+                "window": text,
+                "vehicle": stop.vehicle,
+            },
+        )
+        sent += 1
+    session.flush()
+    return sent
+
+
+def plan_stops(*, session: Session, plan_id: int, vehicle: str | None = None) -> list[RouteStop]:
+    """Return a plan's stops by vehicle and visiting order (unassigned last), or one
+    vehicle's. Raises NotFound (plan, ``vehicle`` not in the plan)."""
     plan = get_plan(session=session, plan_id=plan_id)
+    if vehicle is not None and vehicle not in {v["id"] for v in plan.vehicles}:
+        raise NotFound("vehicle", vehicle, field="vehicle")
+    return sorted(
+        (s for s in plan.stops if vehicle is None or s.vehicle == vehicle),
+        key=lambda s: (s.vehicle is None, s.vehicle or "", s.sequence, s.id),
+    )
+
+
+def route_sheets_pdf(*, session: Session, plan_id: int, vehicle: str | None = None) -> bytes:
+    """Return the drivers' route sheets of a plan as one PDF (a sheet per vehicle), or only
+    ``vehicle``'s sheet. Raises NotFound (plan, ``vehicle`` not in the plan), Conflict when
+    no vehicle (or not ``vehicle``) has a stop."""
+    plan = get_plan(session=session, plan_id=plan_id)
+    if vehicle is not None and vehicle not in {v["id"] for v in plan.vehicles}:
+        raise NotFound("vehicle", vehicle, field="vehicle")
     wh = session.get(Warehouse, plan.warehouse_id)
     assert wh is not None
     pages = []
@@ -477,6 +549,8 @@ def route_sheets_pdf(*, session: Session, plan_id: int) -> bytes:
         for s in plan.stops
     )
     for v in plan.vehicles:
+        if vehicle is not None and v["id"] != vehicle:
+            continue
         visits = [s for s in plan.stops if s.vehicle == v["id"] and s.eta_s is not None]
         if not visits:
             continue
@@ -504,7 +578,8 @@ def route_sheets_pdf(*, session: Session, plan_id: int) -> bytes:
             )
         )
     if not pages:
-        raise Conflict(f"route plan {plan.id} has no route to print")
+        whose = f"vehicle {vehicle} of route plan" if vehicle else "route plan"
+        raise Conflict(f"{whose} {plan.id} has no route to print")
     return sheets.route_sheets_pdf(pages)
 
 
@@ -785,12 +860,23 @@ def micro_what_if(
     points: Sequence[tuple[float, float]] | None = None,
     service_s: float = 180.0,
     road_factor: float = 1.3,
+    mode: str = "approx",
+    seed: int = 0,
+    time_limit: float = 1.0,
+    max_iterations: int | None = None,
 ) -> microhubs.WhatIfResult:
     """Compare last-mile from the central warehouse vs from micro-warehouses, on the last
     ``days`` days of orders within ``radius_km`` of a site (or on the given ``points``).
 
-    Raises NotFound (central), ValidationError naming ``central``, ``sites``, ``points``.
+    ``mode`` ``approx`` estimates the routes (continuous approximation, milliseconds);
+    ``vrp`` solves a typical day's routes from each site with PyVRP (``time_limit`` seconds
+    a site, see :func:`maillon.delivery.microhubs.what_if_vrp`). Raises NotFound (central),
+    ValidationError naming ``central``, ``sites``, ``points``, ``mode`` or ``time_limit``.
     """
+    if mode not in ("approx", "vrp"):
+        raise ValidationError(FieldError("mode", "use approx or vrp"))
+    if not (0 < time_limit <= 60):
+        raise ValidationError(FieldError("time_limit", "must be between 0 and 60 seconds"))
     wh = inventory.get_warehouse(session=session, code=central_code, field="central")
     lat, lon = warehouse_point(wh, "central")
     if not sites:
@@ -804,11 +890,23 @@ def micro_what_if(
         history = [microhubs.DeliveryPoint(a, b) for a, b in points]
     if not history:
         raise ValidationError(FieldError("points", "no delivered order in the area and period"))
-    return microhubs.what_if(
-        history,
-        microhubs.Site(wh.code, lat, lon),
-        [microhubs.Site(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in sites],
-        days=days,
-        service_s=service_s,
-        road_factor=road_factor,
-    )
+    central = microhubs.Site(wh.code, lat, lon)
+    micros = [microhubs.Site(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in sites]
+    if mode == "approx":
+        return microhubs.what_if(
+            history, central, micros, days=days, service_s=service_s, road_factor=road_factor
+        )
+    try:
+        return microhubs.what_if_vrp(
+            history,
+            central,
+            micros,
+            days=days,
+            service_s=service_s,
+            road_factor=road_factor,
+            seed=seed,
+            time_limit=time_limit,
+            max_iterations=max_iterations,
+        )
+    except ValueError as exc:
+        raise ValidationError(FieldError("points", str(exc))) from None

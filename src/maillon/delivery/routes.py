@@ -12,7 +12,7 @@ from maillon.api.deps import DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import Page
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
-from maillon.delivery import lastmile, microhubs, service
+from maillon.delivery import collect, eta, lastmile, microhubs, service
 from maillon.delivery.schemas import (
     AssignmentRead,
     AssignRead,
@@ -22,6 +22,7 @@ from maillon.delivery.schemas import (
     BookingRequest,
     CarrierOptionRead,
     CollectLineRead,
+    CollectLink,
     CollectOptionRead,
     CollectRead,
     CollectRequest,
@@ -41,6 +42,7 @@ from maillon.delivery.schemas import (
     StopRead,
     StoreRead,
     StoreUpdate,
+    SweepRead,
     TemplateCreate,
     TemplateRead,
     VehiclePlanRead,
@@ -61,6 +63,7 @@ from maillon.delivery.tables import (
     DeliverySlotBooking,
     DeliveryZone,
     RoutePlan,
+    RouteStop,
 )
 from maillon.inventory.tables import Warehouse
 from maillon.orders.model import order_number
@@ -368,6 +371,7 @@ def collect_read(row: CollectReservation, store: str) -> CollectRead:
         email=row.email,
         ready_at=row.ready_at,
         expires_at=row.expires_at,
+        order=None if row.order_id is None else order_number(row.order_id),
         lines=[CollectLineRead(sku=x.sku, quantity=x.quantity) for x in row.lines],
     )
 
@@ -385,6 +389,10 @@ def reserve_collect(body: CollectRequest, db: DbDep, who: Desk) -> CollectRead:
             reference=body.reference,
             actor=who.actor,
         )
+        if body.order is not None:
+            row = collect.link_order(
+                session=session, token=row.token, number=body.order, actor=who.actor
+            )
         return collect_read(row, body.store)
 
 
@@ -398,6 +406,30 @@ def _close(token: str, db: DbDep, who: Principal, collected: bool) -> CollectRea
 
 
 Token = Annotated[str, Path(min_length=1, max_length=40)]
+
+
+@router.get("/collect/{token}", response_model=CollectRead)
+def get_collect(token: Token, db: DbDep, _: Anyone) -> CollectRead:
+    """A click & collect reservation (the store's screen when the customer comes)."""
+    with db.reader() as session:
+        row = service.get_reservation(session=session, token=token)
+        wh = session.get(Warehouse, row.warehouse_id)
+        return collect_read(row, wh.code if wh else "")
+
+
+@router.post("/collect/{token}/order", response_model=CollectRead)
+def link_collect_order(token: Token, body: CollectLink, db: DbDep, who: Desk) -> CollectRead:
+    """Link the order placed with this click & collect option (same SKUs and quantities)."""
+    with db.transaction() as session:
+        row = collect.link_order(session=session, token=token, number=body.order, actor=who.actor)
+        wh = session.get(Warehouse, row.warehouse_id)
+        return collect_read(row, wh.code if wh else "")
+
+
+@router.post("/collect/sweep", response_model=SweepRead)
+def sweep_collect(db: DbDep, _: Operator) -> SweepRead:
+    """Release the reservations nobody collected in time (safe to run concurrently)."""
+    return SweepRead(released=collect.sweep_expired(db))
 
 
 @router.post("/collect/{token}/collected", response_model=CollectRead)
@@ -417,6 +449,31 @@ def release(token: Token, db: DbDep, who: Desk) -> CollectRead:
 
 def _t(seconds: int | None) -> str | None:
     return None if seconds is None else hhmm(seconds // 60)
+
+
+def stop_read(s: RouteStop) -> StopRead:
+    """Return the response model of a stop, with the ETA window told to its customer."""
+    told = s.eta_from_s is not None and s.eta_to_s is not None
+    return StopRead(
+        key=s.stop_key,
+        order=None if s.order_id is None else order_number(s.order_id),
+        vehicle=s.vehicle,
+        sequence=s.sequence,
+        status=s.status,
+        name=s.name,
+        address=s.address,
+        lat=s.lat,
+        lon=s.lon,
+        parcels=s.parcels,
+        weight_kg=s.weight_kg,
+        window=None
+        if s.tw_start is None and s.tw_end is None
+        else f"{_t(s.tw_start or 0)}-{_t(s.tw_end) or ''}",
+        eta=_t(s.eta_s),
+        departure=_t(s.departure_s),
+        service_start=_t(s.start_s),
+        eta_window=eta.format_window((s.eta_from_s or 0, s.eta_to_s or 0)) if told else None,
+    )
 
 
 def plan_read(plan: RoutePlan, warehouse: str) -> PlanRead:
@@ -443,27 +500,7 @@ def plan_read(plan: RoutePlan, warehouse: str) -> PlanRead:
             )
             for v in plan.vehicles
         ],
-        stops=[
-            StopRead(
-                key=s.stop_key,
-                order=None if s.order_id is None else order_number(s.order_id),
-                vehicle=s.vehicle,
-                sequence=s.sequence,
-                status=s.status,
-                name=s.name,
-                address=s.address,
-                lat=s.lat,
-                lon=s.lon,
-                parcels=s.parcels,
-                weight_kg=s.weight_kg,
-                window=None
-                if s.tw_start is None and s.tw_end is None
-                else f"{_t(s.tw_start or 0)}-{_t(s.tw_end) or ''}",
-                eta=_t(s.eta_s),
-                departure=_t(s.departure_s),
-            )
-            for s in stops
-        ],
+        stops=[stop_read(s) for s in stops],
         unassigned=[s.stop_key for s in stops if s.status == "unassigned"],
     )
 
@@ -524,15 +561,32 @@ def replan(plan_id: IdPath, body: ReplanRequest, db: DbDep, _: Operator) -> Plan
         return plan_read(plan, lastmile.plan_warehouse(session=session, plan=plan).code)
 
 
-@router.get("/routes/{plan_id}/sheets.pdf")
-def route_sheets(plan_id: IdPath, db: DbDep, _: Anyone) -> Response:
-    """The drivers' route sheets (one PDF, a sheet per vehicle)."""
+VehicleQuery = Annotated[
+    str | None, Query(min_length=1, max_length=40, description="one vehicle's id")
+]
+
+
+@router.get("/routes/{plan_id}/stops", response_model=list[StopRead])
+def plan_stops(
+    plan_id: IdPath, db: DbDep, _: Anyone, vehicle: VehicleQuery = None
+) -> list[StopRead]:
+    """A plan's stops in visiting order with their ETA and the window told to the customer
+    (one vehicle's with ``vehicle``)."""
     with db.reader() as session:
-        pdf = lastmile.route_sheets_pdf(session=session, plan_id=plan_id)
+        stops = lastmile.plan_stops(session=session, plan_id=plan_id, vehicle=vehicle)
+        return [stop_read(s) for s in stops]
+
+
+@router.get("/routes/{plan_id}/sheets.pdf")
+def route_sheets(plan_id: IdPath, db: DbDep, _: Anyone, vehicle: VehicleQuery = None) -> Response:
+    """The drivers' route sheets (one PDF, a sheet per vehicle; one van's with ``vehicle``)."""
+    with db.reader() as session:
+        pdf = lastmile.route_sheets_pdf(session=session, plan_id=plan_id, vehicle=vehicle)
+    name = f"route-sheets-{plan_id}" + (f"-{vehicle}" if vehicle else "")
     return Response(
         content=pdf,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="route-sheets-{plan_id}.pdf"'},
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
     )
 
 
@@ -680,20 +734,31 @@ def scenario_read(s: microhubs.ScenarioFigures) -> ScenarioRead:
 def what_if(body: WhatIfRequest, db: DbDep, _: Operator) -> WhatIfRead:
     """Last-mile from the central warehouse vs from candidate micro-warehouses, on the
     order history (or given points): km, hours and cost a day, and the chart's data."""
+    sites = [lastmile.SiteInput(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in body.sites]
+    points = None if body.points is None else [(p.lat, p.lon) for p in body.points]
+    approx = None
     with db.reader() as session:
-        result = lastmile.micro_what_if(
-            session=session,
-            central_code=body.central,
-            sites=[
-                lastmile.SiteInput(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day)
-                for s in body.sites
-            ],
-            days=body.days,
-            radius_km=body.radius_km,
-            points=None if body.points is None else [(p.lat, p.lon) for p in body.points],
-            service_s=body.service_seconds,
-            road_factor=body.road_factor,
-        )
+        for mode in ("approx", "vrp") if body.mode == "vrp" else ("approx",):
+            result = lastmile.micro_what_if(
+                session=session,
+                central_code=body.central,
+                sites=sites,
+                days=body.days,
+                radius_km=body.radius_km,
+                points=points,
+                service_s=body.service_seconds,
+                road_factor=body.road_factor,
+                mode=mode,
+                seed=body.seed,
+                time_limit=body.time_limit,
+            )
+            if mode == "approx" and body.mode == "vrp":
+                approx = result
+    method = (
+        "routes of a typical day solved with PyVRP from each site"
+        if body.mode == "vrp"
+        else "continuous approximation (Daganzo 1984, BHH constant 0.7124)"
+    )
     return WhatIfRead(
         points=result.points,
         days=result.days,
@@ -703,5 +768,9 @@ def what_if(body: WhatIfRequest, db: DbDep, _: Operator) -> WhatIfRead:
         saving_cents_per_day=round(result.saving_cost_cents),
         orders_by_site=result.assignment,
         chart=result.chart(),
-        method="continuous approximation (Daganzo 1984, BHH constant 0.7124)",
+        method=method,
+        mode=body.mode,
+        approximation=None
+        if approx is None
+        else {"central": scenario_read(approx.central), "micro": scenario_read(approx.micro)},
     )

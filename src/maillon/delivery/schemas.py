@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
@@ -249,6 +249,12 @@ class CollectRequest(StrictModel):
     name: str = Field(default="", max_length=200)
     reference: str = Field(default="", max_length=100)
     lines: list[CartLine] = Field(min_length=1, max_length=200)
+    order: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=20,
+        description="number of the order placed with this click & collect option",
+    )
 
 
 class CollectLineRead(BaseModel):
@@ -267,7 +273,20 @@ class CollectRead(BaseModel):
     email: str
     ready_at: dt.datetime
     expires_at: dt.datetime
+    order: str | None = None
     lines: list[CollectLineRead]
+
+
+class CollectLink(StrictModel):
+    """The order placed with a click & collect reservation."""
+
+    order: str = Field(min_length=1, max_length=20)
+
+
+class SweepRead(BaseModel):
+    """What a sweep of expired reservations did."""
+
+    released: int
 
 
 # ------------------------------------------------------------------------ route plans
@@ -342,6 +361,10 @@ class StopRead(BaseModel):
     window: str | None
     eta: str | None
     departure: str | None
+    service_start: str | None = None
+    eta_window: str | None = Field(
+        default=None, description="HH:MM-HH:MM told to the customer (planned stops)"
+    )
 
 
 class VehiclePlanRead(BaseModel):
@@ -491,6 +514,12 @@ class WhatIfRequest(StrictModel):
     points: list[PointIn] | None = Field(default=None, min_length=1, max_length=100_000)
     service_seconds: float = Field(default=180.0, ge=0, le=3600)
     road_factor: float = Field(default=1.3, ge=1, le=3)
+    mode: Literal["approx", "vrp"] = Field(
+        default="approx",
+        description="approx: continuous approximation; vrp: a typical day solved with PyVRP",
+    )
+    time_limit: float = Field(default=1.0, gt=0, le=30, description="seconds a site (vrp)")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 class ScenarioRead(BaseModel):
@@ -516,3 +545,7 @@ class WhatIfRead(BaseModel):
     orders_by_site: dict[str, int]
     chart: dict[str, Any]
     method: str
+    mode: str = "approx"
+    approximation: dict[str, ScenarioRead] | None = Field(
+        default=None, description="vrp mode: the continuous approximation's scenarios too"
+    )

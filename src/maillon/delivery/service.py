@@ -13,7 +13,6 @@ import datetime as dt
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +47,8 @@ from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import OPEN_STATUSES, OrderStatus
-from maillon.shipping import rates
+from maillon.orders.tables import Order
+from maillon.shipping import quoting, rates
 from maillon.shipping.model import estimate_parcel
 
 LOCAL_TZ = ZoneInfo("Europe/Paris")
@@ -85,12 +85,6 @@ def warehouse_point(wh: Warehouse, field: str = "warehouse") -> tuple[float, flo
     if point is None:
         raise ValidationError(FieldError(field, f"warehouse {wh.code} has no coordinates"))
     return point
-
-
-@cache
-def rate_cards() -> tuple[rates.RateCard, ...]:
-    """Return the rate cards quoted at checkout (the example cards, loaded once)."""
-    return rates.load_example_rate_cards()
 
 
 # ----------------------------------------------------------------------------- options
@@ -193,9 +187,10 @@ def delivery_options(
 ) -> DeliveryOptions:
     """Return the delivery options for a cart (``lines``) or a ``parcel`` to an address.
 
-    Home and express quotes come from shipping's rate shopping; relay points are the nearest
-    of the points file whose network can carry the parcel; click & collect lists the active
-    stores holding every line; slots are the next ``slot_days`` days' windows of the
+    Home and express quotes come from shipping's rate shopping on the cards of
+    :func:`maillon.shipping.quoting.rate_cards` (``$MAILLON_RATE_CARDS``); relay points are
+    the nearest of the points file whose network can carry the parcel; click & collect lists
+    the active stores holding every line; slots are the next ``slot_days`` days' windows of the
     address's zone with room left. Raises ValidationError naming ``postcode``, ``lines``,
     ``lines.N.sku`` or ``parcel``.
     """
@@ -216,7 +211,7 @@ def delivery_options(
         destination = rates.Destination(country, postcode)
     except ValueError as exc:
         raise ValidationError(FieldError("postcode", str(exc))) from None
-    shopped = rates.shop(rate_cards(), parcel, destination, ordered_at=at)
+    shopped = rates.shop(quoting.rate_cards(), parcel, destination, ordered_at=at)
     home = [_option(q) for q in shopped.quotes if q.kind is rates.ServiceKind.STANDARD]
     fast = [
         q
@@ -671,10 +666,21 @@ def cancel_booking(*, session: Session, booking_id: int) -> DeliverySlotBooking:
 
 
 def on_order_cancelled(session: Session, payload: dict[str, Any]) -> None:
-    """Free the slot of a cancelled order (subscribed to ``order.cancelled``)."""
+    """Free the slot and the click & collect units of a cancelled order (subscribed to
+    ``order.cancelled``)."""
     booking = active_booking(session=session, order_id=payload["order_id"])
     if booking is not None:
         cancel_booking(session=session, booking_id=booking.id)
+    reservation = session.scalar(
+        select(CollectReservation).where(
+            CollectReservation.order_id == payload["order_id"],
+            CollectReservation.status == "active",
+        )
+    )
+    if reservation is not None:
+        close_reservation(
+            session=session, token=reservation.token, collected=False, actor="system:cancel"
+        )
 
 
 # ---------------------------------------------------------------------- click & collect
@@ -771,7 +777,7 @@ def reserve_collect(
         raise InsufficientStock(short)
     now = clock.now()
     reservation = CollectReservation(
-        token=secrets.token_urlsafe(18),
+        token=secrets.token_hex(18),  # no leading "-": safe as a CLI argument
         warehouse_id=wh.id,
         email=email.strip().lower(),
         name=name.strip()[:200],
@@ -828,8 +834,11 @@ def get_reservation(*, session: Session, token: str) -> CollectReservation:
 def close_reservation(
     *, session: Session, token: str, collected: bool, actor: str
 ) -> CollectReservation:
-    """Close an active reservation: ``collected`` ships the units out of the store, otherwise
-    they go back to stock. Raises NotFound, Conflict if it is not active."""
+    """Close an active reservation: ``collected`` ships the units out of the store (ledger
+    movements ``collect:<id>``), otherwise they go back to stock. For a reservation linked to
+    an order (:func:`maillon.delivery.collect.link_order`), publishes ``delivery.collected``
+    or ``delivery.collect_released`` with the order's id, and tells the customer of a
+    collection. Raises NotFound, Conflict if it is not active."""
     row = get_reservation(session=session, token=token)
     status = "collected" if collected else "released"
     claimed = session.execute(
@@ -850,4 +859,19 @@ def close_reservation(
             actor=actor,
         )
     session.refresh(row)
+    if row.order_id is not None:
+        outbox.publish(
+            session,
+            "delivery.collected" if collected else "delivery.collect_released",
+            {"reservation": row.id, "order_id": row.order_id, "actor": actor},
+        )
+        order = session.get(Order, row.order_id)
+        if collected and order is not None:
+            orders.notify_customer(
+                session=session,
+                order=order,
+                topic="delivery.collected",
+                subject=f"You collected your order {order.number}",
+                message=f"You collected your order {order.number}. Thank you!",
+            )
     return row

@@ -117,10 +117,12 @@ class CollectStore(Base):
 class CollectReservation(Base):
     """Units reserved in a store for a customer who will collect them.
 
-    ``status``: active, collected, released or expired.
+    ``status``: active, collected, released or expired. ``order_id`` links the order placed
+    with the click & collect option (orders do not carry their delivery option themselves).
     """
 
     __tablename__ = "collect_reservations"
+    __table_args__ = (Index("ix_collect_reservations_status_expires", "status", "expires_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     token: Mapped[str] = mapped_column(String(40), unique=True)
@@ -128,6 +130,7 @@ class CollectReservation(Base):
     email: Mapped[str] = mapped_column(String(320))
     name: Mapped[str] = mapped_column(String(200), default="")
     reference: Mapped[str] = mapped_column(String(100), default="")
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), nullable=True, index=True)
     status: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     ready_at: Mapped[datetime] = mapped_column(UtcDateTime())
@@ -205,6 +208,9 @@ class RouteStop(Base):
     eta_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     start_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
     departure_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # the ETA window last told to the customer (see maillon.delivery.eta), local seconds
+    eta_from_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    eta_to_s: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Courier(Base):

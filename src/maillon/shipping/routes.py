@@ -4,14 +4,23 @@ tracking events and carrier webhooks, delays, claims and scorecards."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from starlette.concurrency import run_in_threadpool
 
-from maillon.api.deps import ANY_ROLE, DbDep, IdPath, allow
+from maillon.api.deps import ANY_ROLE, DbDep, IdPath, allow, bearer_key
 from maillon.api.views import full_order_read
 from maillon.core import clock
-from maillon.core.auth import Principal, Role
+from maillon.core.auth import KeyCache, Principal, Role, authenticate, require_role
+from maillon.core.db import Database
+from maillon.core.errors import (
+    AuthenticationError,
+    FieldError,
+    PermissionDenied,
+    ValidationError,
+)
 from maillon.orders import service as orders
 from maillon.orders.schemas import OrderRead
 from maillon.shipping import documents, history, quoting, rates, service
@@ -43,7 +52,7 @@ from maillon.shipping.schemas import (
     TrackingEventRead,
     WebhookRead,
 )
-from maillon.shipping.tables import Shipment
+from maillon.shipping.tables import WEBHOOK_SIGNATURE_HEADER, Shipment
 
 router = APIRouter(tags=["shipping"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -313,15 +322,84 @@ def manifest(
     )
 
 
-@router.post("/api/v1/shipping/webhooks/{carrier}", response_model=WebhookRead)
-def carrier_webhook(
-    carrier: str, body: Annotated[Any, Body()], db: DbDep, who: Operator
-) -> WebhookRead:
-    """Receive a carrier's tracking events in its own format (idempotent, any order)."""
-    with db.transaction() as session:
-        result = service.receive_webhook(
-            session=session, carrier_code=carrier, body=body, actor=who.actor
+def _webhook_actor(
+    db: Database,
+    carrier: str,
+    raw: bytes,
+    signature: str | None,
+    key: str | None,
+    cache: KeyCache | None,
+) -> str:
+    """Return who posts a carrier webhook: an operator key (manual replays) or the carrier,
+    by the HMAC signature of the body with its secret. Raises AuthenticationError (401)
+    naming the signature header, PermissionDenied, NotFound (carrier)."""
+    if key is not None:
+        try:
+            with db.reader() as session:
+                principal = authenticate(session=session, raw_key=key, cache=cache)
+            require_role(principal, Role.OPERATOR)
+            return str(principal.actor)
+        except (AuthenticationError, PermissionDenied):
+            if signature is None:
+                raise
+    with db.reader() as session:
+        found = service.get_carrier(session=session, code=carrier)
+        if found.webhook_signature_ok(raw, signature):
+            return f"webhook:{found.code}"
+    if signature is None:
+        raise AuthenticationError(
+            f"send {WEBHOOK_SIGNATURE_HEADER}: sha256=<HMAC-SHA256 of the body with the "
+            f"carrier's webhook secret>, or an operator key"
         )
+    raise AuthenticationError(
+        f"{WEBHOOK_SIGNATURE_HEADER} does not match the body signed with {carrier}'s webhook secret"
+    )
+
+
+def _receive(db: Database, carrier: str, raw: bytes, actor: str) -> service.WebhookResult:
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationError(FieldError("body", "is not JSON")) from None
+    with db.transaction() as session:
+        return service.receive_webhook(
+            session=session, carrier_code=carrier, body=body, actor=actor
+        )
+
+
+@router.post(
+    "/api/v1/shipping/webhooks/{carrier}",
+    response_model=WebhookRead,
+    openapi_extra={
+        "requestBody": {"content": {"application/json": {"schema": {}}}, "required": True}
+    },
+)
+async def carrier_webhook(
+    carrier: Annotated[str, Path(min_length=1, max_length=30)],
+    request: Request,
+    db: DbDep,
+    signature: Annotated[
+        str | None,
+        Header(
+            alias=WEBHOOK_SIGNATURE_HEADER,
+            description="sha256=<hex HMAC-SHA256 of the raw body with the carrier's secret>",
+        ),
+    ] = None,
+    authorization: Annotated[
+        str | None, Header(description="Bearer <operator key> for manual replays")
+    ] = None,
+) -> WebhookRead:
+    """Receive a carrier's tracking events in its own format (idempotent, any order).
+
+    The carrier signs the raw body with its webhook secret (``maillon shipping
+    webhook-secret``) in ``X-Maillon-Signature``; an operator key is accepted instead for
+    manual replays. 401 names the header when neither is good.
+    """
+    raw = await request.body()
+    key = bearer_key(authorization, request)
+    cache = getattr(request.app.state, "key_cache", None)
+    actor = await run_in_threadpool(_webhook_actor, db, carrier, raw, signature, key, cache)
+    result = await run_in_threadpool(_receive, db, carrier, raw, actor)
     return WebhookRead(
         carrier=result.carrier,
         received=result.received,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
@@ -9,9 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
 
+WEBHOOK_SIGNATURE_HEADER = "X-Maillon-Signature"
+"""Header of a carrier webhook: ``sha256=<hex HMAC-SHA256 of the raw body>`` (or the bare hex),
+keyed with the carrier's webhook secret."""
+
+MIN_SECRET_LENGTH = 24
+
 
 class Carrier(Base):
-    """A carrier and how to build its public tracking link."""
+    """A carrier, how to build its public tracking link, and the HMAC key its webhooks are
+    signed with (``webhook_secret``; None: only an operator key may post its events)."""
 
     __tablename__ = "carriers"
 
@@ -20,6 +30,40 @@ class Carrier(Base):
     name: Mapped[str] = mapped_column(String(100))
     tracking_prefix: Mapped[str] = mapped_column(String(6), default="MA")
     tracking_url: Mapped[str] = mapped_column(String(300), default="")
+    webhook_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    webhook_secret_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+    def set_webhook_secret(self, secret: str | None, *, now: datetime) -> str:
+        """Store ``secret`` as the HMAC key of this carrier's webhooks (None: a random one,
+        i.e. a rotation) and return it; the previous one stops working at once.
+
+        Raises ValueError for a secret shorter than ``MIN_SECRET_LENGTH`` or longer than 200
+        characters, or with spaces.
+        """
+        key = secrets.token_urlsafe(32) if secret is None else secret
+        if not MIN_SECRET_LENGTH <= len(key) <= 200 or any(c.isspace() for c in key):
+            raise ValueError(
+                f"a webhook secret has {MIN_SECRET_LENGTH}-200 characters and no spaces"
+            )
+        self.webhook_secret = key
+        self.webhook_secret_set_at = now
+        return key
+
+    def clear_webhook_secret(self) -> None:
+        """Forget the secret: only an operator key may post this carrier's events again."""
+        self.webhook_secret = None
+        self.webhook_secret_set_at = None
+
+    def webhook_signature_ok(self, body: bytes, header: str | None) -> bool:
+        """Return whether ``header`` is the HMAC-SHA256 of ``body`` with this carrier's secret
+        (``sha256=<hex>`` or ``<hex>``, compared in constant time); False without a secret."""
+        if not self.webhook_secret or not header:
+            return False
+        value = header.strip()
+        if value.lower().startswith("sha256="):
+            value = value[7:]
+        expected = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, value.lower())
 
 
 class Shipment(Base):

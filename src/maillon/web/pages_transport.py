@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector, MaillonError, NotFound, ValidationError
-from maillon.delivery import lastmile, routing, sheets
+from maillon.delivery import lastmile, sheets
 from maillon.delivery import service as delivery
 from maillon.delivery.tables import RoutePlan
 from maillon.inventory import service as inventory
@@ -795,54 +795,6 @@ def plan_routes(
     return RedirectResponse("/delivery?" + urlencode({**back, "plan": plan_id}), status_code=303)
 
 
-def _vehicle_sheet(session: Session, plan: RoutePlan, vehicle: str) -> bytes:
-    """Return the route sheet of one vehicle of a plan. Raises NotFound (``vehicle``)."""
-    spec = next((v for v in plan.vehicles if v["id"] == vehicle), None)
-    visits = sorted(
-        (s for s in plan.stops if s.vehicle == vehicle and s.eta_s is not None),
-        key=lambda s: s.sequence,
-    )
-    if spec is None or not visits:
-        raise NotFound("route of vehicle", vehicle, field="vehicle")
-    wh = lastmile.plan_warehouse(session=session, plan=plan)
-    route = routing.VehicleRoute(
-        vehicle_id=vehicle,
-        visits=tuple(
-            routing.Visit(s.stop_key, s.eta_s or 0, s.start_s or 0, s.departure_s or 0)
-            for s in visits
-        ),
-        start_time=int(spec.get("start_time", spec["shift_start"])),
-        end_time=int(spec.get("end_time", spec["shift_end"])),
-        distance=int(spec.get("distance_m", 0)),
-        duration=int(spec.get("end_time", 0)) - int(spec.get("start_time", 0)),
-        parcels=sum(s.parcels for s in visits),
-        weight_kg=sum(s.weight_kg for s in visits),
-    )
-    stops = tuple(
-        sheets.SheetStop(
-            stop_id=s.stop_key,
-            name=s.name or s.stop_key,
-            address=s.address,
-            tw_start=s.tw_start,
-            tw_end=s.tw_end,
-            parcels=s.parcels,
-            references=(s.stop_key,),
-            notes="delivered" if s.status == "served" else "",
-            phone=s.phone,
-        )
-        for s in visits
-    )
-    return sheets.route_sheet_pdf(
-        sheets.RouteSheet(
-            route=route,
-            stops=stops,
-            day=plan.day,
-            driver=str(spec.get("driver") or ""),
-            depot=f"{wh.code} {wh.name} {wh.postcode} {wh.city}".strip(),
-        )
-    )
-
-
 @router.get("/delivery/plans/{plan_id}/sheets.pdf")
 def route_sheets(
     request: Request,
@@ -853,11 +805,9 @@ def route_sheets(
     user = require(request, *OPERATORS)
     try:
         with database(request).reader() as session:
-            if vehicle:
-                plan = lastmile.get_plan(session=session, plan_id=plan_id)
-                content = _vehicle_sheet(session, plan, vehicle)
-            else:
-                content = lastmile.route_sheets_pdf(session=session, plan_id=plan_id)
+            content = lastmile.route_sheets_pdf(
+                session=session, plan_id=plan_id, vehicle=vehicle or None
+            )
     except MaillonError as exc:
         return render(request, "error.html", user, status_code=exc.status_code, message=exc.message)
     suffix = "".join(c for c in vehicle if c.isalnum() or c in "-_")
