@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from kpi import History, load  # noqa: E402
+from maillon.acquisition import service as acquisition  # noqa: E402
 from maillon.app import create_app  # noqa: E402
 from maillon.core.db import Database  # noqa: E402
 from maillon.core.migrate import upgrade  # noqa: E402
@@ -48,6 +49,7 @@ from maillon.warehouse import service as warehouse  # noqa: E402
 console = Console(width=None if sys.stdout.isatty() else 140)
 TARGET_MS = 300.0
 YEAR_AGO = datetime.now(UTC) - timedelta(days=365)  # the history ends about now
+WEEK_AGO = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
 LAYOUT = {"aisles": 63, "aisle_length": 40, "aisle_spacing": 3, "levels": 1, "prefix": "A"}
 
 
@@ -66,6 +68,27 @@ def pages(number: str) -> list[tuple[str, str]]:
         ("KPIs (30 days)", "/kpi"),
         ("KPIs by carrier (1 year)", "/kpi?days=365&by=carrier"),
         ("tracking page", "/track?number=XX&postcode=75002"),
+        ("picking", "/picking?warehouse=PAR1"),
+        ("packing", "/packing"),
+        ("packing, an order", f"/packing?order={number}"),
+        ("returns queue", "/returns"),
+        ("return detail", "/returns/1"),
+        ("shipping", "/shipping"),
+        ("shipping, exceptions", "/shipping?status=exception"),
+        ("carrier scorecards (30 days)", "/shipping/scorecards?days=30"),
+        (
+            "rate comparison",
+            "/shipping/rates?country=FR&postcode=69002&weight_g=1200&length_mm=300"
+            "&width_mm=200&height_mm=100&policy=best_value",
+        ),
+        ("delivery", "/delivery"),
+        ("care inbox", "/care"),
+        ("care, breaching soon", "/care?sla=warning"),
+        ("ticket", "/care/1"),
+        ("fraud review queue", "/fraud"),
+        ("acquisition", "/acquisition"),
+        ("funnel (30 days)", "/acquisition/funnel"),
+        ("funnel by device (7 days)", "/acquisition/funnel?by=device&from=" + WEEK_AGO),
     ]
 
 
@@ -119,6 +142,8 @@ def main() -> None:
     console.print(f"loading {n:,} orders ...")
     with database(n, args.pg_url, args.seed) as db:
         with db.transaction() as s:
+            # the events were bulk-loaded around the service: sum their sessions up once
+            acquisition.rebuild_sessions(session=s)
             warehouse.set_layout(session=s, warehouse_code="PAR1", data=LAYOUT, actor="bench")
             create_user(session=s, username="bench", password="bench password 1", role="admin")
             # one supplier sells everything: the planning page designs a policy per SKU

@@ -10,7 +10,9 @@ the counts into steps, conversion and abandonment.
 A session is the storefront's ``session_id``; its device, channel and landing page are those
 of its first event (the landing page is the event's ``landing_page`` if the tag sent one,
 else its ``page``); its cart value is the largest value seen on its cart, checkout and
-purchase events.  Sessions are counted from their events inside the period.
+purchase events.  Each session is summed up in ``storefront_sessions`` as its events are
+stored, so the funnel reads one row per session; a session counts in the period its first
+event falls in.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, delete, func, literal, select, text
 from sqlalchemy.orm import Session
 
 from maillon.acquisition.funnel import (
@@ -33,7 +35,7 @@ from maillon.acquisition.funnel import (
     generate_events,
     report_from_depths,
 )
-from maillon.acquisition.tables import StorefrontEvent
+from maillon.acquisition.tables import StorefrontEvent, StorefrontSession
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
 
@@ -194,14 +196,127 @@ def _chunks(items: Sequence[Any], size: int = 500) -> Iterable[Sequence[Any]]:
         yield items[i : i + size]
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+def _dialect_insert(session: Session) -> Any:
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = session.get_bind().dialect.name
-    insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(StorefrontEvent).on_conflict_do_nothing(index_elements=["event_id"])
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def _insert_ignoring_duplicates(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Store new events (an id already stored is skipped, even one a concurrent batch stored a
+    moment ago) and fold the events really stored into their sessions."""
+    insert = _dialect_insert(session)
+    statement = (
+        insert(StorefrontEvent)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(StorefrontEvent.event_id)
+    )
+    stored: set[str] = set()
     for chunk in _chunks(rows):
+        stored.update(session.scalars(statement, list(chunk)).all())
+    _fold_into_sessions(session, [r for r in rows if r["event_id"] in stored])
+
+
+_CART_TYPES = (EventType.ADD_TO_CART.value, EventType.CHECKOUT_STEP.value)
+_VALUE_TYPES = (*_CART_TYPES, EventType.PURCHASE.value)
+
+
+def _fold_into_sessions(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add newly stored events to their sessions' summaries (one upsert per 500 sessions).
+
+    Flags and maxima only grow; the first event's device, channel and landing page win, so
+    events arriving out of order or in several batches give the same summary.
+    """
+    if not rows:
+        return
+    summaries: dict[str, dict[str, Any]] = {}
+    for r in sorted(rows, key=lambda r: r["occurred_at"]):
+        kind, sid = r["type"], r["session_id"]
+        s = summaries.get(sid)
+        if s is None:
+            s = summaries[sid] = {
+                "session_id": sid,
+                "first_at": r["occurred_at"],
+                "last_at": r["occurred_at"],
+                "device": r["device"],
+                "channel": r["channel"],
+                "landing_page": (r["landing_page"] or r["page"] or "")[:300],
+                "product_view": 0,
+                "cart": 0,
+                "max_step": 0,
+                "purchased": 0,
+                "cart_cents": 0,
+                "events": 0,
+            }
+        s["last_at"] = r["occurred_at"]
+        s["events"] += 1
+        if kind == EventType.PRODUCT_VIEW.value:
+            s["product_view"] = 1
+        if kind in _CART_TYPES:
+            s["cart"] = 1
+        if kind == EventType.CHECKOUT_STEP.value:
+            s["max_step"] = max(s["max_step"], int(r["step"] or 0))
+        if kind == EventType.PURCHASE.value:
+            s["purchased"] = 1
+        if kind in _VALUE_TYPES:
+            s["cart_cents"] = max(s["cart_cents"], int(r["value_cents"] or 0))
+    postgres = session.get_bind().dialect.name == "postgresql"
+    bigger = func.greatest if postgres else func.max
+    smaller = func.least if postgres else func.min
+    statement = _dialect_insert(session)(StorefrontSession)
+    new, old = statement.excluded, StorefrontSession.__table__.c
+    earlier = new.first_at < old.first_at
+    statement = statement.on_conflict_do_update(
+        index_elements=["session_id"],
+        set_={
+            "first_at": smaller(old.first_at, new.first_at),
+            "last_at": bigger(old.last_at, new.last_at),
+            "device": case((earlier, new.device), else_=old.device),
+            "channel": case((earlier, new.channel), else_=old.channel),
+            "landing_page": case((earlier, new.landing_page), else_=old.landing_page),
+            **{
+                name: bigger(old[name], new[name])
+                for name in ("product_view", "cart", "max_step", "purchased", "cart_cents")
+            },
+            "events": old.events + new.events,
+        },
+    )
+    for chunk in _chunks(sorted(summaries.values(), key=lambda s: s["session_id"])):
         session.execute(statement, list(chunk))
+
+
+REBUILD_SESSIONS = """
+INSERT INTO storefront_sessions (session_id, first_at, last_at, device, channel, landing_page,
+    product_view, cart, max_step, purchased, cart_cents, events)
+SELECT s.session_id, s.first_at, s.last_at, f.device, f.channel, f.landing_page,
+    s.product_view, s.cart, s.max_step, s.purchased, s.cart_cents, s.events
+FROM (
+    SELECT session_id, MIN(occurred_at) AS first_at, MAX(occurred_at) AS last_at,
+        MAX(CASE WHEN type = 'product_view' THEN 1 ELSE 0 END) AS product_view,
+        MAX(CASE WHEN type IN ('add_to_cart', 'checkout_step') THEN 1 ELSE 0 END) AS cart,
+        MAX(CASE WHEN type = 'checkout_step' AND step > 0 THEN step ELSE 0 END) AS max_step,
+        MAX(CASE WHEN type = 'purchase' THEN 1 ELSE 0 END) AS purchased,
+        MAX(CASE WHEN type IN ('add_to_cart', 'checkout_step', 'purchase')
+            THEN value_cents ELSE 0 END) AS cart_cents,
+        COUNT(*) AS events
+    FROM storefront_events GROUP BY session_id
+) s
+JOIN (
+    SELECT session_id, device, channel, COALESCE(landing_page, page) AS landing_page,
+        ROW_NUMBER() OVER (PARTITION BY session_id ORDER BY occurred_at, id) AS rn
+    FROM storefront_events
+) f ON f.session_id = s.session_id AND f.rn = 1
+"""
+"""Every session summed up again from its stored events (see :func:`rebuild_sessions`)."""
+
+
+def rebuild_sessions(*, session: Session) -> int:
+    """Sum every session up again from the stored events (after events were loaded around
+    the service, e.g. a bulk import straight into the table); return the number of sessions."""
+    session.execute(delete(StorefrontSession))
+    session.execute(text(REBUILD_SESSIONS))
+    return int(session.scalar(select(func.count()).select_from(StorefrontSession)) or 0)
 
 
 def ingest_events(*, session: Session, events: Any) -> IngestReport:
@@ -318,7 +433,7 @@ def funnel(
     by: str | None = None,
     checkout_steps: int = 3,
 ) -> FunnelResult:
-    """Return the funnel of the sessions with events in ``[start, end)`` (default: the last
+    """Return the funnel of the sessions that started in ``[start, end)`` (default: the last
     30 days), overall and per ``by`` (device, channel or landing_page).
 
     Raises ValidationError naming ``from``, ``to``, ``by`` or ``checkout_steps``.
@@ -337,64 +452,26 @@ def funnel(
     errors.raise_if_any()
     n_stages = len(funnel_stages(checkout_steps))
     purchase = n_stages - 1
-    e = StorefrontEvent
-    step = case((e.step > checkout_steps, checkout_steps), else_=e.step)
-    stage = case(
-        (e.type == EventType.PRODUCT_VIEW.value, 1),
-        (e.type == EventType.ADD_TO_CART.value, 2),
-        (e.type == EventType.CHECKOUT_STEP.value, 2 + step),
-        (e.type == EventType.PURCHASE.value, purchase),
+    x = StorefrontSession
+    step = case((x.max_step > checkout_steps, checkout_steps), else_=x.max_step)
+    depth = case(
+        (x.purchased == 1, purchase),
+        (x.max_step > 0, 2 + step),
+        (x.cart == 1, 2),
+        (x.product_view == 1, 1),
         else_=0,
     )
-    cart_value = case(
-        (
-            e.type.in_(
-                [
-                    EventType.ADD_TO_CART.value,
-                    EventType.CHECKOUT_STEP.value,
-                    EventType.PURCHASE.value,
-                ]
-            ),
-            e.value_cents,
-        ),
-        else_=0,
-    )
-    first = func.row_number().over(partition_by=e.session_id, order_by=(e.occurred_at, e.id))
-    ranked = (
-        select(
-            e.session_id.label("session_id"),
-            stage.label("stage"),
-            cart_value.label("cart"),
-            e.device.label("device"),
-            e.channel.label("channel"),
-            func.coalesce(e.landing_page, e.page).label("landing_page"),
-            first.label("rn"),
-        )
-        .where(e.occurred_at >= start, e.occurred_at < end)
-        .subquery("ranked")
-    )
-    sessions = (
-        select(
-            func.max(ranked.c.stage).label("depth"),
-            func.max(ranked.c.cart).label("cart"),
-            func.max(case((ranked.c.rn == 1, ranked.c.device))).label("device"),
-            func.max(case((ranked.c.rn == 1, ranked.c.channel))).label("channel"),
-            func.max(case((ranked.c.rn == 1, ranked.c.landing_page))).label("landing_page"),
-        )
-        .group_by(ranked.c.session_id)
-        .subquery("sessions")
-    )
-    key = sessions.c[by] if by is not None else literal("")
-    abandoned = case(
-        (and_(sessions.c.depth >= 2, sessions.c.depth < purchase), sessions.c.cart), else_=0
-    )
+    key = getattr(x, by) if by is not None else literal("")
+    abandoned = case((and_(depth >= 2, depth < purchase), x.cart_cents), else_=0)
     rows = session.execute(
         select(
             key.label("key"),
-            sessions.c.depth,
+            depth.label("depth"),
             func.count().label("n"),
             func.sum(abandoned).label("abandoned"),
-        ).group_by(key, sessions.c.depth)
+        )
+        .where(x.first_at >= start, x.first_at < end)
+        .group_by(key, depth)
     ).all()
     overall = [0] * n_stages
     overall_value = 0

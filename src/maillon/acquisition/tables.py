@@ -39,3 +39,27 @@ class StorefrontEvent(Base):
     step: Mapped[int] = mapped_column(Integer, default=0)
     value_cents: Mapped[int] = mapped_column(Integer, default=0)
     properties: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class StorefrontSession(Base):
+    """One storefront session summed up from its events, kept up to date as they arrive.
+
+    Device, channel and landing page are those of its earliest event; the flags and the
+    deepest checkout step say how far down the funnel it went, whatever order its events came
+    in. The funnel reads this table, not the events.
+    """
+
+    __tablename__ = "storefront_sessions"
+
+    session_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    device: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(60))
+    landing_page: Mapped[str] = mapped_column(String(300))
+    product_view: Mapped[int] = mapped_column(Integer)  # 0 or 1
+    cart: Mapped[int] = mapped_column(Integer)  # 0 or 1: an add to cart
+    max_step: Mapped[int] = mapped_column(Integer)  # deepest checkout step, 0 for none
+    purchased: Mapped[int] = mapped_column(Integer)  # 0 or 1
+    cart_cents: Mapped[int] = mapped_column(Integer)  # largest cart value seen
+    events: Mapped[int] = mapped_column(Integer)
