@@ -7,7 +7,15 @@ AutoETS (season length capped at 24 as statsforecast's ETS requires; longer seas
 non-seasonal), plus naive. Reports per method sMAPE (M4 definition, a 0/0 point counts 0),
 MASE and RMSSE (scaled by the in-sample seasonal-naive error with ``--mase-season`` lags,
 default the season length; M4 uses 1 for weekly data), the runtime and series per second, and
-for our forecaster the share of test points at or below its 0.5 and 0.9 quantiles.
+for our forecaster the coverage of its 0.5, 0.9 and 0.95 quantiles: the share of test points
+at or below them, over all steps and for the first and last third of the horizon (the
+quantiles are per horizon step), and the coverage of the demand summed over the first
+``--lead`` steps by the lead-time quantile that ``maillon.planning.policy.lead_time_demand``
+builds from the per-step quantiles (what the replenishment proposals use).
+
+``--validation`` drops the last H points of every series first, so the held-out window is
+the H points *before* the real test window: settings (``--n-windows``, ``--combine``,
+``--intermittent-extra``...) are chosen there, never on the test window.
 
 Series whose MASE/RMSSE scale is zero (constant history) are left out of MASE and RMSSE (their
 count is reported); series with fewer than 3 history points are dropped.
@@ -15,7 +23,8 @@ count is reported); series with fewer than 3 history points are dropped.
 Usage::
 
     python bench/forecast.py --csv PATH --horizon H --season S [--freq F] [--mase-season M]
-        [--quick] [--json OUT] [--m4-reference CSV]
+        [--quick] [--json OUT] [--m4-reference CSV] [--validation] [--lead L]
+        [--n-windows N] [--combine K] [--ensemble mean|median] [--intermittent-extra M,...]
 
 Data: see ``bench/forecast_data.py`` (M4 Weekly, car parts, UCI Online Retail).
 """
@@ -44,6 +53,7 @@ from maillon.planning.forecast import (  # noqa: E402
     forecast,
     quantile_column,
 )
+from maillon.planning.policy import lead_time_demand  # noqa: E402
 
 QUICK_SERIES = 300
 
@@ -124,6 +134,34 @@ def baselines(
     return out
 
 
+def lead_time_coverage(
+    merged: pd.DataFrame, levels: list[float], lead: int, rho: float
+) -> dict[str, float]:
+    """Return the share of series whose demand summed over steps 1..``lead`` is at or below
+    the lead-time quantile of :func:`maillon.planning.policy.lead_time_demand` (built from
+    the per-step quantiles and the error correlation ``rho``, as the proposals do)."""
+    first = merged[merged["step"] <= lead].sort_values(["unique_id", "step"])
+    out: dict[str, float] = {}
+    hits = {q: [] for q in levels}  # type: dict[float, list[bool]]
+    for _uid, g in first.groupby("unique_id", sort=False):
+        if len(g) < lead:
+            continue
+        dist = lead_time_demand(
+            forecast=g["forecast"].to_numpy(),
+            quantiles={q: g[quantile_column(q)].to_numpy() for q in levels},
+            lead_time_mean=float(lead),
+            correlation=rho,
+        )
+        actual = float(g["y"].sum())
+        for q in levels:
+            hits[q].append(actual <= dist.quantile(q) + 1e-9)
+    for q in levels:
+        out[f"coverage_lead_time_{quantile_column(q)}"] = (
+            float(np.mean(hits[q])) if hits[q] else float("nan")
+        )
+    return out
+
+
 def m4_reference(path: Path) -> list[dict[str, Any]]:
     """Return the official M4 Weekly rows: Naive2, the best sMAPE and the best MASE method."""
     ref = pd.read_csv(path)
@@ -158,17 +196,34 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-windows", type=int, default=2)
     ap.add_argument("--combine", type=int, default=1)
+    ap.add_argument("--lead", type=int, default=7, help="steps summed for lead-time coverage")
     ap.add_argument("--n-jobs", type=int, default=1)
     ap.add_argument("--models", default=",".join(DEFAULT_MODELS))
     ap.add_argument("--arima-budget", type=float, default=0.0, help="seconds for AutoARIMA")
     ap.add_argument("--no-classify", action="store_true", help="every series tries every model")
     ap.add_argument("--max-history", type=int, default=0, help="fit on the last N points")
     ap.add_argument("--m4-reference", type=Path, default=None)
+    ap.add_argument(
+        "--intermittent-extra", default="",
+        help="comma-separated models also tried on intermittent/lumpy series (e.g. auto_ets)",
+    )  # fmt: skip
+    ap.add_argument("--ensemble", choices=("mean", "median"), default="mean")
+    ap.add_argument(
+        "--selection", choices=("series", "class"), default="series",
+        help="best models per series, or per demand class on mean scaled CV error",
+    )  # fmt: skip
+    ap.add_argument(
+        "--validation", action="store_true",
+        help="drop the last H points of every series first: the held-out window is then the "
+        "H points before the real test window (choose settings here, never on the test)",
+    )  # fmt: skip
     args = ap.parse_args(argv)
     console = Console()
     h, m = args.horizon, args.mase_season or args.season
 
     df = load(args.csv)
+    if args.validation:
+        df = split(df, args.horizon)[0]
     n_all = df["unique_id"].nunique()
     lengths = df.groupby("unique_id").size()
     keep = lengths[lengths >= args.horizon + 3].index
@@ -193,6 +248,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         arima_budget_s=args.arima_budget,
         max_history=args.max_history or None,
         classify=not args.no_classify,
+        intermittent_extra=tuple(x for x in args.intermittent_extra.split(",") if x),
+        ensemble=args.ensemble,
+        selection=args.selection,
         nonnegative=bool((train["y"] >= 0).all()),
     )
     t0 = time.perf_counter()
@@ -210,11 +268,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         r["series_per_s"] = n / r["seconds"]
 
     merged = test.merge(fc, on=["unique_id", "ds"])
+    levels = [q for q in (0.5, 0.9, 0.95) if quantile_column(q) in merged.columns]
     cover = {
         f"coverage_{quantile_column(q)}": float((merged["y"] <= merged[quantile_column(q)]).mean())
-        for q in (0.5, 0.9)
-        if quantile_column(q) in merged.columns
+        for q in levels
     }
+    # Coverage per horizon step (first and last third) and of the cumulative demand over the
+    # first `lead` steps by the lead-time quantile built from the per-step quantiles.
+    third = max(1, h // 3)
+    step_cover = {
+        f"coverage_{quantile_column(q)}_{part}": float((sub["y"] <= sub[quantile_column(q)]).mean())
+        for q in levels
+        for part, sub in (
+            ("first_steps", merged[merged["step"] <= third]),
+            ("last_steps", merged[merged["step"] > h - third]),
+        )
+    }
+    lead_cover = lead_time_coverage(merged, levels, min(h, args.lead), res.step_correlation)
     ours, snaive, naive, ets = rows[0], rows[1], rows[2], rows[3]
     classes = res.chosen["demand_class"].value_counts().to_dict()
     models = res.chosen["model"].value_counts().to_dict()
@@ -233,6 +303,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "mase_gain_vs_seasonal_naive": 1 - ours["mase"] / snaive["mase"],
         "mase_gain_vs_autoets": 1 - ours["mase"] / ets["mase"],
         **cover,
+        **step_cover,
+        **lead_cover,
+        "step_correlation": res.step_correlation,
         "n_series": n,
         "n_series_in_file": n_all,
         "n_zero_scale_dropped_from_mase": zero_scale,
@@ -247,6 +320,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "models": config.models,
             "max_history": config.max_history,
             "classify": config.classify,
+            "intermittent_extra": config.intermittent_extra,
+            "ensemble": config.ensemble,
+            "selection": config.selection,
+            "validation": args.validation,
         },
         "demand_classes": {str(k): int(v) for k, v in classes.items()},
         "chosen_models": {str(k): int(v) for k, v in models.items()},
@@ -281,6 +358,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         + ", ".join(f"{k[9:]} {100 * v:.1f} %" for k, v in cover.items())
         + f". Classes {summary['demand_classes']}."
     )
+    cov = Table(title="Quantile coverage on the held-out window (share of actuals <= quantile)")
+    for col in ("quantile", "all steps", f"steps 1-{third}", f"steps {h - third + 1}-{h}",
+                f"sum of steps 1-{min(h, args.lead)} (lead time)"):  # fmt: skip
+        cov.add_column(col, justify="right")
+    for q in levels:
+        c = quantile_column(q)
+        cov.add_row(
+            c,
+            f"{100 * cover[f'coverage_{c}']:.1f} %",
+            f"{100 * step_cover[f'coverage_{c}_first_steps']:.1f} %",
+            f"{100 * step_cover[f'coverage_{c}_last_steps']:.1f} %",
+            f"{100 * lead_cover[f'coverage_lead_time_{c}']:.1f} %",
+        )
+    console.print(cov)
+    console.print(f"Estimated correlation of errors between steps: {res.step_correlation:.2f}")
     top = sorted(models.items(), key=lambda kv: -kv[1])[:6]
     console.print("Chosen models: " + ", ".join(f"{k} {v}" for k, v in top))
     result = {"summary": summary, "rows": rows}

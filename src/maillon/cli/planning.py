@@ -83,6 +83,13 @@ def propose(
     warehouse: str,
     service_level: Annotated[float, typer.Option(help="fill-rate target")] = 0.95,
     history_days: Annotated[int, typer.Option(help="days of demand to design on")] = 56,
+    class_targets: Annotated[
+        str,
+        typer.Option(help="fill-rate target per ABC/XYZ class, e.g. A=0.98,B=0.95,C=0.9"),
+    ] = "",
+    step_correlation: Annotated[
+        float, typer.Option(help="error correlation between forecast days (0-1)")
+    ] = 0.15,
     create: Annotated[
         bool, typer.Option("--create", help="turn the proposals into draft purchase orders")
     ] = False,
@@ -99,15 +106,21 @@ def propose(
                 warehouse_code=warehouse,
                 service_level=service_level,
                 history_days=history_days,
+                class_targets=class_targets or None,
+                step_correlation=step_correlation,
             )
         table = Table(title=f"replenishment for {warehouse} (fill rate {service_level:.0%})")
-        for col in ("SKU", "supplier", "qty", "arrives", "policy", "ROP", "SS", "position"):
-            table.add_column(
-                col, justify="left" if col in ("SKU", "supplier", "policy") else "right"
-            )
+        widest = max((len(p.sku) for p in found), default=3)
+        table.add_column("SKU", no_wrap=True, min_width=widest)
+        for col in ("class", "target", "supplier", "qty", "arrives", "policy", "ROP",
+                    "SS", "position", "LT demand"):  # fmt: skip
+            table.add_column(col, justify="left" if col in ("supplier", "policy") else "right")
         for p in found:
+            ltd = p.lead_time_demand
             table.add_row(
                 p.sku,
+                p.sku_class or "-",
+                f"{p.service_level:.1%}",
                 p.supplier,
                 str(p.quantity),
                 p.expected_arrival.isoformat(),
@@ -115,6 +128,7 @@ def propose(
                 f"{p.policy.reorder_point:.1f}",
                 f"{p.policy.safety_stock:.1f}",
                 f"{p.position.inventory_position:g}",
+                f"{ltd.mean:.1f} +/- {ltd.sd:.1f}" if ltd is not None else "history",
             )
         console.print(table)
         if create and found:
@@ -251,3 +265,51 @@ def forecast_command(
         f"forecast run {run.id}: {run.series} series, {run.horizon} {freq} ahead, "
         f"{run.runtime_s:.1f} s on {run.engine}"
     )
+
+
+@plan_app.command("compare")
+def compare_command(
+    warehouse: str,
+    sku: Annotated[str | None, typer.Option(help="one SKU (default: the A items)")] = None,
+    days: Annotated[int, typer.Option(min=42, max=365, help="days of history")] = 182,
+    service_level: Annotated[float, typer.Option(help="fill-rate target")] = 0.95,
+    max_skus: Annotated[int, typer.Option(min=1, max=100, help="A items replayed")] = 20,
+    db: DbOption = None,
+) -> None:
+    """Replay the demand history against our policy, min/max and (R, S); print what each
+    achieves (fill rate, stock-out days, average inventory, cost)."""
+    from maillon.planning.service import compare_policies
+
+    database = open_db(db)
+    try:
+        with database.reader() as session:
+            result = compare_policies(
+                session=session,
+                warehouse_code=warehouse,
+                sku=sku,
+                days=days,
+                max_skus=max_skus,
+                service_level=service_level,
+            )
+    except MaillonError as exc:
+        fail(exc)
+    if result is None:
+        console.print("no demand to replay")
+        return
+    table = Table(
+        title=f"policies on {len(result.skus)} SKU(s), last {result.periods} of {days} days"
+    )
+    for col in ("policy", "fill rate", "stock-out days", "avg inventory", "value", "orders",
+                "total cost"):  # fmt: skip
+        table.add_column(col, justify="left" if col == "policy" else "right")
+    for row in result.rows():
+        table.add_row(
+            str(row["policy"]),
+            f"{100 * row['fill_rate']:.1f} %",
+            str(row["stockout_days"]),
+            f"{row['avg_inventory']:.1f}",
+            f"{row['avg_inventory_value']:.2f}",
+            str(row["orders"]),
+            f"{row['total_cost']:.2f}",
+        )
+    console.print(table)

@@ -13,23 +13,34 @@ How it works:
    series without demand (forecast 0).
 2. **Candidates.** With ``config.classify``, smooth and erratic series try the smooth models
    (AutoETS, Theta, AutoARIMA), intermittent and lumpy ones the intermittent models (Croston
-   SBA, TSB, ADIDA, IMAPA); the baselines (seasonal naive, naive, window average) and the
-   global LightGBM model are candidates for every class. Without it, every series tries every
+   SBA, TSB, ADIDA, IMAPA, plus ``config.intermittent_extra``, e.g. AutoETS); the baselines
+   (seasonal naive, naive, window average) and the global LightGBM model are candidates for
+   every class. Without it, every series tries every
    model of ``config.models``.
 3. **Rolling-origin cross-validation**: ``n_windows`` windows of ``horizon`` steps at the end
    of each series (statsforecast ``cross_validation``; mlforecast for LightGBM). Each model's
    error is its mean absolute error (``metric="mae"``) or root mean squared error over the
-   windows. The forecast of a series is the mean of its ``combine`` best models (1: the best
-   alone). Series shorter than ``n_windows * horizon + min_train`` are not cross-validated: they
-   get their class's default (Theta, or Croston SBA for intermittent demand).
+   windows. The forecast of a series is the mean (or median, ``config.ensemble``) of its
+   ``combine`` best models (1: the best alone); with ``config.selection="class"`` the models
+   are ranked per demand class on the mean scaled CV error of the class's series instead
+   (robust when each series has few, noisy CV points). Series shorter than
+   ``n_windows * horizon + min_train`` are not cross-validated: they get their class's
+   default (Theta, or Croston SBA for intermittent demand).
 4. **AutoARIMA** (about one core-second per series) is only tried when ``"auto_arima"`` is a
    candidate and ``config.arima_budget_s > 0``: on the smooth series where the other models did
    worst (relative to the series' scale) first, until the budget is spent; it is used where it
    wins the cross-validation.
-5. **Quantiles** come from the cross-validation residuals of the chosen forecast (split
-   conformal, pooled over the horizon steps and windows): ``q`` = point + the ``q``-quantile of
-   ``y - forecast``. For series without cross-validation, one-step naive residuals stand in.
-   With ``config.nonnegative`` (demand) every forecast and quantile is clipped at 0.
+5. **Quantiles per horizon step** come from the cross-validation residuals of the chosen
+   forecast by normalised split conformal prediction: each series' residuals are divided by
+   its scale (mean absolute CV residual), pooled over the series of the same kind (smooth or
+   intermittent) and the windows, *separately for each horizon step* (errors grow with the
+   step: a pool over all steps under-covers the far ones), and ``q`` at step ``k`` = point +
+   scale x the conformal ``q``-quantile of the step-``k`` pool. Series without
+   cross-validation use their mean absolute one-step change as scale. The result also holds
+   the correlation of errors between steps (``step_correlation``), which turns per-step
+   quantiles into a lead-time demand distribution
+   (:func:`maillon.planning.policy.lead_time_demand`). With ``config.nonnegative`` (demand)
+   every forecast and quantile is clipped at 0.
 
 Engines: ``"local"`` runs in this process (``n_jobs`` processes for statsforecast);
 ``"dask"`` runs the statistical models on a Dask cluster through statsforecast's Fugue backend
@@ -49,6 +60,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any, Literal
 
 import numpy as np
@@ -122,6 +134,15 @@ class ForecastConfig:
         lgb_params: extra LightGBM parameters for the global model.
         max_history: fit on at most this many last observations per series (None: all);
             long histories cost time and rarely help.
+        intermittent_extra: models tried on intermittent and lumpy series as well, beside
+            the intermittent models and baselines (with ``classify``): e.g. ``("auto_ets",)``;
+            each must also be in ``models``.
+        ensemble: how the ``combine`` best models are combined: ``"mean"`` or ``"median"``
+            (the same for two models).
+        selection: ``"series"``: each series takes its own best models by CV error;
+            ``"class"``: every series of a demand class takes the class's best models by mean
+            *scaled* CV error (error / the series' mean absolute seasonal change), which is
+            far less noisy when a series has few, lumpy CV points.
 
     Raises ValueError for values that cannot work (see ``__post_init__``).
     """
@@ -141,6 +162,9 @@ class ForecastConfig:
     min_train: int = 8
     lgb_params: tuple[tuple[str, Any], ...] = ()
     max_history: int | None = None
+    intermittent_extra: tuple[str, ...] = ()
+    ensemble: Literal["mean", "median"] = "mean"
+    selection: Literal["series", "class"] = "series"
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
@@ -170,6 +194,13 @@ class ForecastConfig:
             raise ValueError(f"quantiles must lie in (0, 1), got {self.quantiles}")
         if len(set(self.quantiles)) != len(self.quantiles):
             raise ValueError("quantiles must not repeat")
+        stray = [m for m in self.intermittent_extra if m not in self.models]
+        if stray:
+            raise ValueError(f"intermittent_extra {stray} are not among models")
+        if self.selection not in ("series", "class"):
+            raise ValueError(f"selection must be 'series' or 'class', got {self.selection!r}")
+        if self.ensemble not in ("mean", "median"):
+            raise ValueError(f"ensemble must be 'mean' or 'median', got {self.ensemble!r}")
         try:
             pd.tseries.frequencies.to_offset(self.freq)
         except ValueError as exc:
@@ -189,6 +220,11 @@ class ForecastResult:
         runtime_s: wall seconds of the call.
         engine: the engine used.
         config: the configuration used.
+        step_correlation: estimated correlation (0..1) of the forecast errors of two horizon
+            steps of one forecast (from the cross-validation windows; 0 without them). A
+            lead-time demand's variance is ``sum_k s_k^2 + rho sum_{i != j} s_i s_j`` with
+            ``s_k`` the error spread of step ``k`` (see
+            :func:`maillon.planning.policy.lead_time_demand`).
     """
 
     forecasts: pd.DataFrame
@@ -197,6 +233,7 @@ class ForecastResult:
     runtime_s: float
     engine: str
     config: ForecastConfig = field(repr=False)
+    step_correlation: float = 0.0
 
     def model_of(self, unique_id: str) -> str:
         """Return the model chosen for ``unique_id``. Raises KeyError for an unknown id."""
@@ -294,7 +331,9 @@ def _candidates(cls: str, config: ForecastConfig) -> tuple[str, ...]:
     if not config.classify:
         return config.models
     if cls in ("intermittent", "lumpy"):
-        allowed = set(INTERMITTENT_MODELS + BASELINE_MODELS + GLOBAL_MODELS)
+        allowed = set(
+            INTERMITTENT_MODELS + BASELINE_MODELS + GLOBAL_MODELS + config.intermittent_extra
+        )
     else:
         allowed = set(SMOOTH_MODELS + BASELINE_MODELS + GLOBAL_MODELS)
     picked = tuple(m for m in config.models if m in allowed)
@@ -538,8 +577,8 @@ def forecast(
 
     fc_long = _melt_fc(fc_parts, config)
     errors = _errors(cv_long, config)
-    chosen = _choose(info, errors, config)
-    forecasts = _assemble(df, info, chosen, cv_long, fc_long, config)
+    chosen = _choose(info, errors, config, _seasonal_scale(df, config.season_length))
+    forecasts, rho = _assemble(df, info, chosen, cv_long, fc_long, config)
     chosen_out = info[["unique_id", "demand_class", "adi", "cv2", "n_obs"]].merge(
         chosen[["unique_id", "model", "cv_error"]], on="unique_id", how="left"
     )
@@ -550,6 +589,7 @@ def forecast(
         runtime_s=time.perf_counter() - t0,
         engine=engine,
         config=config,
+        step_correlation=rho,
     )
 
 
@@ -710,9 +750,52 @@ def _ranked(errors: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _choose(info: pd.DataFrame, errors: pd.DataFrame, config: ForecastConfig) -> pd.DataFrame:
+def _seasonal_scale(df: pd.DataFrame, season: int) -> dict[str, float]:
+    """Return per series the mean absolute ``season``-lag change of its history (the MASE
+    scale; the one-step change when that is 0 or the series is too short; else 1)."""
+    out: dict[str, float] = {}
+    for uid, ys in df.groupby("unique_id")["y"]:
+        y = ys.to_numpy()
+        value = 0.0
+        for lag in (season, 1):
+            if len(y) > lag:
+                value = float(np.abs(y[lag:] - y[:-lag]).mean())
+            if value > 0:
+                break
+        out[str(uid)] = value if value > 0 else 1.0
+    return out
+
+
+def _pooled_ranking(
+    info: pd.DataFrame, errors: pd.DataFrame, scale: dict[str, float]
+) -> pd.DataFrame:
+    """Return ``errors`` re-ranked per demand class: every series of a class gets the
+    class-wide order of the models by mean scaled CV error (error / series scale, over the
+    class's series), with the class mean as its ``error``. Models cross-validated on only some
+    series of a class are ranked on those."""
+    if errors.empty:
+        return errors
+    cls_of = dict(zip(info["unique_id"], info["demand_class"], strict=True))
+    frame = errors.assign(
+        cls=errors["unique_id"].map(cls_of),
+        scaled=errors["error"] / errors["unique_id"].map(scale).fillna(1.0),
+    )
+    means = frame.groupby(["cls", "model"])["scaled"].mean().rename("class_error").reset_index()
+    out = frame.merge(means, on=["cls", "model"])
+    return out.assign(error=out["class_error"])[["unique_id", "model", "error"]]
+
+
+def _choose(
+    info: pd.DataFrame,
+    errors: pd.DataFrame,
+    config: ForecastConfig,
+    scale: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Return ``unique_id, model, members, cv_error`` per series."""
     rows: list[dict[str, Any]] = []
+    by_series = {uid: g for uid, g in errors.groupby("unique_id", sort=False)}
+    if config.selection == "class":
+        errors = _pooled_ranking(info, errors, scale or {})
     ranked = _ranked(errors)
     best = {uid: g for uid, g in ranked.groupby("unique_id", sort=False)}
     for uid, cls in zip(info["unique_id"], info["demand_class"], strict=True):
@@ -724,15 +807,175 @@ def _choose(info: pd.DataFrame, errors: pd.DataFrame, config: ForecastConfig) ->
             rows.append({"unique_id": uid, "model": name, "members": (name,), "cv_error": math.nan})
         else:
             members = tuple(g["model"].head(config.combine))
+            own = by_series[uid]
+            own_error = own.loc[own["model"] == members[0], "error"]
             rows.append(
                 {
                     "unique_id": uid,
                     "model": "+".join(members),
                     "members": members,
-                    "cv_error": float(g["error"].iloc[0]) if len(members) == 1 else math.nan,
+                    "cv_error": float(own_error.iloc[0]) if len(members) == 1 else math.nan,
                 }
             )
     return pd.DataFrame(rows, columns=["unique_id", "model", "members", "cv_error"])
+
+
+_MIN_POOL = 40
+"""Fewest normalised residuals a per-step quantile is taken from (neighbouring steps join
+the pool until it is reached)."""
+
+
+def _naive_scale(df: pd.DataFrame) -> dict[str, float]:
+    """Return per series the mean absolute one-step change of its history (0 if constant)."""
+    diffs = df.groupby("unique_id")["y"].diff().abs()
+    scale = diffs.groupby(df["unique_id"]).mean().fillna(0.0)
+    return {str(k): float(v) for k, v in scale.items()}
+
+
+def _conformal_quantile(z: np.ndarray, q: float) -> float:
+    """The split-conformal ``q`` quantile of the scores ``z`` (finite-sample corrected: the
+    ``ceil((n + 1) q)``-th smallest for an upper level, ``floor((n + 1) q)``-th for a lower
+    one; clipped to the sample's range)."""
+    n = len(z)
+    ordered = np.sort(z)
+    rank = min(math.ceil((n + 1) * q), n) if q >= 0.5 else max(math.floor((n + 1) * q), 1)
+    return float(ordered[rank - 1])
+
+
+def _step_quantiles(
+    cv_point: pd.DataFrame,
+    cls_of: dict[str, str],
+    history_scale: dict[str, float],
+    qs: list[float],
+    h: int,
+) -> tuple[dict[str, np.ndarray], float]:
+    """Return per series an ``(h, len(qs))`` table of quantile offsets from the point forecast,
+    and the pooled correlation of forecast errors between horizon steps.
+
+    Normalised split conformal, per horizon step: every cross-validation residual of a series
+    is divided by the series' scale (its mean absolute CV residual; its mean absolute one-step
+    change when that is 0 or it has no CV), the normalised residuals are pooled over the series
+    of the same kind (intermittent/lumpy or smooth/erratic; all series when a kind has too few)
+    and over windows, separately per step (neighbouring steps join while fewer than
+    ``_MIN_POOL`` residuals), and a series' offset at step ``k`` is its scale times the
+    conformal quantile of its pool at step ``k``. Errors grow with the step, so pooling over
+    steps would under-cover the far steps; per-step pools keep every step's coverage right.
+    """
+    kind_of = {
+        uid: ("intermittent" if c in ("intermittent", "lumpy") else "smooth")
+        for uid, c in cls_of.items()
+    }
+    resid = (cv_point["y"].astype(float) - cv_point["value"]).to_numpy()
+    uids = cv_point["unique_id"].astype(str).to_numpy()
+    steps = cv_point["step"].to_numpy(dtype=np.int64)
+    mae = pd.Series(np.abs(resid)).groupby(uids).mean()
+    scale = {str(u): float(v) for u, v in mae.items()}
+    for uid, value in list(scale.items()):
+        if not value > 0:
+            scale[uid] = history_scale.get(uid, 0.0)
+    sc = np.array([scale.get(u, 0.0) for u in uids])
+    ok = sc > 0
+    z = np.where(ok, resid / np.where(ok, sc, 1.0), 0.0)
+    kinds = np.array([kind_of.get(u, "smooth") for u in uids])
+
+    def pooled(mask: np.ndarray) -> np.ndarray | None:
+        """(h, len(qs)) normalised quantiles of the residuals in ``mask``, or None."""
+        if int(mask.sum()) < _MIN_POOL:
+            return None
+        out = np.zeros((h, len(qs)))
+        for k in range(1, h + 1):
+            width = 0
+            while True:
+                sel = mask & (np.abs(steps - k) <= width)
+                if int(sel.sum()) >= _MIN_POOL or width >= h:
+                    break
+                width += 1
+            out[k - 1] = [_conformal_quantile(z[sel], q) for q in qs]
+        return out
+
+    everything = pooled(ok)
+    by_kind = {kind: pooled(ok & (kinds == kind)) for kind in ("smooth", "intermittent")}
+
+    table: dict[str, np.ndarray] = {}
+    for uid, kind in kind_of.items():
+        if cls_of[uid] == "zero":
+            table[uid] = np.zeros((h, len(qs)))
+            continue
+        s = scale.get(uid, history_scale.get(uid, 0.0))
+        shape = by_kind.get(kind)
+        shape = shape if shape is not None else everything
+        if shape is None:
+            # Too few residuals anywhere: this series' own residuals pooled over steps (or
+            # its one-step changes), widened like a random walk's with the step.
+            own = resid[uids == uid]
+            if len(own) == 0:
+                hist = history_scale.get(uid, 0.0)
+                own = np.array([-hist, hist])
+            base = np.array([_conformal_quantile(own, q) for q in qs])
+            table[uid] = base[None, :] * np.sqrt(np.arange(1, h + 1))[:, None]
+        else:
+            table[uid] = s * shape
+    # Normalised spread per step of each series' pool, as lead_time_demand reads it.
+    upper = [j for j, q in enumerate(qs) if q > 0.5]
+    rho = 0.0
+    if upper:
+        centre = qs.index(0.5) if 0.5 in qs else None
+        spread_of: dict[str, np.ndarray] = {}
+        for uid in set(uids[ok]):
+            shape = by_kind.get(kind_of.get(uid, "smooth"))
+            shape = shape if shape is not None else everything
+            if shape is None:
+                continue
+            mid = shape[:, centre] if centre is not None else np.zeros(h)
+            spread_of[uid] = np.mean(
+                [np.maximum(shape[:, j] - mid, 0.0) / NormalDist().inv_cdf(qs[j]) for j in upper],
+                axis=0,
+            )
+        keep = ok & np.isin(uids, list(spread_of))
+        level = 0.9 if 0.9 in qs else qs[upper[-1]]
+        rho = _step_correlation(
+            z[keep], uids[keep], cv_point["cutoff"].to_numpy()[keep], steps[keep], spread_of, level
+        )
+    return table, rho
+
+
+def _step_correlation(
+    z: np.ndarray,
+    uids: np.ndarray,
+    cutoffs: np.ndarray,
+    steps: np.ndarray,
+    spread_of: dict[str, np.ndarray],
+    level: float,
+) -> float:
+    """The error correlation ``rho`` between horizon steps (0..1, on a 0.05 grid) that makes
+    the normal ``level`` quantile of a sum of steps 1..m cover a ``level`` share of the
+    cross-validation windows (pooled over m = 2..h, windows and series): the smallest ``rho``
+    with ``sum_k z_k <= z_level sqrt(sum_k s_k^2 + rho ((sum_k s_k)^2 - sum_k s_k^2))``, with
+    ``z_k`` the normalised residuals and ``s_k`` the normalised spread of step ``k`` (as
+    :func:`maillon.planning.policy.lead_time_demand` reads it off the quantiles). Bias and
+    skew count like correlation (they add up over steps the same way). 0 without windows."""
+    if len(z) == 0:
+        return 0.0
+    frame = pd.DataFrame({"u": uids, "c": cutoffs, "k": steps, "z": z})
+    frame = frame.sort_values(["u", "c", "k"], kind="stable")
+    frame["cum_z"] = frame.groupby(["u", "c"])["z"].cumsum()
+    spread = np.array([spread_of[u][k - 1] for u, k in zip(frame["u"], frame["k"], strict=True)])
+    frame["s"] = spread
+    frame["s2"] = spread**2
+    frame["cum_s"] = frame.groupby(["u", "c"])["s"].cumsum()
+    frame["cum_s2"] = frame.groupby(["u", "c"])["s2"].cumsum()
+    sums = frame[frame["k"] >= 2]
+    if sums.empty:
+        return 0.0
+    diag = sums["cum_s2"].to_numpy()
+    off = sums["cum_s"].to_numpy() ** 2 - diag
+    total = sums["cum_z"].to_numpy()
+    z_level = float(NormalDist().inv_cdf(level))
+    for rho in np.linspace(0.0, 1.0, 21):
+        bound = z_level * np.sqrt(np.maximum(diag + rho * off, 0.0))
+        if float(np.mean(total <= bound + 1e-12)) >= level:
+            return float(rho)
+    return 1.0
 
 
 def _assemble(
@@ -742,8 +985,9 @@ def _assemble(
     cv_long: pd.DataFrame,
     fc_long: pd.DataFrame,
     config: ForecastConfig,
-) -> pd.DataFrame:
-    """Return the forecasts frame: point forecast of the chosen members and quantiles."""
+) -> tuple[pd.DataFrame, float]:
+    """Return the forecasts frame (point forecast of the chosen members and quantiles per
+    horizon step) and the estimated correlation of forecast errors between steps."""
     h = config.horizon
     qs = sorted(config.quantiles)
     members = chosen[["unique_id", "members"]].explode("members").dropna()
@@ -751,19 +995,20 @@ def _assemble(
     point = (
         fc_long.merge(members, on=["unique_id", "model"])
         .groupby(["unique_id", "ds"], sort=True)["value"]
-        .mean()
+        .agg(config.ensemble)
         .rename("forecast")
         .reset_index()
     )
     cv_point = (
         cv_long.merge(members, on=["unique_id", "model"])
         .groupby(["unique_id", "cutoff", "ds"], sort=True)
-        .agg(y=("y", "first"), value=("value", "mean"))
+        .agg(y=("y", "first"), value=("value", config.ensemble))
         .reset_index()
     )
-    resid = (cv_point["y"].astype(float) - cv_point["value"]).groupby(cv_point["unique_id"])
-    offsets = {uid: np.quantile(r.to_numpy(), qs) for uid, r in resid}
-
+    cv_point["step"] = cv_point.groupby(["unique_id", "cutoff"]).cumcount() + 1
+    cls_of = dict(zip(info["unique_id"], info["demand_class"], strict=True))
+    history_scale = _naive_scale(df)
+    table, rho = _step_quantiles(cv_point, cls_of, history_scale, qs, h)
     # Zero series: a frame of zeros at the future dates.
     last = df.groupby("unique_id")["ds"].max()
     offset = pd.tseries.frequencies.to_offset(config.freq)
@@ -780,21 +1025,18 @@ def _assemble(
     point = point.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
     point["step"] = point.groupby("unique_id").cumcount() + 1
 
-    # Series without CV residuals: one-step naive errors of the history stand in.
-    demand_ids = set(info.loc[info["demand_class"] != "zero", "unique_id"])
-    for uid, ys in df.groupby("unique_id")["y"]:
-        if uid not in offsets:
-            r = np.diff(ys.to_numpy())
-            ok = uid in demand_ids and len(r) > 0
-            offsets[uid] = np.quantile(r, qs) if ok else np.zeros(len(qs))
-    uids = point["unique_id"].to_numpy()
-    order = {uid: k for k, uid in enumerate(offsets)}
-    table = np.vstack(list(offsets.values())) if offsets else np.zeros((0, len(qs)))
-    qmat = table[[order[u] for u in uids]] if len(uids) else np.zeros((0, len(qs)))
+    order = {uid: i for i, uid in enumerate(table)}
+    stack = np.stack(list(table.values())) if table else np.zeros((0, h, len(qs)))
+    rows = point["unique_id"].map(order).to_numpy()
+    steps = np.minimum(point["step"].to_numpy(dtype=np.int64), h) - 1
+    known = ~pd.isna(rows)
+    qmat = np.zeros((len(point), len(qs)))
+    if known.any():
+        qmat[known] = stack[rows[known].astype(np.int64), steps[known]]
     values = point["forecast"].to_numpy()[:, None] + qmat
     values = np.maximum.accumulate(values, axis=1)
     point["forecast"] = _clip(point["forecast"].to_numpy(), config)
     for j, q in enumerate(qs):
         point[quantile_column(q)] = _clip(values[:, j], config)
     cols = ["unique_id", "ds", "step", "forecast", *(quantile_column(q) for q in qs)]
-    return point[cols]
+    return point[cols], rho

@@ -79,9 +79,11 @@ __all__ = [
     "DISTRIBUTIONS",
     "POLICY_KINDS",
     "SERVICE_TYPES",
+    "LeadTimeDemand",
     "OrderLine",
     "PolicyBatch",
     "PolicyParams",
+    "ServiceTargets",
     "SkuPolicy",
     "StockPosition",
     "SupplierTerms",
@@ -90,6 +92,7 @@ __all__ = [
     "design_policy",
     "eoq",
     "expected_shortage",
+    "lead_time_demand",
     "normal_loss",
     "propose_orders",
     "reorder_point",
@@ -189,6 +192,9 @@ class PolicyParams:
         jit_max_lead_time: longest mean lead time (periods) of a reliable supplier.
         jit_classes: ABC/XYZ labels (``"AX"``) eligible for JIT when the caller passes a class;
             empty: any class.
+        max_lot_periods: largest EOQ lot, in periods of forecast demand (``None``: the EOQ
+            alone); caps the cycle stock of cheap items (shelf life, obsolescence, space).
+            The lot is never below the review period's demand, the MOQ or one pack.
 
     Raises:
         ValueError: for an unknown kind or service type, a service level outside (0, 1), or a
@@ -209,6 +215,7 @@ class PolicyParams:
     jit_max_lead_time_cv: float = 0.1
     jit_max_lead_time: float = 3.0
     jit_classes: tuple[str, ...] = ("AX",)
+    max_lot_periods: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "jit_classes", tuple(self.jit_classes))
@@ -234,6 +241,10 @@ class PolicyParams:
             raise ValueError(f"periods_per_year = {self.periods_per_year!r} must be > 0.")
         if self.order_cost is not None:
             _check_finite_nonneg("order_cost", self.order_cost)
+        if self.max_lot_periods is not None and not (
+            math.isfinite(self.max_lot_periods) and self.max_lot_periods > 0
+        ):
+            raise ValueError(f"max_lot_periods = {self.max_lot_periods!r} must be > 0.")
 
     def holding_cost(self, unit_price: float) -> float:
         """Return the holding cost of one unit for one period at ``unit_price``."""
@@ -1070,6 +1081,8 @@ def design_batch(
             0.0,
         )
     )
+    if params.max_lot_periods is not None:
+        eoq_raw = np.minimum(eoq_raw, params.max_lot_periods * mean)
     lot = _round_array(
         np.maximum(eoq_raw, np.maximum(mean * col(review.astype(np.float64)), _EPS)),
         col(moq_a),
@@ -1125,6 +1138,230 @@ def design_batch(
         expected_fill_rate=fill,
         expected_cycle_service=csl,
     )
+
+
+# --------------------------------------------------------------------------- from quantiles
+
+
+@dataclass(frozen=True, slots=True)
+class LeadTimeDemand:
+    """The demand over a protection interval of ``periods`` (lead time + review period).
+
+    Attributes:
+        mean: expected demand over the interval (units).
+        sd: its standard deviation, lead-time variability included.
+        periods: the interval's length ``L + R`` (periods).
+        demand_sd: the standard deviation from the forecast error alone (lead time fixed).
+        lead_time_sd: the lead-time standard deviation used (periods).
+        distribution: ``"normal"`` or ``"gamma"`` (same mean and sd).
+
+    Raises:
+        ValueError: if a number is negative or not finite, ``periods <= 0`` or the
+            distribution is unknown.
+    """
+
+    mean: float
+    sd: float
+    periods: float
+    demand_sd: float
+    lead_time_sd: float = 0.0
+    distribution: str = "normal"
+
+    def __post_init__(self) -> None:
+        for name in ("mean", "sd", "demand_sd", "lead_time_sd"):
+            _check_finite_nonneg(name, getattr(self, name))
+        if not (math.isfinite(self.periods) and self.periods > 0):
+            raise ValueError(f"periods = {self.periods!r} must be finite and > 0.")
+        _check_distribution(self.distribution)
+
+    @property
+    def rate(self) -> float:
+        """Return the mean demand per period (``mean / periods``)."""
+        return self.mean / self.periods
+
+    @property
+    def period_sigma(self) -> float:
+        """Return the per-period forecast-error sigma that, in the formulas of this module
+        (``sigma_P^2 = P sigma^2 + mu^2 sigma_L^2``), gives back ``demand_sd`` over ``P``:
+        the ``forecast_sigma`` to pass to :func:`design_batch` / :func:`design_policy`."""
+        return self.demand_sd / math.sqrt(self.periods)
+
+    def quantile(self, level: float) -> float:
+        """Return the ``level`` quantile of the interval's demand (0 for a point mass at 0).
+
+        Raises:
+            ValueError: unless ``0 < level < 1``.
+        """
+        if not 0 < level < 1:
+            raise ValueError(f"level = {level!r} must be in (0, 1).")
+        value = _quantile(level, np.array([self.mean]), np.array([self.sd]), self.distribution)
+        return max(float(value[0]), 0.0)
+
+    def safety_stock(self, level: float) -> float:
+        """Return ``quantile(level) - mean`` (the cycle-service safety stock, >= 0)."""
+        return max(self.quantile(level) - self.mean, 0.0)
+
+
+def lead_time_demand(
+    *,
+    forecast: npt.ArrayLike,
+    quantiles: Mapping[float, npt.ArrayLike],
+    lead_time_mean: float,
+    lead_time_sd: float = 0.0,
+    review_period: float = 0.0,
+    correlation: float = 0.0,
+    distribution: str = "normal",
+) -> LeadTimeDemand:
+    """Return the distribution of demand over ``L + R`` periods built from per-step forecast
+    quantiles (the per-horizon-step quantiles of :func:`maillon.planning.forecast.forecast`).
+
+    Step ``k``'s error spread is ``s_k = mean over the upper levels q of (q_k - median_k) /
+    z_q`` (``median_k`` = the 0.5 quantile if given, else the point forecast; ``z_q`` the
+    standard normal quantile). Over the first ``P = L + R`` steps (the last one counted for
+    its fraction; steps past the forecast horizon repeat the last step):
+
+        mean = sum_k w_k f_k
+        Var  = sum_k w_k^2 s_k^2 + rho ((sum_k w_k s_k)^2 - sum_k w_k^2 s_k^2)
+               + (mean / P)^2 sigma_L^2
+
+    with ``rho = correlation`` the correlation of errors between two steps (0: independent,
+    1: fully correlated; :attr:`maillon.planning.forecast.ForecastResult.step_correlation`
+    estimates it) and ``sigma_L = lead_time_sd``.
+
+    Args:
+        forecast: point forecast per step (step 1 first).
+        quantiles: ``{level: values per step}``; at least one level above 0.5.
+        lead_time_mean: ``L`` (periods).
+        lead_time_sd: lead-time standard deviation (periods).
+        review_period: ``R`` (periods; 0: continuous review).
+        correlation: ``rho`` in [0, 1].
+        distribution: ``"normal"`` or ``"gamma"`` for :meth:`LeadTimeDemand.quantile`.
+
+    Raises:
+        ValueError: if the forecast is empty, negative or not finite, a quantile row has
+            another length or no level is above 0.5, ``L + R <= 0``, ``correlation`` is
+            outside [0, 1], or the distribution is unknown.
+    """
+    _check_distribution(distribution)
+    point = np.asarray(forecast, dtype=np.float64).reshape(-1)
+    h = len(point)
+    if h == 0:
+        raise ValueError("forecast must hold at least one step.")
+    if not np.all(np.isfinite(point)) or np.any(point < 0):
+        raise ValueError("forecast must be finite and >= 0.")
+    _check_finite_nonneg("lead_time_mean", lead_time_mean)
+    _check_finite_nonneg("lead_time_sd", lead_time_sd)
+    _check_finite_nonneg("review_period", review_period)
+    if not 0.0 <= correlation <= 1.0:
+        raise ValueError(f"correlation = {correlation!r} must be in [0, 1].")
+    periods = lead_time_mean + review_period
+    if periods <= 0:
+        raise ValueError("lead_time_mean + review_period must be > 0.")
+    rows: dict[float, _FloatArray] = {}
+    for level, values in quantiles.items():
+        if not 0 < level < 1:
+            raise ValueError(f"quantile level {level!r} must be in (0, 1).")
+        row = np.asarray(values, dtype=np.float64).reshape(-1)
+        if row.shape != (h,) or not np.all(np.isfinite(row)):
+            raise ValueError(f"quantile {level:g}: expected {h} finite values.")
+        rows[float(level)] = row
+    upper = [q for q in rows if q > 0.5]
+    if not upper:
+        raise ValueError("quantiles need at least one level above 0.5.")
+    median = rows.get(0.5, point)
+    spread = np.mean(
+        [np.maximum(rows[q] - median, 0.0) / float(special.ndtri(q)) for q in upper], axis=0
+    )
+    steps = math.ceil(periods - _EPS)
+    index = np.minimum(np.arange(steps), h - 1)
+    weight = np.ones(steps)
+    weight[-1] = periods - (steps - 1)
+    f = point[index] * weight
+    s = spread[index] * weight
+    mean = float(f.sum())
+    diag = float((s**2).sum())
+    demand_var = diag + correlation * (float(s.sum()) ** 2 - diag)
+    rate = mean / periods
+    total = demand_var + (rate * lead_time_sd) ** 2
+    return LeadTimeDemand(
+        mean=mean,
+        sd=math.sqrt(max(total, 0.0)),
+        periods=periods,
+        demand_sd=math.sqrt(max(demand_var, 0.0)),
+        lead_time_sd=lead_time_sd,
+        distribution=distribution,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceTargets:
+    """Service-level targets per ABC/XYZ class.
+
+    :meth:`level_for` looks a SKU's label (``"AX"``) up in ``by_class``: the full label
+    first, then its ABC letter, then its XYZ letter; else ``default``.
+
+    Attributes:
+        default: the target of a SKU whose class is not listed (or unknown).
+        by_class: ``((label, target), ...)``, labels ``"A"``..``"C"``, ``"X"``..``"Z"`` or
+            ``"AX"``..``"CZ"``.
+
+    Raises:
+        ValueError: if a target is not in (0, 1), a label is not a class, or labels repeat.
+    """
+
+    default: float = 0.95
+    by_class: tuple[tuple[str, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_class", tuple((str(k), float(v)) for k, v in self.by_class))
+        if not 0 < self.default < 1:
+            raise ValueError(f"default = {self.default!r} must be in (0, 1).")
+        labels = [k for k, _ in self.by_class]
+        if len(set(labels)) != len(labels):
+            raise ValueError("class labels must not repeat.")
+        for label, target in self.by_class:
+            if not _is_class_label(label):
+                raise ValueError(
+                    f"class {label!r} not understood: use A, B, C, X, Y, Z or a pair like AX."
+                )
+            if not 0 < target < 1:
+                raise ValueError(f"target of {label} = {target!r} must be in (0, 1).")
+
+    def level_for(self, label: str | None) -> float:
+        """Return the target of a SKU of class ``label`` (``"AX"``; ``None``: the default)."""
+        table = dict(self.by_class)
+        if label:
+            for key in (label, label[:1], label[1:2]):
+                if key in table:
+                    return table[key]
+        return self.default
+
+    @classmethod
+    def parse(cls, text: str, *, default: float = 0.95) -> ServiceTargets:
+        """Return the targets written ``"A=0.98,B=0.95,CZ=0.85"`` (empty: the default only).
+
+        Raises:
+            ValueError: if an item is not ``LABEL=NUMBER`` (or see the class).
+        """
+        pairs: list[tuple[str, float]] = []
+        for item in (part.strip() for part in text.split(",")):
+            if not item:
+                continue
+            label, sep, number = item.partition("=")
+            try:
+                value = float(number)
+            except ValueError:
+                value = math.nan
+            if not sep or not math.isfinite(value):
+                raise ValueError(f"{item!r} is not LABEL=TARGET (e.g. A=0.98).")
+            pairs.append((label.strip().upper(), value))
+        return cls(default=default, by_class=tuple(pairs))
+
+
+def _is_class_label(label: str) -> bool:
+    if len(label) == 1:
+        return label in "ABCXYZ"
+    return len(label) == 2 and label[0] in "ABC" and label[1] in "XYZ"
 
 
 # --------------------------------------------------------------------------- replenishment

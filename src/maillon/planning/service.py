@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -36,16 +37,21 @@ from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel, Warehouse
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
+from maillon.planning.classify import classify
 from maillon.planning.demand import DemandRecord, StockoutDay, build_demand_series
 from maillon.planning.forecast import ForecastConfig, forecast, quantile_column
 from maillon.planning.policy import (
+    LeadTimeDemand,
     PolicyParams,
+    ServiceTargets,
     SkuPolicy,
     StockPosition,
     SupplierTerms,
     design_batch,
+    lead_time_demand,
     propose_orders,
 )
+from maillon.planning.replay import ComparisonInput, HistoryComparison, compare_on_history
 from maillon.planning.tables import (
     ForecastPoint,
     ForecastRun,
@@ -298,7 +304,9 @@ def stock_positions(*, session: Session, warehouse_code: str) -> dict[str, Stock
 
 
 def _design_all(
-    chosen: list[tuple[str, SupplierTerms, float, float]], params: PolicyParams
+    chosen: list[tuple[str, SupplierTerms, float, float]],
+    params: PolicyParams,
+    why: dict[str, str] | None = None,
 ) -> dict[str, SkuPolicy]:
     """Design every SKU's policy in one vectorised pass (``design_batch``)."""
     if not chosen:
@@ -334,7 +342,8 @@ def _design_all(
             holding_cost=float(batch.holding_cost[i]),
             order_cost=float(batch.order_cost[i]),
             shortage_cost=float(batch.shortage_cost[i]),
-            reason=f"{kind}: designed for a {params.service_level:.0%} fill rate",
+            reason=f"{kind}: designed for a {params.service_level:.1%} fill rate"
+            + ((why or {}).get(sku) or ""),
         )
     return policies
 
@@ -370,7 +379,9 @@ def daily_demand_stats(
 
 @dataclass(frozen=True)
 class Proposal:
-    """A purchase the policy calls for, with what it was decided on."""
+    """A purchase the policy calls for, with what it was decided on: the SKU's ABC/XYZ class
+    (``""`` when classes were not needed), its service target and, when the newest stored
+    forecast drove the policy, the lead-time demand built from its quantiles."""
 
     sku: str
     supplier: str
@@ -380,6 +391,41 @@ class Proposal:
     reason: str
     policy: SkuPolicy
     position: StockPosition
+    sku_class: str = ""
+    service_level: float = 0.95
+    lead_time_demand: LeadTimeDemand | None = None
+
+
+STEP_CORRELATION = 0.15
+"""Correlation of forecast errors between two days of one forecast, used to add per-step
+quantiles up over a lead time (``lead_time_demand``). Measured by ``bench/forecast.py``
+(``step_correlation``) on UCI Online Retail daily demand; override per call."""
+
+
+def classify_skus(
+    records: list[DemandRecord], prices: dict[str, float], *, start: date, end: date
+) -> dict[str, str]:
+    """Return each SKU's ABC/XYZ label (``"AX"``): ABC on the value of its demand in
+    ``[start, end)`` at ``prices``, XYZ on the coefficient of variation of its weekly demand."""
+    skus = sorted({r.sku for r in records})
+    if not skus:
+        return {}
+    weeks = max(1, (end - start).days // 7)
+    index = {sku: i for i, sku in enumerate(skus)}
+    weekly = [[0.0] * weeks for _ in skus]
+    units = [0.0] * len(skus)
+    for r in records:
+        week = min((r.day - start).days // 7, weeks - 1)
+        if week < 0:
+            continue
+        weekly[index[r.sku]][week] += r.qty
+        units[index[r.sku]] += r.qty
+    result = classify(
+        skus=skus,
+        values=[u * prices.get(sku, 0.0) for sku, u in zip(skus, units, strict=True)],
+        demand=weekly,
+    )
+    return {item.sku: item.label for item in result.items}
 
 
 def _terms(session: Session, product_ids: list[int]) -> dict[int, SupplierTerms]:
@@ -428,21 +474,43 @@ def propose_replenishment(
     service_level: float = 0.95,
     history_days: int = 56,
     today: date | None = None,
+    class_targets: ServiceTargets | str | None = None,
+    step_correlation: float = STEP_CORRELATION,
 ) -> list[Proposal]:
     """Return the purchases the policies call for today in a warehouse.
 
-    Each SKU with a supplier gets a policy designed on the newest stored forecast (mean per
-    day, spread from its quantiles: see :func:`run_forecast`), else on the mean and spread of
-    its daily demand over the last ``history_days`` days (stock-out days left out), the
-    supplier's lead time and spread, price, MOQ and pack size, for a fill-rate target of
-    ``service_level``. Raises NotFound, ValidationError naming ``service_level`` or
-    ``history_days``.
+    Each SKU with a supplier gets a policy for a fill-rate target: ``service_level``, or with
+    ``class_targets`` (a :class:`ServiceTargets` or its text ``"A=0.98,B=0.95,C=0.9"``, whose
+    default is then ``service_level``) the target of its ABC/XYZ class (ABC on the value of
+    its demand over ``history_days`` at the supplier's price, XYZ on its weekly CV).
+
+    When the newest stored daily forecast covers the SKU, the policy is designed on the
+    lead-time demand built from that forecast's per-step quantiles over the supplier's lead
+    time plus the review period (:func:`maillon.planning.policy.lead_time_demand`, errors
+    correlated ``step_correlation`` between days, lead-time spread added); else on the mean
+    and spread of its daily demand over the last ``history_days`` days (stock-out days left
+    out). Supplier lead time and spread, price, MOQ and pack size complete the design.
+
+    Raises NotFound, ValidationError naming ``service_level``, ``history_days``,
+    ``class_targets`` or ``step_correlation``.
     """
     errors = ErrorCollector()
     if not 0.5 <= service_level < 1:
         errors.add("service_level", "between 0.5 and 0.999")
     if not 7 <= history_days <= 730:
         errors.add("history_days", "7-730 days")
+    if not 0 <= step_correlation <= 1:
+        errors.add("step_correlation", "between 0 and 1")
+    targets = ServiceTargets(default=service_level if 0 < service_level < 1 else 0.95)
+    try:
+        if isinstance(class_targets, str):
+            targets = ServiceTargets.parse(class_targets, default=targets.default)
+        elif class_targets is not None:
+            targets = class_targets
+    except ValueError as exc:
+        errors.add("class_targets", str(exc))
+    if any(not 0.5 <= v < 1 for _, v in targets.by_class):
+        errors.add("class_targets", "every target between 0.5 and 0.999")
     errors.raise_if_any()
     today = today or clock.now().date()
     start = today - timedelta(days=history_days)
@@ -464,19 +532,53 @@ def propose_replenishment(
         [s for s in stockouts if s.sku in supplied],
         end=today,
     )
-    forecasts = latest_forecast(session=session, warehouse_code=warehouse_code)
-    for sku, (mean, sigma, _model) in forecasts.items():
-        stats[sku] = (mean, sigma)  # a stored forecast beats the plain history
-    params = PolicyParams(service_level=service_level)
-    chosen: list[tuple[str, SupplierTerms, float, float]] = []
+    steps = latest_forecast_steps(session=session, warehouse_code=warehouse_code)
+    classes: dict[str, str] = {}
+    if targets.by_class:
+        prices = {sku: terms[pid].unit_price for sku, pid in products.items() if pid in terms}
+        classes = classify_skus(
+            [r for r in records if r.sku in supplied], prices, start=start, end=today
+        )
+    review = PolicyParams().review_period
+    groups: dict[float, list[tuple[str, SupplierTerms, float, float]]] = {}
+    why: dict[str, str] = {}
+    demand_over: dict[str, LeadTimeDemand] = {}
     for sku, pid in sorted(products.items()):
         if pid not in terms:
             continue
-        mean, sd = stats.get(sku, (0.0, 0.0))
+        supplier_terms = terms[pid]
+        stored = steps.get(sku)
+        if stored is not None and stored.usable:
+            ltd = lead_time_demand(
+                forecast=stored.forecast,
+                quantiles=stored.quantiles,
+                lead_time_mean=supplier_terms.lead_time_mean,
+                lead_time_sd=supplier_terms.lead_time_sd,
+                review_period=float(review),
+                correlation=step_correlation,
+            )
+            demand_over[sku] = ltd
+            mean, sd = ltd.rate, ltd.period_sigma
+            why[sku] = (
+                f"; lead-time demand from the forecast quantiles ({stored.model}): "
+                f"{ltd.mean:.1f} +/- {ltd.sd:.1f} over {ltd.periods:g} days"
+            )
+        else:
+            mean, sd = stats.get(sku, (0.0, 0.0))
+            why[sku] = "; demand from the order history"
         if mean <= 0 and positions.get(sku, StockPosition(sku, 0)).backordered <= 0:
             continue
-        chosen.append((sku, terms[pid], max(mean, 1e-6), 0.0 if math.isnan(sd) else sd))
-    policies = _design_all(chosen, params)
+        level = targets.level_for(classes.get(sku))
+        if sku in classes:
+            why[sku] += f"; class {classes[sku]}"
+        groups.setdefault(level, []).append(
+            (sku, supplier_terms, max(mean, 1e-6), 0.0 if math.isnan(sd) else sd)
+        )
+    policies: dict[str, SkuPolicy] = {}
+    level_of: dict[str, float] = {}
+    for level, chosen in sorted(groups.items()):
+        policies.update(_design_all(chosen, PolicyParams(service_level=level), why))
+        level_of.update({c[0]: level for c in chosen})
     wanted = [positions.get(sku, StockPosition(sku, 0.0)) for sku in sorted(policies)]
     lines = propose_orders(positions=wanted, policies=policies, today=today)
     by_sku = {p.sku: p for p in wanted}
@@ -487,9 +589,12 @@ def propose_replenishment(
             quantity=math.ceil(line.quantity),
             unit_price_cents=round(line.unit_price * 100),
             expected_arrival=line.expected_arrival,
-            reason=line.reason,
+            reason=f"{line.reason}; {policies[line.sku].reason}",
             policy=policies[line.sku],
             position=by_sku[line.sku],
+            sku_class=classes.get(line.sku, ""),
+            service_level=level_of[line.sku],
+            lead_time_demand=demand_over.get(line.sku),
         )
         for line in lines
     ]
@@ -586,7 +691,7 @@ def run_forecast(
                 }
             )
         if rows:
-            session.execute(insert(ForecastPoint.__table__), rows)
+            session.execute(insert(ForecastPoint), rows)
         return run
 
 
@@ -620,6 +725,156 @@ def latest_forecast(
         sku: (float(mean or 0), max(0.0, float(spread or 0)) / Z90, str(model or ""))
         for sku, mean, spread, model in rows
     }
+
+
+@dataclass(frozen=True)
+class StepForecast:
+    """A SKU's newest stored daily forecast, step by step (step 1 first).
+
+    Attributes:
+        model: the model chosen for the series.
+        forecast: point forecast per step.
+        quantiles: ``{level: value per step}`` for the stored levels (0.5, 0.8, 0.9, 0.95)
+            present at every step.
+        days: the date of each step.
+    """
+
+    model: str
+    forecast: tuple[float, ...]
+    quantiles: dict[float, tuple[float, ...]]
+    days: tuple[date, ...] = ()
+
+    @property
+    def usable(self) -> bool:
+        """Return whether it has steps and an upper quantile (to build a lead-time demand)."""
+        return bool(self.forecast) and any(q > 0.5 for q in self.quantiles)
+
+
+def latest_forecast_steps(
+    *, session: Session, warehouse_code: str, sku: str | None = None
+) -> dict[str, StepForecast]:
+    """Return, per SKU of a warehouse (or only ``sku``), the newest daily forecast run's point
+    forecast and quantiles per step (empty when there is no run)."""
+    run_id = session.scalar(
+        select(ForecastRun.id).where(ForecastRun.freq == "D").order_by(ForecastRun.id.desc())
+    )
+    if run_id is None:
+        return {}
+    rows = session.execute(
+        select(
+            ForecastPoint.sku,
+            ForecastPoint.step,
+            ForecastPoint.model,
+            ForecastPoint.forecast,
+            ForecastPoint.q50,
+            ForecastPoint.q80,
+            ForecastPoint.q90,
+            ForecastPoint.q95,
+            ForecastPoint.ds,
+        )
+        .where(
+            ForecastPoint.run_id == run_id,
+            ForecastPoint.warehouse == warehouse_code,
+            *([ForecastPoint.sku == sku] if sku is not None else []),
+        )
+        .order_by(ForecastPoint.sku, ForecastPoint.step)
+    ).all()
+    grouped: dict[str, list[Any]] = {}
+    for row in rows:
+        grouped.setdefault(row[0], []).append(row)
+    out: dict[str, StepForecast] = {}
+    levels = (0.5, 0.8, 0.9, 0.95)
+    for sku, points in grouped.items():
+        quantiles = {
+            level: tuple(float(p[4 + j]) for p in points)
+            for j, level in enumerate(levels)
+            if all(p[4 + j] is not None for p in points)
+        }
+        out[sku] = StepForecast(
+            model=str(points[0][2] or ""),
+            forecast=tuple(max(0.0, float(p[3] or 0.0)) for p in points),
+            quantiles=quantiles,
+            days=tuple(p[8] for p in points),
+        )
+    return out
+
+
+# -- policy comparison -------------------------------------------------------------------------
+
+DEFAULT_LEAD_TIME_DAYS = 7.0
+"""Lead time of a SKU without a supplier, in the policy comparison."""
+
+
+def compare_policies(
+    *,
+    session: Session,
+    warehouse_code: str,
+    sku: str | None = None,
+    days: int = 182,
+    max_skus: int = 20,
+    service_level: float = 0.95,
+    today: date | None = None,
+) -> HistoryComparison | None:
+    """Replay the last ``days`` days of demand of ``sku`` (or of the warehouse's A items: the
+    ``max_skus`` most valuable of them) against our policy, min/max and (R, S)
+    (:func:`maillon.planning.replay.compare_on_history`), with each SKU's supplier lead time,
+    spread, price and order cost (a SKU without a supplier: 7 days, price 1). Returns None
+    when there is no demand to replay. Raises NotFound (warehouse), ValidationError naming
+    ``days``, ``max_skus`` or ``service_level``."""
+    errors = ErrorCollector()
+    if not 42 <= days <= 365:
+        errors.add("days", "42-365 days")
+    if not 1 <= max_skus <= 100:
+        errors.add("max_skus", "1-100")
+    if not 0.5 <= service_level < 1:
+        errors.add("service_level", "between 0.5 and 0.999")
+    errors.raise_if_any()
+    today = today or clock.now().date()
+    start = today - timedelta(days=days)
+    records, _stockouts = demand_history(
+        session=session, start=start, end=today, warehouse_code=warehouse_code, sku=sku
+    )
+    if not records:
+        return None
+    skus = sorted({r.sku for r in records})
+    products = dict(
+        session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all()
+    )
+    terms = _terms(session, list(products.values()))
+    term_of = {s: terms.get(products.get(s, -1)) for s in skus}
+    prices = {
+        s: (t.unit_price if t is not None and t.unit_price > 0 else 1.0) for s, t in term_of.items()
+    }
+    if sku is None:
+        labels = classify_skus(records, prices, start=start, end=today)
+        value = {s: 0.0 for s in skus}
+        for r in records:
+            value[r.sku] += r.qty * prices[r.sku]
+        a_items = [s for s in skus if labels.get(s, "C")[:1] == "A"] or skus
+        skus = sorted(sorted(a_items, key=lambda s: -value[s])[:max_skus])
+    index = {s: i for i, s in enumerate(skus)}
+    matrix = np.zeros((len(skus), days))
+    for r in records:
+        if r.sku in index:
+            matrix[index[r.sku], (r.day - start).days] += r.qty
+    lead = [
+        t.lead_time_mean if t is not None else DEFAULT_LEAD_TIME_DAYS
+        for t in map(term_of.get, skus)
+    ]
+    lead_sd = [t.lead_time_sd if t is not None else 0.0 for t in map(term_of.get, skus)]
+    order_cost = [t.order_cost for t in map(term_of.get, skus) if t is not None]
+    return compare_on_history(
+        ComparisonInput(
+            skus=tuple(skus),
+            demand=matrix,
+            unit_price=np.array([prices[s] for s in skus]),
+            lead_time_mean=np.array(lead, dtype=np.float64),
+            lead_time_sd=np.array(lead_sd, dtype=np.float64),
+            order_cost=float(np.median(order_cost)) if order_cost else 10.0,
+            service_level=service_level,
+            warmup=min(56, days // 3),
+        )
+    )
 
 
 # -- purchase orders ---------------------------------------------------------------------------

@@ -92,6 +92,8 @@ class SimResult:
         shortage_cost: shortage cost.
         on_hand: end-of-period on hand (skus x measured periods) when recorded, else ``None``.
         runtime: wall-clock seconds.
+        shortfall: units short per period (skus x measured periods) when recorded, else
+            ``None``.
     """
 
     skus: tuple[str, ...]
@@ -113,6 +115,7 @@ class SimResult:
     shortage_cost: _FloatArray
     on_hand: _FloatArray | None
     runtime: float
+    shortfall: _FloatArray | None = None
 
     @property
     def total_cost(self) -> _FloatArray:
@@ -195,7 +198,8 @@ def simulate(
         seed: seed of the lead-time draws.
         warmup: periods replayed but not measured (the state settles).
         lost_sales: unserved demand is lost instead of backordered.
-        record: keep the end-of-period on-hand trajectory (``SimResult.on_hand``).
+        record: keep the end-of-period on-hand and shortfall trajectories
+            (``SimResult.on_hand``, ``SimResult.shortfall``).
 
     Raises:
         ValueError: if demand is negative, not finite or of the wrong shape, the policy does not
@@ -254,6 +258,7 @@ def simulate(
     orders = np.zeros(n, dtype=np.int64)
     ordered_units = np.zeros(n)
     trajectory = np.zeros((n, measured)) if record else None
+    shortfall = np.zeros((n, measured)) if record else None
 
     for t in range(horizon):
         counting = t >= warmup
@@ -311,8 +316,9 @@ def simulate(
             stockout_periods += shorted
             stock = np.maximum(net, 0.0)
             on_hand_sum += stock
-            if trajectory is not None:
+            if trajectory is not None and shortfall is not None:
                 trajectory[:, t - warmup] = stock
+                shortfall[:, t - warmup] = short
     cycles += 1  # the cycle open at the end of the horizon
     stockout_cycles += in_stockout
     short_sum = demand_sum - served_sum
@@ -338,6 +344,7 @@ def simulate(
         shortage_cost=short_sum * batch.shortage_cost,
         on_hand=trajectory,
         runtime=time.perf_counter() - started,
+        shortfall=shortfall,
     )
 
 

@@ -3,4 +3,23 @@
 
 from __future__ import annotations
 
-FRENCH: dict[str, str] = {}
+FRENCH: dict[str, str] = {
+    "Targets per ABC/XYZ class": "Cibles par classe ABC/XYZ",
+    "Demand and forecast with its intervals": "Demande et prévision avec ses intervalles",
+    "Policy comparison on the demand history": (
+        "Comparaison des politiques sur l'historique de demande"
+    ),
+    "Replaying the demand history…": "Rejeu de l'historique de demande…",
+    "Replay": "Rejouer",
+    "the A items": "les articles A",
+    "fill-rate target": "taux de service visé",
+    "Inventory over time per policy, stock-outs marked": (
+        "Stock dans le temps par politique, ruptures marquées"
+    ),
+    "Fill rate": "Taux de service",
+    "Stock-out days": "Jours de rupture",
+    "Average inventory (units)": "Stock moyen (unités)",
+    "Average inventory (value)": "Stock moyen (valeur)",
+    "Total cost": "Coût total",
+    "No demand to replay": "Aucune demande à rejouer",
+}

@@ -1,5 +1,11 @@
 """Console page for planning: what to reorder (with the policy behind each line), purchase
-orders to send and receive, and the demand history of a SKU with its stock-out days."""
+orders to send and receive, the demand history of a SKU with its stock-out days and its newest
+forecast with the 80 % and 95 % intervals, and (an htmx fragment: it replays half a year of
+demand) a policy comparison for the SKU or the warehouse's A items: our policy, min/max and
+(R, S) on the same history, inventory over time with the stock-outs marked, and a table.
+
+Optional per-class targets (``class_targets=A=0.98,B=0.95,C=0.9``) set the fill-rate target of
+each ABC/XYZ class; a bad value comes back in the page, never as a server error."""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from maillon.core import clock
-from maillon.core.errors import MaillonError
+from maillon.core.errors import MaillonError, ValidationError
 from maillon.inventory import service as inventory
 from maillon.planning import service as planning
 from maillon.planning.demand import build_demand_series
@@ -27,18 +33,29 @@ def planning_page(
     warehouse: Annotated[str | None, Query(max_length=20)] = None,
     sku: Annotated[str | None, Query(max_length=64)] = None,
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    class_targets: Annotated[str, Query(max_length=120)] = "",
     error: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
-    """Reorder proposals of a warehouse, open purchase orders, and a SKU's demand history."""
+    """Reorder proposals of a warehouse, open purchase orders, a SKU's demand history and
+    forecast, and the policy comparison (loaded as a fragment)."""
     user = require(request, *OPERATORS)
     with database(request).reader() as session:
         warehouses = [w.code for w in inventory.list_warehouses(session=session)]
         if not warehouses:
             return render(request, "planning.html", user, warehouses=[], warehouse=None)
         warehouse = warehouse if warehouse in warehouses else warehouses[0]
-        proposals = planning.propose_replenishment(
-            session=session, warehouse_code=warehouse, service_level=service_level
-        )
+        try:
+            proposals = planning.propose_replenishment(
+                session=session,
+                warehouse_code=warehouse,
+                service_level=service_level,
+                class_targets=class_targets or None,
+            )
+        except ValidationError as exc:
+            error = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+            proposals = planning.propose_replenishment(
+                session=session, warehouse_code=warehouse, service_level=service_level
+            )
         # the most valuable first; the page shows the first hundred
         proposals.sort(key=lambda p: -p.quantity * p.unit_price_cents)
         total_proposals = len(proposals)
@@ -75,6 +92,20 @@ def planning_page(
                     "y": [round(float(v), 2) for v in frame["y"]],
                     "stockout": [int(v) for v in frame["stockout_days"]],
                 }
+            stored = planning.latest_forecast_steps(
+                session=session, warehouse_code=warehouse, sku=sku
+            ).get(sku)
+            if stored is not None and stored.forecast:
+                chart = chart or {"x": [], "observed": [], "y": [], "stockout": []}
+                chart["forecast"] = {
+                    "x": [d.isoformat() for d in stored.days],
+                    "y": [round(v, 2) for v in stored.forecast],
+                    "model": stored.model,
+                    **{
+                        f"q{round(level * 100)}": [round(v, 2) for v in values]
+                        for level, values in stored.quantiles.items()
+                    },
+                }
     return render(
         request,
         "planning.html",
@@ -85,10 +116,73 @@ def planning_page(
         total_proposals=total_proposals,
         purchase_orders=purchase_orders,
         service_level=service_level,
+        class_targets=class_targets,
         sku=sku,
         chart=chart,
         error=error,
     )
+
+
+@router.get("/planning/compare", response_class=HTMLResponse)
+def policy_comparison(
+    request: Request,
+    warehouse: Annotated[str, Query(max_length=20)],
+    sku: Annotated[str | None, Query(max_length=64)] = None,
+    scope: Annotated[str, Query(max_length=3)] = "sku",
+    service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    days: Annotated[int, Query(ge=42, le=365)] = 182,
+) -> Response:
+    """Fragment: our policy, min/max and (R, S) replayed on the demand history of a SKU
+    (``scope=sku``) or of the warehouse's A items (``scope=A``, the 20 most valuable)."""
+    user = require(request, *OPERATORS)
+    error = None
+    comparison = None
+    chosen = sku if scope == "sku" else None
+    try:
+        with database(request).reader() as session:
+            comparison = planning.compare_policies(
+                session=session,
+                warehouse_code=warehouse,
+                sku=chosen,
+                days=days,
+                service_level=service_level,
+            )
+    except MaillonError as exc:
+        error = exc.message
+    chart = None
+    rows: list[dict[str, Any]] = []
+    if comparison is not None:
+        first = clock.now().date() - timedelta(days=days) + timedelta(days=comparison.start)
+        x = [(first + timedelta(days=k)).isoformat() for k in range(comparison.periods)]
+        chart = {
+            "x": x,
+            "series": [
+                {
+                    "name": POLICY_LABELS[o.name],
+                    "on_hand": [round(v, 1) for v in o.on_hand],
+                    "short": [round(v, 1) if v > 0 else None for v in o.short],
+                }
+                for o in comparison.outcomes
+            ],
+        }
+        rows = [{**row, "label": POLICY_LABELS[str(row["policy"])]} for row in comparison.rows()]
+    return render(
+        request,
+        "_planning_compare.html",
+        user,
+        warehouse=warehouse,
+        sku=sku,
+        scope="A" if chosen is None else "sku",
+        skus=list(comparison.skus) if comparison is not None else [],
+        service_level=service_level,
+        days=days,
+        chart=chart,
+        rows=rows,
+        error=error,
+    )
+
+
+POLICY_LABELS = {"ours": "ours (s, Q)", "minmax": "min/max", "RS": "(R, S)"}
 
 
 @router.post("/planning/order")
