@@ -377,3 +377,29 @@ def test_transport_pages_speak_french(client: TestClient, seeded: Database) -> N
     assert "Capacité des créneaux" in delivery_page.text
     bad = client.get("/shipping/rates", params={**RATE_FORM, "policy": "x"}, headers=fr)
     assert "Comparer les tarifs" in bad.text and 'role="alert"' in bad.text
+
+
+def test_micro_warehouse_what_if_from_the_delivery_page(
+    client: TestClient, seeded: Database
+) -> None:
+    from maillon.orders.model import AddressDraft
+
+    for i, (pc, city) in enumerate([("69001", "Lyon"), ("69004", "Lyon"), ("69003", "Lyon")]):
+        address = AddressDraft(name="X", line1="1 rue", postcode=pc, city=city, country="FR")
+        orders.place_order(
+            seeded, order_draft(email=f"wi{i}@example.fr", address=address), actor="t"
+        )
+    sign_in(client, seeded)
+    page = client.get("/delivery", params={"warehouse": "LYS1"})
+    assert 'hx-get="/delivery/what-if"' in page.text and 'for="wi-sites"' in page.text
+    r = client.get(
+        "/delivery/what-if",
+        params={"central": "LYS1", "sites": "LYON-CENTRE, 45.7640, 4.8357, 50", "days": "1"},
+    )
+    assert r.status_code == 200 and 'role="alert"' not in r.text
+    assert "3 deliveries over 1 days" in r.text and "LYON-CENTRE" in r.text
+    assert 'id="whatif-chart"' in r.text and '"km_per_day"' in r.text
+    bad = client.get(
+        "/delivery/what-if", params={"central": "LYS1", "sites": "X, north, 4.8", "days": "0"}
+    )
+    assert 'role="alert"' in bad.text and "sites line 1" in bad.text and "days:" in bad.text

@@ -98,4 +98,20 @@ FRENCH: dict[str, str] = {
     "Fri": "ven.",
     "Sat": "sam.",
     "Sun": "dim.",
+    "Micro-warehouse what-if": "Simulation de micro-entrepôts",
+    "Candidate sites (id, latitude, longitude, cost €/day), one a line": (
+        "Sites candidats (id, latitude, longitude, coût €/jour), un par ligne"
+    ),
+    "Days of orders": "Jours de commandes",
+    "estimate (instant)": "estimation (instantanée)",
+    "solve the routes (seconds)": "calcul des tournées (secondes)",
+    "deliveries over": "livraisons sur",
+    "saved a day": "économisé par jour",
+    "Scenario": "Scénario",
+    "Site": "Site",
+    "Stops a day": "Arrêts par jour",
+    "Central warehouse against micro-warehouses": "Entrepôt central contre micro-entrepôts",
+    "central": "central",
+    "micro-warehouses": "micro-entrepôts",
+    "days": "jours",
 }

@@ -723,6 +723,75 @@ def delivery_page(
     )
 
 
+WHAT_IF_MODES = ("approx", "vrp")
+
+
+def _sites(text: str) -> tuple[list[lastmile.SiteInput], list[str]]:
+    """Parse candidate sites, one a line: ``id, latitude, longitude[, fixed cost EUR/day]``."""
+    sites: list[lastmile.SiteInput] = []
+    problems: list[str] = []
+    for n, raw in enumerate(text.splitlines()[:20], start=1):
+        parts = [p.strip() for p in raw.replace(";", ",").split(",")]
+        if not raw.strip():
+            continue
+        if len(parts) not in (3, 4) or not parts[0]:
+            problems.append(f"sites line {n}: write id, latitude, longitude[, cost per day]")
+            continue
+        try:
+            lat, lon = float(parts[1]), float(parts[2])
+            cost = float(parts[3]) if len(parts) == 4 else 0.0
+        except ValueError:
+            problems.append(f"sites line {n}: latitude, longitude and cost must be numbers")
+            continue
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or cost < 0:
+            problems.append(f"sites line {n}: out of range")
+            continue
+        sites.append(lastmile.SiteInput(parts[0][:20], lat, lon, round(cost * 100)))
+    if not sites and not problems:
+        problems.append("sites: give at least one candidate site")
+    return sites, problems
+
+
+@router.get("/delivery/what-if", response_class=HTMLResponse)
+def what_if_fragment(
+    request: Request,
+    central: Annotated[str, Query(max_length=20)] = "",
+    sites: Annotated[str, Query(max_length=2000)] = "",
+    days: Annotated[str, Query(max_length=4)] = "30",
+    mode: Annotated[str, Query(max_length=10)] = "approx",
+) -> Response:
+    """Last-mile from the central warehouse against from micro-warehouses on the orders of
+    the last days (an htmx fragment): figures per scenario and site, and a bar chart."""
+    user = require(request, *OPERATORS)
+    candidates, problems = _sites(sites)
+    if not days.isdigit() or not 1 <= int(days) <= 365:
+        problems.append("days: a number of days from 1 to 365")
+    if mode not in WHAT_IF_MODES:
+        problems.append("mode: approx or vrp")
+    result = None
+    if not problems:
+        try:
+            with database(request).reader() as session:
+                result = lastmile.micro_what_if(
+                    session=session,
+                    central_code=central,
+                    sites=candidates,
+                    days=int(days),
+                    mode=mode,
+                    time_limit=2.0,
+                )
+        except MaillonError as exc:
+            problems.append(_problem(exc))
+    return render(
+        request,
+        "_delivery_whatif.html",
+        user,
+        problems=problems,
+        result=result,
+        chart=result.chart() if result is not None else None,
+    )
+
+
 def _vehicles(count: str, capacity: str, start: str, end: str) -> list[lastmile.VehicleSpec]:
     """Return ``count`` identical vans from the plan form. Raises ValidationError naming the
     form's fields."""
