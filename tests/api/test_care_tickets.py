@@ -15,6 +15,7 @@ from maillon.core.tables import OutboxMessage
 from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
+from tests.conftest import row_counts
 from tests.helpers import order_draft
 
 H = dict[str, dict[str, str]]
@@ -323,3 +324,71 @@ def test_stats_per_agent_and_category(client: TestClient, db: Database, auth: H)
         headers=auth["agent"],
     )
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "to"
+
+
+def test_the_merchant_sets_its_sla_policy_and_open_tickets_follow(
+    client: TestClient, seeded: Database, auth: H
+) -> None:
+    t = new_ticket(client, auth, priority="normal")
+    assert t["sla"]["first_response"]["target_minutes"] == 8 * 60  # the default policy
+    document = client.get("/api/v1/care/sla-policy", headers=auth["agent"]).json()
+    assert {"priority": "*", "category": "*"}.items() <= document["targets"][-1].items()
+    for target in document["targets"]:
+        if target["priority"] in ("normal", "*"):
+            target["first_response_hours"] = 2
+    assert (
+        client.put("/api/v1/care/sla-policy", json=document, headers=auth["agent"]).status_code
+        == 403
+    )  # agents read the policy, operators set it
+    r = client.put("/api/v1/care/sla-policy", json=document, headers=auth["operator"])
+    assert r.status_code == 200, r.text
+    again = client.get(f"/api/v1/tickets/{t['id']}", headers=auth["agent"]).json()
+    assert again["sla"]["first_response"]["target_minutes"] == 2 * 60
+    bad = {"targets": [{"priority": "soon", "category": "*", "first_response_hours": 1}]}
+    before = row_counts(seeded)
+    r = client.put("/api/v1/care/sla-policy", json=bad, headers=auth["operator"])
+    assert r.status_code == 422 and "targets.0.priority" in r.text
+    assert row_counts(seeded) == before
+    assert client.get("/api/v1/care/sla-policy", headers=auth["agent"]).json() == r_json(document)
+
+
+def r_json(document: dict[str, Any]) -> dict[str, Any]:
+    """The document as the API gives it back (hours as floats)."""
+    return {
+        **document,
+        "targets": [
+            {
+                **t,
+                "first_response_hours": None
+                if t["first_response_hours"] is None
+                else float(t["first_response_hours"]),
+                "resolution_hours": None
+                if t["resolution_hours"] is None
+                else float(t["resolution_hours"]),
+            }
+            for t in document["targets"]
+        ],
+    }
+
+
+def test_sla_policy_from_the_command_line(seeded: Database, db_url: str, tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    from maillon.cli.main import app
+
+    runner = CliRunner()
+    shown = runner.invoke(app, ["care", "sla-show", "--db", db_url])
+    assert shown.exit_code == 0 and "first_response_hours: 8" in shown.output
+    path = tmp_path / "sla.yaml"
+    path.write_text(
+        "targets:\n  - {priority: '*', category: '*', first_response_hours: 3,"
+        " resolution_hours: 24}\n",
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["care", "sla-set", str(path), "--db", db_url])
+    assert r.exit_code == 0 and "1 target(s)" in r.output
+    shown = runner.invoke(app, ["care", "sla-show", "--db", db_url])
+    assert "first_response_hours: 3" in shown.output and "normal" not in shown.output
+    path.write_text("targets: []\n", encoding="utf-8")
+    r = runner.invoke(app, ["care", "sla-set", str(path), "--db", db_url])
+    assert r.exit_code != 0 and "targets" in r.output

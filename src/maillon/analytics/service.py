@@ -41,7 +41,7 @@ from maillon.analytics.definitions import (
 from maillon.analytics.kpi import KpiSummary, OrderFacts, summarise
 from maillon.analytics.tables import AnalyticsState, OrderFact, SessionFact
 from maillon.care import sla
-from maillon.care.service import CALENDAR, POLICY
+from maillon.care.service import CALENDAR, sla_policy
 from maillon.care.tables import CsatSurvey, Ticket, TicketEvent
 from maillon.catalog.tables import Product
 from maillon.core import clock
@@ -1004,6 +1004,7 @@ def _care_kpis(session: Session, table: KpiTable, tickets_query: Any, ticket_dim
             for ticket_id, at, new in session.execute(status_q):
                 events.setdefault(ticket_id, []).append((as_utc(at), new))
         counts: dict[str, list[int]] = {}
+        policy = sla_policy(session=session)
         for label, ticket_id, created, first, resolved, priority, category in rows:
             opened = as_utc(created)
 
@@ -1011,7 +1012,7 @@ def _care_kpis(session: Session, table: KpiTable, tickets_query: Any, ticket_dim
                 return None if value is None else max(as_utc(value), opened)
 
             state = sla.sla_state(  # as maillon.care.service.ticket_sla, from plain rows
-                policy=POLICY,
+                policy=policy,
                 calendar=CALENDAR,
                 opened_at=opened,
                 now=now,

@@ -5,14 +5,15 @@ always were), the rest under ``/api/v1/care``."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, status
+from fastapi import APIRouter, Body, Depends, Path, Query, status
 
 from maillon.api.deps import DbDep, IdPath, PageDep, allow
 from maillon.api.schemas import Page
 from maillon.care import assistant, classify, replies, service, sla, stats
 from maillon.care.model import category_of_intent, ticket_reference
+from maillon.care.policy_doc import policy_document
 from maillon.care.schemas import (
     AgentCreate,
     AgentRead,
@@ -441,3 +442,24 @@ def service_stats(
         first_response={k.value: v for k, v in result.sla.first_response.items()},
         resolution={k.value: v for k, v in result.sla.resolution.items()},
     )
+
+
+Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
+
+
+@router.get("/api/v1/care/sla-policy")
+def get_sla_policy(db: DbDep, _: Agent) -> dict[str, Any]:
+    """The SLA policy in force: business-hour targets per priority and category."""
+    with db.reader() as session:
+        return policy_document(service.sla_policy(session=session))
+
+
+@router.put("/api/v1/care/sla-policy")
+def put_sla_policy(
+    db: DbDep, who: Operator, document: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Replace the SLA policy (the document ``GET`` returns); every open ticket's clocks follow
+    it at once. A bad document is refused with each bad field named."""
+    with db.transaction() as session:
+        policy = service.set_sla_policy(session=session, document=document, actor=who.actor)
+        return policy_document(policy)

@@ -34,7 +34,15 @@ from maillon.care.model import (
     status_after_customer_message,
     ticket_reference,
 )
-from maillon.care.tables import CareAgent, CsatSurvey, Ticket, TicketEvent, TicketMessage
+from maillon.care.policy_doc import policy_document, policy_from_document
+from maillon.care.tables import (
+    CareAgent,
+    CareSettings,
+    CsatSurvey,
+    Ticket,
+    TicketEvent,
+    TicketMessage,
+)
 from maillon.core import clock, outbox
 from maillon.core.errors import (
     Conflict,
@@ -70,6 +78,8 @@ __all__ = [
     "open_ticket",
     "receive_email",
     "reply",
+    "set_sla_policy",
+    "sla_policy",
     "ticket_sla",
     "update_agent",
     "update_ticket",
@@ -402,8 +412,42 @@ def get_ticket(*, session: Session, ticket_id: int) -> Ticket:
     return ticket
 
 
+_POLICY_KEY = "maillon_care_policy"
+
+
+def sla_policy(*, session: Session) -> sla.SlaPolicy:
+    """Return the merchant's SLA policy (:data:`POLICY` until they set one), read once per
+    session."""
+    found = session.info.get(_POLICY_KEY)
+    if isinstance(found, sla.SlaPolicy):
+        return found
+    row = session.get(CareSettings, 1)
+    policy = policy_from_document(row.document) if row is not None else POLICY
+    session.info[_POLICY_KEY] = policy
+    return policy
+
+
+def set_sla_policy(*, session: Session, document: Any, actor: str) -> sla.SlaPolicy:
+    """Validate and store the merchant's SLA policy; open tickets' clocks follow it at once.
+    Raises ValidationError naming every bad field (``targets.2.priority``)."""
+    policy = policy_from_document(document)
+    row = session.get(CareSettings, 1)
+    stored = policy_document(policy)
+    if row is None:
+        session.add(
+            CareSettings(id=1, document=stored, updated_by=actor[:120], updated_at=clock.now())
+        )
+    else:
+        row.document, row.updated_by, row.updated_at = stored, actor[:120], clock.now()
+    session.info[_POLICY_KEY] = policy
+    return policy
+
+
 def ticket_sla(ticket: Ticket, now: datetime | None = None) -> sla.SlaState:
-    """Return both SLA clocks of ``ticket`` at ``now`` (default: the clock's now)."""
+    """Return both SLA clocks of ``ticket`` at ``now`` (default: the clock's now), under the
+    merchant's policy (:func:`sla_policy`)."""
+    session = object_session(ticket)
+    policy = sla_policy(session=session) if session is not None else POLICY
     events = [(clock.as_utc(e.at), e.new) for e in ticket.events if e.kind == "status"]
     opened = clock.as_utc(ticket.created_at)
 
@@ -411,7 +455,7 @@ def ticket_sla(ticket: Ticket, now: datetime | None = None) -> sla.SlaState:
         return None if value is None else max(clock.as_utc(value), opened)
 
     return sla.sla_state(
-        policy=POLICY,
+        policy=policy,
         calendar=CALENDAR,
         opened_at=opened,
         now=now or clock.now(),

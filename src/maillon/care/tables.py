@@ -142,3 +142,14 @@ class IntentModelRecord(Base):
     accuracy: Mapped[float | None] = mapped_column(Float, nullable=True)
     intents: Mapped[list[Any]] = mapped_column(JSON, default=list)
     model: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class CareSettings(Base):
+    """The merchant's care settings document (one row, id 1): the SLA policy."""
+
+    __tablename__ = "care_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())

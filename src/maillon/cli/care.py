@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
+import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from maillon.cli.common import ACTOR, DbOption, console, fail, open_db
-from maillon.core.errors import MaillonError
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 
 care_app = typer.Typer(
     help="After-sales: tickets, SLAs, intents and the FAQ assistant.", no_args_is_help=True
@@ -242,3 +245,39 @@ def stats_cmd(
         f"SLA: {result.sla.breaches} breached clock(s), {result.sla.warnings} in warning",
         highlight=False,
     )
+
+
+def _document(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(FieldError("file", f"cannot read {path}: {exc.strerror}")) from None
+    try:
+        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ValidationError(FieldError("file", f"{path} is not valid: {exc}")) from None
+
+
+@care_app.command("sla-show")
+def sla_show(db: DbOption = None) -> None:
+    """Print the SLA policy in force (YAML): business-hour targets per priority and category."""
+    from maillon.care import service
+    from maillon.care.policy_doc import policy_document
+
+    with open_db(db).reader() as session:
+        document = policy_document(service.sla_policy(session=session))
+    console.print(yaml.safe_dump(document, sort_keys=False, allow_unicode=True), end="")
+
+
+@care_app.command("sla-set")
+def sla_set(file: Path, db: DbOption = None) -> None:
+    """Replace the SLA policy from a YAML or JSON file (the shape ``sla-show`` prints)."""
+    from maillon.care import service
+
+    try:
+        document = _document(file)
+        with open_db(db).transaction() as session:
+            policy = service.set_sla_policy(session=session, document=document, actor=ACTOR)
+    except MaillonError as exc:
+        fail(exc)
+    console.print(f"SLA policy set: {len(policy.targets)} target(s)")
