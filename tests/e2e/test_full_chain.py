@@ -56,6 +56,8 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
     sign_in(page, live_server, f"/picking?warehouse={warehouse}", "pia")
     page.get_by_role("button", name="Next task").click()
     card = page.locator(".pick-card")
+    expect(card).to_be_visible()
+    expect(page.get_by_label("Scan the location")).to_be_focused()
     refused = False
     while page.locator(".pick-card").count():
         sku = card.get_attribute("data-sku")
@@ -78,10 +80,13 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
 
     # the operator packs it: each scan goes to its carton; the last one closes the boxes
     sign_in(page, live_server, f"/packing?order={number}", "oli")
-    for sku in ("MUG-01", "MUG-01", "BOOK-07"):
+    expect(page.locator(".pack-steps li.packed")).to_have_count(0)
+    for n, sku in enumerate(("MUG-01", "MUG-01", "BOOK-07"), start=1):
         expect(page.get_by_label("Scan an item")).to_be_focused()
         page.keyboard.type(GTIN[sku])
         page.keyboard.press("Enter")
+        # the station answers before the next scan: one more item ticked
+        expect(page.locator(".pack-steps li.packed")).to_have_count(n)
         expect(page.locator(".pack-ok")).to_contain_text(sku)
     expect(page.locator(".pack-closed")).to_contain_text("ready to ship")
 

@@ -8,6 +8,7 @@ import pytest
 
 from maillon.core.db import Database
 from maillon.orders import service as orders
+from maillon.orders.model import AddressDraft
 from maillon.shipping import history, quoting, rates
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Shipment
@@ -17,8 +18,13 @@ from tests.helpers import order_draft
 
 def shipped(db: Database, k: int) -> int:
     """Ship a one-mug order with Colissimo; return the shipment id."""
+    # each customer at an address of their own: many accounts shipping to one address is
+    # what fraud review holds off the floor
+    address = AddressDraft(
+        name=f"H {k}", line1=f"{k + 1} rue de la Paix", postcode="69002", city="Lyon", country="FR"
+    )
     order, _ = orders.place_order(
-        db, order_draft([("MUG-01", 1)], email=f"h{k}@example.fr"), actor="t"
+        db, order_draft([("MUG-01", 1)], email=f"h{k}@example.fr", address=address), actor="t"
     )
     with db.transaction() as s:
         orders.allocate_order(session=s, number=order.number, actor="t")
