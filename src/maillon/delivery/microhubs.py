@@ -265,6 +265,39 @@ def _site_day(
     return SiteFigures(site.id, vehicle.name, n_day, routes, area, radius, km, hours, cost)
 
 
+def _with_trunk(
+    day: SiteFigures,
+    central: Site,
+    site: Site,
+    serves: bool,
+    van: VehicleProfile,
+    road_factor: float,
+    replenishments_per_day: float,
+) -> SiteFigures:
+    """Return a micro-site's day plus its replenishment trips from the central warehouse
+    (there and back, by the central's van, ``replenishments_per_day`` times when it serves
+    anyone)."""
+    trunk = 0.0
+    if serves and replenishments_per_day:
+        one_way = haversine_m(LatLon(central.lat, central.lon), LatLon(site.lat, site.lon))
+        trunk = 2 * one_way / 1000 * road_factor * replenishments_per_day
+    trunk_hours = trunk / van.speed_kmh
+    return SiteFigures(
+        site=day.site,
+        vehicle=day.vehicle,
+        stops=day.stops,
+        routes=day.routes,
+        area_km2=day.area_km2,
+        mean_radius_km=day.mean_radius_km,
+        km=day.km,
+        hours=day.hours + trunk_hours,
+        cost_cents=day.cost_cents
+        + trunk * van.cost_per_km_cents
+        + trunk_hours * van.cost_per_hour_cents,
+        replenishment_km=trunk,
+    )
+
+
 def _scenario(name: str, figures: Sequence[SiteFigures]) -> ScenarioFigures:
     return ScenarioFigures(
         name=name,
@@ -331,25 +364,9 @@ def what_if(
     figures = [day_of(central, served[central.id], van, False)]
     for site in micros:
         day = day_of(site, served[site.id], micro_vehicle, True)
-        trunk = 0.0
-        if served[site.id] and replenishments_per_day:
-            one_way = haversine_m(LatLon(central.lat, central.lon), LatLon(site.lat, site.lon))
-            trunk = 2 * one_way / 1000 * road_factor * replenishments_per_day
-        trunk_hours = trunk / van.speed_kmh
         figures.append(
-            SiteFigures(
-                site=day.site,
-                vehicle=day.vehicle,
-                stops=day.stops,
-                routes=day.routes,
-                area_km2=day.area_km2,
-                mean_radius_km=day.mean_radius_km,
-                km=day.km,
-                hours=day.hours + trunk_hours,
-                cost_cents=day.cost_cents
-                + trunk * van.cost_per_km_cents
-                + trunk_hours * van.cost_per_hour_cents,
-                replenishment_km=trunk,
+            _with_trunk(
+                day, central, site, bool(served[site.id]), van, road_factor, replenishments_per_day
             )
         )
     return WhatIfResult(
@@ -516,25 +533,9 @@ def what_if_vrp(
     figures = [solved(central, served[central.id], van, False)]
     for site in micros:
         f = solved(site, served[site.id], micro_vehicle, True)
-        trunk = 0.0
-        if served[site.id] and replenishments_per_day:
-            one_way = haversine_m(LatLon(central.lat, central.lon), LatLon(site.lat, site.lon))
-            trunk = 2 * one_way / 1000 * road_factor * replenishments_per_day
-        trunk_hours = trunk / van.speed_kmh
         figures.append(
-            SiteFigures(
-                site=f.site,
-                vehicle=f.vehicle,
-                stops=f.stops,
-                routes=f.routes,
-                area_km2=f.area_km2,
-                mean_radius_km=f.mean_radius_km,
-                km=f.km,
-                hours=f.hours + trunk_hours,
-                cost_cents=f.cost_cents
-                + trunk * van.cost_per_km_cents
-                + trunk_hours * van.cost_per_hour_cents,
-                replenishment_km=trunk,
+            _with_trunk(
+                f, central, site, bool(served[site.id]), van, road_factor, replenishments_per_day
             )
         )
     whole = _assign(points, sites)
