@@ -88,6 +88,10 @@ def test_order_placed_with_collect_is_linked_held_and_collected(
         other = orders.get_order(session=s, number=wrong.number)
         assert orders.hold_reasons(session=s, order=placed) == [collect.HOLD_REASON]
         assert collect.HOLD_REASON not in orders.hold_reasons(session=s, order=other)
+    # its units are set aside in the store: allocating it again is refused, nothing reserved
+    r = client.post(f"/api/v1/orders/{order.number}/allocate", headers=auth["operator"])
+    assert r.status_code == 409 and "set aside" in r.text
+    assert store_available(seeded, "MUG-01") == start - 2
 
     # a second order cannot take the same reservation, nor can lines that differ
     r = client.post(

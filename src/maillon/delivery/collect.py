@@ -62,7 +62,7 @@ def collect_hold() -> Any:
 def install() -> None:
     """Register :func:`collect_hold` with the orders package (call once from
     ``maillon.bootstrap``, like ``maillon.fraud.service.install``)."""
-    orders.register_hold(HOLD_REASON, collect_hold)
+    orders.register_hold(HOLD_REASON, collect_hold, sets_units_aside=True)
 
 
 def reservation_of_order(*, session: Session, order_id: int) -> CollectReservation | None:

@@ -23,6 +23,7 @@ from maillon.core import clock, outbox
 from maillon.core.db import Database
 from maillon.core.errors import (
     AuthenticationError,
+    Conflict,
     DuplicateError,
     ErrorCollector,
     FieldError,
@@ -622,12 +623,16 @@ def allocate_order(
     take those units; a goods receipt then serves waiting orders, oldest promise first.
     A ship-complete order draws from one warehouse only. Each reservation is a conditional
     update taken in stock-record order; a record emptied by a concurrent order since planning
-    is simply planned around. Raises NotFound, InvalidTransition (e.g. already shipped).
+    is simply planned around. Raises NotFound, InvalidTransition (e.g. already shipped),
+    Conflict when a hold already sets its units aside (a click-and-collect reservation).
     """
     order = get_order_for_update(session=session, number=number)
     current = OrderStatus(order.status)
     if current not in (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED):
         ensure_transition(current, OrderStatus.ALLOCATED)
+    kept = hold_reasons(session=session, order=order, allocation=True)
+    if kept:
+        raise Conflict(f"order {order.number} already has its units set aside ({', '.join(kept)})")
     remaining = remaining_by_line(session=session, order=order)
     existing = {
         a.warehouse_id
@@ -941,17 +946,24 @@ def import_orders_csv(db: Database, text: str, *, actor: str, channel: str = "cs
 # --------------------------------------------------------------------------- holds
 
 _HOLDS: dict[str, Callable[[], Any]] = {}
+_SETS_ASIDE: set[str] = set()
 
 
-def register_hold(reason: str, held: Callable[[], Any]) -> None:
+def register_hold(reason: str, held: Callable[[], Any], *, sets_units_aside: bool = False) -> None:
     """Keep orders off the warehouse floor while ``held()`` is true for them.
 
     ``held`` returns a SQL condition correlated to :class:`Order` (for instance an EXISTS on
     an open fraud review); a package above orders registers it at start-up (see
-    ``maillon.bootstrap``) so the floor never needs to import it. Registering a reason again
-    replaces its condition.
+    ``maillon.bootstrap``) so the floor never needs to import it. With ``sets_units_aside``
+    the hold already reserves the order's units elsewhere (a click-and-collect reservation in
+    a store), so the order is not allocated again either. Registering a reason again replaces
+    its condition.
     """
     _HOLDS[reason] = held
+    if sets_units_aside:
+        _SETS_ASIDE.add(reason)
+    else:
+        _SETS_ASIDE.discard(reason)
 
 
 def not_held() -> Any:
@@ -959,10 +971,12 @@ def not_held() -> Any:
     return and_(true(), *(not_(held()) for held in _HOLDS.values()))
 
 
-def hold_reasons(*, session: Session, order: Order) -> list[str]:
-    """Return why ``order`` is held off the floor now (empty when it is free to pick)."""
+def hold_reasons(*, session: Session, order: Order, allocation: bool = False) -> list[str]:
+    """Return why ``order`` is held off the floor now (empty when it is free to pick); with
+    ``allocation``, only the holds that set its units aside (it must not be allocated)."""
     return [
         reason
         for reason, held in _HOLDS.items()
-        if session.scalar(select(held()).select_from(Order).where(Order.id == order.id))
+        if (not allocation or reason in _SETS_ASIDE)
+        and session.scalar(select(held()).select_from(Order).where(Order.id == order.id))
     ]
