@@ -327,11 +327,13 @@ def _replay_order(
         order, _ = orders.place_order(db, draft, actor=f"channel:{o.channel}")
     number = order.number
     t = o.created_at + timedelta(seconds=int(rng.integers(5, 90)))
-    go_on, t = _fraud_review(db, rng, number, ring, t, end)
+    go_on, t, pending = _fraud_review(db, rng, number, ring, t, end)
     if not go_on:
         return
     with clock.frozen_at(t), db.transaction() as session:
         outcome = orders.allocate_order(session=session, number=number, actor="system")
+    if pending:  # still in the review queue when the period ends: its stock waits with it
+        return
     if rng.random() < 0.025:  # customer changes their mind within the hour
         with (
             clock.frozen_at(t + timedelta(minutes=int(rng.integers(5, 60)))),
@@ -358,23 +360,24 @@ def _replay_order(
 
 def _fraud_review(
     db: Database, rng: np.random.Generator, number: str, ring: bool, t: datetime, end: datetime
-) -> tuple[bool, datetime]:
-    """Let an analyst decide an order the score sent to review (most ring orders are caught,
-    a few genuine ones rejected by mistake); return whether the order goes on, and when."""
+) -> tuple[bool, datetime, bool]:
+    """Let an analyst decide an order waiting in the review queue (most ring orders are
+    caught, a few genuine ones rejected by mistake); return whether the order goes on, when,
+    and whether it is still waiting for the analyst when the period ends."""
     with db.reader() as session:
         try:
             item = fraud.get_assessment(session=session, number=number)
         except MaillonError:
-            return True, t
-        decision, waiting = item.assessment.decision, item.assessment.review_status == "open"
+            return True, t, False
+        waiting = item.assessment.review_status == "open"
         status = item.order.status
     if status == OrderStatus.CANCELLED.value:
-        return False, t  # rejected outright at intake
-    if decision != "review" or not waiting:
-        return True, t
+        return False, t, False  # rejected outright at intake
+    if not waiting:
+        return True, t, False
     at = _working_time(t + timedelta(minutes=int(rng.integers(10, 240))), rng)
     if at > end:
-        return True, t
+        return True, t, True
     reject = rng.random() < (0.9 if ring else 0.04)
     with clock.frozen_at(at), db.transaction() as session:
         fraud.decide(
@@ -384,7 +387,7 @@ def _fraud_review(
             analyst="analyst:demo",
             note="ring pattern" if reject else "known customer",
         )
-    return not reject, at + timedelta(seconds=30)
+    return not reject, at + timedelta(seconds=30), False
 
 
 def _fulfil(
@@ -399,10 +402,15 @@ def _fulfil(
     pick_at = _working_time(t, rng)
     if pick_at > end:
         return
-    with clock.frozen_at(pick_at), db.transaction() as session:
-        lists = warehouse.create_pick_lists(session=session, number=number, actor="planner:demo")
-        codes = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
-        pick_lists = [(p.id, codes[p.warehouse_id]) for p in lists]
+    try:
+        with clock.frozen_at(pick_at), db.transaction() as session:
+            lists = warehouse.create_pick_lists(
+                session=session, number=number, actor="planner:demo"
+            )
+            codes = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
+            pick_lists = [(p.id, codes[p.warehouse_id]) for p in lists]
+    except Conflict:  # held off the floor (a fraud review still open): it waits
+        return
     done_at = _pick_by_scans(db, rng, pick_lists, pick_at)
     pack_at = done_at + timedelta(minutes=int(rng.integers(3, 20)))
     packer = PACKERS[int(rng.integers(len(PACKERS)))]
