@@ -227,8 +227,14 @@ def xyz_classes(
     return tuple(_xyz(coefficient_of_variation(demand), thresholds))
 
 
+_CV_TOLERANCE = 1e-9
+"""A coefficient of variation this close to a threshold counts as on it: rounding in the sd and
+mean (demand in other units, say) must not move a SKU from Y to Z."""
+
+
 def _xyz(cv: npt.NDArray[np.float64], thresholds: ClassThresholds) -> list[str]:
-    return ["X" if c <= thresholds.xyz_x else "Y" if c <= thresholds.xyz_y else "Z" for c in cv]
+    x, y = thresholds.xyz_x + _CV_TOLERANCE, thresholds.xyz_y + _CV_TOLERANCE
+    return ["X" if c <= x else "Y" if c <= y else "Z" for c in cv]
 
 
 def classify(

@@ -145,3 +145,8 @@ def test_abc_is_monotone_in_value_and_a_covers_its_share(values: list[float]) ->
 def test_xyz_does_not_depend_on_the_demand_scale(rows: list[list[int]], scale: float) -> None:
     demand = np.array(rows, dtype=float)
     assert xyz_classes(demand) == xyz_classes(demand * scale)
+
+
+def test_a_cv_exactly_on_the_threshold_stays_in_the_lower_class_at_any_scale() -> None:
+    demand = np.array([[0, 0, 0, 37, 37, 37]], dtype=float)  # mean 18.5, sd 18.5: CV 1
+    assert {xyz_classes(demand * s) for s in (0.01, 0.3, 1.0, 7.0, 100.0)} == {("Y",)}
