@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from maillon.cli.common import ACTOR, DbOption, console, fail, open_db
-from maillon.core.errors import FieldError, MaillonError, ValidationError
+from maillon.cli.common import ACTOR, DbOption, console, fail, open_db, read_document
+from maillon.core.errors import MaillonError
 
 care_app = typer.Typer(
     help="After-sales: tickets, SLAs, intents and the FAQ assistant.", no_args_is_help=True
@@ -247,17 +246,6 @@ def stats_cmd(
     )
 
 
-def _document(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(FieldError("file", f"cannot read {path}: {exc.strerror}")) from None
-    try:
-        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ValidationError(FieldError("file", f"{path} is not valid: {exc}")) from None
-
-
 @care_app.command("sla-show")
 def sla_show(db: DbOption = None) -> None:
     """Print the SLA policy in force (YAML): business-hour targets per priority and category."""
@@ -275,7 +263,7 @@ def sla_set(file: Path, db: DbOption = None) -> None:
     from maillon.care import service
 
     try:
-        document = _document(file)
+        document = read_document(file)
         with open_db(db).transaction() as session:
             policy = service.set_sla_policy(session=session, document=document, actor=ACTOR)
     except MaillonError as exc:

@@ -3,15 +3,18 @@ and printing errors."""
 
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack
 from contextvars import ContextVar
-from typing import Annotated, NoReturn
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
+import yaml
 from rich.console import Console
 
 from maillon.core.db import Database
-from maillon.core.errors import MaillonError
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.core.settings import load_settings
 
 console = Console()
@@ -43,3 +46,17 @@ def fail(exc: MaillonError) -> NoReturn:
     """Print an error the way users read it and exit 1."""
     console.print(f"[red]error:[/red] {exc.message}")
     raise typer.Exit(1)
+
+
+def read_document(path: Path) -> Any:
+    """Return the YAML or JSON document in ``path``. Raises ValidationError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(FieldError("file", f"cannot read {path}: {exc.strerror}")) from None
+    try:
+        if path.suffix.lower() == ".json":
+            return json.loads(text)
+        return yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ValidationError(FieldError("file", f"{path} is not valid: {exc}")) from None

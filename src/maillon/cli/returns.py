@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 import yaml
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from maillon.cli.common import ACTOR, DbOption, console, fail, open_db
+from maillon.cli.common import ACTOR, DbOption, console, fail, open_db, read_document
 from maillon.core.errors import FieldError, MaillonError, ValidationError
 
 returns_app = typer.Typer(
@@ -108,17 +108,6 @@ def list_returns(
     console.print(table)
 
 
-def _read(path: Path) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(FieldError("file", f"cannot read {path}: {exc.strerror}")) from None
-    try:
-        return json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ValidationError(FieldError("file", f"{path} is not valid: {exc}")) from None
-
-
 @returns_app.command("policy-show")
 def policy_show(db: DbOption = None) -> None:
     """Print the return policy and handling settings (YAML)."""
@@ -138,7 +127,7 @@ def policy_set(file: Path, db: DbOption = None) -> None:
 
     database = open_db(db)
     try:
-        document = _read(file)
+        document = read_document(file)
         if not isinstance(document, dict):
             raise ValidationError(FieldError("file", "the settings must be a mapping"))
         with database.transaction() as session:

@@ -3,7 +3,6 @@ tours, picker metrics, the carton catalogue and pack plans."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,27 +11,13 @@ import typer
 import yaml
 from rich.table import Table
 
-from maillon.cli.common import ACTOR, DbOption, console, fail, open_db
+from maillon.cli.common import ACTOR, DbOption, console, fail, open_db, read_document
 from maillon.core.errors import FieldError, MaillonError, ValidationError
 
 warehouse_app = typer.Typer(
     help="Warehouse layout, slotting, putaway, waves, picker metrics and packing.",
     no_args_is_help=True,
 )
-
-
-def read_document(path: Path) -> Any:
-    """Return the YAML or JSON document in ``path``. Raises ValidationError naming the file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(FieldError("file", f"cannot read {path}: {exc.strerror}")) from None
-    try:
-        if path.suffix.lower() == ".json":
-            return json.loads(text)
-        return yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise ValidationError(FieldError("file", f"{path} is not valid: {exc}")) from None
 
 
 @warehouse_app.command("layout-set")
