@@ -424,36 +424,9 @@ def run(
     """Replay periods ``start..`` of ``matrix``; measure after ``warmup`` of them."""
     return simulate(
         matrix[:, start:],
-        _slice(batch, start),
+        batch.from_period(start),
         seed=args.seed,
         warmup=warmup,
-    )
-
-
-def _slice(batch: PolicyBatch, start: int) -> PolicyBatch:
-    """Return the batch with its per-period parameters from period ``start`` on."""
-
-    def cut(array: np.ndarray) -> np.ndarray:
-        return array[:, start:] if array.ndim == 2 else array
-
-    return PolicyBatch(
-        skus=batch.skus,
-        kinds=batch.kinds,
-        review_period=batch.review_period,
-        reorder_point=cut(batch.reorder_point),
-        order_quantity=cut(batch.order_quantity),
-        order_up_to=cut(batch.order_up_to),
-        moq=batch.moq,
-        pack_size=batch.pack_size,
-        lead_time_mean=batch.lead_time_mean,
-        lead_time_sd=batch.lead_time_sd,
-        unit_price=batch.unit_price,
-        holding_cost=batch.holding_cost,
-        order_cost=batch.order_cost,
-        shortage_cost=batch.shortage_cost,
-        safety_stock=cut(batch.safety_stock),
-        expected_fill_rate=cut(batch.expected_fill_rate),
-        expected_cycle_service=cut(batch.expected_cycle_service),
     )
 
 

@@ -67,7 +67,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -951,6 +951,23 @@ class PolicyBatch:
 
     def __len__(self) -> int:
         return len(self.skus)
+
+    def from_period(self, start: int) -> PolicyBatch:
+        """Return the batch with its per-period parameters (2-D arrays) from period ``start``
+        on; per-SKU ones are kept (to replay the policy from ``start``)."""
+
+        def cut(array: _FloatArray) -> _FloatArray:
+            return array[:, start:] if array.ndim == 2 else array
+
+        return replace(
+            self,
+            reorder_point=cut(self.reorder_point),
+            order_quantity=cut(self.order_quantity),
+            order_up_to=cut(self.order_up_to),
+            safety_stock=cut(self.safety_stock),
+            expected_fill_rate=cut(self.expected_fill_rate),
+            expected_cycle_service=cut(self.expected_cycle_service),
+        )
 
     @property
     def uses_order_up_to(self) -> npt.NDArray[np.bool_]:

@@ -359,7 +359,7 @@ def compare_on_history(inputs: ComparisonInput) -> HistoryComparison:
     }
     outcomes = []
     for name in POLICY_NAMES:
-        batch = _from(candidates[name], start)
+        batch = candidates[name].from_period(start)
         result = simulate(
             demand[:, start:], batch, seed=inputs.seed, warmup=inputs.warmup - start, record=True
         )
@@ -369,31 +369,4 @@ def compare_on_history(inputs: ComparisonInput) -> HistoryComparison:
         start=inputs.warmup,
         periods=demand.shape[1] - inputs.warmup,
         outcomes=tuple(outcomes),
-    )
-
-
-def _from(batch: PolicyBatch, start: int) -> PolicyBatch:
-    """Return ``batch`` with its per-period parameters from period ``start`` on."""
-
-    def cut(array: _FloatArray) -> _FloatArray:
-        return array[:, start:] if array.ndim == 2 else array
-
-    return PolicyBatch(
-        skus=batch.skus,
-        kinds=batch.kinds,
-        review_period=batch.review_period,
-        reorder_point=cut(batch.reorder_point),
-        order_quantity=cut(batch.order_quantity),
-        order_up_to=cut(batch.order_up_to),
-        moq=batch.moq,
-        pack_size=batch.pack_size,
-        lead_time_mean=batch.lead_time_mean,
-        lead_time_sd=batch.lead_time_sd,
-        unit_price=batch.unit_price,
-        holding_cost=batch.holding_cost,
-        order_cost=batch.order_cost,
-        shortage_cost=batch.shortage_cost,
-        safety_stock=cut(batch.safety_stock),
-        expected_fill_rate=cut(batch.expected_fill_rate),
-        expected_cycle_service=cut(batch.expected_cycle_service),
     )
