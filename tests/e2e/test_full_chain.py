@@ -63,6 +63,8 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
         sku = card.get_attribute("data-sku")
         line = card.get_attribute("data-line") or ""
         assert sku in GTIN
+        # a scanner types into whatever has the focus: wait for the field it scans into
+        expect(page.get_by_label("Scan the location")).to_be_focused()
         page.keyboard.type(page.locator("#pick-location").inner_text())
         page.keyboard.press("Enter")
         expect(page.get_by_label("Scan the product")).to_be_focused()
@@ -70,6 +72,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
             page.keyboard.type(GTIN["LAMP-02"])
             page.keyboard.press("Enter")
             expect(page.get_by_role("alert")).to_contain_text("barcode")
+            expect(page.get_by_label("Scan the product")).to_be_focused()
             refused = True
         page.keyboard.type(GTIN[sku])
         page.keyboard.press("Enter")
