@@ -137,6 +137,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
     page.get_by_label("Start from").select_option(index=1)
     page.get_by_role("button", name="Use this text").click()
     reply = page.get_by_label("Message", exact=True)
+    expect(reply).to_be_focused()  # the text is in (or the page came back with it)
     text = reply.input_value()
     assert text.strip()
     reply.fill(text + "\nYour return label is on its way.")

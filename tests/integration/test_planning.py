@@ -77,6 +77,35 @@ def test_history_flags_the_days_without_stock(history: Database) -> None:
     assert len(stockouts) == 2 and all(s.sku == "MUG-01" for s in stockouts)
 
 
+def test_history_sums_each_utc_day_and_filters_one_sku(history: Database) -> None:
+    # two more orders on the last day, one a minute before midnight UTC, one a minute after
+    day = TODAY - timedelta(days=1)
+    late = day.replace(hour=23, minute=59)
+    for at, lines in ((late, [("MUG-01", 2), ("LAMP-02", 1)]), (late + timedelta(minutes=2), [])):
+        if not lines:
+            lines = [("LAMP-02", 3)]
+        with clock.frozen_at(at):
+            orders.place_order(history, order_draft(lines, email="late@example.fr"), actor="t")
+    with history.reader() as s:
+        records, _ = planning.demand_history(
+            session=s, start=(TODAY - timedelta(days=30)).date(), end=TODAY.date() + timedelta(1)
+        )
+        lamp, _ = planning.demand_history(
+            session=s,
+            start=(TODAY - timedelta(days=30)).date(),
+            end=TODAY.date() + timedelta(1),
+            sku="LAMP-02",
+        )
+    by_key = {(r.sku, r.day): r.qty for r in records}
+    assert by_key[("MUG-01", day.date())] == 3  # the day's order and the late one, summed
+    assert by_key[("LAMP-02", day.date())] == 1
+    assert by_key[("LAMP-02", TODAY.date())] == 3  # two minutes later: the next UTC day
+    assert {(r.sku, r.day, r.qty) for r in lamp} == {
+        ("LAMP-02", day.date(), 1.0),
+        ("LAMP-02", TODAY.date(), 3.0),
+    }
+
+
 def test_proposals_become_purchase_orders_that_serve_backorders(history: Database) -> None:
     with clock.frozen_at(TODAY), history.reader() as s:
         proposals = planning.propose_replenishment(session=s, warehouse_code="PAR1")

@@ -157,7 +157,9 @@ class SupplierTerms:
 
     def __post_init__(self) -> None:
         for name in ("lead_time_mean", "lead_time_sd", "moq", "unit_price", "order_cost"):
-            _check_finite_nonneg(f"{self.supplier!r}: {name}", getattr(self, name))
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value >= 0):  # the message built only when needed
+                _check_finite_nonneg(f"{self.supplier!r}: {name}", value)
         if not (math.isfinite(self.pack_size) and self.pack_size > 0):
             raise ValueError(f"{self.supplier!r}: pack_size = {self.pack_size!r} must be > 0.")
 

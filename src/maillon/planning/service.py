@@ -13,13 +13,13 @@ which serves waiting backorders (``stock.received``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import Date, case, cast, func, insert, select
 from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
@@ -178,6 +178,18 @@ def _default_warehouse(session: Session) -> Warehouse:
     return warehouse
 
 
+def _utc_day(dialect: str, column: Any) -> Any:
+    """SQL for the UTC calendar day of a timestamp column (``UtcDateTime``)."""
+    if dialect == "sqlite":
+        return func.substr(column, 1, 10)  # stored as UTC text, "YYYY-MM-DD HH:MM:SS..."
+    return cast(func.timezone("UTC", column), Date)
+
+
+def _as_date(value: Any) -> date:
+    """A day read back from :func:`_utc_day` (a ``date``, or ISO text on SQLite)."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def demand_history(
     *,
     session: Session,
@@ -196,17 +208,22 @@ def demand_history(
     since = datetime(start.year, start.month, start.day, tzinfo=UTC)
     until = datetime(end.year, end.month, end.day, tzinfo=UTC)
     warehouse_id = func.coalesce(Order.warehouse_id, default.id)
+    dialect = session.get_bind().dialect.name
+    ordered_on = _utc_day(dialect, Order.created_at)
+    waited_on = _utc_day(dialect, OrderEvent.at)
+    # summed per day by the database: a planner's window holds tens of thousands of lines
     query = (
-        select(OrderLine.sku, warehouse_id, Order.created_at, OrderLine.quantity)
+        select(OrderLine.sku, warehouse_id, ordered_on, func.sum(OrderLine.quantity))
         .join(Order, Order.id == OrderLine.order_id)
         .where(
             Order.created_at >= since,
             Order.created_at < until,
             Order.status != OrderStatus.CANCELLED.value,
         )
+        .group_by(OrderLine.sku, warehouse_id, ordered_on)
     )
     stockout_query = (
-        select(OrderLine.sku, warehouse_id, OrderEvent.at)
+        select(OrderLine.sku, warehouse_id, waited_on)
         .join(Order, Order.id == OrderEvent.order_id)
         .join(OrderLine, OrderLine.order_id == Order.id)
         .where(
@@ -214,23 +231,26 @@ def demand_history(
             OrderEvent.at >= since,
             OrderEvent.at < until,
         )
+        .distinct()
     )
     if sku is not None:
-        query = query.where(OrderLine.sku == sku)
-        stockout_query = stockout_query.where(OrderLine.sku == sku)
+        # by the product's id, which is indexed on the order lines (their sku is not)
+        product = select(Product.id).where(Product.sku == sku).scalar_subquery()
+        query = query.where(OrderLine.product_id == product)
+        stockout_query = stockout_query.where(OrderLine.product_id == product)
     if warehouse_code is not None:
         wanted = inventory.get_warehouse(session=session, code=warehouse_code)
         query = query.where(warehouse_id == wanted.id)
         stockout_query = stockout_query.where(warehouse_id == wanted.id)
     totals: dict[tuple[str, str, date], int] = {}
-    for sku, wid, at, qty in session.execute(query):
-        key = (sku, codes.get(wid, str(wid)), clock.as_utc(at).date())
-        totals[key] = totals.get(key, 0) + qty
+    for sku, wid, day, qty in session.execute(query):
+        key = (sku, codes.get(wid, str(wid)), _as_date(day))
+        totals[key] = totals.get(key, 0) + int(qty)
     records = [DemandRecord(sku, wh, day, float(q)) for (sku, wh, day), q in sorted(totals.items())]
     stockouts = sorted(
         {
-            StockoutDay(sku, codes.get(wid, str(wid)), clock.as_utc(at).date())
-            for sku, wid, at in session.execute(stockout_query)
+            StockoutDay(sku, codes.get(wid, str(wid)), _as_date(day))
+            for sku, wid, day in session.execute(stockout_query)
         },
         key=lambda s: (s.sku, s.warehouse, s.day),
     )
@@ -266,29 +286,28 @@ def stock_positions(*, session: Session, warehouse_code: str) -> dict[str, Stock
             .group_by(PurchaseOrderLine.sku)
         ).all()
     )
-    reserved = (
-        select(
-            Allocation.order_line_id,
-            func.sum(
-                case((Allocation.status.in_(("reserved", "shipped")), Allocation.quantity), else_=0)
-            ).label("units"),
+    # the units still missing on the lines of backordered orders (their reserved and shipped
+    # allocations subtracted), line by line: only those orders' allocations are read
+    reserved = func.coalesce(
+        func.sum(
+            case((Allocation.status.in_(("reserved", "shipped")), Allocation.quantity), else_=0)
+        ),
+        0,
+    )
+    missing = (
+        select(OrderLine.sku, (OrderLine.quantity - reserved).label("units"))
+        .join(Order, Order.id == OrderLine.order_id)
+        .outerjoin(Allocation, Allocation.order_line_id == OrderLine.id)
+        .where(
+            Order.status == OrderStatus.BACKORDERED.value,
+            func.coalesce(Order.warehouse_id, default.id) == warehouse.id,
         )
-        .group_by(Allocation.order_line_id)
-        .subquery("reserved")
+        .group_by(OrderLine.id, OrderLine.sku, OrderLine.quantity)
+        .subquery("missing")
     )
     waiting = dict(
         session.execute(
-            select(
-                OrderLine.sku,
-                func.sum(OrderLine.quantity - func.coalesce(reserved.c.units, 0)),
-            )
-            .join(Order, Order.id == OrderLine.order_id)
-            .outerjoin(reserved, reserved.c.order_line_id == OrderLine.id)
-            .where(
-                Order.status == OrderStatus.BACKORDERED.value,
-                func.coalesce(Order.warehouse_id, default.id) == warehouse.id,
-            )
-            .group_by(OrderLine.sku)
+            select(missing.c.sku, func.sum(missing.c.units)).group_by(missing.c.sku)
         ).all()
     )
     skus = set(on_hand) | set(on_order) | set(waiting)
@@ -364,16 +383,17 @@ def daily_demand_stats(
     stats: dict[str, tuple[float, float]] = {}
     for sku, days in per_day.items():
         first = min(days)
-        span = (end - first).days
-        skip = out_days.get(sku, set())
-        values = [
-            days.get(first + timedelta(days=k), 0.0)
-            for k in range(max(span, 1))
-            if first + timedelta(days=k) not in skip
-        ] or [sum(days.values())]
-        mean = sum(values) / len(values)
-        var = sum((v - mean) ** 2 for v in values) / (len(values) - 1) if len(values) > 1 else 0.0
-        stats[sku] = (mean, math.sqrt(var))
+        last = first + timedelta(days=max((end - first).days, 1))  # exclusive
+        skip = {d for d in out_days.get(sku, ()) if first <= d < last}
+        sold = [v for d, v in days.items() if d < last and d not in skip]
+        n = (last - first).days - len(skip)  # the days counted, most of them without a sale
+        if n <= 0:
+            stats[sku] = (sum(days.values()), 0.0)
+            continue
+        mean = sum(sold) / n
+        # the days without a sale are zeros: each adds mean² to the squared deviations
+        squares = sum((v - mean) ** 2 for v in sold) + (n - len(sold)) * mean**2
+        stats[sku] = (mean, math.sqrt(squares / (n - 1)) if n > 1 else 0.0)
     return stats
 
 
@@ -428,6 +448,16 @@ def classify_skus(
     return {item.sku: item.label for item in result.items}
 
 
+_IN_LIST_MAX = 500
+
+
+def _among(column: Any, values: Collection[Any]) -> list[Any]:
+    """``column IN values`` as a WHERE condition, or no condition when the list is long: the
+    caller filters the rows (reading a catalogue's rows costs less than rendering and
+    matching thousands of bound parameters)."""
+    return [column.in_(values)] if len(values) <= _IN_LIST_MAX else []
+
+
 def _terms(session: Session, product_ids: list[int]) -> dict[int, SupplierTerms]:
     """The terms of each product's supplier: the preferred one, else the cheapest (read as
     plain rows: this runs over the whole catalogue)."""
@@ -445,10 +475,13 @@ def _terms(session: Session, product_ids: list[int]) -> dict[int, SupplierTerms]
             Supplier.order_cost_cents,
         )
         .join(Supplier, Supplier.id == SupplierItem.supplier_id)
-        .where(SupplierItem.product_id.in_(product_ids), Supplier.active.is_(True))
+        .where(Supplier.active.is_(True), *_among(SupplierItem.product_id, product_ids))
     ).all()
+    wanted = set(product_ids)
     best: dict[int, tuple[tuple[bool, int, str], SupplierTerms]] = {}
     for pid, preferred, price, moq, pack, item_lead, code, lead, lead_sd, order_cost in rows:
+        if pid not in wanted:
+            continue
         rank = (not preferred, price, code)
         if pid in best and best[pid][0] <= rank:
             continue
@@ -518,13 +551,14 @@ def propose_replenishment(
         session=session, start=start, end=today, warehouse_code=warehouse_code
     )
     positions = stock_positions(session=session, warehouse_code=warehouse_code)
-    products: dict[str, int] = dict(
-        session.execute(
-            select(Product.sku, Product.id).where(
-                Product.sku.in_(set(positions) | {r.sku for r in records})
-            )
-        ).all()
-    )
+    seen = set(positions) | {r.sku for r in records}
+    products: dict[str, int] = {
+        sku: pid
+        for sku, pid in session.execute(
+            select(Product.sku, Product.id).where(*_among(Product.sku, seen))
+        )
+        if sku in seen
+    }
     terms = _terms(session, list(products.values()))
     supplied = {sku for sku, pid in products.items() if pid in terms}
     stats = daily_demand_stats(
