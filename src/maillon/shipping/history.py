@@ -71,34 +71,32 @@ def shipment_records(
     rows = session.execute(query.order_by(Shipment.id)).all()
     if not rows:
         return []
-    ids = [r.id for r in rows]
     exceptions: set[int] = set()
     claims: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     if not delivered_only:
-        for chunk in (ids[k : k + 500] for k in range(0, len(ids), 500)):
-            exceptions.update(
-                session.scalars(
-                    select(Parcel.shipment_id)
-                    .join(TrackingEvent, TrackingEvent.parcel_id == Parcel.id)
-                    .where(
-                        Parcel.shipment_id.in_(chunk),
-                        TrackingEvent.status == TrackingStatus.EXCEPTION.value,
-                    )
-                    .distinct()
-                ).all()
+        # the same shipments, by the same conditions (binding thousands of ids costs more)
+        shipped = query.with_only_columns(Shipment.id).subquery("shipped")
+        exceptions.update(
+            session.scalars(
+                select(Parcel.shipment_id)
+                .join(shipped, shipped.c.id == Parcel.shipment_id)
+                .join(TrackingEvent, TrackingEvent.parcel_id == Parcel.id)
+                .where(TrackingEvent.status == TrackingStatus.EXCEPTION.value)
+                .distinct()
+            ).all()
+        )
+        for shipment_id, kind, count, cents in session.execute(
+            select(
+                ShipmentClaim.shipment_id,
+                ShipmentClaim.kind,
+                func.count(),
+                func.coalesce(func.sum(ShipmentClaim.amount_cents), 0),
             )
-            for shipment_id, kind, count, cents in session.execute(
-                select(
-                    ShipmentClaim.shipment_id,
-                    ShipmentClaim.kind,
-                    func.count(),
-                    func.coalesce(func.sum(ShipmentClaim.amount_cents), 0),
-                )
-                .where(ShipmentClaim.shipment_id.in_(chunk))
-                .group_by(ShipmentClaim.shipment_id, ShipmentClaim.kind)
-            ).all():
-                claims[shipment_id][0 if kind == "damage" else 1] += int(count)
-                claims[shipment_id][2] += int(cents)
+            .join(shipped, shipped.c.id == ShipmentClaim.shipment_id)
+            .group_by(ShipmentClaim.shipment_id, ShipmentClaim.kind)
+        ).all():
+            claims[shipment_id][0 if kind == "damage" else 1] += int(count)
+            claims[shipment_id][2] += int(cents)
     records = []
     for r in rows:
         damage, loss, cents = claims.get(r.id, (0, 0, 0))

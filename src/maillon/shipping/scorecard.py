@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from maillon.shipping.promise import (
     PARIS_TZ,
     PromiseAccuracy,
+    PromiseOutcome,
     compare_promise,
     is_delivery_day,
     summarise_promises,
@@ -138,8 +139,56 @@ def transit_days(
     if shipped_at.utcoffset() is None or delivered_at.utcoffset() is None:
         raise ValueError("times must be timezone-aware")
     zone = ZoneInfo(timezone)
-    day = shipped_at.astimezone(zone).date()
-    end = delivered_at.astimezone(zone).date()
+    return _delivery_days(
+        shipped_at.astimezone(zone).date(), delivered_at.astimezone(zone).date(), country
+    )
+
+
+def _local_day(moment: dt.datetime, timezone: str) -> dt.date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+@dataclass(frozen=True, slots=True)
+class _Measured:
+    """One record and what its rows read of it, worked out once (a record counts in its
+    zone's row and in its carrier's ``*`` row)."""
+
+    record: ShipmentRecord
+    on_time: bool | None  # None: not delivered, or no due day
+    transit: int | None  # None: not delivered
+    promise: PromiseOutcome | None
+
+
+def _measure(records: Iterable[ShipmentRecord], timezone: str, country: str) -> list[_Measured]:
+    zone = ZoneInfo(timezone)
+    transits: dict[tuple[dt.date, dt.date], int] = {}  # many shipments share their two days
+    measured = []
+    for r in records:
+        if r.delivered_at is None:
+            measured.append(_Measured(r, None, None, None))
+            continue
+        shipped_day = r.shipped_at.astimezone(zone).date()
+        delivered_day = r.delivered_at.astimezone(zone).date()
+        days = (shipped_day, delivered_day)
+        if days not in transits:
+            transits[days] = _delivery_days(shipped_day, delivered_day, country)
+        due = r.due_on
+        measured.append(
+            _Measured(
+                r,
+                None if due is None else delivered_day <= due,
+                transits[days],
+                None
+                if r.promised_on is None
+                else compare_promise(
+                    promised=r.promised_on, delivered_at=delivered_day, country=country
+                ),
+            )
+        )
+    return measured
+
+
+def _delivery_days(day: dt.date, end: dt.date, country: str) -> int:
     count = 0
     while day < end:
         day += dt.timedelta(days=1)
@@ -148,41 +197,17 @@ def transit_days(
     return count
 
 
-def _local_day(moment: dt.datetime, timezone: str) -> dt.date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
-
-
-def _row(
-    carrier: str, zone: str, records: Sequence[ShipmentRecord], timezone: str, country: str
-) -> ScorecardRow:
-    delivered = [r for r in records if r.delivered_at is not None]
-    judged = [r for r in delivered if r.due_on is not None]
-    on_time = sum(
-        1
-        for r in judged
-        if r.delivered_at is not None
-        and r.due_on is not None
-        and _local_day(r.delivered_at, timezone) <= r.due_on
-    )
-    transits = [
-        transit_days(r.shipped_at, r.delivered_at, timezone=timezone, country=country)
-        for r in delivered
-        if r.delivered_at is not None
-    ]
-    outcomes = [
-        compare_promise(
-            promised=r.promised_on, delivered_at=r.delivered_at, timezone=timezone, country=country
-        )
-        for r in delivered
-        if r.promised_on is not None and r.delivered_at is not None
-    ]
+def _row(carrier: str, zone: str, items: Sequence[_Measured]) -> ScorecardRow:
+    records = [m.record for m in items]
+    judged = [m.on_time for m in items if m.on_time is not None]
+    transits = [m.transit for m in items if m.transit is not None]
     return ScorecardRow(
         carrier=carrier,
         zone=zone,
         shipments=len(records),
-        delivered=len(delivered),
-        on_time=on_time,
-        on_time_rate=on_time / len(judged) if judged else None,
+        delivered=len(transits),
+        on_time=sum(judged),
+        on_time_rate=sum(judged) / len(judged) if judged else None,
         transit_p50=percentile([float(t) for t in transits], 50),
         transit_p90=percentile([float(t) for t in transits], 90),
         transit_max=max(transits, default=None),
@@ -190,7 +215,7 @@ def _row(
         damage_claims=sum(r.damage_claims for r in records),
         loss_claims=sum(r.loss_claims for r in records),
         claims_cents=sum(r.claims_cents for r in records),
-        promise=summarise_promises(outcomes),
+        promise=summarise_promises([m.promise for m in items if m.promise is not None]),
     )
 
 
@@ -201,16 +226,16 @@ def scorecards(
 
     A carrier served in a single zone still gets its ``*`` row (the same figures).
     """
-    by_zone: dict[tuple[str, str], list[ShipmentRecord]] = defaultdict(list)
-    by_carrier: dict[str, list[ShipmentRecord]] = defaultdict(list)
-    for record in records:
-        by_zone[(record.carrier, record.zone)].append(record)
-        by_carrier[record.carrier].append(record)
+    by_zone: dict[tuple[str, str], list[_Measured]] = defaultdict(list)
+    by_carrier: dict[str, list[_Measured]] = defaultdict(list)
+    for m in _measure(records, timezone, country):
+        by_zone[(m.record.carrier, m.record.zone)].append(m)
+        by_carrier[m.record.carrier].append(m)
     rows: list[ScorecardRow] = []
     for carrier in sorted(by_carrier):
         zones = sorted(z for c, z in by_zone if c == carrier)
-        rows.extend(_row(carrier, z, by_zone[(carrier, z)], timezone, country) for z in zones)
-        rows.append(_row(carrier, ALL_ZONES, by_carrier[carrier], timezone, country))
+        rows.extend(_row(carrier, z, by_zone[(carrier, z)]) for z in zones)
+        rows.append(_row(carrier, ALL_ZONES, by_carrier[carrier]))
     return tuple(rows)
 
 
