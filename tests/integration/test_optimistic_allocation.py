@@ -68,3 +68,35 @@ def test_a_short_new_order_is_backordered_holding_what_it_got(seeded: Database) 
     with seeded.reader() as s:
         notes = [e.note for e in s.scalars(select(OrderEvent).order_by(OrderEvent.id))]
     assert "MUG-01 short by 3" in notes[-1]
+
+
+def test_a_receipt_serves_only_the_orders_short_of_its_product(
+    seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mugs, _ = _stock(seeded, "MUG-01")
+    books, _ = _stock(seeded, "BOOK-07")
+    # the first order has its mug and waits for a book; the second waits for two mugs
+    short_of_books, _ = orders.place_order(
+        seeded, order_draft([("MUG-01", 1), ("BOOK-07", books + 1)]), actor="t", allocate=True
+    )
+    short_of_mugs, _ = orders.place_order(
+        seeded, order_draft([("MUG-01", mugs + 1)], email="m@example.fr"), actor="t", allocate=True
+    )
+    assert short_of_mugs.status == short_of_books.status == "backordered"
+    tried: list[str] = []
+    real = orders.allocate_order
+
+    def spy(**kwargs: Any) -> Any:
+        tried.append(kwargs["number"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(orders, "allocate_order", spy)
+    with seeded.transaction() as s:
+        inventory.receive(
+            session=s, warehouse_code="PAR1", location_code="A-01-01", sku="MUG-01", quantity=2
+        )
+    with seeded.reader() as s:
+        statuses = dict(s.execute(select(Order.id, Order.status)).all())
+    assert statuses[short_of_mugs.id] == "allocated"  # its missing mugs arrived
+    assert statuses[short_of_books.id] == "backordered"
+    assert tried == [short_of_mugs.number]  # mugs cannot serve the other one: not even tried

@@ -774,11 +774,26 @@ def release_backorders(*, session: Session, product_id: int, actor: str) -> list
     Called when stock arrives (subscribed to ``stock.received``). Stops when the product has no
     available units left.
     """
+    # only the orders still short of this product: one waiting for other products alone has
+    # nothing to gain from it (a big receipt with thousands of backorders skips most of them)
+    covered = (
+        select(func.coalesce(func.sum(Allocation.quantity), 0))
+        .where(
+            Allocation.order_id == OrderLine.order_id,
+            Allocation.order_line_id == OrderLine.id,
+            Allocation.status.in_(("reserved", "shipped")),
+        )
+        .scalar_subquery()
+    )
     waiting = session.scalars(
         select(Order)
         .where(
             Order.status == OrderStatus.BACKORDERED.value,
-            Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == product_id)),
+            Order.id.in_(
+                select(OrderLine.order_id).where(
+                    OrderLine.product_id == product_id, OrderLine.quantity > covered
+                )
+            ),
         )
         .order_by(Order.promised_at, Order.id)
     ).all()
