@@ -54,8 +54,8 @@ TICKET_SUBJECTS = [
     ("Where is my order?", "Hello, my order has not arrived yet, can you check?", "delivery"),
     ("Wrong size", "I received the item but the size is wrong, how do I exchange it?", "returns"),
     ("Change address", "Can I change my delivery address?", "order"),
-    ("Damaged parcel", "The box arrived damaged and one item is broken.", "claim"),
-    ("Invoice", "Could you send me the invoice for my order?", "billing"),
+    ("Damaged parcel", "The box arrived damaged and one item is broken.", "complaint"),
+    ("Invoice", "Could you send me the invoice for my order?", "payment"),
 ]
 
 
