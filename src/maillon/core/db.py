@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, insert
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql import FromClause
 from sqlalchemy.types import TypeDecorator
 
 from maillon.core.settings import normalise_url
@@ -118,3 +119,16 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def insert_rows(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (same keys each) into ``table`` as one multi-row INSERT.
+
+    Executed as an executemany of an ``INSERT ... RETURNING``, which SQLAlchemy sends as one
+    ``VALUES (...), (...)`` statement per batch ("insertmanyvalues") from a compiled form it
+    caches; ``insert(table).values(rows)`` would compile anew at every call, and a plain
+    executemany is one statement a row on PostgreSQL.
+    """
+    assert isinstance(table, Table), "a mapped class's __table__"
+    if rows:
+        session.execute(insert(table).returning(*table.primary_key.columns), rows)

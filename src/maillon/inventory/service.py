@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from maillon.catalog.service import get_by_sku
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
+from maillon.core.db import insert_rows
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -395,8 +396,8 @@ def try_reserve(
 
 def write_ledger(*, session: Session, ledger: list[dict[str, Any]]) -> None:
     """Insert buffered ledger movements in one statement (same transaction as the updates)."""
-    if ledger:  # one multi-row INSERT (an executemany would be one statement a row)
-        session.execute(insert(StockMovement.__table__).values(ledger))  # Core: no ORM bulk path
+    if ledger:
+        insert_rows(session, StockMovement.__table__, ledger)
 
 
 def _take_reserved(

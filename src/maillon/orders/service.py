@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from maillon.catalog.service import products_by_sku
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
-from maillon.core.db import Database
+from maillon.core.db import Database, insert_rows
 from maillon.core.errors import (
     AuthenticationError,
     Conflict,
@@ -366,8 +366,8 @@ def _take_planned(
     else:
         note = f"{reserved} unit(s) reserved; ships from {len(warehouses)} warehouse(s)"
         _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
-    if allocations:  # one multi-row INSERT (an executemany would be one statement a row)
-        session.execute(insert(Allocation.__table__).values(allocations))
+    if allocations:
+        insert_rows(session, Allocation.__table__, allocations)
     inventory.write_ledger(session=session, ledger=ledger)
     for take in sorted(plan.takes, key=lambda t: t.stock_id):
         if not inventory.reserve_if_available(
@@ -707,7 +707,7 @@ def _allocate(
             break
     inventory.write_ledger(session=session, ledger=ledger)
     if new_rows:
-        session.execute(insert(Allocation.__table__).values(new_rows))
+        insert_rows(session, Allocation.__table__, new_rows)
     reserved_now = sum(r["quantity"] for r in new_rows)
     short_units: dict[str, int] = {}
     for line_id, q in remaining.items():
