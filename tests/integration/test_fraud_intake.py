@@ -187,3 +187,14 @@ def test_a_new_rules_revision_is_used_from_the_next_order(seeded: Database) -> N
     assert revision == 1
     second = place(seeded, "two@example.fr", {})
     assert assessment(seeded, second).rules_fired == []
+
+
+def test_the_intake_query_stays_within_what_psycopg_caches() -> None:
+    # over 4,096 characters or 50 parameters, psycopg converts the text again on every order
+    # and does not prepare it: PostgreSQL parses and plans it for each one
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
+    from sqlalchemy.dialects import postgresql
+
+    compiled = fraud._counters_statement().compile(dialect=postgresql.psycopg.dialect())
+    assert len(str(compiled)) <= MAX_CACHED_STATEMENT_LENGTH
+    assert len(compiled.params) <= MAX_CACHED_STATEMENT_PARAMS
