@@ -449,13 +449,9 @@ def _choose(
         return _Choice(carrier, svc, card.zone_for(dest), f"{svc.name} chosen by the operator.")
     if card is None or dest is None:
         return _Choice(carrier)
-    shopped = rates.shop(
-        [card],
-        heaviest,
-        dest,
-        ordered_at=clock.now(),
-        policy=policy,
-        reliability=None,
+    # its services ranked like any quote: by the policy, on the on-time rates we measured
+    shopped = quote_options(
+        session=session, parcel=heaviest, destination=dest, policy=policy, carriers=[carrier.code]
     )
     for q in shopped.quotes:
         if _fits_all(card, q.service, parcels, dest) is None:
