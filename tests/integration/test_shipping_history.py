@@ -129,6 +129,27 @@ def test_measured_reliability_feeds_rate_shopping(seeded: Database, history_db: 
     assert "not_set_up" in {e.reason.value for e in result.excluded}  # other cards' carriers
 
 
+def test_delivery_promises_show_how_often_each_service_kept_them(
+    seeded: Database, history_db: list[int]
+) -> None:
+    with seeded.reader() as s:
+        options = quoting.promise_options(
+            session=s,
+            destination=rates.Destination("FR", "69002"),
+            ordered_at=datetime(2026, 11, 20, 9, tzinfo=UTC),
+            history_days=3650,
+        )
+    policy = rates.DEFAULT_POLICY
+    domicile = next(o for o in options if (o.carrier, o.service) == ("colissimo", "domicile"))
+    assert domicile.on_time_samples == 4  # the four FR deliveries: three on time
+    assert domicile.on_time_rate == pytest.approx(
+        (0.75 * 4 + policy.prior_on_time * policy.prior_weight) / (4 + policy.prior_weight)
+    )
+    unmeasured = [o for o in options if o.service != "domicile"]
+    assert unmeasured and all(o.on_time_samples == 0 for o in unmeasured)
+    assert all(o.on_time_rate == policy.prior_on_time for o in unmeasured)
+
+
 def test_concurrent_delay_runs_notify_once(seeded: Database) -> None:
     import contextvars
     from concurrent.futures import ThreadPoolExecutor

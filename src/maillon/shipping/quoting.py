@@ -312,6 +312,8 @@ class ServicePromise:
     kind: rates.ServiceKind
     zone: str
     promise: Promise
+    on_time_rate: float = rates.DEFAULT_POLICY.prior_on_time
+    on_time_samples: int = 0
 
 
 def promise_options(
@@ -322,8 +324,11 @@ def promise_options(
     carrier: str | None = None,
     service: str | None = None,
     warehouse: WarehouseCalendar = DEFAULT_WAREHOUSE,
+    history_days: int = 180,
 ) -> list[ServicePromise]:
-    """Return the promise of every set-up service serving ``destination``, earliest first.
+    """Return the promise of every set-up service serving ``destination``, earliest first,
+    with the on-time rate measured on our deliveries of the last ``history_days`` days
+    (shrunk to the default policy's prior for small samples).
 
     ``ordered_at`` defaults to now; ``carrier`` and ``service`` narrow the answer (a service
     code alone matches it at every carrier). Raises ValidationError naming ``carrier`` or
@@ -339,6 +344,12 @@ def promise_options(
             raise ValidationError(
                 FieldError("carrier", f"{carrier!r} is not a carrier with a rate card set up")
             )
+    from maillon.shipping.history import measured_reliability
+
+    # how often each service kept its promise lately, for the customer choosing one
+    reliability = measured_reliability(
+        session=session, since=clock.now() - dt.timedelta(days=history_days)
+    )
     options: list[ServicePromise] = []
     matched = False
     for card in cards:
@@ -350,6 +361,9 @@ def promise_options(
             rate = svc.rate_for(zone.code) if zone is not None else None
             if zone is None or rate is None:
                 continue
+            on_time, samples = rates.expected_on_time(
+                reliability, card.carrier, svc.code, zone.code
+            )
             options.append(
                 ServicePromise(
                     carrier=card.carrier,
@@ -360,6 +374,8 @@ def promise_options(
                     promise=service_promise(
                         svc, rate.transit_days, destination, ordered_at=at, warehouse=warehouse
                     ),
+                    on_time_rate=on_time,
+                    on_time_samples=samples,
                 )
             )
     if service is not None and not matched:

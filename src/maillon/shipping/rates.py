@@ -802,6 +802,19 @@ def _on_time(
     return (rate * samples + policy.prior_on_time * policy.prior_weight) / weight, samples
 
 
+def expected_on_time(
+    reliability: Reliability | None,
+    carrier: str,
+    service: str,
+    zone: str,
+    policy: ShoppingPolicy = DEFAULT_POLICY,
+) -> tuple[float, int]:
+    """Return the on-time rate a quote of ``carrier``'s ``service`` to ``zone`` counts on (the
+    measured rate shrunk to the policy's prior; the service's all-zone rate when the zone has
+    none) and the deliveries it was measured on. Raises ValueError for a rate outside 0-1."""
+    return _on_time(reliability, (carrier, service, zone), policy)
+
+
 def _rank_key(q: Quote, objective: Objective) -> tuple[Any, ...]:
     assert q.promise is not None and q.expected_days is not None and q.value_cents is not None
     if objective is Objective.CHEAPEST:

@@ -237,6 +237,8 @@ def promise(body: PromiseRequest, db: DbDep, _: Anyone) -> PromisesRead:
                 transit_days=o.promise.transit_days,
                 cutoff=o.promise.cutoff,
                 missed_cutoff=o.promise.missed_cutoff,
+                on_time_rate=round(o.on_time_rate, 4),
+                on_time_samples=o.on_time_samples,
             )
             for o in options
         ],

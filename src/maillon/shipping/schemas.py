@@ -184,6 +184,10 @@ class ServicePromiseRead(BaseModel):
     transit_days: int
     cutoff: time
     missed_cutoff: bool
+    on_time_rate: float = Field(
+        description="share of this service's recent deliveries on time (a prior when few)"
+    )
+    on_time_samples: int = Field(description="deliveries the rate was measured on")
 
 
 class PromisesRead(BaseModel):
