@@ -42,3 +42,18 @@ def test_app_factory_reads_the_database_from_the_environment(
         assert client.get("/api/health").status_code == 200
         assert client.get("/api/v1/orders").status_code == 401
     app.state.db.dispose()
+
+
+def test_serving_moves_the_built_app_out_of_the_collectors_sight() -> None:
+    import gc
+
+    from maillon.app import tune_gc_for_serving
+
+    threshold = gc.get_threshold()
+    try:
+        tune_gc_for_serving()
+        assert gc.get_freeze_count() > 1000  # modules, metadata, caches
+        assert gc.get_threshold()[0] > threshold[0]  # young passes less often
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)

@@ -500,11 +500,13 @@ def serve(
     """Serve the API (docs at /docs) and the console."""
     import uvicorn
 
-    from maillon.app import create_app
+    from maillon.app import create_app, tune_gc_for_serving
 
     database = open_db(db)
     console.print(f"Maillon on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(database), host=host, port=port, log_level="info")
+    app = create_app(database)
+    tune_gc_for_serving()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command("demo")
