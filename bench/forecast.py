@@ -27,6 +27,23 @@ Usage::
         [--n-windows N] [--combine K] [--ensemble mean|median] [--intermittent-extra M,...]
 
 Data: see ``bench/forecast_data.py`` (M4 Weekly, car parts, UCI Online Retail).
+
+Reference runs (issue 7; settings for Online Retail chosen with ``--validation``)::
+
+    python bench/forecast.py --csv m4-weekly.csv --horizon 13 --season 52 --freq W-MON \
+        --mase-season 1 --m4-reference M4_reference_scores_weekly_hourly_daily.csv
+    python bench/forecast.py --csv carparts.csv --horizon 6 --season 12 --freq MS
+    python bench/forecast.py --csv online-retail.csv --horizon 14 --season 7 --freq D \
+        --models croston_sba,tsb,adida,imapa,auto_ets,theta,seasonal_naive,naive,lightgbm,\
+lightgbm_mae --n-windows 4 --combine 3 --ensemble median --intermittent-extra auto_ets
+
+Online Retail: the median of each SKU's 3 best models over 4 rolling-origin windows, with the
+absolute-error LightGBM (``lightgbm_mae``) among the candidates. On the validation window
+(``--validation --quick``) it was 6.5 % better than AutoETS; the per-model table of the same
+experiment on the test window was also looked at (it agreed: 4 windows and the median of the
+top 3 were best there too), so the test figure is not entirely untouched. The same settings
+on M4 Weekly give a worse MASE (2.29 vs 2.19 with the defaults; sMAPE 6.85 vs 7.11) and
+on car parts a better one (0.80 vs 0.93), so the defaults stay as they are.
 """
 
 from __future__ import annotations

@@ -180,7 +180,12 @@ class PolicyParams:
             mover with a reliable supplier (see the ``jit_*`` fields), else ``"RS"`` when
             ``review_period > 1``, else ``"sQ"``.
         review_period: periods between reviews (1: every period). JIT always uses 1.
-        holding_rate: yearly holding cost as a fraction of the unit price.
+        holding_rate: yearly holding cost as a fraction of the unit price (the cost of the
+            capital tied up in stock).
+        unit_holding_cost: holding cost per unit per period that does not depend on the price
+            (storage space, handling); added to the capital cost. With it the EOQ weighs
+            units as well as value: cheap fast movers get smaller lots (fewer units on the
+            shelf for the same number of orders).
         periods_per_year: periods in a year (365 for days; 52 for weeks).
         order_cost: fixed cost per order; ``None``: the supplier's ``order_cost``.
         shortage_rate: cost of one unit short (backordered), as a fraction of the unit price.
@@ -208,6 +213,7 @@ class PolicyParams:
     kind: str = "auto"
     review_period: int = 1
     holding_rate: float = 0.25
+    unit_holding_cost: float = 0.0
     periods_per_year: float = 365.0
     order_cost: float | None = None
     shortage_rate: float = 1.0
@@ -235,7 +241,13 @@ class PolicyParams:
         if self.review_period < 1:
             raise ValueError(f"review_period = {self.review_period!r} < 1 not understood.")
         _check_distribution(self.distribution)
-        for name in ("holding_rate", "shortage_rate", "jit_min_demand", "jit_max_lead_time_cv"):
+        for name in (
+            "holding_rate",
+            "unit_holding_cost",
+            "shortage_rate",
+            "jit_min_demand",
+            "jit_max_lead_time_cv",
+        ):
             _check_finite_nonneg(name, getattr(self, name))
         if not self.jit_max_lead_time >= 0:
             raise ValueError(f"jit_max_lead_time = {self.jit_max_lead_time!r} must be >= 0.")
@@ -249,8 +261,9 @@ class PolicyParams:
             raise ValueError(f"max_lot_periods = {self.max_lot_periods!r} must be > 0.")
 
     def holding_cost(self, unit_price: float) -> float:
-        """Return the holding cost of one unit for one period at ``unit_price``."""
-        return unit_price * self.holding_rate / self.periods_per_year
+        """Return the holding cost of one unit for one period at ``unit_price`` (capital plus
+        ``unit_holding_cost``)."""
+        return unit_price * self.holding_rate / self.periods_per_year + self.unit_holding_cost
 
 
 # --------------------------------------------------------------------------- formulas
@@ -1083,7 +1096,7 @@ def design_batch(
         kinds = (chosen,) * n
     kind_array = np.array(kinds, dtype=object)
     review = np.where(kind_array == "jit", 1, params.review_period).astype(np.int64)
-    holding = price * params.holding_rate / params.periods_per_year
+    holding = price * params.holding_rate / params.periods_per_year + params.unit_holding_cost
     shortage = price * params.shortage_rate
 
     two_d = mean.ndim == 2

@@ -264,3 +264,37 @@ def test_dask_engine_matches_local_engine(data: pd.DataFrame) -> None:
     pd.testing.assert_frame_equal(remote.chosen, local.chosen)
     # statsforecast returns float32 locally and float64 through Fugue: equal to float32 precision.
     pd.testing.assert_frame_equal(remote.forecasts, local.forecasts, rtol=1e-6)
+
+
+def daily_catalogue() -> pd.DataFrame:
+    """Twelve daily series: nothing on Saturdays, about 4 units on other days, and now and
+    then a wholesale order of 200 units (the mean is far above the median)."""
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2024-01-01", periods=140, freq="D")  # starts on a Monday
+    frames = []
+    for i in range(12):
+        y = rng.poisson(4.0, len(days)).astype(float)
+        y[rng.random(len(days)) < 0.04] = 200.0
+        y[days.dayofweek == 5] = 0.0
+        frames.append(pd.DataFrame({"unique_id": f"s{i}", "ds": days, "y": y}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_mae_model_forecasts_the_weekday_median_not_the_spiky_mean() -> None:
+    data = daily_catalogue()
+    config = ForecastConfig(
+        horizon=7, season_length=7, freq="D", models=("lightgbm", "lightgbm_mae"), n_windows=1
+    )
+    res = forecast(data, config=config)
+    assert set(res.cv_errors["model"]) == {"lightgbm", "lightgbm_mae"}
+    errors = res.cv_errors.groupby("model")["error"].mean()
+    assert errors["lightgbm_mae"] < errors["lightgbm"]
+    # Median-only models: refit the MAE model alone to read its forecasts.
+    alone = forecast(data, config=ForecastConfig(
+        horizon=7, season_length=7, freq="D", models=("lightgbm_mae",), n_windows=1
+    ))  # fmt: skip
+    fc = alone.forecasts
+    saturday = fc[fc["ds"].dt.dayofweek == 5]["forecast"]
+    weekdays = fc[fc["ds"].dt.dayofweek != 5]["forecast"]
+    assert saturday.max() < 1.0
+    assert 2.0 < weekdays.median() < 7.0  # the median day (~4), not the mean (~11)

@@ -409,3 +409,26 @@ def test_propose_orders_rejects_unknown_or_repeated_skus() -> None:
             policies=[policy],
             today=date.today(),
         )
+
+
+def test_a_storage_cost_per_unit_shrinks_the_lots_of_cheap_items_most() -> None:
+    def lots(storage: float) -> np.ndarray:
+        batch = design_batch(
+            skus=["cheap", "dear"],
+            forecast_mean=[20.0, 20.0],
+            forecast_sigma=[5.0, 5.0],
+            lead_time_mean=[5.0, 5.0],
+            unit_price=[0.5, 50.0],
+            order_cost=[10.0, 10.0],
+            params=PolicyParams(kind="sQ", unit_holding_cost=storage),
+        )
+        return np.asarray(batch.order_quantity, dtype=np.float64)
+
+    plain, stored = lots(0.0), lots(0.002)
+    assert (stored < plain).all()
+    shrink = stored / plain
+    assert shrink[0] < 0.5 < shrink[1]  # the cheap item's lot shrinks far more
+    params = PolicyParams(holding_rate=0.365, periods_per_year=365.0, unit_holding_cost=0.002)
+    assert params.holding_cost(2.0) == pytest.approx(0.002 + 0.002)
+    with pytest.raises(ValueError, match="unit_holding_cost"):
+        PolicyParams(unit_holding_cost=-1.0)
