@@ -1,8 +1,10 @@
 """KPIs over a large history: seconds to compute the whole catalogue on SQLite and PostgreSQL.
 
-KPIs read ``order_facts`` (one narrow row per order, refreshed incrementally): the bench
-times its full build once, an incremental refresh after 1,000 orders changed, and then the
-catalogue over the year for each dimension.
+KPIs read ``order_facts`` (one narrow row per order, refreshed incrementally) and its daily
+rollups (sums and histograms per day, kept up to date with the facts; the storefront sessions
+and the stock ledger rolled up per day likewise): the bench times the full build of facts and
+rollups once, an incremental refresh after 1,000 orders changed, and then the catalogue over
+the year for each dimension (no split, warehouse, carrier, channel, day, week, month).
 
 Generates a synthetic but consistent history of N orders (default 1,000,000) straight into a
 fresh SQLite file and a fresh PostgreSQL database (migrated with Alembic, rows bulk-loaded:
@@ -53,6 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from maillon.analytics.service import (  # noqa: E402
+    _compute_kpis,
     compute_kpis,
     kpi_summary,
     refresh_order_facts,
@@ -67,11 +70,12 @@ PG_SCRIPT = ROOT / "scripts" / "pg_test_server.sh"
 OWN_PG_PORT = 54510
 START = datetime(2025, 1, 1, tzinfo=UTC)
 DAYS = 365
+CUT = timedelta(hours=7, minutes=33)  # a period cut inside days
 WAREHOUSES = ("PAR1", "LYS1", "LIL1")
 CARRIERS = ("colissimo", "chronopost", "dpd", "gls", "mondial-relay")
 CHANNELS = ("webshop", "shopify", "woocommerce", "marketplace")
 SKUS = 5000
-DIMS: tuple[str | None, ...] = (None, "warehouse", "carrier", "channel", "month")
+DIMS: tuple[str | None, ...] = (None, "warehouse", "carrier", "channel", "day", "week", "month")
 RETURN_REASONS = ("wrong_size", "changed_mind", "defective", "damaged_in_transit", "wrong_item")
 
 
@@ -825,7 +829,7 @@ def time_kpis(db: Database, end: datetime, reference: bool) -> list[dict[str, An
         built = refresh_order_facts(session=session, full=True)
     rows.append(
         {
-            "how": "build order facts (full, once)",
+            "how": "build facts + rollups (full, once)",
             "by": "-",
             "seconds": round(time.perf_counter() - started, 2),
             "groups": 0,
@@ -845,7 +849,7 @@ def time_kpis(db: Database, end: datetime, reference: bool) -> list[dict[str, An
         changed = refresh_order_facts(session=session)
     rows.append(
         {
-            "how": "refresh order facts (incremental)",
+            "how": "refresh facts + rollups (incremental)",
             "by": "-",
             "seconds": round(time.perf_counter() - started, 2),
             "groups": 0,
@@ -860,7 +864,7 @@ def time_kpis(db: Database, end: datetime, reference: bool) -> list[dict[str, An
         took = time.perf_counter() - started
         rows.append(
             {
-                "how": "compute_kpis (over order facts)",
+                "how": "compute_kpis (rollups + facts)",
                 "by": by or "-",
                 "seconds": round(took, 2),
                 "groups": len(table.rows),
@@ -869,6 +873,33 @@ def time_kpis(db: Database, end: datetime, reference: bool) -> list[dict[str, An
                     default=0,
                 ),
                 "orders": int(sum((r.get("orders") or 0) for r in table.rows.values())),
+            }
+        )
+    # the figures are those of counting over the facts alone (the computation before the
+    # rollups), on a whole-day period and on one cut inside days, as the console's
+    for by, lower, upper in ((None, START, end), ("carrier", START + CUT, end - CUT)):
+        with db.reader() as session:
+            fast = compute_kpis(session=session, start=lower, end=upper, by=by)
+            started = time.perf_counter()
+            slow = _compute_kpis(
+                session=session,
+                start=lower,
+                end=upper,
+                by=by,
+                ship_within_h=24.0,
+                costs=None,
+                keys=None,
+                rollups=False,
+            )
+        rows.append(
+            {
+                "how": "check: facts only, no rollups",
+                "by": by or "-",
+                "seconds": round(time.perf_counter() - started, 2),
+                "groups": len(slow.rows),
+                "kpis": 0,
+                "orders": int(sum((r.get("orders") or 0) for r in slow.rows.values())),
+                "same": fast.rows == slow.rows and fast.breakdowns == slow.breakdowns,
             }
         )
     if reference:
@@ -957,6 +988,8 @@ def main() -> None:
                 summary[f"{key}_all_dimensions"] = round(sum(ours), 2)
                 summary[f"facts_build_s_{label}"] = build[0]
                 summary[f"facts_refresh_1000_s_{label}"] = incremental[0]
+                checks = [r["same"] for r in rows if r["how"].startswith("check")]
+                summary[f"rollups_match_facts_{label}"] = all(checks)
                 ref = [r["seconds"] for r in rows if r["how"].startswith("reference")]
                 if ref:
                     summary[f"reference_{key}"] = ref[0]
@@ -987,7 +1020,7 @@ def report(summary: dict[str, Any], rows: list[dict[str, Any]], out: Path | None
             r["by"],
             f"{r['seconds']:.2f}",
             str(r["groups"]),
-            str(r["kpis"]),
+            str(r["kpis"]) if "same" not in r else ("same" if r["same"] else "DIFFERENT"),
             f"{r['orders']:,}",
         )
     console.print(table)
