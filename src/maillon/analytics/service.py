@@ -71,7 +71,7 @@ from maillon.care.tables import CsatSurvey, Ticket, TicketEvent
 from maillon.catalog.tables import Product
 from maillon.core import clock
 from maillon.core.clock import as_utc
-from maillon.core.db import Database
+from maillon.core.db import Database, utc_day
 from maillon.core.errors import FieldError, ValidationError
 from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudReview
 from maillon.inventory.model import MovementKind
@@ -838,9 +838,7 @@ def _sum_of(column: Any) -> Any:
 
 def _day_of(dialect: str, column: Any) -> Any:
     """SQL for the UTC day of a timestamp (as :func:`_period` buckets it by day)."""
-    if dialect == "sqlite":
-        return func.date(column, type_=Date)
-    return cast(func.timezone("UTC", column), Date)
+    return utc_day(dialect, column)
 
 
 def _month_of(dialect: str, column: Any) -> Any:

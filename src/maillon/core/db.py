@@ -17,7 +17,18 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, Table, create_engine, event, insert
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Engine,
+    MetaData,
+    Table,
+    cast,
+    create_engine,
+    event,
+    func,
+    insert,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql import FromClause
 from sqlalchemy.types import TypeDecorator
@@ -132,3 +143,11 @@ def insert_rows(session: Session, table: FromClause, rows: list[dict[str, Any]])
     assert isinstance(table, Table), "a mapped class's __table__"
     if rows:
         session.execute(insert(table).returning(*table.primary_key.columns), rows)
+
+
+def utc_day(dialect: str, column: Any) -> Any:
+    """SQL for the UTC calendar day of a :class:`UtcDateTime` column, read back as a ``date``
+    (``dialect``: the session's, e.g. ``session.get_bind().dialect.name``)."""
+    if dialect == "sqlite":
+        return func.date(column, type_=Date)  # stored as UTC text
+    return cast(func.timezone("UTC", column), Date)

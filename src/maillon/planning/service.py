@@ -19,12 +19,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Date, case, cast, func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
-from maillon.core.db import Database
+from maillon.core.db import Database, utc_day
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -178,18 +178,6 @@ def _default_warehouse(session: Session) -> Warehouse:
     return warehouse
 
 
-def _utc_day(dialect: str, column: Any) -> Any:
-    """SQL for the UTC calendar day of a timestamp column (``UtcDateTime``)."""
-    if dialect == "sqlite":
-        return func.substr(column, 1, 10)  # stored as UTC text, "YYYY-MM-DD HH:MM:SS..."
-    return cast(func.timezone("UTC", column), Date)
-
-
-def _as_date(value: Any) -> date:
-    """A day read back from :func:`_utc_day` (a ``date``, or ISO text on SQLite)."""
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
 def demand_history(
     *,
     session: Session,
@@ -209,8 +197,8 @@ def demand_history(
     until = datetime(end.year, end.month, end.day, tzinfo=UTC)
     warehouse_id = func.coalesce(Order.warehouse_id, default.id)
     dialect = session.get_bind().dialect.name
-    ordered_on = _utc_day(dialect, Order.created_at)
-    waited_on = _utc_day(dialect, OrderEvent.at)
+    ordered_on = utc_day(dialect, Order.created_at)
+    waited_on = utc_day(dialect, OrderEvent.at)
     # summed per day by the database: a planner's window holds tens of thousands of lines
     query = (
         select(OrderLine.sku, warehouse_id, ordered_on, func.sum(OrderLine.quantity))
@@ -244,12 +232,12 @@ def demand_history(
         stockout_query = stockout_query.where(warehouse_id == wanted.id)
     totals: dict[tuple[str, str, date], int] = {}
     for sku, wid, day, qty in session.execute(query):
-        key = (sku, codes.get(wid, str(wid)), _as_date(day))
+        key = (sku, codes.get(wid, str(wid)), day)
         totals[key] = totals.get(key, 0) + int(qty)
     records = [DemandRecord(sku, wh, day, float(q)) for (sku, wh, day), q in sorted(totals.items())]
     stockouts = sorted(
         {
-            StockoutDay(sku, codes.get(wid, str(wid)), _as_date(day))
+            StockoutDay(sku, codes.get(wid, str(wid)), day)
             for sku, wid, day in session.execute(stockout_query)
         },
         key=lambda s: (s.sku, s.warehouse, s.day),
