@@ -118,6 +118,7 @@ from maillon.planning.policy import (  # noqa: E402
     design_batch,
     normal_loss,
 )
+from maillon.planning.replay import rolling_forecast  # noqa: E402
 from maillon.planning.simulate import SimResult, simulate  # noqa: E402
 
 DEFAULT_DATA = Path("/work/shared/datasets/online_retail/online_retail_2010-12_2011-12.csv.gz")
@@ -193,63 +194,6 @@ def load_demand(args: argparse.Namespace) -> Demand:
     calib = sales[sales["day"] < split_day]
     price = calib.groupby("StockCode")["UnitPrice"].median().reindex(skus).to_numpy()
     return Demand(skus, list(days), matrix, price, split, candidates)
-
-
-def rolling_forecast(
-    matrix: np.ndarray,
-    *,
-    alpha: float,
-    sigma_alpha: float,
-    horizon: int,
-    history: int,
-    prior: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return (mean, sigma), skus x periods, from a rolling simple exponential smoothing.
-
-    ``mean[:, t]`` is the SES level (constant ``alpha``) after the demand of periods ``< t``.
-    ``sigma[:, t]`` is the per-period forecast-error sigma: the exponentially weighted
-    (constant ``sigma_alpha``) RMS of the errors of ``horizon``-period sums (the forecast
-    made at ``t' `` of periods ``t'..t'+horizon-1`` is ``horizon x mean[:, t']``), divided by
-    ``sqrt(horizon)``; only sums complete before ``t`` are used, and while fewer than
-    ``1 / sigma_alpha`` errors are known their plain mean is used (no start-up bias).
-    ``horizon = 1`` gives one-step-ahead residuals. With ``prior > 0`` the variance is shrunk
-    toward the median relative variance of all SKUs (empirical Bayes, weight
-    ``count / (count + prior)`` on the SKU's own errors). Both start from the plain mean and
-    variance of the first ``history`` periods (per period, and of ``horizon``-period sums).
-    """
-    n, periods = matrix.shape
-    mean = np.zeros((n, periods))
-    sigma = np.zeros((n, periods))
-    head = matrix[:, :history]
-    level = head.mean(axis=1)
-    sums = np.cumsum(np.pad(head, ((0, 0), (1, 0))), axis=1)
-    window = min(horizon, history)
-    block = (sums[:, window:] - sums[:, :-window]) * (horizon / window)
-    var = block.var(axis=1) if block.shape[1] > 1 else head.var(axis=1) * horizon
-    cumulative = np.cumsum(np.pad(matrix, ((0, 0), (1, 0))), axis=1)
-    count = 1  # the initial variance counts as one observation
-    for t in range(history, periods):
-        mean[:, t] = level
-        origin = t - horizon
-        if origin >= history:
-            actual = cumulative[:, t] - cumulative[:, origin]
-            error = actual - horizon * mean[:, origin]
-            count += 1
-            weight = max(sigma_alpha, 1.0 / count)  # plain mean until 1/count < sigma_alpha
-            var = (1 - weight) * var + weight * error * error
-        if prior > 0:
-            # Shrink toward the pooled relative variance of all SKUs while history is short.
-            scale = (horizon * level) ** 2
-            relative = np.median(var[scale > 0] / scale[scale > 0]) if np.any(scale > 0) else 0.0
-            weight = count / (count + prior)
-            shrunk = weight * var + (1 - weight) * relative * scale
-        else:
-            shrunk = var
-        sigma[:, t] = np.sqrt(shrunk / horizon)
-        level = level + alpha * (matrix[:, t] - level)
-    mean[:, :history] = mean[:, [history]]
-    sigma[:, :history] = sigma[:, [history]]
-    return mean, sigma
 
 
 def our_policy(
