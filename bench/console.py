@@ -48,8 +48,9 @@ from maillon.warehouse import service as warehouse  # noqa: E402
 
 console = Console(width=None if sys.stdout.isatty() else 140)
 TARGET_MS = 300.0
-YEAR_AGO = datetime.now(UTC) - timedelta(days=365)  # the history ends about now
-WEEK_AGO = (datetime.now(UTC) - timedelta(days=7)).date().isoformat()
+NOW = datetime.now(UTC)
+YEAR_AGO = NOW - timedelta(days=365)  # the history ends now: nothing in it happens later
+WEEK_AGO = (NOW - timedelta(days=7)).date().isoformat()
 LAYOUT = {"aisles": 63, "aisle_length": 40, "aisle_spacing": 3, "levels": 1, "prefix": "A"}
 
 
@@ -106,7 +107,7 @@ def database(n: int, pg_url: str | None, seed: int) -> Iterator[Database]:
             db = Database(url.render_as_string(hide_password=False))
             upgrade(db)
             load(
-                History(n, seed, start=YEAR_AGO),
+                History(n, seed, start=YEAR_AGO, now=NOW),
                 sqlite_path=None,
                 pg_url=url.set(drivername="postgresql").render_as_string(hide_password=False),
             )
@@ -115,7 +116,7 @@ def database(n: int, pg_url: str | None, seed: int) -> Iterator[Database]:
             db = Database(f"sqlite:///{path}")
             upgrade(db)
             db.dispose()
-            load(History(n, seed, start=YEAR_AGO), sqlite_path=path, pg_url=None)
+            load(History(n, seed, start=YEAR_AGO, now=NOW), sqlite_path=path, pg_url=None)
         try:
             yield db
         finally:

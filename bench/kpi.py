@@ -83,12 +83,24 @@ RETURN_REASONS = ("wrong_size", "changed_mind", "defective", "damaged_in_transit
 
 
 class History:
-    """Row generators for each table, deterministic for a seed."""
+    """Row generators for each table, deterministic for a seed.
 
-    def __init__(self, orders: int, seed: int, start: datetime = START) -> None:
+    ``now`` censors the history: what would happen after it (a shipment, a delivery, a return,
+    a ticket's answer, a chargeback...) has not happened yet, and the statuses say so. Without
+    it, the orders of the last days ship, get delivered and returned in the future.
+    """
+
+    def __init__(
+        self, orders: int, seed: int, start: datetime = START, now: datetime | None = None
+    ) -> None:
         self.n = orders
         self.seed = seed
         self.start = start
+        self.now = now
+
+    def _past(self, at: datetime | None) -> datetime | None:
+        """``at`` if it has happened by ``now``, else None."""
+        return at if at is None or self.now is None or at <= self.now else None
 
     def tables(self) -> list[tuple[str, Callable[[], Iterator[dict[str, Any]]], int]]:
         n = self.n
@@ -211,6 +223,8 @@ class History:
         if shipped is not None and rng.random() < 0.97:
             delivered = shipped + timedelta(hours=rng.lognormvariate(3.7, 0.35))
         n_lines = 1 if rng.random() < 0.6 else rng.randint(2, 3)
+        shipped = self._past(shipped)
+        delivered = self._past(delivered) if shipped else None
         status = (
             "cancelled"
             if cancelled
@@ -218,7 +232,7 @@ class History:
             if delivered
             else "shipped"
             if shipped
-            else "backordered"
+            else "allocated"
         )
         extra = [rng.random() for _ in range(8)]  # drawn last: the figures above stay as they were
         return {
@@ -485,7 +499,8 @@ class History:
         else:
             decision = "review" if r < 0.025 else "reject" if r < 0.027 else "accept"
         review = None
-        if decision == "review" and o["x"][6] < 0.9:
+        decided = self._past(o["created"] + timedelta(hours=3))
+        if decision == "review" and o["x"][6] < 0.9 and decided:
             review = "reject" if fraud else "approve"
         return fraud, decision, review
 
@@ -530,6 +545,8 @@ class History:
             o = self._order(i)
             fraud, decision, review = self._fraud(o)
             if not fraud or decision == "reject" or review == "reject":
+                continue
+            if not self._past(o["created"] + timedelta(days=31)):
                 continue
             cid += 1
             yield {
@@ -609,7 +626,7 @@ class History:
         rid = 0
         for i in range(1, self.n + 1, 20):
             o = self._order(i)
-            if o["delivered"] is None:
+            if not self._returned(o):
                 continue
             rid += 1
             yield {
@@ -620,6 +637,10 @@ class History:
                 "created_at": o["delivered"] + timedelta(days=3),
             }
 
+    def _returned(self, o: dict[str, Any]) -> bool:
+        """Whether the 1-in-20 order ``o`` has been returned (3 days after its delivery)."""
+        return o["delivered"] is not None and bool(self._past(o["delivered"] + timedelta(days=3)))
+
     def return_lines(self) -> Iterator[dict[str, Any]]:
         """One line per return: the order's first line, received, with the return's reason."""
         rid = 0
@@ -627,7 +648,7 @@ class History:
         for i, o, line_id, line_no in self._lines():
             if line_no == 1:
                 first_line = line_id
-            if (i - 1) % 20 or line_no != 1 or o["delivered"] is None:
+            if (i - 1) % 20 or line_no != 1 or not self._returned(o):
                 continue
             rid += 1
             product = 1 + (i * 31 + first_line) % SKUS
@@ -652,12 +673,12 @@ class History:
                 "subject": "Where is my order?",
                 "category": "delivery",
                 "priority": t["priority"],
-                "status": "closed",
+                "status": t["status"],
                 "channel": "email",
                 "created_at": t["opened"],
                 "first_response_at": t["answered"],
                 "resolved_at": t["resolved"],
-                "closed_at": t["resolved"] + timedelta(days=2),
+                "closed_at": t["closed"],
             }
 
     def _tickets(self) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -668,6 +689,8 @@ class History:
             opened = o["created"] + timedelta(days=1)
             answered = opened + timedelta(hours=rng.lognormvariate(1.2, 0.9))
             resolved = answered + timedelta(hours=rng.lognormvariate(2.8, 0.8))
+            if not self._past(opened):
+                continue
             r = rng.random()
             priority = (
                 "urgent" if r < 0.05 else "high" if r < 0.15 else "low" if r < 0.2 else "normal"
@@ -683,8 +706,17 @@ class History:
                     "order": i,
                     "customer": o["customer"],
                     "opened": opened,
-                    "answered": answered,
-                    "resolved": resolved,
+                    "answered": self._past(answered),
+                    "resolved": self._past(resolved),
+                    "closed": self._past(resolved + timedelta(days=2)),
+                    "status": (
+                        "closed"
+                        if self._past(resolved + timedelta(days=2))
+                        else "resolved"
+                        if self._past(resolved)
+                        else "open"
+                    ),
+                    "due": (answered, resolved),
                     "priority": priority,
                     "paused": paused,
                     "score": score,
@@ -694,13 +726,16 @@ class History:
     def ticket_events(self) -> Iterator[dict[str, Any]]:
         eid = 0
         for tid, t in self._tickets():
-            steps = [(t["answered"], "open")]
+            answered, resolved = t["due"]
+            steps = [(answered, "open")]
             if t["paused"]:  # waiting on the customer for a third of the time to resolve
-                wait = t["answered"] + (t["resolved"] - t["answered"]) / 3
-                steps += [(t["answered"] + timedelta(minutes=1), "waiting_on_customer")]
+                wait = answered + (resolved - answered) / 3
+                steps += [(answered + timedelta(minutes=1), "waiting_on_customer")]
                 steps += [(wait, "open")]
-            steps += [(t["resolved"], "resolved"), (t["resolved"] + timedelta(days=2), "closed")]
+            steps += [(resolved, "resolved"), (resolved + timedelta(days=2), "closed")]
             for at, status in steps:
+                if not self._past(at):
+                    break
                 eid += 1
                 yield {
                     "id": eid,
@@ -715,13 +750,16 @@ class History:
 
     def csat_surveys(self) -> Iterator[dict[str, Any]]:
         for tid, t in self._tickets():
+            if t["resolved"] is None:
+                continue
+            answered = self._past(t["resolved"] + timedelta(hours=5)) if t["score"] else None
             yield {
                 "id": tid,
                 "ticket_id": tid,
                 "token": f"t{tid}",
                 "sent_at": t["resolved"],
-                "answered_at": t["resolved"] + timedelta(hours=5) if t["score"] else None,
-                "score": t["score"],
+                "answered_at": answered,
+                "score": t["score"] if answered else None,
                 "comment": "",
             }
 
