@@ -199,6 +199,17 @@ def test_rollups_give_the_figures_of_the_facts(
     assert sum(int(row.get("orders") or 0) for row in table.rows.values()) > 0
 
 
+@pytest.mark.parametrize(("start", "end"), [p for p in PERIODS if p[0] and p[1]])
+def test_orders_per_day_from_the_rollups_are_those_of_the_facts(
+    facts: Database, start: datetime, end: datetime
+) -> None:
+    with facts.reader() as s:
+        fast = analytics.orders_per_day(session=s, start=start, end=end)
+        slow = analytics.orders_per_day(session=s, start=start, end=end, rollups=False)
+    assert fast == slow
+    assert sum(fast.values()) > 0 and list(fast) == sorted(fast)
+
+
 def test_storefront_figures_come_from_the_session_rollups(facts: Database) -> None:
     period = {"start": DAY0 + timedelta(days=2, hours=7), "end": DAY0 + timedelta(days=30)}
     row = _same(facts, **period).rows["all"]
@@ -406,6 +417,61 @@ def test_the_sla_shortcut_gives_the_breaches_of_the_clocks(db: Database) -> None
         table = _same(db, by=by, **period)
         rates = [row["sla_breach_pct"] for row in table.rows.values()]
         assert any(r for r in rates) and any(r is not None and r < 100 for r in rates)
+
+
+def test_finished_tickets_run_their_sla_clocks_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ticket answered and resolved late has its breach remembered: the next KPIs read it
+    without the clocks, and give the same figures; a ticket still open runs them each time,
+    and a status event added to a finished ticket is a new ticket to the memory."""
+    analytics._FINISHED_BREACHES.clear()
+    with db.transaction() as s:
+        for n in range(6):
+            opened = DAY0 + timedelta(days=n, hours=9)
+            finished = n < 4
+            ticket = Ticket(
+                customer_email=f"c{n}@example.fr",
+                subject="?",
+                category="other",
+                priority="urgent",  # 1 business hour to answer: these are late
+                status="resolved" if finished else "open",
+                created_at=opened,
+                first_response_at=opened + timedelta(hours=30),
+                resolved_at=opened + timedelta(hours=50) if finished else None,
+            )
+            s.add(ticket)
+    calls: list[int] = []
+    real = analytics.sla.sla_state
+
+    def counting(**kwargs: Any) -> Any:
+        calls.append(1)
+        return real(**kwargs)
+
+    monkeypatch.setattr(analytics.sla, "sla_state", counting)
+    period = {"start": DAY0, "end": DAY0 + timedelta(days=10)}
+    first = _compute(db, rollups=True, **period).rows["all"]["sla_breach_pct"]
+    assert len(calls) == 6 and first == 100.0
+    calls.clear()
+    again = _compute(db, rollups=True, **period).rows["all"]["sla_breach_pct"]
+    assert again == first == _compute(db, rollups=False, **period).rows["all"]["sla_breach_pct"]
+    calls.clear()
+    _compute(db, rollups=True, **period)
+    assert len(calls) == 2  # the two open tickets
+    with db.transaction() as s:
+        ticket_id = s.scalars(select(Ticket.id).order_by(Ticket.id)).first()
+        s.add(
+            TicketEvent(
+                ticket_id=ticket_id,
+                at=DAY0 + timedelta(hours=10),
+                actor="a",
+                kind="status",
+                new="waiting_on_customer",
+            )
+        )
+    calls.clear()
+    _compute(db, rollups=True, **period)
+    assert len(calls) == 3
 
 
 def test_rows_committed_out_of_id_order_are_folded_in(seeded: Database) -> None:

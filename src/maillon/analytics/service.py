@@ -1088,18 +1088,31 @@ def kpis(
         return compute_kpis(session=session, start=start, end=end, by=by)
 
 
-def orders_per_day(*, session: Session, start: datetime, end: datetime) -> dict[str, int]:
-    """Return the number of orders created each day of ``[start, end)`` (UTC days), from the
-    order facts: the light query behind the console's charts."""
+def orders_per_day(
+    *, session: Session, start: datetime, end: datetime, rollups: bool = True
+) -> dict[str, int]:
+    """Return the number of orders created each day of ``[start, end)`` (UTC days): the light
+    query behind the console's charts. Whole days come from the daily rollups, the partial
+    days at either end from the order facts (all from the facts without ``rollups``)."""
     dialect = session.get_bind().dialect.name
+    days, edges = _split(start, end, rollups=rollups)
+    counts: dict[str, int] = {}
+    if days is not None:
+        r = OrderDayRollup
+        label = _day_period(dialect, r.day, "day")
+        whole = select(label, func.sum(r.orders)).group_by(label)
+        first, last = days
+        if first is not None:
+            whole = whole.where(r.day >= first)
+        if last is not None:
+            whole = whole.where(r.day < last)
+        counts.update((str(d), int(n)) for d, n in session.execute(whole))
     day = _period(dialect, OrderFact.created_at, "day")
-    rows = session.execute(
-        select(day, func.count())
-        .where(OrderFact.created_at >= start, OrderFact.created_at < end)
-        .group_by(day)
-        .order_by(day)
-    ).all()
-    return {str(d): int(n) for d, n in rows}
+    for bounds in edges:
+        partial = select(day, func.count()).where(*_between(OrderFact.created_at, bounds))
+        for d, n in session.execute(partial.group_by(day)):
+            counts[str(d)] = counts.get(str(d), 0) + int(n)
+    return {d: counts[d] for d in sorted(counts) if counts[d]}
 
 
 def _check_arguments(start: datetime | None, end: datetime | None, by: str | None) -> None:
@@ -1337,11 +1350,13 @@ def _repeat_purchase_query(
     """SELECT ``(label, customers, repeaters)``: per dimension label, the customers with an
     order in ``[start, end)``, and those of them with an order that is not their first.
 
-    Each customer's orders in a label are grouped first (the largest ``customer_seq``), then
-    counted: one sort instead of two distinct counts. On a long period SQLite scans the
-    covering index ``(customer_id, created_at, customer_seq, dimensions)`` rather than the
-    wide rows through the ``created_at`` index: the period's bounds are written so that this
-    index cannot serve them (``created_at || ''`` is the same text).
+    On PostgreSQL each customer's orders in a label are grouped first (the largest
+    ``customer_seq``), then counted: one sort instead of two distinct counts. SQLite counts the
+    two distinct sets directly, a third faster there (64 vs 91 ms for a year of 100,000 orders
+    by carrier); on a long period it scans the covering index ``(customer_id, created_at,
+    customer_seq, dimensions)`` rather than the wide rows through the ``created_at`` index:
+    the period's bounds are written so that this index cannot serve them (``created_at ||
+    ''`` is the same text).
     """
     f = OrderFact
     created: Any = f.created_at
@@ -1349,6 +1364,18 @@ def _repeat_purchase_query(
     if dialect == "sqlite" and long:
         created = f.created_at.op("||", return_type=f.created_at.type)(literal_column("''"))
     label = dim.label("label")
+    if dialect == "sqlite":
+        return (
+            joined(
+                select(
+                    label,
+                    func.count(func.distinct(f.customer_id)),
+                    func.count(func.distinct(case((f.customer_seq >= 2, f.customer_id)))),
+                ).select_from(f)
+            )
+            .where(*_between(created, (start, end)))
+            .group_by(*_g(label))
+        )
     per_customer = (
         joined(select(label, f.customer_id, func.max(f.customer_seq).label("seq")).select_from(f))
         .where(*_between(created, (start, end)))
@@ -1394,6 +1421,15 @@ def _costs(r: Any, rates: CostRates) -> dict[str, float | None]:
     }
 
 
+_FINISHED_BREACHES: dict[tuple[Any, ...], int] = {}
+"""Whether a finished ticket breached its SLA (1) or not (0), by (policy, everything its clocks
+read). Both clocks of a ticket answered and resolved before now have stopped, so the outcome no
+longer changes with time: the KPIs of a long period run the business-time clocks of its
+tickets once per process, not on every page view. A changed ticket (reopened, another priority,
+a new status event) has another key."""
+_FINISHED_BREACHES_MAX = 200_000
+
+
 def _care_kpis(
     session: Session, table: KpiTable, tickets_query: Any, ticket_dim: Any, *, shortcut: bool
 ) -> None:
@@ -1437,18 +1473,31 @@ def _care_kpis(
             def stamp(value: datetime | None, opened: datetime = opened) -> datetime | None:
                 return None if value is None else max(as_utc(value), opened)
 
+            answered_at, resolved_at = stamp(first), stamp(resolved)
+            history = tuple(events.get(ticket_id, ()))
+            key = None
+            if shortcut and answered_at and resolved_at and max(answered_at, resolved_at) <= now:
+                key = (ticket_id, opened, answered_at, resolved_at, priority, category, history)
+                known = _FINISHED_BREACHES.get((policy, key))
+                if known is not None:
+                    counts[str(label)][1] += known
+                    continue
             state = sla.sla_state(  # as maillon.care.service.ticket_sla, from plain rows
                 policy=policy,
                 calendar=CALENDAR,
                 opened_at=opened,
                 now=now,
-                events=events.get(ticket_id, ()),
-                first_response_at=stamp(first),
-                resolved_at=stamp(resolved),
+                events=history,
+                first_response_at=answered_at,
+                resolved_at=resolved_at,
                 priority=priority,
                 category=category,
             )
             counts[str(label)][1] += 1 if state.breaches else 0
+            if key is not None:
+                if len(_FINISHED_BREACHES) >= _FINISHED_BREACHES_MAX:
+                    _FINISHED_BREACHES.clear()
+                _FINISHED_BREACHES[(policy, key)] = 1 if state.breaches else 0
         for label, (n, breached) in counts.items():
             table.rows.setdefault(label, {})["sla_breach_pct"] = rate(breached, n)
     csat_q = (
