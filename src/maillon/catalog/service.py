@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from maillon.catalog.model import ProductSpec, validate_product
@@ -46,12 +46,16 @@ def get_by_sku(*, session: Session, sku: str, field: str = "sku") -> Product:
     return product
 
 
+_PRODUCTS_BY_SKU = select(Product).where(Product.sku.in_(bindparam("skus", expanding=True)))
+"""Built once: building a statement costs more than running it (it is on every order)."""
+
+
 def products_by_sku(*, session: Session, skus: Iterable[str]) -> dict[str, Product]:
     """Return the known products among ``skus``, keyed by SKU (unknown ones are absent)."""
-    wanted = set(skus)
+    wanted = sorted(set(skus))
     if not wanted:
         return {}
-    rows = session.scalars(select(Product).where(Product.sku.in_(wanted))).all()
+    rows = session.scalars(_PRODUCTS_BY_SKU, {"skus": wanted}).all()
     return {p.sku: p for p in rows}
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, insert, not_, or_, select, true
+from sqlalchemy import and_, bindparam, func, insert, not_, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -120,9 +120,28 @@ def transition(
 
 def find_existing(*, session: Session, channel: str, external_id: str) -> Order | None:
     """Return the order already received from ``channel`` under ``external_id``, if any."""
-    return session.scalar(
-        select(Order).where(Order.channel == channel, Order.external_id == external_id)
+    return session.scalar(_FIND_EXISTING, {"channel": channel, "external_id": external_id})
+
+
+# Statements of the order intake, built once: building one costs more than sending it.
+_FIND_EXISTING = select(Order).where(
+    Order.channel == bindparam("channel"), Order.external_id == bindparam("external_id")
+)
+_CUSTOMER_BY_EMAIL = select(Customer).where(Customer.email == bindparam("email"))
+_SAVED_ADDRESS = select(Address).where(
+    *(
+        column == bindparam(column.key)
+        for column in (
+            Address.customer_id,
+            Address.name,
+            Address.line1,
+            Address.line2,
+            Address.postcode,
+            Address.city,
+            Address.country,
+        )
     )
+)
 
 
 def create_order(
@@ -167,7 +186,7 @@ def create_order(
     errors.raise_if_any()
 
     now = clock.now()
-    customer = session.scalar(select(Customer).where(Customer.email == draft.email))
+    customer = session.scalar(_CUSTOMER_BY_EMAIL, {"email": draft.email})
     new_customer = customer is None
     if customer is None:
         customer = Customer(
@@ -369,6 +388,7 @@ def _take_planned(
     if allocations:
         insert_rows(session, Allocation.__table__, allocations)
     inventory.write_ledger(session=session, ledger=ledger)
+    session.flush()  # the order's pending rows first: the stock rows stay locked only for commit
     for take in sorted(plan.takes, key=lambda t: t.stock_id):
         if not inventory.reserve_if_available(
             session=session, stock_id=take.stock_id, quantity=take.quantity
@@ -403,15 +423,16 @@ def _remember_address(
     address = None
     if not new_customer:
         address = session.scalar(
-            select(Address).where(
-                Address.customer_id == customer.id,
-                Address.name == a.name,
-                Address.line1 == a.line1,
-                Address.line2 == a.line2,
-                Address.postcode == a.postcode,
-                Address.city == a.city,
-                Address.country == a.country,
-            )
+            _SAVED_ADDRESS,
+            {
+                "customer_id": customer.id,
+                "name": a.name,
+                "line1": a.line1,
+                "line2": a.line2,
+                "postcode": a.postcode,
+                "city": a.city,
+                "country": a.country,
+            },
         )
     if address is None:
         address = Address(
