@@ -12,7 +12,7 @@ stock is taken with conditional updates, which re-check their condition after a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -29,7 +29,8 @@ from sqlalchemy import (
     func,
     insert,
 )
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.sql import FromClause
 from sqlalchemy.types import TypeDecorator
 
@@ -151,6 +152,71 @@ def insert_rows(session: Session, table: FromClause, rows: list[dict[str, Any]])
 _INSERTS: dict[Table, Any] = {}
 """The statements of :func:`insert_rows`, built once per table (building one costs more than
 sending it)."""
+
+
+def insert_now(session: Session, objects: Sequence[Any]) -> None:
+    """Insert new ``objects`` of one mapped class now, in one ``INSERT ... RETURNING``, and
+    make them persistent in ``session``, as ``session.add`` and a flush would, without the
+    unit of work's bookkeeping: on the order intake a flush cost several times its statement.
+
+    Each object's columns are those set on it; a column left unset takes its scalar default,
+    else NULL, else what the database gives (read back by the same statement). Foreign keys
+    must be set as columns: relationships are not followed, and pending objects of the session
+    are not flushed first. Raises ValueError for objects of different classes or with
+    different columns set, or a column left unset whose default is computed.
+    """
+    if not objects:
+        return
+    cls = type(objects[0])
+    mapper = sa_inspect(cls)
+    table = mapper.local_table
+    rows: list[dict[str, Any]] = []
+    for obj in objects:
+        if type(obj) is not cls:
+            raise ValueError(f"insert_now takes objects of one class, not {cls} and {type(obj)}")
+        state = obj.__dict__
+        row: dict[str, Any] = {}
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if prop.key in state:
+                row[column.key] = state[prop.key]
+            elif column.default is not None:
+                if not column.default.is_scalar:
+                    raise ValueError(f"{cls.__name__}.{prop.key} must be set (computed default)")
+                row[column.key] = column.default.arg  # type: ignore[attr-defined]
+            elif column.nullable and not column.primary_key and column.server_default is None:
+                row[column.key] = None
+        rows.append(row)
+    keys = tuple(rows[0])
+    if any(tuple(row) != keys for row in rows):
+        raise ValueError(f"the {cls.__name__} objects must have the same columns set")
+    statement = _INSERTS_NOW.get((table, keys))
+    if statement is None:
+        returned = [c for c in table.columns if c.key not in keys] or list(table.primary_key)
+        statement = insert(table).returning(*returned, sort_by_parameter_order=True)
+        _INSERTS_NOW[(table, keys)] = statement
+    result = session.connection().execute(statement, rows if len(rows) > 1 else rows[0])
+    attribute = {prop.columns[0].key: prop.key for prop in mapper.column_attrs}
+    for obj, row, back in zip(objects, rows, result.mappings(), strict=True):
+        for key, value in (*row.items(), *back.items()):
+            obj.__dict__[attribute[key]] = value
+        make_transient_to_detached(obj)
+        session.add(obj)
+
+
+_INSERTS_NOW: dict[tuple[Table, tuple[str, ...]], Any] = {}
+
+
+def insert_pending(session: Session, *classes: type) -> None:
+    """Insert the pending objects of ``classes`` now with :func:`insert_now`: one statement a
+    class, in the order given, each class's objects in the order they were added. For rows
+    a use case accumulates (timeline events, outbox messages) whose foreign keys are set as
+    columns; other pending objects stay for the next flush."""
+    for cls in classes:
+        pending = [obj for obj in session.new if type(obj) is cls]
+        for obj in pending:
+            session.expunge(obj)
+        insert_now(session, pending)
 
 
 def utc_day(dialect: str, column: Any) -> Any:

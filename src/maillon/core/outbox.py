@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
-from maillon.core.db import Database
+from maillon.core.db import Database, insert_pending
 from maillon.core.tables import OutboxMessage
 
 Handler = Callable[[Session, dict[str, Any]], None]
@@ -33,12 +33,18 @@ def subscribe(topic: str, handler: Handler) -> None:
 
 
 def publish(session: Session, topic: str, payload: dict[str, Any]) -> None:
-    """Record the domain event ``topic`` in the outbox and run its subscribers now."""
+    """Record the domain event ``topic`` in the outbox and run its subscribers now.
+
+    The event is inserted at once, with the messages added before it (ids keep their order):
+    the subscribers' own rows then make the only other statements, and the commit has no
+    unit-of-work flush left to run for the outbox.
+    """
     session.add(
         OutboxMessage(
             topic=topic, channel="event", payload=payload, created_at=clock.now(), attempts=0
         )
     )
+    insert_pending(session, OutboxMessage)
     for handler in list(_subscribers.get(topic, ())):
         handler(session, payload)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from maillon.catalog.service import products_by_sku
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
-from maillon.core.db import Database, insert_rows
+from maillon.core.db import Database, insert_now, insert_pending, insert_rows
 from maillon.core.errors import (
     AuthenticationError,
     Conflict,
@@ -33,6 +33,7 @@ from maillon.core.errors import (
 )
 from maillon.core.geo import locate_fr
 from maillon.core.money import format_cents
+from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
 from maillon.inventory.model import MovementKind, StockCandidate, movement_for
 from maillon.inventory.sourcing import SourcingPlan, SourcingPolicy, plan_sourcing
@@ -192,8 +193,7 @@ def create_order(
         customer = Customer(
             email=draft.email, name=draft.customer_name, phone=draft.phone, created_at=now
         )
-        session.add(customer)
-        session.flush()
+        insert_now(session, [customer])
 
     lat = lon = None
     if draft.address.country == "FR":
@@ -258,15 +258,14 @@ def create_order(
         updated_at=now,
         promised_at=default_promise(now),
     )
-    session.add(order)
-    session.flush()
+    insert_now(session, [order])
     # All lines in one INSERT ... RETURNING; the order keeps them without reloading.
     created_lines = session.scalars(
         insert(OrderLine).returning(OrderLine, sort_by_parameter_order=True),
         [{**row, "order_id": order.id} for row in line_rows],
     ).all()
     set_committed_value(order, "lines", list(created_lines))
-    order.customer = customer
+    set_committed_value(order, "customer", customer)
     notify_customer(
         session=session,
         order=order,
@@ -385,10 +384,12 @@ def _take_planned(
     else:
         note = f"{reserved} unit(s) reserved; ships from {len(warehouses)} warehouse(s)"
         _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
+    # the order's pending rows first: the stock rows stay locked only for the commit
+    insert_pending(session, OrderEvent, OutboxMessage)
     if allocations:
         insert_rows(session, Allocation.__table__, allocations)
     inventory.write_ledger(session=session, ledger=ledger)
-    session.flush()  # the order's pending rows first: the stock rows stay locked only for commit
+    session.flush()
     for take in sorted(plan.takes, key=lambda t: t.stock_id):
         if not inventory.reserve_if_available(
             session=session, stock_id=take.stock_id, quantity=take.quantity
@@ -449,8 +450,7 @@ def _remember_address(
             created_at=now,
             last_used_at=now,
         )
-        session.add(address)
-        session.flush()
+        insert_now(session, [address])
     else:
         address.last_used_at = now
     return address
