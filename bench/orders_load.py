@@ -212,6 +212,17 @@ def reset_statements(server: PgServer, dbname: str) -> None:
         conn.execute("SELECT pg_stat_statements_reset()")
 
 
+def backordered_units(server: PgServer, dbname: str) -> dict[str, int]:
+    """Units still missing per SKU on backordered orders (a receipt serves them first)."""
+    with server.connect(dbname) as conn:
+        rows = conn.execute(
+            "SELECT l.sku, sum(l.quantity - coalesce((SELECT sum(a.quantity) FROM allocations a"
+            " WHERE a.order_line_id = l.id), 0)) FROM order_lines l JOIN orders o"
+            " ON o.id = l.order_id WHERE o.status = 'backordered' GROUP BY l.sku"
+        ).fetchall()
+    return {str(sku): max(0, int(units)) for sku, units in rows}
+
+
 def read_statements(server: PgServer, dbname: str) -> tuple[int, int, list[tuple[int, str]]]:
     """Return (all calls, calls without BEGIN/COMMIT/ROLLBACK, the top statements)."""
     with server.connect(dbname) as conn:
@@ -1032,15 +1043,20 @@ def main() -> None:
                 if args.rate > 0:
                     # the latency target: a steady offered load of 3-line orders on the main
                     # catalogue (same popularity skew), restocked so that every order
-                    # allocates; latency counted from each order's due time
+                    # allocates (the receipts serve the waiting backorders first: they are
+                    # added); latency counted from each order's due time
                     need = args.rate * paced_seconds * LINES_PER_ORDER * MEAN_UNITS_PER_LINE
+                    waiting = backordered_units(pg, dbname)
                     with httpx.Client(
                         base_url=app.base,
                         headers={"Authorization": f"Bearer {api_key}"},
                         timeout=30,
                     ) as http:
                         for sku, wgt in zip(skus, weights, strict=True):
-                            receive(http, sku, max(10, round(3 * need * wgt / share)), "A-01")
+                            extra = waiting.get(sku, 0)
+                            receive(
+                                http, sku, max(10, round(3 * need * wgt / share)) + extra, "A-01"
+                            )
                     w_paced = Workload(
                         app.base, api_key, skus, weights, addresses, inline, run_id, "paced"
                     )
