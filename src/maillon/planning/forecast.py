@@ -20,22 +20,34 @@ How it works:
    a few lags and rolling means) and ``lightgbm_mae`` (absolute error, i.e. the median,
    which MAE and MASE reward and which a few huge wholesale orders do not drag up; lags over
    four seasons, seasonal rolling means and, for daily data, the day of the week).
-   ``lightgbm_mae`` is not among the default models: it wins on daily retail demand (UCI
-   Online Retail) but costs MASE on M4 Weekly; name it in ``config.models`` to use it.
 3. **Rolling-origin cross-validation**: ``n_windows`` windows of ``horizon`` steps at the end
-   of each series (statsforecast ``cross_validation``; mlforecast for LightGBM). Each model's
-   error is its mean absolute error (``metric="mae"``) or root mean squared error over the
-   windows. The forecast of a series is the mean (or median, ``config.ensemble``) of its
-   ``combine`` best models (1: the best alone); with ``config.selection="class"`` the models
-   are ranked per demand class on the mean scaled CV error of the class's series instead
-   (robust when each series has few, noisy CV points). Series shorter than
-   ``n_windows * horizon + min_train`` are not cross-validated: they get their class's
-   default (Theta, or Croston SBA for intermittent demand).
-4. **AutoARIMA** (about one core-second per series) is only tried when ``"auto_arima"`` is a
+   of each series (statsforecast ``cross_validation``; mlforecast for LightGBM); by default
+   as many as the histories allow, up to :data:`MAX_WINDOWS` (the most windows that three
+   quarters of the series with demand are long enough for). Each model's error is its mean
+   absolute error (``metric="mae"``) or root mean squared error over the windows. Series
+   shorter than ``n_windows * horizon + min_train`` are not cross-validated: they get their
+   class's default (Theta, or Croston SBA for intermittent demand).
+4. **Combination rule, chosen on the windows.** The forecast of a series combines its best
+   models under a rule: rank the models on the series' own CV error (``selection="series"``)
+   or on the mean *scaled* CV error of its demand class (``"class"``: far less noisy when
+   each series has few, lumpy CV points), over the last ``rank_windows`` windows (recent
+   windows matter more for some catalogues), and take the mean or median (``ensemble``) of
+   the ``combine`` best. Every setting left ``None`` is chosen by leave-one-window-out: each
+   candidate rule ranks the models on the other windows (the ``rank_windows`` nearest
+   ones), forecasts the left-out window with its combination and is scored by the error
+   there divided by the series' mean absolute seasonal change (a MASE), averaged over
+   windows and series. Each demand class with at least 50 cross-validated series takes its
+   own best rule, the others the best rule over all series; the scores of every rule are in
+   ``ForecastResult.combinations``. Only the cross-validation windows are used, never data
+   after the history's end. For example, on daily retail demand (UCI Online Retail) the
+   rule picks the median LightGBM model for every series (``"class"``, top 1), on M4 Weekly
+   the mean of each series' two best models, on car parts the median of each series' three
+   best on the last window.
+5. **AutoARIMA** (about one core-second per series) is only tried when ``"auto_arima"`` is a
    candidate and ``config.arima_budget_s > 0``: on the smooth series where the other models did
    worst (relative to the series' scale) first, until the budget is spent; it is used where it
    wins the cross-validation.
-5. **Quantiles per horizon step** come from the cross-validation residuals of the chosen
+6. **Quantiles per horizon step** come from the cross-validation residuals of the chosen
    forecast by normalised split conformal prediction: each series' residuals are divided by
    its scale (mean absolute CV residual), pooled over the series of the same kind (smooth or
    intermittent) and the windows, *separately for each horizon step* (errors grow with the
@@ -64,7 +76,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import NormalDist
 from typing import Any, Literal
 
@@ -76,6 +88,7 @@ __all__ = [
     "DEMAND_CLASSES",
     "GLOBAL_MODELS",
     "INTERMITTENT_MODELS",
+    "MAX_WINDOWS",
     "MODELS",
     "SMOOTH_MODELS",
     "Engine",
@@ -108,6 +121,7 @@ DEFAULT_MODELS: tuple[str, ...] = (
     "seasonal_naive",
     "naive",
     "lightgbm",
+    "lightgbm_mae",
 )
 
 DEMAND_CLASSES: tuple[str, ...] = ("smooth", "erratic", "intermittent", "lumpy", "zero")
@@ -116,6 +130,18 @@ DEMAND_CLASSES: tuple[str, ...] = ("smooth", "erratic", "intermittent", "lumpy",
 ADI_CUT = 1.32
 CV2_CUT = 0.49
 _LGB_MIN_SERIES = 1
+
+MAX_WINDOWS = 5
+"""Cross-validation windows at most when ``ForecastConfig.n_windows`` is ``None``."""
+_WINDOW_SHARE = 0.75
+"""Share of the series with demand that must be long enough for the automatic window count."""
+_MIN_RULE_SERIES = 50
+"""Fewest cross-validated series of a demand class for the class to get its own rule."""
+_MAX_COMBINE = 5
+_RANK_WINDOW_CHOICES = (1, 2)
+"""Recent-window counts tried for ranking (besides all windows) when ``rank_windows`` is None."""
+_SCORE_CELLS = 2_000_000
+"""Forecast values held at once while the rules are scored (series are taken in blocks)."""
 
 
 @dataclass(frozen=True)
@@ -127,10 +153,13 @@ class ForecastConfig:
         season_length: periods per season (1: none; 7 for daily, 52 for weekly, 12 monthly).
         freq: pandas frequency of ``ds`` (``"D"``, ``"W-MON"``, ``"MS"``...).
         models: candidate model names (see :data:`MODELS`).
-        n_windows: rolling-origin cross-validation windows (0: no selection, class default).
+        n_windows: rolling-origin cross-validation windows (0: no selection, class default;
+            None: as many as three quarters of the series with demand are long enough for, at
+            most :data:`MAX_WINDOWS`).
         quantiles: quantile levels in (0, 1) to return.
         seed: seed of the random parts (LightGBM).
-        combine: average the forecasts of this many best models per series.
+        combine: combine the forecasts of this many best models per series (None: chosen
+            on the cross-validation windows among 1 to 5).
         metric: ``"mae"`` or ``"rmse"``, the cross-validation error that ranks models.
         classify: pre-select candidates by demand class (saves time).
         nonnegative: clip forecasts and quantiles at 0 (demand cannot be negative).
@@ -143,11 +172,14 @@ class ForecastConfig:
             the intermittent models and baselines (with ``classify``): e.g. ``("auto_ets",)``;
             each must also be in ``models``.
         ensemble: how the ``combine`` best models are combined: ``"mean"`` or ``"median"``
-            (the same for two models).
+            (the same for two models; None: chosen on the cross-validation windows).
         selection: ``"series"``: each series takes its own best models by CV error;
             ``"class"``: every series of a demand class takes the class's best models by mean
             *scaled* CV error (error / the series' mean absolute seasonal change), which is
-            far less noisy when a series has few, lumpy CV points.
+            far less noisy when a series has few, lumpy CV points (None: chosen on the
+            cross-validation windows).
+        rank_windows: rank the models on the errors of the last this many windows (None:
+            chosen on the cross-validation windows among 1, 2 and all of them).
 
     Raises ValueError for values that cannot work (see ``__post_init__``).
     """
@@ -156,10 +188,10 @@ class ForecastConfig:
     season_length: int = 1
     freq: str = "D"
     models: tuple[str, ...] = DEFAULT_MODELS
-    n_windows: int = 2
+    n_windows: int | None = None
     quantiles: tuple[float, ...] = (0.5, 0.8, 0.9, 0.95)
     seed: int = 0
-    combine: int = 1
+    combine: int | None = None
     metric: Literal["mae", "rmse"] = "mae"
     classify: bool = True
     nonnegative: bool = True
@@ -168,18 +200,21 @@ class ForecastConfig:
     lgb_params: tuple[tuple[str, Any], ...] = ()
     max_history: int | None = None
     intermittent_extra: tuple[str, ...] = ()
-    ensemble: Literal["mean", "median"] = "mean"
-    selection: Literal["series", "class"] = "series"
+    ensemble: Literal["mean", "median"] | None = None
+    selection: Literal["series", "class"] | None = None
+    rank_windows: int | None = None
 
     def __post_init__(self) -> None:
         if self.horizon < 1:
             raise ValueError(f"horizon must be >= 1, got {self.horizon}")
         if self.season_length < 1:
             raise ValueError(f"season_length must be >= 1, got {self.season_length}")
-        if self.n_windows < 0:
-            raise ValueError(f"n_windows must be >= 0, got {self.n_windows}")
-        if self.combine < 1:
-            raise ValueError(f"combine must be >= 1, got {self.combine}")
+        if self.n_windows is not None and self.n_windows < 0:
+            raise ValueError(f"n_windows must be >= 0 or None, got {self.n_windows}")
+        if self.combine is not None and self.combine < 1:
+            raise ValueError(f"combine must be >= 1 or None, got {self.combine}")
+        if self.rank_windows is not None and self.rank_windows < 1:
+            raise ValueError(f"rank_windows must be >= 1 or None, got {self.rank_windows}")
         if self.min_train < 2:
             raise ValueError(f"min_train must be >= 2, got {self.min_train}")
         if self.max_history is not None and self.max_history < 2:
@@ -202,10 +237,10 @@ class ForecastConfig:
         stray = [m for m in self.intermittent_extra if m not in self.models]
         if stray:
             raise ValueError(f"intermittent_extra {stray} are not among models")
-        if self.selection not in ("series", "class"):
-            raise ValueError(f"selection must be 'series' or 'class', got {self.selection!r}")
-        if self.ensemble not in ("mean", "median"):
-            raise ValueError(f"ensemble must be 'mean' or 'median', got {self.ensemble!r}")
+        if self.selection not in (None, "series", "class"):
+            raise ValueError(f"selection must be 'series', 'class' or None, got {self.selection!r}")
+        if self.ensemble not in (None, "mean", "median"):
+            raise ValueError(f"ensemble must be 'mean', 'median' or None, got {self.ensemble!r}")
         try:
             pd.tseries.frequencies.to_offset(self.freq)
         except ValueError as exc:
@@ -220,7 +255,9 @@ class ForecastResult:
         forecasts: one row per series and step: ``unique_id, ds, step, forecast`` and one
             column per quantile (``quantile_column(q)``, e.g. ``"q0.9"``).
         chosen: one row per series: ``unique_id, demand_class, adi, cv2, n_obs, model``
-            (``"a+b"`` when several are averaged), ``cv_error`` (NaN without CV).
+            (``"a+b"`` when several are combined), ``ensemble`` (``"mean"`` or
+            ``"median"``), ``cv_error`` (the single chosen model's CV error over the windows
+            that ranked it; NaN without CV or for a combination).
         cv_errors: long table ``unique_id, model, error`` of every cross-validated candidate.
         runtime_s: wall seconds of the call.
         engine: the engine used.
@@ -230,6 +267,12 @@ class ForecastResult:
             lead-time demand's variance is ``sum_k s_k^2 + rho sum_{i != j} s_i s_j`` with
             ``s_k`` the error spread of step ``k`` (see
             :func:`maillon.planning.policy.lead_time_demand`).
+        combinations: the combination rules tried, one row per rule and demand class
+            (``"all"``: every cross-validated series): ``demand_class, selection, combine,
+            ensemble, rank_windows, score`` (leave-one-window-out mean scaled error, lower is
+            better; NaN when not scored), ``n_series`` and ``chosen`` (the rule the class's
+            series use). Empty when the config fixes every setting of the rule or with fewer
+            than two windows (the rule is then the fixed one, or each series' best model).
     """
 
     forecasts: pd.DataFrame
@@ -239,6 +282,7 @@ class ForecastResult:
     engine: str
     config: ForecastConfig = field(repr=False)
     step_correlation: float = 0.0
+    combinations: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     def model_of(self, unique_id: str) -> str:
         """Return the model chosen for ``unique_id``. Raises KeyError for an unknown id."""
@@ -449,7 +493,7 @@ class _Runner:
         res = sf.cross_validation(
             df=self._input(df),
             h=config.horizon,
-            n_windows=config.n_windows,
+            n_windows=int(config.n_windows or 0),
             step_size=config.horizon,
         )
         out = self._output(res, names)
@@ -565,10 +609,13 @@ def forecast(
         df = df[recent].reset_index(drop=True)
     h = config.horizon
     info = classify(df)
+    if config.n_windows is None:
+        config = replace(config, n_windows=_auto_windows(info, config))
+    n_windows = int(config.n_windows or 0)
     info["candidates"] = [_candidates(c, config) for c in info["demand_class"]]
-    need = config.n_windows * h + config.min_train
+    need = n_windows * h + config.min_train
     info["cv"] = (info["n_obs"] >= need) & (info["demand_class"] != "zero")
-    if config.n_windows == 0:
+    if n_windows == 0:
         info["cv"] = False
     global_models = [m for m in config.models if m in GLOBAL_MODELS]
     use_global = bool(global_models) and bool(info["cv"].any())
@@ -611,11 +658,16 @@ def forecast(
         runner.close()
 
     fc_long = _melt_fc(fc_parts, config)
+    cv_long = _with_windows(cv_long)
     errors = _errors(cv_long, config)
-    chosen = _choose(info, errors, config, _seasonal_scale(df, config.season_length))
+    scale = _seasonal_scale(df, config.season_length)
+    rules = _rules(config, n_windows)
+    combinations = _score_rules(info, cv_long, scale, rules, config)
+    rule_of, combinations = _pick_rules(combinations, rules)
+    chosen = _choose(info, cv_long, config, scale, rule_of)
     forecasts, rho = _assemble(df, info, chosen, cv_long, fc_long, config)
     chosen_out = info[["unique_id", "demand_class", "adi", "cv2", "n_obs"]].merge(
-        chosen[["unique_id", "model", "cv_error"]], on="unique_id", how="left"
+        chosen[["unique_id", "model", "ensemble", "cv_error"]], on="unique_id", how="left"
     )
     return ForecastResult(
         forecasts=forecasts,
@@ -625,6 +677,7 @@ def forecast(
         engine=engine,
         config=config,
         step_correlation=rho,
+        combinations=combinations,
     )
 
 
@@ -664,11 +717,10 @@ def _run_global(
     ids = set(info.loc[info["cv"], "unique_id"])
     part = df[df["unique_id"].isin(ids)]
     min_len = int(info.loc[info["cv"], "n_obs"].min())
-    cv = _lgb_forecaster(
-        config, min_len - config.n_windows * config.horizon, name
-    ).cross_validation(
+    n_windows = int(config.n_windows or 0)
+    cv = _lgb_forecaster(config, min_len - n_windows * config.horizon, name).cross_validation(
         df=part,
-        n_windows=config.n_windows,
+        n_windows=n_windows,
         h=config.horizon,
         step_size=config.horizon,
         static_features=[],
@@ -710,7 +762,7 @@ def _run_arima(
         return None, None
     cv = _melt_cv(tried, config)
     won = _errors(pd.concat([cv_long, cv], ignore_index=True), config)
-    top = _ranked(won).groupby("unique_id").head(config.combine)
+    top = _ranked(won).groupby("unique_id").head(config.combine or _MAX_COMBINE)
     users = set(top.loc[top["model"] == "auto_arima", "unique_id"])
     if not users:
         return cv, pd.DataFrame(columns=["unique_id", "ds", "model", "value"])
@@ -738,6 +790,7 @@ def _melt_cv(parts: list[pd.DataFrame], config: ForecastConfig) -> pd.DataFrame:
     if not longs:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
     out = pd.concat(longs, ignore_index=True)[cols]
+    out["y"] = out["y"].to_numpy(dtype=float)  # Float32 (nullable) through Fugue
     out["value"] = _clip(out["value"].astype(float).fillna(0.0), config)
     return out
 
@@ -823,44 +876,276 @@ def _pooled_ranking(
     return out.assign(error=out["class_error"])[["unique_id", "model", "error"]]
 
 
+@dataclass(frozen=True)
+class _Rule:
+    """How a series' forecast combines its best models (see step 4 of the module docstring)."""
+
+    selection: str
+    combine: int
+    ensemble: str
+    rank_windows: int
+
+
+def _auto_windows(info: pd.DataFrame, config: ForecastConfig) -> int:
+    """Return the most cross-validation windows (1..MAX_WINDOWS) that at least
+    ``_WINDOW_SHARE`` of the series with demand are long enough for (1 if none)."""
+    n_obs = info.loc[info["demand_class"] != "zero", "n_obs"].to_numpy()
+    for w in range(MAX_WINDOWS, 1, -1):
+        if n_obs.size and float(np.mean(n_obs >= w * config.horizon + config.min_train)) >= (
+            _WINDOW_SHARE
+        ):
+            return w
+    return 1
+
+
+def _rules(config: ForecastConfig, n_windows: int) -> list[_Rule]:
+    """Return the candidate rules, simplest first (the first of equal scores wins): every
+    setting the config leaves ``None`` varies, the others are fixed."""
+    selections = (config.selection,) if config.selection else ("series", "class")
+    ensembles = (config.ensemble,) if config.ensemble else ("mean", "median")
+    combines = (config.combine,) if config.combine else tuple(range(1, _MAX_COMBINE + 1))
+    all_windows = max(n_windows, 1)
+    if config.rank_windows:
+        windows: tuple[int, ...] = (min(config.rank_windows, all_windows),)
+    else:
+        windows = (all_windows, *(w for w in _RANK_WINDOW_CHOICES if w < all_windows))
+    return [
+        _Rule(sel, k, ens, w)
+        for sel in selections
+        for w in windows
+        for k in combines
+        for ens in ensembles
+        # the median of one or two models is their mean: keep one of the two
+        if not (ens == "median" and k <= 2 and "mean" in ensembles)
+    ]
+
+
+def _with_windows(cv_long: pd.DataFrame) -> pd.DataFrame:
+    """Return ``cv_long`` sorted, with ``window`` (0: a series' last cross-validation window,
+    1: the one before...) and ``step`` (1..horizon within the window)."""
+    out = cv_long.sort_values(["unique_id", "model", "cutoff", "ds"], kind="stable")
+    out = out.reset_index(drop=True)
+    if out.empty:
+        return out.assign(window=pd.Series(dtype=np.int64), step=pd.Series(dtype=np.int64))
+    by_model = out.groupby(["unique_id", "model"], sort=False)["cutoff"]
+    window = by_model.rank(method="dense", ascending=False).astype(np.int64) - 1
+    step = out.groupby(["unique_id", "model", "cutoff"], sort=False).cumcount() + 1
+    return out.assign(window=window.to_numpy(), step=step.to_numpy(dtype=np.int64))
+
+
+def _sig9(x: np.ndarray) -> np.ndarray:
+    """``x`` rounded to 1e-12 and then 9 significant digits (NaN -> inf), so that ties from
+    float noise order the same way on every engine (as :func:`_ranked` does)."""
+    x = np.round(np.asarray(x, dtype=float), 12)
+    finite = np.isfinite(x) & (x != 0)
+    mag = np.floor(np.log10(np.abs(np.where(finite, x, 1.0))))
+    factor = 10.0 ** (8 - mag)
+    out = np.where(finite, np.round(x * factor) / factor, x)
+    return np.where(np.isnan(out), np.inf, out)
+
+
+def _masked_mean(values: np.ndarray, axis: int) -> np.ndarray:
+    """Mean over ``axis`` of the finite values (NaN where there is none)."""
+    ok = np.isfinite(values)
+    total = np.where(ok, values, 0.0).sum(axis=axis)
+    count = ok.sum(axis=axis)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _score_rules(
+    info: pd.DataFrame,
+    cv_long: pd.DataFrame,
+    scale: dict[str, float],
+    rules: list[_Rule],
+    config: ForecastConfig,
+) -> pd.DataFrame:
+    """Return the leave-one-window-out score of every rule per demand class and overall.
+
+    For each cross-validation window ``w`` of each series: each rule ranks the models on the
+    errors of the ``rank_windows`` windows nearest to ``w`` (``w`` left out; later windows
+    first on equal distance), per series or pooled over the demand class (mean scaled error),
+    combines its ``combine`` best models' forecasts of ``w`` by mean or median, and scores the
+    mean absolute error over ``w`` divided by the series' ``scale``. A series' score is its
+    mean over windows, a class's the mean over its series. Only the windows are read: nothing
+    after the history. Returns ``demand_class, selection, combine, ensemble, rank_windows,
+    score, n_series`` (empty with a single rule or fewer than two windows)."""
+    cols = ["demand_class", "selection", "combine", "ensemble", "rank_windows", "score", "n_series"]
+    n_windows = int(cv_long["window"].max()) + 1 if not cv_long.empty else 0
+    if len(rules) < 2 or n_windows < 2:
+        return pd.DataFrame({c: [] for c in cols})
+    uids = np.array(sorted(cv_long["unique_id"].unique()), dtype=object)
+    models = np.array(sorted(cv_long["model"].unique()), dtype=object)
+    s_of = pd.Index(uids).get_indexer(cv_long["unique_id"])
+    m_of = pd.Index(models).get_indexer(cv_long["model"])
+    w_of = cv_long["window"].to_numpy(dtype=np.int64)
+    k_of = cv_long["step"].to_numpy(dtype=np.int64) - 1
+    value_of = cv_long["value"].to_numpy(dtype=float)
+    y_of = cv_long["y"].to_numpy(dtype=float)
+    n_s, n_m, h = len(uids), len(models), config.horizon
+    # Mean absolute error per series, model and window (NaN: not a candidate).
+    cell = (s_of * n_m + m_of) * n_windows + w_of
+    size = n_s * n_m * n_windows
+    sums = np.bincount(cell, weights=np.abs(y_of - value_of), minlength=size)
+    counts = np.bincount(cell, minlength=size)
+    err = np.where(counts > 0, sums / np.maximum(counts, 1), np.nan).reshape(n_s, n_m, n_windows)
+    cls_of = dict(zip(info["unique_id"], info["demand_class"], strict=True))
+    class_codes, cls_idx = np.unique(np.array([cls_of[u] for u in uids]), return_inverse=True)
+    sc = np.array([scale.get(u, 1.0) for u in uids])
+    k_max = max(r.combine for r in rules)
+    totals = np.zeros((len(rules), n_s))
+    seen = np.zeros((len(rules), n_s))
+    # Rows by window, then series: a block of series of one window is a slice.
+    by_window = np.lexsort((s_of, w_of))
+    window_starts = np.searchsorted(w_of[by_window], np.arange(n_windows + 1))
+    block = max(1, _SCORE_CELLS // (n_m * h))
+    for w in range(n_windows):
+        others = sorted((x for x in range(n_windows) if x != w), key=lambda x: (abs(x - w), x))
+        ranks: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
+        for selection, memory in {(r.selection, r.rank_windows) for r in rules}:
+            ranking = _masked_mean(err[:, :, others[:memory]], axis=2)
+            if selection == "class":
+                scaled = ranking / sc[:, None]
+                pooled = np.stack(
+                    [_masked_mean(scaled[cls_idx == c], axis=0) for c in range(len(class_codes))]
+                )
+                ranking = np.where(np.isfinite(ranking), pooled[cls_idx], np.nan)
+            key = _sig9(ranking)
+            order = np.argsort(key, axis=1, kind="stable")[:, :k_max]
+            ranks[(selection, memory)] = order, np.isfinite(np.take_along_axis(key, order, axis=1))
+        rows_w = by_window[window_starts[w] : window_starts[w + 1]]
+        s_w = s_of[rows_w]
+        for start in range(0, n_s, block):
+            stop = min(n_s, start + block)
+            lo, hi = np.searchsorted(s_w, [start, stop])
+            rows = rows_w[lo:hi]
+            values = np.full((stop - start, n_m, h), np.nan)
+            values[s_of[rows] - start, m_of[rows], k_of[rows]] = value_of[rows]
+            actual = np.full((stop - start, h), np.nan)
+            actual[s_of[rows] - start, k_of[rows]] = y_of[rows]
+            for i, rule in enumerate(rules):
+                order, valid = ranks[(rule.selection, rule.rank_windows)]
+                top = np.take_along_axis(values, order[start:stop, : rule.combine, None], axis=1)
+                top[~valid[start:stop, : rule.combine]] = np.nan
+                if rule.ensemble == "median":
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)  # no candidate
+                        fc = np.nanmedian(top, axis=1)
+                else:
+                    fc = _masked_mean(top, axis=1)
+                score = _masked_mean(np.abs(fc - actual), axis=1) / sc[start:stop]
+                ok = np.isfinite(score)
+                totals[i, start:stop][ok] += score[ok]
+                seen[i, start:stop][ok] += 1
+    per_series = np.where(seen > 0, totals / np.maximum(seen, 1), np.nan)
+    out: list[dict[str, Any]] = []
+    groups = [("all", np.ones(n_s, dtype=bool))] + [
+        (str(c), cls_idx == j) for j, c in enumerate(class_codes)
+    ]
+    for name, mask in groups:
+        for i, rule in enumerate(rules):
+            scores = per_series[i, mask]
+            scores = scores[np.isfinite(scores)]
+            out.append(
+                {
+                    "demand_class": name,
+                    "selection": rule.selection,
+                    "combine": rule.combine,
+                    "ensemble": rule.ensemble,
+                    "rank_windows": rule.rank_windows,
+                    "score": float(scores.mean()) if scores.size else math.nan,
+                    "n_series": int(scores.size),
+                }
+            )
+    return pd.DataFrame(out, columns=cols)
+
+
+def _pick_rules(scores: pd.DataFrame, rules: list[_Rule]) -> tuple[dict[str, _Rule], pd.DataFrame]:
+    """Return the rule of each demand class (key ``"all"``: the fallback) and ``scores``
+    with a ``chosen`` column. A class with ``_MIN_RULE_SERIES`` scored series takes its best
+    rule, the others the best rule over all series; the first rule wins on equal (to 9
+    digits) scores; without scores, the first rule."""
+    chosen: dict[str, _Rule] = {"all": rules[0]}
+    if scores.empty:
+        return chosen, scores.assign(chosen=pd.Series(dtype=bool))
+
+    def best(frame: pd.DataFrame) -> _Rule:
+        key = _sig9(frame["score"].to_numpy(dtype=float))
+        return rules[int(np.argmin(key))]
+
+    chosen["all"] = best(scores[scores["demand_class"] == "all"])
+    flags = np.zeros(len(scores), dtype=bool)
+    for cls, frame in scores.groupby("demand_class", sort=False):
+        cls = str(cls)
+        if cls != "all":
+            enough = int(frame["n_series"].max()) >= _MIN_RULE_SERIES
+            chosen[cls] = best(frame) if enough else chosen["all"]
+        pick = chosen[cls]
+        flags[frame.index[rules.index(pick)]] = True
+    return chosen, scores.assign(chosen=flags)
+
+
 def _choose(
     info: pd.DataFrame,
-    errors: pd.DataFrame,
+    cv_long: pd.DataFrame,
     config: ForecastConfig,
-    scale: dict[str, float] | None = None,
+    scale: dict[str, float],
+    rule_of: dict[str, _Rule],
 ) -> pd.DataFrame:
-    """Return ``unique_id, model, members, cv_error`` per series."""
+    """Return ``unique_id, model, members, ensemble, cv_error`` per series: the ``combine``
+    best models of each cross-validated series under its class's rule, the class default for
+    the others."""
     rows: list[dict[str, Any]] = []
-    by_series = {uid: g for uid, g in errors.groupby("unique_id", sort=False)}
-    if config.selection == "class":
-        errors = _pooled_ranking(info, errors, scale or {})
-    ranked = _ranked(errors)
-    best = {uid: g for uid, g in ranked.groupby("unique_id", sort=False)}
+    cls_of = dict(zip(info["unique_id"], info["demand_class"], strict=True))
+    cv_cls = cv_long["unique_id"].map(cls_of)
+    best: dict[str, pd.DataFrame] = {}
+    own: dict[str, pd.DataFrame] = {}
+    for rule in set(rule_of.get(c, rule_of["all"]) for c in set(cls_of.values())):
+        classes = {c for c in set(cls_of.values()) if rule_of.get(c, rule_of["all"]) == rule}
+        part = cv_long[cv_cls.isin(classes) & (cv_long["window"] < rule.rank_windows)]
+        errors = _errors(part, config)
+        own.update({str(u): g for u, g in errors.groupby("unique_id", sort=False)})
+        if rule.selection == "class":
+            errors = _pooled_ranking(info, errors, scale)
+        ranked = _ranked(errors)
+        best.update({str(u): g for u, g in ranked.groupby("unique_id", sort=False)})
     for uid, cls in zip(info["unique_id"], info["demand_class"], strict=True):
+        rule = rule_of.get(cls, rule_of["all"])
         g = best.get(uid)
         if cls == "zero":
-            rows.append({"unique_id": uid, "model": "zero", "members": (), "cv_error": math.nan})
+            rows.append(
+                {"unique_id": uid, "model": "zero", "members": (), "ensemble": "mean",
+                 "cv_error": math.nan}
+            )  # fmt: skip
         elif g is None or g.empty:
             name = _default_model(cls, config)
-            rows.append({"unique_id": uid, "model": name, "members": (name,), "cv_error": math.nan})
+            rows.append(
+                {"unique_id": uid, "model": name, "members": (name,), "ensemble": "mean",
+                 "cv_error": math.nan}
+            )  # fmt: skip
         else:
-            members = tuple(g["model"].head(config.combine))
-            own = by_series[uid]
-            own_error = own.loc[own["model"] == members[0], "error"]
+            members = tuple(g["model"].head(rule.combine))
+            mine = own[uid]
+            own_error = mine.loc[mine["model"] == members[0], "error"]
             rows.append(
                 {
                     "unique_id": uid,
                     "model": "+".join(members),
                     "members": members,
+                    "ensemble": rule.ensemble if len(members) > 2 else "mean",
                     "cv_error": float(own_error.iloc[0]) if len(members) == 1 else math.nan,
                 }
             )
-    return pd.DataFrame(rows, columns=["unique_id", "model", "members", "cv_error"])
+    return pd.DataFrame(rows, columns=["unique_id", "model", "members", "ensemble", "cv_error"])
 
 
 _MIN_POOL = 40
 """Fewest normalised residuals a per-step quantile is taken from (neighbouring steps join
 the pool until it is reached)."""
+
+
+_EXACT = 1e-6
+"""A series whose mean absolute CV residual is below this share of its mean one-step change
+is fitted exactly (float noise): its quantiles take the one-step change as scale."""
 
 
 def _naive_scale(df: pd.DataFrame) -> dict[str, float]:
@@ -909,7 +1194,8 @@ def _step_quantiles(
     mae = pd.Series(np.abs(resid)).groupby(uids).mean()
     scale = {str(u): float(v) for u, v in mae.items()}
     for uid, value in list(scale.items()):
-        if not value > 0:
+        # An exact fit up to float noise (float32 on one engine) counts as exact.
+        if not value > _EXACT * history_scale.get(uid, 0.0):
             scale[uid] = history_scale.get(uid, 0.0)
     sc = np.array([scale.get(u, 0.0) for u in uids])
     ok = sc > 0
@@ -1030,19 +1316,22 @@ def _assemble(
     qs = sorted(config.quantiles)
     members = chosen[["unique_id", "members"]].explode("members").dropna()
     members = members.rename(columns={"members": "model"})
-    point = (
-        fc_long.merge(members, on=["unique_id", "model"])
-        .groupby(["unique_id", "ds"], sort=True)["value"]
-        .agg(config.ensemble)
-        .rename("forecast")
-        .reset_index()
-    )
-    cv_point = (
-        cv_long.merge(members, on=["unique_id", "model"])
-        .groupby(["unique_id", "cutoff", "ds"], sort=True)
-        .agg(y=("y", "first"), value=("value", config.ensemble))
-        .reset_index()
-    )
+    median_ids = set(chosen.loc[chosen["ensemble"] == "median", "unique_id"])
+
+    def combined(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        """Mean (or median, for the series whose rule says so) of the members' values."""
+        grouped = frame.merge(members, on=["unique_id", "model"]).groupby(keys, sort=True)
+        out = grouped.agg(y=("y", "first")) if "y" in frame.columns else None
+        values = grouped["value"].agg(["mean", "median"])
+        use_median = values.index.get_level_values("unique_id").isin(median_ids)
+        value = pd.Series(
+            np.where(use_median, values["median"], values["mean"]), index=values.index
+        )
+        res = value.rename("value").to_frame() if out is None else out.assign(value=value)
+        return res.reset_index()
+
+    point = combined(fc_long, ["unique_id", "ds"]).rename(columns={"value": "forecast"})
+    cv_point = combined(cv_long, ["unique_id", "cutoff", "ds"])
     cv_point["step"] = cv_point.groupby(["unique_id", "cutoff"]).cumcount() + 1
     cls_of = dict(zip(info["unique_id"], info["demand_class"], strict=True))
     history_scale = _naive_scale(df)

@@ -54,7 +54,18 @@ def tiny_catalogue() -> pd.DataFrame:
     )
 
 
-CONFIG = ForecastConfig(horizon=H, season_length=4, freq=FREQ, n_windows=2, seed=1)
+# Each series' own best model (the combination rule fixed, not chosen on the windows).
+CONFIG = ForecastConfig(
+    horizon=H,
+    season_length=4,
+    freq=FREQ,
+    n_windows=2,
+    seed=1,
+    combine=1,
+    ensemble="mean",
+    selection="series",
+    rank_windows=2,
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +84,7 @@ def test_public_api_is_pinned() -> None:
         "DEMAND_CLASSES",
         "GLOBAL_MODELS",
         "INTERMITTENT_MODELS",
+        "MAX_WINDOWS",
         "MODELS",
         "SMOOTH_MODELS",
         "Engine",
@@ -217,6 +229,9 @@ def test_classify_adi_is_at_least_one(values: list[int]) -> None:
         ({"horizon": 2, "quantiles": (0.5, 1.0)}, "quantiles"),
         ({"horizon": 2, "freq": "fortnightly"}, "freq"),
         ({"horizon": 2, "combine": 0}, "combine"),
+        ({"horizon": 2, "n_windows": -1}, "n_windows"),
+        ({"horizon": 2, "rank_windows": 0}, "rank_windows"),
+        ({"horizon": 2, "selection": "global"}, "selection"),
         ({"horizon": 2, "max_history": 1}, "max_history"),
     ],
 )
@@ -298,3 +313,142 @@ def test_mae_model_forecasts_the_weekday_median_not_the_spiky_mean() -> None:
     weekdays = fc[fc["ds"].dt.dayofweek != 5]["forecast"]
     assert saturday.max() < 1.0
     assert 2.0 < weekdays.median() < 7.0  # the median day (~4), not the mean (~11)
+
+
+# ------------------------------------------------------------ combination rule on the windows
+
+
+def noisy_levels(n: int, length: int, seed: int) -> pd.DataFrame:
+    """``n`` series of independent noise around their own level: the mean of the last four
+    points (window average) beats the last point (naive) on every series in expectation, but
+    a series' own few windows often say otherwise."""
+    rng = np.random.default_rng(seed)
+    return pd.concat(
+        [series(f"n{i:02d}", 50 + 10 * i + 3 * rng.standard_normal(length)) for i in range(n)],
+        ignore_index=True,
+    )
+
+
+def mixed_behaviours(n: int, length: int, seed: int) -> pd.DataFrame:
+    """Half exactly seasonal series (seasonal naive is exact), half random walks (naive is
+    best): one model for the whole class cannot serve both halves."""
+    rng = np.random.default_rng(seed)
+    pattern = np.array([10.0, 30.0, 20.0, 40.0])
+    frames = [series(f"s{i:02d}", np.tile(pattern + i, length // 4)) for i in range(n // 2)]
+    frames += [
+        series(f"w{i:02d}", 200 + np.cumsum(rng.normal(0, 2, length))) for i in range(n // 2)
+    ]
+    return pd.concat(frames, ignore_index=True)
+
+
+AUTO = ForecastConfig(
+    horizon=H, season_length=4, freq=FREQ, models=("naive", "seasonal_naive", "window_average")
+)
+
+
+def test_rule_is_chosen_on_the_windows_class_for_noisy_look_alikes() -> None:
+    res = forecast(noisy_levels(60, 40, seed=5), config=AUTO)
+    assert res.config.n_windows == 5  # 40 points leave room for 5 windows of 4 after 8
+    picked = res.combinations[res.combinations["chosen"]].set_index("demand_class")
+    assert picked.loc["all", "selection"] == "class"
+    assert set(res.chosen["model"]) == {"window_average"}
+    series_best = res.combinations[
+        (res.combinations["demand_class"] == "all")
+        & (res.combinations["selection"] == "series")
+        & (res.combinations["combine"] == 1)
+    ]
+    assert series_best["score"].min() > picked.loc["all", "score"]
+
+
+def test_rule_is_chosen_on_the_windows_series_for_mixed_behaviours() -> None:
+    res = forecast(mixed_behaviours(40, 40, seed=5), config=AUTO)
+    picked = res.combinations[res.combinations["chosen"]].set_index("demand_class")
+    assert picked.loc["all", "selection"] == "series"
+    assert picked.loc["all", "combine"] == 1
+    models = res.chosen.set_index("unique_id")["model"]
+    assert (models[models.index.str.startswith("s")] == "seasonal_naive").all()
+    walks = models[models.index.str.startswith("w")]
+    assert "seasonal_naive" not in set(walks) and (walks == "naive").mean() > 0.5
+    exact = res.forecasts[res.forecasts["unique_id"] == "s03"]["forecast"].to_numpy()
+    assert exact == pytest.approx([13.0, 33.0, 23.0, 43.0])
+
+
+def test_fixed_settings_are_kept_and_only_the_free_ones_vary() -> None:
+    cfg = ForecastConfig(
+        horizon=H,
+        season_length=4,
+        freq=FREQ,
+        models=AUTO.models,
+        combine=3,
+        ensemble="median",
+        n_windows=3,
+    )
+    res = forecast(noisy_levels(12, 40, seed=1), config=cfg)
+    combos = res.combinations
+    assert set(combos["combine"]) == {3} and set(combos["ensemble"]) == {"median"}
+    assert set(combos["selection"]) == {"series", "class"}
+    assert set(combos["rank_windows"]) == {1, 2, 3}
+    assert (res.chosen["ensemble"] == "median").all()
+    assert res.chosen["model"].str.count(r"\+").eq(2).all()
+
+
+def test_short_histories_get_fewer_windows() -> None:
+    res = forecast(noisy_levels(4, 20, seed=2), config=AUTO)
+    assert res.config.n_windows == 3  # (20 - 8) // 4
+    assert len(res.cv_errors) > 0
+
+
+def test_a_window_is_scored_with_models_ranked_on_the_other_windows() -> None:
+    """Model "a" is exact on windows 0 and 2 and 10 off on window 1, "b" the other way
+    round: ranking on the scored window itself would make "the best model" look exact."""
+    rows = []
+    for uid in ("x", "y"):
+        for window in range(3):
+            cutoff = pd.Timestamp("2024-03-04") - pd.Timedelta(weeks=4 * window)
+            for step in range(1, 3):
+                a_exact = window != 1
+                rows += [
+                    (uid, cutoff, cutoff + pd.Timedelta(weeks=step), 5.0, "naive",
+                     5.0 if a_exact else 15.0),
+                    (uid, cutoff, cutoff + pd.Timedelta(weeks=step), 5.0, "theta",
+                     15.0 if a_exact else 5.0),
+                ]  # fmt: skip
+    cv = pd.DataFrame(rows, columns=["unique_id", "cutoff", "ds", "y", "model", "value"])
+    cv = fc_module._with_windows(cv)
+    info = pd.DataFrame({"unique_id": ["x", "y"], "demand_class": ["smooth", "smooth"]})
+    cfg = ForecastConfig(horizon=2, freq=FREQ, models=("naive", "theta"))
+    rules = fc_module._rules(cfg, 3)
+    scores = fc_module._score_rules(info, cv, {"x": 1.0, "y": 1.0}, rules, cfg)
+    overall = scores[scores["demand_class"] == "all"]
+
+    def score(selection: str, combine: int, rank_windows: int) -> float:
+        row = overall[
+            (overall["selection"] == selection)
+            & (overall["combine"] == combine)
+            & (overall["ensemble"] == "mean")
+            & (overall["rank_windows"] == rank_windows)
+        ]
+        assert len(row) == 1
+        return float(row["score"].iloc[0])
+
+    # The nearest other window always ranks the wrong model first: 10 off on every window.
+    assert score("series", 1, 1) == pytest.approx(10.0)
+    assert score("class", 1, 1) == pytest.approx(10.0)
+    # The mean of both is 5 off on every window, whatever the ranking.
+    assert score("series", 2, 1) == pytest.approx(5.0)
+    # Ranking on both other windows ties (5 each; "naive" first by name): right on windows 0
+    # and 2, wrong on window 1. No rule looks exact, as ranking on the window itself would.
+    assert score("series", 1, 3) == pytest.approx(10.0 / 3.0)
+    assert overall["score"].min() == pytest.approx(10.0 / 3.0)
+    rule_of, picked = fc_module._pick_rules(scores, rules)
+    assert rule_of["all"] == fc_module._Rule("series", 1, "mean", 3)
+    assert picked["chosen"].sum() == 2  # "all" and the one class
+
+
+def test_rule_scores_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = mixed_behaviours(8, 32, seed=3)
+    whole = forecast(data, config=AUTO).combinations
+    monkeypatch.setattr(fc_module, "_SCORE_CELLS", 1)  # one series at a time
+    blocks = forecast(data, config=AUTO).combinations
+    pd.testing.assert_frame_equal(whole, blocks)
+    assert whole["score"].notna().all()
