@@ -1350,13 +1350,12 @@ def _repeat_purchase_query(
     """SELECT ``(label, customers, repeaters)``: per dimension label, the customers with an
     order in ``[start, end)``, and those of them with an order that is not their first.
 
-    On PostgreSQL each customer's orders in a label are grouped first (the largest
-    ``customer_seq``), then counted: one sort instead of two distinct counts. SQLite counts the
-    two distinct sets directly, a third faster there (64 vs 91 ms for a year of 100,000 orders
-    by carrier); on a long period it scans the covering index ``(customer_id, created_at,
-    customer_seq, dimensions)`` rather than the wide rows through the ``created_at`` index:
-    the period's bounds are written so that this index cannot serve them (``created_at ||
-    ''`` is the same text).
+    Two distinct counts: faster than grouping each customer's orders first on both databases
+    (a year of 100,000 orders by carrier: SQLite 64 vs 91 ms, PostgreSQL 47 vs 51 ms). On a
+    long period SQLite scans the covering index ``(customer_id, created_at, customer_seq,
+    dimensions)`` rather than the wide rows through the ``created_at`` index: the period's
+    bounds are written so that this index cannot serve them (``created_at || ''`` is the same
+    text).
     """
     f = OrderFact
     created: Any = f.created_at
@@ -1364,29 +1363,17 @@ def _repeat_purchase_query(
     if dialect == "sqlite" and long:
         created = f.created_at.op("||", return_type=f.created_at.type)(literal_column("''"))
     label = dim.label("label")
-    if dialect == "sqlite":
-        return (
-            joined(
-                select(
-                    label,
-                    func.count(func.distinct(f.customer_id)),
-                    func.count(func.distinct(case((f.customer_seq >= 2, f.customer_id)))),
-                ).select_from(f)
-            )
-            .where(*_between(created, (start, end)))
-            .group_by(*_g(label))
+    return (
+        joined(
+            select(
+                label,
+                func.count(func.distinct(f.customer_id)),
+                func.count(func.distinct(case((f.customer_seq >= 2, f.customer_id)))),
+            ).select_from(f)
         )
-    per_customer = (
-        joined(select(label, f.customer_id, func.max(f.customer_seq).label("seq")).select_from(f))
         .where(*_between(created, (start, end)))
-        .group_by(*_g(dim, f.customer_id))
-        .subquery("customers")
+        .group_by(*_g(dim))
     )
-    return select(
-        per_customer.c.label,
-        func.count(),
-        func.sum(case((per_customer.c.seq >= 2, 1), else_=0)),
-    ).group_by(per_customer.c.label)
 
 
 def cost_rates() -> CostRates:
