@@ -212,6 +212,27 @@ def reset_statements(server: PgServer, dbname: str) -> None:
         conn.execute("SELECT pg_stat_statements_reset()")
 
 
+def latency_slices(acks: list[Ack], width_s: float = 5.0) -> list[dict[str, Any]]:
+    """Latency per ``width_s`` slice of a phase (by acknowledgement time): a stall shows as
+    one slow slice, steady queueing as every slice slow."""
+    if not acks:
+        return []
+    t0 = min(a.acked_at for a in acks)
+    groups: dict[int, list[float]] = {}
+    for a in acks:
+        groups.setdefault(int((a.acked_at - t0) // width_s), []).append(a.latency_ms)
+    return [
+        {
+            "from_s": k * width_s,
+            "orders": len(v),
+            "p50_ms": round(percentile(v, 0.5), 1),
+            "p95_ms": round(percentile(v, 0.95), 1),
+            "max_ms": round(max(v), 1),
+        }
+        for k, v in sorted(groups.items())
+    ]
+
+
 def backordered_units(server: PgServer, dbname: str) -> dict[str, int]:
     """Units still missing per SKU on backordered orders (a receipt serves them first)."""
     with server.connect(dbname) as conn:
@@ -1103,6 +1124,7 @@ def main() -> None:
                     ),
                     "paced_statuses": dict(Counter(a.status for a in paced.acks)) if paced else {},
                     "paced_gave_up": paced.gave_up if paced else None,
+                    "paced_slices": latency_slices(paced.acks) if paced else [],
                     "sql_per_order": round(sql_per_order, 2) if sql_per_order else "n/a",
                     "pgbench_tps": round(tps, 1) if tps else None,
                     "oversold": integrity["oversold"],
