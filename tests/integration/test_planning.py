@@ -206,6 +206,14 @@ def test_api_and_bad_input(history: Database, client: TestClient, auth: dict) ->
         "/api/v1/planning/proposals", params={"warehouse": "PAR1", "service_level": 1.2}, headers=op
     )
     assert r.status_code == 422
+    for cost, code in (("-1", 422), ("lots", 422), ("0.15", 200)):
+        r = client.get(
+            "/api/v1/planning/proposals",
+            params={"warehouse": "PAR1", "storage_cost": cost},
+            headers=op,
+        )
+        assert r.status_code == code, r.text
+        assert code == 200 or "storage_cost" in r.text
     dup = client.post(
         "/api/v1/suppliers", json={"code": "ACME", "name": "x", "lead_time_days": 1}, headers=op
     )

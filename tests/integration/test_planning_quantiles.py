@@ -130,3 +130,21 @@ def test_cli_compare_and_class_targets(history: Database, db_url: str) -> None: 
     assert r.exit_code == 0 and "99.0%" in r.output, r.output
     r = runner.invoke(app, ["plan", "propose", "PAR1", "--class-targets", "A", "--db", db_url])
     assert r.exit_code == 1 and "class_targets" in r.output
+
+
+def test_a_storage_cost_raises_the_holding_cost_of_every_policy(history: Database) -> None:  # noqa: F811
+    """A cost of keeping a unit a year whatever its price is added to each policy's holding
+    cost per day: lots never grow (here the supplier's lot of 10 bounds them), the fill-rate
+    target stays; a negative cost is refused, naming the field."""
+    with history.reader() as s, clock.frozen_at(TODAY):
+        plain = {p.sku: p for p in planning.propose_replenishment(session=s, warehouse_code="PAR1")}
+        stored = planning.propose_replenishment(session=s, warehouse_code="PAR1", storage_cost=36.5)
+    assert stored and {p.sku for p in stored} <= set(plain)
+    for p in stored:
+        before = plain[p.sku].policy
+        assert p.policy.holding_cost == pytest.approx(before.holding_cost + 0.1)
+        assert (p.policy.order_quantity or 0) <= (before.order_quantity or 0) + 1e-9
+        assert p.service_level == 0.95
+    with history.reader() as s, pytest.raises(ValidationError) as info:
+        planning.propose_replenishment(session=s, warehouse_code="PAR1", storage_cost=-1)
+    assert [e.field for e in info.value.errors] == ["storage_cost"]

@@ -90,6 +90,9 @@ def propose(
     step_correlation: Annotated[
         float, typer.Option(help="error correlation between forecast days (0-1)")
     ] = 0.15,
+    storage_cost: Annotated[
+        float, typer.Option(help="cost of keeping one unit a year, whatever its price")
+    ] = 0.0,
     create: Annotated[
         bool, typer.Option("--create", help="turn the proposals into draft purchase orders")
     ] = False,
@@ -108,6 +111,7 @@ def propose(
                 history_days=history_days,
                 class_targets=class_targets or None,
                 step_correlation=step_correlation,
+                storage_cost=storage_cost,
             )
         table = Table(title=f"replenishment for {warehouse} (fill rate {service_level:.0%})")
         widest = max((len(p.sku) for p in found), default=3)

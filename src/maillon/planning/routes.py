@@ -116,6 +116,14 @@ def proposals(
     warehouse: Annotated[str, Query(min_length=1, max_length=20)],
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
     history_days: Annotated[int, Query(ge=7, le=730)] = 56,
+    storage_cost: Annotated[
+        float,
+        Query(
+            ge=0,
+            le=service.MAX_STORAGE_COST,
+            description="cost of keeping one unit a year whatever its price (space, handling)",
+        ),
+    ] = 0.0,
 ) -> list[ProposalRead]:
     """What to buy today for a warehouse, with the policy behind each line."""
     with db.reader() as session:
@@ -124,6 +132,7 @@ def proposals(
             warehouse_code=warehouse,
             service_level=service_level,
             history_days=history_days,
+            storage_cost=storage_cost,
         )
     return [
         ProposalRead(

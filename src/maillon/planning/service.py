@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -488,6 +488,10 @@ def _terms(session: Session, product_ids: list[int]) -> dict[int, SupplierTerms]
     return {pid: terms for pid, (_rank, terms) in best.items()}
 
 
+MAX_STORAGE_COST = 10_000.0
+"""Highest storage cost per unit and year a proposal takes (a typo guard)."""
+
+
 def propose_replenishment(
     *,
     session: Session,
@@ -497,6 +501,7 @@ def propose_replenishment(
     today: date | None = None,
     class_targets: ServiceTargets | str | None = None,
     step_correlation: float = STEP_CORRELATION,
+    storage_cost: float = 0.0,
 ) -> list[Proposal]:
     """Return the purchases the policies call for today in a warehouse.
 
@@ -511,9 +516,12 @@ def propose_replenishment(
     correlated ``step_correlation`` between days, lead-time spread added); else on the mean
     and spread of its daily demand over the last ``history_days`` days (stock-out days left
     out). Supplier lead time and spread, price, MOQ and pack size complete the design.
+    ``storage_cost`` is the cost of keeping one unit a year whatever its price (space,
+    handling; ``PolicyParams.unit_holding_cost``), added to the capital cost: with it the order
+    quantities of cheap fast movers shrink (``bench/policy.py --storage-cost``).
 
     Raises NotFound, ValidationError naming ``service_level``, ``history_days``,
-    ``class_targets`` or ``step_correlation``.
+    ``class_targets``, ``step_correlation`` or ``storage_cost``.
     """
     errors = ErrorCollector()
     if not 0.5 <= service_level < 1:
@@ -522,6 +530,8 @@ def propose_replenishment(
         errors.add("history_days", "7-730 days")
     if not 0 <= step_correlation <= 1:
         errors.add("step_correlation", "between 0 and 1")
+    if not (math.isfinite(storage_cost) and 0 <= storage_cost <= MAX_STORAGE_COST):
+        errors.add("storage_cost", f"per unit and year, 0-{MAX_STORAGE_COST:g}")
     targets = ServiceTargets(default=service_level if 0 < service_level < 1 else 0.95)
     try:
         if isinstance(class_targets, str):
@@ -599,7 +609,9 @@ def propose_replenishment(
     policies: dict[str, SkuPolicy] = {}
     level_of: dict[str, float] = {}
     for level, chosen in sorted(groups.items()):
-        policies.update(_design_all(chosen, PolicyParams(service_level=level), why))
+        params = PolicyParams(service_level=level)
+        params = replace(params, unit_holding_cost=storage_cost / params.periods_per_year)
+        policies.update(_design_all(chosen, params, why))
         level_of.update({c[0]: level for c in chosen})
     wanted = [positions.get(sku, StockPosition(sku, 0.0)) for sku in sorted(policies)]
     lines = propose_orders(positions=wanted, policies=policies, today=today)
