@@ -3,11 +3,13 @@ suspicious ones wait for review, nothing fails an order, and the statement budge
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
+from maillon.core import clock
 from maillon.core.db import Database
 from maillon.fraud import service as fraud
 from maillon.fraud.tables import FraudAssessment, FraudSignals
@@ -179,14 +181,18 @@ def test_without_auto_reject_a_reject_score_waits_for_review(
 
 
 def test_a_new_rules_revision_is_used_from_the_next_order(seeded: Database) -> None:
-    first = place(seeded, "one@example.fr", {})
+    # at noon: between midnight and 6 a.m. in the buyer's time "risky_hour" would fire too
+    noon = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    with clock.frozen_at(noon):
+        first = place(seeded, "one@example.fr", {})
     assert "new_account" in assessment(seeded, first).rules_fired
     config = fraud.FraudConfig().to_dict()
     config["rules"] = [r for r in config["rules"] if r["name"] != "new_account"]
     with seeded.transaction() as s:
         _cfg, revision = fraud.set_config(session=s, data=config, actor="test")
     assert revision == 1
-    second = place(seeded, "two@example.fr", {})
+    with clock.frozen_at(noon):
+        second = place(seeded, "two@example.fr", {})
     assert assessment(seeded, second).rules_fired == []
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from maillon.core import clock
 from maillon.core.db import Database
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
@@ -21,10 +23,12 @@ def issue(db: Database, n: int) -> None:
         inventory.receive(
             session=s, warehouse_code="PAR1", location_code="A01-01", sku="TSHIRT-M", quantity=n
         )
+    noon = datetime.now(UTC).replace(hour=12)  # placed at night, fraud scoring holds them
     for i in range(n):
-        order, _ = orders.place_order(
-            db, order_draft([("TSHIRT-M", 1)], external_id=f"P{i}"), actor="t", allocate=True
-        )
+        with clock.frozen_at(noon):
+            order, _ = orders.place_order(
+                db, order_draft([("TSHIRT-M", 1)], external_id=f"P{i}"), actor="t", allocate=True
+            )
         with db.transaction() as s:
             service.create_pick_lists(session=s, number=order.number, actor="t")
 
