@@ -130,6 +130,13 @@ def test_cli_compare_and_class_targets(history: Database, db_url: str) -> None: 
     assert r.exit_code == 0 and "99.0%" in r.output, r.output
     r = runner.invoke(app, ["plan", "propose", "PAR1", "--class-targets", "A", "--db", db_url])
     assert r.exit_code == 1 and "class_targets" in r.output
+    r = runner.invoke(app, ["plan", "propose", "PAR1", "--storage-cost", "-1", "--db", db_url])
+    assert r.exit_code == 1 and "storage_cost" in r.output
+    with clock.frozen_at(TODAY):
+        r = runner.invoke(
+            app, ["plan", "propose", "PAR1", "--storage-cost", "0.15", "--db", db_url]
+        )
+    assert r.exit_code == 0 and "MUG-01" in r.output, r.output
 
 
 def test_a_storage_cost_raises_the_holding_cost_of_every_policy(history: Database) -> None:  # noqa: F811
