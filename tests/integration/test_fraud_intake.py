@@ -13,7 +13,7 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.fraud import service as fraud
 from maillon.fraud.tables import FraudAssessment, FraudSignals
-from maillon.inventory.tables import StockLevel
+from maillon.inventory.tables import StockLevel, StockMovement
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
 from tests.helpers import order_draft
@@ -156,10 +156,44 @@ def test_auto_reject_cancels_at_intake_and_releases_stock(
         stored = s.get(Order, order.id)
         assert stored is not None and stored.status == "cancelled"
         assert s.scalar(select(func.sum(StockLevel.reserved))) == before
-        taken = orders.allocations_of(session=s, order=stored)
-        assert taken and {al.status for al in taken} == {"released"}  # reserved, then freed
+        # scored before its units were taken: a cancelled order takes none
+        assert orders.allocations_of(session=s, order=stored) == []
+        assert not s.scalars(
+            select(StockMovement).where(StockMovement.reference == stored.number)
+        ).all()
         events = orders.timeline(session=s, order=stored)
         assert events[-1].to_status == "cancelled" and "fraud" in events[-1].note
+
+
+def test_auto_reject_step_by_step_releases_what_was_taken(
+    seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the fallback path (after lost races) takes the units before scoring: they are released
+    with seeded.transaction() as s:
+        fraud.set_config(
+            session=s,
+            data={**fraud.FraudConfig().to_dict(), "review_at": 0.2, "reject_at": 0.25},
+            actor="test",
+        )
+    monkeypatch.setenv(fraud.AUTO_REJECT_ENV, "1")
+    ring(seeded)
+    with seeded.reader() as s:
+        before = s.scalar(select(func.sum(StockLevel.reserved)))
+    with seeded.transaction() as s:
+        order, _ = orders.create_order(
+            session=s,
+            draft=order_draft(email="mule@yopmail.com", signals=SHARED),
+            actor="t",
+            allocate=True,
+            optimistic=False,
+        )
+        assert order.status == "cancelled"
+    with seeded.reader() as s:
+        assert s.scalar(select(func.sum(StockLevel.reserved))) == before
+        stored = s.get(Order, order.id)
+        assert stored is not None
+        taken = orders.allocations_of(session=s, order=stored)
+        assert taken and {al.status for al in taken} == {"released"}  # reserved, then freed
 
 
 def test_without_auto_reject_a_reject_score_waits_for_review(

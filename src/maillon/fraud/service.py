@@ -11,8 +11,10 @@ never fails the order: it is logged, recorded on the assessment and the order is
 Routing: ``accept`` does nothing; ``review`` puts the order in the review queue
 (:func:`list_reviews`, :func:`decide`); ``reject`` does the same unless
 ``MAILLON_FRAUD_AUTO_REJECT`` is on (``1``/``true``/``yes``), in which case the order is
-cancelled with reason "fraud" in its own transaction (``order.created`` comes once the
-stock is taken, so the cancellation releases it, and the answer to the caller says so).
+cancelled with reason "fraud" in its own transaction, and the answer to the caller says so
+(an order allocated at intake publishes ``order.created`` before taking its units and takes
+none once cancelled; one allocated step by step publishes it after, and the cancellation
+releases them).
 
 Labels: an analyst's decision (:func:`decide`) and chargebacks (:func:`record_chargeback`)
 mark orders as fraud or legitimate; :mod:`maillon.fraud.training` learns from them and
@@ -478,7 +480,7 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
             )
         ],
     )
-    if cancel:  # order.created comes once the stock is taken: cancelling releases it
+    if cancel:  # releases what the order took, if anything (see the module docstring)
         try:
             orders.cancel_order(
                 session=session, number=order.number, reason="fraud", actor=SYSTEM_ACTOR

@@ -276,9 +276,19 @@ def create_order(
         f"{format_cents(total, order.currency)}). We will tell you when it ships.",
     )
     _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
+    created: dict[str, Any] = {"order_id": order.id}
+    if draft.signals:
+        created["signals"] = dict(draft.signals)
     if plan is not None:
-        _take_planned(session, order, plan, products, short_units, warehouses, actor)
-    elif allocate:  # nothing is reserved yet for a new order: no need to read allocations back
+        # The subscribers first (fraud scoring reads and writes a few rows), the units last:
+        # the stock rows are locked from the conditional updates to the commit only, and a hot
+        # SKU's row does not queue its orders behind each other's scoring. An order a
+        # subscriber cancelled (fraud auto-reject) takes nothing: there is nothing to release.
+        outbox.publish(session, "order.created", created)
+        if order.status != OrderStatus.CANCELLED.value:
+            _take_planned(session, order, plan, products, short_units, warehouses, actor)
+        return order, True
+    if allocate:  # nothing is reserved yet for a new order: no need to read allocations back
         # The order's pending rows (events, messages, status) are flushed together at the end.
         with session.no_autoflush:
             _allocate(
@@ -290,11 +300,9 @@ def create_order(
                 None,
                 actor,
             )
-    # Published once the stock is taken: a subscriber that stops the order (fraud scoring
-    # with auto-reject) releases it, and the answer rendered afterwards tells the truth.
-    created: dict[str, Any] = {"order_id": order.id}
-    if draft.signals:
-        created["signals"] = dict(draft.signals)
+    # Step by step, published once the stock is taken: a subscriber that stops the order
+    # (fraud scoring with auto-reject) releases it, and the answer rendered afterwards tells
+    # the truth.
     outbox.publish(session, "order.created", created)
     return order, True
 
