@@ -15,6 +15,14 @@ simulated and measured (out of sample). SKUs: those sold on at least ``--min-day
 30 %) of the calibration days and at least once in the test part (``--quick``: a seeded
 sample of ``--quick-skus`` of them).
 
+``--end DATE`` (default: none, the whole file) is the first day *excluded*: every line
+dated on or after it (sales and cancellations) is dropped right after reading, before
+anything else, so nothing from that day on is ever used; the test part then runs from
+``--split`` to the day before ``--end`` (and "sold at least once in the test part" means
+before ``--end``). E.g. ``--split 2011-04-01 --end 2011-07-01``: calibrate on
+December 2010 - March 2011, test April - June 2011, a period the defaults were never
+chosen on.
+
 Forecast (a simple method of this benchmark, not maillon's forecaster): for every SKU a
 rolling simple exponential smoothing of daily demand (``--alpha`` 0.1) gives the per-period
 forecast mean; the forecast-error sigma is the exponentially weighted (``--sigma-alpha``
@@ -89,6 +97,7 @@ fill rate within 1 point of ``--target`` and >= 20 % less inventory than min/max
 Usage::
 
     python bench/policy.py [--data PATH] [--quick] [--json OUT] [--target 0.95]
+        [--split DATE] [--end DATE]
 """
 
 from __future__ import annotations
@@ -142,12 +151,15 @@ class Demand:
     candidates: int  # SKUs passing the selection before any --quick sampling
 
 
-def load_lines(path: Path) -> pd.DataFrame:
-    """Return the product sale lines, cancelled sales removed (see the module docstring)."""
+def load_lines(path: Path, end: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Return the product sale lines, cancelled sales removed (see the module docstring);
+    with ``end``, lines dated on or after it are dropped first (nothing after it is used)."""
     frame = pd.read_csv(
         path, dtype={"InvoiceNo": str, "StockCode": str, "CustomerID": str}, encoding="utf-8"
     )
     frame["InvoiceDate"] = pd.to_datetime(frame["InvoiceDate"])
+    if end is not None:
+        frame = frame[frame["InvoiceDate"] < end]
     cancel = frame[frame["InvoiceNo"].str.startswith("C") & frame["CustomerID"].notna()]
     sales = frame[
         ~frame["InvoiceNo"].str.startswith("C") & (frame["Quantity"] > 0) & (frame["UnitPrice"] > 0)
@@ -169,10 +181,13 @@ def load_lines(path: Path) -> pd.DataFrame:
 
 def load_demand(args: argparse.Namespace) -> Demand:
     """Return the daily demand matrix of the selected SKUs."""
-    sales = load_lines(args.data)
+    end = pd.Timestamp(args.end) if args.end else None
+    split_day = pd.Timestamp(args.split)
+    if end is not None and end <= split_day:
+        raise SystemExit(f"--end {args.end} must come after --split {args.split}.")
+    sales = load_lines(args.data, end)
     sales["day"] = sales["InvoiceDate"].dt.normalize()
     days = sorted(sales["day"].unique())
-    split_day = pd.Timestamp(args.split)
     split = int(np.searchsorted(np.array(days, dtype="datetime64[ns]"), split_day.to_datetime64()))
     if not 0 < split < len(days):
         raise SystemExit(f"--split {args.split} leaves no calibration or no test day.")
@@ -445,6 +460,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write results here")
     parser.add_argument("--target", type=float, default=0.95, help="fill-rate target")
     parser.add_argument("--split", default="2011-07-01", help="first day of the test part")
+    parser.add_argument(
+        "--end", default=None,
+        help="first day excluded: lines on or after it are dropped before anything else "
+        "(default: none, the whole file)",
+    )  # fmt: skip
     parser.add_argument("--min-days", type=float, default=0.3, help="share of days sold")
     parser.add_argument("--history", type=int, default=20, help="days before forecasting")
     parser.add_argument("--alpha", type=float, default=0.1, help="smoothing constant")
@@ -740,6 +760,10 @@ def main(argv: list[str] | None = None) -> int:
         "shortage_cost_per_unit_price": SHORTAGE_RATE,
         "minmax_cycle_days": args.minmax_cycle_days,
         "quick": args.quick,
+        "split": args.split,
+        "end": args.end,
+        "first_test_day": f"{data.days[data.split]:%Y-%m-%d}",
+        "last_test_day": f"{data.days[-1]:%Y-%m-%d}",
         "seconds": time.perf_counter() - started,
     }
     fill_ok = abs(summary["fill_rate_pct"] - 100 * args.target) <= 1.0
