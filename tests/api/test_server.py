@@ -64,3 +64,85 @@ def test_serving_moves_the_built_app_out_of_the_collectors_sight() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def _probe_app(threads: int) -> tuple[object, dict[str, int]]:
+    """An app whose sync route records how many of its requests run at once."""
+    import threading
+    import time
+
+    from fastapi import FastAPI
+
+    from maillon.app import limit_request_threads
+
+    app = FastAPI()
+    limit_request_threads(app, threads)
+    seen = {"now": 0, "max": 0}
+    lock = threading.Lock()
+
+    @app.get("/slow")
+    def slow() -> dict[str, int]:
+        with lock:
+            seen["now"] += 1
+            seen["max"] = max(seen["max"], seen["now"])
+        time.sleep(0.05)
+        with lock:
+            seen["now"] -= 1
+        return {}
+
+    @app.get("/tokens")
+    async def tokens() -> dict[str, float]:
+        import anyio.to_thread
+
+        return {"tokens": anyio.to_thread.current_default_thread_limiter().total_tokens}
+
+    return app, seen
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_serving_process_runs_at_most_its_request_threads_at_once(threads: int) -> None:
+    import asyncio
+
+    app, seen = _probe_app(threads)
+
+    async def run() -> float:
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
+        async with (
+            app.router.lifespan_context(app),  # type: ignore[attr-defined]
+            httpx.AsyncClient(transport=transport, base_url="http://maillon") as client,
+        ):
+            replies = await asyncio.gather(*(client.get("/slow") for _ in range(8)))
+            assert all(r.status_code == 200 for r in replies)
+            tokens = (await client.get("/tokens")).json()["tokens"]
+        return float(tokens)
+
+    assert asyncio.run(run()) == threads
+    assert 1 <= seen["max"] <= threads  # 8 requests, never more than the limit at once
+    if threads == 1:
+        assert seen["max"] == 1
+
+
+def test_request_threads_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from maillon.app import DEFAULT_REQUEST_THREADS, REQUEST_THREADS_ENV, request_threads_from_env
+
+    monkeypatch.delenv(REQUEST_THREADS_ENV, raising=False)
+    assert request_threads_from_env() == DEFAULT_REQUEST_THREADS
+    monkeypatch.setenv(REQUEST_THREADS_ENV, "8")
+    assert request_threads_from_env() == 8
+    for bad in ("0", "-2", "65", "many", "2.5"):
+        monkeypatch.setenv(REQUEST_THREADS_ENV, bad)
+        with pytest.raises(ValueError, match=REQUEST_THREADS_ENV):
+            request_threads_from_env()
+
+
+def test_serve_refuses_a_bad_thread_count_naming_it(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from maillon.cli.main import app as cli
+
+    monkeypatch.setenv("MAILLON_REQUEST_THREADS", "0")
+    result = CliRunner().invoke(cli, ["serve", "--db", db_url])
+    assert result.exit_code == 1
+    assert "MAILLON_REQUEST_THREADS" in result.output

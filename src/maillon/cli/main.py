@@ -500,12 +500,16 @@ def serve(
     """Serve the API (docs at /docs) and the console."""
     import uvicorn
 
-    from maillon.app import create_app, tune_gc_for_serving
+    from maillon.app import create_app, tune_for_serving
 
     database = open_db(db)
-    console.print(f"Maillon on http://{host}:{port} (API docs at /docs)")
     app = create_app(database)
-    tune_gc_for_serving()
+    try:
+        tune_for_serving(app)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"Maillon on http://{host}:{port} (API docs at /docs)")
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
