@@ -193,3 +193,32 @@ def test_m4_naive2_is_computed_at_an_offset(tmp_path: Path) -> None:
     methods = [r["method"] for r in shifted["rows"]]  # type: ignore[union-attr]
     assert not any(m.startswith("M4 official") for m in methods)
     assert any(m.startswith("Naive2 (computed") for m in methods)
+
+
+def test_seasonal_naive_falls_back_to_naive_on_a_history_shorter_than_a_season() -> None:
+    fc = bench("forecast")
+    long = pd.DataFrame(
+        {
+            "unique_id": "long",
+            "ds": pd.date_range("2020-01-06", periods=20, freq="W-MON"),
+            "y": np.arange(20, dtype=float),
+        }
+    )
+    short = pd.DataFrame(
+        {
+            "unique_id": "short",
+            "ds": pd.date_range("2020-03-02", periods=3, freq="W-MON"),
+            "y": [5.0, 7.0, 9.0],
+        }
+    )
+    out = fc.baselines(pd.concat([long, short], ignore_index=True), 4, 8, "W-MON")
+    snaive = out["seasonal_naive"][0]
+    assert len(snaive) == 8 and not snaive["seasonal_naive"].isna().any()
+    assert (snaive.loc[snaive["unique_id"] == "short", "seasonal_naive"] == 9.0).all()
+    # a long enough history keeps its seasonal forecast: the values of 8 weeks before
+    assert snaive.loc[snaive["unique_id"] == "long", "seasonal_naive"].tolist() == [
+        12.0,
+        13.0,
+        14.0,
+        15.0,
+    ]
