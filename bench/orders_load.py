@@ -1,13 +1,15 @@
 """Orders under load and faults: throughput, latency, SQL per order and integrity.
 
-Runs the real API server (``uvicorn --factory maillon.app:app_from_env --workers 2``) on a
+Runs the real API server (``uvicorn --factory maillon.app:app_from_env --workers 2``, each
+worker running up to ``MAILLON_REQUEST_THREADS`` requests at once, default 3) on a
 fresh PostgreSQL database seeded with a limited stock (about 60 % of what the clients will
 order, so stock runs out during the run), then N client threads post 3-line orders with
 ``?allocate=true`` and an ``Idempotency-Key`` for S seconds, retrying connection errors and
 5xx answers with the same key. It reports acknowledged orders per second, p50/p95 latency,
 SQL statements per order (``pg_stat_statements``); then a paced phase restocks the catalogue
 and offers ``--rate`` orders per second (open loop, 150 by default) of 3-line orders, and reports
-p50/p95 latency counted from each order's due time, the latency target's setting (a closed loop
+p50/p95 latency counted from each order's due time (the clock of each phase starts once
+every client is connected), the latency target's setting (a closed loop
 of N clients only measures queueing: latency = N / throughput). In the same run, PostgreSQL's own
 ``pgbench`` (TPC-B-like) as the physical reference. Then it checks integrity in the database:
 nothing oversold, ledger sums equal balances, no acknowledged order lost, none duplicated.
