@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from kpi import History, load  # noqa: E402
 from maillon.acquisition import service as acquisition  # noqa: E402
-from maillon.app import create_app, tune_gc_for_serving  # noqa: E402
+from maillon.app import create_app, tune_for_serving  # noqa: E402
 from maillon.core.db import Database  # noqa: E402
 from maillon.core.migrate import upgrade  # noqa: E402
 from maillon.core.users import create_user  # noqa: E402
@@ -163,7 +163,7 @@ def main() -> None:
                 {"f": False},
             )
         app = create_app(db)
-        tune_gc_for_serving()  # as `maillon serve` does
+        tune_for_serving(app)  # as `maillon serve` does
         with TestClient(app) as client:
             r = client.post(
                 "/login",
