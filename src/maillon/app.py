@@ -185,8 +185,9 @@ def limit_request_threads(app: FastAPI, threads: int) -> None:
     forty threads only fight over the interpreter lock: each thread coming back from the
     database waits for it, a transaction holding a hot stock row waits for it before its
     commit, and switching costs CPU. With 3 threads a worker, ``bench/orders_load.py`` went
-    from ~190 to ~280 orders/s on 2 cores and the paced p95 from ~360 to ~23 ms. Requests
-    beyond the limit wait in the event loop, in arrival order.
+    from ~190 to 260-340 orders/s on 2 cores and the paced p95 from ~360 to 12-20 ms (2 and
+    4 threads did about as well; 40 did not). Requests beyond the limit wait in the event
+    loop, in arrival order.
     """
 
     async def limit() -> None:
