@@ -130,15 +130,20 @@ def test_a_scoring_problem_never_fails_the_order(
     assert a.decision == "accept" and a.error is not None and "on fire" in a.error
 
 
-def test_auto_reject_cancels_at_intake_and_releases_stock(
-    seeded: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with seeded.transaction() as s:  # one strong rule is enough to reject
+def reject_easily(db: Database) -> None:
+    """Thresholds low enough that one strong rule rejects the order."""
+    with db.transaction() as s:
         fraud.set_config(
             session=s,
             data={**fraud.FraudConfig().to_dict(), "review_at": 0.2, "reject_at": 0.25},
             actor="test",
         )
+
+
+def test_auto_reject_cancels_at_intake_and_takes_no_stock(
+    seeded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reject_easily(seeded)
     monkeypatch.setenv(fraud.AUTO_REJECT_ENV, "1")
     ring(seeded)
     with seeded.reader() as s:
@@ -169,12 +174,7 @@ def test_auto_reject_step_by_step_releases_what_was_taken(
     seeded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the fallback path (after lost races) takes the units before scoring: they are released
-    with seeded.transaction() as s:
-        fraud.set_config(
-            session=s,
-            data={**fraud.FraudConfig().to_dict(), "review_at": 0.2, "reject_at": 0.25},
-            actor="test",
-        )
+    reject_easily(seeded)
     monkeypatch.setenv(fraud.AUTO_REJECT_ENV, "1")
     ring(seeded)
     with seeded.reader() as s:
@@ -200,12 +200,7 @@ def test_without_auto_reject_a_reject_score_waits_for_review(
     seeded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv(fraud.AUTO_REJECT_ENV, raising=False)
-    with seeded.transaction() as s:
-        fraud.set_config(
-            session=s,
-            data={**fraud.FraudConfig().to_dict(), "review_at": 0.2, "reject_at": 0.25},
-            actor="test",
-        )
+    reject_easily(seeded)
     ring(seeded)
     order = place(seeded, "mule@yopmail.com", SHARED)
     a = assessment(seeded, order)
