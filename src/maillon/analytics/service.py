@@ -1187,12 +1187,7 @@ def _compute_kpis(
     f = OrderFact
 
     def in_period(column: Any) -> list[Any]:
-        conds = []
-        if start is not None:
-            conds.append(column >= start)
-        if end is not None:
-            conds.append(column < end)
-        return conds
+        return _between(column, (start, end))
 
     dim, joins = _fact_dimension(dialect, by)
 
@@ -1270,17 +1265,7 @@ def _compute_kpis(
     elif rollups:
         repeat_q = _repeat_purchase_query(dialect, dim, joined, start, end)
     else:  # the plain form the one above must agree with
-        repeat_q = (
-            joined(
-                select(
-                    dim,
-                    func.count(func.distinct(f.customer_id)),
-                    func.count(func.distinct(case((f.customer_seq >= 2, f.customer_id)))),
-                ).select_from(f)
-            )
-            .where(*in_period(f.created_at))
-            .group_by(*_g(dim))
-        )
+        repeat_q = _repeat_purchase_query(dialect, dim, joined, start, end, narrow_index=False)
     for label, customers, repeaters in (
         session.execute(repeat_q) if want("repeat_purchase_pct") else ()
     ):
@@ -1345,7 +1330,13 @@ _REPEAT_INDEX_DAYS = 28  # from this long a period, read the narrow index rather
 
 
 def _repeat_purchase_query(
-    dialect: str, dim: Any, joined: Any, start: datetime | None, end: datetime | None
+    dialect: str,
+    dim: Any,
+    joined: Any,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    narrow_index: bool = True,
 ) -> Any:
     """SELECT ``(label, customers, repeaters)``: per dimension label, the customers with an
     order in ``[start, end)``, and those of them with an order that is not their first.
@@ -1355,12 +1346,12 @@ def _repeat_purchase_query(
     long period SQLite scans the covering index ``(customer_id, created_at, customer_seq,
     dimensions)`` rather than the wide rows through the ``created_at`` index: the period's
     bounds are written so that this index cannot serve them (``created_at || ''`` is the same
-    text).
+    text). ``narrow_index=False`` leaves the bounds plain (the facts-only path).
     """
     f = OrderFact
     created: Any = f.created_at
     long = start is None or end is None or end - start >= timedelta(days=_REPEAT_INDEX_DAYS)
-    if dialect == "sqlite" and long:
+    if narrow_index and dialect == "sqlite" and long:
         created = f.created_at.op("||", return_type=f.created_at.type)(literal_column("''"))
     label = dim.label("label")
     return (
