@@ -40,9 +40,19 @@ __all__ = [
     "ComparisonInput",
     "HistoryComparison",
     "PolicyOutcome",
+    "PriorChoice",
+    "choose_prior",
     "compare_on_history",
     "rolling_forecast",
 ]
+
+PRIOR_CANDIDATES: tuple[float, ...] = (0.0, 10.0, 30.0, 100.0, 300.0, 1000.0, math.inf)
+"""Shrinkage strengths :func:`choose_prior` tries by default (``inf``: one relative variance
+for all SKUs, no SKU's own)."""
+
+MIN_ERROR_VARIANCE = 0.25
+"""Floor of a predicted error variance (units squared) in :func:`choose_prior`'s log score,
+so that a SKU without a single error yet does not score minus infinity."""
 
 POLICY_NAMES: tuple[str, ...] = ("ours", "minmax", "RS")
 """The candidate policies of :func:`compare_on_history`, in display order."""
@@ -117,6 +127,73 @@ def rolling_forecast(
     mean[:, :history] = mean[:, [history]]
     sigma[:, :history] = sigma[:, [history]]
     return mean, sigma
+
+
+@dataclass(frozen=True)
+class PriorChoice:
+    """The shrinkage strength :func:`choose_prior` picked, and the score of each tried.
+
+    Attributes:
+        prior: the chosen ``prior`` of :func:`rolling_forecast`.
+        scores: mean Gaussian log score per error sum, one per candidate (higher is better).
+        errors: the number of (SKU, origin) error sums each score averages.
+    """
+
+    prior: float
+    scores: dict[float, float]
+    errors: int
+
+
+def choose_prior(
+    matrix: npt.ArrayLike,
+    *,
+    alpha: float = 0.1,
+    sigma_alpha: float = 0.01,
+    horizon: int = 1,
+    history: int = 20,
+    candidates: tuple[float, ...] = PRIOR_CANDIDATES,
+) -> PriorChoice:
+    """Return the shrinkage prior of :func:`rolling_forecast` that predicts ``matrix``'s
+    forecast errors best, out of sample.
+
+    Every ``horizon``-period demand sum that starts at an origin ``t >= history`` and ends
+    inside ``matrix`` is an error ``actual - horizon x mean[:, t]``, predicted as normal with
+    variance ``horizon x sigma[:, t]^2`` (both known at ``t``, before the sum's first period;
+    floored at :data:`MIN_ERROR_VARIANCE`); the candidate with the highest mean log density
+    of these errors wins (ties: the earlier candidate). Use it on the past only (e.g. the
+    calibration part of a replay): nothing after ``matrix``'s last period is read.
+
+    Raises:
+        ValueError: as :func:`rolling_forecast`, or if ``candidates`` is empty or ``matrix``
+            holds no complete sum after ``history``.
+    """
+    data = np.asarray(matrix, dtype=np.float64)
+    if not candidates:
+        raise ValueError("candidates must name at least one prior.")
+    periods = data.shape[1] if data.ndim == 2 else 0
+    origins = np.arange(history, periods - horizon + 1)
+    if origins.size == 0:
+        raise ValueError(
+            f"history = {history!r} leaves no complete {horizon}-period sum in {periods} periods."
+        )
+    cumulative = np.cumsum(np.pad(data, ((0, 0), (1, 0))), axis=1)
+    actual = cumulative[:, origins + horizon] - cumulative[:, origins]
+    scores: dict[float, float] = {}
+    for prior in candidates:
+        mean, sigma = rolling_forecast(
+            data,
+            alpha=alpha,
+            sigma_alpha=sigma_alpha,
+            horizon=horizon,
+            history=history,
+            prior=prior,
+        )
+        error = actual - horizon * mean[:, origins]
+        variance = np.maximum(horizon * sigma[:, origins] ** 2, MIN_ERROR_VARIANCE)
+        density = -0.5 * (np.log(2 * math.pi * variance) + error * error / variance)
+        scores[prior] = float(density.mean())
+    best = max(scores, key=lambda p: (scores[p], -candidates.index(p)))
+    return PriorChoice(prior=best, scores=scores, errors=int(actual.size))
 
 
 @dataclass(frozen=True, eq=False)

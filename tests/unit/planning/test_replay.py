@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -9,8 +11,10 @@ from hypothesis import strategies as st
 
 from maillon.planning.policy import PolicyParams, design_batch
 from maillon.planning.replay import (
+    MIN_ERROR_VARIANCE,
     POLICY_NAMES,
     ComparisonInput,
+    choose_prior,
     compare_on_history,
     rolling_forecast,
 )
@@ -120,3 +124,42 @@ def test_bad_input_is_refused(kwargs: dict[str, object], message: str) -> None:
         inputs(np.ones((2, 60)), **kwargs)
     with pytest.raises(ValueError, match="history"):
         rolling_forecast(np.ones((1, 5)), history=5)
+
+
+def test_choose_prior_keeps_each_skus_own_spread_when_skus_differ() -> None:
+    rng = np.random.default_rng(3)
+    steady = rng.poisson(5.0, (20, 200)).astype(float)
+    lumpy = (rng.random((20, 200)) < 0.1) * 50.0  # same mean, ten times the spread
+    choice = choose_prior(np.vstack([steady, lumpy]), horizon=3, history=20)
+    assert choice.prior <= 10
+    assert choice.scores[math.inf] < min(v for p, v in choice.scores.items() if p < math.inf)
+    assert choice.errors == 40 * (200 - 20 - 3 + 1)
+
+
+def test_choose_prior_shrinks_short_histories_of_alike_skus() -> None:
+    same = np.random.default_rng(3).gamma(2.0, 2.5, (40, 60))
+    choice = choose_prior(same, horizon=3, history=20)
+    assert choice.prior > 0
+    assert choice.scores[choice.prior] > choice.scores[0.0]
+
+
+def test_choose_prior_scores_the_gaussian_log_density_of_future_error_sums() -> None:
+    demand = poisson(3, 40, 4.0, seed=2)
+    choice = choose_prior(demand, horizon=2, history=10, candidates=(0.0,))
+    mean, sigma = rolling_forecast(demand, horizon=2, history=10)
+    total, count = 0.0, 0
+    for t in range(10, 39):
+        for i in range(3):
+            error = demand[i, t] + demand[i, t + 1] - 2 * mean[i, t]
+            variance = max(2 * sigma[i, t] ** 2, MIN_ERROR_VARIANCE)
+            total += -0.5 * (math.log(2 * math.pi * variance) + error**2 / variance)
+            count += 1
+    assert choice.errors == count
+    assert choice.scores[0.0] == pytest.approx(total / count)
+
+
+def test_choose_prior_refuses_no_candidate_or_no_complete_sum() -> None:
+    with pytest.raises(ValueError, match="candidates"):
+        choose_prior(np.ones((2, 30)), candidates=())
+    with pytest.raises(ValueError, match="no complete 5-period sum"):
+        choose_prior(np.ones((2, 24)), horizon=5, history=20)
