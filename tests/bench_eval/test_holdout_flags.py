@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import math
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -74,6 +75,7 @@ def demand_args(path: Path, **kw: object) -> argparse.Namespace:
         "quick": False,
         "quick_skus": 300,
         "seed": 0,
+        "sample_seed": None,
     }
     return argparse.Namespace(**{**base, **kw})
 
@@ -96,6 +98,59 @@ def test_end_bounds_the_test_part_and_the_sku_selection(tmp_path: Path) -> None:
     assert diff.sum() == 7 and cut.days[int(np.argmax(diff))] == pd.Timestamp("2011-05-30")
     with pytest.raises(SystemExit):
         policy.load_demand(demand_args(path, end="2011-05-01"))
+
+
+def test_sample_seed_draws_the_quick_sample_on_its_own(tmp_path: Path) -> None:
+    policy = bench("policy")
+    path = retail_csv(tmp_path / "retail.csv")
+    everyone = policy.load_demand(demand_args(path))
+    assert everyone.skus == ["10001", "10002"]
+
+    def sample(**kw: object) -> list[str]:
+        return policy.load_demand(demand_args(path, quick=True, quick_skus=1, **kw)).skus
+
+    by_seed = {seed: sample(seed=seed) for seed in range(8)}
+    assert len({tuple(v) for v in by_seed.values()}) == 2  # the seed picks the SKU
+    for seed, skus in by_seed.items():
+        # --sample-seed alone decides; --seed (the lead-time draws) then leaves it alone.
+        assert sample(seed=99, sample_seed=seed) == skus
+
+
+# --- policy: the min/max frontier and --prior -------------------------------------------
+
+
+def test_frontier_reads_a_line_through_the_points_near_our_fill() -> None:
+    policy = bench("policy")
+    fill = np.array([93.0, 94.0, 94.6, 95.0, 95.4, 96.0, 97.0, 99.5])
+    inventory = 1000.0 + 50.0 * (fill - 95.0)
+    inventory[3] += 40.0  # one noisy grid point (min/max's fill is not monotone in k)
+    inventory[-1] = 9999.0  # far from 95 %: outside the band, ignored
+    read = policy.frontier_inventory(fill, inventory, 95.0, band=1.5)
+    assert read["points"] == 5
+    assert read["slope"] == pytest.approx(50.0)  # the bump sits at the mean fill
+    # The line averages the noisy point out instead of reading it as is (1,040).
+    assert 1000.0 < read["inventory"] < 1010.0
+    assert read["inventory"] == pytest.approx(1000.0 + 40.0 / 5)
+
+
+def test_frontier_falls_back_to_the_nearest_points() -> None:
+    policy = bench("policy")
+    fill = np.array([90.0, 91.0, 92.0, 93.0, 98.0, 99.0])
+    inventory = 10.0 * fill
+    read = policy.frontier_inventory(fill, inventory, 95.0, band=0.5)
+    assert read["points"] == policy.FRONTIER_MIN_POINTS
+    assert read["inventory"] == pytest.approx(950.0)
+
+
+@pytest.mark.parametrize(("text", "value"), [("auto", "auto"), ("inf", math.inf), ("30", 30.0)])
+def test_prior_takes_auto_inf_or_a_number(text: str, value: object) -> None:
+    assert bench("policy").prior_arg(text) == value
+
+
+@pytest.mark.parametrize("text", ["-1", "nan", "often"])
+def test_prior_refuses_anything_else(text: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=repr(text)):
+        bench("policy").prior_arg(text)
 
 
 # --- forecast: --offset -----------------------------------------------------------------
