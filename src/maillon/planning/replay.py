@@ -317,12 +317,14 @@ class HistoryComparison:
         start: index of the first measured period in the demand history.
         periods: measured periods.
         outcomes: one :class:`PolicyOutcome` per candidate, in :data:`POLICY_NAMES` order.
+        prior: the forecast-sigma shrinkage used (:func:`choose_prior` on the warm-up).
     """
 
     skus: tuple[str, ...]
     start: int
     periods: int
     outcomes: tuple[PolicyOutcome, ...]
+    prior: float = 0.0
 
     def rows(self) -> list[dict[str, Any]]:
         """Return one plain record per policy (no trajectories), for a table."""
@@ -419,7 +421,9 @@ def compare_on_history(inputs: ComparisonInput) -> HistoryComparison:
     """Return what each candidate policy (:data:`POLICY_NAMES`) achieves on the history.
 
     The forecast starts after ``min(20, warmup // 2)`` periods; policies act from then on
-    and are measured from ``warmup`` on (see the module docstring).
+    and are measured from ``warmup`` on (see the module docstring). The shrinkage of each
+    SKU's forecast spread toward the common one is chosen on the warm-up periods alone
+    (:func:`choose_prior`; none when the warm-up holds no complete lead-time sum).
 
     Raises:
         ValueError: never for a valid :class:`ComparisonInput` (the simulator's checks).
@@ -427,7 +431,10 @@ def compare_on_history(inputs: ComparisonInput) -> HistoryComparison:
     demand = inputs.demand
     history = max(1, min(20, inputs.warmup // 2))
     horizon = max(1, round(float(np.median(inputs.lead_time_mean)))) + 1
-    mean, sigma = rolling_forecast(demand, horizon=horizon, history=history)
+    prior = 0.0
+    if inputs.warmup - history >= horizon:
+        prior = choose_prior(demand[:, : inputs.warmup], horizon=horizon, history=history).prior
+    mean, sigma = rolling_forecast(demand, horizon=horizon, history=history, prior=prior)
     start = history
     candidates = {
         "ours": _designed(inputs, mean, sigma, "sQ"),
@@ -446,4 +453,5 @@ def compare_on_history(inputs: ComparisonInput) -> HistoryComparison:
         start=inputs.warmup,
         periods=demand.shape[1] - inputs.warmup,
         outcomes=tuple(outcomes),
+        prior=prior,
     )

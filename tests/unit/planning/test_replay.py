@@ -163,3 +163,16 @@ def test_choose_prior_refuses_no_candidate_or_no_complete_sum() -> None:
         choose_prior(np.ones((2, 30)), candidates=())
     with pytest.raises(ValueError, match="no complete 5-period sum"):
         choose_prior(np.ones((2, 24)), horizon=5, history=20)
+
+
+def test_comparison_chooses_the_shrinkage_on_the_warmup_only() -> None:
+    rng = np.random.default_rng(0)
+    demand = rng.gamma(2.0, 2.5, (40, 160))  # alike SKUs in the warm-up: shrink
+    demand[20:, 60:] = (rng.random((20, 100)) < 0.1) * 50.0  # then half turn lumpy
+    result = compare_on_history(inputs(demand, warmup=60, lead_time_mean=np.full(40, 2.0)))
+    assert result.prior > 0
+    assert result.prior == choose_prior(demand[:, :60], horizon=3, history=20).prior
+    # The whole history (measured periods included) would have chosen no shrinkage.
+    assert choose_prior(demand, horizon=3, history=20).prior == 0.0
+    # A warm-up too short for one lead-time sum after the forecast's start: no shrinkage.
+    assert compare_on_history(inputs(demand, warmup=4)).prior == 0.0
