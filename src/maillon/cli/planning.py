@@ -221,6 +221,52 @@ def history(
     console.print(table)
 
 
+@plan_app.command("classify")
+def classify_command(
+    warehouse: Annotated[str | None, typer.Option(help="one warehouse (default all)")] = None,
+    days: Annotated[int, typer.Option(help="days of demand, 14-730")] = 91,
+    abc_a: Annotated[float, typer.Option(help="value share of the A SKUs")] = 0.80,
+    abc_b: Annotated[float, typer.Option(help="value share of the A and B SKUs")] = 0.95,
+    xyz_x: Annotated[float, typer.Option(help="largest weekly CV of an X SKU")] = 0.5,
+    xyz_y: Annotated[float, typer.Option(help="largest weekly CV of a Y SKU")] = 1.0,
+    limit: Annotated[int, typer.Option(min=1, help="SKUs listed, most valuable first")] = 50,
+    db: DbOption = None,
+) -> None:
+    """Print each SKU's ABC class (value of its demand) and XYZ class (variability of its
+    weekly demand), and how many SKUs fall in each of the nine cells."""
+    from maillon.planning.service import class_thresholds, sku_classes
+
+    database = open_db(db)
+    try:
+        thresholds = class_thresholds(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y)
+        with database.reader() as session:
+            found = sku_classes(
+                session=session, warehouse_code=warehouse, days=days, thresholds=thresholds
+            )
+    except MaillonError as exc:
+        fail(exc)
+    if not found:
+        console.print("no demand in the period")
+        return
+    table = Table(
+        title=f"ABC/XYZ over {days} days: A to {abc_a:.0%} of value, B to {abc_b:.0%}; "
+        f"X up to CV {xyz_x:g}, Y up to {xyz_y:g}"
+    )
+    for col in ("SKU", "value", "cumulative", "ABC", "weekly CV", "XYZ"):
+        table.add_column(col, justify="left" if col == "SKU" else "right")
+    for c in found[:limit]:
+        table.add_row(
+            c.sku, f"{c.value:,.2f}", f"{c.cumulative_share:.1%}", c.abc,
+            f"{c.cv:.2f}" if c.cv != float("inf") else "-", c.xyz,
+        )  # fmt: skip
+    console.print(table)
+    cells = Table("", "X", "Y", "Z", title="SKUs per cell")
+    for a in "ABC":
+        cells.add_row(a, *(str(sum(c.label == a + x for c in found)) for x in "XYZ"))
+    console.print(cells)
+    console.print(f"{len(found)} SKUs classified")
+
+
 @plan_app.command("forecast")
 def forecast_command(
     horizon: Annotated[int, typer.Option(min=1, max=366, help="periods ahead")] = 28,
@@ -269,6 +315,52 @@ def forecast_command(
         f"forecast run {run.id}: {run.series} series, {run.horizon} {freq} ahead, "
         f"{run.runtime_s:.1f} s on {run.engine}"
     )
+
+
+@plan_app.command("forecast-show")
+def forecast_show(
+    warehouse: str,
+    sku: Annotated[str | None, typer.Option(help="one SKU (default every SKU)")] = None,
+    days: Annotated[int, typer.Option(min=1, max=366, help="days shown")] = 7,
+    db: DbOption = None,
+) -> None:
+    """Print the newest stored daily forecast of a warehouse's SKUs: the model chosen, the
+    point forecast per day and the 90 % quantile."""
+    from maillon.inventory.service import get_warehouse
+    from maillon.planning.service import latest_forecast_run, latest_forecast_steps
+
+    database = open_db(db)
+    try:
+        with database.reader() as session:
+            get_warehouse(session=session, code=warehouse)
+            run = latest_forecast_run(session=session)
+            steps = latest_forecast_steps(session=session, warehouse_code=warehouse, sku=sku)
+    except MaillonError as exc:
+        fail(exc)
+    if run is None or not steps:
+        console.print("no stored daily forecast: run `maillon plan forecast` first")
+        return
+    first = next(iter(steps.values()))
+    shown = first.days[:days]
+    table = Table(
+        title=f"forecast run {run.id} ({run.created_at:%Y-%m-%d %H:%M}), {warehouse}: "
+        "units per day (90 % quantile)"
+    )
+    table.add_column("SKU", no_wrap=True)
+    table.add_column("model")
+    for day in shown:
+        table.add_column(f"{day:%a %d}", justify="right")
+    for name, step in sorted(steps.items()):
+        upper = step.quantiles.get(0.9, ())
+        table.add_row(
+            name,
+            step.model,
+            *(
+                f"{v:.1f}" + (f" ({upper[i]:.0f})" if i < len(upper) else "")
+                for i, v in enumerate(step.forecast[:days])
+            ),
+        )
+    console.print(table)
 
 
 @plan_app.command("compare")

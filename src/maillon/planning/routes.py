@@ -1,7 +1,9 @@
-"""Planning routes: suppliers, demand history, replenishment proposals, purchase orders."""
+"""Planning routes: suppliers, demand history, ABC/XYZ classes, forecasts, replenishment
+proposals, policy comparison, purchase orders."""
 
 from __future__ import annotations
 
+import math
 from datetime import date
 from typing import Annotated, Any
 
@@ -10,25 +12,36 @@ from sqlalchemy.orm import Session
 
 from maillon.api.deps import DbDep, PageDep, allow
 from maillon.core.auth import Principal, Role
-from maillon.core.errors import FieldError, ValidationError
+from maillon.core.errors import FieldError, NotFound, ValidationError
+from maillon.inventory.service import get_warehouse
 from maillon.inventory.tables import Warehouse
 from maillon.planning import service
 from maillon.planning.demand import build_demand_series
 from maillon.planning.schemas import (
+    ClassesRead,
+    ForecastRunCreate,
+    ForecastRunRead,
+    LatestForecastRead,
     PoCreate,
+    PolicyComparisonRead,
+    PolicyOutcomeRead,
     PoRead,
     PoReceive,
     ProposalRead,
+    SeriesForecastRead,
+    SkuClassRead,
     SupplierCreate,
     SupplierItemSet,
     SupplierRead,
+    ThresholdsRead,
 )
-from maillon.planning.tables import PurchaseOrder, Supplier
+from maillon.planning.tables import ForecastRun, PurchaseOrder, Supplier
 
 router = APIRouter(tags=["planning"])
 Planner = Annotated[Principal, Depends(allow(Role.OPERATOR))]
 Code = Annotated[str, Path(min_length=1, max_length=30)]
 Sku = Annotated[str, Path(min_length=1, max_length=64)]
+WarehouseQuery = Annotated[str, Query(min_length=1, max_length=20)]
 
 
 def supplier_read(s: Supplier) -> SupplierRead:
@@ -107,6 +120,164 @@ def demand(
             }
         )
     return {"freq": freq, "treatment": series.treatment, "series": out}
+
+
+@router.get("/api/v1/planning/classes", response_model=ClassesRead)
+def classes(
+    db: DbDep,
+    _: Planner,
+    warehouse: Annotated[str | None, Query(min_length=1, max_length=20)] = None,
+    days: Annotated[int, Query(description="days of demand, 14-730")] = 91,
+    abc_a: Annotated[float, Query(description="value share of the A SKUs")] = 0.80,
+    abc_b: Annotated[float, Query(description="value share of the A and B SKUs")] = 0.95,
+    xyz_x: Annotated[float, Query(description="largest weekly CV of an X SKU")] = 0.5,
+    xyz_y: Annotated[float, Query(description="largest weekly CV of a Y SKU")] = 1.0,
+) -> ClassesRead:
+    """ABC by the value of each SKU's demand, XYZ by the variability of its weekly demand,
+    with the thresholds given (422 naming any that is out of range)."""
+    thresholds = service.class_thresholds(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y)
+    with db.reader() as session:
+        found = service.sku_classes(
+            session=session, warehouse_code=warehouse, days=days, thresholds=thresholds
+        )
+    counts = {a + x: 0 for a in "ABC" for x in "XYZ"}
+    for item in found:
+        counts[item.label] += 1
+    return ClassesRead(
+        days=days,
+        warehouse=warehouse,
+        thresholds=ThresholdsRead(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y),
+        counts=counts,
+        items=[
+            SkuClassRead(
+                sku=c.sku,
+                value=round(c.value, 2),
+                cumulative_share=round(c.cumulative_share, 6),
+                abc=c.abc,
+                cv=round(c.cv, 4) if math.isfinite(c.cv) else None,
+                xyz=c.xyz,
+                label=c.label,
+            )
+            for c in found
+        ],
+    )
+
+
+def forecast_run_read(run: ForecastRun) -> ForecastRunRead:
+    """Return the response model of a forecasting run."""
+    return ForecastRunRead(
+        id=run.id,
+        created_at=run.created_at,
+        freq=run.freq,
+        horizon=run.horizon,
+        engine=run.engine,
+        series=run.series,
+        runtime_s=run.runtime_s,
+        history_from=run.history_from,
+        history_to=run.history_to,
+    )
+
+
+@router.post(
+    "/api/v1/planning/forecasts",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ForecastRunRead,
+)
+def run_forecast(body: ForecastRunCreate, db: DbDep, _: Planner) -> ForecastRunRead:
+    """Forecast every SKU's demand per warehouse (model chosen per series by cross-validation)
+    and store it; proposals then design their policies on the newest daily run. Runs to the
+    end before answering (seconds for a small catalogue, minutes for thousands of SKUs)."""
+    run = service.run_forecast(
+        db,
+        horizon=body.horizon,
+        history_days=body.history_days,
+        freq=body.freq,
+        warehouse_code=body.warehouse,
+        engine=body.engine,
+    )
+    return forecast_run_read(run)
+
+
+@router.get("/api/v1/planning/forecasts/latest", response_model=LatestForecastRead)
+def latest_forecast(
+    db: DbDep,
+    _: Planner,
+    warehouse: WarehouseQuery,
+    sku: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+) -> LatestForecastRead:
+    """The newest daily forecast of a warehouse's SKUs (or one SKU), with its quantiles."""
+    with db.reader() as session:
+        get_warehouse(session=session, code=warehouse)
+        run = service.latest_forecast_run(session=session)
+        steps = service.latest_forecast_steps(session=session, warehouse_code=warehouse, sku=sku)
+        return LatestForecastRead(
+            run=forecast_run_read(run) if run is not None else None,
+            warehouse=warehouse,
+            series=[
+                SeriesForecastRead(
+                    sku=name,
+                    model=step.model,
+                    days=list(step.days),
+                    forecast=[round(v, 4) for v in step.forecast],
+                    quantiles={
+                        f"{q:g}": [round(v, 4) for v in values]
+                        for q, values in step.quantiles.items()
+                    },
+                )
+                for name, step in sorted(steps.items())
+            ],
+        )
+
+
+@router.get("/api/v1/planning/policy-comparison", response_model=PolicyComparisonRead)
+def policy_comparison(
+    db: DbDep,
+    _: Planner,
+    warehouse: WarehouseQuery,
+    sku: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    days: Annotated[int, Query(description="days of history replayed, 42-365")] = 182,
+    max_skus: Annotated[int, Query(description="A items replayed without a sku, 1-100")] = 20,
+    service_level: Annotated[float, Query(description="fill-rate target")] = 0.95,
+) -> PolicyComparisonRead:
+    """Replay the demand history against our policy, min/max and (R, S): fill rate, stock-out
+    days, average inventory and costs of each, with the daily stock on hand (for a chart).
+    404 when there is no demand to replay."""
+    with db.reader() as session:
+        result = service.compare_policies(
+            session=session,
+            warehouse_code=warehouse,
+            sku=sku,
+            days=days,
+            max_skus=max_skus,
+            service_level=service_level,
+        )
+    if result is None:
+        raise NotFound("demand", f"{sku or 'any SKU'} in {warehouse}", field="sku")
+    return PolicyComparisonRead(
+        warehouse=warehouse,
+        skus=list(result.skus),
+        days=days,
+        measured_days=result.periods,
+        service_level=service_level,
+        sigma_shrinkage_prior=result.prior if math.isfinite(result.prior) else None,
+        policies=[
+            PolicyOutcomeRead(
+                policy=o.name,
+                fill_rate=round(o.fill_rate, 6),
+                stockout_days=o.stockout_days,
+                avg_inventory=round(o.avg_inventory, 3),
+                avg_inventory_value=round(o.avg_inventory_value, 2),
+                orders=o.orders,
+                holding_cost=round(o.holding_cost, 2),
+                ordering_cost=round(o.ordering_cost, 2),
+                shortage_cost=round(o.shortage_cost, 2),
+                total_cost=round(o.total_cost, 2),
+                on_hand=[round(v, 3) for v in o.on_hand],
+                short=[round(v, 3) for v in o.short],
+            )
+            for o in result.outcomes
+        ],
+    )
 
 
 @router.get("/api/v1/planning/proposals", response_model=list[ProposalRead])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -112,3 +113,105 @@ class PoRead(BaseModel):
     expected_at: datetime | None
     lines: list[PoLineRead]
     total_cents: int
+
+
+class SkuClassRead(BaseModel):
+    """A SKU's ABC/XYZ class and what it was decided on."""
+
+    sku: str
+    value: float
+    cumulative_share: float
+    abc: str
+    cv: float | None  # None: no demand at all (an infinite CV)
+    xyz: str
+    label: str
+
+
+class ThresholdsRead(BaseModel):
+    """The ABC (cumulative value share) and XYZ (weekly CV) thresholds used."""
+
+    abc_a: float
+    abc_b: float
+    xyz_x: float
+    xyz_y: float
+
+
+class ClassesRead(BaseModel):
+    """ABC/XYZ classes of the SKUs ordered over a period, most valuable first."""
+
+    days: int
+    warehouse: str | None
+    thresholds: ThresholdsRead
+    counts: dict[str, int]
+    items: list[SkuClassRead]
+
+
+class ForecastRunCreate(StrictModel):
+    """A forecasting run to start: every SKU's demand per warehouse (or one warehouse)."""
+
+    horizon: int = Field(default=28, ge=1, le=366)
+    history_days: int = Field(default=365, ge=14, le=3650)
+    freq: Literal["D", "W"] = "D"
+    warehouse: str | None = Field(default=None, min_length=1, max_length=20)
+    engine: Literal["local", "dask"] = "local"
+
+
+class ForecastRunRead(BaseModel):
+    """A stored forecasting run."""
+
+    id: int
+    created_at: datetime
+    freq: str
+    horizon: int
+    engine: str
+    series: int
+    runtime_s: float
+    history_from: date
+    history_to: date
+
+
+class SeriesForecastRead(BaseModel):
+    """One SKU's stored daily forecast in a warehouse, step by step."""
+
+    sku: str
+    model: str
+    days: list[date]
+    forecast: list[float]
+    quantiles: dict[str, list[float]]
+
+
+class LatestForecastRead(BaseModel):
+    """The newest daily forecast run (None when there is none) and its series."""
+
+    run: ForecastRunRead | None
+    warehouse: str
+    series: list[SeriesForecastRead]
+
+
+class PolicyOutcomeRead(BaseModel):
+    """What one policy achieved on the replayed history, with its daily trajectory."""
+
+    policy: str
+    fill_rate: float
+    stockout_days: int
+    avg_inventory: float
+    avg_inventory_value: float
+    orders: int
+    holding_cost: float
+    ordering_cost: float
+    shortage_cost: float
+    total_cost: float
+    on_hand: list[float]
+    short: list[float]
+
+
+class PolicyComparisonRead(BaseModel):
+    """Our policy, min/max and (R, S) replayed on the same demand history."""
+
+    warehouse: str
+    skus: list[str]
+    days: int
+    measured_days: int
+    service_level: float
+    sigma_shrinkage_prior: float | None  # None: the infinite prior (one spread for all)
+    policies: list[PolicyOutcomeRead]

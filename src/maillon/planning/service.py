@@ -37,7 +37,7 @@ from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel, Warehouse
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
-from maillon.planning.classify import classify
+from maillon.planning.classify import ClassThresholds, SkuClass, classify
 from maillon.planning.demand import DemandRecord, StockoutDay, build_demand_series
 from maillon.planning.forecast import ForecastConfig, forecast, quantile_column
 from maillon.planning.policy import (
@@ -411,13 +411,33 @@ quantiles up over a lead time (``lead_time_demand``). Measured by ``bench/foreca
 
 
 def classify_skus(
-    records: list[DemandRecord], prices: dict[str, float], *, start: date, end: date
+    records: list[DemandRecord],
+    prices: dict[str, float],
+    *,
+    start: date,
+    end: date,
+    thresholds: ClassThresholds | None = None,
 ) -> dict[str, str]:
     """Return each SKU's ABC/XYZ label (``"AX"``): ABC on the value of its demand in
-    ``[start, end)`` at ``prices``, XYZ on the coefficient of variation of its weekly demand."""
+    ``[start, end)`` at ``prices``, XYZ on the coefficient of variation of its weekly demand
+    (:class:`~maillon.planning.classify.ClassThresholds`, the defaults when None)."""
+    return {
+        item.sku: item.label
+        for item in _classes(records, prices, start=start, end=end, thresholds=thresholds)
+    }
+
+
+def _classes(
+    records: list[DemandRecord],
+    prices: dict[str, float],
+    *,
+    start: date,
+    end: date,
+    thresholds: ClassThresholds | None = None,
+) -> tuple[SkuClass, ...]:
     skus = sorted({r.sku for r in records})
     if not skus:
-        return {}
+        return ()
     weeks = max(1, (end - start).days // 7)
     index = {sku: i for i, sku in enumerate(skus)}
     weekly = [[0.0] * weeks for _ in skus]
@@ -432,8 +452,74 @@ def classify_skus(
         skus=skus,
         values=[u * prices.get(sku, 0.0) for sku, u in zip(skus, units, strict=True)],
         demand=weekly,
+        thresholds=thresholds or ClassThresholds(),
     )
-    return {item.sku: item.label for item in result.items}
+    return result.items
+
+
+def class_thresholds(
+    *, abc_a: float = 0.80, abc_b: float = 0.95, xyz_x: float = 0.5, xyz_y: float = 1.0
+) -> ClassThresholds:
+    """Return the ABC/XYZ thresholds, or raise ValidationError naming each bad one: ``abc_a``
+    (cumulative value share of the A SKUs) in (0, 1], ``abc_b`` (A and B) in [abc_a, 1],
+    ``xyz_x`` (largest weekly CV of an X SKU) >= 0 and ``xyz_y`` >= xyz_x, all finite."""
+    errors = ErrorCollector()
+    if not (math.isfinite(abc_a) and 0 < abc_a <= 1):
+        errors.add("abc_a", "a share of value in (0, 1]")
+    elif not (math.isfinite(abc_b) and abc_a <= abc_b <= 1):
+        errors.add("abc_b", f"a share of value between abc_a ({abc_a:g}) and 1")
+    if not (math.isfinite(xyz_x) and 0 <= xyz_x <= MAX_CV_THRESHOLD):
+        errors.add("xyz_x", f"a coefficient of variation, 0-{MAX_CV_THRESHOLD:g}")
+    elif not (math.isfinite(xyz_y) and xyz_x <= xyz_y <= MAX_CV_THRESHOLD):
+        errors.add("xyz_y", f"a coefficient of variation between xyz_x ({xyz_x:g}) and "
+                   f"{MAX_CV_THRESHOLD:g}")  # fmt: skip
+    errors.raise_if_any()
+    return ClassThresholds(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y)
+
+
+MAX_CV_THRESHOLD = 100.0
+"""Highest XYZ threshold taken (a typo guard)."""
+
+
+def sku_classes(
+    *,
+    session: Session,
+    warehouse_code: str | None = None,
+    days: int = 91,
+    thresholds: ClassThresholds | None = None,
+    today: date | None = None,
+) -> tuple[SkuClass, ...]:
+    """Return the ABC/XYZ class of every SKU ordered in the last ``days`` days (of one
+    warehouse, or all), most valuable first: ABC on the value of its demand at its purchase
+    price (the preferred supplier's, else the cheapest; the catalogue price for a SKU without
+    a supplier), XYZ on the coefficient of variation of its weekly demand.
+
+    Raises NotFound (warehouse), ValidationError naming ``days``.
+    """
+    if not 14 <= days <= 730:
+        raise ValidationError([FieldError("days", "14-730 days")])
+    today = today or clock.now().date()
+    start = today - timedelta(days=days)
+    records, _stockouts = demand_history(
+        session=session, start=start, end=today, warehouse_code=warehouse_code
+    )
+    if not records:
+        return ()
+    skus = {r.sku for r in records}
+    catalogue = {
+        sku: (pid, cents)
+        for sku, pid, cents in session.execute(
+            select(Product.sku, Product.id, Product.price_cents).where(*_among(Product.sku, skus))
+        )
+        if sku in skus
+    }
+    terms = _terms(session, [pid for pid, _ in catalogue.values()])
+    prices = {
+        sku: terms[pid].unit_price if pid in terms else cents / 100
+        for sku, (pid, cents) in catalogue.items()
+    }
+    items = _classes(records, prices, start=start, end=today, thresholds=thresholds)
+    return tuple(sorted(items, key=lambda c: (-c.value, c.sku)))
 
 
 _IN_LIST_MAX = 500
@@ -502,13 +588,15 @@ def propose_replenishment(
     class_targets: ServiceTargets | str | None = None,
     step_correlation: float = STEP_CORRELATION,
     storage_cost: float = 0.0,
+    thresholds: ClassThresholds | None = None,
 ) -> list[Proposal]:
     """Return the purchases the policies call for today in a warehouse.
 
     Each SKU with a supplier gets a policy for a fill-rate target: ``service_level``, or with
     ``class_targets`` (a :class:`ServiceTargets` or its text ``"A=0.98,B=0.95,C=0.9"``, whose
     default is then ``service_level``) the target of its ABC/XYZ class (ABC on the value of
-    its demand over ``history_days`` at the supplier's price, XYZ on its weekly CV).
+    its demand over ``history_days`` at the supplier's price, XYZ on its weekly CV; split at
+    ``thresholds``, see :func:`class_thresholds`).
 
     When the newest stored daily forecast covers the SKU, the policy is designed on the
     lead-time demand built from that forecast's per-step quantiles over the supplier's lead
@@ -569,7 +657,11 @@ def propose_replenishment(
     if targets.by_class:
         prices = {sku: terms[pid].unit_price for sku, pid in products.items() if pid in terms}
         classes = classify_skus(
-            [r for r in records if r.sku in supplied], prices, start=start, end=today
+            [r for r in records if r.sku in supplied],
+            prices,
+            start=start,
+            end=today,
+            thresholds=thresholds,
         )
     review = PolicyParams().review_period
     groups: dict[float, list[tuple[str, SupplierTerms, float, float]]] = {}
@@ -735,16 +827,22 @@ def _opt(value: Any) -> float | None:
     )
 
 
+def latest_forecast_run(*, session: Session, freq: str = "D") -> ForecastRun | None:
+    """Return the newest forecast run of ``freq`` (``"D"`` daily, ``"W"`` weekly), or None."""
+    return session.scalar(
+        select(ForecastRun).where(ForecastRun.freq == freq).order_by(ForecastRun.id.desc())
+    )
+
+
 def latest_forecast(
     *, session: Session, warehouse_code: str
 ) -> dict[str, tuple[float, float, str]]:
     """Return, per SKU of a warehouse, the mean forecast per day, its spread and the model,
     from the newest daily forecast run (empty when there is none)."""
-    run_id = session.scalar(
-        select(ForecastRun.id).where(ForecastRun.freq == "D").order_by(ForecastRun.id.desc())
-    )
-    if run_id is None:
+    run = latest_forecast_run(session=session)
+    if run is None:
         return {}
+    run_id = run.id
     rows = session.execute(
         select(
             ForecastPoint.sku,
@@ -789,11 +887,10 @@ def latest_forecast_steps(
 ) -> dict[str, StepForecast]:
     """Return, per SKU of a warehouse (or only ``sku``), the newest daily forecast run's point
     forecast and quantiles per step (empty when there is no run)."""
-    run_id = session.scalar(
-        select(ForecastRun.id).where(ForecastRun.freq == "D").order_by(ForecastRun.id.desc())
-    )
-    if run_id is None:
+    run = latest_forecast_run(session=session)
+    if run is None:
         return {}
+    run_id = run.id
     rows = session.execute(
         select(
             ForecastPoint.sku,

@@ -1,0 +1,200 @@
+"""Planning over the API and the CLI: ABC/XYZ classes with their thresholds, forecasting runs
+and the stored forecast, the policy comparison; bad input named, nothing written."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from maillon.core import clock
+from maillon.core.db import Database
+from maillon.core.errors import ValidationError
+from maillon.orders import service as orders
+from maillon.planning import service as planning
+from tests.conftest import row_counts
+from tests.helpers import order_draft
+from tests.integration.test_planning import TODAY, history  # noqa: F401  (fixture)
+
+
+@pytest.fixture
+def mixed(history: Database) -> Database:  # noqa: F811
+    """Besides ten mugs (ACME's price 3.00: 30.00), a lamp a day for five days (ACME's price
+    12.00: 60.00) and one book (no supplier: the catalogue's 15.00)."""
+    for day in range(5, 0, -1):
+        with clock.frozen_at(TODAY - timedelta(days=day, hours=-1)):
+            orders.place_order(
+                history, order_draft([("LAMP-02", 1)], email=f"l{day}@example.fr"), actor="t"
+            )
+    with clock.frozen_at(TODAY - timedelta(days=2, hours=-2)):
+        orders.place_order(history, order_draft([("BOOK-07", 1)], email="b@example.fr"), actor="t")
+    return history
+
+
+def test_classes_split_value_and_variability_at_the_thresholds_given(mixed: Database) -> None:
+    with clock.frozen_at(TODAY), mixed.reader() as s:
+        found = planning.sku_classes(session=s, days=14)  # both warehouses
+        narrow = planning.sku_classes(
+            session=s,
+            days=14,
+            thresholds=planning.class_thresholds(abc_a=0.5, abc_b=0.8, xyz_x=0.3),
+        )
+    assert [(c.sku, c.value) for c in found] == [
+        ("LAMP-02", 60.0),  # the supplier's price, not the catalogue's 49.90
+        ("MUG-01", 30.0),
+        ("BOOK-07", 15.0),  # no supplier: the catalogue price
+    ]
+    assert [c.abc for c in found] == ["A", "A", "B"]  # before them: 0 %, 57 %, 86 % of value
+    assert [c.abc for c in narrow] == ["A", "B", "C"]
+    mug = {c.sku: c for c in found}["MUG-01"]
+    # weeks of 3 and 7 mugs: CV 2 / 5 = 0.4
+    assert mug.cv == pytest.approx(0.4) and mug.xyz == "X"
+    assert {c.sku: c for c in narrow}["MUG-01"].xyz == "Y"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fields"),
+    [
+        ({"abc_a": 0.0}, {"abc_a"}),
+        ({"abc_a": 0.9, "abc_b": 0.85}, {"abc_b"}),
+        ({"xyz_x": -0.1, "abc_a": 1.5}, {"xyz_x", "abc_a"}),
+        ({"xyz_x": 0.5, "xyz_y": float("nan")}, {"xyz_y"}),
+    ],
+)
+def test_bad_thresholds_are_named(kwargs: dict[str, float], fields: set[str]) -> None:
+    with pytest.raises(ValidationError) as info:
+        planning.class_thresholds(**kwargs)
+    assert {e.field for e in info.value.errors} == fields
+
+
+def test_classes_over_the_api(mixed: Database, client: TestClient, auth: dict) -> None:
+    op = auth["operator"]
+    with clock.frozen_at(TODAY):
+        r = client.get(
+            "/api/v1/planning/classes",
+            params={"warehouse": "PAR1", "days": 14, "abc_a": 0.5, "abc_b": 0.8},
+            headers=op,
+        )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    # PAR1 only: three of the mugs were served from LYS1 (value 21.00, weeks of 3 and 4)
+    assert [(i["sku"], i["value"], i["label"]) for i in body["items"]] == [
+        ("LAMP-02", 60.0, "AY"),  # weeks of 0 and 5 lamps: CV 1.0, the Y bound included
+        ("MUG-01", 21.0, "BX"),
+        ("BOOK-07", 15.0, "CY"),
+    ]
+    assert body["counts"]["AY"] == 1 and sum(body["counts"].values()) == 3
+    assert body["thresholds"] == {"abc_a": 0.5, "abc_b": 0.8, "xyz_x": 0.5, "xyz_y": 1.0}
+    for params, field in (
+        ({"abc_a": 0}, "abc_a"),
+        ({"abc_b": 0.1}, "abc_b"),
+        ({"xyz_y": "nan"}, "xyz_y"),
+        ({"days": 5}, "days"),
+        ({"xyz_x": "often"}, "xyz_x"),
+    ):
+        bad = client.get("/api/v1/planning/classes", params=params, headers=op)
+        assert bad.status_code == 422 and field in bad.text, (params, bad.text)
+    assert (
+        client.get("/api/v1/planning/classes", params={"warehouse": "NOPE"}, headers=op).status_code
+        == 404
+    )
+    assert client.get("/api/v1/planning/classes", headers=auth["picker"]).status_code == 403
+
+
+def test_forecast_runs_over_the_api(history: Database, client: TestClient, auth: dict) -> None:  # noqa: F811
+    op = auth["operator"]
+    latest = "/api/v1/planning/forecasts/latest"
+    empty = client.get(latest, params={"warehouse": "PAR1"}, headers=op)
+    assert empty.status_code == 200 and empty.json() == {
+        "run": None,
+        "warehouse": "PAR1",
+        "series": [],
+    }
+    before = row_counts(history)
+    for body, field in (
+        ({"horizon": 0}, "horizon"),
+        ({"engine": "spark"}, "engine"),
+        ({"freq": "M"}, "freq"),
+        ({"history_days": 7}, "history_days"),
+        ({"horizon": 5, "colour": "red"}, "colour"),
+    ):
+        r = client.post("/api/v1/planning/forecasts", json=body, headers=op)
+        assert r.status_code == 422 and field in r.text, (body, r.text)
+    assert row_counts(history) == before
+    r = client.post(
+        "/api/v1/planning/forecasts", json={"horizon": 5, "history_days": 3650}, headers=op
+    )
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert run["horizon"] == 5 and run["freq"] == "D" and run["series"] >= 1
+    r = client.get(latest, params={"warehouse": "PAR1", "sku": "MUG-01"}, headers=op)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["run"]["id"] == run["id"]
+    (mug,) = body["series"]
+    assert mug["sku"] == "MUG-01" and mug["model"]
+    assert len(mug["days"]) == len(mug["forecast"]) == 5
+    assert {"0.5", "0.9", "0.95"} <= set(mug["quantiles"])
+    assert all(
+        lo <= hi + 1e-9
+        for lo, hi in zip(mug["quantiles"]["0.5"], mug["quantiles"]["0.95"], strict=True)
+    )
+    assert client.get(latest, params={"warehouse": "NOPE"}, headers=op).status_code == 404
+    assert client.get(latest, params={}, headers=op).status_code == 422
+
+
+def test_policy_comparison_over_the_api(mixed: Database, client: TestClient, auth: dict) -> None:
+    op = auth["operator"]
+    url = "/api/v1/planning/policy-comparison"
+    with clock.frozen_at(TODAY):
+        r = client.get(url, params={"warehouse": "PAR1", "sku": "MUG-01", "days": 42}, headers=op)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        with mixed.reader() as s:
+            direct = planning.compare_policies(
+                session=s, warehouse_code="PAR1", sku="MUG-01", days=42
+            )
+    assert direct is not None
+    assert body["skus"] == ["MUG-01"] and body["measured_days"] == direct.periods
+    assert [p["policy"] for p in body["policies"]] == ["ours", "minmax", "RS"]
+    for got, want in zip(body["policies"], direct.outcomes, strict=True):
+        assert got["fill_rate"] == pytest.approx(want.fill_rate, abs=1e-6)
+        assert got["avg_inventory"] == pytest.approx(want.avg_inventory, abs=1e-3)
+        assert len(got["on_hand"]) == len(got["short"]) == direct.periods
+    assert body["sigma_shrinkage_prior"] == direct.prior
+    for params, field in (
+        ({"days": 7}, "days"),
+        ({"service_level": 1.0}, "service_level"),
+        ({"max_skus": 0}, "max_skus"),
+    ):
+        bad = client.get(url, params={"warehouse": "PAR1", **params}, headers=op)
+        assert bad.status_code == 422 and field in bad.text, (params, bad.text)
+    with clock.frozen_at(TODAY):
+        none = client.get(url, params={"warehouse": "PAR1", "sku": "TSHIRT-M"}, headers=op)
+    assert none.status_code == 404 and "sku" in none.text
+
+
+def test_cli_classify_and_forecast_show(mixed: Database, db_url: str) -> None:
+    from maillon.cli.main import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["plan", "forecast-show", "PAR1", "--db", db_url])
+    assert r.exit_code == 0 and "no stored daily forecast" in r.output, r.output
+    r = runner.invoke(app, ["plan", "classify", "--days", "730", "--db", db_url])
+    assert r.exit_code == 0, r.output
+    assert r.output.index("LAMP-02") < r.output.index("MUG-01") < r.output.index("BOOK-07")
+    assert "3 SKUs classified" in r.output
+    r = runner.invoke(app, ["plan", "classify", "--abc-a", "0", "--db", db_url])
+    assert r.exit_code == 1 and "abc_a" in r.output
+    r = runner.invoke(
+        app, ["plan", "forecast", "--horizon", "4", "--history-days", "3650", "--db", db_url]
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app, ["plan", "forecast-show", "PAR1", "--sku", "MUG-01", "--days", "3", "--db", db_url]
+    )
+    assert r.exit_code == 0 and "MUG-01" in r.output and "LAMP-02" not in r.output, r.output
+    r = runner.invoke(app, ["plan", "forecast-show", "NOPE", "--db", db_url])
+    assert r.exit_code == 1 and "warehouse" in r.output
