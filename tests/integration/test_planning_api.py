@@ -188,6 +188,8 @@ def test_cli_classify_and_forecast_show(mixed: Database, db_url: str) -> None:
     assert "3 SKUs classified" in r.output
     r = runner.invoke(app, ["plan", "classify", "--abc-a", "0", "--db", db_url])
     assert r.exit_code == 1 and "abc_a" in r.output
+    r = runner.invoke(app, ["plan", "propose", "PAR1", "--xyz-x", "-1", "--db", db_url])
+    assert r.exit_code == 1 and "xyz_x" in r.output
     r = runner.invoke(
         app, ["plan", "forecast", "--horizon", "4", "--history-days", "3650", "--db", db_url]
     )
@@ -198,3 +200,32 @@ def test_cli_classify_and_forecast_show(mixed: Database, db_url: str) -> None:
     assert r.exit_code == 0 and "MUG-01" in r.output and "LAMP-02" not in r.output, r.output
     r = runner.invoke(app, ["plan", "forecast-show", "NOPE", "--db", db_url])
     assert r.exit_code == 1 and "warehouse" in r.output
+
+
+def test_proposals_take_class_targets_and_thresholds(
+    mixed: Database, client: TestClient, auth: dict
+) -> None:
+    op = auth["operator"]
+    url = "/api/v1/planning/proposals"
+    targets = {"warehouse": "PAR1", "class_targets": "A=0.99,B=0.97,C=0.9"}
+
+    def by_sku(**params: object) -> dict[str, dict]:
+        with clock.frozen_at(TODAY):
+            r = client.get(url, params={**targets, **params}, headers=op)
+        assert r.status_code == 200, r.text
+        return {p["sku"]: p for p in r.json()}
+
+    wide, narrow = by_sku(), by_sku(abc_a=0.5)
+    # PAR1's supplied demand: lamps 60.00, mugs 21.00 (before the mugs: 74 % of the value)
+    assert wide["MUG-01"]["sku_class"][0] == "A" and wide["MUG-01"]["service_level"] == 0.99
+    assert narrow["MUG-01"]["sku_class"][0] == "B" and narrow["MUG-01"]["service_level"] == 0.97
+    assert narrow["LAMP-02"]["service_level"] == 0.99
+    assert narrow["MUG-01"]["lead_time_demand"] is None  # no stored forecast: the history
+    assert narrow["MUG-01"]["safety_stock"] < wide["MUG-01"]["safety_stock"]
+    for params, field in (
+        ({"class_targets": "A=2"}, "class_targets"),
+        ({"abc_a": 0}, "abc_a"),
+        ({"xyz_y": 0.1}, "xyz_y"),
+    ):
+        bad = client.get(url, params={**targets, **params}, headers=op)
+        assert bad.status_code == 422 and field in bad.text, (params, bad.text)

@@ -93,16 +93,25 @@ def propose(
     storage_cost: Annotated[
         float, typer.Option(help="cost of keeping one unit a year, whatever its price")
     ] = 0.0,
+    abc_a: Annotated[float, typer.Option(help="value share of the A SKUs")] = 0.80,
+    abc_b: Annotated[float, typer.Option(help="value share of the A and B SKUs")] = 0.95,
+    xyz_x: Annotated[float, typer.Option(help="largest weekly CV of an X SKU")] = 0.5,
+    xyz_y: Annotated[float, typer.Option(help="largest weekly CV of a Y SKU")] = 1.0,
     create: Annotated[
         bool, typer.Option("--create", help="turn the proposals into draft purchase orders")
     ] = False,
     db: DbOption = None,
 ) -> None:
     """Print what to buy today for a warehouse (and with --create, order it as drafts)."""
-    from maillon.planning.service import create_purchase_orders, propose_replenishment
+    from maillon.planning.service import (
+        class_thresholds,
+        create_purchase_orders,
+        propose_replenishment,
+    )
 
     database = open_db(db)
     try:
+        thresholds = class_thresholds(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y)
         with database.reader() as session:
             found = propose_replenishment(
                 session=session,
@@ -112,6 +121,7 @@ def propose(
                 class_targets=class_targets or None,
                 step_correlation=step_correlation,
                 storage_cost=storage_cost,
+                thresholds=thresholds,
             )
         table = Table(title=f"replenishment for {warehouse} (fill rate {service_level:.0%})")
         widest = max((len(p.sku) for p in found), default=3)

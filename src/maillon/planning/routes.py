@@ -295,8 +295,18 @@ def proposals(
             description="cost of keeping one unit a year whatever its price (space, handling)",
         ),
     ] = 0.0,
+    class_targets: Annotated[
+        str | None,
+        Query(max_length=200, description="fill-rate target per class, e.g. A=0.98,B=0.95,C=0.9"),
+    ] = None,
+    abc_a: float = 0.80,
+    abc_b: float = 0.95,
+    xyz_x: float = 0.5,
+    xyz_y: float = 1.0,
 ) -> list[ProposalRead]:
-    """What to buy today for a warehouse, with the policy behind each line."""
+    """What to buy today for a warehouse, with the policy behind each line; with
+    ``class_targets``, each SKU's target is its ABC/XYZ class's (split at ``abc_a`` ...)."""
+    thresholds = service.class_thresholds(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y)
     with db.reader() as session:
         found = service.propose_replenishment(
             session=session,
@@ -304,6 +314,8 @@ def proposals(
             service_level=service_level,
             history_days=history_days,
             storage_cost=storage_cost,
+            class_targets=class_targets,
+            thresholds=thresholds,
         )
     return [
         ProposalRead(
@@ -322,6 +334,14 @@ def proposals(
             on_hand=p.position.on_hand,
             on_order=p.position.on_order,
             backordered=p.position.backordered,
+            sku_class=p.sku_class,
+            service_level=p.service_level,
+            lead_time_demand=(
+                round(p.lead_time_demand.mean, 3) if p.lead_time_demand is not None else None
+            ),
+            lead_time_demand_sd=(
+                round(p.lead_time_demand.sd, 3) if p.lead_time_demand is not None else None
+            ),
         )
         for p in found
     ]

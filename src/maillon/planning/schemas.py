@@ -60,6 +60,10 @@ class ProposalRead(BaseModel):
     on_hand: float
     on_order: float
     backordered: float
+    sku_class: str  # ABC/XYZ label, "" when no class target was asked for
+    service_level: float  # the fill-rate target the policy was designed for
+    lead_time_demand: float | None  # from the stored forecast's quantiles (None: history)
+    lead_time_demand_sd: float | None
 
 
 class PoLineIn(StrictModel):
