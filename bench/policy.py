@@ -546,6 +546,11 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--recalibrate-window", type=int, default=60)
     parser.add_argument(
+        "--replay", choices=("cold", "warm"), default="cold",
+        help="re-tuning replay of the window: from its first day with every SKU at s + Q "
+        "(cold) or from the forecast's start (warm: SKUs mid-cycle, as in the real run)",
+    )  # fmt: skip
+    parser.add_argument(
         "--max-lot-days", type=float, default=0.0,
         help="candidate with EOQ lots capped at this many days of demand (0: no such candidate)",
     )  # fmt: skip
@@ -646,10 +651,16 @@ def main(argv: list[str] | None = None) -> int:
         for b0 in range(cut, mean.shape[1], block):
             lo = max(start, b0 - window)
 
-            def fill(x: float, lo: int = lo, b0: int = b0) -> float:
-                policy = build(kind, x, slice(lo, b0))
-                result = run(data.matrix[:, lo:b0], policy, args, start=0,
-                             warmup=min(20, b0 - lo - 1))  # fmt: skip
+            # Measured: the window's days after a 20-day settling. "cold" replays from the
+            # window's first day, every SKU at s + Q with nothing on order; "warm" from the
+            # forecast's start, so the measured days see SKUs mid-cycle, as the real run does.
+            measured = lo + min(20, b0 - lo - 1)
+            first = start if args.replay == "warm" else lo
+
+            def fill(x: float, first: int = first, measured: int = measured, b0: int = b0) -> float:
+                policy = build(kind, x, slice(first, b0))
+                result = run(data.matrix[:, first:b0], policy, args, start=0,
+                             warmup=measured - first)  # fmt: skip
                 return float(result.summary()["fill_rate"])
 
             knobs[b0 : b0 + block] = bisect(fill, low, high, args.target, 10)
@@ -866,6 +877,7 @@ def main(argv: list[str] | None = None) -> int:
         "shortage_cost_per_unit_price": SHORTAGE_RATE,
         "minmax_cycle_days": args.minmax_cycle_days,
         "quick": args.quick,
+        "replay": args.replay,
         "sample_seed": args.seed if args.sample_seed is None else args.sample_seed,
         "split": args.split,
         "end": args.end,
