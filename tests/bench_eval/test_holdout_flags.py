@@ -277,3 +277,23 @@ def test_seasonal_naive_falls_back_to_naive_on_a_history_shorter_than_a_season()
         14.0,
         15.0,
     ]
+
+
+@pytest.mark.parametrize("replay", ["cold", "warm"])
+def test_policy_bench_runs_end_to_end_on_any_file_of_the_format(
+    tmp_path: Path, replay: str
+) -> None:
+    policy = bench("policy")
+    path = retail_csv(tmp_path / "retail.csv")
+    out = tmp_path / "out.json"
+    argv = ["--data", str(path), "--split", "2011-05-01", "--history", "10", "--json", str(out)]
+    assert policy.main([*argv, "--replay", replay]) == 0
+    result = json.loads(out.read_text())
+    summary = result["summary"]
+    assert 0 <= summary["fill_rate_pct"] <= 100
+    assert math.isfinite(summary["inventory_reduction_pct"])
+    assert summary["replay"] == replay and summary["prior_choice"] == "auto"
+    assert f"{summary['prior']:g}" in summary["prior_log_scores"]
+    assert len(summary["minmax_grid"]) == policy.FRONTIER_POINTS
+    assert summary["minmax_frontier_points"] >= policy.FRONTIER_MIN_POINTS
+    assert summary["skus"] == 2 and result["rows"][0]["policy"].startswith("ours")
