@@ -229,3 +229,28 @@ def test_proposals_take_class_targets_and_thresholds(
     ):
         bad = client.get(url, params={**targets, **params}, headers=op)
         assert bad.status_code == 422 and field in bad.text, (params, bad.text)
+
+
+def test_console_shows_the_class_matrix(mixed: Database, client: TestClient) -> None:
+    from tests.api.test_console_pages import sign_in
+
+    sign_in(client, mixed)
+    with clock.frozen_at(TODAY):
+        page = client.get("/planning", params={"warehouse": "PAR1"})
+        assert page.status_code == 200 and 'hx-get="/planning/classes?warehouse=PAR1"' in page.text
+        fragment = client.get(
+            "/planning/classes",
+            params={"warehouse": "PAR1", "days": 14, "abc_a": "0.5", "abc_b": "0.8"},
+        )
+    assert fragment.status_code == 200
+    html = fragment.text
+    # PAR1: lamps 60.00 (AY), mugs 21.00 (BX), a book 15.00 (CY) out of 96.00
+    for cell, share in (("AY", "62 %"), ("BX", "22 %"), ("CY", "16 %"), ("AX", "0 %")):
+        start = html.index(f'data-cell="{cell}"')
+        assert share in html[start : html.index("</td>", start)], cell
+    assert "LAMP-02" in html and 'value="0.5"' in html
+    for params, field in (({"abc_a": "lots"}, "abc_a"), ({"xyz_y": "0.1"}, "xyz_y")):
+        bad = client.get("/planning/classes", params={"warehouse": "PAR1", **params})
+        assert bad.status_code == 200 and 'role="alert"' in bad.text and field in bad.text
+    unknown = client.get("/planning/classes", params={"warehouse": "NOPE"})
+    assert unknown.status_code == 200 and 'role="alert"' in unknown.text

@@ -22,4 +22,12 @@ FRENCH: dict[str, str] = {
     "Average inventory (value)": "Stock moyen (valeur)",
     "Total cost": "Coût total",
     "No demand to replay": "Aucune demande à rejouer",
+    "ABC/XYZ classes": "Classes ABC/XYZ",
+    "Classifying…": "Classement…",
+    "A up to (share of value)": "A jusqu'à (part de la valeur)",
+    "B up to": "B jusqu'à",
+    "X up to (weekly CV)": "X jusqu'à (CV hebdomadaire)",
+    "Y up to": "Y jusqu'à",
+    "of value": "de la valeur",
+    "No demand in the period": "Aucune demande sur la période",
 }

@@ -2,7 +2,8 @@
 orders to send and receive, the demand history of a SKU with its stock-out days and its newest
 forecast with the 80 % and 95 % intervals, and (an htmx fragment: it replays half a year of
 demand) a policy comparison for the SKU or the warehouse's A items: our policy, min/max and
-(R, S) on the same history, inventory over time with the stock-outs marked, and a table.
+(R, S) on the same history, inventory over time with the stock-outs marked, and a table;
+and (another fragment) the ABC/XYZ matrix of the warehouse at thresholds the planner sets.
 
 Optional per-class targets (``class_targets=A=0.98,B=0.95,C=0.9``) set the fill-rate target of
 each ABC/XYZ class; a bad value comes back in the page, never as a server error."""
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from maillon.core import clock
-from maillon.core.errors import MaillonError, ValidationError
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.inventory import service as inventory
 from maillon.planning import service as planning
 from maillon.planning.demand import build_demand_series
@@ -183,6 +184,65 @@ def policy_comparison(
 
 
 POLICY_LABELS = {"ours": "ours (s, Q)", "minmax": "min/max", "RS": "(R, S)"}
+
+
+@router.get("/planning/classes", response_class=HTMLResponse)
+def class_matrix(
+    request: Request,
+    warehouse: Annotated[str, Query(max_length=20)],
+    days: Annotated[int, Query(ge=14, le=730)] = 91,
+    abc_a: Annotated[str, Query(max_length=12)] = "0.8",
+    abc_b: Annotated[str, Query(max_length=12)] = "0.95",
+    xyz_x: Annotated[str, Query(max_length=12)] = "0.5",
+    xyz_y: Annotated[str, Query(max_length=12)] = "1.0",
+) -> Response:
+    """Fragment: the ABC/XYZ matrix of a warehouse's SKUs over ``days`` (SKUs and share of
+    value per cell, the most valuable SKUs of each), at the thresholds given; a bad threshold
+    is named in the fragment."""
+    user = require(request, *OPERATORS)
+    given = {"abc_a": abc_a, "abc_b": abc_b, "xyz_x": xyz_x, "xyz_y": xyz_y}
+    error = None
+    found: tuple[Any, ...] = ()
+    try:
+        numbers: dict[str, float] = {}
+        bad = []
+        for name, text in given.items():
+            try:
+                numbers[name] = float(text)
+            except ValueError:
+                bad.append(FieldError(name, "a number"))
+        if bad:
+            raise ValidationError(bad)
+        thresholds = planning.class_thresholds(**numbers)
+        with database(request).reader() as session:
+            found = planning.sku_classes(
+                session=session, warehouse_code=warehouse, days=days, thresholds=thresholds
+            )
+    except ValidationError as exc:
+        error = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    except MaillonError as exc:
+        error = exc.message
+    total = sum(c.value for c in found) or 1.0
+    cells = {
+        a + x: {"skus": 0, "share": 0.0, "top": []} for a in "ABC" for x in "XYZ"
+    }  # fmt: skip
+    for c in found:  # most valuable first
+        cell = cells[c.label]
+        cell["skus"] += 1
+        cell["share"] += c.value / total
+        if len(cell["top"]) < 3:
+            cell["top"].append(c.sku)
+    return render(
+        request,
+        "_planning_classes.html",
+        user,
+        warehouse=warehouse,
+        days=days,
+        given=given,
+        cells=cells,
+        count=len(found),
+        error=error,
+    )
 
 
 @router.post("/planning/order")
