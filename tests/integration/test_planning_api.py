@@ -22,13 +22,13 @@ from tests.integration.test_planning import TODAY, history  # noqa: F401  (fixtu
 @pytest.fixture
 def mixed(history: Database) -> Database:  # noqa: F811
     """Besides ten mugs (ACME's price 3.00: 30.00), a lamp a day for five days (ACME's price
-    12.00: 60.00) and one book (no supplier: the catalogue's 15.00)."""
+    12.00: 60.00) and one book two weeks ago (no supplier: the catalogue's 15.00)."""
     for day in range(5, 0, -1):
         with clock.frozen_at(TODAY - timedelta(days=day, hours=-1)):
             orders.place_order(
                 history, order_draft([("LAMP-02", 1)], email=f"l{day}@example.fr"), actor="t"
             )
-    with clock.frozen_at(TODAY - timedelta(days=2, hours=-2)):
+    with clock.frozen_at(TODAY - timedelta(days=14, hours=-1)):  # the oldest order
         orders.place_order(history, order_draft([("BOOK-07", 1)], email="b@example.fr"), actor="t")
     return history
 
@@ -48,6 +48,10 @@ def test_classes_split_value_and_variability_at_the_thresholds_given(mixed: Data
     ]
     assert [c.abc for c in found] == ["A", "A", "B"]  # before them: 0 %, 57 %, 86 % of value
     assert [c.abc for c in narrow] == ["A", "B", "C"]
+    # The records start two weeks back: a longer window adds no empty weeks before them.
+    with clock.frozen_at(TODAY), mixed.reader() as s:
+        longer = planning.sku_classes(session=s, days=91)
+    assert [(c.sku, c.label, c.cv) for c in longer] == [(c.sku, c.label, c.cv) for c in found]
     mug = {c.sku: c for c in found}["MUG-01"]
     # weeks of 3 and 7 mugs: CV 2 / 5 = 0.4
     assert mug.cv == pytest.approx(0.4) and mug.xyz == "X"

@@ -419,8 +419,9 @@ def classify_skus(
     thresholds: ClassThresholds | None = None,
 ) -> dict[str, str]:
     """Return each SKU's ABC/XYZ label (``"AX"``): ABC on the value of its demand in
-    ``[start, end)`` at ``prices``, XYZ on the coefficient of variation of its weekly demand
-    (:class:`~maillon.planning.classify.ClassThresholds`, the defaults when None)."""
+    ``[start, end)`` at ``prices``, XYZ on the coefficient of variation of its demand per
+    week, over the whole weeks back from ``end`` that the records cover (none before their
+    first day) (:class:`~maillon.planning.classify.ClassThresholds`, the defaults when None)."""
     return {
         item.sku: item.label
         for item in _classes(records, prices, start=start, end=end, thresholds=thresholds)
@@ -435,19 +436,23 @@ def _classes(
     end: date,
     thresholds: ClassThresholds | None = None,
 ) -> tuple[SkuClass, ...]:
+    records = [r for r in records if start <= r.day < end]
     skus = sorted({r.sku for r in records})
     if not skus:
         return ()
-    weeks = max(1, (end - start).days // 7)
+    # Weeks count back from the end (the last 7 days are the last week); they start no earlier
+    # than the first order of the records: before it there is no history, not zero demand
+    # (a shop that opened a month ago has four weeks, not thirteen with nine empty).
+    first = max(start, min(r.day for r in records))
+    weeks = max(1, (end - first).days // 7)
     index = {sku: i for i, sku in enumerate(skus)}
     weekly = [[0.0] * weeks for _ in skus]
     units = [0.0] * len(skus)
     for r in records:
-        week = min((r.day - start).days // 7, weeks - 1)
-        if week < 0:
-            continue
-        weekly[index[r.sku]][week] += r.qty
         units[index[r.sku]] += r.qty
+        back = ((end - r.day).days - 1) // 7
+        if back < weeks:
+            weekly[index[r.sku]][weeks - 1 - back] += r.qty
     result = classify(
         skus=skus,
         values=[u * prices.get(sku, 0.0) for sku, u in zip(skus, units, strict=True)],
