@@ -80,8 +80,14 @@ just before (demand before the block only: no look-ahead), because a knob tuned 
 calibration part overshoots the target on the test part (demand there is steadier: every
 candidate lands 1-2.5 points above the target). The normal-loss sigma factor re-tuned the
 same way (the primary of earlier runs) is shown as a variant. Caveat: re-tuning was chosen
-after seeing the overshoot on the test part. On the full set the calibration primary is the
-normal-loss total fill-rate candidate (the least units for a units-weighted fill rate).
+after seeing the overshoot on the test part. The replay measures the window's last 40 days;
+``--replay warm`` (the default) replays from the forecast's start so that those days see
+SKUs mid-cycle, as the real run does; ``cold`` starts at the window with every SKU at
+s + Q and nothing on order, all cycles in step, which reads about half a point of fill low
+and so over-stocks. Warm replaced cold after a comparison on seven test periods (fill within
+1 point of the target on 5 of 7 against 4, mean distance 0.88 against 0.94 point: the rule
+set before the runs); it cut the inventory reduction from 19.8 % to 17.0 % on average, partly
+through the lower fill.
 
 Caveat: the forecast settings (alpha 0.1, (L+1)-day errors) were picked after trying a few
 values on this same data set (test part included), so the result is somewhat optimistic.
@@ -546,7 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     )  # fmt: skip
     parser.add_argument("--recalibrate-window", type=int, default=60)
     parser.add_argument(
-        "--replay", choices=("cold", "warm"), default="cold",
+        "--replay", choices=("cold", "warm"), default="warm",
         help="re-tuning replay of the window: from its first day with every SKU at s + Q "
         "(cold) or from the forecast's start (warm: SKUs mid-cycle, as in the real run)",
     )  # fmt: skip
