@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from maillon.core import clock
@@ -258,3 +259,27 @@ def test_console_shows_the_class_matrix(mixed: Database, client: TestClient) -> 
         assert bad.status_code == 200 and 'role="alert"' in bad.text and field in bad.text
     unknown = client.get("/planning/classes", params={"warehouse": "NOPE"})
     assert unknown.status_code == 200 and 'role="alert"' in unknown.text
+
+
+def test_a_slow_mover_is_not_read_from_its_first_sale(history: Database) -> None:  # noqa: F811
+    from maillon.catalog.tables import Product
+
+    with history.transaction() as s:  # listed long before the history window
+        lamp = s.scalar(select(Product).where(Product.sku == "LAMP-02"))
+        assert lamp is not None
+        lamp.created_at = TODAY - timedelta(days=400)
+    with clock.frozen_at(TODAY - timedelta(hours=20)):
+        orders.place_order(history, order_draft([("LAMP-02", 1)], email="l@example.fr"), actor="t")
+    with clock.frozen_at(TODAY), history.reader() as s:
+        since = planning.selling_since(
+            session=s, skus={"LAMP-02", "MUG-01"}, start=(TODAY - timedelta(days=56)).date()
+        )
+        (lamp_line,) = [
+            p
+            for p in planning.propose_replenishment(session=s, warehouse_code="PAR1")
+            if p.sku == "LAMP-02"
+        ]
+    assert since["LAMP-02"] == (TODAY - timedelta(days=56)).date()
+    assert since["MUG-01"] > TODAY.date()  # created by the fixture today, after these orders
+    # one lamp in 56 days, not one lamp a day since yesterday's sale
+    assert lamp_line.policy.forecast_mean == pytest.approx(1 / 56)

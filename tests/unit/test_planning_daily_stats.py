@@ -49,3 +49,25 @@ def test_a_sku_out_of_stock_every_day_keeps_its_total() -> None:
     records = [DemandRecord("S", "W", day, 4.0)]
     stockouts = [StockoutDay("S", "W", day + timedelta(k)) for k in range(3)]
     assert daily_demand_stats(records, stockouts, end=END)["S"] == (4.0, 0.0)
+
+
+@given(
+    sales=st.dictionaries(st.integers(1, 60), st.integers(1, 40), min_size=1, max_size=25),
+    listed=st.integers(1, 90),
+)
+def test_a_sku_listed_before_its_first_sale_counts_the_days_between(
+    sales: dict[int, int], listed: int
+) -> None:
+    days = {END - timedelta(ago): float(q) for ago, q in sales.items()}
+    since = END - timedelta(listed)
+    records = [DemandRecord("S", "W", d, q) for d, q in days.items()]
+    mean, _sd = daily_demand_stats(records, [], end=END, since={"S": since})["S"]
+    first = min(min(days), since)
+    assert math.isclose(mean, sum(days.values()) / (END - first).days, rel_tol=1e-9)
+
+
+def test_one_sale_yesterday_is_not_a_unit_a_day() -> None:
+    records = [DemandRecord("S", "W", END - timedelta(1), 1.0)]
+    assert daily_demand_stats(records, [], end=END)["S"][0] == 1.0  # no listing day known
+    mean, _sd = daily_demand_stats(records, [], end=END, since={"S": END - timedelta(56)})["S"]
+    assert mean == 1 / 56

@@ -35,7 +35,7 @@ imputed``. ``unique_id`` is ``"<sku>@<warehouse>"`` (see :func:`series_id`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -179,8 +179,13 @@ def build_demand_series(
     end: dt.date | None = None,
     keep_partial_weeks: bool = False,
     series: Sequence[tuple[str, str]] = (),
+    since: Mapping[str, dt.date] | None = None,
 ) -> DemandSeries:
     """Return regular demand series built from ``records`` (see the module docstring).
+
+    Without ``start`` a series begins at its first sale, or at ``since[sku]`` (the first day
+    the SKU could sell, e.g. the history's start or its listing day) when that is earlier:
+    the days between are zero demand, not unknown.
 
     ``series`` lists extra (sku, warehouse) pairs to include even without any record (zero
     demand from ``start``, which must then be given). Records and stock-outs outside
@@ -225,6 +230,8 @@ def build_demand_series(
     frames: list[pd.DataFrame] = []
     for (sku, warehouse), per_day in sorted(qty.items()):
         first = start or min(per_day, default=last)
+        if start is None and since and sku in since:
+            first = min(first, _as_day(since[sku], "since"))
         if first > last:
             continue
         days = pd.date_range(first, last, freq="D")

@@ -13,7 +13,7 @@ which serves waiting backorders (``stock.received``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -355,12 +355,33 @@ def _design_all(
     return policies
 
 
+def selling_since(*, session: Session, skus: Collection[str], start: date) -> dict[str, date]:
+    """Return the first day each SKU could sell within a history from ``start``: ``start``, or
+    the day it was listed (created) when later. Before it, a SKU without sales had no demand to
+    show, so its history starts there, not at its first sale (which makes one sale yesterday
+    read as a unit a day)."""
+    wanted = set(skus)
+    return {
+        sku: max(start, clock.as_utc(created).date())
+        for sku, created in session.execute(
+            select(Product.sku, Product.created_at).where(*_among(Product.sku, wanted))
+        )
+        if sku in wanted
+    }
+
+
 def daily_demand_stats(
-    records: list[DemandRecord], stockouts: list[StockoutDay], *, end: date
+    records: list[DemandRecord],
+    stockouts: list[StockoutDay],
+    *,
+    end: date,
+    since: Mapping[str, date] | None = None,
 ) -> dict[str, tuple[float, float]]:
-    """Return the mean and standard deviation of each SKU's daily demand, from its first sale
-    to the day before ``end``; days it was out of stock are left out (their demand is unknown,
-    not zero)."""
+    """Return the mean and standard deviation of each SKU's daily demand, from the day it
+    could first sell (``since[sku]``, e.g. the window's start or its listing day; without
+    it, or when it sold before, its first sale) to the day before ``end``; days it was out of
+    stock are left out (their demand is unknown, not zero)."""
+    since = since or {}
     per_day: dict[str, dict[date, float]] = {}
     for r in records:
         days = per_day.setdefault(r.sku, {})
@@ -370,7 +391,7 @@ def daily_demand_stats(
         out_days.setdefault(s.sku, set()).add(s.day)
     stats: dict[str, tuple[float, float]] = {}
     for sku, days in per_day.items():
-        first = min(days)
+        first = min(min(days), since.get(sku, end))
         last = first + timedelta(days=max((end - first).days, 1))  # exclusive
         skip = {d for d in out_days.get(sku, ()) if first <= d < last}
         sold = [v for d, v in days.items() if d < last and d not in skip]
@@ -656,6 +677,7 @@ def propose_replenishment(
         [r for r in records if r.sku in supplied],
         [s for s in stockouts if s.sku in supplied],
         end=today,
+        since=selling_since(session=session, skus=supplied, start=start),
     )
     steps = latest_forecast_steps(session=session, warehouse_code=warehouse_code)
     classes: dict[str, str] = {}
@@ -772,8 +794,10 @@ def run_forecast(
         )
     if not records:
         raise Conflict("no orders in the history period: nothing to forecast")
+    with db.reader() as session:
+        since = selling_since(session=session, skus={r.sku for r in records}, start=start)
     series = build_demand_series(
-        records, stockouts=stockouts, freq=freq, end=today - timedelta(days=1)
+        records, stockouts=stockouts, freq=freq, end=today - timedelta(days=1), since=since
     )
     config = ForecastConfig(
         horizon=horizon,

@@ -55,6 +55,18 @@ def test_missing_days_are_zero_and_series_end_together() -> None:
     assert not frame["stockout_days"].any()
 
 
+def test_a_series_starts_when_its_sku_could_first_sell() -> None:
+    recs = [DemandRecord("A", "W1", day(5), 2), DemandRecord("B", "W1", day(1), 1)]
+    frame = build_demand_series(recs, end=day(6), since={"A": day(2), "B": day(4)}).frame
+    a = frame[frame["unique_id"] == "A@W1"]
+    assert a["ds"].min().date() == day(2) and a["y"].tolist() == [0.0, 0.0, 0.0, 2.0, 0.0]
+    b = frame[frame["unique_id"] == "B@W1"]
+    assert b["ds"].min().date() == day(1)  # it sold before: from that sale
+    # an explicit start still wins for every series
+    fixed = build_demand_series(recs, start=day(0), end=day(6), since={"A": day(2)}).frame
+    assert fixed.groupby("unique_id")["ds"].min().dt.date.eq(day(0)).all()
+
+
 def test_stockout_day_is_imputed_not_zero() -> None:
     recs = [DemandRecord("A", "W", day(k), 10) for k in range(10) if k != 4]
     out = [StockoutDay("A", "W", day(4))]
