@@ -68,10 +68,23 @@ def test_demo_replays_a_business(db: Database) -> None:
         labels += s.scalar(select(func.count()).select_from(FraudChargeback)) or 0
         assert labels > 0
         assert s.scalar(select(func.count()).select_from(StorefrontEvent))
-    # every product has a supplier, so planning has something to propose
+    # replenishment went through planning: forecasts, purchase orders sent and received
+    from maillon.inventory.tables import StockMovement
     from maillon.planning import service as planning
+    from maillon.planning.tables import ForecastRun, PurchaseOrder
 
     with db.reader() as s:
-        assert planning.propose_replenishment(session=s, warehouse_code="PAR1")
+        assert (s.scalar(select(func.count()).select_from(ForecastRun)) or 0) >= 2
+        po_status = dict(
+            s.execute(
+                select(PurchaseOrder.status, func.count()).group_by(PurchaseOrder.status)
+            ).all()
+        )
+        assert po_status.get("received", 0) > 0 and set(po_status) <= {"sent", "received"}
+        received = set(
+            s.scalars(select(StockMovement.reference).where(StockMovement.reference.like("PO%")))
+        )
+        assert len(received) == po_status["received"]
+        assert planning.propose_replenishment(session=s, warehouse_code="PAR1") is not None
     with pytest.raises(Conflict, match="fresh"):
         run_demo(db, seed=3, days=1, orders=5, skus=5, console=Console(quiet=True))

@@ -22,7 +22,7 @@ def supplier_add(
     name: str,
     lead_time_days: Annotated[int, typer.Option(help="mean lead time in days")],
     lead_time_sd_days: Annotated[int, typer.Option(help="its spread (standard deviation)")] = 0,
-    order_cost_cents: Annotated[int, typer.Option(help="fixed cost of one order")] = 0,
+    order_cost_cents: Annotated[int, typer.Option(help="fixed cost of one order line (cents)")] = 0,
     email: Annotated[str, typer.Option(help="where purchase orders are sent")] = "",
     db: DbOption = None,
 ) -> None:

@@ -31,6 +31,7 @@ from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatus
 from maillon.planning import service as planning
+from maillon.planning.tables import Supplier
 from maillon.returns import service as returns
 from maillon.shipping import service as shipping
 from maillon.shipping.service import TrackingInput
@@ -71,8 +72,10 @@ PICKERS = ("picker:lea", "picker:yanis", "picker:ines", "picker:tom")
 PACKERS = ("packer:sami", "packer:chloe")
 
 SUPPLIERS = [
-    ("ATELIER", "Atelier Rhône-Alpes", 5, 1, 1500),
-    ("GROSSISTE", "Grossiste Île-de-France", 3, 1, 2500),
+    # code, name, lead time and its spread (days), cost of one order line (cents: receiving,
+    # checking and paying it; it sizes the lots with the holding cost)
+    ("ATELIER", "Atelier Rhône-Alpes", 5, 1, 200),
+    ("GROSSISTE", "Grossiste Île-de-France", 3, 1, 300),
 ]
 
 DEMO_LAYOUT = {
@@ -202,8 +205,8 @@ def run_demo(
                     pack_size=int(rng.choice([1, 1, 6, 12])),
                 )
                 need = demand.get(spec.sku, 0)
-                # Stock about one to two weeks of demand, split across warehouses, so the
-                # fast movers sometimes run out before the weekly delivery.
+                # Opening stock: about one to two weeks of demand, split across warehouses;
+                # from then on the planner's purchase orders (_Planner) replenish it.
                 base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(
                     rng.integers(0, 3)
                 )
@@ -223,11 +226,12 @@ def run_demo(
 
         carrier_p = np.array([c[3] for c in CARRIERS])
         task = progress.add_task("orders through the chain", total=len(plan))
-        next_restock = start + timedelta(days=7)
+        planner = _Planner(catalog, start)
+        next_review = start + timedelta(days=1, hours=PLANNER_HOUR)
         for o in plan:
-            while o.created_at >= next_restock:
-                _restock(db, rng, catalog, demand, days, next_restock, carrier_p, end)
-                next_restock += timedelta(days=7)
+            while o.created_at >= next_review:
+                planner.morning(db, rng, next_review, carrier_p, end)
+                next_review += timedelta(days=1)
             _replay_order(db, rng, o, customers, carrier_p, end)
             progress.advance(task)
 
@@ -244,41 +248,93 @@ def run_demo(
     return raw
 
 
-def _restock(
-    db: Database,
-    rng: np.random.Generator,
-    catalog: list,
-    demand: dict[str, int],
-    days: int,
-    at: datetime,
-    carrier_p: np.ndarray,
-    end: datetime,
-) -> None:
-    """Weekly supplier delivery: top up every SKU by about a week of demand. The receipt itself
-    serves the orders waiting for stock (oldest promise first); those now complete are
-    prepared and shipped."""
-    with db.reader() as session:
-        waiting, _ = orders.list_orders(session=session, status="backordered", limit=10_000)
-        emails = {o.number: o.customer.email for o in waiting}
-    with clock.frozen_at(at), db.transaction() as session:
-        for i, spec in enumerate(catalog):
-            weekly = demand.get(spec.sku, 0) * 7 / days
-            qty = int(np.ceil(weekly * rng.uniform(0.8, 1.3)))
-            if qty > 0:
-                inventory.receive(
-                    session=session,
-                    warehouse_code=WAREHOUSES[0][0],
-                    location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-1",
-                    sku=spec.sku,
-                    quantity=qty,
-                    reference=f"PO {at:%Y-%m-%d}",
-                    actor="demo",
-                )
-    with db.reader() as session:
-        ready, _ = orders.list_orders(session=session, status="allocated", limit=10_000)
-        released = sorted(o.number for o in ready if o.number in emails)
-    for number in released:
-        _fulfil(db, rng, number, at + timedelta(minutes=5), carrier_p, end, emails[number])
+PLANNER_HOUR = 6
+"""The planner's review, each morning at 06:00 UTC, before the day's orders."""
+
+FORECAST_EVERY_DAYS = 7
+"""Days between two forecasting runs in the demo (the first after a week of history)."""
+
+
+class _Planner:
+    """The demo's replenishment, through planning as a shop would run it: each morning the
+    suppliers deliver the purchase orders due (the receipts serve the orders waiting for
+    stock, which are then prepared and shipped); weekly a forecast of every SKU's demand;
+    then the orders the policies call for in each warehouse, sent to the suppliers. A
+    delivery comes after the supplier's lead time give or take its spread (seeded)."""
+
+    def __init__(self, catalog: list, start: datetime) -> None:
+        self.location = {
+            (spec.sku, code): f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-{w + 1}"
+            for i, spec in enumerate(catalog)
+            for w, (code, *_rest) in enumerate(WAREHOUSES)
+        }
+        self.lead = {code: (lead, sd) for code, _name, lead, sd, _cost in SUPPLIERS}
+        self.arrivals: dict[str, datetime] = {}
+        self.next_forecast = start + timedelta(days=FORECAST_EVERY_DAYS, hours=PLANNER_HOUR)
+
+    def morning(
+        self,
+        db: Database,
+        rng: np.random.Generator,
+        at: datetime,
+        carrier_p: np.ndarray,
+        end: datetime,
+    ) -> None:
+        """Receive today's deliveries, forecast when due, order what the policies call for."""
+        due = sorted(n for n, when in self.arrivals.items() if when <= at)
+        if due:
+            with db.reader() as session:
+                waiting, _ = orders.list_orders(session=session, status="backordered", limit=10_000)
+                emails = {o.number: o.customer.email for o in waiting}
+            with clock.frozen_at(at), db.transaction() as session:
+                for number in due:
+                    po = planning.get_purchase_order(session=session, number=number)
+                    code = session.get(Warehouse, po.warehouse_id)
+                    assert code is not None
+                    for line in po.lines:
+                        planning.receive_purchase_order(
+                            session=session,
+                            number=number,
+                            location_code=self.location[(line.sku, code.code)],
+                            actor="planner:demo",
+                            quantities={line.sku: line.quantity - line.received_quantity},
+                        )
+                    del self.arrivals[number]
+            with db.reader() as session:
+                ready, _ = orders.list_orders(session=session, status="allocated", limit=10_000)
+                released = sorted(o.number for o in ready if o.number in emails)
+            for number in released:
+                _fulfil(db, rng, number, at + timedelta(minutes=5), carrier_p, end, emails[number])
+        with clock.frozen_at(at):
+            if at >= self.next_forecast:
+                planning.run_forecast(db, horizon=28, history_days=FORECAST_HISTORY_DAYS)
+                self.next_forecast += timedelta(days=FORECAST_EVERY_DAYS)
+            for code, *_rest in WAREHOUSES:
+                with db.reader() as session:
+                    lines = [
+                        (p.supplier, p.sku, p.quantity, p.reason)
+                        for p in planning.propose_replenishment(
+                            session=session, warehouse_code=code
+                        )
+                    ]
+                if not lines:
+                    continue
+                with db.transaction() as session:
+                    for po in planning.create_purchase_orders(
+                        session=session, warehouse_code=code, lines=lines, actor="planner:demo"
+                    ):
+                        session.flush()
+                        planning.send_purchase_order(
+                            session=session, number=po.number, actor="planner:demo"
+                        )
+                        supplier = session.get(Supplier, po.supplier_id)
+                        assert supplier is not None
+                        lead, sd = self.lead[supplier.code]
+                        days = max(1, round(float(rng.normal(lead, sd))))
+                        self.arrivals[po.number] = at + timedelta(days=days)
+
+
+FORECAST_HISTORY_DAYS = 365
 
 
 def _replay_order(

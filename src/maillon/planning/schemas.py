@@ -18,7 +18,13 @@ class SupplierCreate(StrictModel):
     email: str = Field(default="", max_length=320)
     lead_time_days: int = Field(ge=0, le=365)
     lead_time_sd_days: int = Field(default=0, ge=0, le=365)
-    order_cost_cents: int = Field(default=0, ge=0, le=10_000_000)
+    order_cost_cents: int = Field(
+        default=0,
+        ge=0,
+        le=10_000_000,
+        description="fixed cost of one order line (receiving, checking, paying it): with the "
+        "holding cost it sizes the lots",
+    )
 
 
 class SupplierRead(BaseModel):
