@@ -283,3 +283,42 @@ def test_a_slow_mover_is_not_read_from_its_first_sale(history: Database) -> None
     assert since["MUG-01"] > TODAY.date()  # created by the fixture today, after these orders
     # one lamp in 56 days, not one lamp a day since yesterday's sale
     assert lamp_line.policy.forecast_mean == pytest.approx(1 / 56)
+
+
+def test_console_lists_open_purchase_orders_by_arrival_and_flags_the_late(
+    history: Database,  # noqa: F811
+    client: TestClient,
+) -> None:
+    from tests.api.test_console_pages import sign_in
+
+    numbers = []
+    for days_ago in (1, 6, 2):  # ACME delivers in 3 days: due in 2 days, 3 days ago, tomorrow
+        with clock.frozen_at(TODAY - timedelta(days=days_ago)), history.transaction() as s:
+            (po,) = planning.create_purchase_orders(
+                session=s,
+                warehouse_code="PAR1",
+                lines=[("ACME", "MUG-01", 10, "test")],
+                actor="t",
+            )
+            s.flush()
+            planning.send_purchase_order(session=s, number=po.number, actor="t")
+            numbers.append(po.number)
+    first, late, soon = numbers
+    with clock.frozen_at(TODAY), history.transaction() as s:
+        (done,) = planning.create_purchase_orders(
+            session=s, warehouse_code="PAR1", lines=[("ACME", "MUG-01", 15, "")], actor="t"
+        )
+        s.flush()
+        planning.receive_purchase_order(
+            session=s, number=done.number, location_code="A01-01", actor="t"
+        )
+        received = done.number
+    sign_in(client, history)
+    with clock.frozen_at(TODAY):
+        page = client.get("/planning", params={"warehouse": "PAR1"}).text
+    rows = page[page.index("Purchase orders") :]
+    order = [rows.index(n) for n in (late, soon, first, received)]
+    assert order == sorted(order)  # open by arrival (3 days late, tomorrow, in 2 days), then closed
+    late_row = rows[rows.index(late) : rows.index("</tr>", rows.index(late))]
+    soon_row = rows[rows.index(soon) : rows.index("</tr>", rows.index(soon))]
+    assert "po-late" in late_row and "po-late" not in soon_row

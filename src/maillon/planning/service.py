@@ -1065,6 +1065,26 @@ def list_purchase_orders(
     return list(session.scalars(query))
 
 
+def purchase_orders_to_follow(
+    *, session: Session, open_limit: int = 50, closed_limit: int = 10
+) -> list[PurchaseOrder]:
+    """Return the purchase orders a planner follows: the open ones (draft, sent, partially
+    received), soonest expected first (undated last), then the most recently closed."""
+    open_pos = session.scalars(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.status.in_(OPEN_PO))
+        .order_by(PurchaseOrder.expected_at.is_(None), PurchaseOrder.expected_at, PurchaseOrder.id)
+        .limit(open_limit)
+    )
+    closed = session.scalars(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.status.not_in(OPEN_PO))
+        .order_by(PurchaseOrder.id.desc())
+        .limit(closed_limit)
+    )
+    return [*open_pos, *closed]
+
+
 def create_purchase_orders(
     *,
     session: Session,

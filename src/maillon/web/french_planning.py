@@ -30,4 +30,8 @@ FRENCH: dict[str, str] = {
     "Y up to": "Y jusqu'à",
     "of value": "de la valeur",
     "No demand in the period": "Aucune demande sur la période",
+    "Open orders first, the soonest expected at the top; then the last closed.": (
+        "Commandes ouvertes d'abord, la plus proche en haut ; puis les dernières closes."
+    ),
+    "late": "en retard",
 }

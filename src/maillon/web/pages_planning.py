@@ -60,8 +60,9 @@ def planning_page(
         # the most valuable first; the page shows the first hundred
         proposals.sort(key=lambda p: -p.quantity * p.unit_price_cents)
         total_proposals = len(proposals)
-        pos = planning.list_purchase_orders(session=session, limit=30)
+        pos = planning.purchase_orders_to_follow(session=session)
         suppliers = {s.id: s.code for s in session.scalars(select(Supplier))}
+        now = clock.now()
         purchase_orders = [
             {
                 "number": po.number,
@@ -71,6 +72,9 @@ def planning_page(
                 "units": sum(line.quantity for line in po.lines),
                 "received": sum(line.received_quantity for line in po.lines),
                 "expected_at": po.expected_at,
+                "late": po.status in ("sent", "partially_received")
+                and po.expected_at is not None
+                and clock.as_utc(po.expected_at) < now,
             }
             for po in pos
         ]
