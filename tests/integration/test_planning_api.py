@@ -322,3 +322,27 @@ def test_console_lists_open_purchase_orders_by_arrival_and_flags_the_late(
     late_row = rows[rows.index(late) : rows.index("</tr>", rows.index(late))]
     soon_row = rows[rows.index(soon) : rows.index("</tr>", rows.index(soon))]
     assert "po-late" in late_row and "po-late" not in soon_row
+
+
+def test_console_forecasts_now(history: Database, client: TestClient) -> None:  # noqa: F811
+    from tests.api.test_console_pages import sign_in
+
+    sign_in(client, history)
+    page = client.get("/planning", params={"warehouse": "PAR1", "sku": "MUG-01"})
+    assert "No forecast yet" in page.text
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    form = {"warehouse": "PAR1", "sku": "MUG-01", "csrf": csrf}
+    bad = client.post("/planning/forecast", data={**form, "csrf": "x"}, follow_redirects=False)
+    assert bad.status_code in (400, 403)
+    with history.reader() as s:
+        assert planning.latest_forecast_run(session=s) is None
+    r = client.post("/planning/forecast", data=form, follow_redirects=False)
+    assert r.status_code == 303 and "notice=forecast+run+1" in r.headers["location"]
+    assert "sku=MUG-01" in r.headers["location"]
+    shown = client.get(r.headers["location"])
+    assert 'role="status"' in shown.text and "forecast run 1:" in shown.text
+    assert "Newest forecast" in shown.text and '"forecast":' in shown.text  # the chart's trace
+    wrong = client.post(
+        "/planning/forecast", data={**form, "warehouse": "NOPE"}, follow_redirects=False
+    )
+    assert wrong.status_code == 303 and "error=" in wrong.headers["location"]

@@ -34,4 +34,10 @@ FRENCH: dict[str, str] = {
         "Commandes ouvertes d'abord, la plus proche en haut ; puis les dernières closes."
     ),
     "late": "en retard",
+    "Newest forecast": "Dernière prévision",
+    "series": "séries",
+    "No forecast yet: proposals use the order history.": (
+        "Pas encore de prévision : les propositions partent de l'historique des commandes."
+    ),
+    "Forecast now": "Prévoir maintenant",
 }

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +37,7 @@ def planning_page(
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
     class_targets: Annotated[str, Query(max_length=120)] = "",
     error: Annotated[str | None, Query(max_length=300)] = None,
+    notice: Annotated[str | None, Query(max_length=300)] = None,
 ) -> Response:
     """Reorder proposals of a warehouse, open purchase orders, a SKU's demand history and
     forecast, and the policy comparison (loaded as a fragment)."""
@@ -79,6 +81,7 @@ def planning_page(
             for po in pos
         ]
         chart: dict[str, Any] | None = None
+        last_run = planning.latest_forecast_run(session=session)
         sku = sku or (proposals[0].sku if proposals else None)
         if sku:
             today = clock.now().date()
@@ -125,7 +128,29 @@ def planning_page(
         sku=sku,
         chart=chart,
         error=error,
+        notice=notice,
+        last_run=last_run,
     )
+
+
+@router.post("/planning/forecast")
+def forecast_now(
+    request: Request,
+    warehouse: Annotated[str, Form(max_length=20)],
+    csrf: Annotated[str, Form()] = "",
+    sku: Annotated[str, Form(max_length=64)] = "",
+) -> Response:
+    """Forecast the demand of every SKU of a warehouse now (the answer waits for the run:
+    seconds for hundreds of SKUs; schedule ``maillon plan forecast`` for large catalogues)."""
+    user = require(request, *OPERATORS)
+    check_csrf(user, csrf)
+    back = {"warehouse": warehouse, **({"sku": sku} if sku else {})}
+    try:
+        run = planning.run_forecast(database(request), warehouse_code=warehouse)
+    except MaillonError as exc:
+        return RedirectResponse(f"/planning?{urlencode({**back, 'error': exc.message})}", 303)
+    done = f"forecast run {run.id}: {run.series} series, {run.horizon} days ahead"
+    return RedirectResponse(f"/planning?{urlencode({**back, 'notice': done})}", 303)
 
 
 @router.get("/planning/compare", response_class=HTMLResponse)
