@@ -1,7 +1,8 @@
 # The two set-up commands of the README, and the pieces they are made of.
 #   make demo   creates .venv, installs Maillon, runs the demo and serves the console
 #   make test   creates .venv if needed, installs, runs every check and test on SQLite, then
-#               again on a throwaway PostgreSQL server it starts (and stops) itself
+#               the tests that use a database again on a throwaway PostgreSQL server it
+#               starts (and stops) itself
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin

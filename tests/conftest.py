@@ -2,7 +2,8 @@
 
 By default each test gets its own SQLite file, copied from one migrated template. When
 ``MAILLON_TEST_DATABASE_URL`` names a PostgreSQL server (``make test`` starts one), each test
-gets its own database there, created from a migrated template database.
+that uses a database gets its own there, created from a migrated template database, and the
+tests that use none are left out (they have run on SQLite).
 """
 
 from __future__ import annotations
@@ -35,6 +36,25 @@ PG_URL = os.environ.get("MAILLON_TEST_DATABASE_URL")
 
 def pytest_report_header() -> str:
     return f"maillon test database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite files'}"
+
+
+DATABASE_FIXTURES = frozenset({"_template", "db_url", "db"})
+"""A test that uses one of these (directly or through another fixture) reads a database."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use a database: the others (pure logic, about
+    two thirds of the suite) do not depend on it, and ``make test`` has just run them on SQLite.
+    ``MAILLON_TEST_ALL_ON_PG=1`` runs everything on PostgreSQL anyway."""
+    if not PG_URL or os.environ.get("MAILLON_TEST_ALL_ON_PG") == "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        (keep if uses else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")
