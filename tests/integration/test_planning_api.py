@@ -36,12 +36,12 @@ def mixed(history: Database) -> Database:  # noqa: F811
 
 def test_classes_split_value_and_variability_at_the_thresholds_given(mixed: Database) -> None:
     with clock.frozen_at(TODAY), mixed.reader() as s:
-        found = planning.sku_classes(session=s, days=14)  # both warehouses
+        found = planning.sku_classes(session=s, days=14).items  # both warehouses
         narrow = planning.sku_classes(
             session=s,
             days=14,
             thresholds=planning.class_thresholds(abc_a=0.5, abc_b=0.8, xyz_x=0.3),
-        )
+        ).items
     assert [(c.sku, c.value) for c in found] == [
         ("LAMP-02", 60.0),  # the supplier's price, not the catalogue's 49.90
         ("MUG-01", 30.0),
@@ -51,7 +51,7 @@ def test_classes_split_value_and_variability_at_the_thresholds_given(mixed: Data
     assert [c.abc for c in narrow] == ["A", "B", "C"]
     # The records start two weeks back: a longer window adds no empty weeks before them.
     with clock.frozen_at(TODAY), mixed.reader() as s:
-        longer = planning.sku_classes(session=s, days=91)
+        longer = planning.sku_classes(session=s, days=91).items
     assert [(c.sku, c.label, c.cv) for c in longer] == [(c.sku, c.label, c.cv) for c in found]
     mug = {c.sku: c for c in found}["MUG-01"]
     # weeks of 3 and 7 mugs: CV 2 / 5 = 0.4

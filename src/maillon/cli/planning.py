@@ -250,11 +250,12 @@ def classify_command(
     try:
         thresholds = class_thresholds(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y)
         with database.reader() as session:
-            found = sku_classes(
+            classes = sku_classes(
                 session=session, warehouse_code=warehouse, days=days, thresholds=thresholds
             )
     except MaillonError as exc:
         fail(exc)
+    found, counts = classes.items, classes.counts()
     if not found:
         console.print("no demand in the period")
         return
@@ -272,7 +273,7 @@ def classify_command(
     console.print(table)
     cells = Table("", "X", "Y", "Z", title="SKUs per cell")
     for a in "ABC":
-        cells.add_row(a, *(str(sum(c.label == a + x for c in found)) for x in "XYZ"))
+        cells.add_row(a, *(str(counts[a + x]) for x in "XYZ"))
     console.print(cells)
     console.print(f"{len(found)} SKUs classified")
 

@@ -140,14 +140,11 @@ def classes(
         found = service.sku_classes(
             session=session, warehouse_code=warehouse, days=days, thresholds=thresholds
         )
-    counts = {a + x: 0 for a in "ABC" for x in "XYZ"}
-    for item in found:
-        counts[item.label] += 1
     return ClassesRead(
         days=days,
         warehouse=warehouse,
         thresholds=ThresholdsRead(abc_a=abc_a, abc_b=abc_b, xyz_x=xyz_x, xyz_y=xyz_y),
-        counts=counts,
+        counts=found.counts(),
         items=[
             SkuClassRead(
                 sku=c.sku,
@@ -158,7 +155,7 @@ def classes(
                 xyz=c.xyz,
                 label=c.label,
             )
-            for c in found
+            for c in found.items
         ],
     )
 

@@ -37,7 +37,7 @@ from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel, Warehouse
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
-from maillon.planning.classify import ClassThresholds, SkuClass, classify
+from maillon.planning.classify import Classification, ClassThresholds, SkuClass, classify
 from maillon.planning.demand import DemandRecord, StockoutDay, build_demand_series
 from maillon.planning.forecast import ForecastConfig, forecast, quantile_column
 from maillon.planning.policy import (
@@ -514,7 +514,7 @@ def sku_classes(
     days: int = 91,
     thresholds: ClassThresholds | None = None,
     today: date | None = None,
-) -> tuple[SkuClass, ...]:
+) -> Classification:
     """Return the ABC/XYZ class of every SKU ordered in the last ``days`` days (of one
     warehouse, or all), most valuable first: ABC on the value of its demand at its purchase
     price (the preferred supplier's, else the cheapest; the catalogue price for a SKU without
@@ -529,8 +529,9 @@ def sku_classes(
     records, _stockouts = demand_history(
         session=session, start=start, end=today, warehouse_code=warehouse_code
     )
+    thresholds = thresholds or ClassThresholds()
     if not records:
-        return ()
+        return Classification(items=(), thresholds=thresholds)
     skus = {r.sku for r in records}
     catalogue = {
         sku: (pid, cents)
@@ -545,7 +546,9 @@ def sku_classes(
         for sku, (pid, cents) in catalogue.items()
     }
     items = _classes(records, prices, start=start, end=today, thresholds=thresholds)
-    return tuple(sorted(items, key=lambda c: (-c.value, c.sku)))
+    return Classification(
+        items=tuple(sorted(items, key=lambda c: (-c.value, c.sku))), thresholds=thresholds
+    )
 
 
 _IN_LIST_MAX = 500
@@ -792,10 +795,9 @@ def run_forecast(
         records, stockouts = demand_history(
             session=session, start=start, end=today, warehouse_code=warehouse_code
         )
+        since = selling_since(session=session, skus={r.sku for r in records}, start=start)
     if not records:
         raise Conflict("no orders in the history period: nothing to forecast")
-    with db.reader() as session:
-        since = selling_since(session=session, skus={r.sku for r in records}, start=start)
     series = build_demand_series(
         records, stockouts=stockouts, freq=freq, end=today - timedelta(days=1), since=since
     )

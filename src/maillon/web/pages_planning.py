@@ -232,6 +232,7 @@ def class_matrix(
     given = {"abc_a": abc_a, "abc_b": abc_b, "xyz_x": xyz_x, "xyz_y": xyz_y}
     error = None
     found: tuple[Any, ...] = ()
+    shares: dict[str, float] = {}
     try:
         numbers: dict[str, float] = {}
         bad = []
@@ -244,21 +245,20 @@ def class_matrix(
             raise ValidationError(bad)
         thresholds = planning.class_thresholds(**numbers)
         with database(request).reader() as session:
-            found = planning.sku_classes(
+            classes = planning.sku_classes(
                 session=session, warehouse_code=warehouse, days=days, thresholds=thresholds
             )
+        found, shares = classes.items, classes.value_shares()
     except ValidationError as exc:
         error = "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
     except MaillonError as exc:
         error = exc.message
-    total = sum(c.value for c in found) or 1.0
     cells = {
-        a + x: {"skus": 0, "share": 0.0, "top": []} for a in "ABC" for x in "XYZ"
+        a + x: {"skus": 0, "share": shares.get(a + x, 0.0), "top": []} for a in "ABC" for x in "XYZ"
     }  # fmt: skip
     for c in found:  # most valuable first
         cell = cells[c.label]
         cell["skus"] += 1
-        cell["share"] += c.value / total
         if len(cell["top"]) < 3:
             cell["top"].append(c.sku)
     return render(
