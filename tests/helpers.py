@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from maillon.catalog.model import ProductSpec
 from maillon.catalog.service import create_product
 from maillon.core.db import Database
 from maillon.core.identifiers import make_gtin13
 from maillon.inventory import service as inventory
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
-from maillon.shipping.service import create_carrier
+from maillon.shipping.service import create_carrier, shipments_of
+from maillon.shipping.tables import Shipment
+from maillon.warehouse.packing_flow import finish_packing
 
 PRODUCTS = [
     # sku, weight g, L, W, H mm, price cents
@@ -114,3 +118,13 @@ def order_body(
     }
     body.update(overrides)
     return body
+
+
+def pack(session: Session, number: str, actor: str = "p") -> list[Shipment]:
+    """Close the boxes of a picked order (the warehouse's one way) and return the shipments
+    shipping recorded for it."""
+    closed = finish_packing(session=session, number=number, actor=actor)
+    assert closed, "a packed order has parcels"
+    from maillon.orders.service import get_order
+
+    return list(shipments_of(session=session, order=get_order(session=session, number=number)))

@@ -13,7 +13,7 @@ from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.conftest import row_counts
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 URL = "/api/v1/care/assistant"
 
@@ -25,7 +25,7 @@ def shipped_order(db: Database) -> tuple[str, str]:
         (pick_list,) = warehouse.create_pick_lists(session=s, number=order.number, actor="p")
         warehouse.confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor="p")
     with db.transaction() as s:
-        shipping.pack_order(session=s, number=order.number, parcels=None, actor="p")
+        pack(s, order.number, "p")
     with db.transaction() as s:
         (shipment,) = shipping.ship_order(
             session=s, number=order.number, carrier_code="colissimo", actor="o"

@@ -16,7 +16,7 @@ from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.conftest import row_counts
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 H = dict[str, dict[str, str]]
 
@@ -31,7 +31,7 @@ def ship(db: Database, number: str) -> None:
         (pick_list,) = warehouse.create_pick_lists(session=s, number=number, actor="p")
         warehouse.confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor="p")
     with db.transaction() as s:
-        shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        pack(s, number, "p")
     with db.transaction() as s:
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
 

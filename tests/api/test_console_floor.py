@@ -19,7 +19,7 @@ from maillon.warehouse import service as warehouse
 from maillon.warehouse import tasks
 from maillon.warehouse.tables import PickList, PickListLine
 from tests.conftest import row_counts
-from tests.helpers import PRODUCTS, order_draft
+from tests.helpers import PRODUCTS, order_draft, pack
 
 GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
 HTMX = {"HX-Request": "true"}
@@ -232,7 +232,7 @@ def deliver(db: Database, lines: list[tuple[str, int]]) -> str:
             warehouse.confirm_pick_list(
                 session=s, pick_list_id=pick_list.id, picked=None, actor="p"
             )
-        shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        pack(s, number, "p")
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with db.transaction() as s:
         shipping.mark_delivered(session=s, number=number, actor="o")

@@ -186,6 +186,12 @@ def test_packing_scan_tells_where_each_item_goes(
         assert steps[(body["parcel"], unit["step"])] == unit
         seen.append((body["parcel"], unit["step"]))
     assert len(set(seen)) == 3 and body["done"] and body["order_units_left"] == 0
+    # the last unit closed the boxes, as at the console's packing station
+    assert body["parcels"] == len(plan["parcels"]) >= 1
+    packed = client.get(f"/api/v1/orders/{order.number}", headers=auth["operator"]).json()
+    assert packed["status"] == "packed"
+    assert len(packed["parcels"]) == body["parcels"]
+    assert all(p["sscc"] for p in packed["parcels"])
     before = row_counts(seeded)
     r = client.post("/api/v1/packing/scan", json=scan, headers=auth["picker"])
     assert r.status_code == 409 and r.json()["error"]["field"] == "barcode"

@@ -15,7 +15,7 @@ from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 EMAIL = "camille.martin@example.fr"
 
@@ -30,7 +30,7 @@ def deliver(db: Database, lines: list[tuple[str, int]], **overrides: Any) -> str
             warehouse.confirm_pick_list(
                 session=s, pick_list_id=pick_list.id, picked=None, actor="p"
             )
-        shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        pack(s, number, "p")
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with db.transaction() as s:
         shipping.mark_delivered(session=s, number=number, actor="o")

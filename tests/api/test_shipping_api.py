@@ -22,7 +22,7 @@ from maillon.shipping.carriers import FakeCarrierGateway
 from maillon.shipping.tables import Carrier
 from maillon.warehouse import service as warehouse
 from tests.conftest import row_counts
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 Auth = dict[str, dict[str, str]]
 MONDAY_9AM = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
@@ -53,7 +53,7 @@ def packed_order(db: Database, lines: list[tuple[str, int]] | None = None, **kw:
             warehouse.confirm_pick_list(
                 session=s, pick_list_id=pick_list.id, picked=None, actor="p"
             )
-        shipping.pack_order(session=s, number=order.number, parcels=None, actor="p")
+        pack(s, order.number, "p")
     return order.number
 
 

@@ -34,7 +34,7 @@ from maillon.returns import service as returns
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Carrier
 from maillon.warehouse import service as warehouse
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 DAY0 = datetime(2026, 3, 1, tzinfo=UTC)  # a Sunday: weeks and months are cut inside the data
 CHANNELS = ("api", "webshop", "marketplace")
@@ -304,7 +304,7 @@ def test_an_incremental_refresh_updates_the_rollups_of_the_days_changed(seeded: 
         warehouse.confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor="p")
     with clock.frozen_at(DAY0 + timedelta(days=5, hours=9)), db.transaction() as s:
         for number in (a, d):
-            shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+            pack(s, number, "p")
             shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with clock.frozen_at(DAY0 + timedelta(days=6)), db.transaction() as s:
         shipping.mark_delivered(session=s, number=a, actor="o")

@@ -18,7 +18,7 @@ from maillon.returns import service as returns
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.conftest import row_counts
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 
 def available(db: Database, sku: str) -> int:
@@ -52,7 +52,7 @@ def test_order_goes_through_the_whole_chain(seeded: Database) -> None:
             session=s, pick_list_id=pick_list.id, picked=None, actor="picker"
         )
     with db.transaction() as s:
-        (shipment,) = shipping.pack_order(session=s, number=number, parcels=None, actor="packer")
+        (shipment,) = pack(s, number, "packer")
         assert len(shipment.parcels) == 1 and len(shipment.parcels[0].sscc or "") == 18
     with db.transaction() as s:
         (shipment,) = shipping.ship_order(
@@ -194,7 +194,7 @@ def _ship(db: Database, lines: list[tuple[str, int]]) -> str:
             warehouse.confirm_pick_list(
                 session=s, pick_list_id=pick_list.id, picked=None, actor="p"
             )
-        shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        pack(s, number, "p")
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     return number
 

@@ -11,8 +11,10 @@ from sqlalchemy import func, select
 
 from maillon.core import clock
 from maillon.core.db import Database
+from maillon.core.errors import StockTaken
 from maillon.fraud import service as fraud
 from maillon.fraud.tables import FraudAssessment, FraudSignals
+from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel, StockMovement
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
@@ -170,30 +172,48 @@ def test_auto_reject_cancels_at_intake_and_takes_no_stock(
         assert events[-1].to_status == "cancelled" and "fraud" in events[-1].note
 
 
-def test_auto_reject_step_by_step_releases_what_was_taken(
+def test_auto_reject_step_by_step_takes_nothing(
     seeded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the fallback path (after lost races) takes the units before scoring: they are released
+    # the fallback path (after lost races) scores before taking too: a rejected order takes
+    # nothing, as on the planned path
+    real = inventory.take_stock
+    modes: list[bool] = []
+
+    def planned_takes_lost(**kwargs: Any) -> list[bool]:
+        modes.append(bool(kwargs.get("partial")))
+        if not kwargs.get("partial"):
+            raise StockTaken(kwargs["takes"][0].stock_id)
+        return real(**kwargs)
+
+    monkeypatch.setattr(inventory, "take_stock", planned_takes_lost)
+    with seeded.reader() as s:
+        before = s.scalar(select(func.sum(StockLevel.reserved)))
+    # a clean order first: the fallback path does take its units step by step
+    clean, _ = orders.place_order(seeded, order_draft(), actor="t", allocate=True)
+    assert clean.status == "allocated" and modes[-1] is True
+    with seeded.reader() as s:
+        after_clean = s.scalar(select(func.sum(StockLevel.reserved)))
+    assert after_clean > before
     reject_easily(seeded)
     monkeypatch.setenv(fraud.AUTO_REJECT_ENV, "1")
     ring(seeded)
     with seeded.reader() as s:
-        before = s.scalar(select(func.sum(StockLevel.reserved)))
-    with seeded.transaction() as s:
-        order, _ = orders.create_order(
-            session=s,
-            draft=order_draft(email="mule@yopmail.com", signals=SHARED),
-            actor="t",
-            allocate=True,
-            optimistic=False,
-        )
-        assert order.status == "cancelled"
+        after_clean = s.scalar(select(func.sum(StockLevel.reserved)))
+    modes.clear()
+    order, _ = orders.place_order(
+        seeded,
+        order_draft(email="mule@yopmail.com", signals=SHARED),
+        actor="t",
+        allocate=True,
+    )
+    assert order.status == "cancelled"
+    assert modes == []  # scored and rejected before any unit was taken, on either path
     with seeded.reader() as s:
-        assert s.scalar(select(func.sum(StockLevel.reserved))) == before
+        assert s.scalar(select(func.sum(StockLevel.reserved))) == after_clean
         stored = s.get(Order, order.id)
         assert stored is not None
-        taken = orders.allocations_of(session=s, order=stored)
-        assert taken and {al.status for al in taken} == {"released"}  # reserved, then freed
+        assert orders.allocations_of(session=s, order=stored) == []
 
 
 def test_without_auto_reject_a_reject_score_waits_for_review(

@@ -45,7 +45,7 @@ from maillon.orders import service as orders
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.returns.tables import ReturnLine, ReturnRequest
 from maillon.shipping.tables import Carrier, Parcel, Shipment
-from maillon.warehouse import tasks
+from maillon.warehouse import picking_stats
 from maillon.warehouse.tables import (
     PackingSession,
     PickList,
@@ -361,7 +361,7 @@ def test_picking_kpis(chain: Database) -> None:
     assert kpis(chain, "carrier")["colissimo"]["lines_per_hour"] is None  # no meaning
     # the per-picker figures of the warehouse package add up to the same rate
     with chain.reader() as s:
-        days = tasks.picker_metrics(session=s, start=MONDAY.date(), end=MONDAY.date())
+        days = picking_stats.picker_metrics(session=s, start=MONDAY.date(), end=MONDAY.date())
     assert sum(d.lines for d in days) == 4
     assert sum(d.active_hours for d in days) == pytest.approx(4200 / 3600, abs=0.01)
 

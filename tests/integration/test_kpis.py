@@ -15,7 +15,7 @@ from maillon.core.errors import ValidationError
 from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 MONDAY = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -29,7 +29,7 @@ def ship(db: Database, number: str, shipped: datetime, delivered: datetime) -> N
         (pick_list,) = warehouse.create_pick_lists(session=s, number=number, actor="p")
         warehouse.confirm_pick_list(session=s, pick_list_id=pick_list.id, picked=None, actor="p")
     with clock.frozen_at(shipped), db.transaction() as s:
-        shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        pack(s, number, "p")
     with clock.frozen_at(shipped), db.transaction() as s:
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with clock.frozen_at(delivered), db.transaction() as s:

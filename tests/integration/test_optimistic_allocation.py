@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from maillon.core.db import Database
 from maillon.inventory import service as inventory
+from maillon.inventory.tables import StockLevel
 from maillon.orders import service as orders
 from maillon.orders.tables import Allocation, Order, OrderEvent
 from tests.helpers import order_draft
@@ -21,17 +22,27 @@ def _stock(db: Database, sku: str) -> tuple[int, int]:
     return sum(r.on_hand for r in rows), sum(r.reserved for r in rows)
 
 
+def empty_first_record(kwargs: dict[str, Any]) -> None:
+    """As a concurrent order would: take every free unit of the first record planned on."""
+    first = kwargs["takes"][0].stock_id
+    kwargs["session"].execute(
+        update(StockLevel).where(StockLevel.id == first).values(reserved=StockLevel.on_hand)
+    )
+
+
 def test_a_lost_race_runs_the_order_again(
     seeded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = inventory.reserve_if_available
+    real = inventory.take_stock
     calls = {"n": 0}
 
-    def flaky(**kwargs: Any) -> bool:
+    def racing(**kwargs: Any) -> list[bool]:
         calls["n"] += 1
-        return False if calls["n"] == 1 else real(**kwargs)  # the first take is lost
+        if calls["n"] == 1:
+            empty_first_record(kwargs)  # the first take is lost
+        return real(**kwargs)
 
-    monkeypatch.setattr(inventory, "reserve_if_available", flaky)
+    monkeypatch.setattr(inventory, "take_stock", racing)
     order, created = orders.place_order(
         seeded, order_draft([("MUG-01", 2)], external_id="R1"), actor="t", allocate=True
     )
@@ -47,7 +58,14 @@ def test_a_lost_race_runs_the_order_again(
 def test_repeated_lost_races_fall_back_to_step_by_step_allocation(
     seeded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(inventory, "reserve_if_available", lambda **_: False)
+    real = inventory.take_stock
+
+    def always_lost(**kwargs: Any) -> list[bool]:
+        if not kwargs.get("partial"):
+            empty_first_record(kwargs)  # every planned (all-or-nothing) take is lost
+        return real(**kwargs)
+
+    monkeypatch.setattr(inventory, "take_stock", always_lost)
     order, _ = orders.place_order(
         seeded, order_draft([("MUG-01", 1), ("BOOK-07", 1)]), actor="t", allocate=True
     )

@@ -11,7 +11,7 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import Conflict
 from maillon.orders import service as orders
-from maillon.warehouse import service, tasks
+from maillon.warehouse import picking_stats, service, tasks
 from maillon.warehouse.tables import PickList
 from tests.helpers import order_draft
 
@@ -79,8 +79,8 @@ def test_metrics_from_a_known_history(seeded: Database) -> None:
     assert short.exception is not None and short.list_status in ("open", "done")
 
     with db.reader() as s:
-        days = tasks.picker_metrics(session=s, start=date(2026, 3, 1), end=date(2026, 3, 3))
-        only_ben = tasks.picker_metrics(
+        days = picking_stats.picker_metrics(session=s, start=date(2026, 3, 1), end=date(2026, 3, 3))
+        only_ben = picking_stats.picker_metrics(
             session=s, start=date(2026, 3, 3), end=date(2026, 3, 3), picker="ben"
         )
         lists = {p.picker: p for p in s.query(PickList)}

@@ -10,10 +10,10 @@ from maillon.core.db import Database
 from maillon.orders import service as orders
 from maillon.shipping import quoting, rates
 from maillon.shipping import service as shipping
-from maillon.warehouse import packstation
+from maillon.warehouse import packing_flow, packstation
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.tables import PackingSession
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 OUTER = {
     code: tuple(sorted((ln + 2 * wall, wd + 2 * wall, h + 2 * wall), reverse=True))
@@ -34,7 +34,7 @@ def picked_order(db: Database, lines: list[tuple[str, int]]) -> str:
 def test_parcels_are_the_cartons_of_the_pack_plan(seeded: Database) -> None:
     number = picked_order(seeded, [("MUG-01", 2), ("BOOK-07", 1)])
     with seeded.transaction() as s:
-        shipments = shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        shipments = pack(s, number, "p")
         parcels = [p for sh in shipments for p in sh.parcels]
         sessions = s.scalars(select(PackingSession)).all()
         assert len(sessions) == len(shipments)
@@ -54,10 +54,13 @@ def test_the_packing_stations_plan_is_the_one_shipped(seeded: Database) -> None:
     with seeded.transaction() as s:
         gtin = s.scalar(select(Product.gtin).where(Product.sku == "MUG-01"))
         assert gtin
-        first = packstation.packing_scan(session=s, barcode=gtin, packer="ana", number=number)
+        first = packing_flow.packing_scan(session=s, barcode=gtin, packer="ana", number=number)
         session_id = first.session_id
-    with seeded.transaction() as s:
-        shipments = shipping.pack_order(session=s, number=number, parcels=None, actor="p")
+        assert first.done and first.parcels == 1  # the last unit scanned closes the boxes
+    with seeded.reader() as s:
+        order = orders.get_order(session=s, number=number)
+        assert order.status == "packed"
+        shipments = shipping.shipments_of(session=s, order=order)
         packing = s.get(PackingSession, session_id)
         assert packing is not None and packing.status == "done"
         assert len(s.scalars(select(PackingSession)).all()) == 1  # no second plan made

@@ -13,7 +13,7 @@ from maillon.shipping import history, quoting, rates
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Shipment
 from maillon.warehouse import service as warehouse
-from tests.helpers import order_draft
+from tests.helpers import order_draft, pack
 
 
 def shipped(db: Database, k: int) -> int:
@@ -32,7 +32,7 @@ def shipped(db: Database, k: int) -> int:
             warehouse.confirm_pick_list(
                 session=s, pick_list_id=pick_list.id, picked=None, actor="p"
             )
-        shipping.pack_order(session=s, number=order.number, parcels=None, actor="p")
+        pack(s, order.number, "p")
         (shipment,) = shipping.ship_order(
             session=s, number=order.number, carrier_code="colissimo", actor="o"
         )

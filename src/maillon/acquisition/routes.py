@@ -18,8 +18,8 @@ from maillon.acquisition.schemas import (
     IngestRead,
     StepRead,
 )
-from maillon.api.deps import DbDep, allow
 from maillon.core.auth import Principal, Role
+from maillon.core.http import DbDep, allow
 
 router = APIRouter(tags=["acquisition"])
 # The storefront's tag posts with an operator key (a dedicated "storefront" key of that role).

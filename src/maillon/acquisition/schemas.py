@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 
 
 class EventBatch(StrictModel):

@@ -11,8 +11,8 @@ from fastapi.responses import PlainTextResponse, Response
 
 from maillon.analytics import service
 from maillon.analytics.definitions import DIMENSIONS, KPIS
-from maillon.api.deps import DbDep, allow
 from maillon.core.auth import Principal, Role
+from maillon.core.http import DbDep, allow
 
 router = APIRouter(prefix="/api/v1/kpi", tags=["analytics"])
 

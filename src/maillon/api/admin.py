@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from maillon.api.deps import DbDep, IdPath, PageDep, allow
-from maillon.api.schemas import StrictModel
 from maillon.core import auth
 from maillon.core.auth import Principal
+from maillon.core.http import DbDep, IdPath, PageDep, StrictModel, allow
 from maillon.core.tables import ApiKey, OutboxMessage
 
 router = APIRouter(tags=["admin"])

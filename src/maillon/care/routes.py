@@ -9,8 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
-from maillon.api.deps import DbDep, IdPath, PageDep, allow
-from maillon.api.schemas import Page
 from maillon.care import assistant, classify, replies, service, sla, stats
 from maillon.care.model import category_of_intent, ticket_reference
 from maillon.care.policy_doc import policy_document
@@ -44,6 +42,7 @@ from maillon.care.schemas import (
 from maillon.care.tables import CareAgent, Ticket
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
+from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.orders.model import order_number
 
 router = APIRouter(tags=["care"])

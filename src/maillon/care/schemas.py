@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 
 Priority = Literal["low", "normal", "high", "urgent"]
 Status = Literal["new", "open", "waiting_on_customer", "resolved", "closed"]

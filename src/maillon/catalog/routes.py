@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from maillon.api.deps import ANY_ROLE, DbDep, PageDep, allow
-from maillon.api.schemas import Page
 from maillon.catalog import service
 from maillon.catalog.model import ProductSpec
 from maillon.catalog.schemas import ProductCreate, ProductRead
 from maillon.core.auth import Principal, Role
+from maillon.core.http import ANY_ROLE, DbDep, Page, PageDep, allow
 
 router = APIRouter(prefix="/api/v1/products", tags=["catalog"])
 

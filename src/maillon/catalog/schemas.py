@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 
 
 class ProductCreate(StrictModel):

@@ -410,9 +410,9 @@ def orders_pick(number: str, db: DbOption = None) -> None:
 @orders_app.command("pack")
 def orders_pack(number: str, db: DbOption = None) -> None:
     """Pack a picked order into one estimated parcel."""
-    from maillon.shipping.service import pack_order
+    from maillon.warehouse.packing_flow import finish_packing
 
-    _step(number, db, lambda s: pack_order(session=s, number=number, parcels=None, actor=ACTOR))
+    _step(number, db, lambda s: finish_packing(session=s, number=number, actor=ACTOR))
 
 
 @orders_app.command("ship")

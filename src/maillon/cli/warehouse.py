@@ -211,7 +211,7 @@ def picker_metrics(
     db: DbOption = None,
 ) -> None:
     """Per picker and day: lines, units, scans, mismatches, accuracy, lines/hour, metres."""
-    from maillon.warehouse import tasks
+    from maillon.warehouse import picking_stats
 
     days = []
     for name, text in (("from", start), ("to", end or start)):
@@ -222,7 +222,9 @@ def picker_metrics(
     database = open_db(db)
     try:
         with database.reader() as session:
-            rows = tasks.picker_metrics(session=session, start=days[0], end=days[1], picker=picker)
+            rows = picking_stats.picker_metrics(
+                session=session, start=days[0], end=days[1], picker=picker
+            )
     except MaillonError as exc:
         fail(exc)
     table = Table(title=f"picker metrics {days[0]} to {days[1]}")

@@ -9,6 +9,7 @@ code, the CLI to a message and exit code 1.
     ├── Conflict                    409  the request is valid but the state forbids it
     │   ├── InvalidTransition            an order cannot move from its status to the next
     │   ├── InsufficientStock            not enough available units (carries the lines)
+    │   ├── StockTaken                   planned units went to a concurrent order: roll back
     │   └── DuplicateError               a unique key is already taken
     ├── AuthenticationError         401  no key, or an unknown or revoked key
     └── PermissionDenied            403  the key's role may not do this
@@ -115,6 +116,17 @@ class ShortLine:
     sku: str
     requested: int
     available: int
+
+
+class StockTaken(Conflict):
+    """A stock record planned on lost its units to a concurrent transaction: the caller's
+    transaction must be rolled back (and may be run again on fresh stock)."""
+
+    code = "stock_taken"
+
+    def __init__(self, stock_id: int) -> None:
+        self.stock_id = stock_id
+        super().__init__("stock changed meanwhile; try again")
 
 
 class InsufficientStock(Conflict):

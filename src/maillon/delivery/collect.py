@@ -145,14 +145,12 @@ def link_order(*, session: Session, token: str, number: str, actor: str) -> Coll
 
 
 def _release(session: Session, row: CollectReservation) -> None:
-    for line in row.lines:
-        inventory.release(
-            session=session,
-            stock_id=line.stock_level_id,
-            quantity=line.quantity,
-            reference=f"collect:{row.id}",
-            actor=SWEEP_ACTOR,
-        )
+    inventory.release_stock(
+        session=session,
+        units=[(line.stock_level_id, line.quantity) for line in row.lines],
+        reference=f"collect:{row.id}",
+        actor=SWEEP_ACTOR,
+    )
 
 
 def sweep_expired(db: Database, *, limit: int = 1000) -> int:

@@ -8,10 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 
-from maillon.api.deps import DbDep, IdPath, PageDep, allow
-from maillon.api.schemas import Page
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
+from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.delivery import collect, eta, lastmile, microhubs, service
 from maillon.delivery.schemas import (
     AssignmentRead,

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 Sku = Field(min_length=1, max_length=64)

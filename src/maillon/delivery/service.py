@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from maillon.catalog.service import products_by_sku
@@ -29,6 +29,7 @@ from maillon.core.errors import (
     InsufficientStock,
     NotFound,
     ShortLine,
+    StockTaken,
     ValidationError,
 )
 from maillon.core.geo import locate_fr, postcode_problem
@@ -44,12 +45,13 @@ from maillon.delivery.tables import (
     DeliveryZone,
 )
 from maillon.inventory import service as inventory
+from maillon.inventory.model import StockTake
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import OPEN_STATUSES, OrderStatus
 from maillon.orders.tables import Order
 from maillon.shipping import quoting, rates
-from maillon.shipping.model import estimate_parcel
+from maillon.warehouse.cartons import estimate_parcel
 
 LOCAL_TZ = ZoneInfo("Europe/Paris")
 
@@ -789,20 +791,27 @@ def reserve_collect(
     )
     session.add(reservation)
     session.flush()
-    for stock_id, sku, qty in sorted(takes):
-        if not inventory.try_reserve(
+    session.execute(
+        insert(CollectReservationLine),
+        [
+            {
+                "reservation_id": reservation.id,
+                "stock_level_id": stock_id,
+                "sku": sku,
+                "quantity": n,
+            }
+            for stock_id, sku, n in takes
+        ],
+    )
+    try:
+        inventory.take_stock(
             session=session,
-            stock_id=stock_id,
-            quantity=qty,
+            takes=[StockTake(i, products[sku].id, wh.id, n) for i, sku, n in takes],
             reference=f"collect:{reservation.id}",
             actor=actor,
-        ):
-            raise Conflict("stock changed while reserving; try again")
-        session.add(
-            CollectReservationLine(
-                reservation_id=reservation.id, stock_level_id=stock_id, sku=sku, quantity=qty
-            )
         )
+    except StockTaken:
+        raise Conflict("stock changed while reserving; try again") from None
     ready_local = reservation.ready_at.astimezone(LOCAL_TZ)
     outbox.enqueue_message(
         session,
@@ -849,15 +858,13 @@ def close_reservation(
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"reservation is {row.status}, not active")
-    for line in row.lines:
-        move = inventory.ship if collected else inventory.release
-        move(
-            session=session,
-            stock_id=line.stock_level_id,
-            quantity=line.quantity,
-            reference=f"collect:{row.id}",
-            actor=actor,
-        )
+    move = inventory.ship_stock if collected else inventory.release_stock
+    move(
+        session=session,
+        units=[(line.stock_level_id, line.quantity) for line in row.lines],
+        reference=f"collect:{row.id}",
+        actor=actor,
+    )
     session.refresh(row)
     if row.order_id is not None:
         outbox.publish(

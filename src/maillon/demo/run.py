@@ -35,7 +35,7 @@ from maillon.planning.tables import Supplier
 from maillon.returns import service as returns
 from maillon.shipping import service as shipping
 from maillon.shipping.service import TrackingInput
-from maillon.warehouse import packstation, tasks
+from maillon.warehouse import packing_flow, packstation, tasks
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.tables import PickListLine
 
@@ -487,13 +487,15 @@ def _fulfil(
                 for _ in range(line.picked_quantity):
                     # a unit no carton takes (too big or heavy) ships in its own box
                     with contextlib.suppress(packstation.FieldConflict):
-                        packstation.packing_scan(
+                        packing_flow.packing_scan(
                             session=session,
                             barcode=gtins.get(line.sku) or line.sku,
                             packer=packer,
                             pick_list_id=pick_id,
                         )
-        shipping.pack_order(session=session, number=number, parcels=None, actor=packer)
+        # the last scan closed the boxes, unless a unit had no carton: then the packer does
+        if orders.get_order(session=session, number=number).status == OrderStatus.PICKING:
+            packing_flow.finish_packing(session=session, number=number, actor=packer)
     ship_at = _working_time(pack_at + timedelta(minutes=30), rng)
     if ship_at > end:
         return

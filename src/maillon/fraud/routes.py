@@ -7,9 +7,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Response, status
 from sqlalchemy.orm import Session
 
-from maillon.api.deps import DbDep, PageDep, allow
-from maillon.api.schemas import Page
 from maillon.core.auth import Principal, Role
+from maillon.core.http import DbDep, Page, PageDep, allow
 from maillon.fraud import service, training
 from maillon.fraud.schemas import (
     ActiveModelRead,

@@ -111,6 +111,17 @@ class StockCandidate:
         return (self.best_before or date.max, received, self.location_code, self.stock_id)
 
 
+@dataclass(frozen=True, slots=True)
+class StockTake:
+    """``quantity`` units of stock record ``stock_id`` (a lot of ``product_id`` at a location of
+    ``warehouse_id``), to reserve, release or ship."""
+
+    stock_id: int
+    product_id: int
+    warehouse_id: int
+    quantity: int
+
+
 @dataclass(frozen=True)
 class Take:
     """Reserve ``quantity`` of the line's SKU from stock record ``stock_id``."""

@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 
-from maillon.api.deps import ANY_ROLE, DbDep, IdPath, PageDep, allow
-from maillon.api.schemas import Page, StrictModel
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
+from maillon.core.http import ANY_ROLE, DbDep, IdPath, Page, PageDep, StrictModel, allow
 from maillon.inventory import counts, sensors, service
 from maillon.inventory.schemas import (
     AdjustmentCreate,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 
 
 class WarehouseCreate(StrictModel):

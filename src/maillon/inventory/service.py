@@ -29,9 +29,10 @@ from maillon.core.errors import (
     ErrorCollector,
     FieldError,
     NotFound,
+    StockTaken,
     ValidationError,
 )
-from maillon.inventory.model import MovementKind, StockCandidate, movement_for
+from maillon.inventory.model import MovementKind, StockCandidate, StockTake, movement_for
 from maillon.inventory.sourcing import WarehouseSite
 from maillon.inventory.tables import Location, StockLevel, StockMovement, Warehouse
 
@@ -331,18 +332,6 @@ def sourcing_candidates(
     )
 
 
-def reserve_if_available(*, session: Session, stock_id: int, quantity: int) -> bool:
-    """Reserve ``quantity`` units of one stock record if still available; return success.
-
-    The caller writes the ledger movement (see :func:`write_ledger`); a failed attempt
-    changes nothing.
-    """
-    result = session.execute(
-        _RESERVE_IF_AVAILABLE, {"stock_id": stock_id, "quantity": quantity, "now": clock.now()}
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-
 _LEVELS = StockLevel.__table__.c
 _RESERVE_IF_AVAILABLE = (
     update(StockLevel.__table__)  # the table's: a Core statement, no ORM bookkeeping
@@ -352,110 +341,143 @@ _RESERVE_IF_AVAILABLE = (
     )
     .values(reserved=_LEVELS.reserved + bindparam("quantity"), updated_at=bindparam("now"))
 )
-"""The conditional update of :func:`reserve_if_available`, built once (it runs for every
-unit taken; building it cost four times what sending it does)."""
+"""The conditional update that takes units, built once (it runs for every unit an order
+takes; building it cost four times what sending it does)."""
 
 
-def try_reserve(
-    *,
-    session: Session,
-    stock_id: int,
-    quantity: int,
-    reference: str,
-    actor: str = "system",
-    ledger: list[dict[str, Any]] | None = None,
-) -> bool:
-    """Reserve ``quantity`` units of one stock record if still available; return success.
+def lock_order(takes: Sequence[StockTake]) -> list[int]:
+    """Return the indices of ``takes`` in the order their stock rows are locked: by stock
+    record id. Every function that takes or gives back stock goes through it, so two
+    transactions never wait for each other's rows in a cycle (no deadlock)."""
+    return sorted(range(len(takes)), key=lambda i: takes[i].stock_id)
 
-    The condition is checked by the database in the same statement, so it holds under
-    concurrency. A failed attempt changes nothing. With ``ledger``, the movement is appended
-    there for :func:`write_ledger` to insert with others in one statement.
-    """
-    result = session.execute(
-        update(StockLevel)
-        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
-        .where(StockLevel.id == stock_id, StockLevel.on_hand - StockLevel.reserved >= quantity)
-        .values(reserved=StockLevel.reserved + quantity, updated_at=clock.now())
-        .returning(StockLevel.product_id, StockLevel.warehouse_id)
-    )
-    row = result.first()
-    if row is None:
-        return False
-    if ledger is not None:
-        movement = movement_for(MovementKind.RESERVE, quantity)
-        ledger.append(
+
+def _ledger_rows(
+    takes: Sequence[StockTake], kind: MovementKind, reference: str, actor: str
+) -> list[dict[str, Any]]:
+    now = clock.now()
+    rows = []
+    for take in takes:
+        movement = movement_for(kind, take.quantity)
+        rows.append(
             {
-                "stock_level_id": stock_id,
-                "product_id": row[0],
-                "warehouse_id": row[1],
-                "kind": MovementKind.RESERVE.value,
+                "stock_level_id": take.stock_id,
+                "product_id": take.product_id,
+                "warehouse_id": take.warehouse_id,
+                "kind": kind.value,
                 "delta_on_hand": movement.delta_on_hand,
                 "delta_reserved": movement.delta_reserved,
                 "reference": reference,
                 "reason": "",
                 "actor": actor,
-                "created_at": clock.now(),
+                "created_at": now,
             }
         )
-        return True
-    _record(
-        session,
-        stock_id,
-        row[0],
-        row[1],
-        MovementKind.RESERVE,
-        quantity,
-        reference=reference,
-        actor=actor,
-    )
-    return True
+    return rows
 
 
-def write_ledger(*, session: Session, ledger: list[dict[str, Any]]) -> None:
-    """Insert buffered ledger movements in one statement (same transaction as the updates)."""
-    if ledger:
-        insert_rows(session, StockMovement.__table__, ledger)
+def take_stock(
+    *,
+    session: Session,
+    takes: Sequence[StockTake],
+    reference: str,
+    actor: str = "system",
+    partial: bool = False,
+) -> list[bool]:
+    """Reserve units of stock records: the one place stock is taken; return, per take, whether
+    it was taken.
+
+    Each take is one conditional update (``... WHERE on_hand - reserved >= :quantity``), in
+    :func:`lock_order`, and one ``reserve`` ledger row, in the caller's transaction. The
+    database checks the condition in the same statement, so two orders can never take the same
+    unit (on PostgreSQL a concurrent transaction waits for the row lock, then re-checks).
+
+    All or nothing by default: the ledger rows are written first and the updates last, so the
+    stock rows stay locked only from there to the commit; if a record no longer holds its
+    units, raises :class:`~maillon.core.errors.StockTaken` and the caller's transaction must be
+    rolled back (it may plan again on fresh stock). With ``partial``, each take stands alone:
+    a record emptied meanwhile is skipped, changes nothing, and reads ``False``.
+    """
+    if not partial:
+        insert_rows(
+            session,
+            StockMovement.__table__,
+            _ledger_rows(takes, MovementKind.RESERVE, reference, actor),
+        )
+        session.flush()  # the caller's pending rows too: the stock rows are locked last
+    taken = [False] * len(takes)
+    now = clock.now()
+    for i in lock_order(takes):
+        take = takes[i]
+        result = session.execute(
+            _RESERVE_IF_AVAILABLE,
+            {"stock_id": take.stock_id, "quantity": take.quantity, "now": now},
+        )
+        taken[i] = result.rowcount == 1  # type: ignore[attr-defined]
+        if not taken[i] and not partial:
+            raise StockTaken(take.stock_id)
+    if partial:
+        done = [take for take, ok in zip(takes, taken, strict=True) if ok]
+        insert_rows(
+            session,
+            StockMovement.__table__,
+            _ledger_rows(done, MovementKind.RESERVE, reference, actor),
+        )
+    return taken
 
 
 def _take_reserved(
     session: Session,
-    stock_id: int,
-    quantity: int,
+    units: Sequence[tuple[int, int]],
     kind: MovementKind,
     reference: str,
     actor: str,
 ) -> None:
-    """Apply a movement that consumes reserved units (release or ship), if they are reserved."""
-    movement = movement_for(kind, quantity)
-    result = session.execute(
-        update(StockLevel)
-        .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
-        .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
-        .values(
-            on_hand=StockLevel.on_hand + movement.delta_on_hand,
-            reserved=StockLevel.reserved + movement.delta_reserved,
-            updated_at=clock.now(),
-        )
-        .returning(StockLevel.product_id, StockLevel.warehouse_id)
-    )
-    row = result.first()
-    if row is None:
-        raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
-    _record(session, stock_id, row[0], row[1], kind, quantity, reference=reference, actor=actor)
+    """Apply a movement that consumes reserved units (release or ship) to each ``(stock id,
+    quantity)``, in :func:`lock_order`. Raises Conflict if fewer are reserved."""
+    done = []
+    for stock_id, quantity in sorted(units):  # the lock order: by stock record id
+        movement = movement_for(kind, quantity)
+        row = session.execute(
+            update(StockLevel)
+            .execution_options(synchronize_session=False)  # conditional: no ORM bookkeeping
+            .where(StockLevel.id == stock_id, StockLevel.reserved >= quantity)
+            .values(
+                on_hand=StockLevel.on_hand + movement.delta_on_hand,
+                reserved=StockLevel.reserved + movement.delta_reserved,
+                updated_at=clock.now(),
+            )
+            .returning(StockLevel.product_id, StockLevel.warehouse_id)
+        ).first()
+        if row is None:
+            raise Conflict(f"stock record {stock_id} has fewer than {quantity} reserved units")
+        done.append(StockTake(stock_id, row[0], row[1], quantity))
+    insert_rows(session, StockMovement.__table__, _ledger_rows(done, kind, reference, actor))
 
 
-def release(
-    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+def release_stock(
+    *,
+    session: Session,
+    units: Sequence[tuple[int, int]],
+    reference: str,
+    actor: str = "system",
 ) -> None:
-    """Give back ``quantity`` reserved units. Raises Conflict if fewer are reserved."""
-    _take_reserved(session, stock_id, quantity, MovementKind.RELEASE, reference, actor)
+    """Give reserved units back to stock: the one place they are released. ``units`` are
+    ``(stock record id, quantity)`` pairs; one ``release`` ledger row each, rows locked in
+    :func:`lock_order`. Raises Conflict if a record has fewer units reserved."""
+    _take_reserved(session, units, MovementKind.RELEASE, reference, actor)
 
 
-def ship(
-    *, session: Session, stock_id: int, quantity: int, reference: str, actor: str = "system"
+def ship_stock(
+    *,
+    session: Session,
+    units: Sequence[tuple[int, int]],
+    reference: str,
+    actor: str = "system",
 ) -> None:
-    """Take ``quantity`` reserved units out of the building. Raises Conflict if not reserved."""
-    _take_reserved(session, stock_id, quantity, MovementKind.SHIP, reference, actor)
+    """Take reserved units out of the building (shipped, or collected in store): ``units`` as
+    for :func:`release_stock`, one ``ship`` ledger row each. Raises Conflict if not reserved."""
+    _take_reserved(session, units, MovementKind.SHIP, reference, actor)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,16 @@ from maillon.core.errors import (
     InsufficientStock,
     NotFound,
     ShortLine,
+    StockTaken,
     ValidationError,
 )
 from maillon.inventory import service as inventory
+from maillon.inventory.model import StockTake
 from maillon.inventory.sourcing import plan_sourcing
+from maillon.orders import allocation
 from maillon.orders import service as orders
 from maillon.orders.model import OrderDraft, OrderStatus
-from maillon.orders.tables import Allocation, Hold, HoldLine, Order
+from maillon.orders.tables import Hold, HoldLine, Order
 
 MIN_TTL_S = 30
 MAX_TTL_S = 3600
@@ -90,26 +93,25 @@ def create_hold(
     )
     session.add(hold)
     session.flush()
-    rows = []
-    for take in sorted(plan.takes, key=lambda t: t.stock_id):
-        if not inventory.try_reserve(
-            session=session,
-            stock_id=take.stock_id,
-            quantity=take.quantity,
-            reference=f"hold:{hold.id}",
-            actor=actor,
-        ):
-            raise Conflict("stock changed while holding the cart; try again")
-        rows.append(
-            {
-                "hold_id": hold.id,
-                "stock_level_id": take.stock_id,
-                "warehouse_id": take.warehouse_id,
-                "sku": lines[take.line_index][0],
-                "quantity": take.quantity,
-            }
-        )
+    takes = [
+        StockTake(t.stock_id, products[lines[t.line_index][0]].id, t.warehouse_id, t.quantity)
+        for t in plan.takes
+    ]
+    rows = [
+        {
+            "hold_id": hold.id,
+            "stock_level_id": take.stock_id,
+            "warehouse_id": take.warehouse_id,
+            "sku": lines[t.line_index][0],
+            "quantity": take.quantity,
+        }
+        for t, take in zip(plan.takes, takes, strict=True)
+    ]
     session.execute(insert(HoldLine), rows)
+    try:
+        inventory.take_stock(session=session, takes=takes, reference=f"hold:{hold.id}", actor=actor)
+    except StockTaken:
+        raise Conflict("stock changed while holding the cart; try again") from None
     session.refresh(hold)
     return hold
 
@@ -134,14 +136,12 @@ def _claim(session: Session, hold: Hold, status: str, *, only_unexpired: bool) -
 
 
 def _release_lines(session: Session, hold: Hold, actor: str) -> int:
-    for line in hold.lines:
-        inventory.release(
-            session=session,
-            stock_id=line.stock_level_id,
-            quantity=line.quantity,
-            reference=f"hold:{hold.id}",
-            actor=actor,
-        )
+    inventory.release_stock(
+        session=session,
+        units=[(line.stock_level_id, line.quantity) for line in hold.lines],
+        reference=f"hold:{hold.id}",
+        actor=actor,
+    )
     return sum(line.quantity for line in hold.lines)
 
 
@@ -197,21 +197,17 @@ def confirm_hold(db: Database, *, token: str, draft: OrderDraft, actor: str) -> 
             wanted[line_draft.sku] = wanted.get(line_draft.sku, 0) + line_draft.quantity
         if wanted != held:
             raise ValidationError(FieldError("lines", f"must match the hold exactly: {held}"))
-        order, created = orders.create_order(session=session, draft=draft, actor=actor)
-        if not created:
-            raise Conflict(f"order {order.number} was already received under this external id")
+        replayed = orders.replay_of(session=session, draft=draft)
+        if replayed is not None:
+            raise Conflict(f"order {replayed.number} was already received under this external id")
+        order = orders.create_order(session=session, draft=draft, actor=actor)
         line_of = {line.sku: line for line in order.lines}
-        session.execute(
-            insert(Allocation),
-            [
-                {
-                    "order_id": order.id,
-                    "order_line_id": line_of[h.sku].id,
-                    "stock_level_id": h.stock_level_id,
-                    "warehouse_id": h.warehouse_id,
-                    "quantity": h.quantity,
-                    "status": "reserved",
-                }
+        # the units are reserved already (by the hold): they only change hands
+        allocation.record_allocations(
+            session=session,
+            order=order,
+            takes=[
+                (line_of[h.sku].id, StockTake(h.stock_level_id, 0, h.warehouse_id, h.quantity))
                 for h in hold.lines
             ],
         )

@@ -22,6 +22,14 @@ class OrderStatus(StrEnum):
     CANCELLED = "cancelled"  # stopped; reserved stock released
 
 
+class AllocationStatus(StrEnum):
+    """Where units reserved for an order line are."""
+
+    RESERVED = "reserved"  # held on their stock record for the order
+    SHIPPED = "shipped"  # left the building with the order
+    RELEASED = "released"  # given back to stock (cancelled, short-picked)
+
+
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CONFIRMED: frozenset(
         {OrderStatus.ALLOCATED, OrderStatus.BACKORDERED, OrderStatus.CANCELLED}

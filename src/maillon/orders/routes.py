@@ -10,13 +10,12 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from maillon.api.deps import DbDep, PageDep, allow
-from maillon.api.schemas import Page, StrictModel
-from maillon.api.views import full_order_read, order_read
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
+from maillon.core.http import DbDep, Page, PageDep, StrictModel, allow
 from maillon.orders import holds, service
 from maillon.orders.model import order_number
+from maillon.orders.responses import full_order_read, order_read
 from maillon.orders.schemas import (
     AddressRead,
     AllocationRead,

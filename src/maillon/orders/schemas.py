@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from maillon.catalog.service import products_by_sku
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
-from maillon.core.db import Database, insert_now, insert_pending, insert_rows
+from maillon.core.db import Database, insert_now
 from maillon.core.errors import (
     AuthenticationError,
     Conflict,
@@ -28,15 +28,22 @@ from maillon.core.errors import (
     ErrorCollector,
     FieldError,
     NotFound,
-    ShortLine,
+    StockTaken,
     ValidationError,
 )
 from maillon.core.geo import locate_fr
 from maillon.core.money import format_cents
-from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
-from maillon.inventory.model import MovementKind, StockCandidate, movement_for
 from maillon.inventory.sourcing import SourcingPlan, SourcingPolicy, plan_sourcing
+from maillon.orders.allocation import (
+    MAX_ALLOCATION_ATTEMPTS,
+    AllocationOutcome,
+    allocate_lines,
+    allocations_of,
+    release_allocations,
+    remaining_by_line,
+    reserve_planned,
+)
 from maillon.orders.intake import (
     CsvRowError,
     csv_field,
@@ -47,6 +54,7 @@ from maillon.orders.intake import (
     signature_ok,
 )
 from maillon.orders.model import (
+    AllocationStatus,
     OrderDraft,
     OrderStatus,
     default_promise,
@@ -62,61 +70,10 @@ from maillon.orders.tables import (
     OrderLine,
     SalesChannel,
 )
+from maillon.orders.timeline import notify_customer, record_event, transition
 from maillon.orders.validation import CHANNEL_PATTERN, validate_order
 
-MAX_ALLOCATION_ATTEMPTS = 5
 T = TypeVar("T")
-
-
-def _record_event(
-    session: Session,
-    order: Order,
-    from_status: str | None,
-    to_status: str,
-    actor: str,
-    note: str = "",
-) -> None:
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            at=clock.now(),
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            note=note[:500],
-        )
-    )
-
-
-def notify_customer(
-    *,
-    session: Session,
-    order: Order,
-    topic: str,
-    subject: str,
-    message: str,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Write an e-mail to the order's customer in the outbox (sent after commit)."""
-    outbox.enqueue_message(
-        session,
-        topic=topic,
-        recipient=order.customer.email,
-        subject=subject,
-        body=f"Hello {order.customer.name},\n\n{message}\n",
-        payload={"order": order.number, **(extra or {})},
-    )
-
-
-def transition(
-    *, session: Session, order: Order, target: OrderStatus, actor: str, note: str = ""
-) -> None:
-    """Move ``order`` to ``target`` and write it in the timeline. Raises InvalidTransition."""
-    current = OrderStatus(order.status)
-    ensure_transition(current, target)
-    order.status = target.value
-    order.updated_at = clock.now()
-    _record_event(session, order, current.value, target.value, actor, note)
 
 
 def find_existing(*, session: Session, channel: str, external_id: str) -> Order | None:
@@ -146,36 +103,76 @@ _SAVED_ADDRESS = select(Address).where(
 
 
 def create_order(
-    *,
-    session: Session,
-    draft: OrderDraft,
-    actor: str,
-    allocate: bool = False,
-    check_existing: bool = True,
-    optimistic: bool = True,
-) -> tuple[Order, bool]:
-    """Validate and record an order, confirm it to the customer; return it and whether it is new.
+    *, session: Session, draft: OrderDraft, actor: str, allocate: bool = False
+) -> Order:
+    """Record a new order and confirm it to the customer: validate, then plan (pure), then take.
 
-    Idempotent on ``(channel, external_id)``: a replay returns the first order unchanged.
-    Without ``check_existing`` the replay is not looked for first: the unique key on
-    ``(channel, external_id)`` stops it at insert time (IntegrityError), which
-    :func:`place_order` turns into the first order; this saves a query on every new order.
-    With ``allocate``, stock is reserved in the same transaction (see :func:`allocate_order`).
-    ``optimistic`` allocation plans on the stock read at the start, writes the order already
-    allocated (or backordered), and takes the planned units by conditional updates as the
-    transaction's last statements, so that stock rows stay locked only for the commit; if
-    one of them was taken meanwhile it raises :class:`LostRace` and the caller runs the
-    transaction again (:func:`place_order` does, falling back to the step-by-step path).
-    Raises ValidationError naming every bad field (including unknown SKUs).
+    With ``allocate`` the order is planned on the stock read at the start and written already
+    allocated (or backordered holding what it could get); the planned units are taken as the
+    transaction's last statements, all or nothing, so that stock rows stay locked only for the
+    commit (see :func:`~maillon.orders.allocation.reserve_planned`); if one of them was taken
+    meanwhile it raises StockTaken and the caller runs the transaction again
+    (:func:`place_order` does). Replays are not looked for (see :func:`replay_of`): the unique
+    key on ``(channel, external_id)`` stops one at insert time (IntegrityError). Raises
+    ValidationError naming every bad field (including unknown SKUs).
     """
     draft = validate_order(draft)
-    if draft.external_id and check_existing:
-        existing = find_existing(
-            session=session, channel=draft.channel, external_id=draft.external_id
+    products = _known_products(session, draft)
+    now = clock.now()
+    customer = session.scalar(_CUSTOMER_BY_EMAIL, {"email": draft.email})
+    new_customer = customer is None
+    if customer is None:
+        customer = Customer(
+            email=draft.email, name=draft.customer_name, phone=draft.phone, created_at=now
         )
-        if existing is not None:
-            return existing, False
+        insert_now(session, [customer])
+    lat = lon = None
+    if draft.address.country == "FR":
+        commune = locate_fr(draft.address.postcode, draft.address.city)
+        if commune is not None:
+            lat, lon = commune.lat, commune.lon
+    address = _remember_address(session, customer, draft, lat, lon, now, new_customer)
+    plan = _plan_new_order(session, draft, products, lat, lon) if allocate else None
+    short_units = _short_units(draft, plan)
+    order = _insert_order(
+        session, draft, products, customer, address, (lat, lon), plan, short_units, now
+    )
+    notify_customer(
+        session=session,
+        order=order,
+        topic="order.confirmed",
+        subject=f"Your order {order.number} is confirmed",
+        message=f"We have received your order {order.number} "
+        f"({sum(line.quantity for line in order.lines)} item(s), "
+        f"{format_cents(order.total_cents, order.currency)}). We will tell you when it ships.",
+    )
+    record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
+    created: dict[str, Any] = {"order_id": order.id}
+    if draft.signals:
+        created["signals"] = dict(draft.signals)
+    # The subscribers first (fraud scoring reads and writes a few rows), the units last: the
+    # stock rows are locked from the conditional updates to the commit only, and a hot SKU's
+    # row does not queue its orders behind each other's scoring. An order a subscriber
+    # cancelled (fraud auto-reject) takes nothing: there is nothing to release.
+    outbox.publish(session, "order.created", created)
+    if plan is not None and order.status != OrderStatus.CANCELLED.value:
+        warehouses = sorted({t.warehouse_id for t in plan.takes})
+        reserve_planned(session, order, plan, products, short_units, warehouses, actor)
+    return order
 
+
+def replay_of(*, session: Session, draft: OrderDraft) -> Order | None:
+    """Return the order already received under ``draft``'s ``(channel, external_id)``, if
+    any. Raises ValidationError for a bad draft."""
+    draft = validate_order(draft)
+    if not draft.external_id:
+        return None
+    return find_existing(session=session, channel=draft.channel, external_id=draft.external_id)
+
+
+def _known_products(session: Session, draft: OrderDraft) -> dict[str, Product]:
+    """The products of the draft's lines. Raises ValidationError naming an unknown SKU or
+    one no longer sold."""
     products = products_by_sku(session=session, skus=[line.sku for line in draft.lines])
     errors = ErrorCollector()
     for i, line in enumerate(draft.lines):
@@ -185,44 +182,43 @@ def create_order(
         elif not product.active:
             errors.add(f"lines.{i}.sku", f"SKU {line.sku!r} is not sold any more")
     errors.raise_if_any()
+    return products
 
-    now = clock.now()
-    customer = session.scalar(_CUSTOMER_BY_EMAIL, {"email": draft.email})
-    new_customer = customer is None
-    if customer is None:
-        customer = Customer(
-            email=draft.email, name=draft.customer_name, phone=draft.phone, created_at=now
-        )
-        insert_now(session, [customer])
 
-    lat = lon = None
-    if draft.address.country == "FR":
-        commune = locate_fr(draft.address.postcode, draft.address.city)
-        if commune is not None:
-            lat, lon = commune.lat, commune.lon
+def _short_units(draft: OrderDraft, plan: SourcingPlan | None) -> dict[str, int]:
+    """Units per SKU the plan leaves uncovered."""
+    if plan is None:
+        return {}
+    covered = [0] * len(draft.lines)
+    for take in plan.takes:
+        covered[take.line_index] += take.quantity
+    short: dict[str, int] = {}
+    for line, got in zip(draft.lines, covered, strict=True):
+        if got < line.quantity:
+            short[line.sku] = short.get(line.sku, 0) + line.quantity - got
+    return short
 
-    address = _remember_address(session, customer, draft, lat, lon, now, new_customer)
 
-    plan = None
+def _insert_order(
+    session: Session,
+    draft: OrderDraft,
+    products: dict[str, Product],
+    customer: Customer,
+    address: Address,
+    position: tuple[float | None, float | None],
+    plan: SourcingPlan | None,
+    short_units: dict[str, int],
+    now: datetime,
+) -> Order:
+    """Insert the order and its lines (allocated or backordered as planned, else confirmed)."""
     status = OrderStatus.CONFIRMED
-    short_units: dict[str, int] = {}
-    if allocate and optimistic:
-        plan = _plan_new_order(session, draft, products, lat, lon)
-        covered = [0] * len(draft.lines)
-        for take in plan.takes:
-            covered[take.line_index] += take.quantity
-        for line, got in zip(draft.lines, covered, strict=True):
-            if got < line.quantity:
-                short_units[line.sku] = short_units.get(line.sku, 0) + line.quantity - got
+    if plan is not None:
         status = OrderStatus.BACKORDERED if short_units else OrderStatus.ALLOCATED
     warehouses = sorted({t.warehouse_id for t in plan.takes}) if plan else []
-
     line_rows = []
-    total = 0
     for i, line in enumerate(draft.lines):
         product = products[line.sku]
         price = product.price_cents if line.unit_price_cents is None else line.unit_price_cents
-        total += price * line.quantity
         line_rows.append(
             {
                 "line_no": i + 1,
@@ -233,6 +229,7 @@ def create_order(
                 "unit_price_cents": price,
             }
         )
+    a = draft.address
     order = Order(
         channel=draft.channel,
         external_id=draft.external_id,
@@ -242,16 +239,16 @@ def create_order(
         warehouse_id=warehouses[0] if warehouses else None,
         allocated_at=now if status is OrderStatus.ALLOCATED else None,
         currency=draft.currency,
-        total_cents=total,
-        ship_name=draft.address.name,
-        ship_line1=draft.address.line1,
-        ship_line2=draft.address.line2,
-        ship_postcode=draft.address.postcode,
-        ship_city=draft.address.city,
-        ship_country=draft.address.country,
-        ship_phone=draft.address.phone,
-        ship_lat=lat,
-        ship_lon=lon,
+        total_cents=sum(r["unit_price_cents"] * r["quantity"] for r in line_rows),
+        ship_name=a.name,
+        ship_line1=a.line1,
+        ship_line2=a.line2,
+        ship_postcode=a.postcode,
+        ship_city=a.city,
+        ship_country=a.country,
+        ship_phone=a.phone,
+        ship_lat=position[0],
+        ship_lon=position[1],
         note=draft.note[:500],
         ship_complete=draft.ship_complete,
         created_at=now,
@@ -266,49 +263,7 @@ def create_order(
     ).all()
     set_committed_value(order, "lines", list(created_lines))
     set_committed_value(order, "customer", customer)
-    notify_customer(
-        session=session,
-        order=order,
-        topic="order.confirmed",
-        subject=f"Your order {order.number} is confirmed",
-        message=f"We have received your order {order.number} "
-        f"({sum(line.quantity for line in order.lines)} item(s), "
-        f"{format_cents(total, order.currency)}). We will tell you when it ships.",
-    )
-    _record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
-    created: dict[str, Any] = {"order_id": order.id}
-    if draft.signals:
-        created["signals"] = dict(draft.signals)
-    if plan is not None:
-        # The subscribers first (fraud scoring reads and writes a few rows), the units last:
-        # the stock rows are locked from the conditional updates to the commit only, and a hot
-        # SKU's row does not queue its orders behind each other's scoring. An order a
-        # subscriber cancelled (fraud auto-reject) takes nothing: there is nothing to release.
-        outbox.publish(session, "order.created", created)
-        if order.status != OrderStatus.CANCELLED.value:
-            _take_planned(session, order, plan, products, short_units, warehouses, actor)
-        return order, True
-    if allocate:  # nothing is reserved yet for a new order: no need to read allocations back
-        # The order's pending rows (events, messages, status) are flushed together at the end.
-        with session.no_autoflush:
-            _allocate(
-                session,
-                order,
-                OrderStatus.CONFIRMED,
-                {line.id: line.quantity for line in order.lines},
-                set(),
-                None,
-                actor,
-            )
-    # Step by step, published once the stock is taken: a subscriber that stops the order
-    # (fraud scoring with auto-reject) releases it, and the answer rendered afterwards tells
-    # the truth.
-    outbox.publish(session, "order.created", created)
-    return order, True
-
-
-class LostRace(Exception):
-    """A unit planned for a new order was taken by another order meanwhile: run it again."""
+    return order
 
 
 def _plan_new_order(
@@ -330,79 +285,6 @@ def _plan_new_order(
         customer_lat=lat,
         customer_lon=lon,
     )
-
-
-def _take_planned(
-    session: Session,
-    order: Order,
-    plan: SourcingPlan,
-    products: dict[str, Product],
-    short_units: dict[str, int],
-    warehouses: list[int],
-    actor: str,
-) -> None:
-    """Record the planned reservations of a new order, then take the units: the conditional
-    updates come last, in stock-record order. Raises LostRace if a unit is gone."""
-    lines = order.lines
-    now = clock.now()
-    allocations = []
-    ledger = []
-    for take in plan.takes:
-        line = lines[take.line_index]
-        movement = movement_for(MovementKind.RESERVE, take.quantity)
-        allocations.append(
-            {
-                "order_id": order.id,
-                "order_line_id": line.id,
-                "stock_level_id": take.stock_id,
-                "warehouse_id": take.warehouse_id,
-                "quantity": take.quantity,
-                "status": "reserved",
-            }
-        )
-        ledger.append(
-            {
-                "stock_level_id": take.stock_id,
-                "product_id": products[line.sku].id,
-                "warehouse_id": take.warehouse_id,
-                "kind": MovementKind.RESERVE.value,
-                "delta_on_hand": movement.delta_on_hand,
-                "delta_reserved": movement.delta_reserved,
-                "reference": order.number,
-                "reason": "",
-                "actor": actor,
-                "created_at": now,
-            }
-        )
-    reserved = sum(t.quantity for t in plan.takes)
-    if short_units:
-        note = "waiting for stock: " + ", ".join(
-            f"{s} short by {q}" for s, q in short_units.items()
-        )
-        _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
-        notify_customer(
-            session=session,
-            order=order,
-            topic="order.backordered",
-            subject=f"Part of your order {order.number} is delayed",
-            message=f"Some items of your order {order.number} are out of stock for a few "
-            "days. We will ship as soon as they arrive.",
-            extra={"short": short_units},
-        )
-    else:
-        note = f"{reserved} unit(s) reserved; ships from {len(warehouses)} warehouse(s)"
-        _record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
-    # the order's pending rows first: the stock rows stay locked only for the commit
-    insert_pending(session, OrderEvent, OutboxMessage)
-    if allocations:
-        insert_rows(session, Allocation.__table__, allocations)
-    inventory.write_ledger(session=session, ledger=ledger)
-    session.flush()
-    for take in sorted(plan.takes, key=lambda t: t.stock_id):
-        if not inventory.reserve_if_available(
-            session=session, stock_id=take.stock_id, quantity=take.quantity
-        ):
-            raise LostRace(f"stock record {take.stock_id} was taken meanwhile")
 
 
 def new_order_timeline(session: Session, order: Order) -> list[OrderEvent]:
@@ -517,16 +399,19 @@ def place_order_and_render(
     for _attempt in range(3 + MAX_ALLOCATION_ATTEMPTS):
         try:
             with db.transaction() as session:
-                order, created = create_order(
-                    session=session,
-                    draft=draft,
-                    actor=actor,
-                    allocate=allocate,
-                    check_existing=check_existing,
-                    optimistic=lost_races < MAX_ALLOCATION_ATTEMPTS - 1,
+                if check_existing:
+                    existing = replay_of(session=session, draft=draft)
+                    if existing is not None:
+                        return render(session, existing, False), False
+                # planned on the stock read first; after lost races, step by step
+                optimistic = lost_races < MAX_ALLOCATION_ATTEMPTS - 1
+                order = create_order(
+                    session=session, draft=draft, actor=actor, allocate=allocate and optimistic
                 )
-                return render(session, order, created), created
-        except LostRace:
+                if allocate and not optimistic and order.status != OrderStatus.CANCELLED.value:
+                    _allocate_new(session, order, actor)
+                return render(session, order, True), True
+        except StockTaken:
             lost_races += 1  # planned on stock another order took: plan again on fresh stock
         except IntegrityError:
             if draft.external_id:
@@ -540,6 +425,21 @@ def place_order_and_render(
                         return render(session, existing, False), False
             # a concurrent first order of the same new customer: try again
     raise ValidationError(FieldError("external_id", "could not be recorded; retry the request"))
+
+
+def _allocate_new(session: Session, order: Order, actor: str) -> None:
+    """Reserve a new order's units step by step (nothing is reserved yet)."""
+    # The order's pending rows (events, messages, status) are flushed together at the end.
+    with session.no_autoflush:
+        allocate_lines(
+            session,
+            order,
+            OrderStatus.CONFIRMED,
+            {line.id: line.quantity for line in order.lines},
+            set(),
+            None,
+            actor,
+        )
 
 
 def get_order(*, session: Session, number: str, field: str = "number") -> Order:
@@ -616,32 +516,6 @@ def timeline(*, session: Session, order: Order) -> Sequence[OrderEvent]:
     ).all()
 
 
-def allocations_of(*, session: Session, order: Order) -> Sequence[Allocation]:
-    """Return the order's allocations (every status), in id order."""
-    return session.scalars(
-        select(Allocation).where(Allocation.order_id == order.id).order_by(Allocation.id)
-    ).all()
-
-
-@dataclass(frozen=True)
-class AllocationOutcome:
-    """What allocation achieved: fully allocated or not, units newly reserved, lines short."""
-
-    order: Order
-    allocated: bool
-    short: tuple[ShortLine, ...]
-    reserved_now: int = 0
-
-
-def remaining_by_line(*, session: Session, order: Order) -> dict[int, int]:
-    """Return, per order line id, the units not yet reserved or shipped."""
-    taken: dict[int, int] = {}
-    for alloc in allocations_of(session=session, order=order):
-        if alloc.status in ("reserved", "shipped"):
-            taken[alloc.order_line_id] = taken.get(alloc.order_line_id, 0) + alloc.quantity
-    return {line.id: line.quantity - taken.get(line.id, 0) for line in order.lines}
-
-
 def allocate_order(
     *, session: Session, number: str, actor: str, policy: SourcingPolicy | None = None
 ) -> AllocationOutcome:
@@ -666,135 +540,9 @@ def allocate_order(
     existing = {
         a.warehouse_id
         for a in allocations_of(session=session, order=order)
-        if a.status == "reserved"
+        if a.status == AllocationStatus.RESERVED
     }
-    return _allocate(session, order, current, remaining, existing, policy, actor)
-
-
-def _allocate(
-    session: Session,
-    order: Order,
-    current: OrderStatus,
-    remaining: dict[int, int],
-    existing: set[int],
-    policy: SourcingPolicy | None,
-    actor: str,
-) -> AllocationOutcome:
-    """Reserve ``remaining`` units per line of ``order`` (see :func:`allocate_order`)."""
-    policy = policy or SourcingPolicy()
-    if order.ship_complete and not policy.ship_complete:
-        policy = replace(policy, ship_complete=True)
-    by_id = {line.id: line for line in order.lines}
-    new_rows: list[dict[str, Any]] = []
-    ledger: list[dict[str, Any]] = []
-    candidates: list[StockCandidate] = []
-    for _attempt in range(MAX_ALLOCATION_ATTEMPTS):
-        open_lines = [by_id[i] for i, q in remaining.items() if q > 0]
-        if not open_lines:
-            break
-        candidates, sites = inventory.sourcing_candidates(
-            session=session, product_ids=[line.product_id for line in open_lines]
-        )
-        if policy.ship_complete and existing:
-            candidates = [c for c in candidates if c.warehouse_id in existing]
-        if not candidates:
-            break
-        plan = plan_sourcing(
-            [(line.sku, remaining[line.id]) for line in open_lines],
-            candidates,
-            sites,
-            policy,
-            customer_lat=order.ship_lat,
-            customer_lon=order.ship_lon,
-        )
-        lost_race = False
-        for take in sorted(plan.takes, key=lambda t: t.stock_id):
-            line = open_lines[take.line_index]
-            if inventory.try_reserve(
-                session=session,
-                stock_id=take.stock_id,
-                quantity=take.quantity,
-                reference=order.number,
-                actor=actor,
-                ledger=ledger,
-            ):
-                new_rows.append(
-                    {
-                        "order_id": order.id,
-                        "order_line_id": line.id,
-                        "stock_level_id": take.stock_id,
-                        "warehouse_id": take.warehouse_id,
-                        "quantity": take.quantity,
-                        "status": "reserved",
-                    }
-                )
-                remaining[line.id] -= take.quantity
-                existing.add(take.warehouse_id)
-            else:
-                lost_race = True
-        if not lost_race:
-            break
-    inventory.write_ledger(session=session, ledger=ledger)
-    if new_rows:
-        insert_rows(session, Allocation.__table__, new_rows)
-    reserved_now = sum(r["quantity"] for r in new_rows)
-    short_units: dict[str, int] = {}
-    for line_id, q in remaining.items():
-        if q > 0:
-            short_units[by_id[line_id].sku] = short_units.get(by_id[line_id].sku, 0) + q
-    if existing:
-        order.warehouse_id = min(existing)
-    if not short_units:
-        order.allocated_at = clock.now()
-        transition(
-            session=session,
-            order=order,
-            target=OrderStatus.ALLOCATED,
-            actor=actor,
-            note=f"{reserved_now} unit(s) reserved; ships from {len(existing)} warehouse(s)",
-        )
-        if current is OrderStatus.BACKORDERED:
-            notify_customer(
-                session=session,
-                order=order,
-                topic="order.backorder_released",
-                subject=f"Your order {order.number} is complete and will ship soon",
-                message="The items you were waiting for have arrived: your order "
-                f"{order.number} is being prepared.",
-            )
-        return AllocationOutcome(order, True, (), reserved_now)
-    # What is left of the stock read last (an estimate for the message: not re-read).
-    taken: dict[int, int] = {}
-    for row in new_rows:
-        taken[row["stock_level_id"]] = taken.get(row["stock_level_id"], 0) + row["quantity"]
-    available: dict[str, int] = {}
-    for c in candidates:
-        left = max(0, c.available - taken.get(c.stock_id, 0))
-        available[c.sku] = available.get(c.sku, 0) + left
-    short = tuple(
-        ShortLine(
-            sku, sum(ln.quantity for ln in order.lines if ln.sku == sku), available.get(sku, 0)
-        )
-        for sku in short_units
-    )
-    if current is OrderStatus.CONFIRMED or reserved_now:
-        note = "waiting for stock: " + ", ".join(
-            f"{s} short by {q}" for s, q in short_units.items()
-        )
-        transition(
-            session=session, order=order, target=OrderStatus.BACKORDERED, actor=actor, note=note
-        )
-    if current is OrderStatus.CONFIRMED:
-        notify_customer(
-            session=session,
-            order=order,
-            topic="order.backordered",
-            subject=f"Part of your order {order.number} is delayed",
-            message=f"Some items of your order {order.number} are out of stock for a few "
-            "days. We will ship as soon as they arrive.",
-            extra={"short": short_units},
-        )
-    return AllocationOutcome(order, False, short, reserved_now)
+    return allocate_lines(session, order, current, remaining, existing, policy, actor)
 
 
 def release_backorders(*, session: Session, product_id: int, actor: str) -> list[str]:
@@ -810,7 +558,7 @@ def release_backorders(*, session: Session, product_id: int, actor: str) -> list
         .where(
             Allocation.order_id == OrderLine.order_id,
             Allocation.order_line_id == OrderLine.id,
-            Allocation.status.in_(("reserved", "shipped")),
+            Allocation.status.in_((AllocationStatus.RESERVED, AllocationStatus.SHIPPED)),
         )
         .scalar_subquery()
     )
@@ -841,24 +589,6 @@ def on_stock_received(session: Session, payload: dict[str, Any]) -> None:
     release_backorders(
         session=session, product_id=int(payload["product_id"]), actor="system:receipt"
     )
-
-
-def release_allocations(*, session: Session, order: Order, actor: str) -> int:
-    """Release every reserved allocation of ``order``; return the units released."""
-    released = 0
-    for alloc in allocations_of(session=session, order=order):
-        if alloc.status != "reserved":
-            continue
-        inventory.release(
-            session=session,
-            stock_id=alloc.stock_level_id,
-            quantity=alloc.quantity,
-            reference=order.number,
-            actor=actor,
-        )
-        alloc.status = "released"
-        released += alloc.quantity
-    return released
 
 
 def cancel_order(*, session: Session, number: str, reason: str, actor: str) -> Order:
@@ -895,7 +625,7 @@ def add_note(*, session: Session, number: str, note: str, actor: str) -> Order:
     if not note or not note.strip():
         raise ValidationError(FieldError("note", "is required"))
     order = get_order(session=session, number=number)
-    _record_event(session, order, order.status, order.status, actor, note.strip())
+    record_event(session, order, order.status, order.status, actor, note.strip())
     return order
 
 

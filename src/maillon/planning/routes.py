@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, status
 from sqlalchemy.orm import Session
 
-from maillon.api.deps import DbDep, PageDep, allow
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, NotFound, ValidationError
+from maillon.core.http import DbDep, PageDep, allow
 from maillon.inventory.service import get_warehouse
 from maillon.inventory.tables import Warehouse
 from maillon.planning import service

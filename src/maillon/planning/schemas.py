@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 
 
 class SupplierCreate(StrictModel):

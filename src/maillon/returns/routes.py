@@ -8,11 +8,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
-from maillon.api.deps import DbDep, IdPath, PageDep, allow
-from maillon.api.schemas import Page
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
+from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.orders.model import order_number
 from maillon.returns import record, service, stats
 from maillon.returns.config import settings_to_dict

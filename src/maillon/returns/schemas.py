@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
 from maillon.returns.policy import Disposition, Grade, RefundMethod
 
 

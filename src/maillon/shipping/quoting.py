@@ -34,7 +34,6 @@ from maillon.core.errors import FieldError, ValidationError
 from maillon.orders import service as orders
 from maillon.orders.tables import Order, OrderLine
 from maillon.shipping import rates
-from maillon.shipping.model import estimate_parcel
 from maillon.shipping.promise import (
     DEFAULT_WAREHOUSE,
     Promise,
@@ -42,7 +41,7 @@ from maillon.shipping.promise import (
     promise_date,
 )
 from maillon.shipping.tables import Carrier
-from maillon.warehouse.cartons import ShippingTariff
+from maillon.warehouse.cartons import ShippingTariff, estimate_parcel
 
 __all__ = [
     "RATE_CARDS_ENV",

@@ -8,10 +8,9 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from maillon.api.deps import ANY_ROLE, DbDep, IdPath, allow, bearer_key
-from maillon.api.views import full_order_read
 from maillon.core import clock
 from maillon.core.auth import KeyCache, Principal, Role, authenticate, require_role
 from maillon.core.db import Database
@@ -21,8 +20,12 @@ from maillon.core.errors import (
     PermissionDenied,
     ValidationError,
 )
+from maillon.core.http import ANY_ROLE, DbDep, IdPath, allow, bearer_key
 from maillon.orders import service as orders
+from maillon.orders.responses import full_order_read
 from maillon.orders.schemas import OrderRead
+from maillon.orders.schemas import ParcelRead as OrderParcel
+from maillon.orders.tables import Order
 from maillon.shipping import documents, history, quoting, rates, service
 from maillon.shipping.schemas import (
     CarrierCreate,
@@ -53,6 +56,7 @@ from maillon.shipping.schemas import (
     WebhookRead,
 )
 from maillon.shipping.tables import WEBHOOK_SIGNATURE_HEADER, Shipment
+from maillon.warehouse import packing_flow
 
 router = APIRouter(tags=["shipping"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -85,9 +89,11 @@ def pack(number: str, body: PackRequest, db: DbDep, who: Floor) -> OrderRead:
     """Pack a picked order into parcels (each with an SSCC)."""
     parcels = None
     if body.parcels is not None:
-        parcels = [service.ParcelSpec(**p.model_dump()) for p in body.parcels]
+        parcels = [packing_flow.ParcelSpec(**p.model_dump()) for p in body.parcels]
     with db.transaction() as session:
-        service.pack_order(session=session, number=number, parcels=parcels, actor=who.actor)
+        packing_flow.finish_packing(
+            session=session, number=number, parcels=parcels, actor=who.actor
+        )
         return full_order_read(session, orders.get_order(session=session, number=number))
 
 
@@ -494,3 +500,14 @@ def scorecards(
             for r in rows
         ],
     )
+
+
+def order_parcels(session: Session, order: Order) -> list[OrderParcel]:
+    """The parcels of ``order``'s shipments, as the order's API answer shows them."""
+    return [
+        OrderParcel(
+            sscc=p.sscc, tracking_number=p.tracking_number, weight_g=p.weight_g, status=p.status
+        )
+        for x in service.shipments_of(session=session, order=order)
+        for p in x.parcels
+    ]

@@ -26,7 +26,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
 from maillon.core.errors import (
     Conflict,
@@ -38,14 +37,14 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.core.identifiers import make_sscc
-from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
+from maillon.orders import allocation as allocations
 from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus, ensure_transition
-from maillon.orders.tables import Allocation, Order, OrderLine
+from maillon.orders.tables import Order
 from maillon.shipping import documents, quoting, rates, tracking
 from maillon.shipping.carriers import CarrierGateway, CreatedShipment, LocalCarrierGateway
-from maillon.shipping.model import TrackingStatus, estimate_parcel, latest_status
+from maillon.shipping.model import TrackingStatus, latest_status
 from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
 from maillon.shipping.quoting import promise_options, quote_options
 from maillon.shipping.tables import (
@@ -56,14 +55,10 @@ from maillon.shipping.tables import (
     ShippingLabel,
     TrackingEvent,
 )
-from maillon.warehouse import packstation
-from maillon.warehouse import service as warehouse
-from maillon.warehouse.tables import PackingSession
 
 __all__ = [
     "ClaimKind",
     "DelayNotice",
-    "ParcelSpec",
     "TrackingInput",
     "WebhookResult",
     "add_claim",
@@ -75,7 +70,7 @@ __all__ = [
     "get_shipment",
     "list_carriers",
     "mark_delivered",
-    "pack_order",
+    "on_order_packed",
     "promise_options",
     "public_tracking",
     "quote_options",
@@ -190,16 +185,6 @@ def warehouse_calendar(warehouse: Warehouse | None) -> WarehouseCalendar:
     return WarehouseCalendar(holiday_country=country.upper())
 
 
-@dataclass(frozen=True)
-class ParcelSpec:
-    """A parcel as declared by the packer: weight in grams, outer size in millimetres."""
-
-    weight_g: int
-    length_mm: int
-    width_mm: int
-    height_mm: int
-
-
 def shipments_of(*, session: Session, order: Order) -> Sequence[Shipment]:
     """Return the order's shipments (one per warehouse it ships from), in id order."""
     return session.scalars(
@@ -207,153 +192,29 @@ def shipments_of(*, session: Session, order: Order) -> Sequence[Shipment]:
     ).all()
 
 
-def _estimated_parcel(rows: Sequence[Any]) -> ParcelSpec:
-    items = [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
-    w, ln, wd, h = estimate_parcel(items)
-    return ParcelSpec(w, ln, wd, h)
-
-
-def _planned_parcels(
-    session: Session, order: Order, warehouses: Sequence[int], actor: str
-) -> dict[int, list[ParcelSpec]]:
-    """Return the parcels of each warehouse from its carton plan.
-
-    The plan is the one the packer followed at the packing station when there is one (its
-    session is closed here), else the warehouse's carton choice for the picked units, priced
-    with the cheapest home service serving the order (:func:`quoting.carton_tariff`) and
-    recorded as a closed packing session. Units no carton takes travel in a box of their own,
-    estimated from the product; a warehouse without units gets one estimated parcel.
-    """
-    codes = dict(
-        session.execute(
-            select(Warehouse.id, Warehouse.code).where(Warehouse.id.in_(list(warehouses)))
-        ).all()
-    )
-    units = packstation.units_to_pack(session=session, order=order)
-    tariff = quoting.carton_tariff(session=session, order=order)
+def on_order_packed(session: Session, payload: dict[str, Any]) -> None:
+    """Domain-event handler of ``order.packed``: record the order's shipments, one per
+    warehouse, each parcel with its SSCC, ready for a label."""
+    by_warehouse: dict[int, list[list[int]]] = {}
+    for wh, *sizes in payload["parcels"]:
+        by_warehouse.setdefault(int(wh), []).append(sizes)
     now = clock.now()
-    by_warehouse: dict[int, list[ParcelSpec]] = {}
-    for wh in warehouses:
-        packing = session.scalar(
-            select(PackingSession)
-            .where(PackingSession.order_id == order.id, PackingSession.warehouse_id == wh)
-            .order_by(PackingSession.id.desc())
-            .limit(1)
-        )
-        if packing is not None:
-            plan = packstation.PackPlan.from_dict(packing.plan)
-        else:
-            plan = packstation.plan_units(
-                session=session,
-                order_number=order.number,
-                warehouse_code=codes[wh],
-                units=units.get(wh, {}),
-                tariff=tariff,
-            )
-            packing = PackingSession(
-                order_id=order.id,
-                warehouse_id=wh,
-                status="open",
-                plan=plan.to_dict(),
-                packer=actor[:120],
-                created_at=now,
-            )
-            session.add(packing)
-        if packing.status != "done":
-            packing.status, packing.completed_at = "done", now
-        parcels = [
-            ParcelSpec(p.gross_weight_g, *sorted(p.outer_mm, reverse=True)) for p in plan.parcels
-        ]
-        if plan.unpackable:
-            sizes = {
-                r[0]: r[1:]
-                for r in session.execute(
-                    select(
-                        Product.sku,
-                        Product.weight_g,
-                        Product.length_mm,
-                        Product.width_mm,
-                        Product.height_mm,
-                    ).where(Product.sku.in_(set(plan.unpackable)))
-                )
-            }
-            parcels += [_estimated_parcel([(1, *sizes[sku])]) for sku in plan.unpackable]
-        if not parcels:
-            parcels = [_estimated_parcel(_reserved_items(session, order, wh))]
-        by_warehouse[wh] = parcels
-    return by_warehouse
-
-
-def _reserved_items(session: Session, order: Order, warehouse_id: int) -> Sequence[Any]:
-    return session.execute(
-        select(
-            Allocation.quantity,
-            Product.weight_g,
-            Product.length_mm,
-            Product.width_mm,
-            Product.height_mm,
-        )
-        .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .join(Product, Product.id == OrderLine.product_id)
-        .where(
-            Allocation.order_id == order.id,
-            Allocation.warehouse_id == warehouse_id,
-            Allocation.status == "reserved",
-        )
-    ).all()
-
-
-def pack_order(
-    *, session: Session, number: str, parcels: list[ParcelSpec] | None, actor: str
-) -> list[Shipment]:
-    """Pack a picked order: one shipment per warehouse, each parcel with an SSCC; -> packed.
-
-    Without ``parcels``, each warehouse's parcels are the cartons of its pack plan (the
-    packing station's, else the cheapest carton choice for the units picked); declared
-    ``parcels`` are for orders that ship from one warehouse. Raises NotFound,
-    InvalidTransition, Conflict if a pick list is not done, ValidationError for bad sizes.
-    """
-    order = orders.get_order_for_update(session=session, number=number)
-    ensure_transition(OrderStatus(order.status), OrderStatus.PACKED)
-    pick_lists = warehouse.pick_lists_of(session=session, order=order)
-    if not pick_lists or any(p.status != "done" for p in pick_lists):
-        raise Conflict(f"order {order.number} cannot be packed before its pick lists are done")
-    warehouses = sorted({p.warehouse_id for p in pick_lists})
-    if parcels is not None:
-        errors = ErrorCollector()
-        if not parcels:
-            errors.add("parcels", "give at least one parcel, or none to let Maillon estimate")
-        if len(warehouses) > 1:
-            errors.add(
-                "parcels",
-                "this order ships from several warehouses: let Maillon estimate its parcels",
-            )
-        for i, p in enumerate(parcels):
-            for name in ("weight_g", "length_mm", "width_mm", "height_mm"):
-                if getattr(p, name) <= 0:
-                    errors.add(f"parcels.{i}.{name}", "must be greater than 0")
-        errors.raise_if_any()
-    by_warehouse: dict[int, list[ParcelSpec]] = {}
-    if parcels is not None:
-        by_warehouse[warehouses[0]] = parcels
-    else:
-        by_warehouse = _planned_parcels(session, order, warehouses, actor)
     shipments = []
-    for wh in warehouses:
+    for wh, parcels in sorted(by_warehouse.items()):
         shipment = Shipment(
-            order_id=order.id,
+            order_id=int(payload["order_id"]),
             warehouse_id=wh,
             status="packed",
-            packed_at=clock.now(),
+            packed_at=now,
             parcels=[
                 Parcel(
-                    weight_g=p.weight_g,
-                    length_mm=p.length_mm,
-                    width_mm=p.width_mm,
-                    height_mm=p.height_mm,
+                    weight_g=weight,
+                    length_mm=length,
+                    width_mm=width,
+                    height_mm=height,
                     status="label_created",
                 )
-                for p in by_warehouse[wh]
+                for weight, length, width, height in parcels
             ],
         )
         session.add(shipment)
@@ -362,16 +223,6 @@ def pack_order(
     for shipment in shipments:
         for parcel in shipment.parcels:
             parcel.sscc = make_sscc(0, SSCC_COMPANY_PREFIX, parcel.id)
-    count = sum(len(s.parcels) for s in shipments)
-    weight = sum(p.weight_g for s in shipments for p in s.parcels)
-    orders.transition(
-        session=session,
-        order=order,
-        target=OrderStatus.PACKED,
-        actor=actor,
-        note=f"{count} parcel(s), {weight} g",
-    )
-    return shipments
 
 
 @dataclass(frozen=True)
@@ -567,16 +418,7 @@ def ship_order(
     carrier = choice.carrier
     svc = choice.service
     now = clock.now()
-    for alloc in orders.allocations_of(session=session, order=order):
-        if alloc.status == "reserved":
-            inventory.ship(
-                session=session,
-                stock_id=alloc.stock_level_id,
-                quantity=alloc.quantity,
-                reference=order.number,
-                actor=actor,
-            )
-            alloc.status = "shipped"
+    allocations.ship_allocations(session=session, order=order, actor=actor)
     for shipment in shipments:
         shipment.carrier_id = carrier.id
         shipment.carrier = carrier

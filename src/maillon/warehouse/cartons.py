@@ -466,3 +466,22 @@ def choose_cartons(
         total_cost=sum(p.cost for p in best),
         runtime=time.perf_counter() - start,
     )
+
+
+def estimate_parcel(items: list[tuple[int, int, int, int, int]]) -> tuple[int, int, int, int]:
+    """Return (weight_g, length_mm, width_mm, height_mm) of one parcel holding ``items``.
+
+    ``items`` are (quantity, weight_g, length_mm, width_mm, height_mm). The box is a rough
+    estimate (volume plus 25 % air, no side shorter than the longest item needs); the packing
+    module chooses real cartons. Raises ValueError for an empty list.
+    """
+    if not items:
+        raise ValueError("a parcel needs at least one item")
+    weight = sum(q * w for q, w, *_ in items)
+    volume = sum(q * a * b * c for q, _w, a, b, c in items) * 1.25
+    longest = max(max(a, b, c) for _q, _w, a, b, c in items)
+    side = max(1, math.ceil(volume ** (1 / 3)))
+    length = max(longest, side)
+    rest = max(1, math.ceil(math.sqrt(volume / length)))
+    packaging = 50 + weight // 20
+    return weight + packaging, length + 20, rest + 20, rest + 20

@@ -32,14 +32,13 @@ from maillon.core.errors import (
 )
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders.model import AllocationStatus
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.warehouse import cartons
+from maillon.warehouse.model import PickLineStatus, PickListStatus
 from maillon.warehouse.packing import Item
-from maillon.warehouse.scanning import barcode_matches, normalise_scan
 from maillon.warehouse.tables import (
     CartonType,
-    PackingScan,
-    PackingSession,
     PickList,
 )
 
@@ -48,7 +47,6 @@ __all__ = [
     "DEFAULT_TARIFF",
     "FieldConflict",
     "PackPlan",
-    "PackScanResult",
     "PlannedParcel",
     "PlannedUnit",
     "create_carton",
@@ -56,7 +54,6 @@ __all__ = [
     "get_carton",
     "list_cartons",
     "pack_plan",
-    "packing_scan",
     "seed_cartons",
     "update_carton",
 ]
@@ -350,15 +347,17 @@ def units_to_pack(*, session: Session, order: Order) -> dict[int, dict[str, int]
     asked), otherwise from the reserved allocations.
     """
     lists = session.scalars(
-        select(PickList).where(PickList.order_id == order.id, PickList.status != "cancelled")
+        select(PickList).where(
+            PickList.order_id == order.id, PickList.status != PickListStatus.CANCELLED
+        )
     ).all()
     out: dict[int, dict[str, int]] = {}
     if lists:
         for pick_list in lists:
             here = out.setdefault(pick_list.warehouse_id, {})
             for line in pick_list.lines:
-                n = line.quantity if line.status == "open" else line.picked_quantity
-                if pick_list.status == "done":
+                n = line.quantity if line.status == PickLineStatus.OPEN else line.picked_quantity
+                if pick_list.status == PickListStatus.DONE:
                     n = line.picked_quantity
                 if n > 0:
                     here[line.sku] = here.get(line.sku, 0) + n
@@ -366,7 +365,7 @@ def units_to_pack(*, session: Session, order: Order) -> dict[int, dict[str, int]
     rows = session.execute(
         select(Allocation.warehouse_id, OrderLine.sku, func.sum(Allocation.quantity))
         .join(OrderLine, OrderLine.id == Allocation.order_line_id)
-        .where(Allocation.order_id == order.id, Allocation.status == "reserved")
+        .where(Allocation.order_id == order.id, Allocation.status == AllocationStatus.RESERVED)
         .group_by(Allocation.warehouse_id, OrderLine.sku)
     ).all()
     for warehouse_id, sku, n in rows:
@@ -494,168 +493,3 @@ def pack_plan(
         )
         for wid, units in sorted(by_warehouse.items())
     ]
-
-
-# --------------------------------------------------------------------------- packing scans
-
-
-@dataclass(frozen=True)
-class PackScanResult:
-    """Where the scanned unit goes: its parcel, carton and loading step, and what is left."""
-
-    session_id: int
-    order: str
-    warehouse: str
-    parcel: int
-    carton: str
-    unit: PlannedUnit
-    earlier_steps_open: int
-    parcel_units_left: int
-    order_units_left: int
-    done: bool
-
-
-def _session_for(
-    session: Session, order: Order, warehouse_id: int, warehouse_code: str, packer: str
-) -> PackingSession:
-    found = session.scalar(
-        select(PackingSession)
-        .where(
-            PackingSession.order_id == order.id,
-            PackingSession.warehouse_id == warehouse_id,
-        )
-        .order_by(PackingSession.id.desc())
-        .limit(1)
-    )
-    if found is not None:
-        return found
-    lists = [
-        p
-        for p in session.scalars(
-            select(PickList).where(
-                PickList.order_id == order.id,
-                PickList.warehouse_id == warehouse_id,
-                PickList.status != "cancelled",
-            )
-        )
-    ]
-    if not lists or any(p.status != "done" for p in lists):
-        raise Conflict(
-            f"order {order.number} cannot be packed in {warehouse_code} before its pick "
-            "lists there are done"
-        )
-    units = units_to_pack(session=session, order=order).get(warehouse_id, {})
-    plan = plan_units(
-        session=session, order_number=order.number, warehouse_code=warehouse_code, units=units
-    )
-    row = PackingSession(
-        order_id=order.id,
-        warehouse_id=warehouse_id,
-        status="open",
-        plan=plan.to_dict(),
-        packer=packer,
-        created_at=clock.now(),
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def packing_scan(
-    *,
-    session: Session,
-    barcode: str,
-    packer: str,
-    number: str | None = None,
-    pick_list_id: int | None = None,
-) -> PackScanResult:
-    """Tell the packer where the scanned unit goes, and record it.
-
-    The order is named by ``number`` or by one of its pick lists (``pick_list_id``: the
-    warehouse is then the list's). The first scan opens a packing session that keeps the
-    order's pack plan fixed; each scan of a product fills its next open placement in loading
-    order. Raises ValidationError (neither or both of order/pick list), NotFound, Conflict
-    naming ``barcode`` for a product not in the order or already all packed, Conflict when
-    picking is not finished or the order ships from several warehouses without a pick list
-    named.
-    """
-    if (number is None) == (pick_list_id is None):
-        raise ValidationError(FieldError("order", "give the order number or a pick_list id"))
-    if not normalise_scan(barcode):
-        raise ValidationError(FieldError("barcode", "is empty"))
-    if pick_list_id is not None:
-        pick_list = session.get(PickList, pick_list_id)
-        if pick_list is None:
-            raise NotFound("pick list", pick_list_id, field="pick_list")
-        order = session.get(Order, pick_list.order_id)
-        assert order is not None
-        warehouse_id = pick_list.warehouse_id
-    else:
-        assert number is not None
-        order = orders.get_order(session=session, number=number, field="order")
-        ids = sorted(
-            set(
-                session.scalars(
-                    select(PickList.warehouse_id).where(
-                        PickList.order_id == order.id, PickList.status != "cancelled"
-                    )
-                )
-            )
-        )
-        if not ids:
-            raise Conflict(f"order {order.number} has no pick list: pick it before packing")
-        if len(ids) > 1:
-            raise ValidationError(
-                FieldError("order", "ships from several warehouses: scan with its pick_list id")
-            )
-        warehouse_id = ids[0]
-    code = session.scalar(select(Warehouse.code).where(Warehouse.id == warehouse_id)) or ""
-    row = _session_for(session, order, warehouse_id, code, packer)
-    plan = PackPlan.from_dict(row.plan)
-    flat = [(parcel, unit) for parcel in plan.parcels for unit in parcel.units]
-    filled = set(
-        session.scalars(select(PackingScan.placement).where(PackingScan.session_id == row.id))
-    )
-    matching = [
-        i
-        for i, (_, unit) in enumerate(flat)
-        if barcode_matches(barcode, gtin=unit.gtin, sku=unit.sku)
-    ]
-    if not matching:
-        raise FieldConflict(
-            "barcode", f"{normalise_scan(barcode)!r} is not a product of this order's pack plan"
-        )
-    open_ = [i for i in matching if i not in filled]
-    if not open_:
-        raise FieldConflict(
-            "barcode",
-            f"every unit of {flat[matching[0]][1].sku} ({len(matching)}) is already packed",
-        )
-    index = open_[0]
-    parcel, unit = flat[index]
-    session.add(
-        PackingScan(session_id=row.id, placement=index, sku=unit.sku, packer=packer, at=clock.now())
-    )
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:  # the same unit scanned at the same moment on another station
-        raise Conflict("this unit was just packed by another scan: scan again") from None
-    filled.add(index)
-    in_parcel = [i for i, (p, _) in enumerate(flat) if p.number == parcel.number]
-    done = len(filled) == len(flat)
-    if done:
-        row.status = "done"
-        row.completed_at = clock.now()
-    return PackScanResult(
-        session_id=row.id,
-        order=order.number,
-        warehouse=code,
-        parcel=parcel.number,
-        carton=parcel.carton,
-        unit=unit,
-        earlier_steps_open=sum(1 for i in in_parcel if i < index and i not in filled),
-        parcel_units_left=sum(1 for i in in_parcel if i not in filled),
-        order_units_left=len(flat) - len(filled),
-        done=done,
-    )

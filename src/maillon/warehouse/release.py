@@ -22,12 +22,13 @@ from maillon.core.errors import Conflict, ErrorCollector, FieldError, NotFound, 
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Location, StockLevel, Warehouse
 from maillon.orders import service as orders
-from maillon.orders.model import OrderStatus, order_number
+from maillon.orders.model import AllocationStatus, OrderStatus, order_number
 from maillon.orders.tables import Allocation, Order
 from maillon.warehouse import batching, waves
 from maillon.warehouse import service as warehouse_service
 from maillon.warehouse.batching import BatchingProblem, BatchOrder
 from maillon.warehouse.layout_spec import LayoutSpec
+from maillon.warehouse.model import TourStatus, WaveStatus
 from maillon.warehouse.tables import PickList, PickTour, PickWave
 
 __all__ = [
@@ -73,7 +74,7 @@ def _densest(
         .where(
             Allocation.order_id.in_(order_ids),
             Allocation.warehouse_id == warehouse.id,
-            Allocation.status == "reserved",
+            Allocation.status == AllocationStatus.RESERVED,
         )
         .order_by(Allocation.id)
     ).all()
@@ -146,7 +147,9 @@ def create_wave(
     warehouse = inventory.get_warehouse(session=session, code=warehouse_code)
     units_here = (
         select(Allocation.order_id, func.sum(Allocation.quantity).label("units"))
-        .where(Allocation.warehouse_id == warehouse.id, Allocation.status == "reserved")
+        .where(
+            Allocation.warehouse_id == warehouse.id, Allocation.status == AllocationStatus.RESERVED
+        )
         .group_by(Allocation.order_id)
         .subquery()
     )
@@ -175,7 +178,7 @@ def create_wave(
     now = clock.now()
     wave = PickWave(
         warehouse_id=warehouse.id,
-        status="released",
+        status=WaveStatus.RELEASED.value,
         cutoff=cutoff,
         method=method if spec is not None else "promise_order",
         max_orders=max_orders,
@@ -200,7 +203,7 @@ def create_wave(
         tour = PickTour(
             wave_id=wave.id,
             warehouse_id=warehouse.id,
-            status="open",
+            status=TourStatus.OPEN.value,
             picker="",
             route_m=route_m,
             created_at=now,

@@ -10,14 +10,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 from sqlalchemy.orm import Session, object_session
 
-from maillon.api.deps import DbDep, IdPath, PageDep, allow
-from maillon.api.schemas import Page
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
+from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.inventory.tables import Warehouse
 from maillon.orders.model import order_number
-from maillon.warehouse import packstation, release, service, tasks
+from maillon.warehouse import packing_flow, packstation, picking_stats, release, service, tasks
 from maillon.warehouse.layout_spec import LayoutSpec
+from maillon.warehouse.model import TourStatus, WaveStatus
 from maillon.warehouse.schemas import (
     CartonCreate,
     CartonRead,
@@ -327,7 +327,7 @@ def picking_metrics(
     """Per picker and day: lines, units, scans, mismatches, pick accuracy, lines per hour,
     metres walked."""
     with db.reader() as session:
-        days = tasks.picker_metrics(session=session, start=start, end=end, picker=picker)
+        days = picking_stats.picker_metrics(session=session, start=start, end=end, picker=picker)
     return [PickerDayRead(**asdict(d)) for d in days]
 
 
@@ -341,8 +341,8 @@ def wave_read(session: Session, wave: PickWave) -> WaveRead:
     return WaveRead(
         id=wave.id,
         warehouse=code or "",
-        status="done"
-        if wave.tours and all(t.status == "done" for t in wave.tours)
+        status=WaveStatus.DONE.value
+        if wave.tours and all(t.status == TourStatus.DONE for t in wave.tours)
         else wave.status,
         method=wave.method,
         cutoff=wave.cutoff,
@@ -493,7 +493,7 @@ def post_packing_scan(body: PackScanRequest, db: DbDep, who: Floor) -> PackScanR
     if (body.order is None) == (body.pick_list is None):
         raise ValidationError(FieldError("order", "give the order number or a pick_list id"))
     with db.transaction() as session:
-        result = packstation.packing_scan(
+        result = packing_flow.packing_scan(
             session=session,
             barcode=body.barcode,
             packer=who.name,

@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from maillon.api.schemas import StrictModel
+from maillon.core.http import StrictModel
+from maillon.warehouse.model import PickLineStatus
 
 
 class PickLineRead(BaseModel):
@@ -19,7 +20,7 @@ class PickLineRead(BaseModel):
     sku: str
     quantity: int
     picked_quantity: int
-    status: str = "open"
+    status: str = PickLineStatus.OPEN.value
 
 
 class PickListRead(BaseModel):
@@ -188,7 +189,7 @@ class ScanRead(BaseModel):
 
 
 class PickerDayRead(BaseModel):
-    """One picker's day (see ``maillon.warehouse.tasks.PickerDay``)."""
+    """One picker's day (see ``maillon.warehouse.picking_stats.PickerDay``)."""
 
     picker: str
     day: date
@@ -365,3 +366,6 @@ class PackScanRead(BaseModel):
     parcel_units_left: int
     order_units_left: int
     done: bool
+    parcels: int = Field(
+        0, description="the order's parcels once this scan packed its last unit (then packed)"
+    )

@@ -16,11 +16,12 @@ from maillon.core.errors import Conflict, FieldError, NotFound, ValidationError
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Location, StockLevel, Warehouse
 from maillon.orders import service as orders
-from maillon.orders.model import OrderStatus
+from maillon.orders.model import AllocationStatus, OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.warehouse import packstation, putaway, routing, slotting
 from maillon.warehouse.cartons import ShippingTariff
 from maillon.warehouse.layout_spec import LayoutSpec
+from maillon.warehouse.model import PickLineStatus, PickListStatus, TourStatus
 from maillon.warehouse.packstation import PackPlan
 from maillon.warehouse.tables import PickList, PickListLine, PickTour, WarehouseLayout
 
@@ -35,7 +36,9 @@ def create_pick_lists(*, session: Session, number: str, actor: str) -> list[Pick
         raise Conflict(f"order {order.number} is on hold ({', '.join(held)}): not picked yet")
     orders.transition(session=session, order=order, target=OrderStatus.PICKING, actor=actor)
     allocations = [
-        a for a in orders.allocations_of(session=session, order=order) if a.status == "reserved"
+        a
+        for a in orders.allocations_of(session=session, order=order)
+        if a.status == AllocationStatus.RESERVED
     ]
     rows = session.execute(
         select(StockLevel.id, Location.code)
@@ -59,7 +62,7 @@ def create_pick_lists(*, session: Session, number: str, actor: str) -> list[Pick
         pick_list = PickList(
             order_id=order.id,
             warehouse_id=warehouse_id,
-            status="open",
+            status=PickListStatus.OPEN.value,
             route_m=route_m,
             created_at=clock.now(),
             lines=[
@@ -142,7 +145,7 @@ def pick_lists_of(*, session: Session, order: Order) -> Sequence[PickList]:
     """Return the order's pick lists that are not cancelled, in id order."""
     return session.scalars(
         select(PickList)
-        .where(PickList.order_id == order.id, PickList.status != "cancelled")
+        .where(PickList.order_id == order.id, PickList.status != PickListStatus.CANCELLED)
         .order_by(PickList.id)
     ).all()
 
@@ -161,7 +164,7 @@ def confirm_pick_list(
     Raises NotFound, Conflict if the list is not open, ValidationError naming a bad line.
     """
     pick_list = get_pick_list(session=session, pick_list_id=pick_list_id)
-    if pick_list.status != "open":
+    if pick_list.status != PickListStatus.OPEN:
         raise Conflict(f"pick list {pick_list_id} is {pick_list.status}, not open")
     by_id = {line.id: line for line in pick_list.lines}
     if picked is not None:
@@ -171,7 +174,7 @@ def confirm_pick_list(
                     FieldError(f"lines.{line_id}", "not a line of this pick list")
                 )
     for line in pick_list.lines:
-        if line.status != "open":
+        if line.status != PickLineStatus.OPEN:
             continue  # already confirmed by a scan
         qty = line.quantity if picked is None else picked.get(line.id, 0)
         if qty != line.quantity:
@@ -184,39 +187,44 @@ def confirm_pick_list(
             )
     now = clock.now()
     for line in pick_list.lines:
-        if line.status == "open":
+        if line.status == PickLineStatus.OPEN:
             line.picked_quantity = line.quantity
-            line.status = "done"
+            line.status = PickLineStatus.DONE.value
             line.picked_at = now
             line.picked_by = actor[:120]
-    pick_list.status = "done"
+    pick_list.status = PickListStatus.DONE.value
     pick_list.picker = pick_list.picker or actor
     pick_list.completed_at = now
     if pick_list.tour_id is not None:
         session.flush()
         if not session.scalar(
             select(PickList.id).where(
-                PickList.tour_id == pick_list.tour_id, PickList.status == "open"
+                PickList.tour_id == pick_list.tour_id, PickList.status == PickListStatus.OPEN
             )
         ):
             tour = session.get(PickTour, pick_list.tour_id)
             if tour is not None:
-                tour.status = "done"
+                tour.status = TourStatus.DONE.value
     return pick_list
 
 
 def on_order_cancelled(session: Session, payload: dict[str, Any]) -> None:
     """Cancel the open pick lists of a cancelled order (subscribed to ``order.cancelled``)."""
     for pick_list in session.scalars(
-        select(PickList).where(PickList.order_id == payload["order_id"], PickList.status == "open")
+        select(PickList).where(
+            PickList.order_id == payload["order_id"], PickList.status == PickListStatus.OPEN
+        )
     ):
-        pick_list.status = "cancelled"
+        pick_list.status = PickListStatus.CANCELLED.value
 
 
 def open_pick_lists(*, session: Session, limit: int = 50) -> Sequence[PickList]:
     """Return open pick lists, oldest first."""
     return session.scalars(
-        select(PickList).where(PickList.status == "open").order_by(PickList.id).limit(limit)
+        select(PickList)
+        .where(PickList.status == PickListStatus.OPEN)
+        .order_by(PickList.id)
+        .limit(limit)
     ).all()
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -25,14 +25,16 @@ from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
-from maillon.core.clock import as_utc
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, FieldError, NotFound, ValidationError
 from maillon.inventory import service as inventory
+from maillon.inventory.model import StockTake
 from maillon.inventory.tables import StockLevel, Warehouse
+from maillon.orders import allocation as allocations
 from maillon.orders import service as orders
 from maillon.orders.model import order_number
 from maillon.orders.tables import Allocation, Order
+from maillon.warehouse.model import PickLineStatus, PickListStatus, TourStatus
 from maillon.warehouse.packstation import FieldConflict
 from maillon.warehouse.scanning import barcode_matches, normalise_location, normalise_scan
 from maillon.warehouse.tables import (
@@ -45,12 +47,10 @@ from maillon.warehouse.tables import (
 
 __all__ = [
     "PickTask",
-    "PickerDay",
     "ScanMismatch",
     "ScanOutcome",
     "list_exceptions",
     "next_task",
-    "picker_metrics",
     "record_mismatch",
     "scan",
     "scan_task",
@@ -127,7 +127,7 @@ def _unit_lines(session: Session, warehouse_id: int, picker: str) -> list[PickLi
         .where(
             PickList.warehouse_id == warehouse_id,
             PickList.picker == picker,
-            PickList.status == "open",
+            PickList.status == PickListStatus.OPEN,
         )
         .order_by(PickList.assigned_at, PickList.id)
         .execution_options(populate_existing=True)
@@ -155,7 +155,7 @@ def _claim(session: Session, warehouse_id: int, picker: str) -> bool:
             .join(Order, Order.id == PickList.order_id)
             .where(
                 PickList.warehouse_id == warehouse_id,
-                PickList.status == "open",
+                PickList.status == PickListStatus.OPEN,
                 PickList.picker == "",
             )
             .order_by(Order.promised_at.is_(None), Order.promised_at, PickList.id)
@@ -176,7 +176,7 @@ def _claim(session: Session, warehouse_id: int, picker: str) -> bool:
                     session.execute(
                         update(PickList)
                         .execution_options(synchronize_session=False)
-                        .where(PickList.tour_id == tour_id, PickList.status == "open")
+                        .where(PickList.tour_id == tour_id, PickList.status == PickListStatus.OPEN)
                         .values(picker=picker, assigned_at=now)
                     )
                     return True
@@ -187,7 +187,7 @@ def _claim(session: Session, warehouse_id: int, picker: str) -> bool:
                     .where(
                         PickList.id == list_id,
                         PickList.picker == "",
-                        PickList.status == "open",
+                        PickList.status == PickListStatus.OPEN,
                     )
                     .values(picker=picker, assigned_at=now)
                 )
@@ -218,7 +218,7 @@ def _task(session: Session, lines: list[PickListLine], line: PickListLine) -> Pi
         quantity=line.quantity,
         position=lines.index(line) + 1,
         stops=len(lines),
-        remaining=sum(1 for ln in lines if ln.status == "open"),
+        remaining=sum(1 for ln in lines if ln.status == PickLineStatus.OPEN),
         route_m=route_m,
     )
 
@@ -239,7 +239,7 @@ def next_task(
     lines = _unit_lines(session, warehouse.id, picker)
     if not lines and claim and _claim(session, warehouse.id, picker):
         lines = _unit_lines(session, warehouse.id, picker)
-    open_lines = [ln for ln in lines if ln.status == "open"]
+    open_lines = [ln for ln in lines if ln.status == PickLineStatus.OPEN]
     if not open_lines:
         return None
     return _task(session, lines, open_lines[0])
@@ -269,9 +269,9 @@ def scan_task(
         raise NotFound("pick task", line_id, field="line_id")
     pick_list = session.get(PickList, line.pick_list_id)
     assert pick_list is not None
-    if pick_list.status != "open":
+    if pick_list.status != PickListStatus.OPEN:
         raise Conflict(f"pick list {pick_list.id} is {pick_list.status}, not open")
-    if line.status != "open":
+    if line.status != PickLineStatus.OPEN:
         raise Conflict(f"pick task {line_id} is already {line.status}")
     if pick_list.picker != picker:
         held = f"held by {pick_list.picker}" if pick_list.picker else "not assigned to you"
@@ -317,7 +317,7 @@ def scan_task(
     line.picked_quantity = quantity
     line.picked_at = now
     line.picked_by = picker[:120]
-    line.status = "short" if short else "done"
+    line.status = (PickLineStatus.SHORT if short else PickLineStatus.DONE).value
     exception = None
     if short:
         assert product is not None
@@ -342,21 +342,21 @@ def scan_task(
 
 
 def _complete_if_finished(session: Session, pick_list: PickList, now: datetime) -> None:
-    if any(ln.status == "open" for ln in pick_list.lines):
+    if any(ln.status == PickLineStatus.OPEN for ln in pick_list.lines):
         return
-    pick_list.status = "done"
+    pick_list.status = PickListStatus.DONE.value
     pick_list.completed_at = now
     if pick_list.tour_id is not None:
         session.flush()
         still_open = session.scalar(
             select(func.count())
             .select_from(PickList)
-            .where(PickList.tour_id == pick_list.tour_id, PickList.status == "open")
+            .where(PickList.tour_id == pick_list.tour_id, PickList.status == PickListStatus.OPEN)
         )
         if not still_open:
             tour = session.get(PickTour, pick_list.tour_id)
             if tour is not None:
-                tour.status = "done"
+                tour.status = TourStatus.DONE.value
 
 
 def _short_pick(
@@ -369,118 +369,20 @@ def _short_pick(
     missing = line.quantity - line.picked_quantity
     allocation = session.get(Allocation, line.allocation_id)
     assert allocation is not None
-    # 1. The missing units were never there: give back their reservation...
-    inventory.release(
-        session=session,
-        stock_id=allocation.stock_level_id,
-        quantity=missing,
-        reference=order.number,
-        actor=actor,
-    )
-    if line.picked_quantity == 0:
-        allocation.status = "released"
-    else:
-        allocation.quantity = line.picked_quantity
-    # 2. ...and the shelf is empty: what the ledger still shows free there is written off.
-    level = session.get(StockLevel, allocation.stock_level_id, populate_existing=True)
-    assert level is not None
     warehouse = session.get(Warehouse, pick_list.warehouse_id)
     assert warehouse is not None
-    written_off = level.on_hand - level.reserved
-    if written_off > 0:
-        inventory.adjust(
-            session=session,
-            warehouse_code=warehouse.code,
-            location_code=line.location_code,
-            sku=line.sku,
-            delta=-written_off,
-            reason=f"count discrepancy: short pick at {line.location_code} "
-            f"(pick list {pick_list.id}, {line.picked_quantity}/{line.quantity} found)",
-            actor=actor,
-            lot=level.lot,
-        )
+    # 1. The missing units were never there: give back their reservation...
+    allocations.give_back(session=session, order=order, units=[(allocation, missing)], actor=actor)
+    # 2. ...and the shelf is empty: what the ledger still shows free there is written off.
+    written_off = _write_off_shelf(session, pick_list, line, allocation, warehouse, actor)
     # 3. Re-allocate the missing units from other locations of the same warehouse.
-    need = missing
-    candidates, _ = inventory.sourcing_candidates(session=session, product_ids=[product.id])
-    here = sorted(
-        (
-            c
-            for c in candidates
-            if c.warehouse_id == warehouse.id and c.stock_id != allocation.stock_level_id
-        ),
-        key=lambda c: (*c.removal_key(), c.stock_id),
+    reallocated = _reallocate(
+        session, order, pick_list, line, allocation, product, warehouse, missing, actor
     )
-    last_sequence = max(ln.sequence for ln in pick_list.lines)
-    last_tour = None
-    if pick_list.tour_id is not None:
-        last_tour = session.scalar(
-            select(func.max(PickListLine.tour_sequence))
-            .join(PickList, PickList.id == PickListLine.pick_list_id)
-            .where(PickList.tour_id == pick_list.tour_id)
-        )
-    for candidate in here:
-        if need == 0:
-            break
-        take = min(need, candidate.available)
-        if not inventory.try_reserve(
-            session=session,
-            stock_id=candidate.stock_id,
-            quantity=take,
-            reference=order.number,
-            actor=actor,
-        ):
-            continue  # taken meanwhile by a concurrent order
-        new_allocation = Allocation(
-            order_id=order.id,
-            order_line_id=allocation.order_line_id,
-            stock_level_id=candidate.stock_id,
-            warehouse_id=warehouse.id,
-            quantity=take,
-            status="reserved",
-        )
-        session.add(new_allocation)
-        session.flush()
-        last_sequence += 1
-        if last_tour is not None:
-            last_tour += 1
-        session.add(
-            PickListLine(
-                pick_list_id=pick_list.id,
-                allocation_id=new_allocation.id,
-                sequence=last_sequence,
-                location_code=candidate.location_code,
-                sku=line.sku,
-                quantity=take,
-                picked_quantity=0,
-                status="open",
-                tour_sequence=last_tour,
-            )
-        )
-        need -= take
-    reallocated = missing - need
+    need = missing - reallocated
     # 4. What no location holds waits for stock: tell the customer and whoever subscribes.
     if need:
-        outbox.publish(
-            session,
-            "pick.short",
-            {
-                "order_id": order.id,
-                "order": order.number,
-                "warehouse_id": warehouse.id,
-                "sku": line.sku,
-                "quantity": need,
-            },
-        )
-        orders.notify_customer(
-            session=session,
-            order=order,
-            topic="order.short_picked",
-            subject=f"Part of your order {order.number} is delayed",
-            message=f"{need} x {product.name} of your order {order.number} is out of stock "
-            "in our warehouse. We will ship the rest of your order now and come back to you "
-            "about the missing item.",
-            extra={"sku": line.sku, "quantity": need},
-        )
+        _tell_short(session, order, warehouse, line, product, need)
     exception = PickException(
         pick_list_id=pick_list.id,
         line_id=line.id,
@@ -499,6 +401,134 @@ def _short_pick(
     )
     session.add(exception)
     return exception
+
+
+def _write_off_shelf(
+    session: Session,
+    pick_list: PickList,
+    line: PickListLine,
+    allocation: Allocation,
+    warehouse: Warehouse,
+    actor: str,
+) -> int:
+    """Write off what the ledger still shows free on the short-picked record; return it."""
+    level = session.get(StockLevel, allocation.stock_level_id, populate_existing=True)
+    assert level is not None
+    written_off = level.on_hand - level.reserved
+    if written_off > 0:
+        inventory.adjust(
+            session=session,
+            warehouse_code=warehouse.code,
+            location_code=line.location_code,
+            sku=line.sku,
+            delta=-written_off,
+            reason=f"count discrepancy: short pick at {line.location_code} "
+            f"(pick list {pick_list.id}, {line.picked_quantity}/{line.quantity} found)",
+            actor=actor,
+            lot=level.lot,
+        )
+    return written_off
+
+
+def _reallocate(
+    session: Session,
+    order: Order,
+    pick_list: PickList,
+    line: PickListLine,
+    allocation: Allocation,
+    product: Product,
+    warehouse: Warehouse,
+    missing: int,
+    actor: str,
+) -> int:
+    """Reserve up to ``missing`` units from the warehouse's other records, first to leave
+    first, each a new line at the end of the pick list (and of its tour); return how many."""
+    candidates, _ = inventory.sourcing_candidates(session=session, product_ids=[product.id])
+    here = sorted(
+        (
+            c
+            for c in candidates
+            if c.warehouse_id == warehouse.id and c.stock_id != allocation.stock_level_id
+        ),
+        key=lambda c: (*c.removal_key(), c.stock_id),
+    )
+    last_sequence = max(ln.sequence for ln in pick_list.lines)
+    last_tour = None
+    if pick_list.tour_id is not None:
+        last_tour = session.scalar(
+            select(func.max(PickListLine.tour_sequence))
+            .join(PickList, PickList.id == PickListLine.pick_list_id)
+            .where(PickList.tour_id == pick_list.tour_id)
+        )
+    need = missing
+    for candidate in here:
+        if need == 0:
+            break
+        take = min(need, candidate.available)
+        (allocation_id,) = allocations.reserve_for_order(
+            session=session,
+            order=order,
+            takes=[
+                (
+                    allocation.order_line_id,
+                    StockTake(candidate.stock_id, product.id, warehouse.id, take),
+                )
+            ],
+            actor=actor,
+            partial=True,
+        )
+        if allocation_id is None:
+            continue  # taken meanwhile by a concurrent order
+        last_sequence += 1
+        if last_tour is not None:
+            last_tour += 1
+        session.add(
+            PickListLine(
+                pick_list_id=pick_list.id,
+                allocation_id=allocation_id,
+                sequence=last_sequence,
+                location_code=candidate.location_code,
+                sku=line.sku,
+                quantity=take,
+                picked_quantity=0,
+                status=PickLineStatus.OPEN.value,
+                tour_sequence=last_tour,
+            )
+        )
+        need -= take
+    return missing - need
+
+
+def _tell_short(
+    session: Session,
+    order: Order,
+    warehouse: Warehouse,
+    line: PickListLine,
+    product: Product,
+    need: int,
+) -> None:
+    """Publish ``pick.short`` and tell the customer that ``need`` units wait for stock."""
+    outbox.publish(
+        session,
+        "pick.short",
+        {
+            "order_id": order.id,
+            "order": order.number,
+            "warehouse_id": warehouse.id,
+            "sku": line.sku,
+            "quantity": need,
+        },
+    )
+    orders.notify_customer(
+        session=session,
+        order=order,
+        topic="order.short_picked",
+        subject=f"Part of your order {order.number} is delayed",
+        message=f"{need} x {product.name} of your order {order.number} is out of stock "
+        "in our warehouse. We will ship the rest of your order now and come back to you "
+        "about the missing item.",
+        extra={"sku": line.sku, "quantity": need},
+    )
 
 
 def record_mismatch(*, session: Session, mismatch: ScanMismatch) -> None:
@@ -561,141 +591,3 @@ def list_exceptions(
 
 
 # --------------------------------------------------------------------------- metrics
-
-
-@dataclass(frozen=True)
-class PickerDay:
-    """One picker's day: lines and units picked, scans and mismatches, short picks, pick
-    accuracy (1 - mismatches / scans), active hours (from taking a list to its last pick),
-    lines per hour over them, and metres walked (routes of the lists and tours finished)."""
-
-    picker: str
-    day: date
-    lines: int
-    units: int
-    scans: int
-    mismatches: int
-    short_picks: int
-    accuracy: float | None
-    active_hours: float
-    lines_per_hour: float | None
-    metres: float
-
-
-def picker_metrics(
-    *, session: Session, start: date, end: date, picker: str | None = None
-) -> list[PickerDay]:
-    """Return per picker and UTC day, from ``start`` to ``end`` inclusive, what they did.
-
-    Raises ValidationError naming ``to`` when ``end`` is before ``start`` or the span is over
-    a year.
-    """
-    if end < start:
-        raise ValidationError(FieldError("to", "must not be before from"))
-    if (end - start).days > 366:
-        raise ValidationError(FieldError("to", "at most 366 days after from"))
-    low = as_utc(datetime.combine(start, time.min))
-    high = as_utc(datetime.combine(end + timedelta(days=1), time.min))
-    lines_q = (
-        select(
-            PickListLine.picked_by,
-            PickListLine.picked_at,
-            PickListLine.picked_quantity,
-            PickList.id,
-            PickList.tour_id,
-            PickList.assigned_at,
-        )
-        .join(PickList, PickList.id == PickListLine.pick_list_id)
-        .where(
-            PickListLine.picked_at >= low,
-            PickListLine.picked_at < high,
-            PickListLine.status.in_(("done", "short")),
-        )
-    )
-    scans_q = select(PickScan.picker, PickScan.at, PickScan.outcome).where(
-        PickScan.at >= low, PickScan.at < high
-    )
-    lists_q = select(
-        PickList.picker, PickList.completed_at, PickList.route_m, PickList.tour_id
-    ).where(PickList.completed_at >= low, PickList.completed_at < high, PickList.status == "done")
-    if picker is not None:
-        lines_q = lines_q.where(PickListLine.picked_by == picker)
-        scans_q = scans_q.where(PickScan.picker == picker)
-        lists_q = lists_q.where(PickList.picker == picker)
-    days: dict[tuple[str, date], dict[str, Any]] = {}
-
-    def bucket(who: str, at: datetime) -> dict[str, Any]:
-        key = (who, as_utc(at).date())
-        if key not in days:
-            days[key] = {
-                "lines": 0,
-                "units": 0,
-                "scans": 0,
-                "mismatches": 0,
-                "short": 0,
-                "units_of_work": {},
-                "metres": 0.0,
-                "tours": set(),
-            }
-        return days[key]
-
-    for who, at, qty, list_id, tour_id, assigned_at in session.execute(lines_q):
-        if at is None:  # not possible given the filter; keeps the types honest
-            continue
-        b = bucket(who, at)
-        b["lines"] += 1
-        b["units"] += qty
-        work = ("tour", tour_id) if tour_id is not None else ("list", list_id)
-        at_utc = as_utc(at)
-        day_start = as_utc(datetime.combine(at_utc.date(), time.min))
-        begin = max(as_utc(assigned_at), day_start) if assigned_at is not None else at_utc
-        first, last = b["units_of_work"].get(work, (begin, at_utc))
-        b["units_of_work"][work] = (min(first, begin), max(last, at_utc))
-    for who, at, outcome in session.execute(scans_q):
-        b = bucket(who, at)
-        b["scans"] += 1
-        if outcome.startswith("wrong_"):
-            b["mismatches"] += 1
-        elif outcome == "short":
-            b["short"] += 1
-    tour_ids = set()
-    for who, at, route_m, tour_id in session.execute(lists_q):
-        if at is None:
-            continue
-        if tour_id is not None:
-            tour_ids.add((who, as_utc(at).date(), tour_id))
-        elif route_m is not None:
-            bucket(who, at)["metres"] += route_m
-    if tour_ids:
-        tours = {
-            t.id: t
-            for t in session.scalars(
-                select(PickTour).where(PickTour.id.in_({t for *_, t in tour_ids}))
-            )
-        }
-        for who, day, tour_id in sorted(tour_ids):
-            tour = tours[tour_id]
-            b = bucket(who, datetime.combine(day, time.min))
-            if tour.status == "done" and tour.route_m is not None and tour_id not in b["tours"]:
-                b["tours"].add(tour_id)
-                b["metres"] += tour.route_m
-    result = []
-    for (who, day), b in sorted(days.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        seconds = sum((last - first).total_seconds() for first, last in b["units_of_work"].values())
-        hours = seconds / 3600
-        result.append(
-            PickerDay(
-                picker=who,
-                day=day,
-                lines=b["lines"],
-                units=b["units"],
-                scans=b["scans"],
-                mismatches=b["mismatches"],
-                short_picks=b["short"],
-                accuracy=round(1 - b["mismatches"] / b["scans"], 4) if b["scans"] else None,
-                active_hours=round(hours, 3),
-                lines_per_hour=round(b["lines"] / hours, 2) if hours > 0 else None,
-                metres=round(b["metres"], 2),
-            )
-        )
-    return result

@@ -34,9 +34,9 @@ from maillon.returns.model import ReturnStatus
 from maillon.returns.policy import Disposition, Grade, RefundMethod
 from maillon.returns.schemas import parse_content
 from maillon.returns.tables import ReturnRequest
-from maillon.shipping import service as shipping
-from maillon.warehouse import packstation, tasks
+from maillon.warehouse import packing_flow, packstation, picking_stats, tasks
 from maillon.warehouse import service as warehouse
+from maillon.warehouse.model import PackingStatus, PickListStatus
 from maillon.warehouse.scanning import normalise_location
 from maillon.warehouse.tables import PackingScan, PackingSession, PickList
 from maillon.web import portal
@@ -85,7 +85,7 @@ def _picking_context(session: Session, user: ConsoleUser, code: str) -> dict[str
     picker = user.principal.name
     task = tasks.next_task(session=session, warehouse_code=code, picker=picker, claim=False)
     today = clock.now().date()
-    days = tasks.picker_metrics(session=session, start=today, end=today, picker=picker)
+    days = picking_stats.picker_metrics(session=session, start=today, end=today, picker=picker)
     return {"task": task, "metrics": days[0] if days else None}
 
 
@@ -244,7 +244,7 @@ def picking_scan(
         "location": picked.location_code,
         "asked": picked.quantity,
         "picked": picked.picked_quantity,
-        "list_done": outcome.list_status == "done",
+        "list_done": outcome.list_status == PickListStatus.DONE,
         "short": None,
     }
     if outcome.exception is not None:
@@ -352,7 +352,8 @@ def _plan_view(
         "units": plan.units,
         "left": plan.units - len(filled),
         "started": session_status is not None,
-        "done": session_status == "done" or (plan.units > 0 and len(filled) >= plan.units),
+        "done": session_status == PackingStatus.DONE
+        or (plan.units > 0 and len(filled) >= plan.units),
     }
 
 
@@ -396,14 +397,16 @@ def _packing_plans(session: Session, number: str) -> tuple[Order, list[dict[str,
 def _ready_to_pack(session: Session) -> list[str]:
     """Up to 20 orders whose picking is finished and that are not packed yet, latest first."""
     other = aliased(PickList)
-    open_list = exists().where(other.order_id == Order.id, other.status == "open")
-    packed = exists().where(PackingSession.order_id == Order.id, PackingSession.status == "done")
+    open_list = exists().where(other.order_id == Order.id, other.status == PickListStatus.OPEN)
+    packed = exists().where(
+        PackingSession.order_id == Order.id, PackingSession.status == PackingStatus.DONE
+    )
     rows = session.execute(
         select(Order.id)
         .join(PickList, PickList.order_id == Order.id)
         .where(
             Order.status == OrderStatus.PICKING.value,
-            PickList.status == "done",
+            PickList.status == PickListStatus.DONE,
             ~open_list,
             ~packed,
         )
@@ -489,21 +492,20 @@ def packing_scan(
                     .where(
                         PickList.order_id == found.id,
                         Warehouse.code == warehouse,
-                        PickList.status != "cancelled",
+                        PickList.status != PickListStatus.CANCELLED,
                     )
                     .order_by(PickList.id)
                     .limit(1)
                 )
                 if pick_list_id is None:
                     raise Conflict(f"order {found.number} has no pick list in {warehouse}")
-            result = packstation.packing_scan(
+            result = packing_flow.packing_scan(
                 session=session,
                 barcode=barcode,
                 packer=user.principal.name,
                 number=None if pick_list_id else number,
                 pick_list_id=pick_list_id,
             )
-            parcels = _close_when_packed(session, result, user.principal.name)
     except MaillonError as exc:
         return _packing_response(
             request,
@@ -524,38 +526,9 @@ def packing_scan(
         "parcel_left": result.parcel_units_left,
         "order_left": result.order_units_left,
         "done": result.done,
-        "parcels": parcels,
+        "parcels": result.parcels,
     }
     return _packing_response(request, user, number, result.warehouse, result=outcome)
-
-
-def _close_when_packed(session: Session, result: packstation.PackScanResult, packer: str) -> int:
-    """Once the last unit of the last warehouse is in its carton, close the boxes: the order
-    is packed (its parcels are the plan's cartons, ready for a label). Returns the number of
-    parcels then, else 0."""
-    if not result.done:
-        return 0
-    order = orders.get_order(session=session, number=result.order)
-    warehouses = set(
-        session.scalars(
-            select(PickList.warehouse_id).where(
-                PickList.order_id == order.id, PickList.status != "cancelled"
-            )
-        )
-    )
-    packed = set(
-        session.scalars(
-            select(PackingSession.warehouse_id).where(
-                PackingSession.order_id == order.id, PackingSession.status == "done"
-            )
-        )
-    )
-    if order.status != OrderStatus.PICKING.value or not warehouses <= packed:
-        return 0
-    shipments = shipping.pack_order(
-        session=session, number=order.number, parcels=None, actor=packer
-    )
-    return sum(len(x.parcels) for x in shipments)
 
 
 # --------------------------------------------------------------------------- returns

@@ -21,6 +21,7 @@ from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
 from maillon.warehouse import batching, release
 from maillon.warehouse import service as warehouse
+from maillon.warehouse.model import PickListStatus
 from maillon.warehouse.tables import PickList, PickListLine, PickTour, PickWave
 from maillon.web.console import FLOOR, OPERATORS, check_csrf, database, render, require
 
@@ -86,7 +87,10 @@ def dashboard(request: Request) -> Response:
         stale_picks = session.scalar(
             select(func.count())
             .select_from(PickList)
-            .where(PickList.status == "open", PickList.created_at < now - timedelta(hours=24))
+            .where(
+                PickList.status == PickListStatus.OPEN,
+                PickList.created_at < now - timedelta(hours=24),
+            )
         )
     cards = [
         {
@@ -183,7 +187,7 @@ def warehouse_page(
         lists = session.scalars(
             select(PickList)
             .where(PickList.warehouse_id == wh.id)
-            .order_by((PickList.status == "open").desc(), PickList.id.desc())
+            .order_by((PickList.status == PickListStatus.OPEN).desc(), PickList.id.desc())
             .limit(30)
         ).all()
         figure = _layout_figure(spec)

@@ -1,13 +1,26 @@
-"""Views that combine several packages (the API layer sits above all of them)."""
+"""The API's answer about an order: its lines, timeline and parcels.
+
+The parcels belong to shipping, a package above orders: it says how to list them through
+:func:`show_parcels_with`, installed when the app is assembled (``maillon.bootstrap``), so
+the orders package never imports it."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from maillon.orders import service
 from maillon.orders.schemas import AddressIn, EventRead, LineRead, OrderRead, ParcelRead
 from maillon.orders.tables import Order, OrderEvent
-from maillon.shipping.service import shipments_of
+
+ParcelsOf = Callable[[Session, Order], list[ParcelRead]]
+_parcels_of: list[ParcelsOf] = []
+
+
+def show_parcels_with(reader: ParcelsOf) -> None:
+    """Have :func:`full_order_read` list an order's parcels with ``reader(session, order)``."""
+    _parcels_of[:] = [reader]
 
 
 def order_read(
@@ -61,13 +74,7 @@ def order_read(
 
 
 def full_order_read(session: Session, order: Order) -> OrderRead:
-    """Return ``order`` with its timeline and parcels (parcels from the shipping package)."""
-    shipments = shipments_of(session=session, order=order)
-    parcels = [
-        ParcelRead(
-            sscc=p.sscc, tracking_number=p.tracking_number, weight_g=p.weight_g, status=p.status
-        )
-        for x in shipments
-        for p in x.parcels
-    ]
+    """Return ``order`` with its timeline and parcels (listed as :func:`show_parcels_with`
+    says; none before the app is assembled)."""
+    parcels = _parcels_of[0](session, order) if _parcels_of else []
     return order_read(order, list(service.timeline(session=session, order=order)), parcels)

@@ -1,16 +1,37 @@
-"""Dependencies shared by every router: the database, the caller and pagination."""
+"""What every router shares: the database and the caller as dependencies, pagination, and
+the request/response base models. Each package's ``routes.py`` imports these from here, so
+none of them reaches up into ``maillon.api`` (which only assembles the app)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request
+from pydantic import BaseModel, ConfigDict
 from starlette.concurrency import run_in_threadpool
 
 from maillon.core.auth import KeyCache, Principal, Role, authenticate, hash_key, require_role
 from maillon.core.db import Database
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list: the items, the total count and where the page starts."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class StrictModel(BaseModel):
+    """A request body that refuses unknown fields (so typos are named, not ignored)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
 
 # Dependencies that do not wait on anything are ``async def``: FastAPI runs a plain ``def``
 # dependency in the thread pool, one thread hop each, which costs more than the work itself.
