@@ -60,6 +60,8 @@ sys.path.insert(0, str(ROOT / "src"))
 from maillon.warehouse import routing  # noqa: E402
 from maillon.warehouse.layout import Aisle, Depot, Layout, PickLocation, Side  # noqa: E402
 from maillon.warehouse.routing import METHODS, PickingProblem, solve  # noqa: E402
+from maillon.warehouse.routing.matrix import matrix_route  # noqa: E402
+from maillon.warehouse.routing.view import View  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "datasets" / "warehouse" / "order_batching_obp"
 HEURISTICS = tuple(m for m in METHODS if m != "exact")
@@ -382,7 +384,7 @@ def former_multi_block(problem: PickingProblem) -> tuple[float, float]:
     from the heuristic tours (60 rounds, seed 0, no time limit), on the shortest-path matrix.
     """
     start = time.perf_counter()
-    distance, _, _ = routing._matrix_route(routing._View(problem), 0, None, start)
+    distance, _, _ = matrix_route(View(problem), 0, None, start)
     return distance, (time.perf_counter() - start) * 1e3
 
 

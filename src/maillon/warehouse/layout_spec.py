@@ -90,96 +90,33 @@ class LayoutSpec:
             errors.add("layout", "must be an object with aisles, aisle_length, aisle_spacing...")
             errors.raise_if_any()
             raise AssertionError  # unreachable: raise_if_any raised
-        known = {
-            "aisles",
-            "aisle_length",
-            "aisle_spacing",
-            "blocks",
-            "depot",
-            "bay_length",
-            "levels",
-            "golden_levels",
-            "slot_volume_l",
-            "prefix",
-            "zones",
-        }
         for key in data:
-            if key not in known:
-                errors.add(str(key), f"unknown field; use {', '.join(sorted(known))}")
-
-        def integer(name: str, value: Any, low: int, high: int) -> int:
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                errors.add(name, f"must be a whole number from {low} to {high}")
-                return low
-            return value
-
-        def number(name: str, value: Any, low: float, high: float, *, strict: bool) -> float:
-            ok = isinstance(value, int | float) and not isinstance(value, bool)
-            if ok:
-                value = float(value)
-                ok = math.isfinite(value) and (low < value if strict else low <= value)
-                ok = ok and value <= high
-            if not ok:
-                errors.add(name, f"must be a number {'>' if strict else '>='} {low} and <= {high}")
-                return high
-            return float(value)
-
+            if key not in _FIELDS:
+                errors.add(str(key), f"unknown field; use {', '.join(sorted(_FIELDS))}")
+        read = _Reader(errors)
         for required in ("aisles", "aisle_length", "aisle_spacing"):
             if required not in data:
                 errors.add(required, "is required")
-        n_aisles = integer("aisles", data.get("aisles", 1), 1, 500)
-        length = number("aisle_length", data.get("aisle_length", 1.0), 0.0, 1000.0, strict=True)
-        spacing = number("aisle_spacing", data.get("aisle_spacing", 1.0), 0.0, 100.0, strict=True)
-        blocks = integer("blocks", data.get("blocks", 1), 1, 20)
-        depot = data.get("depot", {})
-        if not isinstance(depot, Mapping):
-            errors.add("depot", "must be an object like {aisle: 1, offset: 2.0}")
-            depot = {}
-        depot_aisle = integer("depot.aisle", depot.get("aisle", 1), 1, max(1, n_aisles))
-        depot_offset = number("depot.offset", depot.get("offset", 0.0), 0.0, 1000.0, strict=False)
-        bay = number("bay_length", data.get("bay_length", 1.0), 0.0, 100.0, strict=True)
-        levels = integer("levels", data.get("levels", 1), 1, 20)
-        golden_raw = data.get("golden_levels", [])
-        golden: list[int] = []
-        if not isinstance(golden_raw, list):
-            errors.add("golden_levels", "must be a list of levels")
-        else:
-            golden = [integer(f"golden_levels.{i}", g, 1, levels) for i, g in enumerate(golden_raw)]
+        n_aisles = read.integer("aisles", data.get("aisles", 1), 1, 500)
+        length = read.number(
+            "aisle_length", data.get("aisle_length", 1.0), 0.0, 1000.0, strict=True
+        )
+        spacing = read.number(
+            "aisle_spacing", data.get("aisle_spacing", 1.0), 0.0, 100.0, strict=True
+        )
+        blocks = read.integer("blocks", data.get("blocks", 1), 1, 20)
+        depot_aisle, depot_offset = _read_depot(data, read, n_aisles)
+        bay = read.number("bay_length", data.get("bay_length", 1.0), 0.0, 100.0, strict=True)
+        levels = read.integer("levels", data.get("levels", 1), 1, 20)
+        golden = _read_golden(data, read, levels)
         volume = data.get("slot_volume_l")
         if volume is not None:
-            volume = number("slot_volume_l", volume, 0.0, 100_000.0, strict=True)
+            volume = read.number("slot_volume_l", volume, 0.0, 100_000.0, strict=True)
         prefix = data.get("prefix", "")
         if not isinstance(prefix, str) or not _PREFIX.match(prefix):
             errors.add("prefix", "must be up to 3 letters")
             prefix = ""
-        zones: list[Zone] = []
-        raw_zones = data.get("zones", [])
-        if not isinstance(raw_zones, list):
-            errors.add("zones", "must be a list of {name, aisles}")
-            raw_zones = []
-        seen: set[str] = set()
-        for i, z in enumerate(raw_zones):
-            if not isinstance(z, Mapping):
-                errors.add(f"zones.{i}", "must be an object {name, aisles}")
-                continue
-            name = z.get("name")
-            if not isinstance(name, str) or not _ZONE_NAME.match(name) or name in seen:
-                errors.add(f"zones.{i}.name", "must be a unique lower-case name (a-z, 0-9, _ -)")
-                continue
-            seen.add(name)
-            aisles = z.get("aisles")
-            if not isinstance(aisles, list) or not aisles:
-                errors.add(f"zones.{i}.aisles", "must be a non-empty list of aisle numbers")
-                continue
-            zones.append(
-                Zone(
-                    name,
-                    tuple(
-                        integer(f"zones.{i}.aisles.{k}", a, 1, n_aisles)
-                        for k, a in enumerate(aisles)
-                    ),
-                )
-            )
+        zones = _read_zones(data, read, n_aisles)
         errors.raise_if_any()
         return cls(
             aisles=n_aisles,
@@ -271,3 +208,106 @@ class LayoutSpec:
             for bay in range(1, self.bays_per_aisle + 1):
                 for level in range(1, self.levels + 1):
                     yield self.code(aisle, bay, level)
+
+
+_FIELDS = frozenset(
+    {
+        "aisles",
+        "aisle_length",
+        "aisle_spacing",
+        "blocks",
+        "depot",
+        "bay_length",
+        "levels",
+        "golden_levels",
+        "slot_volume_l",
+        "prefix",
+        "zones",
+    }
+)
+"""The fields a layout document may have."""
+
+
+class _Reader:
+    """Reads bounded numbers of a document, recording an error (and a default) when bad."""
+
+    def __init__(self, errors: ErrorCollector) -> None:
+        self.errors = errors
+
+    def integer(self, name: str, value: Any, low: int, high: int) -> int:
+        """Return ``value`` if it is a whole number in ``[low, high]``, else ``low``."""
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            self.errors.add(name, f"must be a whole number from {low} to {high}")
+            return low
+        return value
+
+    def number(self, name: str, value: Any, low: float, high: float, *, strict: bool) -> float:
+        """Return ``value`` as a float when in range, else ``high``.
+
+        In range: ``low < value <= high`` if ``strict``, else ``low <= value <= high``.
+        """
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok:
+            value = float(value)
+            ok = math.isfinite(value) and (low < value if strict else low <= value)
+            ok = ok and value <= high
+        if not ok:
+            self.errors.add(
+                name, f"must be a number {'>' if strict else '>='} {low} and <= {high}"
+            )
+            return high
+        return float(value)
+
+
+def _read_depot(data: Mapping[str, Any], read: _Reader, n_aisles: int) -> tuple[int, float]:
+    """Return the depot's (aisle, offset)."""
+    depot = data.get("depot", {})
+    if not isinstance(depot, Mapping):
+        read.errors.add("depot", "must be an object like {aisle: 1, offset: 2.0}")
+        depot = {}
+    depot_aisle = read.integer("depot.aisle", depot.get("aisle", 1), 1, max(1, n_aisles))
+    depot_offset = read.number("depot.offset", depot.get("offset", 0.0), 0.0, 1000.0, strict=False)
+    return depot_aisle, depot_offset
+
+
+def _read_golden(data: Mapping[str, Any], read: _Reader, levels: int) -> list[int]:
+    """Return the golden levels as written (each checked against ``levels``)."""
+    golden_raw = data.get("golden_levels", [])
+    if not isinstance(golden_raw, list):
+        read.errors.add("golden_levels", "must be a list of levels")
+        return []
+    return [read.integer(f"golden_levels.{i}", g, 1, levels) for i, g in enumerate(golden_raw)]
+
+
+def _read_zones(data: Mapping[str, Any], read: _Reader, n_aisles: int) -> list[Zone]:
+    """Return the zones that read well (a bad zone is recorded and skipped)."""
+    errors = read.errors
+    zones: list[Zone] = []
+    raw_zones = data.get("zones", [])
+    if not isinstance(raw_zones, list):
+        errors.add("zones", "must be a list of {name, aisles}")
+        raw_zones = []
+    seen: set[str] = set()
+    for i, z in enumerate(raw_zones):
+        if not isinstance(z, Mapping):
+            errors.add(f"zones.{i}", "must be an object {name, aisles}")
+            continue
+        name = z.get("name")
+        if not isinstance(name, str) or not _ZONE_NAME.match(name) or name in seen:
+            errors.add(f"zones.{i}.name", "must be a unique lower-case name (a-z, 0-9, _ -)")
+            continue
+        seen.add(name)
+        aisles = z.get("aisles")
+        if not isinstance(aisles, list) or not aisles:
+            errors.add(f"zones.{i}.aisles", "must be a non-empty list of aisle numbers")
+            continue
+        zones.append(
+            Zone(
+                name,
+                tuple(
+                    read.integer(f"zones.{i}.aisles.{k}", a, 1, n_aisles)
+                    for k, a in enumerate(aisles)
+                ),
+            )
+        )
+    return zones

@@ -26,7 +26,7 @@ them).  What fits is bounded by the slot's free volume, units and weight.  Slot 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from maillon.warehouse.layout import Layout, PickLocation
@@ -169,6 +169,64 @@ def suggest_putaway(
             ``travel`` is unknown, two slot states share a slot id, or a slot is not in
             ``layout``.
     """
+    _check_request(
+        layout=layout,
+        sku=sku,
+        quantity=quantity,
+        unit_cube=unit_cube,
+        unit_weight=unit_weight,
+        slots_state=slots_state,
+        abc_class=abc_class,
+        class_shares=class_shares,
+        max_slots=max_slots,
+        travel=travel,
+    )
+    candidates = [s for s in slots_state if not s.slot.blocked and s.slot.zone == zone]
+    cost = {s.slot.id: slot_travel(layout, s.slot.location, travel=travel) for s in candidates}
+
+    def room(state: SlotState) -> int:
+        return state.slot.room(unit_cube=unit_cube, unit_weight=unit_weight, used=state.used)
+
+    ranked = _consolidation(candidates, cost, room, sku=sku, lot=lot, mix_lots=mix_lots)
+    ranked += _empty(candidates, cost, abc_class, class_shares)
+    if allow_mixing:
+        ranked += _shared(candidates, cost, ranked, sku=sku, mix_lots=mix_lots)
+
+    left = quantity
+    suggestions: list[PutawaySuggestion] = []
+    for reason, state in ranked:
+        if left == 0 or (max_slots is not None and len(suggestions) >= max_slots):
+            break
+        fits = min(room(state), left)
+        if fits <= 0:
+            continue
+        suggestions.append(
+            PutawaySuggestion(
+                slot_id=state.slot.id,
+                location=state.slot.location,
+                quantity=fits,
+                reason=reason,
+                travel=cost[state.slot.id],
+            )
+        )
+        left -= fits
+    return PutawayResult(sku=sku, quantity=quantity, suggestions=tuple(suggestions), unplaced=left)
+
+
+def _check_request(
+    *,
+    layout: Layout,
+    sku: str,
+    quantity: int,
+    unit_cube: float,
+    unit_weight: float,
+    slots_state: Sequence[SlotState],
+    abc_class: str | None,
+    class_shares: Sequence[float],
+    max_slots: int | None,
+    travel: str,
+) -> None:
+    """Raise the ``ValueError`` ``suggest_putaway`` documents, naming the field."""
     if not sku:
         raise ValueError("sku must be a non-empty string.")
     if quantity < 1:
@@ -197,16 +255,26 @@ def suggest_putaway(
         except ValueError as exc:
             raise ValueError(f"slots_state: slot {state.slot.id!r}: {exc}") from None
 
-    candidates = [s for s in slots_state if not s.slot.blocked and s.slot.zone == zone]
-    cost = {s.slot.id: slot_travel(layout, s.slot.location, travel=travel) for s in candidates}
+
+def _by_cost(cost: Mapping[str, float]) -> Callable[[SlotState], tuple[float, int, str]]:
+    """Return the sort key of slots: travel, then ergonomic class, then id."""
 
     def key(state: SlotState) -> tuple[float, int, str]:
         return (cost[state.slot.id], state.slot.ergonomic_class, state.slot.id)
 
-    def room(state: SlotState) -> int:
-        return state.slot.room(unit_cube=unit_cube, unit_weight=unit_weight, used=state.used)
+    return key
 
-    ranked: list[tuple[str, SlotState]] = []
+
+def _consolidation(
+    candidates: Sequence[SlotState],
+    cost: Mapping[str, float],
+    room: Callable[[SlotState], int],
+    *,
+    sku: str,
+    lot: str | None,
+    mix_lots: bool,
+) -> list[tuple[str, SlotState]]:
+    """Slots already holding the SKU (and lot), nearest first, ties by most room."""
     same = [
         s
         for s in candidates
@@ -215,47 +283,45 @@ def suggest_putaway(
         and (s.slot.mixing or all(h.sku == sku for h in s.holdings))
     ]
     same.sort(key=lambda s: (cost[s.slot.id], -room(s), s.slot.ergonomic_class, s.slot.id))
-    ranked += [("consolidate", s) for s in same]
-    empty = sorted((s for s in candidates if not s.holdings), key=key)
-    if abc_class is None:
-        ranked += [("empty", s) for s in empty]
-    else:
-        start, end = _class_range(range(len(empty)), abc_class, class_shares)
-        ranked += [("class_zone", s) for s in empty[start:end]]
-        outside = [(k, s) for k, s in enumerate(empty) if not start <= k < end]
-        outside.sort(key=lambda ks: (start - ks[0] if ks[0] < start else ks[0] - end + 1, ks[0]))
-        ranked += [("near_class_zone", s) for _, s in outside]
-    if allow_mixing:
-        taken = {s.slot.id for _, s in ranked}
-        shared = sorted(
-            (
-                s
-                for s in candidates
-                if s.slot.mixing
-                and s.holdings
-                and s.slot.id not in taken
-                and (mix_lots or all(h.sku != sku for h in s.holdings))
-            ),
-            key=key,
-        )
-        ranked += [("shared", s) for s in shared]
+    return [("consolidate", s) for s in same]
 
-    left = quantity
-    suggestions: list[PutawaySuggestion] = []
-    for reason, state in ranked:
-        if left == 0 or (max_slots is not None and len(suggestions) >= max_slots):
-            break
-        fits = min(room(state), left)
-        if fits <= 0:
-            continue
-        suggestions.append(
-            PutawaySuggestion(
-                slot_id=state.slot.id,
-                location=state.slot.location,
-                quantity=fits,
-                reason=reason,
-                travel=cost[state.slot.id],
-            )
-        )
-        left -= fits
-    return PutawayResult(sku=sku, quantity=quantity, suggestions=tuple(suggestions), unplaced=left)
+
+def _empty(
+    candidates: Sequence[SlotState],
+    cost: Mapping[str, float],
+    abc_class: str | None,
+    class_shares: Sequence[float],
+) -> list[tuple[str, SlotState]]:
+    """Empty slots: the class zone first, then nearest to it (or cheapest, without a class)."""
+    empty = sorted((s for s in candidates if not s.holdings), key=_by_cost(cost))
+    if abc_class is None:
+        return [("empty", s) for s in empty]
+    start, end = _class_range(range(len(empty)), abc_class, class_shares)
+    ranked = [("class_zone", s) for s in empty[start:end]]
+    outside = [(k, s) for k, s in enumerate(empty) if not start <= k < end]
+    outside.sort(key=lambda ks: (start - ks[0] if ks[0] < start else ks[0] - end + 1, ks[0]))
+    return ranked + [("near_class_zone", s) for _, s in outside]
+
+
+def _shared(
+    candidates: Sequence[SlotState],
+    cost: Mapping[str, float],
+    ranked: Sequence[tuple[str, SlotState]],
+    *,
+    sku: str,
+    mix_lots: bool,
+) -> list[tuple[str, SlotState]]:
+    """Mixing slots holding other SKUs and not ranked yet, cheapest first."""
+    taken = {s.slot.id for _, s in ranked}
+    shared = sorted(
+        (
+            s
+            for s in candidates
+            if s.slot.mixing
+            and s.holdings
+            and s.slot.id not in taken
+            and (mix_lots or all(h.sku != sku for h in s.holdings))
+        ),
+        key=_by_cost(cost),
+    )
+    return [("shared", s) for s in shared]

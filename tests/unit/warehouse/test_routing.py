@@ -26,6 +26,7 @@ from maillon.warehouse.routing import (
     route_length,
     solve,
 )
+from maillon.warehouse.routing.matrix import held_karp
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "warehouse"
 TINY = json.loads((DATA / "tiny_routes.json").read_text())["instances"]
@@ -154,7 +155,7 @@ def test_ratliff_rosenthal_equals_held_karp_single_block(seed: int) -> None:
     rng = random.Random(1000 + seed)
     problem = random_problem(rng, n_aisles=rng.randint(3, 12), n_picks=HELD_KARP_MAX)
     matrix = problem.layout.distance_matrix(problem.picks)
-    expected, _ = routing._held_karp(matrix)
+    expected, _ = held_karp(matrix)
     assert solve(problem).distance == pytest.approx(expected, abs=TOL)
 
 

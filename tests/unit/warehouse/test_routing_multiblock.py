@@ -17,6 +17,11 @@ from hypothesis import strategies as st
 from maillon.warehouse import routing
 from maillon.warehouse.layout import Aisle, Depot, Layout, PickLocation, Side
 from maillon.warehouse.routing import METHODS, PickingProblem, route_length, solve
+from maillon.warehouse.routing import matrix as routing_matrix
+from maillon.warehouse.routing.matrix import held_karp, matrix_route
+from maillon.warehouse.routing.multi_block import DP_MAX_BLOCKS, mb_tables, multi_block_dp
+from maillon.warehouse.routing.single_block import ratliff_rosenthal
+from maillon.warehouse.routing.view import View
 
 TOL = 1e-6
 HEURISTICS = tuple(m for m in METHODS if m != "exact")
@@ -30,7 +35,7 @@ def optimum(problem: PickingProblem) -> float:
     d = problem.layout.distance_matrix(tuple(PickLocation(a, y) for a, y in unique))
     n = len(unique)
     if n > 7:
-        return routing._held_karp(d)[0]
+        return held_karp(d)[0]
     best = math.inf
     for perm in itertools.permutations(range(1, n + 1)):
         total = d[0, perm[0]] + d[perm[-1], 0]
@@ -135,11 +140,11 @@ def test_general_sweep_on_one_block_equals_ratliff_rosenthal(
     problem = random_problem(
         random.Random(seed), blocks=1, n_aisles=n_aisles, n_picks=n_picks, grid=grid
     )
-    view = routing._View(problem)
+    view = View(problem)
     if view.at_depot_only():
         return
-    expected, _ = routing._ratliff_rosenthal(view)
-    distance, order = routing._multi_block_dp(view)
+    expected, _ = ratliff_rosenthal(view)
+    distance, order = multi_block_dp(view)
     assert distance == pytest.approx(expected, abs=TOL)
     assert route_length(problem, order) == pytest.approx(distance, abs=TOL)
 
@@ -147,8 +152,8 @@ def test_general_sweep_on_one_block_equals_ratliff_rosenthal(
 def test_state_counts_match_the_literature() -> None:
     # Ratliff & Rosenthal (1983): 7 equivalence classes; Roodbergen & De Koster (2001), one
     # middle cross-aisle: 25
-    assert routing._mb_tables(2).n_states == 7
-    assert routing._mb_tables(3).n_states == 25
+    assert mb_tables(2).n_states == 7
+    assert mb_tables(3).n_states == 25
 
 
 # -- hand-worked instances ------------------------------------------------------------------
@@ -213,8 +218,8 @@ def test_former_local_search_is_never_shorter_than_the_dp(
     rng = random.Random(300 + seed)
     problem = random_problem(rng, blocks=2 + seed % 2, n_aisles=8, n_picks=20, grid=False)
     exact = solve(problem)
-    monkeypatch.setattr(routing, "HELD_KARP_MAX", 0)
-    distance, order, optimal = routing._matrix_route(routing._View(problem), 0, None, 0.0)
+    monkeypatch.setattr(routing_matrix, "HELD_KARP_MAX", 0)
+    distance, order, optimal = matrix_route(View(problem), 0, None, 0.0)
     assert not optimal
     assert exact.distance - TOL <= distance <= 1.10 * exact.distance
     assert route_length(problem, order) == pytest.approx(distance, abs=TOL)
@@ -243,7 +248,7 @@ def test_duplicates_and_picks_at_the_depot_on_several_blocks() -> None:
 
 def test_more_blocks_than_the_dp_handles_fall_back_honestly() -> None:
     rng = random.Random(3)
-    blocks = routing._DP_MAX_BLOCKS + 1
+    blocks = DP_MAX_BLOCKS + 1
     small = random_problem(rng, blocks=blocks, n_aisles=6, n_picks=8, grid=False)
     result = solve(small)
     assert result.is_optimal  # Held-Karp
