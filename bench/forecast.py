@@ -105,11 +105,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from maillon.planning.forecast import (  # noqa: E402
-    DEFAULT_MODELS,
     ForecastConfig,
     forecast,
     quantile_column,
 )
+from maillon.planning.forecast.config import DEFAULT_MODELS  # noqa: E402
 from maillon.planning.policy import lead_time_demand  # noqa: E402
 
 QUICK_SERIES = 300

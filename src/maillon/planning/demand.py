@@ -195,21 +195,7 @@ def build_demand_series(
         ValueError: unknown ``freq`` or ``treatment``, ``window < 1``, ``start > end``, or
             ``series`` given without ``start``.
     """
-    if freq not in FREQS:
-        raise ValueError(f"freq must be one of {FREQS}, got {freq!r}")
-    if treatment not in TREATMENTS:
-        raise ValueError(f"treatment must be one of {TREATMENTS}, got {treatment!r}")
-    if window < 1:
-        raise ValueError("window must be >= 1 day")
-    if start is not None:
-        start = _as_day(start, "start")
-    if end is not None:
-        end = _as_day(end, "end")
-    if start is not None and end is not None and start > end:
-        raise ValueError(f"start {start} is after end {end}")
-    if series and start is None:
-        raise ValueError("series without records need an explicit start")
-
+    start, end = _checked_bounds(freq, treatment, window, start, end, bool(series))
     qty: dict[tuple[str, str], dict[dt.date, float]] = {}
     for r in records:
         per_day = qty.setdefault((r.sku, r.warehouse), {})
@@ -234,28 +220,13 @@ def build_demand_series(
             first = min(first, _as_day(since[sku], "since"))
         if first > last:
             continue
-        days = pd.date_range(first, last, freq="D")
-        observed = np.zeros(len(days))
-        for day, q in per_day.items():
-            pos = (day - first).days
-            if 0 <= pos < len(days):
-                observed[pos] += q
-        flagged = out_days.get((sku, warehouse), set())
-        out = np.array([d.date() in flagged for d in days], dtype=bool)
-        if treatment == "impute":
-            y = _impute(observed, out, window)
-        elif treatment == "mask":
-            y = np.where(out, np.nan, observed)
-        else:
-            y = observed.copy()
-        daily = pd.DataFrame(
-            {
-                "ds": days,
-                "y": y,
-                "observed": observed,
-                "stockout_days": out.astype(np.int64),
-                "imputed": out & (y != observed) & ~np.isnan(y),
-            }
+        daily = _daily_frame(
+            per_day,
+            first,
+            last,
+            out_days.get((sku, warehouse), set()),
+            treatment=treatment,
+            window=window,
         )
         if freq == "W":
             daily = _to_weekly(daily, keep_partial=keep_partial_weeks)
@@ -268,6 +239,69 @@ def build_demand_series(
         return DemandSeries(empty, freq, pandas_freq, treatment)
     frame = pd.concat(frames, ignore_index=True)[columns]
     return DemandSeries(frame, freq, pandas_freq, treatment)
+
+
+def _checked_bounds(
+    freq: str,
+    treatment: str,
+    window: int,
+    start: dt.date | None,
+    end: dt.date | None,
+    has_series: bool,
+) -> tuple[dt.date | None, dt.date | None]:
+    """Return ``start`` and ``end`` as days after checking the arguments of
+    :func:`build_demand_series` (see its Raises)."""
+    if freq not in FREQS:
+        raise ValueError(f"freq must be one of {FREQS}, got {freq!r}")
+    if treatment not in TREATMENTS:
+        raise ValueError(f"treatment must be one of {TREATMENTS}, got {treatment!r}")
+    if window < 1:
+        raise ValueError("window must be >= 1 day")
+    if start is not None:
+        start = _as_day(start, "start")
+    if end is not None:
+        end = _as_day(end, "end")
+    if start is not None and end is not None and start > end:
+        raise ValueError(f"start {start} is after end {end}")
+    if has_series and start is None:
+        raise ValueError("series without records need an explicit start")
+    return start, end
+
+
+def _daily_frame(
+    per_day: Mapping[dt.date, float],
+    first: dt.date,
+    last: dt.date,
+    flagged: set[dt.date],
+    *,
+    treatment: str,
+    window: int,
+) -> pd.DataFrame:
+    """Return one series' days ``first..last``: ``ds, y, observed, stockout_days, imputed``
+    (``flagged`` days out of stock treated by ``treatment``)."""
+    days = pd.date_range(first, last, freq="D")
+    observed = np.zeros(len(days))
+    for day, q in per_day.items():
+        pos = (day - first).days
+        if 0 <= pos < len(days):
+            observed[pos] += q
+    out = np.array([d.date() in flagged for d in days], dtype=bool)
+    if treatment == "impute":
+        y = _impute(observed, out, window)
+    elif treatment == "mask":
+        y = np.where(out, np.nan, observed)
+    else:
+        y = observed.copy()
+    daily = pd.DataFrame(
+        {
+            "ds": days,
+            "y": y,
+            "observed": observed,
+            "stockout_days": out.astype(np.int64),
+            "imputed": out & (y != observed) & ~np.isnan(y),
+        }
+    )
+    return daily
 
 
 def _to_weekly(daily: pd.DataFrame, *, keep_partial: bool) -> pd.DataFrame:

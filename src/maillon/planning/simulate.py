@@ -208,6 +208,54 @@ def simulate(
     """
     started = time.perf_counter()
     batch = _batch(policy)
+    matrix = _demand_matrix(demand, batch, warmup)
+    n, horizon = matrix.shape
+    lead_mean = _per_sku("lead_time", lead_time, n, batch.lead_time_mean)
+    lead_sd = _per_sku("lead_time_sd", lead_time_sd, n, batch.lead_time_sd)
+    if initial_on_hand is None:
+        start = np.where(
+            batch.uses_order_up_to,
+            np.nan_to_num(_at(batch.order_up_to, 0)),
+            _at(batch.reorder_point, 0) + np.nan_to_num(_at(batch.order_quantity, 0)),
+        )
+        start = np.maximum(start, 0.0)
+    else:
+        start = _per_sku("initial_on_hand", initial_on_hand, n, np.zeros(n))
+    tally = _replay(
+        matrix, batch, start, lead_mean, lead_sd, seed=seed, warmup=warmup,
+        lost_sales=lost_sales, record=record,
+    )  # fmt: skip
+    measured = horizon - warmup
+    demand_sum, served_sum = tally["demand"], tally["served"]
+    short_sum = demand_sum - served_sum
+    avg = tally["on_hand_sum"] / measured
+    fill = np.where(demand_sum > 0, served_sum / np.where(demand_sum > 0, demand_sum, 1.0), 1.0)
+    return SimResult(
+        skus=batch.skus,
+        periods=measured,
+        demand=demand_sum,
+        served=served_sum,
+        short=short_sum,
+        fill_rate=fill,
+        cycles=tally["cycles"],
+        stockout_cycles=tally["stockout_cycles"],
+        cycle_service_level=1.0 - tally["stockout_cycles"] / tally["cycles"],
+        stockout_periods=tally["stockout_periods"],
+        avg_inventory=avg,
+        unit_price=np.asarray(batch.unit_price, dtype=np.float64),
+        orders=tally["orders"],
+        ordered_units=tally["ordered_units"],
+        holding_cost=tally["on_hand_sum"] * batch.holding_cost,
+        ordering_cost=tally["orders"] * batch.order_cost,
+        shortage_cost=short_sum * batch.shortage_cost,
+        on_hand=tally["trajectory"],
+        runtime=time.perf_counter() - started,
+        shortfall=tally["shortfall"],
+    )
+
+
+def _demand_matrix(demand: npt.ArrayLike, batch: PolicyBatch, warmup: int) -> _FloatArray:
+    """Return ``demand`` as a (skus, periods) matrix, checked against the policy."""
     matrix = np.asarray(demand, dtype=np.float64)
     if matrix.ndim == 1:
         matrix = matrix.reshape(1, -1)
@@ -224,42 +272,41 @@ def simulate(
         array = getattr(batch, name)
         if array.ndim == 2 and array.shape[1] < horizon:
             raise ValueError(f"policy {name} covers {array.shape[1]} < {horizon} periods.")
-    lead_mean = _per_sku("lead_time", lead_time, n, batch.lead_time_mean)
-    lead_sd = _per_sku("lead_time_sd", lead_time_sd, n, batch.lead_time_sd)
-    up_to = batch.uses_order_up_to
-    if initial_on_hand is None:
-        start = np.where(
-            up_to,
-            np.nan_to_num(_at(batch.order_up_to, 0)),
-            _at(batch.reorder_point, 0) + np.nan_to_num(_at(batch.order_quantity, 0)),
-        )
-        start = np.maximum(start, 0.0)
-    else:
-        start = _per_sku("initial_on_hand", initial_on_hand, n, np.zeros(n))
+    return matrix
+
+
+def _replay(
+    matrix: _FloatArray,
+    batch: PolicyBatch,
+    start: _FloatArray,
+    lead_mean: _FloatArray,
+    lead_sd: _FloatArray,
+    *,
+    seed: int,
+    warmup: int,
+    lost_sales: bool,
+    record: bool,
+) -> dict[str, Any]:
+    """Replay every period (receipts, reviews and orders, demand) and return the tallies of
+    the measured periods (after ``warmup``)."""
+    n, horizon = matrix.shape
     rng = np.random.default_rng(seed)
     deterministic = bool(np.all(lead_sd == 0))
     max_lead = int(np.ceil(np.max(lead_mean + 6 * lead_sd, initial=0.0))) + 1
     pipeline = np.zeros((n, horizon + max_lead + 1))
-    rows = np.arange(n)
-    review = batch.review_period
-    moq = batch.moq
-    pack = batch.pack_size
-
     net = start.astype(np.float64).copy()
     on_order = np.zeros(n)
     measured = horizon - warmup
-    demand_sum = np.zeros(n)
-    served_sum = np.zeros(n)
-    stockout_periods = np.zeros(n, dtype=np.int64)
-    cycles = np.zeros(n, dtype=np.int64)
-    stockout_cycles = np.zeros(n, dtype=np.int64)
     in_stockout = np.zeros(n, dtype=bool)
-    on_hand_sum = np.zeros(n)
-    orders = np.zeros(n, dtype=np.int64)
-    ordered_units = np.zeros(n)
-    trajectory = np.zeros((n, measured)) if record else None
-    shortfall = np.zeros((n, measured)) if record else None
-
+    tally: dict[str, Any] = {
+        "demand": np.zeros(n), "served": np.zeros(n),
+        "stockout_periods": np.zeros(n, dtype=np.int64),
+        "cycles": np.zeros(n, dtype=np.int64), "stockout_cycles": np.zeros(n, dtype=np.int64),
+        "on_hand_sum": np.zeros(n), "orders": np.zeros(n, dtype=np.int64),
+        "ordered_units": np.zeros(n),
+        "trajectory": np.zeros((n, measured)) if record else None,
+        "shortfall": np.zeros((n, measured)) if record else None,
+    }  # fmt: skip
     for t in range(horizon):
         counting = t >= warmup
         if t == warmup:
@@ -267,30 +314,15 @@ def simulate(
         receipts = pipeline[:, t]
         arrived = receipts > 0
         if counting:
-            cycles += arrived
-            stockout_cycles += arrived & in_stockout
+            tally["cycles"] += arrived
+            tally["stockout_cycles"] += arrived & in_stockout
         in_stockout &= ~arrived
         net += receipts
         on_order -= receipts
-        due = (t % review) == 0
+        due = (t % batch.review_period) == 0
         if due.any():
-            position = net + on_order
-            s = _at(batch.reorder_point, t)
-            lots = _at(batch.order_quantity, t)
-            level = _at(batch.order_up_to, t)
-            trigger = due & (position <= s + _EPS)
-            with np.errstate(invalid="ignore"):
-                gap = s - position
-                raw = np.where(
-                    up_to,
-                    level - position,
-                    (np.floor(gap / np.where(up_to, 1.0, lots) + _EPS) + 1) * lots,
-                )
-            trigger &= raw > _EPS
-            if trigger.any():
-                idx = rows[trigger]
-                quantity = np.maximum(raw[idx], moq[idx])
-                quantity = np.maximum(np.ceil(quantity / pack[idx] - _EPS), 1.0) * pack[idx]
+            idx, quantity = _review_orders(batch, t, due, net + on_order)
+            if idx.size:
                 if deterministic:
                     lead = np.round(lead_mean[idx]).astype(np.int64)
                 else:
@@ -302,8 +334,8 @@ def simulate(
                 np.add.at(pipeline, (idx[later], t + lead[later]), quantity[later])
                 on_order[idx[later]] += quantity[later]
                 if counting:
-                    orders[idx] += 1
-                    ordered_units[idx] += quantity
+                    tally["orders"][idx] += 1
+                    tally["ordered_units"][idx] += quantity
         wanted = matrix[:, t]
         served = np.minimum(wanted, np.maximum(net, 0.0))
         short = wanted - served
@@ -311,41 +343,54 @@ def simulate(
         shorted = short > _EPS
         in_stockout |= shorted
         if counting:
-            demand_sum += wanted
-            served_sum += served
-            stockout_periods += shorted
-            stock = np.maximum(net, 0.0)
-            on_hand_sum += stock
-            if trajectory is not None and shortfall is not None:
-                trajectory[:, t - warmup] = stock
-                shortfall[:, t - warmup] = short
-    cycles += 1  # the cycle open at the end of the horizon
-    stockout_cycles += in_stockout
-    short_sum = demand_sum - served_sum
-    avg = on_hand_sum / measured
-    fill = np.where(demand_sum > 0, served_sum / np.where(demand_sum > 0, demand_sum, 1.0), 1.0)
-    return SimResult(
-        skus=batch.skus,
-        periods=measured,
-        demand=demand_sum,
-        served=served_sum,
-        short=short_sum,
-        fill_rate=fill,
-        cycles=cycles,
-        stockout_cycles=stockout_cycles,
-        cycle_service_level=1.0 - stockout_cycles / cycles,
-        stockout_periods=stockout_periods,
-        avg_inventory=avg,
-        unit_price=np.asarray(batch.unit_price, dtype=np.float64),
-        orders=orders,
-        ordered_units=ordered_units,
-        holding_cost=on_hand_sum * batch.holding_cost,
-        ordering_cost=orders * batch.order_cost,
-        shortage_cost=short_sum * batch.shortage_cost,
-        on_hand=trajectory,
-        runtime=time.perf_counter() - started,
-        shortfall=shortfall,
-    )
+            _count(tally, t - warmup, wanted, served, short, shorted, np.maximum(net, 0.0))
+    tally["cycles"] += 1  # the cycle open at the end of the horizon
+    tally["stockout_cycles"] += in_stockout
+    return tally
+
+
+def _review_orders(
+    batch: PolicyBatch, t: int, due: npt.NDArray[np.bool_], position: _FloatArray
+) -> tuple[npt.NDArray[np.int64], _FloatArray]:
+    """Return the SKUs that order at period ``t``'s review and their quantities (rounded to
+    MOQ and pack size), for inventory positions ``position``."""
+    up_to = batch.uses_order_up_to
+    s = _at(batch.reorder_point, t)
+    lots = _at(batch.order_quantity, t)
+    level = _at(batch.order_up_to, t)
+    trigger = due & (position <= s + _EPS)
+    with np.errstate(invalid="ignore"):
+        gap = s - position
+        raw = np.where(
+            up_to,
+            level - position,
+            (np.floor(gap / np.where(up_to, 1.0, lots) + _EPS) + 1) * lots,
+        )
+    trigger &= raw > _EPS
+    idx = np.arange(len(position))[trigger]
+    moq, pack = batch.moq, batch.pack_size
+    quantity = np.maximum(raw[idx], moq[idx])
+    quantity = np.maximum(np.ceil(quantity / pack[idx] - _EPS), 1.0) * pack[idx]
+    return idx, quantity
+
+
+def _count(
+    tally: dict[str, Any],
+    column: int,
+    wanted: _FloatArray,
+    served: _FloatArray,
+    short: _FloatArray,
+    shorted: npt.NDArray[np.bool_],
+    stock: _FloatArray,
+) -> None:
+    """Add one measured period to the tallies (and the trajectories when recorded)."""
+    tally["demand"] += wanted
+    tally["served"] += served
+    tally["stockout_periods"] += shorted
+    tally["on_hand_sum"] += stock
+    if tally["trajectory"] is not None and tally["shortfall"] is not None:
+        tally["trajectory"][:, column] = stock
+        tally["shortfall"][:, column] = short
 
 
 @dataclass(frozen=True, eq=False)

@@ -20,6 +20,8 @@ from maillon.planning.forecast import (
     forecast,
     quantile_column,
 )
+from maillon.planning.forecast import cv as cv_module
+from maillon.planning.forecast import rules as rules_module
 
 H = 4
 FREQ = "W-MON"
@@ -414,11 +416,11 @@ def test_a_window_is_scored_with_models_ranked_on_the_other_windows() -> None:
                      15.0 if a_exact else 5.0),
                 ]  # fmt: skip
     cv = pd.DataFrame(rows, columns=["unique_id", "cutoff", "ds", "y", "model", "value"])
-    cv = fc_module._with_windows(cv)
+    cv = cv_module._with_windows(cv)
     info = pd.DataFrame({"unique_id": ["x", "y"], "demand_class": ["smooth", "smooth"]})
     cfg = ForecastConfig(horizon=2, freq=FREQ, models=("naive", "theta"))
-    rules = fc_module._rules(cfg, 3)
-    scores = fc_module._score_rules(info, cv, {"x": 1.0, "y": 1.0}, rules, cfg)
+    rules = rules_module._rules(cfg, 3)
+    scores = rules_module._score_rules(info, cv, {"x": 1.0, "y": 1.0}, rules, cfg)
     overall = scores[scores["demand_class"] == "all"]
 
     def score(selection: str, combine: int, rank_windows: int) -> float:
@@ -440,15 +442,15 @@ def test_a_window_is_scored_with_models_ranked_on_the_other_windows() -> None:
     # and 2, wrong on window 1. No rule looks exact, as ranking on the window itself would.
     assert score("series", 1, 3) == pytest.approx(10.0 / 3.0)
     assert overall["score"].min() == pytest.approx(10.0 / 3.0)
-    rule_of, picked = fc_module._pick_rules(scores, rules)
-    assert rule_of["all"] == fc_module._Rule("series", 1, "mean", 3)
+    rule_of, picked = rules_module._pick_rules(scores, rules)
+    assert rule_of["all"] == rules_module._Rule("series", 1, "mean", 3)
     assert picked["chosen"].sum() == 2  # "all" and the one class
 
 
 def test_rule_scores_do_not_depend_on_the_block_size(monkeypatch: pytest.MonkeyPatch) -> None:
     data = mixed_behaviours(8, 32, seed=3)
     whole = forecast(data, config=AUTO).combinations
-    monkeypatch.setattr(fc_module, "_SCORE_CELLS", 1)  # one series at a time
+    monkeypatch.setattr(rules_module, "_SCORE_CELLS", 1)  # one series at a time
     blocks = forecast(data, config=AUTO).combinations
     pd.testing.assert_frame_equal(whole, blocks)
     assert whole["score"].notna().all()
