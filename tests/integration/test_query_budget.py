@@ -50,7 +50,7 @@ def test_intake_with_allocation_fits_twenty_statements_on_postgresql(seeded: Dat
     # PostgreSQL inserts the three lines in one INSERT ... RETURNING; SQLite needs one each
     # (and its events and messages); the stock updates come last, one per line; fraud scoring
     # adds three (one query for every counter, the signals and the assessment), and its
-    # order.created event, published after the stock is taken (so an auto-reject releases
-    # it and the answer says so), is one more insert
+    # order.created event, published before the stock is taken (so an auto-rejected order
+    # takes nothing), is one more insert
     budget = 23 if seeded.is_sqlite else 19
     assert len(statements) <= budget, statements

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
 from maillon.core import clock
-from maillon.core.db import insert_pending
+from maillon.core.db import insert_pending, insert_rows
 from maillon.core.errors import ShortLine
 from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
@@ -40,10 +41,8 @@ LineTake = tuple[int, StockTake]
 """Units of one order line (its id) to take from one stock record."""
 
 _ALLOCATIONS = Allocation.__table__
-_INSERT_ALLOCATIONS = insert(_ALLOCATIONS).returning(
-    _ALLOCATIONS.c.id, sort_by_parameter_order=True
-)
-"""Built once: it runs on every order."""
+_INSERT_ONE = insert(_ALLOCATIONS).returning(_ALLOCATIONS.c.id)
+"""Built once: it runs on every short pick re-allocated."""
 
 
 @dataclass(frozen=True)
@@ -72,24 +71,22 @@ def remaining_by_line(*, session: Session, order: Order) -> dict[int, int]:
     return {line.id: line.quantity - taken.get(line.id, 0) for line in order.lines}
 
 
-def record_allocations(*, session: Session, order: Order, takes: Sequence[LineTake]) -> list[int]:
+def _row(order: Order, line_id: int, take: StockTake) -> dict[str, Any]:
+    return {
+        "order_id": order.id,
+        "order_line_id": line_id,
+        "stock_level_id": take.stock_id,
+        "warehouse_id": take.warehouse_id,
+        "quantity": take.quantity,
+        "status": AllocationStatus.RESERVED.value,
+    }
+
+
+def record_allocations(*, session: Session, order: Order, takes: Sequence[LineTake]) -> None:
     """Write the allocations of units already reserved for ``order`` (taken by
-    :func:`reserve_for_order`, or held at checkout and now changing hands); return their ids.
+    :func:`reserve_for_order`, or held at checkout and now changing hands), in one statement.
     Only ``stock_id``, ``warehouse_id`` and ``quantity`` of each take are read."""
-    if not takes:
-        return []
-    rows = [
-        {
-            "order_id": order.id,
-            "order_line_id": line_id,
-            "stock_level_id": take.stock_id,
-            "warehouse_id": take.warehouse_id,
-            "quantity": take.quantity,
-            "status": AllocationStatus.RESERVED.value,
-        }
-        for line_id, take in takes
-    ]
-    return list(session.execute(_INSERT_ALLOCATIONS, rows).scalars())
+    insert_rows(session, _ALLOCATIONS, [_row(order, line_id, take) for line_id, take in takes])
 
 
 def reserve_for_order(
@@ -99,9 +96,9 @@ def reserve_for_order(
     takes: Sequence[LineTake],
     actor: str,
     partial: bool = False,
-) -> list[int | None]:
+) -> list[bool]:
     """Take the units of ``takes`` for ``order`` and record who holds them; return, per take,
-    the id of its new allocation (None for a take that lost its units, with ``partial``).
+    whether it was taken (always, unless ``partial``).
 
     All or nothing by default (see :func:`~maillon.inventory.service.take_stock`): the
     allocations are written first and the stock taken last; raises StockTaken when a unit is
@@ -109,20 +106,30 @@ def reserve_for_order(
     """
     stock = [take for _, take in takes]
     if not partial:
-        ids: list[int | None] = list(record_allocations(session=session, order=order, takes=takes))
-        inventory.take_stock(session=session, takes=stock, reference=order.number, actor=actor)
-        return ids
+        record_allocations(session=session, order=order, takes=takes)
+        return inventory.take_stock(
+            session=session, takes=stock, reference=order.number, actor=actor
+        )
     taken = inventory.take_stock(
         session=session, takes=stock, reference=order.number, actor=actor, partial=True
     )
-    new = iter(
-        record_allocations(
-            session=session,
-            order=order,
-            takes=[t for t, ok in zip(takes, taken, strict=True) if ok],
-        )
+    record_allocations(
+        session=session, order=order, takes=[t for t, ok in zip(takes, taken, strict=True) if ok]
     )
-    return [next(new) if ok else None for ok in taken]
+    return taken
+
+
+def reserve_one(
+    *, session: Session, order: Order, line_id: int, take: StockTake, actor: str
+) -> int | None:
+    """Take one record's units for an order line if they are still there (see
+    :func:`reserve_for_order`, ``partial``); return the new allocation's id, None if not."""
+    (taken,) = inventory.take_stock(
+        session=session, takes=[take], reference=order.number, actor=actor, partial=True
+    )
+    if not taken:
+        return None
+    return int(session.execute(_INSERT_ONE, _row(order, line_id, take)).scalar_one())
 
 
 def give_back(
@@ -262,15 +269,15 @@ def allocate_lines(
         takes, candidates = _plan(session, order, remaining, existing, policy)
         if not takes:
             break
-        ids = reserve_for_order(
+        got = reserve_for_order(
             session=session, order=order, takes=takes, actor=actor, partial=True
         )
-        for (line_id, take), got in zip(takes, ids, strict=True):
-            if got is not None:
+        for (line_id, take), ok in zip(takes, got, strict=True):
+            if ok:
                 remaining[line_id] -= take.quantity
                 existing.add(take.warehouse_id)
                 taken[take.stock_id] = taken.get(take.stock_id, 0) + take.quantity
-        if None not in ids:
+        if all(got):
             break
     reserved_now = sum(taken.values())
     if existing:
@@ -355,6 +362,7 @@ __all__ = [
     "release_allocations",
     "remaining_by_line",
     "reserve_for_order",
+    "reserve_one",
     "reserve_planned",
     "ship_allocations",
 ]

@@ -465,17 +465,12 @@ def _reallocate(
         if need == 0:
             break
         take = min(need, candidate.available)
-        (allocation_id,) = allocations.reserve_for_order(
+        allocation_id = allocations.reserve_one(
             session=session,
             order=order,
-            takes=[
-                (
-                    allocation.order_line_id,
-                    StockTake(candidate.stock_id, product.id, warehouse.id, take),
-                )
-            ],
+            line_id=allocation.order_line_id,
+            take=StockTake(candidate.stock_id, product.id, warehouse.id, take),
             actor=actor,
-            partial=True,
         )
         if allocation_id is None:
             continue  # taken meanwhile by a concurrent order
