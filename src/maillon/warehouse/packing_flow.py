@@ -34,6 +34,7 @@ from maillon.warehouse.packstation import (
     units_to_pack,
 )
 from maillon.warehouse.scanning import barcode_matches, normalise_scan
+from maillon.warehouse.service import pick_lists_of
 from maillon.warehouse.tables import PackingScan, PackingSession, PickList
 
 __all__ = [
@@ -88,29 +89,24 @@ class PackScanResult:
     """The order's parcels once this scan packed its last unit (it is ``packed`` then)."""
 
 
-def _session_for(
-    session: Session, order: Order, warehouse_id: int, warehouse_code: str, packer: str
-) -> PackingSession:
-    found = session.scalar(
+def _latest_session(session: Session, order: Order, warehouse_id: int) -> PackingSession | None:
+    """The order's latest packing session in ``warehouse_id``: its plan is the one packed."""
+    return session.scalar(
         select(PackingSession)
-        .where(
-            PackingSession.order_id == order.id,
-            PackingSession.warehouse_id == warehouse_id,
-        )
+        .where(PackingSession.order_id == order.id, PackingSession.warehouse_id == warehouse_id)
         .order_by(PackingSession.id.desc())
         .limit(1)
     )
+
+
+def _session_for(
+    session: Session, order: Order, warehouse_id: int, warehouse_code: str, packer: str
+) -> PackingSession:
+    found = _latest_session(session, order, warehouse_id)
     if found is not None:
         return found
     lists = [
-        p
-        for p in session.scalars(
-            select(PickList).where(
-                PickList.order_id == order.id,
-                PickList.warehouse_id == warehouse_id,
-                PickList.status != PickListStatus.CANCELLED,
-            )
-        )
+        p for p in pick_lists_of(session=session, order=order) if p.warehouse_id == warehouse_id
     ]
     if not lists or any(p.status != PickListStatus.DONE for p in lists):
         raise Conflict(
@@ -213,7 +209,7 @@ def _order_and_warehouse(
         return order, pick_list.warehouse_id
     assert number is not None
     order = orders.get_order(session=session, number=number, field="order")
-    ids = sorted({p.warehouse_id for p in _pick_lists(session, order)})
+    ids = sorted({p.warehouse_id for p in pick_lists_of(session=session, order=order)})
     if not ids:
         raise Conflict(f"order {order.number} has no pick list: pick it before packing")
     if len(ids) > 1:
@@ -247,14 +243,6 @@ def _next_placement(flat: Sequence[tuple[Any, PlannedUnit]], filled: set[int], b
 # --------------------------------------------------------------------------- closing the boxes
 
 
-def _pick_lists(session: Session, order: Order) -> Sequence[PickList]:
-    return session.scalars(
-        select(PickList)
-        .where(PickList.order_id == order.id, PickList.status != PickListStatus.CANCELLED)
-        .order_by(PickList.id)
-    ).all()
-
-
 def _check_declared(parcels: Sequence[ParcelSpec], warehouses: Sequence[int]) -> None:
     errors = ErrorCollector()
     if not parcels:
@@ -286,7 +274,7 @@ def finish_packing(
     """
     order = orders.get_order_for_update(session=session, number=number)
     ensure_transition(OrderStatus(order.status), OrderStatus.PACKED)
-    pick_lists = _pick_lists(session, order)
+    pick_lists = pick_lists_of(session=session, order=order)
     if not pick_lists or any(p.status != PickListStatus.DONE for p in pick_lists):
         raise Conflict(f"order {order.number} cannot be packed before its pick lists are done")
     warehouses = sorted({p.warehouse_id for p in pick_lists})
@@ -323,7 +311,7 @@ def finish_packing(
 def _finish_if_packed(session: Session, order: Order, packer: str) -> int:
     """Once every warehouse of a picking order has packed its last unit, close the boxes;
     return the number of parcels then, else 0."""
-    warehouses = {p.warehouse_id for p in _pick_lists(session, order)}
+    warehouses = {p.warehouse_id for p in pick_lists_of(session=session, order=order)}
     packed = set(
         session.scalars(
             select(PackingSession.warehouse_id).where(
@@ -349,12 +337,7 @@ def _plan_of(
     """The plan the packer followed in warehouse ``wh`` (its session closed now), else the
     carton choice for ``units``, recorded as a closed packing session."""
     now = clock.now()
-    packing = session.scalar(
-        select(PackingSession)
-        .where(PackingSession.order_id == order.id, PackingSession.warehouse_id == wh)
-        .order_by(PackingSession.id.desc())
-        .limit(1)
-    )
+    packing = _latest_session(session, order, wh)
     if packing is not None:
         plan = PackPlan.from_dict(packing.plan)
     else:
