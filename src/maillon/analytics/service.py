@@ -18,7 +18,6 @@ inventory)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Collection
 from datetime import datetime
 
@@ -28,6 +27,8 @@ from sqlalchemy.orm import Session
 from maillon.analytics.definitions import (
     DIMENSIONS,
     KPIS,
+    LABOUR_ENV,
+    PACK_ENV,
     CostRates,
     KpiTable,
     cost_rates_from_env,
@@ -47,6 +48,7 @@ from maillon.care.tables import Ticket
 from maillon.core.clock import as_utc
 from maillon.core.db import Database
 from maillon.core.errors import FieldError, ValidationError
+from maillon.core.settings import environment_values
 from maillon.orders.tables import Order, OrderEvent
 from maillon.returns.tables import ReturnRequest
 
@@ -258,12 +260,13 @@ def _wanted(keys: Collection[str] | None) -> Callable[..., bool]:
 
 def cost_rates() -> CostRates:
     """Return the cost rates of the environment (``MAILLON_KPI_LABOUR_CENTS_PER_HOUR``,
-    ``MAILLON_KPI_PACK_SECONDS_PER_PARCEL``; defaults otherwise).
+    ``MAILLON_KPI_PACK_SECONDS_PER_PARCEL``, read through :mod:`maillon.core.settings`;
+    defaults otherwise).
 
     Raises ValidationError naming the variable when it is not a number >= 0.
     """
     try:
-        return cost_rates_from_env(os.environ)
+        return cost_rates_from_env(environment_values((LABOUR_ENV, PACK_ENV)))
     except ValueError as exc:
         field = str(exc).split(" ", 1)[0]
         raise ValidationError(FieldError(field, str(exc))) from None
