@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from maillon.acquisition.tables import StorefrontEvent
+from maillon.analytics import histograms, kpis_care, refresh, rollups
 from maillon.analytics import service as analytics
 from maillon.analytics.definitions import DIMENSIONS, KpiTable
 from maillon.analytics.tables import (
@@ -169,10 +170,10 @@ def facts(seeded: Database) -> Database:
             )
         s.flush()
         dialect = s.get_bind().dialect.name
-        analytics._refresh_stock_rollups(s, full=True)
-        analytics._refresh_rollups(s, dialect, None)
-        analytics._rebuild_histograms(s, dialect)
-        analytics._refresh_session_rollups(s, dialect, None)
+        refresh.refresh_stock_rollups(s, full=True)
+        rollups.refresh_rollups(s, dialect, None)
+        histograms.rebuild_histograms(s, dialect)
+        rollups.refresh_session_rollups(s, dialect, None)
     return seeded
 
 
@@ -425,7 +426,7 @@ def test_finished_tickets_run_their_sla_clocks_once(
     """A ticket answered and resolved late has its breach remembered: the next KPIs read it
     without the clocks, and give the same figures; a ticket still open runs them each time,
     and a status event added to a finished ticket is a new ticket to the memory."""
-    analytics._FINISHED_BREACHES.clear()
+    kpis_care._FINISHED_BREACHES.clear()
     with db.transaction() as s:
         for n in range(6):
             opened = DAY0 + timedelta(days=n, hours=9)
@@ -442,13 +443,13 @@ def test_finished_tickets_run_their_sla_clocks_once(
             )
             s.add(ticket)
     calls: list[int] = []
-    real = analytics.sla.sla_state
+    real = kpis_care.sla.sla_state
 
     def counting(**kwargs: Any) -> Any:
         calls.append(1)
         return real(**kwargs)
 
-    monkeypatch.setattr(analytics.sla, "sla_state", counting)
+    monkeypatch.setattr(kpis_care.sla, "sla_state", counting)
     period = {"start": DAY0, "end": DAY0 + timedelta(days=10)}
     first = _compute(db, rollups=True, **period).rows["all"]["sla_breach_pct"]
     assert len(calls) == 6 and first == 100.0
@@ -509,7 +510,7 @@ def test_rows_committed_out_of_id_order_are_folded_in(seeded: Database) -> None:
         s.add(_event("E3", 0, "page_view", DAY0 + timedelta(days=2), "organic"))
     _refresh(seeded)
     with seeded.transaction() as s:
-        assert analytics.refresh_session_facts(session=s) == 0  # nothing new: nothing read
+        assert refresh.refresh_session_facts(session=s) == 0  # nothing new: nothing read
     move(top + 2, 5)  # committed late, below the last id folded in
     with seeded.transaction() as s:
         s.add(_event("E2", 0, "page_view", DAY0 + timedelta(days=5), "email"))

@@ -136,7 +136,7 @@ class OrderDayRollup(Base):
 
 class SessionFact(Base):
     """One storefront session (events grouped by ``session_id``), kept up to date
-    incrementally from the new events (see ``analytics.service.refresh_session_facts``)."""
+    incrementally from the new events (see ``analytics.refresh.refresh_session_facts``)."""
 
     __tablename__ = "session_facts"
 
@@ -191,7 +191,7 @@ class OrderMonthHistogram(Base):
 
 class SessionDayRollup(Base):
     """The storefront sessions started on one UTC day in one channel, summed up from the
-    session facts and kept up to date with them (see ``analytics.service``)."""
+    session facts and kept up to date with them (see ``analytics.rollups``)."""
 
     __tablename__ = "session_day_rollups"
 
@@ -206,7 +206,7 @@ class SessionDayRollup(Base):
 
 class StockDayRollup(Base):
     """The stock ledger of one UTC day in one warehouse, summed up (see
-    ``analytics.service``): the change of units on hand and the units shipped (with how many
+    ``analytics.rollups``): the change of units on hand and the units shipped (with how many
     ship movements), for the stock KPIs over long periods."""
 
     __tablename__ = "stock_day_rollups"

@@ -1,4 +1,5 @@
-"""Where Maillon keeps its data and which database it talks to.
+"""Where Maillon keeps its data and which database it talks to, and the environment
+variables other packages read their settings from.
 
 Nothing here runs at import time: call :func:`load_settings` where a process starts.
 """
@@ -6,6 +7,7 @@ Nothing here runs at import time: call :func:`load_settings` where a process sta
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,3 +54,10 @@ def load_settings(database_url: str | None = None) -> Settings:
         data_dir.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{data_dir / 'maillon.db'}"
     return Settings(database_url=normalise_url(url), data_dir=data_dir)
+
+
+def environment_values(names: Iterable[str]) -> dict[str, str]:
+    """Return the environment variables ``names`` that are set, by name: the settings a
+    package reads beyond these (it names its own variables and parses their values), read at
+    the time of the call."""
+    return {name: os.environ[name] for name in names if name in os.environ}
