@@ -6,17 +6,25 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
-from pydantic import BaseModel, Field
 
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
-from maillon.core.http import ANY_ROLE, DbDep, IdPath, Page, PageDep, StrictModel, allow
+from maillon.core.http import ANY_ROLE, DbDep, IdPath, Page, PageDep, allow
 from maillon.inventory import counts, sensors, service
 from maillon.inventory.schemas import (
     AdjustmentCreate,
+    AlertRead,
     BalanceRead,
+    CountCreate,
+    CountLineRead,
+    CountRead,
+    CountUpdate,
+    DiscrepancyRead,
     MovementRead,
+    ReadingCreate,
+    ReadingRead,
     ReceiptCreate,
+    SensorCreate,
     WarehouseCreate,
     WarehouseRead,
 )
@@ -129,47 +137,6 @@ def list_movements(
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-class CountCreate(StrictModel):
-    """The location to count."""
-
-    warehouse: str = Field(min_length=1, max_length=20)
-    location: str = Field(min_length=1, max_length=40)
-
-
-class CountedLine(StrictModel):
-    """What was found of one product and lot."""
-
-    sku: str = Field(min_length=1, max_length=64)
-    lot: str = Field(default="", max_length=40)
-    counted: int = Field(le=10_000_000)
-
-
-class CountSubmit(StrictModel):
-    """Everything counted at the location (products not listed count as zero)."""
-
-    lines: list[CountedLine]
-
-
-class CountLineRead(BaseModel):
-    """A count line; ``expected`` is hidden from pickers (blind count)."""
-
-    sku: str
-    lot: str
-    expected: int | None
-    counted: int | None
-    difference: int | None
-
-
-class CountRead(BaseModel):
-    """A cycle count."""
-
-    id: int
-    status: str
-    created_at: datetime
-    counted_at: datetime | None
-    lines: list[CountLineRead]
-
-
 def count_read(task: CountTask, principal: Principal) -> CountRead:
     """Return a count; a picker does not see expected quantities until it is done."""
     blind = principal.role is Role.PICKER and task.status == "open"
@@ -216,7 +183,7 @@ def get_count(count_id: IdPath, db: DbDep, who: Floor) -> CountRead:
 
 
 @router.post("/api/v1/inventory/counts/{count_id}/submit", response_model=CountRead)
-def submit_count(count_id: IdPath, body: CountSubmit, db: DbDep, who: Floor) -> CountRead:
+def submit_count(count_id: IdPath, body: CountUpdate, db: DbDep, who: Floor) -> CountRead:
     """Book a count: each difference becomes an adjustment movement naming the count."""
     with db.transaction() as session:
         task = counts.submit_count(
@@ -226,21 +193,6 @@ def submit_count(count_id: IdPath, body: CountSubmit, db: DbDep, who: Floor) -> 
             counted=[(x.sku, x.lot, x.counted) for x in body.lines],
         )
         return count_read(task, who)
-
-
-class DiscrepancyRead(BaseModel):
-    """A difference found by a count."""
-
-    count_id: int
-    counted_at: datetime
-    warehouse: str
-    location: str
-    sku: str
-    lot: str
-    expected: int
-    counted: int
-    difference: int
-    value_cents: int
 
 
 @router.get("/api/v1/inventory/discrepancies", response_model=list[DiscrepancyRead])
@@ -256,49 +208,6 @@ def list_discrepancies(
             DiscrepancyRead(**vars(d))
             for d in counts.discrepancies(session=session, since=since, warehouse=warehouse)
         ]
-
-
-class SensorCreate(StrictModel):
-    """A weighing shelf: which product it weighs, where."""
-
-    code: str = Field(min_length=1, max_length=60)
-    warehouse: str = Field(min_length=1, max_length=20)
-    location: str = Field(min_length=1, max_length=40)
-    sku: str = Field(min_length=1, max_length=64)
-    tare_g: int = Field(default=0, le=10_000_000)
-    tolerance_units: int = Field(default=0, le=1_000_000)
-    min_units: int = Field(default=0, le=1_000_000)
-
-
-class ReadingIn(StrictModel):
-    """One reading from a shelf."""
-
-    sensor: str = Field(min_length=1, max_length=60)
-    reading_id: str = Field(min_length=1, max_length=100)
-    measured_at: datetime
-    grams: float
-
-
-class ReadingResult(BaseModel):
-    """What a reading did."""
-
-    sensor: str
-    reading_id: str
-    created: bool
-    stale: bool
-    units: int
-    alerts: list[str]
-
-
-class AlertRead(BaseModel):
-    """An open stock alert."""
-
-    id: int
-    kind: str
-    expected: int
-    observed: int
-    note: str
-    created_at: datetime
 
 
 @router.post("/api/v1/sensors", status_code=status.HTTP_201_CREATED)
@@ -318,8 +227,8 @@ def register_sensor(body: SensorCreate, db: DbDep, _: Operator) -> dict[str, str
         return {"code": sensor.code}
 
 
-@router.post("/api/v1/sensors/readings", response_model=list[ReadingResult])
-def post_readings(body: list[ReadingIn], db: DbDep, _: Operator) -> list[ReadingResult]:
+@router.post("/api/v1/sensors/readings", response_model=list[ReadingRead])
+def post_readings(body: list[ReadingCreate], db: DbDep, _: Operator) -> list[ReadingRead]:
     """Readings from shelves (one or many); replays and late readings change nothing."""
     if len(body) > 1000:
         raise ValidationError(FieldError("body", "at most 1000 readings per request"))
@@ -340,7 +249,7 @@ def post_readings(body: list[ReadingIn], db: DbDep, _: Operator) -> list[Reading
             db, sensors.ReadingInput(r.sensor, r.reading_id, r.measured_at, r.grams)
         )
         out.append(
-            ReadingResult(
+            ReadingRead(
                 sensor=r.sensor,
                 reading_id=r.reading_id,
                 created=outcome.created,

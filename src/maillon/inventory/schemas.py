@@ -90,3 +90,102 @@ class MovementRead(BaseModel):
     reason: str
     actor: str
     created_at: datetime
+
+
+class CountCreate(StrictModel):
+    """The location to count."""
+
+    warehouse: str = Field(min_length=1, max_length=20)
+    location: str = Field(min_length=1, max_length=40)
+
+
+class CountLineUpdate(StrictModel):
+    """What was found of one product and lot."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    lot: str = Field(default="", max_length=40)
+    counted: int = Field(le=10_000_000)
+
+
+class CountUpdate(StrictModel):
+    """Everything counted at the location (products not listed count as zero)."""
+
+    lines: list[CountLineUpdate]
+
+
+class CountLineRead(BaseModel):
+    """A count line; ``expected`` is hidden from pickers (blind count)."""
+
+    sku: str
+    lot: str
+    expected: int | None
+    counted: int | None
+    difference: int | None
+
+
+class CountRead(BaseModel):
+    """A cycle count."""
+
+    id: int
+    status: str
+    created_at: datetime
+    counted_at: datetime | None
+    lines: list[CountLineRead]
+
+
+class DiscrepancyRead(BaseModel):
+    """A difference found by a count."""
+
+    count_id: int
+    counted_at: datetime
+    warehouse: str
+    location: str
+    sku: str
+    lot: str
+    expected: int
+    counted: int
+    difference: int
+    value_cents: int
+
+
+class SensorCreate(StrictModel):
+    """A weighing shelf: which product it weighs, where."""
+
+    code: str = Field(min_length=1, max_length=60)
+    warehouse: str = Field(min_length=1, max_length=20)
+    location: str = Field(min_length=1, max_length=40)
+    sku: str = Field(min_length=1, max_length=64)
+    tare_g: int = Field(default=0, le=10_000_000)
+    tolerance_units: int = Field(default=0, le=1_000_000)
+    min_units: int = Field(default=0, le=1_000_000)
+
+
+class ReadingCreate(StrictModel):
+    """One reading from a shelf."""
+
+    sensor: str = Field(min_length=1, max_length=60)
+    reading_id: str = Field(min_length=1, max_length=100)
+    measured_at: datetime
+    grams: float
+
+
+class ReadingRead(BaseModel):
+    """What a reading did."""
+
+    sensor: str
+    reading_id: str
+    created: bool
+    stale: bool
+    units: int
+    alerts: list[str]
+
+
+class AlertRead(BaseModel):
+    """An open stock alert."""
+
+    id: int
+    kind: str
+    expected: int
+    observed: int
+    note: str
+    created_at: datetime

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from maillon.orders import service
-from maillon.orders.schemas import AddressIn, EventRead, LineRead, OrderRead, ParcelRead
+from maillon.orders.schemas import EventRead, LineRead, OrderRead, ParcelRead, ShippingAddressRead
 from maillon.orders.tables import Order, OrderEvent
 
 ParcelsOf = Callable[[Session, Order], list[ParcelRead]]
@@ -34,7 +34,7 @@ def order_read(
         status=order.status,
         customer_email=order.customer.email,
         customer_name=order.customer.name,
-        shipping_address=AddressIn(
+        shipping_address=ShippingAddressRead(
             name=order.ship_name,
             line1=order.ship_line1,
             line2=order.ship_line2,

@@ -6,21 +6,26 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
-from maillon.core.http import DbDep, Page, PageDep, StrictModel, allow
+from maillon.core.http import DbDep, Page, PageDep, allow
 from maillon.orders import holds, service
 from maillon.orders.model import order_number
 from maillon.orders.responses import full_order_read, order_read
 from maillon.orders.schemas import (
     AddressRead,
     AllocationRead,
-    CancelRequest,
+    CancellationCreate,
+    ChannelCreate,
+    ChannelRead,
     CustomerRead,
+    HoldCreate,
+    HoldRead,
+    ImportErrorRead,
+    ImportReportRead,
     OrderCreate,
     OrderRead,
     OrderSummary,
@@ -139,7 +144,7 @@ def allocate(number: str, db: DbDep, who: Operator) -> AllocationRead:
 
 
 @router.post("/{number}/cancel", response_model=OrderRead)
-def cancel(number: str, body: CancelRequest, db: DbDep, who: Staff) -> OrderRead:
+def cancel(number: str, body: CancellationCreate, db: DbDep, who: Staff) -> OrderRead:
     """Cancel an order that has not shipped; its reserved stock is released."""
     with db.transaction() as session:
         order = service.cancel_order(
@@ -175,38 +180,6 @@ def customer_addresses(email: str, db: DbDep, _: Staff) -> list[AddressRead]:
             AddressRead.model_validate(a)
             for a in service.addresses_of(session=session, email=email)
         ]
-
-
-class ChannelCreate(StrictModel):
-    """A webshop sending orders by webhook."""
-
-    code: str = Field(min_length=1, max_length=40)
-    kind: str
-    webhook_secret: str = Field(min_length=1, max_length=200)
-
-
-class ChannelRead(BaseModel):
-    """A registered webshop (never its secret)."""
-
-    code: str
-    kind: str
-    webhook_url: str
-
-
-class ImportRowError(BaseModel):
-    """A CSV row that was not imported."""
-
-    row: int
-    field: str
-    message: str
-
-
-class ImportReportRead(BaseModel):
-    """What a CSV import did."""
-
-    created: list[str]
-    replayed: list[str]
-    errors: list[ImportRowError]
 
 
 channels_router = APIRouter(tags=["orders"])
@@ -293,33 +266,10 @@ async def import_orders(
     return ImportReportRead(
         created=report.created,
         replayed=report.replayed,
-        errors=[ImportRowError(row=e.row, field=e.field, message=e.message) for e in report.errors],
+        errors=[
+            ImportErrorRead(row=e.row, field=e.field, message=e.message) for e in report.errors
+        ],
     )
-
-
-class HoldLineIn(StrictModel):
-    """Units of one SKU to hold."""
-
-    sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(le=1_000_000)
-
-
-class HoldCreate(StrictModel):
-    """A cart to hold while the customer pays."""
-
-    lines: list[HoldLineIn]
-    ttl_seconds: int = Field(default=900, le=86_400)
-    reference: str = Field(default="", max_length=100, description="your cart or session id")
-
-
-class HoldRead(BaseModel):
-    """A hold: its token, status, expiry and the units held."""
-
-    token: str
-    status: str
-    expires_at: datetime
-    order: str | None
-    lines: list[dict[str, int | str]]
 
 
 def hold_read(hold: Hold) -> HoldRead:

@@ -10,7 +10,7 @@ from maillon.core.http import StrictModel
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
 
 
-class CustomerIn(StrictModel):
+class CustomerCreate(StrictModel):
     """Who is buying."""
 
     email: str = Field(max_length=320)
@@ -18,7 +18,7 @@ class CustomerIn(StrictModel):
     phone: str = Field(default="", max_length=40)
 
 
-class AddressIn(StrictModel):
+class AddressBase(BaseModel):
     """Where to deliver."""
 
     name: str = Field(max_length=200)
@@ -30,7 +30,15 @@ class AddressIn(StrictModel):
     phone: str = Field(default="", max_length=40)
 
 
-class LineIn(StrictModel):
+class AddressCreate(AddressBase, StrictModel):
+    """Where to deliver, as the order gives it (unknown fields are refused)."""
+
+
+class ShippingAddressRead(AddressBase):
+    """Where the order is delivered."""
+
+
+class LineCreate(StrictModel):
     """One product and quantity."""
 
     sku: str = Field(max_length=64)
@@ -55,9 +63,9 @@ class OrderCreate(StrictModel):
 
     channel: str = "api"
     external_id: str | None = Field(default=None, max_length=100)
-    customer: CustomerIn
-    shipping_address: AddressIn
-    lines: list[LineIn]
+    customer: CustomerCreate
+    shipping_address: AddressCreate
+    lines: list[LineCreate]
     currency: str = "EUR"
     note: str = Field(default="", max_length=500)
     ship_complete: bool = Field(default=False, description="ship in one parcel, or wait")
@@ -122,7 +130,7 @@ class OrderRead(BaseModel):
     status: str
     customer_email: str
     customer_name: str
-    shipping_address: AddressIn
+    shipping_address: ShippingAddressRead
     currency: str
     total_cents: int
     created_at: datetime
@@ -147,7 +155,7 @@ class OrderSummary(BaseModel):
     created_at: datetime
 
 
-class CancelRequest(StrictModel):
+class CancellationCreate(StrictModel):
     """Why the order is cancelled."""
 
     reason: str = Field(min_length=1, max_length=200)
@@ -187,3 +195,60 @@ class AddressRead(BaseModel):
     lat: float | None
     lon: float | None
     last_used_at: datetime
+
+
+class ChannelCreate(StrictModel):
+    """A webshop sending orders by webhook."""
+
+    code: str = Field(min_length=1, max_length=40)
+    kind: str
+    webhook_secret: str = Field(min_length=1, max_length=200)
+
+
+class ChannelRead(BaseModel):
+    """A registered webshop (never its secret)."""
+
+    code: str
+    kind: str
+    webhook_url: str
+
+
+class ImportErrorRead(BaseModel):
+    """A CSV row that was not imported."""
+
+    row: int
+    field: str
+    message: str
+
+
+class ImportReportRead(BaseModel):
+    """What a CSV import did."""
+
+    created: list[str]
+    replayed: list[str]
+    errors: list[ImportErrorRead]
+
+
+class HoldLineCreate(StrictModel):
+    """Units of one SKU to hold."""
+
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(le=1_000_000)
+
+
+class HoldCreate(StrictModel):
+    """A cart to hold while the customer pays."""
+
+    lines: list[HoldLineCreate]
+    ttl_seconds: int = Field(default=900, le=86_400)
+    reference: str = Field(default="", max_length=100, description="your cart or session id")
+
+
+class HoldRead(BaseModel):
+    """A hold: its token, status, expiry and the units held."""
+
+    token: str
+    status: str
+    expires_at: datetime
+    order: str | None
+    lines: list[dict[str, int | str]]

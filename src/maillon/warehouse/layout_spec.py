@@ -252,9 +252,7 @@ class _Reader:
             ok = math.isfinite(value) and (low < value if strict else low <= value)
             ok = ok and value <= high
         if not ok:
-            self.errors.add(
-                name, f"must be a number {'>' if strict else '>='} {low} and <= {high}"
-            )
+            self.errors.add(name, f"must be a number {'>' if strict else '>='} {low} and <= {high}")
             return high
         return float(value)
 

@@ -24,23 +24,23 @@ from maillon.warehouse.schemas import (
     CartonUpdate,
     LayoutRead,
     NextTaskRead,
-    NextTaskRequest,
     PackPlanRead,
+    PackScanCreate,
     PackScanRead,
-    PackScanRequest,
     PickConfirm,
     PickerDayRead,
     PickExceptionRead,
     PickLineRead,
     PickListRead,
     PickTaskRead,
+    PutawayCreate,
     PutawayLineRead,
     PutawayRead,
-    PutawayRequest,
+    ScanCreate,
     ScanRead,
-    ScanRequest,
     SlotMoveRead,
     SlottingRead,
+    TaskClaimCreate,
     TourRead,
     WaveCreate,
     WaveRead,
@@ -201,7 +201,7 @@ def get_slotting(
 
 
 @router.post("/api/v1/warehouses/{code}/putaway", response_model=PutawayRead)
-def post_putaway(code: WarehouseCode, body: PutawayRequest, db: DbDep, _: Floor) -> PutawayRead:
+def post_putaway(code: WarehouseCode, body: PutawayCreate, db: DbDep, _: Floor) -> PutawayRead:
     """Where to put received units: with the same product first, else by velocity class."""
     with db.reader() as session:
         result = service.putaway_suggestions(
@@ -256,7 +256,7 @@ def exception_read(row: PickException) -> PickExceptionRead:
 
 
 @router.post("/api/v1/picking/next", response_model=NextTaskRead)
-def next_pick_task(body: NextTaskRequest, db: DbDep, who: Floor) -> NextTaskRead:
+def next_pick_task(body: TaskClaimCreate, db: DbDep, who: Floor) -> NextTaskRead:
     """The picker's next stop in route order; takes the most urgent open list (or wave tour)
     nobody holds when the picker has none. ``task`` is null when there is no work."""
     picker = body.picker or who.name
@@ -271,7 +271,7 @@ def next_pick_task(body: NextTaskRequest, db: DbDep, who: Floor) -> NextTaskRead
 
 
 @router.post("/api/v1/picking/tasks/{line_id}/scan", response_model=ScanRead)
-def scan_pick_task(line_id: IdPath, body: ScanRequest, db: DbDep, who: Floor) -> ScanRead:
+def scan_pick_task(line_id: IdPath, body: ScanCreate, db: DbDep, who: Floor) -> ScanRead:
     """Confirm a stop by scanning its location and the product's barcode (GTIN). A wrong
     scan is refused (409 naming ``location`` or ``barcode``) and counted for the picker;
     fewer units than asked is a short pick (re-allocated or backordered)."""
@@ -487,7 +487,7 @@ def get_pack_plan(
 
 
 @router.post("/api/v1/packing/scan", response_model=PackScanRead)
-def post_packing_scan(body: PackScanRequest, db: DbDep, who: Floor) -> PackScanRead:
+def post_packing_scan(body: PackScanCreate, db: DbDep, who: Floor) -> PackScanRead:
     """Which carton and position the scanned item goes to (the order named by number or by
     one of its pick lists); the first scan fixes the order's pack plan."""
     if (body.order is None) == (body.pick_list is None):

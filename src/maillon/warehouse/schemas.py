@@ -86,7 +86,7 @@ class SlottingRead(BaseModel):
     moves: list[SlotMoveRead]
 
 
-class PutawayRequest(StrictModel):
+class PutawayCreate(StrictModel):
     """Units received that need a place."""
 
     sku: str = Field(min_length=1, max_length=64)
@@ -115,7 +115,7 @@ class PutawayRead(BaseModel):
 # --------------------------------------------------------------------------- pick tasks
 
 
-class NextTaskRequest(StrictModel):
+class TaskClaimCreate(StrictModel):
     """A picker asking for work in a warehouse; ``picker`` names who is holding the
     handheld when one API key serves several pickers (default: the key's name)."""
 
@@ -151,7 +151,7 @@ class NextTaskRead(BaseModel):
     message: str
 
 
-class ScanRequest(StrictModel):
+class ScanCreate(StrictModel):
     """What the handheld scanned at a stop, and how many units were taken."""
 
     location: str = Field(min_length=1, max_length=60)
@@ -345,7 +345,7 @@ class PackPlanRead(BaseModel):
     catalogue: str
 
 
-class PackScanRequest(StrictModel):
+class PackScanCreate(StrictModel):
     """An item scanned at the packing station, for an order (or one of its pick lists)."""
 
     order: str | None = Field(default=None, min_length=1, max_length=20)
