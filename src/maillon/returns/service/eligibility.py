@@ -15,17 +15,9 @@ from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
 from maillon.returns import policy
 from maillon.returns.config import ReturnSettings
-from maillon.returns.model import ReturnStatus
+from maillon.returns.model import ARRIVED, CLOSED_OUT
 from maillon.returns.service.settings import load_settings
 from maillon.returns.tables import ReturnLine, ReturnRequest
-
-CLOSED_OUT = (ReturnStatus.REJECTED.value, ReturnStatus.CANCELLED.value)
-ARRIVED = (
-    ReturnStatus.RECEIVED.value,
-    ReturnStatus.INSPECTED.value,
-    ReturnStatus.SETTLED.value,
-    ReturnStatus.CLOSED.value,
-)
 
 
 def product_categories(session: Session, order: Order) -> dict[int, str]:
