@@ -311,6 +311,112 @@ def _metrics(y: npt.NDArray[np.int64], p: npt.NDArray[np.float64]) -> dict[str, 
     }
 
 
+def _checked_rows(
+    X: npt.ArrayLike,
+    y: npt.ArrayLike,
+    feature_names: Sequence[str],
+    times: npt.ArrayLike | None,
+    *,
+    valid_fraction: float,
+    num_boost_round: int,
+    early_stopping_rounds: int,
+    n_jobs: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], tuple[str, ...]]:
+    """Return the rows, their 0/1 labels (sorted by ``times`` when given) and the feature
+    names, checked as :func:`train` says."""
+    arr = np.asarray(X, dtype=np.float64)
+    labels = np.asarray(y).ravel()
+    names = tuple(feature_names)
+    if arr.ndim != 2:
+        raise ValueError(f"X must be 2-D, got shape {arr.shape}.")
+    if arr.shape[0] != labels.size:
+        raise ValueError(f"X has {arr.shape[0]} rows but y has {labels.size}.")
+    if len(names) != arr.shape[1] or len(set(names)) != len(names) or not all(names):
+        raise ValueError("feature_names must be unique, non-empty and one per column of X.")
+    if not np.isin(labels, (0, 1)).all():
+        raise ValueError("y must contain only 0 (legitimate) and 1 (fraud).")
+    if not 0.0 < valid_fraction < 0.9:
+        raise ValueError(f"valid_fraction {valid_fraction} not in (0, 0.9).")
+    if num_boost_round < 1 or early_stopping_rounds < 1 or n_jobs < 1:
+        raise ValueError("num_boost_round, early_stopping_rounds and n_jobs must be >= 1.")
+    labels = labels.astype(np.int64)
+    if times is not None:
+        t = np.asarray(times).ravel()
+        if t.size != labels.size:
+            raise ValueError("times must have one value per row.")
+        order = np.argsort(t, kind="stable")
+        arr, labels = arr[order], labels[order]
+    return arr, labels, names
+
+
+def _time_split(
+    arr: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], valid_fraction: float
+) -> tuple[
+    npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]
+]:
+    """Return ``(X_fit, y_fit, X_val, y_val)``: the latest ``valid_fraction`` of rows validate.
+
+    Raises ValueError unless the fitting part has both classes and the validation part a fraud.
+    """
+    n = labels.size
+    n_valid = max(1, round(n * valid_fraction))
+    n_fit = n - n_valid
+    X_fit, y_fit, X_val, y_val = arr[:n_fit], labels[:n_fit], arr[n_fit:], labels[n_fit:]
+    if n_fit < 2 or y_fit.min() == y_fit.max():
+        raise ValueError("the fitting split needs both fraud and legitimate rows.")
+    if not y_val.any():
+        raise ValueError(
+            "the validation split (latest rows) has no fraud; give more data or a larger "
+            "valid_fraction."
+        )
+    return X_fit, y_fit, X_val, y_val
+
+
+def _lgb_params(params: Mapping[str, Any] | None, *, seed: int, n_jobs: int) -> dict[str, Any]:
+    """LightGBM's parameters: ``DEFAULT_PARAMS``, the caller's, then seed and threads."""
+    return {
+        **DEFAULT_PARAMS,
+        **(params or {}),
+        "seed": seed,
+        "deterministic": True,
+        "num_threads": n_jobs,
+        "verbosity": -1,
+    }
+
+
+def _early_stopped(
+    full_params: dict[str, Any],
+    names: tuple[str, ...],
+    split: tuple[
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int64],
+        npt.NDArray[np.float64],
+        npt.NDArray[np.int64],
+    ],
+    num_boost_round: int,
+    early_stopping_rounds: int,
+) -> tuple[lgb.Booster, int]:
+    """Boost on the fitting rows, stopping when the validation rows stop improving; return
+    the booster and its best number of trees."""
+    X_fit, y_fit, X_val, y_val = split
+    d_fit = lgb.Dataset(X_fit, y_fit, feature_name=list(names), free_raw_data=True)
+    d_val = lgb.Dataset(X_val, y_val, reference=d_fit)
+    booster = lgb.train(
+        full_params,
+        d_fit,
+        num_boost_round=num_boost_round,
+        valid_sets=[d_val],
+        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+    )
+    return booster, int(booster.best_iteration) or num_boost_round
+
+
+def _trimmed(booster: lgb.Booster, best: int) -> lgb.Booster:
+    """The booster cut to its ``best`` trees, without its training data."""
+    booster.free_dataset()
+    return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+
+
 def train(
     X: npt.ArrayLike,
     y: npt.ArrayLike,
@@ -340,58 +446,25 @@ def train(
             than 0/1, ``valid_fraction`` outside (0, 0.9), a split without both classes in
             the fitting part or without a fraud in the validation part.
     """
-    arr = np.asarray(X, dtype=np.float64)
-    labels = np.asarray(y).ravel()
-    names = tuple(feature_names)
-    if arr.ndim != 2:
-        raise ValueError(f"X must be 2-D, got shape {arr.shape}.")
-    if arr.shape[0] != labels.size:
-        raise ValueError(f"X has {arr.shape[0]} rows but y has {labels.size}.")
-    if len(names) != arr.shape[1] or len(set(names)) != len(names) or not all(names):
-        raise ValueError("feature_names must be unique, non-empty and one per column of X.")
-    if not np.isin(labels, (0, 1)).all():
-        raise ValueError("y must contain only 0 (legitimate) and 1 (fraud).")
-    if not 0.0 < valid_fraction < 0.9:
-        raise ValueError(f"valid_fraction {valid_fraction} not in (0, 0.9).")
-    if num_boost_round < 1 or early_stopping_rounds < 1 or n_jobs < 1:
-        raise ValueError("num_boost_round, early_stopping_rounds and n_jobs must be >= 1.")
-    labels = labels.astype(np.int64)
-    if times is not None:
-        t = np.asarray(times).ravel()
-        if t.size != labels.size:
-            raise ValueError("times must have one value per row.")
-        order = np.argsort(t, kind="stable")
-        arr, labels = arr[order], labels[order]
-    n = labels.size
-    n_valid = max(1, round(n * valid_fraction))
-    n_fit = n - n_valid
-    X_fit, y_fit, X_val, y_val = arr[:n_fit], labels[:n_fit], arr[n_fit:], labels[n_fit:]
-    if n_fit < 2 or y_fit.min() == y_fit.max():
-        raise ValueError("the fitting split needs both fraud and legitimate rows.")
-    if not y_val.any():
-        raise ValueError(
-            "the validation split (latest rows) has no fraud; give more data or a larger "
-            "valid_fraction."
-        )
-    full_params: dict[str, Any] = {
-        **DEFAULT_PARAMS,
-        **(params or {}),
-        "seed": seed,
-        "deterministic": True,
-        "num_threads": n_jobs,
-        "verbosity": -1,
-    }
-    started = time.perf_counter()
-    d_fit = lgb.Dataset(X_fit, y_fit, feature_name=list(names), free_raw_data=True)
-    d_val = lgb.Dataset(X_val, y_val, reference=d_fit)
-    booster = lgb.train(
-        full_params,
-        d_fit,
+    arr, labels, names = _checked_rows(
+        X,
+        y,
+        feature_names,
+        times,
+        valid_fraction=valid_fraction,
         num_boost_round=num_boost_round,
-        valid_sets=[d_val],
-        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+        early_stopping_rounds=early_stopping_rounds,
+        n_jobs=n_jobs,
     )
-    best = int(booster.best_iteration) or num_boost_round
+    n = labels.size
+    X_fit, y_fit, X_val, y_val = _time_split(arr, labels, valid_fraction)
+    n_fit = y_fit.size
+    n_valid = n - n_fit
+    full_params = _lgb_params(params, seed=seed, n_jobs=n_jobs)
+    started = time.perf_counter()
+    booster, best = _early_stopped(
+        full_params, names, (X_fit, y_fit, X_val, y_val), num_boost_round, early_stopping_rounds
+    )
     p_val = np.asarray(booster.predict(X_val, num_iteration=best), dtype=np.float64)
     thresholds = choose_thresholds(
         y_val, p_val, target_precision=target_precision, target_recall=target_recall
@@ -401,8 +474,7 @@ def train(
         d_all = lgb.Dataset(arr, labels, feature_name=list(names))
         booster = lgb.train(full_params, d_all, num_boost_round=best)
     else:
-        booster.free_dataset()
-        booster = lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+        booster = _trimmed(booster, best)
     card: dict[str, Any] = {
         "model": "lightgbm.gbdt",
         "lightgbm_version": lgb.__version__,

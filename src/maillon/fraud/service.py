@@ -398,21 +398,13 @@ def _clean(value: Any, limit: int) -> str | None:
     return text[:limit] or None
 
 
-def on_order_created(session: Session, payload: dict[str, Any]) -> None:
-    """Domain-event handler: score a new order and route it (see the module docstring).
-
-    Runs inside the order's transaction; never raises for a scoring problem.
-    """
-    started = time.perf_counter()
-    order = session.get(Order, int(payload["order_id"]))
-    if order is None:
-        return
-    raw = payload.get("signals") or {}
-    signals = raw if isinstance(raw, dict) else {}
+def _signals_row(order: Order, signals: dict[str, Any]) -> FraudSignals:
+    """The signals of ``order`` as stored: the customer, the cleaned checkout signals, the
+    normalised delivery address key and the amount."""
     customer = order.customer
     now = order.created_at
     key = address_key(order.ship_line1, order.ship_line2, order.ship_postcode, order.ship_country)
-    row = FraudSignals(
+    return FraudSignals(
         order_id=order.id,
         customer_id=customer.id,
         email=customer.email.strip().lower(),
@@ -427,6 +419,39 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
         amount_cents=order.total_cents,
         created_at=now,
     )
+
+
+def _review_status(decision: str) -> tuple[str | None, bool]:
+    """Return the review status a decision opens and whether the order is cancelled: a reject
+    cancels only when automatic rejection is enabled, else an analyst reviews it."""
+    review_status: str | None = None
+    cancel = False
+    if decision == "review":
+        review_status = "open"
+    elif decision == "reject":
+        if auto_reject_enabled():
+            review_status = "rejected"
+            cancel = True
+        else:
+            review_status = "open"
+    return review_status, cancel
+
+
+def on_order_created(session: Session, payload: dict[str, Any]) -> None:
+    """Domain-event handler: score a new order and route it (see the module docstring).
+
+    Runs inside the order's transaction; never raises for a scoring problem.
+    """
+    started = time.perf_counter()
+    order = session.get(Order, int(payload["order_id"]))
+    if order is None:
+        return
+    raw = payload.get("signals") or {}
+    signals = raw if isinstance(raw, dict) else {}
+    customer = order.customer
+    now = order.created_at
+    row = _signals_row(order, signals)
+    key = row.address_key
     params: dict[str, Any] = {
         "c": customer.id,
         "e": row.email,
@@ -451,16 +476,7 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
         log.exception("fraud scoring failed for order %s: accepted", order.id)
         score, decision, reasons, fired, feature_json = 0.0, "accept", [], [], {}
         error = f"scoring failed: {exc}"[:300]
-    review_status: str | None = None
-    cancel = False
-    if decision == "review":
-        review_status = "open"
-    elif decision == "reject":
-        if auto_reject_enabled():
-            review_status = "rejected"
-            cancel = True
-        else:
-            review_status = "open"
+    review_status, cancel = _review_status(decision)
     insert_now(session, [row])  # cheaper than a flush: the order intake's hot path
     insert_now(
         session,

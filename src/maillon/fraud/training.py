@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, true, update
 from sqlalchemy.orm import Session
@@ -28,6 +28,9 @@ from maillon.core.errors import Conflict, ErrorCollector, NotFound
 from maillon.fraud.features import FEATURE_NAMES
 from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudModelRecord, FraudReview
 from maillon.orders.tables import Order
+
+if TYPE_CHECKING:
+    from maillon.fraud.scoring import FraudModel
 
 
 @dataclass(frozen=True)
@@ -127,27 +130,14 @@ class TrainResult:
     files: tuple[Path, ...]
 
 
-def train_model(
-    db: Database,
-    *,
-    actor: str,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    seed: int = 0,
-    mature_days: int = 30,
-    min_fraud: int = 10,
-    min_legit: int = 30,
-    target_precision: float = 0.9,
-    target_recall: float = 0.8,
-    out_dir: Path | None = None,
-    activate: bool = True,
-) -> TrainResult:
-    """Train LightGBM on the labelled orders, write its card, store and activate it.
-
-    Reads in one transaction, trains outside any, stores in another. Raises
-    NotEnoughLabels (409) when fewer than ``min_fraud`` fraud or ``min_legit`` legitimate
-    orders are labelled or the time split lacks a class, ValidationError on bad options.
-    """
+def _check_options(
+    start: datetime | None,
+    end: datetime | None,
+    mature_days: int,
+    target_precision: float,
+    target_recall: float,
+) -> None:
+    """Raise ValidationError naming each bad option of :func:`train_model`."""
     errors = ErrorCollector()
     if start is not None and end is not None and start >= end:
         errors.add("from", "must be before --to")
@@ -157,36 +147,22 @@ def train_model(
         if not 0.0 < value <= 1.0:
             errors.add(name, "must be in (0, 1]")
     errors.raise_if_any()
-    with db.reader() as session:
-        data = labelled_orders(session=session, start=start, end=end, mature_days=mature_days)
+
+
+def _store(
+    db: Database,
+    model: FraudModel,
+    data: LabelledOrders,
+    *,
+    actor: str,
+    now: datetime,
+    mature_days: int,
+    activate: bool,
+) -> tuple[str, dict[str, Any]]:
+    """Store ``model`` (and make it the active one when ``activate``), in one transaction;
+    return its version and its card, completed with the version, the trainer and the labels."""
     n_fraud = data.n_fraud
     n_legit = len(data.labels) - n_fraud
-    if n_fraud < min_fraud or n_legit < min_legit:
-        raise NotEnoughLabels(
-            f"not enough labels to train: {n_fraud} fraud and {n_legit} legitimate orders "
-            f"(need {min_fraud} and {min_legit}); the rules alone keep scoring"
-        )
-    from maillon.fraud.scoring import train
-
-    period = (
-        (data.first.isoformat(), data.last.isoformat())
-        if data.first is not None and data.last is not None
-        else None
-    )
-    try:
-        model = train(
-            data.rows,
-            data.labels,
-            seed=seed,
-            feature_names=FEATURE_NAMES,
-            times=data.times,
-            target_precision=target_precision,
-            target_recall=target_recall,
-            data_period=period,
-        )
-    except ValueError as exc:
-        raise NotEnoughLabels(f"cannot train on these labels: {exc}") from None
-    now = clock.now()
     with db.transaction() as session:
         count = session.scalar(select(func.count()).select_from(FraudModelRecord)) or 0
         version = f"v{count + 1}-{now:%Y%m%d%H%M%S}"
@@ -222,7 +198,13 @@ def train_model(
                 active=activate,
             )
         )
-    markdown = card_markdown(card, active=activate)
+    return version, card
+
+
+def _write_files(
+    out_dir: Path | None, version: str, markdown: str, card: dict[str, Any], model: FraudModel
+) -> tuple[Path, ...]:
+    """Write the card (Markdown and JSON) and the model to ``out_dir``, if given."""
     files: list[Path] = []
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -234,7 +216,67 @@ def train_model(
             path = out_dir / f"fraud-model-{version}{suffix}"
             path.write_text(text, encoding="utf-8")
             files.append(path)
-    return TrainResult(version, card, markdown, tuple(files))
+    return tuple(files)
+
+
+def train_model(
+    db: Database,
+    *,
+    actor: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    seed: int = 0,
+    mature_days: int = 30,
+    min_fraud: int = 10,
+    min_legit: int = 30,
+    target_precision: float = 0.9,
+    target_recall: float = 0.8,
+    out_dir: Path | None = None,
+    activate: bool = True,
+) -> TrainResult:
+    """Train LightGBM on the labelled orders, write its card, store and activate it.
+
+    Reads in one transaction, trains outside any, stores in another. Raises
+    NotEnoughLabels (409) when fewer than ``min_fraud`` fraud or ``min_legit`` legitimate
+    orders are labelled or the time split lacks a class, ValidationError on bad options.
+    """
+    _check_options(start, end, mature_days, target_precision, target_recall)
+    with db.reader() as session:
+        data = labelled_orders(session=session, start=start, end=end, mature_days=mature_days)
+    n_fraud = data.n_fraud
+    n_legit = len(data.labels) - n_fraud
+    if n_fraud < min_fraud or n_legit < min_legit:
+        raise NotEnoughLabels(
+            f"not enough labels to train: {n_fraud} fraud and {n_legit} legitimate orders "
+            f"(need {min_fraud} and {min_legit}); the rules alone keep scoring"
+        )
+    from maillon.fraud.scoring import train
+
+    period = (
+        (data.first.isoformat(), data.last.isoformat())
+        if data.first is not None and data.last is not None
+        else None
+    )
+    try:
+        model = train(
+            data.rows,
+            data.labels,
+            seed=seed,
+            feature_names=FEATURE_NAMES,
+            times=data.times,
+            target_precision=target_precision,
+            target_recall=target_recall,
+            data_period=period,
+        )
+    except ValueError as exc:
+        raise NotEnoughLabels(f"cannot train on these labels: {exc}") from None
+    now = clock.now()
+    version, card = _store(
+        db, model, data, actor=actor, now=now, mature_days=mature_days, activate=activate
+    )
+    markdown = card_markdown(card, active=activate)
+    files = _write_files(out_dir, version, markdown, card, model)
+    return TrainResult(version, card, markdown, files)
 
 
 def _fmt(value: Any, digits: int = 3) -> str:

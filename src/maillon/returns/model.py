@@ -13,6 +13,8 @@ from enum import StrEnum
 from maillon.core.errors import InvalidTransition
 
 __all__ = [
+    "ARRIVED",
+    "CLOSED_OUT",
     "OPEN_STATUSES",
     "TRANSITIONS",
     "ReturnStatus",
@@ -63,6 +65,17 @@ OPEN_STATUSES = frozenset(
     }
 )
 """Statuses with work left for the merchant."""
+
+CLOSED_OUT = (ReturnStatus.REJECTED.value, ReturnStatus.CANCELLED.value)
+"""Statuses of RMAs that bring nothing back (refused or withdrawn)."""
+
+ARRIVED = (
+    ReturnStatus.RECEIVED.value,
+    ReturnStatus.INSPECTED.value,
+    ReturnStatus.SETTLED.value,
+    ReturnStatus.CLOSED.value,
+)
+"""Statuses of RMAs whose parcel arrived: their received units count, not the requested ones."""
 
 
 def can_transition(current: ReturnStatus, target: ReturnStatus) -> bool:

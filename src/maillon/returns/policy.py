@@ -589,6 +589,63 @@ def _price_units(order: Sequence[OrderLine], skip: int, count: int) -> int:
     return total
 
 
+def _goods_and_fees(
+    policy: ReturnPolicy,
+    lines: Sequence[RequestedLine],
+    by_sku: Mapping[str, Sequence[OrderLine]],
+    skipped: dict[str, int],
+) -> tuple[int, int]:
+    """Return the goods value and restocking fees of ``lines``, each SKU's units priced on its
+    order lines after the ``skipped`` ones (counted on as they are taken).
+
+    Raises ValidationError naming each SKU not in the order or quantity over what is left.
+    """
+    errors = ErrorCollector()
+    goods = 0
+    fee = 0
+    for i, line in enumerate(lines):
+        order = by_sku.get(line.sku)
+        if order is None:
+            errors.add(f"lines.{i}.sku", f"{line.sku!r} is not in the order")
+            continue
+        start = skipped.get(line.sku, 0)
+        total_units = sum(o.quantity for o in order)
+        if start + line.quantity > total_units:
+            errors.add(
+                f"lines.{i}.quantity",
+                f"only {max(0, total_units - start)} unit(s) left to return",
+            )
+            continue
+        skipped[line.sku] = start + line.quantity
+        value = _price_units(order, start, line.quantity)
+        goods += value
+        fee += _cents_of(value * policy.reasons[line.reason].restocking_fee_pct / 100)
+    errors.raise_if_any()
+    return goods, fee
+
+
+def _shipping_refund(
+    policy: ReturnPolicy,
+    reasons: Sequence[ReasonCode],
+    by_sku: Mapping[str, Sequence[OrderLine]],
+    skipped: Mapping[str, int],
+    shipping_paid_cents: int,
+) -> int:
+    """Return the original shipping refunded: all of it when every delivered unit is back and
+    the policy's rule allows it for these reasons, else nothing."""
+    complete = all(
+        skipped.get(sku, 0) >= sum(o.quantity for o in order) for sku, order in by_sku.items()
+    )
+    rule = policy.refund_original_shipping
+    shipping = 0
+    if complete and (
+        rule is ShippingRefund.ANY_FULL_RETURN
+        or (rule is ShippingRefund.MERCHANT_FAULT and all(r.merchant_fault for r in reasons))
+    ):
+        shipping = shipping_paid_cents
+    return shipping
+
+
 def refund_amount(
     *,
     policy: ReturnPolicy,
@@ -629,27 +686,7 @@ def refund_amount(
     lines = _requested(returned, policy)
     by_sku = _delivered(order_lines)
     skipped = dict(already_returned or {})
-    errors = ErrorCollector()
-    goods = 0
-    fee = 0
-    for i, line in enumerate(lines):
-        order = by_sku.get(line.sku)
-        if order is None:
-            errors.add(f"lines.{i}.sku", f"{line.sku!r} is not in the order")
-            continue
-        start = skipped.get(line.sku, 0)
-        total_units = sum(o.quantity for o in order)
-        if start + line.quantity > total_units:
-            errors.add(
-                f"lines.{i}.quantity",
-                f"only {max(0, total_units - start)} unit(s) left to return",
-            )
-            continue
-        skipped[line.sku] = start + line.quantity
-        value = _price_units(order, start, line.quantity)
-        goods += value
-        fee += _cents_of(value * policy.reasons[line.reason].restocking_fee_pct / 100)
-    errors.raise_if_any()
+    goods, fee = _goods_and_fees(policy, lines, by_sku, skipped)
     reasons = [policy.reasons[line.reason] for line in lines]
     if method is RefundMethod.EXCHANGE:
         replacements: dict[str, int] = {}
@@ -659,16 +696,7 @@ def refund_amount(
             method, goods, 0, 0, 0, 0, 0, 0, tuple(sorted(replacements.items())), False
         )
     fee = min(fee, goods)
-    complete = all(
-        skipped.get(sku, 0) >= sum(o.quantity for o in order) for sku, order in by_sku.items()
-    )
-    rule = policy.refund_original_shipping
-    shipping = 0
-    if complete and (
-        rule is ShippingRefund.ANY_FULL_RETURN
-        or (rule is ShippingRefund.MERCHANT_FAULT and all(r.merchant_fault for r in reasons))
-    ):
-        shipping = shipping_paid_cents
+    shipping = _shipping_refund(policy, reasons, by_sku, skipped, shipping_paid_cents)
     customer_pays = all(r.return_shipping_paid_by is Payer.CUSTOMER for r in reasons)
     label = return_label_cents if customer_pays else 0
     value = max(0, goods - fee + shipping - label)

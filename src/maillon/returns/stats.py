@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 from maillon.catalog.tables import Product
 from maillon.core.errors import FieldError, ValidationError
 from maillon.orders.tables import Order, OrderLine
+from maillon.returns.model import ARRIVED, CLOSED_OUT
 from maillon.returns.tables import ReturnLine, ReturnRequest
 
 GROUPS = ("sku", "category")
-_CLOSED_OUT = ("rejected", "cancelled")
-_ARRIVED = ("received", "inspected", "settled", "closed")
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,7 @@ def return_rates(
         .group_by(key)
     ).all()
     units = case(
-        (ReturnRequest.status.in_(_ARRIVED), ReturnLine.received_quantity),
+        (ReturnRequest.status.in_(ARRIVED), ReturnLine.received_quantity),
         else_=ReturnLine.quantity,
     )
     returned = session.execute(
@@ -77,7 +76,7 @@ def return_rates(
         .join(OrderLine, OrderLine.id == ReturnLine.order_line_id)
         .join(Order, Order.id == OrderLine.order_id)
         .join(Product, Product.id == OrderLine.product_id)
-        .where(*in_period, ReturnRequest.status.not_in(_CLOSED_OUT))
+        .where(*in_period, ReturnRequest.status.not_in(CLOSED_OUT))
         .group_by(key, ReturnLine.reason_code)
     ).all()
     reasons: dict[str, dict[str, int]] = {}

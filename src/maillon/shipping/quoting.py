@@ -40,6 +40,7 @@ from maillon.shipping.promise import (
     WarehouseCalendar,
     promise_date,
 )
+from maillon.shipping.rates.shopping import expected_on_time
 from maillon.shipping.tables import Carrier
 from maillon.warehouse.cartons import ShippingTariff, estimate_parcel
 
@@ -360,9 +361,7 @@ def promise_options(
             rate = svc.rate_for(zone.code) if zone is not None else None
             if zone is None or rate is None:
                 continue
-            on_time, samples = rates.expected_on_time(
-                reliability, card.carrier, svc.code, zone.code
-            )
+            on_time, samples = expected_on_time(reliability, card.carrier, svc.code, zone.code)
             options.append(
                 ServicePromise(
                     carrier=card.carrier,

@@ -1,0 +1,203 @@
+"""The public return portal: finding the customer's order without revealing it, what may
+come back line by line, the customer's request and their next steps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.orm import Session
+
+from maillon.core import clock
+from maillon.core.errors import FieldError, NotFound, ValidationError
+from maillon.orders.model import OrderStatus, parse_order_number
+from maillon.orders.tables import Order
+from maillon.returns import policy
+from maillon.returns.service.decisions import approve
+from maillon.returns.service.eligibility import (
+    check_eligibility,
+    policy_lines,
+    raise_refusals,
+    returned_by_line,
+    returned_by_sku,
+)
+from maillon.returns.service.requests import create_return
+from maillon.returns.service.settings import load_settings
+from maillon.returns.tables import ReturnRequest
+
+
+def _normalise_postcode(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+class NoMatchingOrder(NotFound):
+    """No order matches this number and contact (an unknown order and a wrong contact alike)."""
+
+    def __init__(self) -> None:
+        super().__init__("order", "", field="order")
+        self.message = "no order matches this number and e-mail or postal code"
+        self.args = (self.message,)
+
+
+def find_order_for_customer(*, session: Session, number: str, contact: str) -> Order:
+    """Return the order whose number matches and whose customer e-mail or delivery postal code
+    is ``contact``. Raises the same NotFound for an unknown order and a wrong contact, so the
+    portal reveals nothing to someone who does not know both."""
+    order_id = parse_order_number(number or "")
+    order = session.get(Order, order_id) if order_id is not None else None
+    given = (contact or "").strip()
+    matches = False
+    if order is not None and given:
+        if "@" in given:
+            matches = given.casefold() == order.customer.email.strip().casefold()
+        else:
+            matches = _normalise_postcode(given) == _normalise_postcode(order.ship_postcode)
+    if not matches:
+        raise NoMatchingOrder
+    assert order is not None
+    return order
+
+
+@dataclass(frozen=True)
+class PortalLine:
+    """What the customer sees of one order line on the return portal."""
+
+    sku: str
+    name: str
+    delivered: int
+    already_returned: int
+    remaining: int
+    returnable: bool
+    last_day: date | None
+    defect_until: date | None
+    message: str
+
+
+@dataclass(frozen=True)
+class PortalView:
+    """The order as the return portal shows it: lines, and the reasons to choose from."""
+
+    order: str
+    delivered: bool
+    lines: list[PortalLine]
+    reasons: list[dict[str, str]]
+
+
+def portal_view(*, session: Session, order: Order) -> PortalView:
+    """Return what a customer who proved they own ``order`` may send back, line by line."""
+    settings = load_settings(session=session)
+    pol = settings.policy
+    returned = returned_by_sku(order, returned_by_line(session, order.id))
+    customer_reason = next((r for r in pol.reasons.values() if not r.merchant_fault), None)
+    fault_reason = next((r for r in pol.reasons.values() if r.merchant_fault), None)
+    today = pol.local_date(clock.now())
+    lines: list[PortalLine] = []
+    for pl, line in zip(policy_lines(session, order), order.lines, strict=True):
+        if any(x.sku == line.sku for x in lines):
+            continue
+        delivered = (
+            sum(o.quantity for o in order.lines if o.sku == line.sku) if pl.delivered_at else 0
+        )
+        remaining = max(0, delivered - returned.get(line.sku, 0))
+        last = defect = None
+        returnable = False
+        if pl.delivered_at is None:
+            message = "not delivered yet"
+        else:
+            if fault_reason is not None:
+                defect = pol.last_day(pl.delivered_at, pol.window_days(pl.category, fault_reason))
+            if customer_reason is not None:
+                last = pol.last_day(pl.delivered_at, pol.window_days(pl.category, customer_reason))
+                returnable = (
+                    pol.returnable(line.sku, pl.category, customer_reason) and today <= last
+                )
+            if remaining == 0:
+                message = "already returned"
+            elif returnable:
+                message = f"returnable until {last.isoformat() if last else ''}"
+            elif defect is not None and today <= defect:
+                message = f"returnable only if defective or wrong, until {defect.isoformat()}"
+            else:
+                message = "the return window has ended"
+        lines.append(
+            PortalLine(
+                line.sku,
+                line.name,
+                delivered,
+                returned.get(line.sku, 0),
+                remaining,
+                returnable and remaining > 0,
+                last,
+                defect,
+                message,
+            )
+        )
+    reasons = [
+        {"code": r.code, "label": r.label, "paid_by": r.return_shipping_paid_by.value}
+        for r in pol.reasons.values()
+    ]
+    return PortalView(order.number, order.status == OrderStatus.DELIVERED.value, lines, reasons)
+
+
+def portal_request(
+    *,
+    session: Session,
+    number: str,
+    contact: str,
+    lines: Sequence[tuple[str, int, str]],
+    comment: str = "",
+) -> ReturnRequest:
+    """Open a return from the public portal: the order must match ``contact`` (e-mail or postal
+    code), and every line must be accepted by the merchant's policy. Approved at once when the
+    settings say so (a label is then issued or recorded as pending).
+
+    Raises NotFound (no such order for this contact), ValidationError naming each refused line
+    (``lines.0.reason``: window over or not returnable for this reason, ``lines.1.quantity``:
+    more than left...).
+    """
+    order = find_order_for_customer(session=session, number=number, contact=contact)
+    settings = load_settings(session=session)
+    if len(comment or "") > 200:
+        raise ValidationError(FieldError("comment", "at most 200 characters"))
+    requested = [policy.RequestedLine(*x) for x in lines]
+    result = check_eligibility(session=session, order=order, requested=requested, settings=settings)
+    raise_refusals(result)
+    text = (comment or "").strip() or ", ".join(
+        sorted({settings.policy.reasons[r.reason].label for r in requested})
+    )
+    request = create_return(
+        session,
+        order=order,
+        lines=requested,
+        comment=text,
+        actor="customer",
+        channel="portal",
+        paid_by=result.return_shipping_paid_by,
+    )
+    if settings.auto_approve:
+        approve(session=session, return_id=request.id, actor="system:auto-approve")
+    return request
+
+
+def customer_instructions(r: ReturnRequest) -> str:
+    """Return what the customer does next."""
+    if r.status == "requested":
+        return (
+            f"Your return {r.number} is recorded and awaits approval; we will e-mail you the "
+            "instructions."
+        )
+    label_text = (
+        f"Stick the label {r.label_carrier} {r.label_tracking} on the parcel."
+        if r.label_status == "issued"
+        else (
+            "Your prepaid label will follow by e-mail."
+            if r.return_shipping_paid_by == "merchant"
+            else "Send the parcel with the carrier of your choice."
+        )
+    )
+    return (
+        f"Your return {r.number} is approved. Pack the items, write {r.number} on the parcel "
+        f"and send it to our warehouse {r.warehouse_code}. {label_text}"
+    )
+
