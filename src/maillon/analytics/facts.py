@@ -14,10 +14,11 @@ from maillon.acquisition.tables import StorefrontEvent
 from maillon.analytics.sql import as_bool, epoch, greatest, seconds
 from maillon.care.tables import Ticket
 from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudReview
-from maillon.orders.model import OrderStatus
+from maillon.orders.model import AllocationStatus, OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
 from maillon.returns.tables import ReturnLine, ReturnRequest
 from maillon.shipping.tables import Parcel, Shipment
+from maillon.warehouse.model import PackingStatus, PickLineStatus
 from maillon.warehouse.tables import PackingSession, PickList, PickListLine, PickScan
 
 # returns left out of return KPIs, and those whose received quantity counts (as returns.stats)
@@ -101,7 +102,10 @@ def _pick_work(dialect: str, only: Any | None) -> Any:
             at_s.label("at_s"),
         )
         .join(plist, plist.id == line.pick_list_id)
-        .where(line.status.in_(("done", "short")), line.picked_at.is_not(None))
+        .where(
+            line.status.in_((PickLineStatus.DONE, PickLineStatus.SHORT)),
+            line.picked_at.is_not(None),
+        )
     )
     if only is not None:
         tours = select(PickList.tour_id).where(
@@ -141,7 +145,7 @@ def _pick_work(dialect: str, only: Any | None) -> Any:
 def _carton_costs(dialect: str, only: Any | None) -> Any:
     """Subquery ``(order_id, cents)``: the carton costs of each order's packing plans (the
     last finished packing session per warehouse; its ``plan`` JSON lists the parcels)."""
-    latest = select(func.max(PackingSession.id)).where(PackingSession.status == "done")
+    latest = select(func.max(PackingSession.id)).where(PackingSession.status == PackingStatus.DONE)
     if only is not None:
         latest = latest.where(PackingSession.order_id.in_(only))
     latest = latest.group_by(PackingSession.order_id, PackingSession.warehouse_id)
@@ -187,7 +191,7 @@ def _order_subqueries(only: Any | None) -> dict[str, Any]:
         ),
         "shipped_units": _per_order(
             select(Allocation.order_id, func.sum(Allocation.quantity).label("units")).where(
-                Allocation.status == "shipped"
+                Allocation.status == AllocationStatus.SHIPPED
             ),
             Allocation.order_id,
             only,

@@ -14,6 +14,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from maillon.orders.model import OrderStatus
+
 
 @dataclass(frozen=True)
 class OrderFacts:
@@ -79,7 +81,9 @@ def summarise(facts: list[OrderFacts], ticket_response_hours: list[float | None]
     attempted = [
         f
         for f in facts
-        if f.ever_backordered or f.status not in ("confirmed", "cancelled") or f.shipped_at
+        if f.ever_backordered
+        or f.status not in (OrderStatus.CONFIRMED, OrderStatus.CANCELLED)
+        or f.shipped_at
     ]
     first_time = sum(1 for f in attempted if not f.ever_backordered)
     per_day = Counter(f.created_at.date() for f in facts)
@@ -89,7 +93,7 @@ def summarise(facts: list[OrderFacts], ticket_response_hours: list[float | None]
     median_response = percentile(responses, 0.5)
     return KpiSummary(
         orders=len(facts),
-        revenue_cents=sum(f.total_cents for f in facts if f.status != "cancelled"),
+        revenue_cents=sum(f.total_cents for f in facts if f.status != OrderStatus.CANCELLED),
         shipped=sum(1 for f in facts if f.shipped_at),
         delivered=len(delivered),
         cancelled=status_counts.get("cancelled", 0),

@@ -205,9 +205,7 @@ def _met_in_wall_time(
     return True
 
 
-def _csat(
-    session: Session, table: KpiTable, tickets_query: TicketsQuery, ticket_dim: Any
-) -> None:
+def _csat(session: Session, table: KpiTable, tickets_query: TicketsQuery, ticket_dim: Any) -> None:
     """Mean CSAT score and share of satisfied answers (4 or 5) of the tickets selected."""
     csat_q = (
         tickets_query(

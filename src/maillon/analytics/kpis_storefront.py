@@ -27,11 +27,7 @@ def storefront_kpis(scope: KpiScope, table: KpiTable) -> None:
     whole = select(r.day, r.channel, *(r.__table__.c[name] for name in SESSION_SUMS))
     u = source(whole, r.day, days, [session_rows(dialect, b) for b in edges], "session_sums")
     label: Any = (
-        ALL
-        if by is None
-        else u.c.channel
-        if by == "channel"
-        else day_period(dialect, u.c.day, by)
+        ALL if by is None else u.c.channel if by == "channel" else day_period(dialect, u.c.day, by)
     )
     query = select(label, *(sum_of(u.c[name]) for name in SESSION_SUMS)).group_by(
         *group_cols(label)

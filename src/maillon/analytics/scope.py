@@ -49,9 +49,7 @@ def sums_dimension(dialect: str, by: str | None, sums: Any) -> tuple[Any, list[A
             (Warehouse, Warehouse.id == sums.c.warehouse_id)
         ]
     if by == "carrier":
-        return func.coalesce(Carrier.code, NONE_LABEL), [
-            (Carrier, Carrier.id == sums.c.carrier_id)
-        ]
+        return func.coalesce(Carrier.code, NONE_LABEL), [(Carrier, Carrier.id == sums.c.carrier_id)]
     return day_period(dialect, sums.c.day, by), []
 
 

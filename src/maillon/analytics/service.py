@@ -49,6 +49,7 @@ from maillon.core.clock import as_utc
 from maillon.core.db import Database
 from maillon.core.errors import FieldError, ValidationError
 from maillon.core.settings import environment_values
+from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order, OrderEvent
 from maillon.returns.tables import ReturnRequest
 
@@ -75,7 +76,9 @@ def kpi_summary(
         tickets = tickets.where(Ticket.created_at < end)
     backordered = set(
         session.scalars(
-            select(OrderEvent.order_id).where(OrderEvent.to_status == "backordered").distinct()
+            select(OrderEvent.order_id)
+            .where(OrderEvent.to_status == OrderStatus.BACKORDERED)
+            .distinct()
         )
     )
     returned = set(session.scalars(select(ReturnRequest.order_id).distinct()))

@@ -19,7 +19,7 @@ from maillon.care import service
 from maillon.care.faq import LIVE_TRACK_ORDER, FaqEntry, FaqIndex, detect_language, load_kb
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector
-from maillon.orders.model import parse_order_number
+from maillon.orders.model import OrderStatus, parse_order_number
 from maillon.orders.tables import Order
 from maillon.orders.validation import normalise_email
 from maillon.shipping import service as shipping
@@ -148,7 +148,10 @@ def _live_answer(session: Session, order: Order, language: str) -> tuple[str, li
                     "status": parcel.status,
                 }
             )
-    if order.promised_at is not None and order.status not in ("delivered", "cancelled"):
+    if order.promised_at is not None and order.status not in (
+        OrderStatus.DELIVERED,
+        OrderStatus.CANCELLED,
+    ):
         day = f"{clock.as_utc(order.promised_at):%d/%m/%Y}"
         lines.append(f"Livraison prévue au plus tard le {day}." if fr else f"Expected by {day}.")
     return " ".join(lines), sources

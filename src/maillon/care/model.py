@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
+from enum import StrEnum
 
 __all__ = [
     "CATEGORIES",
@@ -38,6 +39,7 @@ __all__ = [
     "AgentCandidate",
     "GroupStats",
     "TicketFacts",
+    "TicketStatus",
     "can_transition",
     "category_of_intent",
     "find_order_numbers",
@@ -49,15 +51,27 @@ __all__ = [
     "ticket_reference",
 ]
 
-STATUSES: tuple[str, ...] = ("new", "open", "waiting_on_customer", "resolved", "closed")
+
+class TicketStatus(StrEnum):
+    """Where a ticket is, in workflow order."""
+
+    NEW = "new"  # nobody has looked at it yet
+    OPEN = "open"  # an agent is on it
+    WAITING_ON_CUSTOMER = "waiting_on_customer"  # answered; its SLA clocks pause
+    RESOLVED = "resolved"  # answered for good; the customer may still reopen it
+    CLOSED = "closed"  # final: a later message opens a new ticket
+
+
+STATUSES: tuple[str, ...] = tuple(TicketStatus)
 """Ticket statuses, in workflow order."""
 
+_S = TicketStatus
 TRANSITIONS: dict[str, frozenset[str]] = {
-    "new": frozenset({"open", "waiting_on_customer", "resolved", "closed"}),
-    "open": frozenset({"waiting_on_customer", "resolved", "closed"}),
-    "waiting_on_customer": frozenset({"open", "resolved", "closed"}),
-    "resolved": frozenset({"open", "closed"}),
-    "closed": frozenset(),
+    _S.NEW: frozenset({_S.OPEN, _S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
+    _S.OPEN: frozenset({_S.WAITING_ON_CUSTOMER, _S.RESOLVED, _S.CLOSED}),
+    _S.WAITING_ON_CUSTOMER: frozenset({_S.OPEN, _S.RESOLVED, _S.CLOSED}),
+    _S.RESOLVED: frozenset({_S.OPEN, _S.CLOSED}),
+    _S.CLOSED: frozenset(),
 }
 """Allowed status changes (``closed`` is final: a later message opens a new ticket)."""
 
@@ -133,9 +147,9 @@ def status_after_customer_message(current: str) -> str:
     A ticket waiting on the customer or resolved is open again; ``new`` and ``open`` stay.
     Raises ValueError for a closed ticket (a new message opens a new ticket) or an unknown one.
     """
-    if current in ("waiting_on_customer", "resolved"):
-        return "open"
-    if current in ("new", "open"):
+    if current in (TicketStatus.WAITING_ON_CUSTOMER, TicketStatus.RESOLVED):
+        return TicketStatus.OPEN.value
+    if current in (TicketStatus.NEW, TicketStatus.OPEN):
         return current
     raise ValueError(f"status = {current!r}: a customer message cannot reopen it.")
 

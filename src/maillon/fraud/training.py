@@ -27,6 +27,7 @@ from maillon.core.db import Database
 from maillon.core.errors import Conflict, ErrorCollector, NotFound
 from maillon.fraud.features import FEATURE_NAMES
 from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudModelRecord, FraudReview
+from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
 
 if TYPE_CHECKING:
@@ -92,7 +93,9 @@ def labelled_orders(
         review = latest.get(order_id)
         if chargeback_id is not None or review == "reject":
             label = 1
-        elif review == "approve" or (status != "cancelled" and clock.as_utc(at) <= mature_before):
+        elif review == "approve" or (
+            status != OrderStatus.CANCELLED and clock.as_utc(at) <= mature_before
+        ):
             label = 0
         else:
             continue

@@ -21,6 +21,7 @@ from maillon.catalog.tables import Product
 from maillon.core import clock
 from maillon.core.errors import Conflict, ErrorCollector, NotFound
 from maillon.inventory import service as inventory
+from maillon.inventory.model import CountStatus
 from maillon.inventory.tables import CountLine, CountTask, Location, StockLevel, Warehouse
 
 
@@ -43,7 +44,7 @@ def open_count(*, session: Session, warehouse_code: str, location_code: str) -> 
     task = CountTask(
         warehouse_id=warehouse.id,
         location_id=location.id,
-        status="open",
+        status=CountStatus.OPEN.value,
         created_at=clock.now(),
         lines=[CountLine(product_id=r[0], sku=r[1], lot=r[2], expected=r[3]) for r in rows],
     )
@@ -70,7 +71,7 @@ def submit_count(
     below reserved units), ValidationError naming a bad line.
     """
     task = get_count(session=session, task_id=task_id)
-    if task.status != "open":
+    if task.status != CountStatus.OPEN:
         raise Conflict(f"count {task_id} is {task.status}")
     errors = ErrorCollector()
     found: dict[tuple[str, str], int] = {}
@@ -121,7 +122,7 @@ def submit_count(
                 actor=actor,
                 lot=lot,
             )
-    task.status = "done"
+    task.status = CountStatus.DONE.value
     task.counted_at = clock.now()
     task.counted_by = actor
     return task
@@ -164,7 +165,7 @@ def discrepancies(
         .join(Warehouse, Warehouse.id == CountTask.warehouse_id)
         .join(Location, Location.id == CountTask.location_id)
         .join(Product, Product.id == CountLine.product_id)
-        .where(CountTask.status == "done", CountLine.difference != 0)
+        .where(CountTask.status == CountStatus.DONE, CountLine.difference != 0)
     )
     if since is not None:
         query = query.where(CountTask.counted_at >= since)

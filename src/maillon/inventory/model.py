@@ -24,6 +24,13 @@ class MovementKind(StrEnum):
     RETURN = "return"  # customer return restocked: +on_hand
 
 
+class CountStatus(StrEnum):
+    """Where a cycle count is."""
+
+    OPEN = "open"  # to count
+    DONE = "done"  # counted; its differences booked
+
+
 @dataclass(frozen=True)
 class Movement:
     """One ledger entry: the change to on-hand and reserved quantities."""

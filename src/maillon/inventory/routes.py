@@ -11,6 +11,7 @@ from maillon.core.auth import Principal, Role
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
 from maillon.core.http import ANY_ROLE, DbDep, IdPath, Page, PageDep, allow
 from maillon.inventory import counts, sensors, service
+from maillon.inventory.model import CountStatus
 from maillon.inventory.schemas import (
     AdjustmentCreate,
     AlertRead,
@@ -139,7 +140,7 @@ def list_movements(
 
 def count_read(task: CountTask, principal: Principal) -> CountRead:
     """Return a count; a picker does not see expected quantities until it is done."""
-    blind = principal.role is Role.PICKER and task.status == "open"
+    blind = principal.role is Role.PICKER and task.status == CountStatus.OPEN
     return CountRead(
         id=task.id,
         status=task.status,

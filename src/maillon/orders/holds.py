@@ -34,7 +34,7 @@ from maillon.inventory.model import StockTake
 from maillon.inventory.sourcing import plan_sourcing
 from maillon.orders import allocation
 from maillon.orders import service as orders
-from maillon.orders.model import OrderDraft, OrderStatus
+from maillon.orders.model import HoldStatus, OrderDraft, OrderStatus
 from maillon.orders.tables import Hold, HoldLine, Order
 
 MIN_TTL_S = 30
@@ -87,7 +87,7 @@ def create_hold(
     hold = Hold(
         token=token,
         reference=reference[:100],
-        status="active",
+        status=HoldStatus.ACTIVE.value,
         created_at=now,
         expires_at=now + timedelta(seconds=ttl_seconds),
     )
@@ -124,12 +124,12 @@ def get_hold(*, session: Session, token: str) -> Hold:
     return hold
 
 
-def _claim(session: Session, hold: Hold, status: str, *, only_unexpired: bool) -> bool:
+def _claim(session: Session, hold: Hold, status: HoldStatus, *, only_unexpired: bool) -> bool:
     """Move an active hold to ``status`` if nobody else did; return whether this call did."""
-    query = update(Hold).where(Hold.id == hold.id, Hold.status == "active")
+    query = update(Hold).where(Hold.id == hold.id, Hold.status == HoldStatus.ACTIVE)
     if only_unexpired:
         query = query.where(Hold.expires_at > clock.now())
-    claimed = session.execute(query.values(status=status)).rowcount == 1  # type: ignore[attr-defined]
+    claimed = session.execute(query.values(status=status.value)).rowcount == 1  # type: ignore[attr-defined]
     if claimed:
         session.refresh(hold)
     return claimed
@@ -148,7 +148,7 @@ def _release_lines(session: Session, hold: Hold, actor: str) -> int:
 def release_hold(*, session: Session, token: str, actor: str = "checkout") -> Hold:
     """Give a cart's held units back (cart abandoned). Raises NotFound, Conflict if not active."""
     hold = get_hold(session=session, token=token)
-    if not _claim(session, hold, "released", only_unexpired=False):
+    if not _claim(session, hold, HoldStatus.RELEASED, only_unexpired=False):
         raise Conflict(f"hold is {hold.status}, not active")
     _release_lines(session, hold, actor)
     return hold
@@ -163,7 +163,7 @@ def sweep_expired(db: Database, *, limit: int = 1000) -> int:
     with db.reader() as session:
         ids = session.scalars(
             select(Hold.id)
-            .where(Hold.status == "active", Hold.expires_at <= clock.now())
+            .where(Hold.status == HoldStatus.ACTIVE, Hold.expires_at <= clock.now())
             .order_by(Hold.expires_at)
             .limit(limit)
         ).all()
@@ -171,7 +171,7 @@ def sweep_expired(db: Database, *, limit: int = 1000) -> int:
     for hold_id in ids:
         with db.transaction() as session:
             hold = session.get(Hold, hold_id)
-            if hold is None or not _claim(session, hold, "expired", only_unexpired=False):
+            if hold is None or not _claim(session, hold, HoldStatus.EXPIRED, only_unexpired=False):
                 continue
             _release_lines(session, hold, "system:hold-sweep")
             released += 1
@@ -187,8 +187,10 @@ def confirm_hold(db: Database, *, token: str, draft: OrderDraft, actor: str) -> 
     """
     with db.transaction() as session:
         hold = get_hold(session=session, token=token)
-        if not _claim(session, hold, "confirmed", only_unexpired=True):
-            raise Conflict(f"hold is {'expired' if hold.status == 'active' else hold.status}")
+        if not _claim(session, hold, HoldStatus.CONFIRMED, only_unexpired=True):
+            raise Conflict(
+                f"hold is {'expired' if hold.status == HoldStatus.ACTIVE else hold.status}"
+            )
         held: dict[str, int] = {}
         for line in hold.lines:
             held[line.sku] = held.get(line.sku, 0) + line.quantity

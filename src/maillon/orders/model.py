@@ -30,6 +30,15 @@ class AllocationStatus(StrEnum):
     RELEASED = "released"  # given back to stock (cancelled, short-picked)
 
 
+class HoldStatus(StrEnum):
+    """Where a checkout hold is."""
+
+    ACTIVE = "active"  # its units are held for the cart
+    CONFIRMED = "confirmed"  # turned into an order (its units are the order's allocations)
+    RELEASED = "released"  # the cart was abandoned: units back to stock
+    EXPIRED = "expired"  # not confirmed in time: units back to stock
+
+
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CONFIRMED: frozenset(
         {OrderStatus.ALLOCATED, OrderStatus.BACKORDERED, OrderStatus.CANCELLED}

@@ -25,6 +25,14 @@ __all__ = [
 ]
 
 
+class LabelStatus(StrEnum):
+    """Where a return's prepaid label is."""
+
+    NONE = ""  # no label (the customer ships it themselves)
+    PENDING = "pending"  # promised, not issued yet
+    ISSUED = "issued"  # the customer has it
+
+
 class ReturnStatus(StrEnum):
     """Where an RMA is in its life."""
 

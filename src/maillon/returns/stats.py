@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from maillon.catalog.tables import Product
 from maillon.core.errors import FieldError, ValidationError
+from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order, OrderLine
 from maillon.returns.model import ARRIVED, CLOSED_OUT
 from maillon.returns.tables import ReturnLine, ReturnRequest
@@ -54,7 +55,7 @@ def return_rates(
         raise ValidationError(FieldError("to", "must be after from"))
     key = OrderLine.sku if by == "sku" else Product.category
     in_period = (
-        Order.status == "delivered",
+        Order.status == OrderStatus.DELIVERED,
         Order.delivered_at >= start,
         Order.delivered_at < end,
     )

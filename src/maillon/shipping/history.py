@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core.errors import FieldError, ValidationError
 from maillon.shipping import scorecard
-from maillon.shipping.model import TrackingStatus
+from maillon.shipping.model import ShipmentStatus, TrackingStatus
 from maillon.shipping.promise import PARIS_TZ
 from maillon.shipping.tables import Carrier, Parcel, Shipment, ShipmentClaim, TrackingEvent
 
@@ -112,7 +112,7 @@ def shipment_records(
                 delivered_at=delivered,
                 promised_on=r.promised_on,
                 carrier_due_on=r.carrier_due_on,
-                exception=r.id in exceptions or r.status == "exception",
+                exception=r.id in exceptions or r.status == ShipmentStatus.EXCEPTION,
                 damage_claims=damage,
                 loss_claims=loss,
                 claims_cents=cents,

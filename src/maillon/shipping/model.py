@@ -5,6 +5,15 @@ from __future__ import annotations
 from enum import StrEnum
 
 
+class ShipmentStatus(StrEnum):
+    """Where a shipment (an order's parcels from one warehouse) is."""
+
+    PACKED = "packed"  # boxes closed, waiting for a label
+    SHIPPED = "shipped"  # handed to the carrier
+    DELIVERED = "delivered"
+    EXCEPTION = "exception"  # the carrier reported a problem
+
+
 class TrackingStatus(StrEnum):
     """One status model for every carrier's events, in the order a parcel lives them."""
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maillon.care.model import AgentCandidate, pick_agent
+from maillon.care.model import AgentCandidate, TicketStatus, pick_agent
 from maillon.care.service.history import get_ticket, record_event
 from maillon.care.tables import CareAgent, Ticket
 from maillon.core import clock
@@ -150,7 +150,7 @@ def assign(
     if strategy not in ("round_robin", "skill"):
         raise ValidationError(FieldError("strategy", "one of round_robin, skill"))
     ticket = get_ticket(session=session, ticket_id=ticket_id)
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         raise Conflict(f"ticket {ticket_id} is closed")
     if agent is not None:
         chosen = agent_by_key(session, agent, "agent")

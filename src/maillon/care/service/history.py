@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
-from maillon.care.model import can_transition, ticket_reference
+from maillon.care.model import TicketStatus, can_transition, ticket_reference
 from maillon.care.tables import CsatSurvey, Ticket, TicketEvent, TicketMessage
 from maillon.core import clock, outbox
 from maillon.core.errors import InvalidTransition, NotFound
@@ -50,15 +50,16 @@ def set_status(ticket: Ticket, target: str, actor: str, note: str = "") -> None:
     if not can_transition(current, target):
         raise InvalidTransition("ticket", current, target)
     now = clock.now()
+    target = TicketStatus(target).value
     ticket.status = target
-    if target == "resolved":
+    if target == TicketStatus.RESOLVED:
         ticket.resolved_at = now
         _send_survey(ticket)
-    elif target == "closed":
+    elif target == TicketStatus.CLOSED:
         ticket.closed_at = now
         if ticket.resolved_at is None:
             ticket.resolved_at = now
-    elif current == "resolved":  # reopened
+    elif current == TicketStatus.RESOLVED:  # reopened
         ticket.resolved_at = None
     record_event(ticket, "status", current, target, actor, note)
 

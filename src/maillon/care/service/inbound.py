@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillon.care.model import (
+    TicketStatus,
     find_order_numbers,
     find_ticket_reference,
     parse_sender,
@@ -71,7 +72,11 @@ def receive_email(
     reference = find_ticket_reference(in_reply_to, clean_subject)
     if reference is not None:
         ticket = session.get(Ticket, reference)
-        if ticket is not None and ticket.customer_email == email and ticket.status != "closed":
+        if (
+            ticket is not None
+            and ticket.customer_email == email
+            and ticket.status != TicketStatus.CLOSED
+        ):
             customer_message(ticket, text.strip(), message_id)
             target = status_after_customer_message(ticket.status)
             if target != ticket.status:

@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from maillon.care import classify, sla, templates
 from maillon.care.faq import detect_language
-from maillon.care.model import CHANNELS, PRIORITIES, category_of_intent, ticket_reference
+from maillon.care.model import (
+    CHANNELS,
+    PRIORITIES,
+    TicketStatus,
+    category_of_intent,
+    ticket_reference,
+)
 from maillon.care.service.agents import agent_by_key, check_category, route
 from maillon.care.service.clocks import ticket_sla
 from maillon.care.service.history import get_ticket, record_event, set_status
@@ -151,7 +157,7 @@ def open_ticket(
         subject=subject.strip(),
         category=category or "other",
         priority=priority,
-        status="new",
+        status=TicketStatus.NEW.value,
         channel=channel,
         language=language or detect_language(text),
         source_key=source_key,
@@ -170,7 +176,7 @@ def open_ticket(
         events=[],
     )
     session.add(ticket)
-    record_event(ticket, "status", "", "new", who, f"opened via {channel}")
+    record_event(ticket, "status", "", TicketStatus.NEW.value, who, f"opened via {channel}")
     confident = _classify(session, ticket, text, category) if classify_intent else False
     session.flush()
     if confident:
@@ -206,7 +212,7 @@ def list_tickets(
     errors.raise_if_any()
     query = select(Ticket)
     if status == "active":
-        query = query.where(Ticket.status.not_in(("resolved", "closed")))
+        query = query.where(Ticket.status.not_in((TicketStatus.RESOLVED, TicketStatus.CLOSED)))
     elif status:
         query = query.where(Ticket.status == status)
     if category:
@@ -260,7 +266,7 @@ def reply(
     if not body or not body.strip():
         raise ValidationError(FieldError("body", "is required"))
     ticket = get_ticket(session=session, ticket_id=ticket_id)
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         raise Conflict(f"ticket {ticket_id} is closed")
     now = clock.now()
     ticket.messages.append(
@@ -273,13 +279,13 @@ def reply(
         )
     )
     if internal:
-        if ticket.status == "new":
-            set_status(ticket, "open", actor)
+        if ticket.status == TicketStatus.NEW:
+            set_status(ticket, TicketStatus.OPEN, actor)
         return ticket
     if ticket.first_response_at is None:
         ticket.first_response_at = now
-    if ticket.status in ("new", "open"):
-        set_status(ticket, "waiting_on_customer", actor)
+    if ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
+        set_status(ticket, TicketStatus.WAITING_ON_CUSTOMER, actor)
     outbox.enqueue_message(
         session,
         topic="ticket.reply",
@@ -335,7 +341,7 @@ def update_ticket(
 def close_ticket(*, session: Session, ticket_id: int, actor: str) -> Ticket:
     """Close a ticket. Raises NotFound, Conflict if already closed."""
     ticket = get_ticket(session=session, ticket_id=ticket_id)
-    if ticket.status == "closed":
+    if ticket.status == TicketStatus.CLOSED:
         raise Conflict(f"ticket {ticket_id} is already closed")
-    set_status(ticket, "closed", actor)
+    set_status(ticket, TicketStatus.CLOSED, actor)
     return ticket

@@ -54,7 +54,6 @@ def classify(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-
 def _candidates(cls: str, config: ForecastConfig) -> tuple[str, ...]:
     """Return the candidate models of a demand class, in ``config.models`` order."""
     if not config.classify:
@@ -93,5 +92,3 @@ def _auto_windows(info: pd.DataFrame, config: ForecastConfig) -> int:
         ):
             return w
     return 1
-
-

@@ -197,4 +197,3 @@ class ForecastResult:
 def quantile_column(q: float) -> str:
     """Return the forecasts column holding quantile ``q`` (``0.9`` -> ``"q0.9"``)."""
     return f"q{q:g}"
-

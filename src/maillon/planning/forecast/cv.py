@@ -129,5 +129,3 @@ def _masked_mean(values: np.ndarray, axis: int) -> np.ndarray:
     total = np.where(ok, values, 0.0).sum(axis=axis)
     count = ok.sum(axis=axis)
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-

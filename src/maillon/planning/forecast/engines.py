@@ -61,7 +61,6 @@ def _stat_model(name: str, season: int) -> Any:
     raise ValueError(f"{name!r} is not a statistical model")
 
 
-
 class _Runner:
     """Runs statsforecast on pandas (local) or on a Dask cluster (via Fugue)."""
 
@@ -288,5 +287,3 @@ def _run_arima(
         return cv, pd.DataFrame(columns=["unique_id", "ds", "model", "value"])
     fc = runner.forecast(df[df["unique_id"].isin(users)], ["auto_arima"], config)
     return cv, _melt_fc([fc], config)
-
-

@@ -198,5 +198,3 @@ def _validate(df: pd.DataFrame) -> pd.DataFrame:
     if out.duplicated(["unique_id", "ds"]).any():
         raise ValueError("series_df repeats (unique_id, ds) pairs")
     return out.sort_values(["unique_id", "ds"], kind="stable").reset_index(drop=True)
-
-

@@ -102,9 +102,7 @@ def _score_rules(
     err = cells.window_errors()
     n_s = len(cells.uids)
     cls_of = dict(zip(info["unique_id"], info["demand_class"], strict=True))
-    class_codes, cls_idx = np.unique(
-        np.array([cls_of[u] for u in cells.uids]), return_inverse=True
-    )
+    class_codes, cls_idx = np.unique(np.array([cls_of[u] for u in cells.uids]), return_inverse=True)
     sc = np.array([scale.get(u, 1.0) for u in cells.uids])
     totals = np.zeros((len(rules), n_s))
     seen = np.zeros((len(rules), n_s))
@@ -326,5 +324,3 @@ def _choose(
                 }
             )
     return pd.DataFrame(rows, columns=["unique_id", "model", "members", "ensemble", "cv_error"])
-
-

@@ -141,4 +141,3 @@ def choose_supplier(
             best = (cost, policy)
     assert best is not None
     return best[1]
-

@@ -177,4 +177,3 @@ def _level(
     if not allow_negative:
         level = np.maximum(level, mu_p)
     return level, mu_p
-

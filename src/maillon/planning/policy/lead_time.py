@@ -155,7 +155,6 @@ def lead_time_demand(
     )
 
 
-
 def _step_spread(point: _FloatArray, quantiles: Mapping[float, npt.ArrayLike]) -> _FloatArray:
     """Each step's error spread: the mean over the upper levels ``q`` of ``(q_k - median_k) /
     z_q`` (``median_k`` the 0.5 quantile if given, else the point forecast).

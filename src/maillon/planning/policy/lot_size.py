@@ -57,4 +57,3 @@ def _round_array(quantity: _FloatArray, moq: _FloatArray, pack: _FloatArray) -> 
         quantity > 0, np.maximum(np.ceil(raised / pack - _EPS), 1.0) * pack, 0.0
     )
     return rounded
-

@@ -162,4 +162,3 @@ def reorder_point(
     if not math.isfinite(safety_stock):
         raise ValueError(f"safety_stock = {safety_stock!r} must be finite.")
     return mean_demand * (mean_lead_time + review_period) + safety_stock
-

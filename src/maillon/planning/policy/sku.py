@@ -90,4 +90,3 @@ class SkuPolicy:
             assert self.order_up_to is not None
             raw = self.order_up_to - inventory_position
         return round_order_quantity(raw, moq=self.supplier.moq, pack_size=self.supplier.pack_size)
-

@@ -75,4 +75,3 @@ def _is_class_label(label: str) -> bool:
     if len(label) == 1:
         return label in "ABCXYZ"
     return len(label) == 2 and label[0] in "ABC" and label[1] in "XYZ"
-

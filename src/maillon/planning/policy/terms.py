@@ -47,6 +47,7 @@ def _positive_or_empty(values: Iterable[tuple[str, float]]) -> None:
     for name, value in values:
         _check_finite_nonneg(name, value)
 
+
 # --------------------------------------------------------------------------- terms and params
 
 

@@ -140,4 +140,3 @@ def sku_classes(
     return Classification(
         items=tuple(sorted(items, key=lambda c: (-c.value, c.sku))), thresholds=thresholds
     )
-

@@ -93,4 +93,3 @@ def compare_policies(
             warmup=min(56, days // 3),
         )
     )
-

@@ -245,4 +245,3 @@ def latest_forecast_steps(
             days=tuple(p[8] for p in points),
         )
     return out
-

@@ -149,4 +149,3 @@ def daily_demand_stats(
         squares = sum((v - mean) ** 2 for v in sold) + (n - len(sold)) * mean**2
         stats[sku] = (mean, math.sqrt(squares / (n - 1)) if n > 1 else 0.0)
     return stats
-

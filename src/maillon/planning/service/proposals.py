@@ -18,9 +18,10 @@ from maillon.core.errors import (
 )
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel
-from maillon.orders.model import OrderStatus
+from maillon.orders.model import AllocationStatus, OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.planning.classify import ClassThresholds
+from maillon.planning.model import OPEN_PO
 from maillon.planning.policy import (
     LeadTimeDemand,
     PolicyParams,
@@ -40,7 +41,6 @@ from maillon.planning.service.history import (
     demand_history,
     selling_since,
 )
-from maillon.planning.service.purchase_orders import OPEN_PO
 from maillon.planning.service.suppliers import _among, _terms
 from maillon.planning.tables import (
     PurchaseOrder,
@@ -78,7 +78,13 @@ def stock_positions(*, session: Session, warehouse_code: str) -> dict[str, Stock
     # allocations subtracted), line by line: only those orders' allocations are read
     reserved = func.coalesce(
         func.sum(
-            case((Allocation.status.in_(("reserved", "shipped")), Allocation.quantity), else_=0)
+            case(
+                (
+                    Allocation.status.in_((AllocationStatus.RESERVED, AllocationStatus.SHIPPED)),
+                    Allocation.quantity,
+                ),
+                else_=0,
+            )
         ),
         0,
     )
@@ -385,4 +391,3 @@ def _proposals(
         )
         for line in lines
     ]
-

@@ -18,14 +18,13 @@ from maillon.core.errors import (
 )
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
+from maillon.planning.model import OPEN_PO, PurchaseOrderStatus
 from maillon.planning.tables import (
     PurchaseOrder,
     PurchaseOrderLine,
     Supplier,
     SupplierItem,
 )
-
-OPEN_PO = ("draft", "sent", "partially_received")
 
 
 def parse_po_number(number: str) -> int | None:
@@ -127,7 +126,7 @@ def create_purchase_orders(
             po = PurchaseOrder(
                 supplier_id=supplier.id,
                 warehouse_id=warehouse.id,
-                status="draft",
+                status=PurchaseOrderStatus.DRAFT.value,
                 created_at=now,
                 expected_at=now + timedelta(days=lead),
                 created_by=actor,
@@ -152,11 +151,11 @@ def send_purchase_order(*, session: Session, number: str, actor: str) -> Purchas
     """Send a draft purchase order to its supplier (an e-mail through the outbox).
     Raises NotFound, Conflict unless draft."""
     po = get_purchase_order(session=session, number=number)
-    if po.status != "draft":
+    if po.status != PurchaseOrderStatus.DRAFT:
         raise Conflict(f"{po.number} is {po.status}, not draft")
     supplier = session.get(Supplier, po.supplier_id)
     assert supplier is not None
-    po.status = "sent"
+    po.status = PurchaseOrderStatus.SENT.value
     po.sent_at = clock.now()
     if supplier.email:
         body = "\n".join(f"{line.sku}: {line.quantity}" for line in po.lines)
@@ -211,7 +210,9 @@ def receive_purchase_order(
         )
         line.received_quantity += qty
     complete = all(line.received_quantity >= line.quantity for line in po.lines)
-    po.status = "received" if complete else "partially_received"
+    po.status = (
+        PurchaseOrderStatus.RECEIVED if complete else PurchaseOrderStatus.PARTIALLY_RECEIVED
+    ).value
     if complete:
         po.closed_at = clock.now()
     return po

@@ -175,4 +175,3 @@ def _terms(session: Session, product_ids: list[int]) -> dict[int, SupplierTerms]
             ),
         )
     return {pid: terms for pid, (_rank, terms) in best.items()}
-

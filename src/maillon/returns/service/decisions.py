@@ -9,7 +9,7 @@ from maillon.core import clock
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, ValidationError
 from maillon.orders import service as orders
 from maillon.returns import labels, policy
-from maillon.returns.model import ReturnStatus, ensure_transition
+from maillon.returns.model import LabelStatus, ReturnStatus, ensure_transition
 from maillon.returns.service.rmas import locked, move, order_of
 from maillon.returns.tables import ReturnRequest
 
@@ -34,7 +34,7 @@ def approve(*, session: Session, return_id: int, actor: str, note: str = "") -> 
             "Stick it on the parcel."
         )
     else:
-        request.label_status = "pending"
+        request.label_status = LabelStatus.PENDING.value
         label_text = (
             "Your return label will follow in a separate message."
             if request.return_shipping_paid_by == policy.Payer.MERCHANT.value
@@ -65,7 +65,7 @@ def _label(
         actor,
         {"carrier": carrier, "tracking_number": tracking},
     )
-    request.label_status = "issued"
+    request.label_status = LabelStatus.ISSUED.value
     request.label_carrier = carrier[:40]
     request.label_tracking = tracking[:64]
 

@@ -108,4 +108,3 @@ def raise_refusals(result: policy.EligibilityResult, *, legacy: bool = False) ->
             message = f"must be between 1 and {verdict.remaining} ({message})"
         errors.add(f"lines.{verdict.index}.{_REFUSAL_FIELD[verdict.verdict]}", message)
     errors.raise_if_any()
-

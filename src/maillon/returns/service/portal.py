@@ -14,6 +14,7 @@ from maillon.core.errors import FieldError, NotFound, ValidationError
 from maillon.orders.model import OrderStatus, parse_order_number
 from maillon.orders.tables import Order
 from maillon.returns import policy
+from maillon.returns.model import LabelStatus, ReturnStatus
 from maillon.returns.service.decisions import approve
 from maillon.returns.service.eligibility import (
     check_eligibility,
@@ -182,14 +183,14 @@ def portal_request(
 
 def customer_instructions(r: ReturnRequest) -> str:
     """Return what the customer does next."""
-    if r.status == "requested":
+    if r.status == ReturnStatus.REQUESTED:
         return (
             f"Your return {r.number} is recorded and awaits approval; we will e-mail you the "
             "instructions."
         )
     label_text = (
         f"Stick the label {r.label_carrier} {r.label_tracking} on the parcel."
-        if r.label_status == "issued"
+        if r.label_status == LabelStatus.ISSUED
         else (
             "Your prepaid label will follow by e-mail."
             if r.return_shipping_paid_by == "merchant"
@@ -200,4 +201,3 @@ def customer_instructions(r: ReturnRequest) -> str:
         f"Your return {r.number} is approved. Pack the items, write {r.number} on the parcel "
         f"and send it to our warehouse {r.warehouse_code}. {label_text}"
     )
-

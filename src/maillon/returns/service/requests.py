@@ -228,4 +228,3 @@ def request_return(
         channel="staff",
         paid_by=paid_by,
     )
-

@@ -89,7 +89,6 @@ def order_of(*, session: Session, request: ReturnRequest) -> Order:
     return order
 
 
-
 def move(
     session: Session,
     request: ReturnRequest,
