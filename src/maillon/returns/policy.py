@@ -45,7 +45,6 @@ __all__ = [
     "EligibilityResult",
     "Grade",
     "LineVerdict",
-    "OrderLine",
     "Payer",
     "ReasonCode",
     "RefundMethod",
@@ -53,6 +52,7 @@ __all__ = [
     "RequestedLine",
     "ReturnPolicy",
     "ShippingRefund",
+    "SoldLine",
     "Verdict",
     "check_eligibility",
     "disposition_for",
@@ -277,7 +277,7 @@ class ReturnPolicy:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderLine:
+class SoldLine:
     """A line of the order as returns see it.
 
     Attributes:
@@ -299,11 +299,11 @@ class OrderLine:
 
     def __post_init__(self) -> None:
         if self.quantity < 0:
-            raise ValueError(f"OrderLine {self.sku!r}: quantity = {self.quantity} < 0.")
+            raise ValueError(f"SoldLine {self.sku!r}: quantity = {self.quantity} < 0.")
         if self.unit_price_cents < 0:
-            raise ValueError(f"OrderLine {self.sku!r}: unit_price_cents < 0.")
+            raise ValueError(f"SoldLine {self.sku!r}: unit_price_cents < 0.")
         if self.delivered_at is not None and self.delivered_at.utcoffset() is None:
-            raise ValueError(f"OrderLine {self.sku!r}: delivered_at is naive.")
+            raise ValueError(f"SoldLine {self.sku!r}: delivered_at is naive.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -421,8 +421,8 @@ def _check_now(now: datetime) -> None:
         raise ValueError("now is naive; pass a timezone-aware datetime.")
 
 
-def _delivered(order_lines: Iterable[OrderLine]) -> dict[str, list[OrderLine]]:
-    by_sku: dict[str, list[OrderLine]] = {}
+def _delivered(order_lines: Iterable[SoldLine]) -> dict[str, list[SoldLine]]:
+    by_sku: dict[str, list[SoldLine]] = {}
     for line in order_lines:
         by_sku.setdefault(line.sku, []).append(line)
     return by_sku
@@ -432,7 +432,7 @@ def _judge(
     policy: ReturnPolicy,
     line: RequestedLine,
     reason: ReasonCode,
-    by_sku: Mapping[str, list[OrderLine]],
+    by_sku: Mapping[str, list[SoldLine]],
     returned: Mapping[str, int],
     today: date,
 ) -> tuple[Verdict, str, int, date | None]:
@@ -461,7 +461,7 @@ def _judge(
 def check_eligibility(
     *,
     policy: ReturnPolicy,
-    order_lines: Sequence[OrderLine],
+    order_lines: Sequence[SoldLine],
     requested: Sequence[LineInput],
     now: datetime,
     already_returned: Mapping[str, int] | None = None,
@@ -578,7 +578,7 @@ class RefundResult:
         return self.refund_cents + self.store_credit_cents
 
 
-def _price_units(order: Sequence[OrderLine], skip: int, count: int) -> int:
+def _price_units(order: Sequence[SoldLine], skip: int, count: int) -> int:
     """Price of ``count`` units of a SKU's order lines (in order) after the first ``skip``."""
     total = 0
     for line in order:
@@ -592,7 +592,7 @@ def _price_units(order: Sequence[OrderLine], skip: int, count: int) -> int:
 def _goods_and_fees(
     policy: ReturnPolicy,
     lines: Sequence[RequestedLine],
-    by_sku: Mapping[str, Sequence[OrderLine]],
+    by_sku: Mapping[str, Sequence[SoldLine]],
     skipped: dict[str, int],
 ) -> tuple[int, int]:
     """Return the goods value and restocking fees of ``lines``, each SKU's units priced on its
@@ -627,7 +627,7 @@ def _goods_and_fees(
 def _shipping_refund(
     policy: ReturnPolicy,
     reasons: Sequence[ReasonCode],
-    by_sku: Mapping[str, Sequence[OrderLine]],
+    by_sku: Mapping[str, Sequence[SoldLine]],
     skipped: Mapping[str, int],
     shipping_paid_cents: int,
 ) -> int:
@@ -649,7 +649,7 @@ def _shipping_refund(
 def refund_amount(
     *,
     policy: ReturnPolicy,
-    order_lines: Sequence[OrderLine],
+    order_lines: Sequence[SoldLine],
     returned: Sequence[LineInput],
     shipping_paid_cents: int = 0,
     already_returned: Mapping[str, int] | None = None,

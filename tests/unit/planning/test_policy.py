@@ -41,7 +41,7 @@ def test_public_api_is_pinned() -> None:
             "POLICY_KINDS",
             "SERVICE_TYPES",
             "LeadTimeDemand",
-            "OrderLine",
+            "PurchaseLine",
             "PolicyBatch",
             "PolicyParams",
             "SkuPolicy",

@@ -17,13 +17,13 @@ from maillon.returns.policy import (
     Disposition,
     EligibilityResult,
     Grade,
-    OrderLine,
     Payer,
     ReasonCode,
     RefundMethod,
     RequestedLine,
     ReturnPolicy,
     ShippingRefund,
+    SoldLine,
     Verdict,
     check_eligibility,
     disposition_for,
@@ -40,11 +40,11 @@ POLICY = ReturnPolicy(
     max_days_after_delivery=730,
 )
 ORDER = (
-    OrderLine("SHIRT", "apparel", 3, 1995, DELIVERED),
-    OrderLine("PHONE", "electronics", 1, 29900, DELIVERED),
-    OrderLine("TOOTHBRUSH", "hygiene", 2, 450, DELIVERED),
-    OrderLine("ENGRAVED-RING", "jewellery", 1, 5000, DELIVERED),
-    OrderLine("LAMP", "home", 1, 4500, None),
+    SoldLine("SHIRT", "apparel", 3, 1995, DELIVERED),
+    SoldLine("PHONE", "electronics", 1, 29900, DELIVERED),
+    SoldLine("TOOTHBRUSH", "hygiene", 2, 450, DELIVERED),
+    SoldLine("ENGRAVED-RING", "jewellery", 1, 5000, DELIVERED),
+    SoldLine("LAMP", "home", 1, 4500, None),
 )
 
 
@@ -98,7 +98,7 @@ def test_merchant_fault_reason_has_the_long_window_and_merchant_pays() -> None:
 def test_window_ends_at_local_midnight() -> None:
     # delivered on 1 March 23:30 in Paris (22:30 UTC); a 14-day window ends 15 March 24:00
     delivered = datetime(2025, 3, 1, 23, 30, tzinfo=PARIS)
-    order = [OrderLine("PHONE", "electronics", 1, 100, delivered)]
+    order = [SoldLine("PHONE", "electronics", 1, 100, delivered)]
 
     def verdict(now: datetime) -> Verdict:
         result = check_eligibility(
@@ -163,9 +163,9 @@ def test_naive_now_and_bad_order_lines_raise_value_error() -> None:
     with pytest.raises(ValueError, match="naive"):
         check([("SHIRT", 1, "changed_mind")], datetime(2025, 3, 5))
     with pytest.raises(ValueError, match="naive"):
-        OrderLine("X", "c", 1, 100, datetime(2025, 3, 5))
+        SoldLine("X", "c", 1, 100, datetime(2025, 3, 5))
     with pytest.raises(ValueError, match="quantity"):
-        OrderLine("X", "c", -1, 100, DELIVERED)
+        SoldLine("X", "c", -1, 100, DELIVERED)
 
 
 @pytest.mark.parametrize(
@@ -236,8 +236,8 @@ FEES = ReturnPolicy(
     store_credit_bonus_pct=Decimal(5),
 )
 SMALL = (
-    OrderLine("SHIRT", "apparel", 2, 1995, DELIVERED),
-    OrderLine("CAP", "apparel", 1, 1000, DELIVERED),
+    SoldLine("SHIRT", "apparel", 2, 1995, DELIVERED),
+    SoldLine("CAP", "apparel", 1, 1000, DELIVERED),
 )
 
 
@@ -324,8 +324,8 @@ def test_store_credit_bonus_and_exchange() -> None:
 
 def test_units_are_priced_by_line_after_those_already_returned() -> None:
     order = [
-        OrderLine("SOCK", "apparel", 2, 500, DELIVERED),
-        OrderLine("SOCK", "apparel", 2, 300, DELIVERED),  # a second line at a promo price
+        SoldLine("SOCK", "apparel", 2, 500, DELIVERED),
+        SoldLine("SOCK", "apparel", 2, 300, DELIVERED),  # a second line at a promo price
     ]
     result = refund_amount(
         policy=POLICY,
@@ -371,7 +371,7 @@ REASONS = tuple(DEFAULT_REASONS)
 hyp = settings(max_examples=80, deadline=None)
 order_lines = st.lists(
     st.builds(
-        OrderLine,
+        SoldLine,
         sku=st.sampled_from(SKUS),
         category=st.sampled_from(["apparel", "electronics", "hygiene"]),
         quantity=st.integers(0, 4),
@@ -399,7 +399,7 @@ returned_so_far = st.dictionaries(st.sampled_from(SKUS), st.integers(0, 5), max_
 @hyp
 @given(order_lines, requests, returned_so_far, st.integers(0, 400))
 def test_eligibility_never_lets_through_more_than_delivered_minus_returned(
-    lines: list[OrderLine], requested: list[tuple[str, int, str]], before: dict[str, int], days: int
+    lines: list[SoldLine], requested: list[tuple[str, int, str]], before: dict[str, int], days: int
 ) -> None:
     now = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(days=days)
     result = check_eligibility(
@@ -424,7 +424,7 @@ def test_eligibility_never_lets_through_more_than_delivered_minus_returned(
     st.sampled_from([POLICY, FEES, ReturnPolicy(refund_original_shipping="any_full_return")]),
 )
 def test_refunds_never_exceed_what_was_paid(
-    lines: list[OrderLine],
+    lines: list[SoldLine],
     shipping: int,
     chunks: list[tuple[str, int, str]],
     method: RefundMethod,
@@ -463,7 +463,7 @@ def test_public_api() -> None:
         "EligibilityResult",
         "Grade",
         "LineVerdict",
-        "OrderLine",
+        "SoldLine",
         "Payer",
         "ReasonCode",
         "RefundMethod",

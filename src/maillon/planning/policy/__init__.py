@@ -59,7 +59,7 @@ out and the achieved service exceeds the target. For (s, Q) with a cycle-service
 into one frozen :class:`SkuPolicy`; :func:`design_batch` does the same for many SKUs at once
 (numpy arrays, optionally one set of parameters per period) into a :class:`PolicyBatch`,
 the form :func:`maillon.planning.simulate.simulate` replays. :func:`propose_orders` turns
-stock positions and policies into :class:`OrderLine` proposals (the pure part of
+stock positions and policies into :class:`PurchaseLine` proposals (the pure part of
 replenishment; purchase orders and receiving are the service's job).
 
 One concept per module: :mod:`~maillon.planning.policy.terms` (supplier terms, design
@@ -80,7 +80,7 @@ from maillon.planning.policy.design import choose_supplier, design_policy
 from maillon.planning.policy.laws import normal_loss
 from maillon.planning.policy.lead_time import LeadTimeDemand, lead_time_demand
 from maillon.planning.policy.lot_size import eoq, round_order_quantity
-from maillon.planning.policy.orders import OrderLine, StockPosition, propose_orders
+from maillon.planning.policy.orders import PurchaseLine, StockPosition, propose_orders
 from maillon.planning.policy.safety_stock import expected_shortage, reorder_point, safety_stock
 from maillon.planning.policy.sku import SkuPolicy
 from maillon.planning.policy.targets import ServiceTargets
@@ -97,9 +97,9 @@ __all__ = [
     "POLICY_KINDS",
     "SERVICE_TYPES",
     "LeadTimeDemand",
-    "OrderLine",
     "PolicyBatch",
     "PolicyParams",
+    "PurchaseLine",
     "ServiceTargets",
     "SkuPolicy",
     "StockPosition",

@@ -1,7 +1,7 @@
 """Order proposals (the pure part of replenishment): stock positions in, order lines out.
 
 :func:`propose_orders` turns :class:`StockPosition` values and policies into
-:class:`OrderLine` proposals; purchase orders and receiving are the service's job.
+:class:`PurchaseLine` proposals; purchase orders and receiving are the service's job.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class StockPosition:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderLine:
+class PurchaseLine:
     """One proposed purchase line.
 
     Attributes:
@@ -77,7 +77,7 @@ def propose_orders(
     today: date,
     period: timedelta = timedelta(days=1),
     period_index: int | None = None,
-) -> tuple[OrderLine, ...]:
+) -> tuple[PurchaseLine, ...]:
     """Return the order lines the policies call for at ``today``, in the order of ``positions``.
 
     Args:
@@ -96,7 +96,7 @@ def propose_orders(
         raise ValueError(f"period = {period!r} must be positive.")
     by_sku = dict(policies) if isinstance(policies, Mapping) else {p.sku: p for p in policies}
     seen: set[str] = set()
-    lines: list[OrderLine] = []
+    lines: list[PurchaseLine] = []
     for position in positions:
         if position.sku in seen:
             raise ValueError(f"{position.sku!r} appears twice in positions.")
@@ -125,7 +125,7 @@ def propose_orders(
         if quantity > (policy.order_up_to or 0) - ip and policy.order_up_to is not None:
             reason += f"; rounded to MOQ {terms.moq:g} / pack {terms.pack_size:g}"
         lines.append(
-            OrderLine(
+            PurchaseLine(
                 sku=position.sku,
                 supplier=terms.supplier,
                 quantity=quantity,

@@ -27,14 +27,14 @@ def product_categories(session: Session, order: Order) -> dict[int, str]:
     )
 
 
-def policy_lines(session: Session, order: Order) -> list[policy.OrderLine]:
+def policy_lines(session: Session, order: Order) -> list[policy.SoldLine]:
     categories = product_categories(session, order)
     delivered = order.status == OrderStatus.DELIVERED.value
     when = clock.as_utc(order.delivered_at) if delivered and order.delivered_at else None
     if delivered and when is None:
         when = clock.as_utc(order.updated_at)
     return [
-        policy.OrderLine(
+        policy.SoldLine(
             sku=line.sku,
             category=categories.get(line.product_id, ""),
             quantity=line.quantity if when else 0,
