@@ -272,12 +272,12 @@ def what_if(
 @delivery_app.command("couriers-assign")
 def couriers_assign(db: DbOption = None) -> None:
     """Assign the open same-day jobs to the free couriers, optimally, and print the result."""
-    from maillon.delivery import lastmile
+    from maillon.delivery import courier_jobs
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            result, _couriers, jobs = lastmile.assign_couriers(session=session)
+            result, _couriers, jobs = courier_jobs.assign_couriers(session=session)
     except MaillonError as exc:
         fail(exc)
     table = Table(title="Courier assignments")
@@ -338,12 +338,12 @@ def collected(
     db: DbOption = None,
 ) -> None:
     """Mark a reservation collected at the store: its units leave stock through the ledger."""
-    from maillon.delivery import service
+    from maillon.delivery import collect
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            row = service.close_reservation(
+            row = collect.close_reservation(
                 session=session, token=token, collected=True, actor=ACTOR
             )
             units = sum(line.quantity for line in row.lines)
