@@ -33,8 +33,9 @@ from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatu
 from maillon.planning import service as planning
 from maillon.planning.tables import Supplier
 from maillon.returns import service as returns
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
-from maillon.shipping.service import TrackingInput
+from maillon.shipping.follow_up import TrackingInput
 from maillon.warehouse import packing_flow, packstation, tasks
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.tables import PickListLine
@@ -523,7 +524,7 @@ def _fulfil(
             break
         for tn in tracking:
             with clock.frozen_at(at + timedelta(minutes=3)), db.transaction() as session:
-                shipping.record_tracking_event(
+                follow_up.record_tracking_event(
                     session=session,
                     event=TrackingInput(
                         carrier=code,
