@@ -30,7 +30,7 @@ import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
@@ -680,6 +680,111 @@ _PAGES = {"account": "/account", "info": "/help", "product": "/product"}
 """Landing page path per calibrated landing type."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """The calibrated draws of :func:`generate_events`, read once from the calibration."""
+
+    channels: _Categorical
+    devices: _Categorical
+    visitors: _Categorical
+    landings: _Categorical
+    cart_rate: float
+    pass_rate: float
+    q_cart: Sequence[float]
+    q_browse: Sequence[float]
+    q_other: Sequence[float]
+    dwell: float
+    start: float
+    span: float
+    checkout_steps: int
+    max_product_views: int
+
+
+def _model(
+    cal: Mapping[str, Any],
+    checkout_steps: int,
+    start: float,
+    days: float,
+    max_product_views: int,
+) -> _Model:
+    """Return the session model of a calibration."""
+    base = float(cal["conversion_rate"])
+    n_cal = int(cal["n_sessions"])
+    return _Model(
+        channels=_Categorical(cal["channels"], base, n_cal),
+        devices=_Categorical(cal["devices"], base, n_cal),
+        visitors=_Categorical(cal["visitor_types"], base, n_cal),
+        landings=_Categorical(cal["landing_pages"], base, n_cal),
+        cart_rate=float(cal["cart_rate"]),
+        pass_rate=float(cal["purchase_given_cart"]) ** (1.0 / (checkout_steps + 1)),
+        q_cart=cal["product_views_quantiles"]["cart"],
+        q_browse=cal["product_views_quantiles"]["no_cart"],
+        q_other=cal["other_pages_quantiles"],
+        dwell=float(cal["seconds_per_page_median"]),
+        start=start,
+        span=days * 86400.0,
+        checkout_steps=checkout_steps,
+        max_product_views=max_product_views,
+    )
+
+
+_PV, _PRV, _ATC, _CHK, _PUR = (
+    EventType.PAGE_VIEW,
+    EventType.PRODUCT_VIEW,
+    EventType.ADD_TO_CART,
+    EventType.CHECKOUT_STEP,
+    EventType.PURCHASE,
+)
+
+
+def _session_events(
+    m: _Model, rng: random.Random, i: int, known: list[str], add: Callable[[Event], None]
+) -> None:
+    """Draw session ``i`` and ``add`` its events; a new visitor's id joins ``known``."""
+    channel, l1 = m.channels.draw(rng)
+    device, l2 = m.devices.draw(rng)
+    visitor, l3 = m.visitors.draw(rng)
+    landing, l4 = m.landings.draw(rng)
+    if visitor.startswith("Returning") and known:
+        anon = known[int(rng.random() * len(known))]
+    else:
+        anon = f"a{i}"
+        known.append(anon)
+    sid = f"s{i}"
+    has_cart = rng.random() < min(0.95, m.cart_rate * l1 * l2 * l3 * l4)
+    n_products = min(m.max_product_views, _draw_quantile(m.q_cart if has_cart else m.q_browse, rng))
+    if has_cart:
+        n_products = max(1, n_products)
+    n_other = _draw_quantile(m.q_other, rng)
+    t = m.start + rng.random() * m.span
+    page = _PAGES.get(landing, f"/{landing}")
+    add(Event(sid, anon, _PV, t, device, channel, page))
+    for _ in range(max(0, n_other - 1)):
+        t += rng.expovariate(1.0 / m.dwell)
+        where = "/help" if rng.random() < 0.2 else "/account"
+        add(Event(sid, anon, _PV, t, device, channel, where))
+    cart_at = int(rng.random() * n_products) if has_cart else -1
+    value = 0.0
+    for k in range(n_products):
+        t += rng.expovariate(1.0 / m.dwell)
+        add(Event(sid, anon, _PRV, t, device, channel, f"/p/{int(rng.random() * 5000)}"))
+        if k == cart_at:
+            t += rng.expovariate(1.0 / 10.0)
+            value = round(math.exp(rng.gauss(math.log(60.0), 0.8)), 2)
+            add(Event(sid, anon, _ATC, t, device, channel, "/cart", value))
+    if not has_cart:
+        return
+    for step in range(1, m.checkout_steps + 1):
+        if rng.random() >= m.pass_rate:
+            break
+        t += rng.expovariate(1.0 / 40.0)
+        add(Event(sid, anon, _CHK, t, device, channel, f"/checkout/{step}", value, step))
+    else:
+        if rng.random() < m.pass_rate:
+            t += rng.expovariate(1.0 / 20.0)
+            add(Event(sid, anon, _PUR, t, device, channel, "/order/confirmed", value))
+
+
 def generate_events(
     n_sessions: int,
     *,
@@ -711,71 +816,10 @@ def generate_events(
         raise ValueError("need checkout_steps >= 0, days > 0 and max_product_views >= 1.")
     cal = calibration if calibration is not None else load_calibration()
     rng = random.Random(seed)
-    base = float(cal["conversion_rate"])
-    n_cal = int(cal["n_sessions"])
-    channels = _Categorical(cal["channels"], base, n_cal)
-    devices = _Categorical(cal["devices"], base, n_cal)
-    visitors = _Categorical(cal["visitor_types"], base, n_cal)
-    landings = _Categorical(cal["landing_pages"], base, n_cal)
-    cart_rate = float(cal["cart_rate"])
-    pass_rate = float(cal["purchase_given_cart"]) ** (1.0 / (checkout_steps + 1))
-    q_cart = cal["product_views_quantiles"]["cart"]
-    q_browse = cal["product_views_quantiles"]["no_cart"]
-    q_other = cal["other_pages_quantiles"]
-    dwell = float(cal["seconds_per_page_median"])
-    span = days * 86400.0
+    model = _model(cal, checkout_steps, start, days, max_product_views)
     events: list[Event] = []
-    add = events.append
     known: list[str] = []
-    pv, prv, atc, chk, pur = (
-        EventType.PAGE_VIEW,
-        EventType.PRODUCT_VIEW,
-        EventType.ADD_TO_CART,
-        EventType.CHECKOUT_STEP,
-        EventType.PURCHASE,
-    )
     for i in range(n_sessions):
-        channel, l1 = channels.draw(rng)
-        device, l2 = devices.draw(rng)
-        visitor, l3 = visitors.draw(rng)
-        landing, l4 = landings.draw(rng)
-        if visitor.startswith("Returning") and known:
-            anon = known[int(rng.random() * len(known))]
-        else:
-            anon = f"a{i}"
-            known.append(anon)
-        sid = f"s{i}"
-        has_cart = rng.random() < min(0.95, cart_rate * l1 * l2 * l3 * l4)
-        n_products = min(max_product_views, _draw_quantile(q_cart if has_cart else q_browse, rng))
-        if has_cart:
-            n_products = max(1, n_products)
-        n_other = _draw_quantile(q_other, rng)
-        t = start + rng.random() * span
-        page = _PAGES.get(landing, f"/{landing}")
-        add(Event(sid, anon, pv, t, device, channel, page))
-        for _ in range(max(0, n_other - 1)):
-            t += rng.expovariate(1.0 / dwell)
-            where = "/help" if rng.random() < 0.2 else "/account"
-            add(Event(sid, anon, pv, t, device, channel, where))
-        cart_at = int(rng.random() * n_products) if has_cart else -1
-        value = 0.0
-        for k in range(n_products):
-            t += rng.expovariate(1.0 / dwell)
-            add(Event(sid, anon, prv, t, device, channel, f"/p/{int(rng.random() * 5000)}"))
-            if k == cart_at:
-                t += rng.expovariate(1.0 / 10.0)
-                value = round(math.exp(rng.gauss(math.log(60.0), 0.8)), 2)
-                add(Event(sid, anon, atc, t, device, channel, "/cart", value))
-        if not has_cart:
-            continue
-        for step in range(1, checkout_steps + 1):
-            if rng.random() >= pass_rate:
-                break
-            t += rng.expovariate(1.0 / 40.0)
-            add(Event(sid, anon, chk, t, device, channel, f"/checkout/{step}", value, step))
-        else:
-            if rng.random() < pass_rate:
-                t += rng.expovariate(1.0 / 20.0)
-                add(Event(sid, anon, pur, t, device, channel, "/order/confirmed", value))
+        _session_events(model, rng, i, known, events.append)
     events.sort(key=_ts)
     return events
