@@ -403,6 +403,30 @@ FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in fields(OrderFeatures))
 _values: Callable[[OrderFeatures], tuple[float, ...]] = attrgetter(*FEATURE_NAMES)
 
 
+def _history_features(
+    order: Order, history: CustomerHistory, amount: float
+) -> tuple[float, float, float, float, float, float]:
+    """Return account age (days), prior orders, chargebacks, amount z-score and ratios."""
+    delta = order.created_at - history.account_created_at
+    if delta < timedelta(0):
+        raise ValueError("account_created_at is after the order's created_at.")
+    age = delta.total_seconds() / 86400.0
+    prior = float(history.n_orders)
+    chargebacks = float(history.n_chargebacks)
+    if history.n_orders > 0 and history.amount_mean > 0:
+        ratio_mean = amount / history.amount_mean
+        ratio_max = amount / history.amount_max if history.amount_max > 0 else _NAN
+    else:
+        ratio_mean = ratio_max = _NAN
+    if history.n_orders >= MIN_ORDERS_FOR_ZSCORE and history.amount_mean > 0:
+        std = max(history.amount_std, 0.05 * history.amount_mean)
+        z = (amount - history.amount_mean) / std
+    else:
+        # a spread needs a few orders: one earlier order made any other amount an outlier
+        z = _NAN
+    return age, prior, chargebacks, z, ratio_mean, ratio_max
+
+
 def compute_features(
     order: Order,
     history: CustomerHistory | None = None,
@@ -427,23 +451,9 @@ def compute_features(
     if history is None:
         age = prior = chargebacks = z = ratio_mean = ratio_max = _NAN
     else:
-        delta = order.created_at - history.account_created_at
-        if delta < timedelta(0):
-            raise ValueError("account_created_at is after the order's created_at.")
-        age = delta.total_seconds() / 86400.0
-        prior = float(history.n_orders)
-        chargebacks = float(history.n_chargebacks)
-        if history.n_orders > 0 and history.amount_mean > 0:
-            ratio_mean = amount / history.amount_mean
-            ratio_max = amount / history.amount_max if history.amount_max > 0 else _NAN
-        else:
-            ratio_mean = ratio_max = _NAN
-        if history.n_orders >= MIN_ORDERS_FOR_ZSCORE and history.amount_mean > 0:
-            std = max(history.amount_std, 0.05 * history.amount_mean)
-            z = (amount - history.amount_mean) / std
-        else:
-            # a spread needs a few orders: one earlier order made any other amount an outlier
-            z = _NAN
+        age, prior, chargebacks, z, ratio_mean, ratio_max = _history_features(
+            order, history, amount
+        )
     if order.billing is not None and order.shipping is not None:
         b, s = order.billing, order.shipping
         distance = haversine_km(b.lat, b.lon, s.lat, s.lon)

@@ -398,21 +398,11 @@ def _clean(value: Any, limit: int) -> str | None:
     return text[:limit] or None
 
 
-def on_order_created(session: Session, payload: dict[str, Any]) -> None:
-    """Domain-event handler: score a new order and route it (see the module docstring).
-
-    Runs inside the order's transaction; never raises for a scoring problem.
-    """
-    started = time.perf_counter()
-    order = session.get(Order, int(payload["order_id"]))
-    if order is None:
-        return
-    raw = payload.get("signals") or {}
-    signals = raw if isinstance(raw, dict) else {}
-    customer = order.customer
+def _signals_row(order: Order, customer: Customer, signals: dict[str, Any]) -> FraudSignals:
+    """Return the order's fraud signals row: who, from where, with what, for how much."""
     now = order.created_at
     key = address_key(order.ship_line1, order.ship_line2, order.ship_postcode, order.ship_country)
-    row = FraudSignals(
+    return FraudSignals(
         order_id=order.id,
         customer_id=customer.id,
         email=customer.email.strip().lower(),
@@ -427,17 +417,54 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
         amount_cents=order.total_cents,
         created_at=now,
     )
+
+
+def _counter_params(row: FraudSignals, now: datetime) -> dict[str, Any]:
+    """Return the parameters of the velocity and reuse counters' statement."""
     params: dict[str, Any] = {
-        "c": customer.id,
+        "c": row.customer_id,
         "e": row.email,
         "k": row.card_fingerprint,
         "i": row.ip,
         "d": row.device_id,
-        "a": key,
+        "a": row.address_key,
         "since": now - REUSE_WINDOW,
     }
     for j, (_label, length) in enumerate(VELOCITY_WINDOWS):
         params[f"w{j}"] = now - length
+    return params
+
+
+def _review(decision: str) -> tuple[str | None, bool]:
+    """Return the review status a decision opens, and whether the order is cancelled."""
+    review_status: str | None = None
+    cancel = False
+    if decision == "review":
+        review_status = "open"
+    elif decision == "reject":
+        if auto_reject_enabled():
+            review_status = "rejected"
+            cancel = True
+        else:
+            review_status = "open"
+    return review_status, cancel
+
+
+def on_order_created(session: Session, payload: dict[str, Any]) -> None:
+    """Domain-event handler: score a new order and route it (see the module docstring).
+
+    Runs inside the order's transaction; never raises for a scoring problem.
+    """
+    started = time.perf_counter()
+    order = session.get(Order, int(payload["order_id"]))
+    if order is None:
+        return
+    raw = payload.get("signals") or {}
+    signals = raw if isinstance(raw, dict) else {}
+    customer = order.customer
+    now = order.created_at
+    row = _signals_row(order, customer, signals)
+    params = _counter_params(row, now)
     with session.no_autoflush:
         # through the connection: the ORM's per-column row processing cost more than the query
         counts = session.connection().execute(_counters_statement(), params).one()
@@ -451,16 +478,7 @@ def on_order_created(session: Session, payload: dict[str, Any]) -> None:
         log.exception("fraud scoring failed for order %s: accepted", order.id)
         score, decision, reasons, fired, feature_json = 0.0, "accept", [], [], {}
         error = f"scoring failed: {exc}"[:300]
-    review_status: str | None = None
-    cancel = False
-    if decision == "review":
-        review_status = "open"
-    elif decision == "reject":
-        if auto_reject_enabled():
-            review_status = "rejected"
-            cancel = True
-        else:
-            review_status = "open"
+    review_status, cancel = _review(decision)
     insert_now(session, [row])  # cheaper than a flush: the order intake's hot path
     insert_now(
         session,
