@@ -46,33 +46,8 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(status_code=422, content=jsonable_encoder(body))
 
 
-def create_app(db: Database) -> FastAPI:
-    """Return the Maillon app (API under ``/api/v1``, console at ``/``) bound to ``db``."""
-    assemble()
-    from maillon.acquisition.routes import router as acquisition_router
-    from maillon.analytics.routes import router as kpi_router
-    from maillon.api.admin import router as admin_router
-    from maillon.care.routes import router as care_router
-    from maillon.catalog.routes import router as catalog_router
-    from maillon.delivery.routes import router as delivery_router
-    from maillon.fraud.routes import router as fraud_router
-    from maillon.inventory.routes import router as inventory_router
-    from maillon.orders.routes import channels_router, customers_router, holds_router
-    from maillon.orders.routes import router as orders_router
-    from maillon.planning.routes import router as planning_router
-    from maillon.returns.routes import router as returns_router
-    from maillon.shipping.routes import router as shipping_router
-    from maillon.warehouse.routes import router as warehouse_router
-    from maillon.web.routes import mount_console
-
-    app = FastAPI(
-        title="Maillon",
-        version=__version__,
-        description="Operations for e-commerce: orders, stock, warehouse, shipping, returns, "
-        "after-sales. Authenticate with `Authorization: Bearer <key>`.",
-    )
-    app.state.db = db
-    app.state.key_cache = new_key_cache()
+def _map_errors(app: FastAPI) -> None:
+    """Answer the error tree, invalid requests and database refusals as JSON errors."""
 
     @app.exception_handler(MaillonError)
     async def maillon_error(_request: Request, exc: MaillonError) -> JSONResponse:
@@ -107,10 +82,24 @@ def create_app(db: Database) -> FastAPI:
             },
         )
 
-    @app.get("/api/health", tags=["health"])
-    def health() -> dict[str, str]:
-        """Liveness: no key needed."""
-        return {"status": "ok", "version": __version__}
+
+def _include_routers(app: FastAPI) -> None:
+    """Include every package's API router, then mount the console and the portal."""
+    from maillon.acquisition.routes import router as acquisition_router
+    from maillon.analytics.routes import router as kpi_router
+    from maillon.api.admin import router as admin_router
+    from maillon.care.routes import router as care_router
+    from maillon.catalog.routes import router as catalog_router
+    from maillon.delivery.routes import router as delivery_router
+    from maillon.fraud.routes import router as fraud_router
+    from maillon.inventory.routes import router as inventory_router
+    from maillon.orders.routes import channels_router, customers_router, holds_router
+    from maillon.orders.routes import router as orders_router
+    from maillon.planning.routes import router as planning_router
+    from maillon.returns.routes import router as returns_router
+    from maillon.shipping.routes import router as shipping_router
+    from maillon.warehouse.routes import router as warehouse_router
+    from maillon.web.routes import mount_console
 
     for router in (
         admin_router,
@@ -137,6 +126,28 @@ def create_app(db: Database) -> FastAPI:
     # are not signed in to the portal's form, which shares that address.
     mount_console(app)
     app.include_router(portal_router)
+
+
+def create_app(db: Database) -> FastAPI:
+    """Return the Maillon app (API under ``/api/v1``, console at ``/``) bound to ``db``."""
+    assemble()
+    app = FastAPI(
+        title="Maillon",
+        version=__version__,
+        description="Operations for e-commerce: orders, stock, warehouse, shipping, returns, "
+        "after-sales. Authenticate with `Authorization: Bearer <key>`.",
+    )
+    app.state.db = db
+    app.state.key_cache = new_key_cache()
+
+    _map_errors(app)
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness: no key needed."""
+        return {"status": "ok", "version": __version__}
+
+    _include_routers(app)
     return app
 
 

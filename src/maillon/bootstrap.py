@@ -56,6 +56,7 @@ def assemble() -> None:
     outbox.subscribe("order.cancelled", delivery.on_order_cancelled)
     from maillon.delivery import collect
 
+    outbox.subscribe("order.cancelled", collect.on_order_cancelled)
     collect.install()  # orders collected in store wait for the customer, not for a picker
     # --- returns subscriptions ---
     # --- care subscriptions ---

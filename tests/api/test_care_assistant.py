@@ -10,6 +10,7 @@ from maillon.care.tables import Ticket
 from maillon.core import clock
 from maillon.core.db import Database
 from maillon.orders import service as orders
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.conftest import row_counts
@@ -40,9 +41,9 @@ def test_where_is_my_order_answers_with_live_tracking_for_its_customer_only(
 ) -> None:
     number, tracking = shipped_order(seeded)
     with seeded.transaction() as s:
-        shipping.record_tracking_event(
+        follow_up.record_tracking_event(
             session=s,
-            event=shipping.TrackingInput(
+            event=follow_up.TrackingInput(
                 carrier="colissimo",
                 event_id="e1",
                 tracking_number=tracking,

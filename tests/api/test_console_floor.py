@@ -14,6 +14,7 @@ from maillon.core.users import create_user
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.returns import service as returns
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from maillon.warehouse import tasks
@@ -235,7 +236,7 @@ def deliver(db: Database, lines: list[tuple[str, int]]) -> str:
         pack(s, number, "p")
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with db.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="o")
+        follow_up.mark_delivered(session=s, number=number, actor="o")
     return number
 
 

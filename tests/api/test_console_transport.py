@@ -23,6 +23,7 @@ from maillon.delivery import service as delivery
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.model import order_number
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Parcel, Shipment
 from tests.api.test_delivery_routes import ADDRESSES, place
@@ -164,7 +165,7 @@ def test_late_shipments_and_scorecards(client: TestClient, seeded: Database) -> 
         )
         assert r.status_code == 200
     with seeded.transaction() as s:
-        shipping.mark_delivered(session=s, number=numbers[0], actor="t")
+        follow_up.mark_delivered(session=s, number=numbers[0], actor="t")
         late = s.scalars(select(Shipment).order_by(Shipment.id.desc()).limit(1)).one()
         late.promised_on = dt.date(2020, 1, 6)  # long past, not delivered
         late_order = late.order_id

@@ -46,14 +46,14 @@ def store_available(db: Database, sku: str) -> int:
 
 def make_store(db: Database, hold_days: int = 1) -> None:
     with db.transaction() as s:
-        service.set_store(
+        collect.set_store(
             session=s, warehouse_code="LYS1", ready_after_hours=2, hold_days=hold_days
         )
 
 
 def reserve(db: Database, lines: list[tuple[str, int]], email: str = "c@example.fr") -> str:
     with clock.frozen_at(T0), db.transaction() as s:
-        return service.reserve_collect(session=s, store_code="LYS1", lines=lines, email=email).token
+        return collect.reserve_collect(session=s, store_code="LYS1", lines=lines, email=email).token
 
 
 def test_order_placed_with_collect_is_linked_held_and_collected(
@@ -133,7 +133,7 @@ def test_link_checks_lines_and_order_state(seeded: Database) -> None:
     with pytest.raises(Conflict, match="already reserved"), seeded.transaction() as s:
         collect.link_order(session=s, token=token, number=allocated.number, actor="t")
     with seeded.reader() as s:
-        assert service.get_reservation(session=s, token=token).order_id is None
+        assert collect.get_reservation(session=s, token=token).order_id is None
 
 
 def test_cancelling_the_order_releases_the_store_units(seeded: Database) -> None:
@@ -148,7 +148,7 @@ def test_cancelling_the_order_releases_the_store_units(seeded: Database) -> None
         orders.cancel_order(session=s, number=order.number, reason="changed mind", actor="t")
     assert store_available(seeded, "MUG-01") == start
     with seeded.reader() as s:
-        assert service.get_reservation(session=s, token=token).status == "released"
+        assert collect.get_reservation(session=s, token=token).status == "released"
 
 
 def test_expired_reservations_are_released_once_by_concurrent_sweeps(
@@ -198,7 +198,7 @@ def test_collect_sweep_cli_and_api(
 ) -> None:
     make_store(seeded, hold_days=1)
     with seeded.transaction() as s:  # at the real time: not expired yet
-        service.reserve_collect(
+        collect.reserve_collect(
             session=s, store_code="LYS1", lines=[("BOOK-07", 1)], email="c@example.fr"
         )
     r = client.post("/api/v1/delivery/collect/sweep", headers=auth["operator"])
@@ -226,7 +226,7 @@ def test_collect_cli_link_and_collected(seeded: Database, db_url: str) -> None:
     r = runner.invoke(app, ["delivery", "collected", token, "--db", db_url])
     assert r.exit_code == 1 and "not active" in r.output
     with seeded.reader() as s:
-        row = service.get_reservation(session=s, token=token)
+        row = collect.get_reservation(session=s, token=token)
         assert row.status == "collected"
         assert s.get(Order, row.order_id) is not None
 

@@ -13,6 +13,7 @@ from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack
@@ -33,7 +34,7 @@ def deliver(db: Database, lines: list[tuple[str, int]], **overrides: Any) -> str
         pack(s, number, "p")
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with db.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="o")
+        follow_up.mark_delivered(session=s, number=number, actor="o")
     return number
 
 

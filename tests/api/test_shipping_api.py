@@ -17,6 +17,7 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
 from maillon.orders import service as orders
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.shipping.carriers import FakeCarrierGateway
 from maillon.shipping.tables import Carrier
@@ -279,7 +280,7 @@ def test_delays_are_notified_once_and_published_once(
                 headers=auth["operator"],
             )
     with seeded.transaction() as s:
-        shipping.mark_delivered(session=s, number=on_time, actor="t")
+        follow_up.mark_delivered(session=s, number=on_time, actor="t")
     with clock.frozen_at(datetime(2026, 11, 4, 20, 0, tzinfo=UTC)):  # promised day not over
         r = client.post("/api/v1/shipping/detect-delays", headers=auth["operator"])
     assert r.json()["notified"] == 0

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from maillon.care.tables import Ticket
 from maillon.core.db import Database
 from maillon.core.users import create_user
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from tests.conftest import _key
 from tests.e2e.test_console_floor import GTIN
@@ -113,7 +114,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
 
     # the carrier delivers it
     with db.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="carrier:colissimo")
+        follow_up.mark_delivered(session=s, number=number, actor="carrier:colissimo")
 
     # the customer returns a mug through the portal (no login)
     page.context.clear_cookies()

@@ -32,6 +32,7 @@ from maillon.core.db import Database
 from maillon.inventory.tables import StockLevel, StockMovement, Warehouse
 from maillon.orders import service as orders
 from maillon.returns import service as returns
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Carrier
 from maillon.warehouse import service as warehouse
@@ -308,7 +309,7 @@ def test_an_incremental_refresh_updates_the_rollups_of_the_days_changed(seeded: 
             pack(s, number, "p")
             shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with clock.frozen_at(DAY0 + timedelta(days=6)), db.transaction() as s:
-        shipping.mark_delivered(session=s, number=a, actor="o")
+        follow_up.mark_delivered(session=s, number=a, actor="o")
         orders.cancel_order(session=s, number=c, reason="changed mind", actor="t")
     with clock.frozen_at(DAY0 + timedelta(days=7)), db.transaction() as s:
         returns.request_return(

@@ -15,6 +15,7 @@ from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
 from maillon.returns import service as returns
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.conftest import row_counts
@@ -62,7 +63,7 @@ def test_order_goes_through_the_whole_chain(seeded: Database) -> None:
     assert tracking and tracking.startswith("6A")
     assert on_hand(db, "MUG-01") == 6 and available(db, "MUG-01") == 6
     with db.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="op")
+        follow_up.mark_delivered(session=s, number=number, actor="op")
     with db.reader() as s:
         final = orders.get_order(session=s, number=number)
         assert final.status == "delivered"
@@ -214,9 +215,9 @@ def test_tracking_events_are_idempotent_and_order_safe(seeded: Database) -> None
     results = []
     for eid, status, at in events:  # delivered arrives first, and twice
         with seeded.transaction() as s:
-            _row, created = shipping.record_tracking_event(
+            _row, created = follow_up.record_tracking_event(
                 session=s,
-                event=shipping.TrackingInput("colissimo", eid, tn or "", status, at),
+                event=follow_up.TrackingInput("colissimo", eid, tn or "", status, at),
                 actor="carrier",
             )
             results.append(created)
@@ -231,7 +232,7 @@ def test_tracking_events_are_idempotent_and_order_safe(seeded: Database) -> None
 def test_return_restocks_where_it_was_picked(seeded: Database) -> None:
     number = _ship(seeded, [("TSHIRT-M", 2)])
     with seeded.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="o")
+        follow_up.mark_delivered(session=s, number=number, actor="o")
     with seeded.transaction() as s:
         req = returns.request_return(
             session=s, number=number, lines=[("TSHIRT-M", 1)], reason="too small", actor="c"
@@ -299,9 +300,9 @@ def test_split_order_ships_in_one_shipment_per_warehouse(seeded: Database) -> No
     assert on_hand(seeded, "MUG-01") == 1
     first = parcels[0]
     with seeded.transaction() as s:  # one parcel delivered: the order is not delivered yet
-        shipping.record_tracking_event(
+        follow_up.record_tracking_event(
             session=s,
-            event=shipping.TrackingInput(
+            event=follow_up.TrackingInput(
                 "colissimo",
                 "d1",
                 first.tracking_number or "",
@@ -313,7 +314,7 @@ def test_split_order_ships_in_one_shipment_per_warehouse(seeded: Database) -> No
     with seeded.reader() as s:
         assert orders.get_order(session=s, number=number).status == "shipped"
     with seeded.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="op")
+        follow_up.mark_delivered(session=s, number=number, actor="op")
     with seeded.reader() as s:
         assert orders.get_order(session=s, number=number).status == "delivered"
 

@@ -13,6 +13,7 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import ValidationError
 from maillon.orders import service as orders
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack
@@ -33,7 +34,7 @@ def ship(db: Database, number: str, shipped: datetime, delivered: datetime) -> N
     with clock.frozen_at(shipped), db.transaction() as s:
         shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="o")
     with clock.frozen_at(delivered), db.transaction() as s:
-        shipping.mark_delivered(session=s, number=number, actor="o")
+        follow_up.mark_delivered(session=s, number=number, actor="o")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from maillon.core.db import Database
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft
-from maillon.shipping import history, quoting, rates
+from maillon.shipping import follow_up, history, quoting, rates
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Shipment
 from maillon.warehouse import service as warehouse
@@ -69,10 +69,10 @@ def history_db(seeded: Database) -> list[int]:
             row.shipped_at, row.delivered_at = when, done
             row.status = "delivered" if done else "shipped"
             row.promised_on, row.carrier_due_on = promised, due
-        shipping.add_claim(
+        follow_up.add_claim(
             session=s, shipment_id=ids[5], kind="loss", amount_cents=1290, note="", actor="a"
         )
-        shipping.add_claim(
+        follow_up.add_claim(
             session=s, shipment_id=ids[1], kind="damage", amount_cents=500, note="", actor="a"
         )
     return ids
@@ -163,7 +163,7 @@ def test_concurrent_delay_runs_notify_once(seeded: Database) -> None:
 
     def run() -> int:
         with clock.frozen_at(datetime(2027, 1, 15, 9, tzinfo=UTC)), seeded.transaction() as s:
-            return len(shipping.detect_delays(session=s, actor="t"))
+            return len(follow_up.detect_delays(session=s, actor="t"))
 
     with ThreadPoolExecutor(2) as pool:
         runs = [pool.submit(contextvars.copy_context().run, run) for _ in range(2)]

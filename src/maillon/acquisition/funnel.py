@@ -18,24 +18,23 @@ device, the channel, the page and the cart value.
 * ``compute_funnel(events)`` does both and adds breakdowns by device, channel and landing
   page.
 * ``generate_events(n_sessions, seed=...)`` draws realistic sessions from the calibration in
-  ``calibration.json`` (shipped with the package), built by ``build_calibration`` from the
-  UCI Online Shoppers Purchasing Intention data set (12,330 sessions, 15.5 % conversion).
+  ``calibration.json`` (shipped with the package), built by
+  :func:`maillon.acquisition.calibration.build_calibration` from the UCI Online Shoppers
+  Purchasing Intention data set (12,330 sessions, 15.5 % conversion).
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
 import json
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
 from operator import attrgetter
-from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -50,14 +49,12 @@ __all__ = [
     "Session",
     "analyze",
     "breakdown",
-    "build_calibration",
     "compute_funnel",
     "funnel_stages",
     "generate_events",
     "load_calibration",
     "report_from_depths",
     "sessionize",
-    "write_calibration",
 ]
 
 DEFAULT_TIMEOUT = 1800.0
@@ -489,137 +486,6 @@ def report_from_depths(
 
 # ----------------------------------------------------------------------------- calibration
 
-_QUANTILES = 40
-
-
-def _quantiles(values: Sequence[float], k: int = _QUANTILES) -> list[float]:
-    ordered = sorted(values)
-    n = len(ordered)
-    out = []
-    for i in range(k + 1):
-        pos = (n - 1) * i / k
-        lo = math.floor(pos)
-        hi = min(lo + 1, n - 1)
-        out.append(round(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo), 4))
-    return out
-
-
-def _categories(
-    keys: Sequence[str], bought: Sequence[bool], prefix: str, min_share: float = 0.01
-) -> dict[str, dict[str, float]]:
-    n = len(keys)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for k, b in zip(keys, bought, strict=True):
-        counts[k][0] += 1
-        counts[k][1] += int(b)
-    out: dict[str, dict[str, float]] = {}
-    other = [0, 0]
-    for k, (c, p) in sorted(counts.items(), key=lambda kv: -kv[1][0]):
-        if c / n >= min_share:
-            out[f"{prefix}{k}"] = {"share": round(c / n, 5), "conversion": round(p / c, 5)}
-        else:
-            other[0] += c
-            other[1] += p
-    if other[0]:
-        out[f"{prefix}other"] = {
-            "share": round(other[0] / n, 5),
-            "conversion": round(other[1] / other[0], 5),
-        }
-    return out
-
-
-def build_calibration(csv_path: str | Path) -> dict[str, Any]:
-    """Return the generator calibration computed from the Online Shoppers CSV.
-
-    The file has one row per session (``administrative``, ``informational``,
-    ``product_related`` page counts and durations, ``page_values``, ``operating_systems``,
-    ``traffic_type``, ``visitor_type``, ``revenue``).  Proxies, stated in the result:
-    a session "reached the cart" when it bought or visited a page with a page value
-    (``page_values > 0``, pages seen before a transaction); the channel is the traffic
-    type, the device the operating system (both anonymised codes); the landing page is
-    ``account`` when the session saw administrative pages, else ``info`` when it saw
-    informational pages, else ``product``.
-
-    Raises:
-        ValueError: if the file has no rows or lacks a required column.
-        OSError: if it cannot be read.
-    """
-    with Path(csv_path).open(newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-    if not rows:
-        raise ValueError(f"{csv_path} has no rows.")
-    required = {
-        "administrative",
-        "informational",
-        "product_related",
-        "product_related_duration",
-        "page_values",
-        "operating_systems",
-        "traffic_type",
-        "visitor_type",
-        "revenue",
-    }
-    missing = required - set(rows[0])
-    if missing:
-        raise ValueError(f"{csv_path} lacks columns {sorted(missing)}.")
-    n = len(rows)
-    bought = [r["revenue"].strip().lower() in ("yes", "true", "1") for r in rows]
-    admin = [int(float(r["administrative"])) for r in rows]
-    info = [int(float(r["informational"])) for r in rows]
-    product = [int(float(r["product_related"])) for r in rows]
-    cart = [b or float(r["page_values"]) > 0 for r, b in zip(rows, bought, strict=True)]
-    landing = [
-        "account" if a > 0 else "info" if i > 0 else "product"
-        for a, i in zip(admin, info, strict=True)
-    ]
-    per_page = [
-        float(r["product_related_duration"]) / p
-        for r, p in zip(rows, product, strict=True)
-        if p > 0
-    ]
-    conversion = sum(bought) / n
-    cart_rate = sum(cart) / n
-    pages = [a + i + p for a, i, p in zip(admin, info, product, strict=True)]
-    return {
-        "source": (
-            "UCI Online Shoppers Purchasing Intention (Sakar & Kastro 2018, CC BY 4.0), "
-            "via the R package liver"
-        ),
-        "proxies": (
-            "cart = bought or page_values > 0; channel = traffic_type; device = "
-            "operating_systems; landing = account/info/product by the page types seen"
-        ),
-        "n_sessions": n,
-        "conversion_rate": round(conversion, 5),
-        "cart_rate": round(cart_rate, 5),
-        "purchase_given_cart": round(conversion / cart_rate, 5),
-        "single_page_rate": round(sum(1 for p in pages if p <= 1) / n, 5),
-        "seconds_per_page_median": round(sorted(per_page)[len(per_page) // 2], 3),
-        "product_views_quantiles": {
-            "cart": _quantiles([p for p, c in zip(product, cart, strict=True) if c]),
-            "no_cart": _quantiles([p for p, c in zip(product, cart, strict=True) if not c]),
-        },
-        "other_pages_quantiles": _quantiles([a + i for a, i in zip(admin, info, strict=True)]),
-        "channels": _categories([r["traffic_type"] for r in rows], bought, "traffic_"),
-        "devices": _categories([r["operating_systems"] for r in rows], bought, "os_"),
-        "visitor_types": _categories([r["visitor_type"] for r in rows], bought, ""),
-        "landing_pages": _categories(landing, bought, ""),
-    }
-
-
-def write_calibration(csv_path: str | Path, out: str | Path | None = None) -> Path:
-    """Write ``build_calibration(csv_path)`` as JSON; return the path written.
-
-    ``out`` defaults to the package's ``calibration.json`` (next to this module).
-
-    Raises:
-        ValueError, OSError: as ``build_calibration`` or when the file cannot be written.
-    """
-    target = Path(out) if out is not None else Path(__file__).with_name(CALIBRATION_FILE)
-    target.write_text(json.dumps(build_calibration(csv_path), indent=1) + "\n", encoding="utf-8")
-    return target
-
-
 def load_calibration() -> dict[str, Any]:
     """Return the calibration shipped with the package (``calibration.json``).
 
@@ -680,6 +546,111 @@ _PAGES = {"account": "/account", "info": "/help", "product": "/product"}
 """Landing page path per calibrated landing type."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Model:
+    """The calibrated draws of :func:`generate_events`, read once from the calibration."""
+
+    channels: _Categorical
+    devices: _Categorical
+    visitors: _Categorical
+    landings: _Categorical
+    cart_rate: float
+    pass_rate: float
+    q_cart: Sequence[float]
+    q_browse: Sequence[float]
+    q_other: Sequence[float]
+    dwell: float
+    start: float
+    span: float
+    checkout_steps: int
+    max_product_views: int
+
+
+def _model(
+    cal: Mapping[str, Any],
+    checkout_steps: int,
+    start: float,
+    days: float,
+    max_product_views: int,
+) -> _Model:
+    """Return the session model of a calibration."""
+    base = float(cal["conversion_rate"])
+    n_cal = int(cal["n_sessions"])
+    return _Model(
+        channels=_Categorical(cal["channels"], base, n_cal),
+        devices=_Categorical(cal["devices"], base, n_cal),
+        visitors=_Categorical(cal["visitor_types"], base, n_cal),
+        landings=_Categorical(cal["landing_pages"], base, n_cal),
+        cart_rate=float(cal["cart_rate"]),
+        pass_rate=float(cal["purchase_given_cart"]) ** (1.0 / (checkout_steps + 1)),
+        q_cart=cal["product_views_quantiles"]["cart"],
+        q_browse=cal["product_views_quantiles"]["no_cart"],
+        q_other=cal["other_pages_quantiles"],
+        dwell=float(cal["seconds_per_page_median"]),
+        start=start,
+        span=days * 86400.0,
+        checkout_steps=checkout_steps,
+        max_product_views=max_product_views,
+    )
+
+
+_PV, _PRV, _ATC, _CHK, _PUR = (
+    EventType.PAGE_VIEW,
+    EventType.PRODUCT_VIEW,
+    EventType.ADD_TO_CART,
+    EventType.CHECKOUT_STEP,
+    EventType.PURCHASE,
+)
+
+
+def _session_events(
+    m: _Model, rng: random.Random, i: int, known: list[str], add: Callable[[Event], None]
+) -> None:
+    """Draw session ``i`` and ``add`` its events; a new visitor's id joins ``known``."""
+    channel, l1 = m.channels.draw(rng)
+    device, l2 = m.devices.draw(rng)
+    visitor, l3 = m.visitors.draw(rng)
+    landing, l4 = m.landings.draw(rng)
+    if visitor.startswith("Returning") and known:
+        anon = known[int(rng.random() * len(known))]
+    else:
+        anon = f"a{i}"
+        known.append(anon)
+    sid = f"s{i}"
+    has_cart = rng.random() < min(0.95, m.cart_rate * l1 * l2 * l3 * l4)
+    n_products = min(m.max_product_views, _draw_quantile(m.q_cart if has_cart else m.q_browse, rng))
+    if has_cart:
+        n_products = max(1, n_products)
+    n_other = _draw_quantile(m.q_other, rng)
+    t = m.start + rng.random() * m.span
+    page = _PAGES.get(landing, f"/{landing}")
+    add(Event(sid, anon, _PV, t, device, channel, page))
+    for _ in range(max(0, n_other - 1)):
+        t += rng.expovariate(1.0 / m.dwell)
+        where = "/help" if rng.random() < 0.2 else "/account"
+        add(Event(sid, anon, _PV, t, device, channel, where))
+    cart_at = int(rng.random() * n_products) if has_cart else -1
+    value = 0.0
+    for k in range(n_products):
+        t += rng.expovariate(1.0 / m.dwell)
+        add(Event(sid, anon, _PRV, t, device, channel, f"/p/{int(rng.random() * 5000)}"))
+        if k == cart_at:
+            t += rng.expovariate(1.0 / 10.0)
+            value = round(math.exp(rng.gauss(math.log(60.0), 0.8)), 2)
+            add(Event(sid, anon, _ATC, t, device, channel, "/cart", value))
+    if not has_cart:
+        return
+    for step in range(1, m.checkout_steps + 1):
+        if rng.random() >= m.pass_rate:
+            break
+        t += rng.expovariate(1.0 / 40.0)
+        add(Event(sid, anon, _CHK, t, device, channel, f"/checkout/{step}", value, step))
+    else:
+        if rng.random() < m.pass_rate:
+            t += rng.expovariate(1.0 / 20.0)
+            add(Event(sid, anon, _PUR, t, device, channel, "/order/confirmed", value))
+
+
 def generate_events(
     n_sessions: int,
     *,
@@ -711,71 +682,10 @@ def generate_events(
         raise ValueError("need checkout_steps >= 0, days > 0 and max_product_views >= 1.")
     cal = calibration if calibration is not None else load_calibration()
     rng = random.Random(seed)
-    base = float(cal["conversion_rate"])
-    n_cal = int(cal["n_sessions"])
-    channels = _Categorical(cal["channels"], base, n_cal)
-    devices = _Categorical(cal["devices"], base, n_cal)
-    visitors = _Categorical(cal["visitor_types"], base, n_cal)
-    landings = _Categorical(cal["landing_pages"], base, n_cal)
-    cart_rate = float(cal["cart_rate"])
-    pass_rate = float(cal["purchase_given_cart"]) ** (1.0 / (checkout_steps + 1))
-    q_cart = cal["product_views_quantiles"]["cart"]
-    q_browse = cal["product_views_quantiles"]["no_cart"]
-    q_other = cal["other_pages_quantiles"]
-    dwell = float(cal["seconds_per_page_median"])
-    span = days * 86400.0
+    model = _model(cal, checkout_steps, start, days, max_product_views)
     events: list[Event] = []
-    add = events.append
     known: list[str] = []
-    pv, prv, atc, chk, pur = (
-        EventType.PAGE_VIEW,
-        EventType.PRODUCT_VIEW,
-        EventType.ADD_TO_CART,
-        EventType.CHECKOUT_STEP,
-        EventType.PURCHASE,
-    )
     for i in range(n_sessions):
-        channel, l1 = channels.draw(rng)
-        device, l2 = devices.draw(rng)
-        visitor, l3 = visitors.draw(rng)
-        landing, l4 = landings.draw(rng)
-        if visitor.startswith("Returning") and known:
-            anon = known[int(rng.random() * len(known))]
-        else:
-            anon = f"a{i}"
-            known.append(anon)
-        sid = f"s{i}"
-        has_cart = rng.random() < min(0.95, cart_rate * l1 * l2 * l3 * l4)
-        n_products = min(max_product_views, _draw_quantile(q_cart if has_cart else q_browse, rng))
-        if has_cart:
-            n_products = max(1, n_products)
-        n_other = _draw_quantile(q_other, rng)
-        t = start + rng.random() * span
-        page = _PAGES.get(landing, f"/{landing}")
-        add(Event(sid, anon, pv, t, device, channel, page))
-        for _ in range(max(0, n_other - 1)):
-            t += rng.expovariate(1.0 / dwell)
-            where = "/help" if rng.random() < 0.2 else "/account"
-            add(Event(sid, anon, pv, t, device, channel, where))
-        cart_at = int(rng.random() * n_products) if has_cart else -1
-        value = 0.0
-        for k in range(n_products):
-            t += rng.expovariate(1.0 / dwell)
-            add(Event(sid, anon, prv, t, device, channel, f"/p/{int(rng.random() * 5000)}"))
-            if k == cart_at:
-                t += rng.expovariate(1.0 / 10.0)
-                value = round(math.exp(rng.gauss(math.log(60.0), 0.8)), 2)
-                add(Event(sid, anon, atc, t, device, channel, "/cart", value))
-        if not has_cart:
-            continue
-        for step in range(1, checkout_steps + 1):
-            if rng.random() >= pass_rate:
-                break
-            t += rng.expovariate(1.0 / 40.0)
-            add(Event(sid, anon, chk, t, device, channel, f"/checkout/{step}", value, step))
-        else:
-            if rng.random() < pass_rate:
-                t += rng.expovariate(1.0 / 20.0)
-                add(Event(sid, anon, pur, t, device, channel, "/order/confirmed", value))
+        _session_events(model, rng, i, known, events.append)
     events.sort(key=_ts)
     return events

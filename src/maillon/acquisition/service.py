@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -105,21 +105,8 @@ def _parse_time(value: Any) -> datetime | None:
     return None
 
 
-def validate_event(
-    raw: Any, index: int, now: datetime
-) -> tuple[dict[str, Any] | None, list[EventError]]:
-    """Return the row to store for one raw event, or ``None`` and its errors."""
-    prefix = f"events.{index}"
-    errors: list[EventError] = []
-
-    def bad(name: str, message: str) -> None:
-        errors.append(EventError(index, f"{prefix}.{name}" if name else prefix, message))
-
-    if not isinstance(raw, dict):
-        bad("", "must be an object")
-        return None, errors
-    for name in sorted(set(raw) - _FIELDS):
-        bad(name, "unknown field")
+def _strings(raw: dict[str, Any], bad: Callable[[str, str], None]) -> dict[str, Any]:
+    """Return the event's text fields, stripped (None when empty); ``bad`` the others."""
     row: dict[str, Any] = {}
     for name, (limit, required) in _STRINGS.items():
         value = raw.get(name)
@@ -136,17 +123,11 @@ def validate_event(
             bad(name, f"at most {limit} characters")
             continue
         row[name] = text
-    email = row.get("customer_email")
-    if email is not None and ("@" not in email or email.startswith("@") or email.endswith("@")):
-        bad("customer_email", "is not an e-mail address")
-    kind = raw.get("type")
-    if kind not in _TYPES:
-        bad("type", f"one of {', '.join(sorted(_TYPES))}")
-    occurred = _parse_time(raw.get("occurred_at"))
-    if occurred is None:
-        bad("occurred_at", "an ISO 8601 time with its time zone, or POSIX seconds")
-    elif occurred < _EARLIEST or occurred > now + timedelta(days=1):
-        bad("occurred_at", "is not a plausible time (before 2000 or in the future)")
+    return row
+
+
+def _step(raw: dict[str, Any], kind: Any, bad: Callable[[str, str], None]) -> Any:
+    """Return the event's checkout step (0 when none); ``bad`` one that does not fit its type."""
     step = raw.get("step", 0)
     if step is None:
         step = 0
@@ -156,11 +137,11 @@ def validate_event(
         bad("step", f"a checkout_step needs a step between 1 and {MAX_CHECKOUT_STEPS}")
     elif kind != EventType.CHECKOUT_STEP.value and step != 0:
         bad("step", "only checkout_step events have a step")
-    value = raw.get("value_cents", 0)
-    if value is None:
-        value = 0
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000_000:
-        bad("value_cents", "an integer number of cents between 0 and 1,000,000,000")
+    return step
+
+
+def _properties(raw: dict[str, Any], bad: Callable[[str, str], None]) -> Any:
+    """Return the event's properties ({} when none); ``bad`` them unless small plain JSON."""
     properties = raw.get("properties", {})
     if properties is None:
         properties = {}
@@ -174,6 +155,43 @@ def validate_event(
         else:
             if size > _PROPERTIES_MAX:
                 bad("properties", f"at most {_PROPERTIES_MAX} characters of JSON")
+    return properties
+
+
+def validate_event(
+    raw: Any, index: int, now: datetime
+) -> tuple[dict[str, Any] | None, list[EventError]]:
+    """Return the row to store for one raw event, or ``None`` and its errors."""
+    prefix = f"events.{index}"
+    errors: list[EventError] = []
+
+    def bad(name: str, message: str) -> None:
+        errors.append(EventError(index, f"{prefix}.{name}" if name else prefix, message))
+
+    if not isinstance(raw, dict):
+        bad("", "must be an object")
+        return None, errors
+    for name in sorted(set(raw) - _FIELDS):
+        bad(name, "unknown field")
+    row = _strings(raw, bad)
+    email = row.get("customer_email")
+    if email is not None and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        bad("customer_email", "is not an e-mail address")
+    kind = raw.get("type")
+    if kind not in _TYPES:
+        bad("type", f"one of {', '.join(sorted(_TYPES))}")
+    occurred = _parse_time(raw.get("occurred_at"))
+    if occurred is None:
+        bad("occurred_at", "an ISO 8601 time with its time zone, or POSIX seconds")
+    elif occurred < _EARLIEST or occurred > now + timedelta(days=1):
+        bad("occurred_at", "is not a plausible time (before 2000 or in the future)")
+    step = _step(raw, kind, bad)
+    value = raw.get("value_cents", 0)
+    if value is None:
+        value = 0
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000_000:
+        bad("value_cents", "an integer number of cents between 0 and 1,000,000,000")
+    properties = _properties(raw, bad)
     if errors:
         return None, errors
     row.update(

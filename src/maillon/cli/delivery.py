@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -12,6 +12,9 @@ from rich.table import Table
 
 from maillon.cli.common import ACTOR, DbOption, console, fail, open_db
 from maillon.core.errors import FieldError, MaillonError, ValidationError
+
+if TYPE_CHECKING:
+    from maillon.delivery.tables import RoutePlan
 
 delivery_app = typer.Typer(
     help="Delivery: options at checkout, last-mile routes, route sheets and couriers.",
@@ -113,6 +116,27 @@ def draw_routes(
     return "\n".join([border, *("|" + "".join(row) + "|" for row in grid), border])
 
 
+def _routes_table(
+    result: RoutePlan, warehouse: str, date: dt.date
+) -> tuple[Table, dict[str, str]]:
+    """Return the table of the plan's stops by vehicle, and each vehicle's map letter."""
+    letter = {v["id"]: _LETTERS[i % 26] for i, v in enumerate(result.vehicles)}
+    table = Table(title=f"Routes from {warehouse} on {date}")
+    for column in ("vehicle", "#", "order", "ETA", "window", "address"):
+        table.add_column(column)
+    for s in sorted(result.stops, key=lambda s: (s.vehicle or "~", s.sequence)):
+        window = f"{_clock(s.tw_start)}-{_clock(s.tw_end)}" if s.tw_end else ""
+        table.add_row(
+            f"{s.vehicle} ({letter[s.vehicle]})" if s.vehicle else "unassigned",
+            str(s.sequence or ""),
+            s.stop_key,
+            _clock(s.eta_s),
+            window,
+            s.address,
+        )
+    return table, letter
+
+
 @delivery_app.command("plan")
 def plan(
     warehouse: str,
@@ -175,20 +199,7 @@ def plan(
         f"{result.total_distance_m / 1000:.1f} km, "
         f"{'feasible' if result.feasible else 'NOT feasible'}"
     )
-    letter = {v["id"]: _LETTERS[i % 26] for i, v in enumerate(result.vehicles)}
-    table = Table(title=f"Routes from {warehouse} on {date}")
-    for column in ("vehicle", "#", "order", "ETA", "window", "address"):
-        table.add_column(column)
-    for s in sorted(result.stops, key=lambda s: (s.vehicle or "~", s.sequence)):
-        window = f"{_clock(s.tw_start)}-{_clock(s.tw_end)}" if s.tw_end else ""
-        table.add_row(
-            f"{s.vehicle} ({letter[s.vehicle]})" if s.vehicle else "unassigned",
-            str(s.sequence or ""),
-            s.stop_key,
-            _clock(s.eta_s),
-            window,
-            s.address,
-        )
+    table, letter = _routes_table(result, warehouse, date)
     console.print(table)
     marks = [(s.lat, s.lon, letter[s.vehicle] if s.vehicle else "?") for s in result.stops]
     console.print(draw_routes(marks, depot), highlight=False, markup=False)
@@ -272,12 +283,12 @@ def what_if(
 @delivery_app.command("couriers-assign")
 def couriers_assign(db: DbOption = None) -> None:
     """Assign the open same-day jobs to the free couriers, optimally, and print the result."""
-    from maillon.delivery import lastmile
+    from maillon.delivery import courier_jobs
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            result, _couriers, jobs = lastmile.assign_couriers(session=session)
+            result, _couriers, jobs = courier_jobs.assign_couriers(session=session)
     except MaillonError as exc:
         fail(exc)
     table = Table(title="Courier assignments")
@@ -338,12 +349,12 @@ def collected(
     db: DbOption = None,
 ) -> None:
     """Mark a reservation collected at the store: its units leave stock through the ledger."""
-    from maillon.delivery import service
+    from maillon.delivery import collect
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            row = service.close_reservation(
+            row = collect.close_reservation(
                 session=session, token=token, collected=True, actor=ACTOR
             )
             units = sum(line.quantity for line in row.lines)

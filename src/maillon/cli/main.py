@@ -430,7 +430,7 @@ def orders_ship(number: str, carrier: Annotated[str, typer.Option()], db: DbOpti
 @orders_app.command("deliver")
 def orders_deliver(number: str, db: DbOption = None) -> None:
     """Confirm delivery of a shipped order."""
-    from maillon.shipping.service import mark_delivered
+    from maillon.shipping.follow_up import mark_delivered
 
     _step(number, db, lambda s: mark_delivered(session=s, number=number, actor=ACTOR))
 

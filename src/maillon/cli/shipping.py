@@ -166,7 +166,7 @@ def manifest_cmd(
 @shipping_app.command("detect-delays")
 def detect_delays(db: DbOption = None) -> None:
     """Notify late shipments and carrier exceptions (once each): customer notice + ticket."""
-    from maillon.shipping import service
+    from maillon.shipping import follow_up
 
     database = open_db(db)
     try:
@@ -181,7 +181,7 @@ def detect_delays(db: DbOption = None) -> None:
         ):
             progress.add_task("checking shipments", total=None)
             with database.transaction() as session:
-                notices = service.detect_delays(session=session, actor=ACTOR)
+                notices = follow_up.detect_delays(session=session, actor=ACTOR)
     except MaillonError as exc:
         fail(exc)
     for n in notices:

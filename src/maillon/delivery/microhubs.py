@@ -462,6 +462,40 @@ def _solved_day(
     )
 
 
+def _vrp_day(
+    points: Sequence[DeliveryPoint],
+    central: Site,
+    micros: Sequence[Site],
+    days: int,
+    road_factor: float,
+    service_s: float,
+    replenishments_per_day: int,
+    seed: int,
+) -> list[DeliveryPoint]:
+    """Check :func:`what_if_vrp`'s arguments and draw its typical day of points."""
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    if not (math.isfinite(road_factor) and road_factor >= 1):
+        raise ValueError("road_factor must be >= 1")
+    if service_s < 0 or replenishments_per_day < 0:
+        raise ValueError("service_s and replenishments_per_day must be >= 0")
+    if not points:
+        raise ValueError("give at least one delivery point")
+    ids = [central.id, *(m.id for m in micros)]
+    if len(set(ids)) != len(ids):
+        raise ValueError("site ids must be unique (and differ from the central warehouse's)")
+    per_day = max(1, round(len(points) / days))
+    if per_day > MAX_VRP_STOPS:
+        raise ValueError(f"a day of {per_day} stops is above the {MAX_VRP_STOPS} solved")
+    if seed < 0:
+        raise ValueError(f"seed = {seed} < 0 not understood.")
+    if per_day < len(points):
+        rng = np.random.default_rng(seed)
+        picked = sorted(int(i) for i in rng.choice(len(points), size=per_day, replace=False))
+        return [points[i] for i in picked]
+    return list(points)
+
+
 def what_if_vrp(
     points: Sequence[DeliveryPoint],
     central: Site,
@@ -489,28 +523,9 @@ def what_if_vrp(
     :data:`MAX_VRP_STOPS` stops, a bad seed or time limit, or a site whose routes are not
     feasible in the time given.
     """
-    if days < 1:
-        raise ValueError("days must be at least 1")
-    if not (math.isfinite(road_factor) and road_factor >= 1):
-        raise ValueError("road_factor must be >= 1")
-    if service_s < 0 or replenishments_per_day < 0:
-        raise ValueError("service_s and replenishments_per_day must be >= 0")
-    if not points:
-        raise ValueError("give at least one delivery point")
-    ids = [central.id, *(m.id for m in micros)]
-    if len(set(ids)) != len(ids):
-        raise ValueError("site ids must be unique (and differ from the central warehouse's)")
-    per_day = max(1, round(len(points) / days))
-    if per_day > MAX_VRP_STOPS:
-        raise ValueError(f"a day of {per_day} stops is above the {MAX_VRP_STOPS} solved")
-    if seed < 0:
-        raise ValueError(f"seed = {seed} < 0 not understood.")
-    if per_day < len(points):
-        rng = np.random.default_rng(seed)
-        picked = sorted(int(i) for i in rng.choice(len(points), size=per_day, replace=False))
-        day = [points[i] for i in picked]
-    else:
-        day = list(points)
+    day = _vrp_day(
+        points, central, micros, days, road_factor, service_s, replenishments_per_day, seed
+    )
 
     def solved(
         site: Site, served: Sequence[DeliveryPoint], vehicle: VehicleProfile, fixed: bool

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
-from maillon.delivery import collect, eta, lastmile, microhubs, service
+from maillon.delivery import collect, courier_jobs, eta, lastmile, microhubs, service
 from maillon.delivery.schemas import (
     AssignmentRead,
     AssignRead,
@@ -343,7 +343,7 @@ def store_read(store: CollectStore, wh: Warehouse) -> StoreRead:
 def put_store(code: Code, body: StoreUpdate, db: DbDep, _: Operator) -> StoreRead:
     """Make a warehouse a click & collect store (or update it)."""
     with db.transaction() as session:
-        store, wh = service.set_store(
+        store, wh = collect.set_store(
             session=session,
             warehouse_code=code,
             opening_hours=body.opening_hours,
@@ -358,7 +358,7 @@ def put_store(code: Code, body: StoreUpdate, db: DbDep, _: Operator) -> StoreRea
 def list_stores(db: DbDep, _: Anyone) -> list[StoreRead]:
     """Every click & collect store."""
     with db.reader() as session:
-        return [store_read(s, w) for s, w in service.list_stores(session=session)]
+        return [store_read(s, w) for s, w in collect.list_stores(session=session)]
 
 
 def collect_read(row: CollectReservation, store: str) -> CollectRead:
@@ -379,7 +379,7 @@ def collect_read(row: CollectReservation, store: str) -> CollectRead:
 def reserve_collect(body: CollectRequest, db: DbDep, who: Desk) -> CollectRead:
     """Reserve a cart in a store for click & collect (409 naming the short lines)."""
     with db.transaction() as session:
-        row = service.reserve_collect(
+        row = collect.reserve_collect(
             session=session,
             store_code=body.store,
             lines=[(x.sku, x.quantity) for x in body.lines],
@@ -397,7 +397,7 @@ def reserve_collect(body: CollectRequest, db: DbDep, who: Desk) -> CollectRead:
 
 def _close(token: str, db: DbDep, who: Principal, collected: bool) -> CollectRead:
     with db.transaction() as session:
-        row = service.close_reservation(
+        row = collect.close_reservation(
             session=session, token=token, collected=collected, actor=who.actor
         )
         wh = session.get(Warehouse, row.warehouse_id)
@@ -411,7 +411,7 @@ Token = Annotated[str, Path(min_length=1, max_length=40)]
 def get_collect(token: Token, db: DbDep, _: Anyone) -> CollectRead:
     """A click & collect reservation (the store's screen when the customer comes)."""
     with db.reader() as session:
-        row = service.get_reservation(session=session, token=token)
+        row = collect.get_reservation(session=session, token=token)
         wh = session.get(Warehouse, row.warehouse_id)
         return collect_read(row, wh.code if wh else "")
 
@@ -610,14 +610,14 @@ def courier_read(c: Courier) -> CourierRead:
 def create_courier(body: CourierCreate, db: DbDep, _: Operator) -> CourierRead:
     """Register a courier with their availability window and position."""
     with db.transaction() as session:
-        return courier_read(lastmile.create_courier(session=session, **body.model_dump()))
+        return courier_read(courier_jobs.create_courier(session=session, **body.model_dump()))
 
 
 @router.get("/couriers", response_model=list[CourierRead])
 def list_couriers(db: DbDep, _: Anyone) -> list[CourierRead]:
     """Every courier."""
     with db.reader() as session:
-        return [courier_read(c) for c in lastmile.list_couriers(session=session)]
+        return [courier_read(c) for c in courier_jobs.list_couriers(session=session)]
 
 
 @router.patch("/couriers/{code}", response_model=CourierRead)
@@ -625,7 +625,7 @@ def patch_courier(code: Code, body: AvailabilityUpdate, db: DbDep, _: Operator) 
     """Update a courier's availability (and position)."""
     with db.transaction() as session:
         return courier_read(
-            lastmile.set_availability(session=session, code=code, **body.model_dump())
+            courier_jobs.set_availability(session=session, code=code, **body.model_dump())
         )
 
 
@@ -650,7 +650,7 @@ def job_read(j: CourierJob, couriers: dict[int, str]) -> JobRead:
 def create_job(body: JobCreate, db: DbDep, _: Operator) -> JobRead:
     """Add a same-day job (pick-up at a warehouse or a point, drop at an order's address)."""
     with db.transaction() as session:
-        job = lastmile.create_job(
+        job = courier_jobs.create_job(
             session=session,
             ready_at=body.ready_at,
             deadline_at=body.deadline_at,
@@ -673,10 +673,9 @@ def list_jobs(
 ) -> list[JobRead]:
     """Same-day jobs by deadline."""
     with db.reader() as session:
-        names = {c.id: c.code for c in lastmile.list_couriers(session=session)}
-        return [
-            job_read(j, names) for j in lastmile.list_jobs(session=session, status=status_filter)
-        ]
+        names = {c.id: c.code for c in courier_jobs.list_couriers(session=session)}
+        jobs = courier_jobs.list_jobs(session=session, status=status_filter)
+        return [job_read(j, names) for j in jobs]
 
 
 @router.post("/couriers/assign", response_model=AssignRead)
@@ -684,7 +683,7 @@ def assign(body: AssignRequest, db: DbDep, _: Operator) -> AssignRead:
     """Assign the open jobs to the free couriers: most jobs on time, then least travel."""
     with db.transaction() as session:
         at = body.at or clock.now()
-        result, _couriers, jobs = lastmile.assign_couriers(session=session, at=at)
+        result, _couriers, jobs = courier_jobs.assign_couriers(session=session, at=at)
         return AssignRead(
             assignments=[
                 AssignmentRead(

@@ -1,6 +1,7 @@
-"""Delivery use cases at checkout: delivery options, zones and appointment slots, click &
-collect reservations (route plans, couriers and the what-if are in
-:mod:`maillon.delivery.lastmile`).
+"""Delivery use cases at checkout: delivery options, zones and appointment slots (click &
+collect stores and reservations are in :mod:`maillon.delivery.collect`, route plans and the
+what-if in :mod:`maillon.delivery.lastmile`, same-day couriers in
+:mod:`maillon.delivery.courier_jobs`).
 
 Each function works inside the caller's transaction and never commits. Local times (slots,
 shifts, ETAs) are wall-clock times of :data:`LOCAL_TZ`, stored as minutes (slots) or seconds
@@ -10,34 +11,28 @@ shifts, ETAs) are wall-clock times of :data:`LOCAL_TZ`, stored as minutes (slots
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from maillon.catalog.service import products_by_sku
-from maillon.core import clock, outbox
+from maillon.core import clock
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
     ErrorCollector,
     FieldError,
-    InsufficientStock,
     NotFound,
-    ShortLine,
-    StockTaken,
     ValidationError,
 )
 from maillon.core.geo import locate_fr, postcode_problem
 from maillon.delivery.relay import NearPoint, default_index, distance_km
 from maillon.delivery.slots import SlotTemplate, ZonePrefixes, generate_slots, zone_for
 from maillon.delivery.tables import (
-    CollectReservation,
-    CollectReservationLine,
     CollectStore,
     DeliverySlot,
     DeliverySlotBooking,
@@ -45,11 +40,9 @@ from maillon.delivery.tables import (
     DeliveryZone,
 )
 from maillon.inventory import service as inventory
-from maillon.inventory.model import StockTake
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import OPEN_STATUSES, OrderStatus
-from maillon.orders.tables import Order
 from maillon.shipping import quoting, rates
 from maillon.warehouse.cartons import estimate_parcel
 
@@ -174,6 +167,51 @@ def _option(q: rates.Quote) -> CarrierOption:
     )
 
 
+def _relay_options(
+    quotes: Sequence[rates.Quote],
+    point: tuple[float, float] | None,
+    relay_limit: int,
+    relay_max_km: float,
+) -> list[RelayOption]:
+    """Return the nearest relay points of the networks quoted, each with its cheapest quote."""
+    relay_by_network: dict[str, CarrierOption] = {}
+    for q in quotes:
+        if q.kind is rates.ServiceKind.RELAY_POINT:
+            best = relay_by_network.get(q.carrier)
+            if best is None or q.total_cents < best.price_cents:
+                relay_by_network[q.carrier] = _option(q)
+    relay: list[RelayOption] = []
+    if point is not None and relay_by_network:
+        near = default_index().nearest(
+            point[0],
+            point[1],
+            limit=relay_limit,
+            max_km=relay_max_km,
+            networks=relay_by_network.keys(),
+        )
+        relay = [RelayOption(n, relay_by_network[n.point.network]) for n in near]
+    return relay
+
+
+def _open_slots(
+    session: Session, zone: DeliveryZone, at: dt.datetime, slot_days: int
+) -> list[DeliverySlot]:
+    """Return the zone's slots with room left over the ``slot_days`` days after ``at``."""
+    first = at.astimezone(LOCAL_TZ).date() + dt.timedelta(days=1)
+    return list(
+        session.scalars(
+            select(DeliverySlot)
+            .where(
+                DeliverySlot.zone_id == zone.id,
+                DeliverySlot.day >= first,
+                DeliverySlot.day < first + dt.timedelta(days=slot_days),
+                DeliverySlot.booked < DeliverySlot.capacity,
+            )
+            .order_by(DeliverySlot.day, DeliverySlot.start_min, DeliverySlot.id)
+        )
+    )
+
+
 def delivery_options(
     *,
     session: Session,
@@ -221,39 +259,10 @@ def delivery_options(
         if q.kind in (rates.ServiceKind.EXPRESS, rates.ServiceKind.SAME_DAY)
     ]
     fast.sort(key=lambda q: (q.promise.delivery_date if q.promise else dt.date.max, q.total_cents))
-    relay_by_network: dict[str, CarrierOption] = {}
-    for q in shopped.quotes:
-        if q.kind is rates.ServiceKind.RELAY_POINT:
-            best = relay_by_network.get(q.carrier)
-            if best is None or q.total_cents < best.price_cents:
-                relay_by_network[q.carrier] = _option(q)
-    relay: list[RelayOption] = []
-    if point is not None and relay_by_network:
-        near = default_index().nearest(
-            point[0],
-            point[1],
-            limit=relay_limit,
-            max_km=relay_max_km,
-            networks=relay_by_network.keys(),
-        )
-        relay = [RelayOption(n, relay_by_network[n.point.network]) for n in near]
+    relay = _relay_options(shopped.quotes, point, relay_limit, relay_max_km)
     collect = _collect_options(session, lines, point, at) if lines else []
     zone = _zone_of(session, country, postcode)
-    slots: list[DeliverySlot] = []
-    if zone is not None:
-        first = at.astimezone(LOCAL_TZ).date() + dt.timedelta(days=1)
-        slots = list(
-            session.scalars(
-                select(DeliverySlot)
-                .where(
-                    DeliverySlot.zone_id == zone.id,
-                    DeliverySlot.day >= first,
-                    DeliverySlot.day < first + dt.timedelta(days=slot_days),
-                    DeliverySlot.booked < DeliverySlot.capacity,
-                )
-                .order_by(DeliverySlot.day, DeliverySlot.start_min, DeliverySlot.id)
-            )
-        )
+    slots = [] if zone is None else _open_slots(session, zone, at, slot_days)
     return DeliveryOptions(
         postcode=postcode,
         city=city or "",
@@ -270,9 +279,10 @@ def delivery_options(
     )
 
 
-def _store_stock(
+def store_stock(
     session: Session, lines: Sequence[tuple[str, int]]
 ) -> tuple[dict[int, dict[str, int]], list[Any]]:
+    """Return the units available per warehouse and SKU of ``lines``, and the stock rows."""
     products = products_by_sku(session=session, skus=[s for s, _ in lines])
     candidates = inventory.candidates_for(
         session=session, product_ids=[p.id for p in products.values()]
@@ -284,7 +294,8 @@ def _store_stock(
     return held, candidates
 
 
-def _wanted(lines: Sequence[tuple[str, int]]) -> dict[str, int]:
+def wanted_by_sku(lines: Sequence[tuple[str, int]]) -> dict[str, int]:
+    """Return the quantity wanted per SKU, lines of one SKU added up."""
     wanted: dict[str, int] = {}
     for sku, qty in lines:
         wanted[sku] = wanted.get(sku, 0) + qty
@@ -304,8 +315,8 @@ def _collect_options(
     ).all()
     if not stores:
         return []
-    held, _ = _store_stock(session, lines)
-    wanted = _wanted(lines)
+    held, _ = store_stock(session, lines)
+    wanted = wanted_by_sku(lines)
     out = []
     for store, wh in stores:
         stock = held.get(wh.id, {})
@@ -668,217 +679,8 @@ def cancel_booking(*, session: Session, booking_id: int) -> DeliverySlotBooking:
 
 
 def on_order_cancelled(session: Session, payload: dict[str, Any]) -> None:
-    """Free the slot and the click & collect units of a cancelled order (subscribed to
-    ``order.cancelled``)."""
+    """Free the slot of a cancelled order (subscribed to ``order.cancelled``; its click &
+    collect units are freed by :func:`maillon.delivery.collect.on_order_cancelled`)."""
     booking = active_booking(session=session, order_id=payload["order_id"])
     if booking is not None:
         cancel_booking(session=session, booking_id=booking.id)
-    reservation = session.scalar(
-        select(CollectReservation).where(
-            CollectReservation.order_id == payload["order_id"],
-            CollectReservation.status == "active",
-        )
-    )
-    if reservation is not None:
-        close_reservation(
-            session=session, token=reservation.token, collected=False, actor="system:cancel"
-        )
-
-
-# ---------------------------------------------------------------------- click & collect
-
-
-def set_store(
-    *,
-    session: Session,
-    warehouse_code: str,
-    opening_hours: str = "",
-    ready_after_hours: int = 2,
-    hold_days: int = 3,
-    active: bool = True,
-) -> tuple[CollectStore, Warehouse]:
-    """Mark a warehouse as a click & collect store (or update it). Raises NotFound,
-    ValidationError naming ``ready_after_hours`` or ``hold_days``."""
-    errors = ErrorCollector()
-    if not 0 <= ready_after_hours <= 240:
-        errors.add("ready_after_hours", "must be between 0 and 240")
-    if not 1 <= hold_days <= 30:
-        errors.add("hold_days", "must be between 1 and 30")
-    errors.raise_if_any()
-    wh = inventory.get_warehouse(session=session, code=warehouse_code, field="code")
-    store = session.get(CollectStore, wh.id)
-    if store is None:
-        store = CollectStore(warehouse_id=wh.id)
-        session.add(store)
-    store.opening_hours = opening_hours.strip()[:200]
-    store.ready_after_hours = ready_after_hours
-    store.hold_days = hold_days
-    store.active = active
-    store.updated_at = clock.now()
-    session.flush()
-    return store, wh
-
-
-def list_stores(*, session: Session) -> list[tuple[CollectStore, Warehouse]]:
-    """Return every click & collect store with its warehouse, by code."""
-    rows = session.execute(
-        select(CollectStore, Warehouse)
-        .join(Warehouse, Warehouse.id == CollectStore.warehouse_id)
-        .order_by(Warehouse.code)
-    ).all()
-    return [(s, w) for s, w in rows]
-
-
-def reserve_collect(
-    *,
-    session: Session,
-    store_code: str,
-    lines: Sequence[tuple[str, int]],
-    email: str,
-    name: str = "",
-    reference: str = "",
-    actor: str = "checkout",
-) -> CollectReservation:
-    """Reserve every unit of ``lines`` in a store for a customer who will collect them.
-
-    Raises NotFound (store), ValidationError naming ``lines.N.sku``, ``lines.N.quantity`` or
-    ``email``, InsufficientStock when the store cannot cover the cart (nothing is reserved).
-    """
-    errors = ErrorCollector()
-    if not lines:
-        errors.add("lines", "at least one line")
-    for i, (_sku, qty) in enumerate(lines):
-        if qty <= 0:
-            errors.add(f"lines.{i}.quantity", "must be greater than 0")
-    if "@" not in email or len(email) > 320:
-        errors.add("email", "is not an e-mail address")
-    errors.raise_if_any()
-    wh = inventory.get_warehouse(session=session, code=store_code, field="store")
-    store = session.get(CollectStore, wh.id)
-    if store is None or not store.active:
-        raise NotFound("click & collect store", store_code, field="store")
-    products = products_by_sku(session=session, skus=[s for s, _ in lines])
-    for i, (sku, _qty) in enumerate(lines):
-        if sku not in products:
-            errors.add(f"lines.{i}.sku", f"unknown SKU {sku!r}")
-    errors.raise_if_any()
-    _, candidates = _store_stock(session, lines)
-    here = sorted((c for c in candidates if c.warehouse_id == wh.id), key=lambda c: c.removal_key())
-    takes: list[tuple[int, str, int]] = []
-    short = []
-    for sku, qty in _wanted(lines).items():
-        left = qty
-        for c in here:
-            if c.sku == sku and left > 0:
-                n = min(left, c.available)
-                takes.append((c.stock_id, sku, n))
-                left -= n
-        if left:
-            short.append(ShortLine(sku, qty, qty - left))
-    if short:
-        raise InsufficientStock(short)
-    now = clock.now()
-    reservation = CollectReservation(
-        token=secrets.token_hex(18),  # no leading "-": safe as a CLI argument
-        warehouse_id=wh.id,
-        email=email.strip().lower(),
-        name=name.strip()[:200],
-        reference=reference[:100],
-        status="active",
-        created_at=now,
-        ready_at=now + dt.timedelta(hours=store.ready_after_hours),
-        expires_at=now + dt.timedelta(hours=store.ready_after_hours, days=store.hold_days),
-    )
-    session.add(reservation)
-    session.flush()
-    session.execute(
-        insert(CollectReservationLine),
-        [
-            {
-                "reservation_id": reservation.id,
-                "stock_level_id": stock_id,
-                "sku": sku,
-                "quantity": n,
-            }
-            for stock_id, sku, n in takes
-        ],
-    )
-    try:
-        inventory.take_stock(
-            session=session,
-            takes=[StockTake(i, products[sku].id, wh.id, n) for i, sku, n in takes],
-            reference=f"collect:{reservation.id}",
-            actor=actor,
-        )
-    except StockTaken:
-        raise Conflict("stock changed while reserving; try again") from None
-    ready_local = reservation.ready_at.astimezone(LOCAL_TZ)
-    outbox.enqueue_message(
-        session,
-        topic="delivery.collect_reserved",
-        recipient=reservation.email,
-        subject=f"Your items are reserved at {wh.name}",
-        body=(
-            f"Hello {reservation.name or 'there'},\n\nYour items are reserved at {wh.name}"
-            f"{', ' + wh.address_line if wh.address_line else ''} {wh.postcode} {wh.city}."
-            f"\nCollect them from {ready_local:%A %d %B %H:%M}"
-            f"{' (' + store.opening_hours + ')' if store.opening_hours else ''}, "
-            f"within {store.hold_days} day(s).\n"
-        ),
-        payload={"reservation": reservation.token, "store": wh.code},
-    )
-    session.flush()
-    session.refresh(reservation)
-    return reservation
-
-
-def get_reservation(*, session: Session, token: str) -> CollectReservation:
-    """Return a click & collect reservation. Raises NotFound."""
-    row = session.scalar(select(CollectReservation).where(CollectReservation.token == token))
-    if row is None:
-        raise NotFound("collect reservation", token, field="token")
-    return row
-
-
-def close_reservation(
-    *, session: Session, token: str, collected: bool, actor: str
-) -> CollectReservation:
-    """Close an active reservation: ``collected`` ships the units out of the store (ledger
-    movements ``collect:<id>``), otherwise they go back to stock. For a reservation linked to
-    an order (:func:`maillon.delivery.collect.link_order`), publishes ``delivery.collected``
-    or ``delivery.collect_released`` with the order's id, and tells the customer of a
-    collection. Raises NotFound, Conflict if it is not active."""
-    row = get_reservation(session=session, token=token)
-    status = "collected" if collected else "released"
-    claimed = session.execute(
-        update(CollectReservation)
-        .execution_options(synchronize_session=False)
-        .where(CollectReservation.id == row.id, CollectReservation.status == "active")
-        .values(status=status, closed_at=clock.now())
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(f"reservation is {row.status}, not active")
-    move = inventory.ship_stock if collected else inventory.release_stock
-    move(
-        session=session,
-        units=[(line.stock_level_id, line.quantity) for line in row.lines],
-        reference=f"collect:{row.id}",
-        actor=actor,
-    )
-    session.refresh(row)
-    if row.order_id is not None:
-        outbox.publish(
-            session,
-            "delivery.collected" if collected else "delivery.collect_released",
-            {"reservation": row.id, "order_id": row.order_id, "actor": actor},
-        )
-        order = session.get(Order, row.order_id)
-        if collected and order is not None:
-            orders.notify_customer(
-                session=session,
-                order=order,
-                topic="delivery.collected",
-                subject=f"You collected your order {order.number}",
-                message=f"You collected your order {order.number}. Thank you!",
-            )
-    return row

@@ -7,16 +7,26 @@ time it would have happened, so timelines, ledgers and KPIs look like a real mon
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from maillon.acquisition import service as acquisition
 from maillon.analytics.service import kpi_summary
 from maillon.care import service as care
+from maillon.catalog.model import ProductSpec
 from maillon.catalog.service import create_product
 from maillon.catalog.tables import Product
 from maillon.core import clock
@@ -33,8 +43,9 @@ from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatu
 from maillon.planning import service as planning
 from maillon.planning.tables import Supplier
 from maillon.returns import service as returns
+from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
-from maillon.shipping.service import TrackingInput
+from maillon.shipping.follow_up import TrackingInput
 from maillon.warehouse import packing_flow, packstation, tasks
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.tables import PickListLine
@@ -115,6 +126,82 @@ def _add_working_days(at: datetime, days: int) -> datetime:
     return t
 
 
+def _set_up_sites(session: Session) -> None:
+    """Create the demo's warehouses (with their layout), carriers and suppliers."""
+    for code, name, pc, city, lat, lon, prio in WAREHOUSES:
+        inventory.create_warehouse(
+            session=session,
+            code=code,
+            name=name,
+            postcode=pc,
+            city=city,
+            lat=lat,
+            lon=lon,
+            priority=prio,
+        )
+        # 24 aisles of 40 bays (20 m), three levels, two blocks: the demo's location
+        # codes A<aisle>-<bay>-<level> fall in these racks, so pick lists follow the
+        # shortest route and slotting has something to propose.
+        warehouse.set_layout(
+            session=session, warehouse_code=code, data=DEMO_LAYOUT, actor="demo"
+        )
+    for code, name, prefix, *_ in CARRIERS:
+        shipping.create_carrier(
+            session=session, code=code, name=name, tracking_prefix=prefix
+        )
+    for code, name, lead, sd, cost in SUPPLIERS:
+        planning.create_supplier(
+            session=session,
+            code=code,
+            name=name,
+            lead_time_days=lead,
+            lead_time_sd_days=sd,
+            order_cost_cents=cost,
+            email=f"commandes@{code.lower()}.example",
+        )
+
+
+def _stock_catalogue(
+    session: Session,
+    rng: np.random.Generator,
+    catalog: Sequence[ProductSpec],
+    demand: dict[str, int],
+    days: int,
+    progress: Progress,
+    task: TaskID,
+) -> None:
+    """Create the products with a supplier each and their opening stock in every warehouse."""
+    for i, spec in enumerate(catalog):
+        create_product(session=session, spec=spec)
+        # every product has a supplier: the planning page proposes purchase orders
+        planning.set_supplier_item(
+            session=session,
+            supplier_code=SUPPLIERS[i % len(SUPPLIERS)][0],
+            sku=spec.sku,
+            unit_price_cents=int(spec.price_cents * rng.uniform(0.4, 0.55)),
+            pack_size=int(rng.choice([1, 1, 6, 12])),
+        )
+        need = demand.get(spec.sku, 0)
+        # Opening stock: about one to two weeks of demand, split across warehouses;
+        # from then on the planner's purchase orders (_Planner) replenish it.
+        base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(
+            rng.integers(0, 3)
+        )
+        for w, (code, *_rest) in enumerate(WAREHOUSES):
+            qty = base if w == 0 else int(base * rng.uniform(0.2, 0.6))
+            if qty > 0:
+                inventory.receive(
+                    session=session,
+                    warehouse_code=code,
+                    location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-{w + 1}",
+                    sku=spec.sku,
+                    quantity=qty,
+                    reference="initial stock",
+                    actor="demo",
+                )
+        progress.advance(task)
+
+
 def run_demo(
     db: Database,
     *,
@@ -163,66 +250,8 @@ def run_demo(
     with progress:
         task = progress.add_task("catalogue and stock", total=len(catalog))
         with clock.frozen_at(start - timedelta(days=1)), db.transaction() as session:
-            for code, name, pc, city, lat, lon, prio in WAREHOUSES:
-                inventory.create_warehouse(
-                    session=session,
-                    code=code,
-                    name=name,
-                    postcode=pc,
-                    city=city,
-                    lat=lat,
-                    lon=lon,
-                    priority=prio,
-                )
-                # 24 aisles of 40 bays (20 m), three levels, two blocks: the demo's location
-                # codes A<aisle>-<bay>-<level> fall in these racks, so pick lists follow the
-                # shortest route and slotting has something to propose.
-                warehouse.set_layout(
-                    session=session, warehouse_code=code, data=DEMO_LAYOUT, actor="demo"
-                )
-            for code, name, prefix, *_ in CARRIERS:
-                shipping.create_carrier(
-                    session=session, code=code, name=name, tracking_prefix=prefix
-                )
-            for code, name, lead, sd, cost in SUPPLIERS:
-                planning.create_supplier(
-                    session=session,
-                    code=code,
-                    name=name,
-                    lead_time_days=lead,
-                    lead_time_sd_days=sd,
-                    order_cost_cents=cost,
-                    email=f"commandes@{code.lower()}.example",
-                )
-            for i, spec in enumerate(catalog):
-                create_product(session=session, spec=spec)
-                # every product has a supplier: the planning page proposes purchase orders
-                planning.set_supplier_item(
-                    session=session,
-                    supplier_code=SUPPLIERS[i % len(SUPPLIERS)][0],
-                    sku=spec.sku,
-                    unit_price_cents=int(spec.price_cents * rng.uniform(0.4, 0.55)),
-                    pack_size=int(rng.choice([1, 1, 6, 12])),
-                )
-                need = demand.get(spec.sku, 0)
-                # Opening stock: about one to two weeks of demand, split across warehouses;
-                # from then on the planner's purchase orders (_Planner) replenish it.
-                base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(
-                    rng.integers(0, 3)
-                )
-                for w, (code, *_rest) in enumerate(WAREHOUSES):
-                    qty = base if w == 0 else int(base * rng.uniform(0.2, 0.6))
-                    if qty > 0:
-                        inventory.receive(
-                            session=session,
-                            warehouse_code=code,
-                            location_code=f"A{(i % 24) + 1:02d}-{(i // 24) % 40 + 1:02d}-{w + 1}",
-                            sku=spec.sku,
-                            quantity=qty,
-                            reference="initial stock",
-                            actor="demo",
-                        )
-                progress.advance(task)
+            _set_up_sites(session)
+            _stock_catalogue(session, rng, catalog, demand, days, progress, task)
 
         carrier_p = np.array([c[3] for c in CARRIERS])
         task = progress.add_task("orders through the chain", total=len(plan))
@@ -446,30 +475,10 @@ def _fraud_review(
     return not reject, at + timedelta(seconds=30), False
 
 
-def _fulfil(
-    db: Database,
-    rng: np.random.Generator,
-    number: str,
-    t: datetime,
-    carrier_p,  # type: ignore[no-untyped-def]
-    end: datetime,
-    email: str,
+def _pack(
+    db: Database, number: str, pick_lists: list[tuple[int, str]], pack_at: datetime, packer: str
 ) -> None:
-    pick_at = _working_time(t, rng)
-    if pick_at > end:
-        return
-    try:
-        with clock.frozen_at(pick_at), db.transaction() as session:
-            lists = warehouse.create_pick_lists(
-                session=session, number=number, actor="planner:demo"
-            )
-            codes = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
-            pick_lists = [(p.id, codes[p.warehouse_id]) for p in lists]
-    except Conflict:  # held off the floor (a fraud review still open): it waits
-        return
-    done_at = _pick_by_scans(db, rng, pick_lists, pick_at)
-    pack_at = done_at + timedelta(minutes=int(rng.integers(3, 20)))
-    packer = PACKERS[int(rng.integers(len(PACKERS)))]
+    """Pack the order's picked units by scanning them, closing the boxes if the scans did not."""
     with clock.frozen_at(pack_at), db.transaction() as session:
         for pick_id, _code in pick_lists:
             # the packer scans each unit and is told its carton and place in it
@@ -496,9 +505,17 @@ def _fulfil(
         # the last scan closed the boxes, unless a unit had no carton: then the packer does
         if orders.get_order(session=session, number=number).status == OrderStatus.PICKING:
             packing_flow.finish_packing(session=session, number=number, actor=packer)
-    ship_at = _working_time(pack_at + timedelta(minutes=30), rng)
-    if ship_at > end:
-        return
+
+
+def _ship_and_track(
+    db: Database,
+    rng: np.random.Generator,
+    number: str,
+    ship_at: datetime,
+    carrier_p,  # type: ignore[no-untyped-def]
+    end: datetime,
+) -> datetime:
+    """Ship the order with a drawn carrier and record its tracking events; return delivery."""
     idx = int(rng.choice(len(CARRIERS), p=carrier_p))
     code, _name, _prefix, _share, (tmin, tmax), late = CARRIERS[idx]
     with clock.frozen_at(ship_at), db.transaction() as session:
@@ -523,7 +540,7 @@ def _fulfil(
             break
         for tn in tracking:
             with clock.frozen_at(at + timedelta(minutes=3)), db.transaction() as session:
-                shipping.record_tracking_event(
+                follow_up.record_tracking_event(
                     session=session,
                     event=TrackingInput(
                         carrier=code,
@@ -535,31 +552,76 @@ def _fulfil(
                     ),
                     actor=f"carrier:{code}",
                 )
+    return delivered_at
+
+
+def _maybe_ticket(
+    db: Database,
+    rng: np.random.Generator,
+    number: str,
+    email: str,
+    delivered_at: datetime,
+    end: datetime,
+) -> None:
+    """Now and then, open an after-sales ticket about the order and answer it."""
+    if rng.random() >= 0.04:
+        return
+    subject, body, category = TICKET_SUBJECTS[int(rng.integers(len(TICKET_SUBJECTS)))]
+    opened = delivered_at - timedelta(hours=int(rng.integers(1, 48)))
+    with clock.frozen_at(opened), db.transaction() as session:
+        ticket = care.open_ticket(
+            session=session,
+            email=email,
+            subject=subject,
+            body=body,
+            order_number=number,
+            category=category,
+            channel="email",
+        )
+        ticket_id = ticket.id
+    answer_at = opened + timedelta(hours=float(rng.gamma(2.0, 4.0)))
+    if answer_at < end:
+        with clock.frozen_at(answer_at), db.transaction() as session:
+            care.reply(
+                session=session,
+                ticket_id=ticket_id,
+                actor="agent:demo",
+                body="Thank you for your message, we are looking into it.",
+            )
+
+
+def _fulfil(
+    db: Database,
+    rng: np.random.Generator,
+    number: str,
+    t: datetime,
+    carrier_p,  # type: ignore[no-untyped-def]
+    end: datetime,
+    email: str,
+) -> None:
+    pick_at = _working_time(t, rng)
+    if pick_at > end:
+        return
+    try:
+        with clock.frozen_at(pick_at), db.transaction() as session:
+            lists = warehouse.create_pick_lists(
+                session=session, number=number, actor="planner:demo"
+            )
+            codes = dict(session.execute(select(Warehouse.id, Warehouse.code)).all())
+            pick_lists = [(p.id, codes[p.warehouse_id]) for p in lists]
+    except Conflict:  # held off the floor (a fraud review still open): it waits
+        return
+    done_at = _pick_by_scans(db, rng, pick_lists, pick_at)
+    pack_at = done_at + timedelta(minutes=int(rng.integers(3, 20)))
+    packer = PACKERS[int(rng.integers(len(PACKERS)))]
+    _pack(db, number, pick_lists, pack_at, packer)
+    ship_at = _working_time(pack_at + timedelta(minutes=30), rng)
+    if ship_at > end:
+        return
+    delivered_at = _ship_and_track(db, rng, number, ship_at, carrier_p, end)
     if delivered_at > end:
         return
-    if rng.random() < 0.04:
-        subject, body, category = TICKET_SUBJECTS[int(rng.integers(len(TICKET_SUBJECTS)))]
-        opened = delivered_at - timedelta(hours=int(rng.integers(1, 48)))
-        with clock.frozen_at(opened), db.transaction() as session:
-            ticket = care.open_ticket(
-                session=session,
-                email=email,
-                subject=subject,
-                body=body,
-                order_number=number,
-                category=category,
-                channel="email",
-            )
-            ticket_id = ticket.id
-        answer_at = opened + timedelta(hours=float(rng.gamma(2.0, 4.0)))
-        if answer_at < end:
-            with clock.frozen_at(answer_at), db.transaction() as session:
-                care.reply(
-                    session=session,
-                    ticket_id=ticket_id,
-                    actor="agent:demo",
-                    body="Thank you for your message, we are looking into it.",
-                )
+    _maybe_ticket(db, rng, number, email, delivered_at, end)
     if rng.random() < 0.07:
         _return_some(db, rng, number, delivered_at, end)
 

@@ -32,7 +32,13 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.inventory import service as inventory
-from maillon.inventory.sensing import ShelfConfig, assess, units_from_grams
+from maillon.inventory.sensing import (
+    ShelfConfig,
+    ShelfReading,
+    ShelfVerdict,
+    assess,
+    units_from_grams,
+)
 from maillon.inventory.tables import SensorReading, ShelfSensor, StockAlert, StockLevel
 
 
@@ -136,8 +142,8 @@ def _close_alerts(session: Session, sensor: ShelfSensor, kind: str) -> None:
         alert.resolved_at = clock.now()
 
 
-def record_reading(*, session: Session, reading: ReadingInput) -> ReadingOutcome:
-    """Store and assess one reading. Raises NotFound (sensor), ValidationError (bad values)."""
+def _check_reading(reading: ReadingInput) -> None:
+    """Raise ValidationError for a bad reading id, weight or naive time."""
     errors = ErrorCollector()
     if not reading.reading_id or len(reading.reading_id) > 100:
         errors.add("reading_id", "1-100 characters")
@@ -146,6 +152,57 @@ def record_reading(*, session: Session, reading: ReadingInput) -> ReadingOutcome
     if reading.measured_at.tzinfo is None:
         errors.add("measured_at", "needs a time zone")
     errors.raise_if_any()
+
+
+def _update_alerts(
+    session: Session,
+    sensor: ShelfSensor,
+    product: Product,
+    reading: ReadingInput,
+    shelf: ShelfReading,
+    ledger: int,
+    verdict: ShelfVerdict,
+) -> list[str]:
+    """Open or close the sensor's discrepancy and replenish alerts; return those opened."""
+    alerts = []
+    if verdict.discrepancy:
+        note = (
+            f"shelf shows {shelf.units}, ledger {ledger}"
+            if shelf.trusted
+            else f"{reading.grams:.0f} g is not a whole number of {product.sku}"
+        )
+        _open_alert(session, sensor, "discrepancy", int(ledger), shelf.units, note)
+        alerts.append("discrepancy")
+    else:
+        _close_alerts(session, sensor, "discrepancy")
+    if verdict.replenish:
+        _open_alert(
+            session,
+            sensor,
+            "replenish",
+            sensor.min_units,
+            shelf.units,
+            f"{shelf.units} left, minimum {sensor.min_units}",
+        )
+        outbox.publish(
+            session,
+            "stock.replenish_needed",
+            {
+                "sensor": sensor.code,
+                "location_id": sensor.location_id,
+                "product_id": sensor.product_id,
+                "units": shelf.units,
+            },
+        )
+        alerts.append("replenish")
+    elif shelf.trusted:
+        _close_alerts(session, sensor, "replenish")
+    return alerts
+
+
+def record_reading(*, session: Session, reading: ReadingInput) -> ReadingOutcome:
+    """Store and assess one reading. Raises NotFound (sensor), ValidationError (bad values)."""
+    _check_reading(reading)
     sensor = session.scalar(select(ShelfSensor).where(ShelfSensor.code == reading.sensor))
     if sensor is None:
         raise NotFound("sensor", reading.sensor, field="sensor")
@@ -192,39 +249,7 @@ def record_reading(*, session: Session, reading: ReadingInput) -> ReadingOutcome
         or 0
     )
     verdict = assess(shelf, int(ledger), config)
-    alerts = []
-    if verdict.discrepancy:
-        note = (
-            f"shelf shows {shelf.units}, ledger {ledger}"
-            if shelf.trusted
-            else f"{reading.grams:.0f} g is not a whole number of {product.sku}"
-        )
-        _open_alert(session, sensor, "discrepancy", int(ledger), shelf.units, note)
-        alerts.append("discrepancy")
-    else:
-        _close_alerts(session, sensor, "discrepancy")
-    if verdict.replenish:
-        _open_alert(
-            session,
-            sensor,
-            "replenish",
-            sensor.min_units,
-            shelf.units,
-            f"{shelf.units} left, minimum {sensor.min_units}",
-        )
-        outbox.publish(
-            session,
-            "stock.replenish_needed",
-            {
-                "sensor": sensor.code,
-                "location_id": sensor.location_id,
-                "product_id": sensor.product_id,
-                "units": shelf.units,
-            },
-        )
-        alerts.append("replenish")
-    elif shelf.trusted:
-        _close_alerts(session, sensor, "replenish")
+    alerts = _update_alerts(session, sensor, product, reading, shelf, ledger, verdict)
     return ReadingOutcome(True, False, shelf.units, tuple(alerts))
 
 

@@ -37,6 +37,62 @@ def normalise_phone(value: str, country: str) -> str | None:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+def _check_address(addr: AddressDraft, country: str, errors: ErrorCollector) -> str:
+    """Add the address's errors (name, lines, city, postcode); return the normalised postcode."""
+    for name in ("name", "line1", "city"):
+        value = getattr(addr, name) or ""
+        if not value.strip():
+            errors.add(f"shipping_address.{name}", "is required")
+        elif len(value) > 200:
+            errors.add(f"shipping_address.{name}", "must be at most 200 characters")
+    postcode = normalise_postcode(country, addr.postcode or "")
+    if not postcode:
+        errors.add("shipping_address.postcode", "is required")
+    elif re.fullmatch(r"[A-Z]{2}", country):
+        problem = postcode_problem(country, postcode)
+        if problem:
+            errors.add("shipping_address.postcode", problem)
+    return postcode
+
+
+def _checked_phone(
+    addr: AddressDraft, draft: OrderDraft, country: str, errors: ErrorCollector
+) -> str:
+    """Return the address's (else the customer's) phone in E.164, "" if none or invalid."""
+    phone = ""
+    raw_phone = (addr.phone or draft.phone or "").strip()
+    if raw_phone:
+        parsed = normalise_phone(raw_phone, country if len(country) == 2 else "FR")
+        if parsed is None:
+            field = "shipping_address.phone" if addr.phone else "customer.phone"
+            errors.add(field, f"{raw_phone!r} is not a valid phone number for {country}")
+        else:
+            phone = parsed
+    return phone
+
+
+def _checked_lines(draft: OrderDraft, errors: ErrorCollector) -> list[LineDraft]:
+    """Add the lines' errors; return the lines with their SKUs stripped."""
+    if not draft.lines:
+        errors.add("lines", "an order needs at least one line")
+    elif len(draft.lines) > MAX_LINES:
+        errors.add("lines", f"at most {MAX_LINES} lines")
+    lines: list[LineDraft] = []
+    for i, line in enumerate(draft.lines):
+        if not (line.sku or "").strip():
+            errors.add(f"lines.{i}.sku", "is required")
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool):
+            errors.add(f"lines.{i}.quantity", "must be a whole number")
+        elif line.quantity <= 0:
+            errors.add(f"lines.{i}.quantity", "must be greater than 0")
+        elif line.quantity > MAX_QUANTITY:
+            errors.add(f"lines.{i}.quantity", f"must be at most {MAX_QUANTITY}")
+        if line.unit_price_cents is not None and not 0 <= line.unit_price_cents <= 10**9:
+            errors.add(f"lines.{i}.unit_price_cents", "must be between 0 and 1000000000")
+        lines.append(replace(line, sku=(line.sku or "").strip()))
+    return lines
+
+
 def validate_order(draft: OrderDraft) -> OrderDraft:
     """Return ``draft`` normalised (e-mail, phone, postcode, country).
 
@@ -60,47 +116,11 @@ def validate_order(draft: OrderDraft) -> OrderDraft:
     country = (addr.country or "").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         errors.add("shipping_address.country", "must be an ISO 3166 two-letter code such as FR")
-    for name in ("name", "line1", "city"):
-        value = getattr(addr, name) or ""
-        if not value.strip():
-            errors.add(f"shipping_address.{name}", "is required")
-        elif len(value) > 200:
-            errors.add(f"shipping_address.{name}", "must be at most 200 characters")
-    postcode = normalise_postcode(country, addr.postcode or "")
-    if not postcode:
-        errors.add("shipping_address.postcode", "is required")
-    elif re.fullmatch(r"[A-Z]{2}", country):
-        problem = postcode_problem(country, postcode)
-        if problem:
-            errors.add("shipping_address.postcode", problem)
+    postcode = _check_address(addr, country, errors)
 
-    phone = ""
-    raw_phone = (addr.phone or draft.phone or "").strip()
-    if raw_phone:
-        parsed = normalise_phone(raw_phone, country if len(country) == 2 else "FR")
-        if parsed is None:
-            field = "shipping_address.phone" if addr.phone else "customer.phone"
-            errors.add(field, f"{raw_phone!r} is not a valid phone number for {country}")
-        else:
-            phone = parsed
+    phone = _checked_phone(addr, draft, country, errors)
 
-    if not draft.lines:
-        errors.add("lines", "an order needs at least one line")
-    elif len(draft.lines) > MAX_LINES:
-        errors.add("lines", f"at most {MAX_LINES} lines")
-    lines: list[LineDraft] = []
-    for i, line in enumerate(draft.lines):
-        if not (line.sku or "").strip():
-            errors.add(f"lines.{i}.sku", "is required")
-        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool):
-            errors.add(f"lines.{i}.quantity", "must be a whole number")
-        elif line.quantity <= 0:
-            errors.add(f"lines.{i}.quantity", "must be greater than 0")
-        elif line.quantity > MAX_QUANTITY:
-            errors.add(f"lines.{i}.quantity", f"must be at most {MAX_QUANTITY}")
-        if line.unit_price_cents is not None and not 0 <= line.unit_price_cents <= 10**9:
-            errors.add(f"lines.{i}.unit_price_cents", "must be between 0 and 1000000000")
-        lines.append(replace(line, sku=(line.sku or "").strip()))
+    lines = _checked_lines(draft, errors)
     errors.raise_if_any()
 
     assert email is not None

@@ -26,7 +26,7 @@ from maillon.orders.responses import full_order_read
 from maillon.orders.schemas import OrderRead
 from maillon.orders.schemas import ParcelRead as OrderParcel
 from maillon.orders.tables import Order
-from maillon.shipping import documents, history, quoting, rates, service
+from maillon.shipping import documents, follow_up, history, quoting, rates, service
 from maillon.shipping.schemas import (
     CarrierCreate,
     CarrierRead,
@@ -116,7 +116,7 @@ def ship(number: str, body: ShipRequest, db: DbDep, who: Operator) -> OrderRead:
 def deliver(number: str, db: DbDep, who: Operator) -> OrderRead:
     """Confirm delivery by hand (carriers normally report it through tracking events)."""
     with db.transaction() as session:
-        service.mark_delivered(session=session, number=number, actor=who.actor)
+        follow_up.mark_delivered(session=session, number=number, actor=who.actor)
         return full_order_read(session, orders.get_order(session=session, number=number))
 
 
@@ -128,8 +128,8 @@ def tracking_event(
 ) -> TrackingEventRead:
     """Receive a carrier event; replays answer 200 and change nothing."""
     with db.transaction() as session:
-        row, created = service.record_tracking_event(
-            session=session, event=service.TrackingInput(**body.model_dump()), actor=who.actor
+        row, created = follow_up.record_tracking_event(
+            session=session, event=follow_up.TrackingInput(**body.model_dump()), actor=who.actor
         )
         if not created:
             response.status_code = status.HTTP_200_OK
@@ -277,7 +277,7 @@ def _shipment_read(session: Any, shipment: Shipment) -> ShipmentRead:
 def get_shipment(shipment_id: IdPath, db: DbDep, _: Anyone) -> ShipmentRead:
     """Return a shipment with its service, cost, promise and parcels."""
     with db.reader() as session:
-        shipment = service.get_shipment(session=session, shipment_id=shipment_id)
+        shipment = follow_up.get_shipment(session=session, shipment_id=shipment_id)
         return _shipment_read(session, shipment)
 
 
@@ -364,13 +364,13 @@ def _webhook_actor(
     )
 
 
-def _receive(db: Database, carrier: str, raw: bytes, actor: str) -> service.WebhookResult:
+def _receive(db: Database, carrier: str, raw: bytes, actor: str) -> follow_up.WebhookResult:
     try:
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ValidationError(FieldError("body", "is not JSON")) from None
     with db.transaction() as session:
-        return service.receive_webhook(
+        return follow_up.receive_webhook(
             session=session, carrier_code=carrier, body=body, actor=actor
         )
 
@@ -421,7 +421,7 @@ async def carrier_webhook(
 def detect_delays(db: DbDep, who: Operator) -> DetectDelaysRead:
     """Notify late shipments and carrier exceptions once (customer notice + after-sales)."""
     with db.transaction() as session:
-        notices = service.detect_delays(session=session, actor=who.actor)
+        notices = follow_up.detect_delays(session=session, actor=who.actor)
     return DetectDelaysRead(
         notified=len(notices),
         notices=[
@@ -439,7 +439,7 @@ def detect_delays(db: DbDep, who: Operator) -> DetectDelaysRead:
 def add_claim(shipment_id: IdPath, body: ClaimCreate, db: DbDep, who: Desk) -> ClaimRead:
     """Record a damage or loss claim against the shipment's carrier."""
     with db.transaction() as session:
-        claim = service.add_claim(
+        claim = follow_up.add_claim(
             session=session, shipment_id=shipment_id, actor=who.actor, **body.model_dump()
         )
         return ClaimRead.model_validate(claim)
@@ -451,7 +451,7 @@ def list_claims(shipment_id: IdPath, db: DbDep, _: Desk) -> list[ClaimRead]:
     with db.reader() as session:
         return [
             ClaimRead.model_validate(c)
-            for c in service.claims_of(session=session, shipment_id=shipment_id)
+            for c in follow_up.claims_of(session=session, shipment_id=shipment_id)
         ]
 
 

@@ -87,7 +87,7 @@ class Shipment(Base):
     # (transit from the hand-over): promise accuracy uses the first, reliability the second
     promised_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     carrier_due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    # set once when a delay or exception was notified (see service.detect_delays)
+    # set once when a delay or exception was notified (see follow_up.detect_delays)
     delay_flagged_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     delay_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
 

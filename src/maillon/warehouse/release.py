@@ -104,6 +104,107 @@ def _densest(
     return [(order_ids[keep[k]], sum(demand[keep[k]].values())) for k in sorted(result.orders)]
 
 
+def _check_wave(
+    max_orders: int,
+    cart_units: int,
+    method: str,
+    selection: str,
+    min_units: int,
+    max_units: int | None,
+) -> int:
+    """Raise ValidationError for a bad wave argument; return the wave's upper unit bound."""
+    errors = ErrorCollector()
+    if not 1 <= max_orders <= 500:
+        errors.add("max_orders", "must be from 1 to 500")
+    if not 1 <= cart_units <= 10_000:
+        errors.add("cart_units", "must be from 1 to 10000")
+    if method not in batching.METHODS:
+        errors.add("method", f"use one of {', '.join(batching.METHODS)}")
+    if selection not in SELECTIONS:
+        errors.add("selection", f"use one of {', '.join(SELECTIONS)}")
+    upper = max_units if max_units is not None else 4 * cart_units
+    if min_units < 0:
+        errors.add("min_units", "must be 0 or more")
+    if not 1 <= upper <= 100_000 or upper < min_units:
+        errors.add("max_units", "must be from 1 to 100000 and at least min_units")
+    errors.raise_if_any()
+    return upper
+
+
+def _waiting_orders(
+    session: Session,
+    warehouse: Warehouse,
+    cutoff: datetime | None,
+    selection: str,
+    max_orders: int,
+    min_units: int,
+    upper: int,
+    time_limit: float,
+) -> Sequence[Any]:
+    """Return (order id, units) of the allocated orders the wave takes, by ``selection``."""
+    units_here = (
+        select(Allocation.order_id, func.sum(Allocation.quantity).label("units"))
+        .where(
+            Allocation.warehouse_id == warehouse.id, Allocation.status == AllocationStatus.RESERVED
+        )
+        .group_by(Allocation.order_id)
+        .subquery()
+    )
+    query = (
+        select(Order.id, units_here.c.units)
+        .join(units_here, units_here.c.order_id == Order.id)
+        .where(Order.status == OrderStatus.ALLOCATED.value, orders.not_held())
+    )
+    if cutoff is not None:
+        query = query.where(Order.created_at <= cutoff)
+    by_promise = query.order_by(Order.promised_at.is_(None), Order.promised_at, Order.id)
+    if selection == "density":
+        rows = _densest(session, warehouse, by_promise, min_units, upper, time_limit)
+    else:
+        rows = session.execute(by_promise.limit(min(max_orders, MAX_CANDIDATES))).all()
+    return rows
+
+
+def _add_tours(
+    session: Session,
+    wave: PickWave,
+    lists: list[PickList],
+    batches: Sequence[Sequence[int]],
+    spec: LayoutSpec | None,
+    now: datetime,
+) -> None:
+    """Add one picker tour per batch, its lines in walking order, and the wave's distance."""
+    total = 0.0
+    routed = False
+    for batch in batches:
+        members = [lists[i] for i in batch]
+        lines = [line for p in members for line in p.lines]
+        route_m = None
+        if spec is not None:
+            order, route_m = warehouse_service.route_order(spec, [ln.location_code for ln in lines])
+            lines = [lines[i] for i in order]
+        else:
+            lines.sort(key=lambda ln: (ln.location_code, ln.id))
+        tour = PickTour(
+            wave_id=wave.id,
+            warehouse_id=wave.warehouse_id,
+            status=TourStatus.OPEN.value,
+            picker="",
+            route_m=route_m,
+            created_at=now,
+        )
+        session.add(tour)
+        session.flush()
+        for p in members:
+            p.tour_id = tour.id
+        for k, line in enumerate(lines, start=1):
+            line.tour_sequence = k
+        if route_m is not None:
+            total += route_m
+            routed = True
+    wave.route_m = round(total, 2) if routed else None
+
+
 def create_wave(
     *,
     session: Session,
@@ -129,42 +230,11 @@ def create_wave(
     ``min_units`` or ``max_units``, NotFound naming ``warehouse``, Conflict when no allocated
     order waits there or no wave fits the bounds.
     """
-    errors = ErrorCollector()
-    if not 1 <= max_orders <= 500:
-        errors.add("max_orders", "must be from 1 to 500")
-    if not 1 <= cart_units <= 10_000:
-        errors.add("cart_units", "must be from 1 to 10000")
-    if method not in batching.METHODS:
-        errors.add("method", f"use one of {', '.join(batching.METHODS)}")
-    if selection not in SELECTIONS:
-        errors.add("selection", f"use one of {', '.join(SELECTIONS)}")
-    upper = max_units if max_units is not None else 4 * cart_units
-    if min_units < 0:
-        errors.add("min_units", "must be 0 or more")
-    if not 1 <= upper <= 100_000 or upper < min_units:
-        errors.add("max_units", "must be from 1 to 100000 and at least min_units")
-    errors.raise_if_any()
+    upper = _check_wave(max_orders, cart_units, method, selection, min_units, max_units)
     warehouse = inventory.get_warehouse(session=session, code=warehouse_code)
-    units_here = (
-        select(Allocation.order_id, func.sum(Allocation.quantity).label("units"))
-        .where(
-            Allocation.warehouse_id == warehouse.id, Allocation.status == AllocationStatus.RESERVED
-        )
-        .group_by(Allocation.order_id)
-        .subquery()
+    rows = _waiting_orders(
+        session, warehouse, cutoff, selection, max_orders, min_units, upper, time_limit
     )
-    query = (
-        select(Order.id, units_here.c.units)
-        .join(units_here, units_here.c.order_id == Order.id)
-        .where(Order.status == OrderStatus.ALLOCATED.value, orders.not_held())
-    )
-    if cutoff is not None:
-        query = query.where(Order.created_at <= cutoff)
-    by_promise = query.order_by(Order.promised_at.is_(None), Order.promised_at, Order.id)
-    if selection == "density":
-        rows = _densest(session, warehouse, by_promise, min_units, upper, time_limit)
-    else:
-        rows = session.execute(by_promise.limit(min(max_orders, MAX_CANDIDATES))).all()
     if not rows:
         raise Conflict(f"no allocated order waits in {warehouse.code} for a wave")
     lists: list[PickList] = []
@@ -189,35 +259,7 @@ def create_wave(
     )
     session.add(wave)
     session.flush()
-    total = 0.0
-    routed = False
-    for batch in batches:
-        members = [lists[i] for i in batch]
-        lines = [line for p in members for line in p.lines]
-        route_m = None
-        if spec is not None:
-            order, route_m = warehouse_service.route_order(spec, [ln.location_code for ln in lines])
-            lines = [lines[i] for i in order]
-        else:
-            lines.sort(key=lambda ln: (ln.location_code, ln.id))
-        tour = PickTour(
-            wave_id=wave.id,
-            warehouse_id=warehouse.id,
-            status=TourStatus.OPEN.value,
-            picker="",
-            route_m=route_m,
-            created_at=now,
-        )
-        session.add(tour)
-        session.flush()
-        for p in members:
-            p.tour_id = tour.id
-        for k, line in enumerate(lines, start=1):
-            line.tour_sequence = k
-        if route_m is not None:
-            total += route_m
-            routed = True
-    wave.route_m = round(total, 2) if routed else None
+    _add_tours(session, wave, lists, batches, spec, now)
     session.flush()
     return wave
 

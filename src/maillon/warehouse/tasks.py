@@ -248,22 +248,10 @@ def next_task(
 # --------------------------------------------------------------------------- scans
 
 
-def scan_task(
-    *,
-    session: Session,
-    line_id: int,
-    picker: str,
-    location: str,
-    barcode: str,
-    quantity: int,
-) -> ScanOutcome:
-    """Confirm a stop by its scans: location, product barcode, units taken.
-
-    Raises NotFound (``line_id``), Conflict (list not open, stop already done or held by
-    another picker), ValidationError naming ``quantity`` (more than asked), ScanMismatch
-    naming ``location`` or ``barcode`` (the caller records it with :func:`record_mismatch`
-    after this transaction is rolled back: see :func:`scan`).
-    """
+def _open_task(
+    session: Session, line_id: int, picker: str, quantity: int
+) -> tuple[PickListLine, PickList]:
+    """Return the open stop and its list, held by ``picker``; raise when it cannot be scanned."""
     line = session.get(PickListLine, line_id)
     if line is None:
         raise NotFound("pick task", line_id, field="line_id")
@@ -278,6 +266,19 @@ def scan_task(
         raise Conflict(f"pick list {pick_list.id} is {held}: ask for your next task")
     if quantity < 0 or quantity > line.quantity:
         raise ValidationError(FieldError("quantity", f"must be from 0 to {line.quantity}"))
+    return line, pick_list
+
+
+def _check_scans(
+    session: Session,
+    line: PickListLine,
+    pick_list: PickList,
+    picker: str,
+    location: str,
+    barcode: str,
+    quantity: int,
+) -> Product | None:
+    """Return the stop's product; raise ScanMismatch for a wrong location or barcode."""
     context: dict[str, Any] = dict(
         line_id=line.id,
         warehouse_id=pick_list.warehouse_id,
@@ -300,6 +301,27 @@ def scan_task(
             f"{normalise_scan(barcode)!r} is not {line.sku}" + (f" (GTIN {gtin})" if gtin else ""),
             **context,
         )
+    return product
+
+
+def scan_task(
+    *,
+    session: Session,
+    line_id: int,
+    picker: str,
+    location: str,
+    barcode: str,
+    quantity: int,
+) -> ScanOutcome:
+    """Confirm a stop by its scans: location, product barcode, units taken.
+
+    Raises NotFound (``line_id``), Conflict (list not open, stop already done or held by
+    another picker), ValidationError naming ``quantity`` (more than asked), ScanMismatch
+    naming ``location`` or ``barcode`` (the caller records it with :func:`record_mismatch`
+    after this transaction is rolled back: see :func:`scan`).
+    """
+    line, pick_list = _open_task(session, line_id, picker, quantity)
+    product = _check_scans(session, line, pick_list, picker, location, barcode, quantity)
     now = clock.now()
     short = quantity < line.quantity
     session.add(

@@ -10,19 +10,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from maillon.acquisition import funnel
+from maillon.acquisition.calibration import build_calibration, write_calibration
 from maillon.acquisition.funnel import (
     Event,
     EventType,
     Session,
     analyze,
     breakdown,
-    build_calibration,
     compute_funnel,
     funnel_stages,
     generate_events,
     load_calibration,
     sessionize,
-    write_calibration,
 )
 
 PV, PRV, ATC, CHK, PUR = (
