@@ -62,6 +62,9 @@ class TicketStatus(StrEnum):
     CLOSED = "closed"  # final: a later message opens a new ticket
 
 
+ACTIVE = "active"
+"""The inbox filter for every ticket not resolved or closed yet (not a status itself)."""
+
 STATUSES: tuple[str, ...] = tuple(TicketStatus)
 """Ticket statuses, in workflow order."""
 

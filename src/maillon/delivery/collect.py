@@ -40,6 +40,7 @@ from maillon.core.errors import (
     StockTaken,
     ValidationError,
 )
+from maillon.delivery.model import CollectStatus
 from maillon.delivery.service import LOCAL_TZ, store_stock, wanted_by_sku
 from maillon.delivery.tables import CollectReservation, CollectReservationLine, CollectStore
 from maillon.inventory import service as inventory
@@ -75,7 +76,7 @@ def collect_hold() -> Any:
     """Return a SQL condition on :class:`Order`: true while an active click & collect
     reservation holds its units in a store."""
     return exists().where(
-        CollectReservation.order_id == Order.id, CollectReservation.status == "active"
+        CollectReservation.order_id == Order.id, CollectReservation.status == CollectStatus.ACTIVE
     )
 
 
@@ -89,7 +90,8 @@ def reservation_of_order(*, session: Session, order_id: int) -> CollectReservati
     """Return the order's active reservation, if any."""
     return session.scalar(
         select(CollectReservation).where(
-            CollectReservation.order_id == order_id, CollectReservation.status == "active"
+            CollectReservation.order_id == order_id,
+            CollectReservation.status == CollectStatus.ACTIVE,
         )
     )
 
@@ -105,7 +107,7 @@ def link_order(*, session: Session, token: str, number: str, actor: str) -> Coll
     """
     row = get_reservation(session=session, token=token)
     order = orders.get_order_for_update(session=session, number=number)
-    if row.status != "active":
+    if row.status != CollectStatus.ACTIVE:
         raise Conflict(f"reservation is {row.status}, not active")
     if row.order_id is not None:
         if row.order_id == order.id:
@@ -135,7 +137,7 @@ def link_order(*, session: Session, token: str, number: str, actor: str) -> Coll
         .execution_options(synchronize_session=False)
         .where(
             CollectReservation.id == row.id,
-            CollectReservation.status == "active",
+            CollectReservation.status == CollectStatus.ACTIVE,
             CollectReservation.order_id.is_(None),
         )
         .values(order_id=order.id)
@@ -186,7 +188,10 @@ def sweep_expired(db: Database, *, limit: int = 1000) -> int:
     with db.reader() as session:
         ids = session.scalars(
             select(CollectReservation.id)
-            .where(CollectReservation.status == "active", CollectReservation.expires_at <= now)
+            .where(
+                CollectReservation.status == CollectStatus.ACTIVE,
+                CollectReservation.expires_at <= now,
+            )
             .order_by(CollectReservation.expires_at, CollectReservation.id)
             .limit(limit)
         ).all()
@@ -198,10 +203,10 @@ def sweep_expired(db: Database, *, limit: int = 1000) -> int:
                 .execution_options(synchronize_session=False)
                 .where(
                     CollectReservation.id == reservation_id,
-                    CollectReservation.status == "active",
+                    CollectReservation.status == CollectStatus.ACTIVE,
                     CollectReservation.expires_at <= now,
                 )
-                .values(status="expired", closed_at=clock.now())
+                .values(status=CollectStatus.EXPIRED.value, closed_at=clock.now())
             )
             if claimed.rowcount != 1:  # type: ignore[attr-defined]
                 continue
@@ -371,7 +376,7 @@ def reserve_collect(
         email=email.strip().lower(),
         name=name.strip()[:200],
         reference=reference[:100],
-        status="active",
+        status=CollectStatus.ACTIVE.value,
         created_at=now,
         ready_at=now + dt.timedelta(hours=store.ready_after_hours),
         expires_at=now + dt.timedelta(hours=store.ready_after_hours, days=store.hold_days),
@@ -422,11 +427,11 @@ def close_reservation(
     or ``delivery.collect_released`` with the order's id, and tells the customer of a
     collection. Raises NotFound, Conflict if it is not active."""
     row = get_reservation(session=session, token=token)
-    status = "collected" if collected else "released"
+    status = (CollectStatus.COLLECTED if collected else CollectStatus.RELEASED).value
     claimed = session.execute(
         update(CollectReservation)
         .execution_options(synchronize_session=False)
-        .where(CollectReservation.id == row.id, CollectReservation.status == "active")
+        .where(CollectReservation.id == row.id, CollectReservation.status == CollectStatus.ACTIVE)
         .values(status=status, closed_at=clock.now())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -463,7 +468,7 @@ def on_order_cancelled(session: Session, payload: dict[str, Any]) -> None:
     reservation = session.scalar(
         select(CollectReservation).where(
             CollectReservation.order_id == payload["order_id"],
-            CollectReservation.status == "active",
+            CollectReservation.status == CollectStatus.ACTIVE,
         )
     )
     if reservation is not None:

@@ -23,6 +23,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.delivery import couriers as courier_model
+from maillon.delivery.model import CourierJobStatus
 from maillon.delivery.service import LOCAL_TZ, warehouse_point
 from maillon.delivery.tables import Courier, CourierJob
 from maillon.inventory import service as inventory
@@ -162,7 +163,7 @@ def create_job(
         drop_lon=drop[1],
         ready_at=ready_at,
         deadline_at=deadline_at,
-        status="open",
+        status=CourierJobStatus.OPEN.value,
         created_at=clock.now(),
     )
     session.add(job)
@@ -194,7 +195,7 @@ def assign_couriers(
     busy = set(
         session.scalars(
             select(CourierJob.courier_id).where(
-                CourierJob.status == "assigned", CourierJob.courier_id.is_not(None)
+                CourierJob.status == CourierJobStatus.ASSIGNED, CourierJob.courier_id.is_not(None)
             )
         )
     )
@@ -203,7 +204,9 @@ def assign_couriers(
         for c in list_couriers(session=session)
         if c.active and c.id not in busy and (c.available_until is None or c.available_until > now)
     ]
-    jobs = [j for j in list_jobs(session=session, status="open") if j.deadline_at > now]
+    jobs = [
+        j for j in list_jobs(session=session, status=CourierJobStatus.OPEN) if j.deadline_at > now
+    ]
     horizon = 24 * 3600
     result = courier_model.assign(
         [
@@ -233,7 +236,7 @@ def assign_couriers(
     by_id = {str(j.id): j for j in jobs}
     for a in result.assignments:
         job = by_id[a.job_id]
-        job.status = "assigned"
+        job.status = CourierJobStatus.ASSIGNED.value
         job.courier_id = by_code[a.courier_id].id
         job.pickup_eta = now + dt.timedelta(seconds=a.pickup_at)
         job.drop_eta = now + dt.timedelta(seconds=a.drop_at)
@@ -253,4 +256,3 @@ def assign_couriers(
                 )
     session.flush()
     return result, by_code, by_id
-

@@ -25,6 +25,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.delivery import eta, microhubs, routing, sheets
+from maillon.delivery.model import BookingStatus, StopStatus
 from maillon.delivery.relay import distance_km
 from maillon.delivery.service import active_booking, warehouse_point
 from maillon.delivery.tables import (
@@ -120,7 +121,7 @@ def _order_stop(
     return RouteStop(
         stop_key=order.number,
         order_id=order.id,
-        status="planned",
+        status=StopStatus.PLANNED.value,
         name=order.ship_name,
         address=address,
         phone=order.ship_phone,
@@ -139,7 +140,7 @@ def booked_orders(*, session: Session, day: dt.date) -> list[str]:
     rows = session.execute(
         select(DeliverySlotBooking.order_id)
         .join(DeliverySlot, DeliverySlot.id == DeliverySlotBooking.slot_id)
-        .where(DeliverySlot.day == day, DeliverySlotBooking.status == "booked")
+        .where(DeliverySlot.day == day, DeliverySlotBooking.status == BookingStatus.BOOKED)
         .order_by(DeliverySlot.start_min, DeliverySlotBooking.order_id)
     ).all()
     return [order_number(r[0]) for r in rows]
@@ -194,7 +195,7 @@ def _apply_result(
             seq += 1
             stop.vehicle = route.vehicle_id
             stop.sequence = seq
-            stop.status = "planned"
+            stop.status = StopStatus.PLANNED.value
             stop.eta_s, stop.start_s, stop.departure_s = visit.arrival, visit.start, visit.departure
             routed.add(visit.stop_id)
         v = info[route.vehicle_id]
@@ -207,10 +208,10 @@ def _apply_result(
             for key in ("start_time", "end_time", "distance_m"):
                 v.pop(key, None)
     for stop in plan.stops:
-        if stop.status != "served" and stop.stop_key not in routed:
+        if stop.status != StopStatus.SERVED and stop.stop_key not in routed:
             stop.vehicle = None
             stop.sequence = 0
-            stop.status = "unassigned"
+            stop.status = StopStatus.UNASSIGNED.value
             stop.eta_s = stop.start_s = stop.departure_s = None
     plan.vehicles = list(info.values())
     plan.feasible = result.feasible
@@ -347,12 +348,12 @@ def _done_keys(
     now_s: int,
 ) -> list[str]:
     """Return the stop keys a vehicle has delivered: reported, else left by ``now_s``."""
-    done_keys = [s.stop_key for s in route if s.status == "served"]
+    done_keys = [s.stop_key for s in route if s.status == StopStatus.SERVED]
     if served is not None and vehicle in served:
         done_keys += [k for k in served[vehicle] if k not in done_keys]
     else:
         for s in route:
-            if s.status == "served":
+            if s.status == StopStatus.SERVED:
                 continue
             if s.departure_s is not None and s.departure_s <= now_s:
                 done_keys.append(s.stop_key)
@@ -376,13 +377,17 @@ def _vehicle_states(
     info = {v["id"]: v for v in plan.vehicles}
     for vehicle in [v["id"] for v in plan.vehicles]:
         route = sorted(
-            (s for s in stops if s.vehicle == vehicle and s.status in ("planned", "served")),
+            (
+                s
+                for s in stops
+                if s.vehicle == vehicle and s.status in (StopStatus.PLANNED, StopStatus.SERVED)
+            ),
             key=lambda s: s.sequence,
         )
         done_keys = _done_keys(route, vehicle, served, now_s)
         done = [by_key[k] for k in done_keys]
         for n, s in enumerate(done, start=1):
-            s.status = "served"
+            s.status = StopStatus.SERVED.value
             s.vehicle = vehicle
             s.sequence = n
         first_sequence[vehicle] = len(done)
@@ -489,7 +494,7 @@ def replan_routes(
 
 def stop_window(stop: RouteStop) -> tuple[int, int] | None:
     """Return the ETA window of a planned stop (None when it is not routed)."""
-    if stop.status != "planned" or stop.start_s is None:
+    if stop.status != StopStatus.PLANNED or stop.start_s is None:
         return None
     return eta.eta_window(stop.start_s, tw_start=stop.tw_start, tw_end=stop.tw_end)
 
@@ -505,7 +510,7 @@ def notify_etas(*, session: Session, plan: RoutePlan) -> int:
     """
     sent = 0
     for stop in plan.stops:
-        if stop.status == "served":
+        if stop.status == StopStatus.SERVED:
             continue  # delivered: the last window told stays on record
         window = stop_window(stop)
         if window is None:
@@ -573,7 +578,7 @@ def route_sheets_pdf(*, session: Session, plan_id: int, vehicle: str | None = No
             tw_end=s.tw_end,
             parcels=s.parcels,
             references=(s.stop_key,),
-            notes="delivered" if s.status == "served" else "",
+            notes="delivered" if s.status == StopStatus.SERVED else "",
             phone=s.phone,
         )
         for s in plan.stops

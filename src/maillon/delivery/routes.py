@@ -12,6 +12,7 @@ from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.delivery import collect, courier_jobs, eta, lastmile, microhubs, service
+from maillon.delivery.model import StopStatus
 from maillon.delivery.schemas import (
     AssignmentRead,
     AssignRead,
@@ -500,7 +501,7 @@ def plan_read(plan: RoutePlan, warehouse: str) -> PlanRead:
             for v in plan.vehicles
         ],
         stops=[stop_read(s) for s in stops],
-        unassigned=[s.stop_key for s in stops if s.status == "unassigned"],
+        unassigned=[s.stop_key for s in stops if s.status == StopStatus.UNASSIGNED],
     )
 
 

@@ -30,6 +30,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.core.geo import locate_fr, postcode_problem
+from maillon.delivery.model import BookingStatus
 from maillon.delivery.relay import NearPoint, default_index, distance_km
 from maillon.delivery.slots import SlotTemplate, ZonePrefixes, generate_slots, zone_for
 from maillon.delivery.tables import (
@@ -597,7 +598,8 @@ def active_booking(*, session: Session, order_id: int) -> DeliverySlotBooking | 
     """Return the order's booked slot, if any."""
     return session.scalar(
         select(DeliverySlotBooking).where(
-            DeliverySlotBooking.order_id == order_id, DeliverySlotBooking.status == "booked"
+            DeliverySlotBooking.order_id == order_id,
+            DeliverySlotBooking.status == BookingStatus.BOOKED,
         )
     )
 
@@ -634,11 +636,15 @@ def book_slot(*, session: Session, slot_id: int, number: str, actor: str) -> Del
         raise Conflict(f"slot {slot.id} is full")
     now = clock.now()
     if previous is not None:
-        previous.status = "cancelled"
+        previous.status = BookingStatus.CANCELLED.value
         previous.cancelled_at = now
         _give_place(session, previous.slot_id)
     booking = DeliverySlotBooking(
-        slot_id=slot.id, order_id=order.id, status="booked", created_at=now, created_by=actor
+        slot_id=slot.id,
+        order_id=order.id,
+        status=BookingStatus.BOOKED.value,
+        created_at=now,
+        created_by=actor,
     )
     session.add(booking)
     session.flush()
@@ -667,8 +673,10 @@ def cancel_booking(*, session: Session, booking_id: int) -> DeliverySlotBooking:
     claimed = session.execute(
         update(DeliverySlotBooking)
         .execution_options(synchronize_session=False)
-        .where(DeliverySlotBooking.id == booking_id, DeliverySlotBooking.status == "booked")
-        .values(status="cancelled", cancelled_at=clock.now())
+        .where(
+            DeliverySlotBooking.id == booking_id, DeliverySlotBooking.status == BookingStatus.BOOKED
+        )
+        .values(status=BookingStatus.CANCELLED.value, cancelled_at=clock.now())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"booking {booking_id} is {booking.status}, not booked")

@@ -36,6 +36,7 @@ from maillon.core.errors import Conflict, MaillonError
 from maillon.demo.generate import generate_catalog, generate_customers, generate_orders
 from maillon.demo.report import print_kpis
 from maillon.fraud import service as fraud
+from maillon.fraud.model import ReviewStatus
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
@@ -142,13 +143,9 @@ def _set_up_sites(session: Session) -> None:
         # 24 aisles of 40 bays (20 m), three levels, two blocks: the demo's location
         # codes A<aisle>-<bay>-<level> fall in these racks, so pick lists follow the
         # shortest route and slotting has something to propose.
-        warehouse.set_layout(
-            session=session, warehouse_code=code, data=DEMO_LAYOUT, actor="demo"
-        )
+        warehouse.set_layout(session=session, warehouse_code=code, data=DEMO_LAYOUT, actor="demo")
     for code, name, prefix, *_ in CARRIERS:
-        shipping.create_carrier(
-            session=session, code=code, name=name, tracking_prefix=prefix
-        )
+        shipping.create_carrier(session=session, code=code, name=name, tracking_prefix=prefix)
     for code, name, lead, sd, cost in SUPPLIERS:
         planning.create_supplier(
             session=session,
@@ -184,9 +181,7 @@ def _stock_catalogue(
         need = demand.get(spec.sku, 0)
         # Opening stock: about one to two weeks of demand, split across warehouses;
         # from then on the planner's purchase orders (_Planner) replenish it.
-        base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(
-            rng.integers(0, 3)
-        )
+        base = int(np.ceil(need * 7 / days * rng.uniform(0.9, 1.7))) + int(rng.integers(0, 3))
         for w, (code, *_rest) in enumerate(WAREHOUSES):
             qty = base if w == 0 else int(base * rng.uniform(0.2, 0.6))
             if qty > 0:
@@ -313,7 +308,9 @@ class _Planner:
         due = sorted(n for n, when in self.arrivals.items() if when <= at)
         if due:
             with db.reader() as session:
-                waiting, _ = orders.list_orders(session=session, status="backordered", limit=10_000)
+                waiting, _ = orders.list_orders(
+                    session=session, status=OrderStatus.BACKORDERED, limit=10_000
+                )
                 emails = {o.number: o.customer.email for o in waiting}
             with clock.frozen_at(at), db.transaction() as session:
                 for number in due:
@@ -330,7 +327,9 @@ class _Planner:
                         )
                     del self.arrivals[number]
             with db.reader() as session:
-                ready, _ = orders.list_orders(session=session, status="allocated", limit=10_000)
+                ready, _ = orders.list_orders(
+                    session=session, status=OrderStatus.ALLOCATED, limit=10_000
+                )
                 released = sorted(o.number for o in ready if o.number in emails)
             for number in released:
                 _fulfil(db, rng, number, at + timedelta(minutes=5), carrier_p, end, emails[number])
@@ -454,7 +453,7 @@ def _fraud_review(
             item = fraud.get_assessment(session=session, number=number)
         except MaillonError:
             return True, t, False
-        waiting = item.assessment.review_status == "open"
+        waiting = item.assessment.review_status == ReviewStatus.OPEN
         status = item.order.status
     if status == OrderStatus.CANCELLED.value:
         return False, t, False  # rejected outright at intake

@@ -73,6 +73,7 @@ _NAN = math.nan
 MIN_ORDERS_FOR_ZSCORE = 3
 """Earlier orders a customer needs before an amount is compared with their spread."""
 
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Return the great-circle distance in kilometres between two (lat, lon) points in degrees."""
     p1 = math.radians(lat1)

@@ -71,6 +71,7 @@ from maillon.fraud.features import (
     compute_features,
 )
 from maillon.fraud.features import Order as FeatureOrder
+from maillon.fraud.model import ReviewStatus
 from maillon.fraud.rules import DEFAULT_RULES, Rule, RuleSet
 from maillon.fraud.tables import (
     FraudAssessment,
@@ -90,7 +91,7 @@ log = logging.getLogger(__name__)
 
 AUTO_REJECT_ENV = "MAILLON_FRAUD_AUTO_REJECT"
 DECISIONS = ("accept", "review", "reject")
-REVIEW_STATUSES = ("open", "approved", "rejected")
+REVIEW_STATUSES = tuple(ReviewStatus)
 ANALYST_DECISIONS = ("approve", "reject")
 REUSE_WINDOW = timedelta(days=90)
 """How far back address, device and card reuse across accounts is looked for."""
@@ -427,13 +428,13 @@ def _review_status(decision: str) -> tuple[str | None, bool]:
     review_status: str | None = None
     cancel = False
     if decision == "review":
-        review_status = "open"
+        review_status = ReviewStatus.OPEN.value
     elif decision == "reject":
         if auto_reject_enabled():
-            review_status = "rejected"
+            review_status = ReviewStatus.REJECTED.value
             cancel = True
         else:
-            review_status = "open"
+            review_status = ReviewStatus.OPEN.value
     return review_status, cancel
 
 
@@ -586,7 +587,10 @@ def install() -> None:
         "fraud review",
         lambda: (
             select(FraudAssessment.order_id)
-            .where(FraudAssessment.order_id == Order.id, FraudAssessment.review_status == "open")
+            .where(
+                FraudAssessment.order_id == Order.id,
+                FraudAssessment.review_status == ReviewStatus.OPEN,
+            )
             .exists()
         ),
     )
@@ -678,7 +682,7 @@ def decide(
         raise ValidationError(FieldError("decision", "one of approve, reject"))
     item = get_assessment(session=session, number=number)
     assessment = item.assessment
-    if assessment.review_status != "open":
+    if assessment.review_status != ReviewStatus.OPEN:
         raise Conflict(
             f"order {item.order.number} is not waiting for review "
             f"(scored {assessment.decision}, review {assessment.review_status or 'none'})"
@@ -691,7 +695,9 @@ def decide(
             reason=f"fraud: {note}" if note else "fraud",
             actor=analyst,
         )
-    assessment.review_status = "approved" if decision == "approve" else "rejected"
+    assessment.review_status = (
+        ReviewStatus.APPROVED if decision == "approve" else ReviewStatus.REJECTED
+    ).value
     session.add(
         FraudReview(
             order_id=item.order.id,

@@ -29,7 +29,7 @@ from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
 from maillon.shipping import tracking
-from maillon.shipping.model import TrackingStatus, latest_status
+from maillon.shipping.model import ShipmentStatus, TrackingStatus, latest_status
 from maillon.shipping.service import get_carrier, local_date, shipments_of
 from maillon.shipping.tables import (
     Carrier,
@@ -120,8 +120,8 @@ def record_tracking_event(
     assert shipment is not None
     statuses = {p.status for p in shipment.parcels}
     if statuses == {TrackingStatus.DELIVERED.value}:
-        if shipment.status != "delivered":
-            shipment.status = "delivered"
+        if shipment.status != ShipmentStatus.DELIVERED:
+            shipment.status = ShipmentStatus.DELIVERED.value
             shipment.delivered_at = session.scalar(
                 select(func.max(TrackingEvent.occurred_at))
                 .join(Parcel, Parcel.id == TrackingEvent.parcel_id)
@@ -132,9 +132,11 @@ def record_tracking_event(
             )
             _deliver_order(session, shipment, carrier, event.event_id, actor)
     elif statuses & {TrackingStatus.EXCEPTION.value, TrackingStatus.RETURNED.value}:
-        shipment.status = "exception"
-    elif shipment.status == "exception":
-        shipment.status = "shipped"  # the carrier resolved it: the parcel moves again
+        shipment.status = ShipmentStatus.EXCEPTION.value
+    elif shipment.status == ShipmentStatus.EXCEPTION:
+        shipment.status = (
+            ShipmentStatus.SHIPPED.value
+        )  # the carrier resolved it: the parcel moves again
     return row, True
 
 
@@ -144,7 +146,9 @@ def _deliver_order(
     """Move the order to delivered (and tell the customer) once all its shipments are."""
     order = orders.get_order_for_update(session=session, number=str(shipment.order_id))
     every = shipments_of(session=session, order=order)
-    if order.status != OrderStatus.SHIPPED.value or any(x.status != "delivered" for x in every):
+    if order.status != OrderStatus.SHIPPED.value or any(
+        x.status != ShipmentStatus.DELIVERED for x in every
+    ):
         return
     order.delivered_at = max(
         clock.as_utc(x.delivered_at) for x in every if x.delivered_at is not None
@@ -299,7 +303,7 @@ def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[Del
             Shipment.carrier_id.is_not(None),
             Shipment.shipped_at.is_not(None),
             Shipment.delivered_at.is_(None),
-            Shipment.status != "delivered",
+            Shipment.status != ShipmentStatus.DELIVERED,
             Shipment.delay_flagged_at.is_(None),
         )
         .order_by(Shipment.id)

@@ -46,6 +46,7 @@ from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.tables import Order
 from maillon.shipping import documents, quoting, rates
 from maillon.shipping.carriers import CarrierGateway, CreatedShipment, LocalCarrierGateway
+from maillon.shipping.model import ShipmentStatus, TrackingStatus
 from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
 from maillon.shipping.quoting import promise_options, quote_options
 from maillon.shipping.tables import (
@@ -193,7 +194,7 @@ def on_order_packed(session: Session, payload: dict[str, Any]) -> None:
         shipment = Shipment(
             order_id=int(payload["order_id"]),
             warehouse_id=wh,
-            status="packed",
+            status=ShipmentStatus.PACKED.value,
             packed_at=now,
             parcels=[
                 Parcel(
@@ -201,7 +202,7 @@ def on_order_packed(session: Session, payload: dict[str, Any]) -> None:
                     length_mm=length,
                     width_mm=width,
                     height_mm=height,
-                    status="label_created",
+                    status=TrackingStatus.LABEL_CREATED.value,
                 )
                 for weight, length, width, height in parcels
             ],
@@ -426,9 +427,7 @@ def _price_and_promise(
         ordered_at=clock.as_utc(order.created_at),
         warehouse=warehouse_calendar(origin),
     ).delivery_date
-    shipment.carrier_due_on = quoting.carrier_due_date(
-        svc, rate.transit_days, dest, shipped_at=now
-    )
+    shipment.carrier_due_on = quoting.carrier_due_date(svc, rate.transit_days, dest, shipped_at=now)
 
 
 def _announce_shipped(
@@ -493,7 +492,9 @@ def ship_order(
         get_carrier(session=session, code=carrier_code)
     order = orders.get_order_for_update(session=session, number=number)
     ensure_transition(OrderStatus(order.status), OrderStatus.SHIPPED)
-    shipments = [x for x in shipments_of(session=session, order=order) if x.status == "packed"]
+    shipments = [
+        x for x in shipments_of(session=session, order=order) if x.status == ShipmentStatus.PACKED
+    ]
     try:
         dest: rates.Destination | None = quoting.destination_of(order)
     except ValidationError:
@@ -514,7 +515,7 @@ def ship_order(
     for shipment in shipments:
         shipment.carrier_id = carrier.id
         shipment.carrier = carrier
-        shipment.status = "shipped"
+        shipment.status = ShipmentStatus.SHIPPED.value
         shipment.shipped_at = now
         if svc is not None and choice.zone is not None and dest is not None:
             _price_and_promise(session, order, shipment, choice, dest, value, now)

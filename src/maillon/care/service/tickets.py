@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from maillon.care import classify, sla, templates
 from maillon.care.faq import detect_language
 from maillon.care.model import (
+    ACTIVE,
     CHANNELS,
     PRIORITIES,
     TicketStatus,
@@ -211,7 +212,7 @@ def list_tickets(
         errors.add("priority", f"one of {', '.join(PRIORITIES)}")
     errors.raise_if_any()
     query = select(Ticket)
-    if status == "active":
+    if status == ACTIVE:
         query = query.where(Ticket.status.not_in((TicketStatus.RESOLVED, TicketStatus.CLOSED)))
     elif status:
         query = query.where(Ticket.status == status)

@@ -310,4 +310,3 @@ class RoutingResult:
             if r.vehicle_id == vehicle_id:
                 return r
         return None
-

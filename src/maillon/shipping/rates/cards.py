@@ -47,7 +47,6 @@ class WeightBand:
             raise ValueError("price_cents must be >= 0")
 
 
-
 @dataclass(frozen=True, slots=True)
 class ZoneRate:
     """A service's price grid and transit time for one zone.

@@ -234,9 +234,7 @@ def _service(
         reader.fail(m.line, path, str(exc))
 
 
-def _card(
-    reader: Reader, m: YamlMap, path: str, grid: _Grid
-) -> RateCard:
+def _card(reader: Reader, m: YamlMap, path: str, grid: _Grid) -> RateCard:
     code = reader.text(m, "code", path)
     path = f"carriers[{code}]"
     name = reader.text(m, "name", path)

@@ -74,7 +74,6 @@ class Parcel:
         return self.length_mm * self.width_mm * self.height_mm
 
 
-
 class ExclusionReason(StrEnum):
     """Why a service cannot carry a parcel."""
 
@@ -86,7 +85,6 @@ class ExclusionReason(StrEnum):
     NOT_SET_UP = "not_set_up"
 
 
-
 @dataclass(frozen=True, slots=True)
 class Exclusion:
     """A service left out of the shop, the reason and a human-readable detail."""
@@ -95,7 +93,6 @@ class Exclusion:
     service: str
     reason: ExclusionReason
     detail: str
-
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,7 +69,6 @@ class Surcharges:
             if value is not None and value <= 0:
                 raise ValueError(f"{name} must be > 0")
 
-
     def amounts(
         self,
         base_cents: int,
@@ -86,8 +85,7 @@ class Surcharges:
         if (
             (self.oversize_length_mm is not None and longest_mm > self.oversize_length_mm)
             or (
-                self.oversize_sides_sum_mm is not None
-                and sides_sum_mm > self.oversize_sides_sum_mm
+                self.oversize_sides_sum_mm is not None and sides_sum_mm > self.oversize_sides_sum_mm
             )
             or (self.oversize_weight_g is not None and weight_g > self.oversize_weight_g)
         ):
