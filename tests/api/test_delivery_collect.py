@@ -81,13 +81,13 @@ def test_order_placed_with_collect_is_linked_held_and_collected(
 
     # the order is held off the floor while its units wait in the store
     # collect.install() registers the hold; the registry is restored after the test
-    monkeypatch.setattr(orders, "_HOLDS", dict(orders._HOLDS))
+    monkeypatch.setattr(orders, "_BLOCKS", dict(orders._BLOCKS))
     collect.install()
     with seeded.reader() as s:
         placed = orders.get_order(session=s, number=order.number)
         other = orders.get_order(session=s, number=wrong.number)
-        assert orders.hold_reasons(session=s, order=placed) == [collect.HOLD_REASON]
-        assert collect.HOLD_REASON not in orders.hold_reasons(session=s, order=other)
+        assert orders.block_reasons(session=s, order=placed) == [collect.BLOCK_REASON]
+        assert collect.BLOCK_REASON not in orders.block_reasons(session=s, order=other)
     # its units are set aside in the store: allocating it again is refused, nothing reserved
     r = client.post(f"/api/v1/orders/{order.number}/allocate", headers=auth["operator"])
     assert r.status_code == 409 and "set aside" in r.text

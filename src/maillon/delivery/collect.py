@@ -12,7 +12,7 @@ each one with a conditional update (``... WHERE status = 'active'``) in its own 
 before releasing its units, like the checkout holds of :mod:`maillon.orders.holds`: two
 sweeps running at once release each reservation exactly once.
 
-:func:`collect_hold` is a SQL condition for :func:`maillon.orders.service.register_hold`
+:func:`collect_block` is a SQL condition for :func:`maillon.orders.service.register_floor_block`
 (:func:`install` registers it), so an order whose units wait in a store is kept off the
 warehouse floor rather than picked a second time elsewhere.
 """
@@ -51,10 +51,10 @@ from maillon.orders.model import OPEN_STATUSES, OrderStatus
 from maillon.orders.tables import Order
 
 __all__ = [
-    "HOLD_REASON",
+    "BLOCK_REASON",
     "SWEEP_ACTOR",
     "close_reservation",
-    "collect_hold",
+    "collect_block",
     "get_reservation",
     "install",
     "link_order",
@@ -66,13 +66,13 @@ __all__ = [
     "sweep_expired",
 ]
 
-HOLD_REASON = "click_and_collect"
-"""The reason to register :func:`collect_hold` under (``orders.register_hold``)."""
+BLOCK_REASON = "click_and_collect"
+"""The reason to register :func:`collect_block` under (``orders.register_floor_block``)."""
 
 SWEEP_ACTOR = "system:collect-sweep"
 
 
-def collect_hold() -> Any:
+def collect_block() -> Any:
     """Return a SQL condition on :class:`Order`: true while an active click & collect
     reservation holds its units in a store."""
     return exists().where(
@@ -81,9 +81,9 @@ def collect_hold() -> Any:
 
 
 def install() -> None:
-    """Register :func:`collect_hold` with the orders package (call once from
+    """Register :func:`collect_block` with the orders package (call once from
     ``maillon.bootstrap``, like ``maillon.fraud.service.install``)."""
-    orders.register_hold(HOLD_REASON, collect_hold, sets_units_aside=True)
+    orders.register_floor_block(BLOCK_REASON, collect_block, sets_units_aside=True)
 
 
 def reservation_of_order(*, session: Session, order_id: int) -> CollectReservation | None:

@@ -583,7 +583,7 @@ def install() -> None:
 
     outbox.subscribe("order.created", on_order_created)
     # an order waiting for an analyst is allocated (its stock kept) but not picked
-    orders.register_hold(
+    orders.register_floor_block(
         "fraud review",
         lambda: (
             select(FraudAssessment.order_id)

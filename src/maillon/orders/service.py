@@ -533,7 +533,7 @@ def allocate_order(
     current = OrderStatus(order.status)
     if current not in (OrderStatus.CONFIRMED, OrderStatus.BACKORDERED):
         ensure_transition(current, OrderStatus.ALLOCATED)
-    kept = hold_reasons(session=session, order=order, allocation=True)
+    kept = block_reasons(session=session, order=order, allocation=True)
     if kept:
         raise Conflict(f"order {order.number} already has its units set aside ({', '.join(kept)})")
     remaining = remaining_by_line(session=session, order=order)
@@ -717,40 +717,43 @@ def import_orders_csv(db: Database, text: str, *, actor: str, channel: str = "cs
     return ImportReport(created, replayed, errors)
 
 
-# --------------------------------------------------------------------------- holds
+# --------------------------------------------------------------------------- floor blocks
+# (what keeps an order off the warehouse floor; a checkout "hold" is orders.holds)
 
-_HOLDS: dict[str, Callable[[], Any]] = {}
+_BLOCKS: dict[str, Callable[[], Any]] = {}
 _SETS_ASIDE: set[str] = set()
 
 
-def register_hold(reason: str, held: Callable[[], Any], *, sets_units_aside: bool = False) -> None:
-    """Keep orders off the warehouse floor while ``held()`` is true for them.
+def register_floor_block(
+    reason: str, blocked: Callable[[], Any], *, sets_units_aside: bool = False
+) -> None:
+    """Keep orders off the warehouse floor while ``blocked()`` is true for them.
 
-    ``held`` returns a SQL condition correlated to :class:`Order` (for instance an EXISTS on
+    ``blocked`` returns a SQL condition correlated to :class:`Order` (for instance an EXISTS on
     an open fraud review); a package above orders registers it at start-up (see
     ``maillon.bootstrap``) so the floor never needs to import it. With ``sets_units_aside``
-    the hold already reserves the order's units elsewhere (a click-and-collect reservation in
+    the block already reserves the order's units elsewhere (a click-and-collect reservation in
     a store), so the order is not allocated again either. Registering a reason again replaces
     its condition.
     """
-    _HOLDS[reason] = held
+    _BLOCKS[reason] = blocked
     if sets_units_aside:
         _SETS_ASIDE.add(reason)
     else:
         _SETS_ASIDE.discard(reason)
 
 
-def not_held() -> Any:
-    """Return a SQL condition on :class:`Order`: true when no registered hold applies."""
-    return and_(true(), *(not_(held()) for held in _HOLDS.values()))
+def not_blocked() -> Any:
+    """Return a SQL condition on :class:`Order`: true when no registered block applies."""
+    return and_(true(), *(not_(blocked()) for blocked in _BLOCKS.values()))
 
 
-def hold_reasons(*, session: Session, order: Order, allocation: bool = False) -> list[str]:
-    """Return why ``order`` is held off the floor now (empty when it is free to pick); with
-    ``allocation``, only the holds that set its units aside (it must not be allocated)."""
+def block_reasons(*, session: Session, order: Order, allocation: bool = False) -> list[str]:
+    """Return why ``order`` is kept off the floor now (empty when it is free to pick); with
+    ``allocation``, only the blocks that set its units aside (it must not be allocated)."""
     return [
         reason
-        for reason, held in _HOLDS.items()
+        for reason, blocked in _BLOCKS.items()
         if (not allocation or reason in _SETS_ASIDE)
-        and session.scalar(select(held()).select_from(Order).where(Order.id == order.id))
+        and session.scalar(select(blocked()).select_from(Order).where(Order.id == order.id))
     ]

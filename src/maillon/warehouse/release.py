@@ -153,7 +153,7 @@ def _waiting_orders(
     query = (
         select(Order.id, units_here.c.units)
         .join(units_here, units_here.c.order_id == Order.id)
-        .where(Order.status == OrderStatus.ALLOCATED.value, orders.not_held())
+        .where(Order.status == OrderStatus.ALLOCATED.value, orders.not_blocked())
     )
     if cutoff is not None:
         query = query.where(Order.created_at <= cutoff)

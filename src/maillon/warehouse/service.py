@@ -31,9 +31,9 @@ def create_pick_lists(*, session: Session, number: str, actor: str) -> list[Pick
     the order goes to picking. Raises NotFound, InvalidTransition unless allocated, Conflict
     while the order is on hold (e.g. waiting for a fraud review)."""
     order = orders.get_order_for_update(session=session, number=number)
-    held = orders.hold_reasons(session=session, order=order)
-    if held:
-        raise Conflict(f"order {order.number} is on hold ({', '.join(held)}): not picked yet")
+    blocked = orders.block_reasons(session=session, order=order)
+    if blocked:
+        raise Conflict(f"order {order.number} is on hold ({', '.join(blocked)}): not picked yet")
     orders.transition(session=session, order=order, target=OrderStatus.PICKING, actor=actor)
     allocations = [
         a
