@@ -57,8 +57,8 @@ from maillon.shipping.promise import (  # noqa: E402
 from maillon.shipping.rates import (  # noqa: E402
     EXAMPLE_DATA,
     Destination,
-    Parcel,
     RateCard,
+    RateParcel,
     Service,
     ShoppingPolicy,
     WeightBand,
@@ -143,13 +143,15 @@ def read_postcodes(path: Path) -> list[str]:
         return sorted({row[key].strip().zfill(5) for row in reader if row[key].strip()})
 
 
-def random_parcel(rng: random.Random) -> Parcel:
+def random_parcel(rng: random.Random) -> RateParcel:
     """Return a parcel shaped like e-commerce traffic (mostly small, a few bulky)."""
     weight = int(min(40_000, max(50, rng.lognormvariate(7.0, 1.1))))
     sides = sorted((rng.randint(80, 600) for _ in range(3)), reverse=True)
     if rng.random() < 0.05:
         sides[0] = rng.randint(1000, 2000)
-    return Parcel(weight, *sides, declared_value_cents=rng.choice([0, 0, 2_500, 15_000, 90_000]))
+    return RateParcel(
+        weight, *sides, declared_value_cents=rng.choice([0, 0, 2_500, 15_000, 90_000])
+    )
 
 
 def random_destination(rng: random.Random, postcodes: list[str]) -> Destination:
@@ -226,7 +228,7 @@ def naive_promise(
 
 def naive_shop(
     cards: list[RateCard],
-    parcel: Parcel,
+    parcel: RateParcel,
     dest: Destination,
     ordered_at: dt.datetime,
     policy: ShoppingPolicy,

@@ -80,7 +80,7 @@ def test_carton_tariff_prices_like_the_rate_cards(seeded: Database) -> None:
         assert prices == sorted(prices)  # heavier never costs less
         home = {rates.ServiceKind.STANDARD, rates.ServiceKind.EXPRESS}
         shop = quoting.quote_options(
-            session=s, parcel=rates.Parcel(1_000, 100, 100, 100), destination=destination
+            session=s, parcel=rates.RateParcel(1_000, 100, 100, 100), destination=destination
         )
         cheapest = min(q.total_cents for q in shop.quotes if q.kind in home)
     assert tariff.price(1_000) == cheapest

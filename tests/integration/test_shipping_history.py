@@ -113,7 +113,7 @@ def test_measured_reliability_feeds_rate_shopping(seeded: Database, history_db: 
     assert measured[("colissimo", "domicile", "FR")] == (0.75, 4)
     assert measured[("colissimo", "domicile", "CORSE")] == (0.0, 1)
     assert measured[("colissimo", "domicile", "*")] == (0.6, 5)
-    parcel = rates.Parcel(400, 200, 150, 100)
+    parcel = rates.RateParcel(400, 200, 150, 100)
     with seeded.reader() as s:
         result = quoting.quote_options(
             session=s,

@@ -101,7 +101,7 @@ def post_options(body: OptionsRequest, db: DbDep, _: Desk) -> OptionsRead:
     collect and appointment slots, with prices and promised dates."""
     parcel = None
     if body.parcel is not None:
-        parcel = rates.Parcel(**body.parcel.model_dump())
+        parcel = rates.RateParcel(**body.parcel.model_dump())
     with db.reader() as session:
         got = service.delivery_options(
             session=session,

@@ -137,7 +137,7 @@ class DeliveryOptions:
 
 def _parcel_for_lines(
     session: Session, lines: Sequence[tuple[str, int]], errors: ErrorCollector
-) -> rates.Parcel | None:
+) -> rates.RateParcel | None:
     products = products_by_sku(session=session, skus=[s for s, _ in lines])
     items = []
     for i, (sku, qty) in enumerate(lines):
@@ -152,7 +152,7 @@ def _parcel_for_lines(
         return None
     weight, length, width, height = estimate_parcel(items)
     value = sum(products[s].price_cents * q for s, q in lines)
-    return rates.Parcel(weight, length, width, height, value)
+    return rates.RateParcel(weight, length, width, height, value)
 
 
 def _option(q: rates.Quote) -> CarrierOption:
@@ -220,7 +220,7 @@ def delivery_options(
     postcode: str,
     city: str | None = None,
     lines: Sequence[tuple[str, int]] = (),
-    parcel: rates.Parcel | None = None,
+    parcel: rates.RateParcel | None = None,
     ordered_at: dt.datetime | None = None,
     relay_limit: int = 5,
     relay_max_km: float = 15.0,

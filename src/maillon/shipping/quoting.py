@@ -110,7 +110,7 @@ def make_parcel(
     height_mm: int,
     declared_value_cents: int = 0,
     field: str = "parcel",
-) -> rates.Parcel:
+) -> rates.RateParcel:
     """Return a rates parcel. Raises ValidationError naming ``field.<name>`` of a bad value."""
     prefix = f"{field}." if field else ""
     errors = []
@@ -126,7 +126,7 @@ def make_parcel(
         errors.append(FieldError(f"{prefix}declared_value_cents", "must be 0 or more"))
     if errors:
         raise ValidationError(errors)
-    return rates.Parcel(weight_g, length_mm, width_mm, height_mm, declared_value_cents)
+    return rates.RateParcel(weight_g, length_mm, width_mm, height_mm, declared_value_cents)
 
 
 def make_destination(
@@ -158,7 +158,7 @@ def destination_of(order: Order) -> rates.Destination:
     )
 
 
-def parcel_for_order(*, session: Session, order: Order) -> rates.Parcel:
+def parcel_for_order(*, session: Session, order: Order) -> rates.RateParcel:
     """Return one parcel estimated from the order's lines, declared at the order's total."""
     rows = session.execute(
         select(
@@ -176,7 +176,7 @@ def parcel_for_order(*, session: Session, order: Order) -> rates.Parcel:
     if not items:
         raise ValidationError(FieldError("order", "the order has no lines to ship"))
     weight, length, width, height = estimate_parcel(items)
-    return rates.Parcel(weight, length, width, height, max(order.total_cents, 0))
+    return rates.RateParcel(weight, length, width, height, max(order.total_cents, 0))
 
 
 def carton_tariff(*, session: Session, order: Order) -> ShippingTariff | None:
@@ -202,7 +202,7 @@ def carton_tariff(*, session: Session, order: Order) -> ShippingTariff | None:
 
     def cheapest(grams: int) -> tuple[float, int | None]:
         best: tuple[float, int | None] = (math.inf, None)
-        parcel = rates.Parcel(max(grams, 1), 100, 100, 100)
+        parcel = rates.RateParcel(max(grams, 1), 100, 100, 100)
         for card, service in services:
             priced = rates.quote(card, service, parcel, destination)
             if isinstance(priced, rates.Quote) and priced.total_cents < best[0]:
@@ -251,7 +251,7 @@ def _chosen_cards(
 def quote_options(
     *,
     session: Session,
-    parcel: rates.Parcel,
+    parcel: rates.RateParcel,
     destination: rates.Destination,
     policy: rates.ShoppingPolicy = rates.DEFAULT_POLICY,
     ordered_at: dt.datetime | None = None,
@@ -432,7 +432,7 @@ def carrier_due_date(
 class RateShop:
     """A rate shop and what it was run on (the parcel may have been estimated from an order)."""
 
-    parcel: rates.Parcel
+    parcel: rates.RateParcel
     destination: rates.Destination
     order: str | None
     result: rates.ShoppingResult
@@ -442,7 +442,7 @@ def shop_rates(
     *,
     session: Session,
     order_number: str | None = None,
-    parcel: rates.Parcel | None = None,
+    parcel: rates.RateParcel | None = None,
     destination: rates.Destination | None = None,
     policy: rates.ShoppingPolicy = rates.DEFAULT_POLICY,
     ordered_at: dt.datetime | None = None,

@@ -89,7 +89,7 @@ def pack(number: str, body: PackRequest, db: DbDep, who: Floor) -> OrderRead:
     """Pack a picked order into parcels (each with an SSCC)."""
     parcels = None
     if body.parcels is not None:
-        parcels = [packing_flow.ParcelSpec(**p.model_dump()) for p in body.parcels]
+        parcels = [packing_flow.ClosedParcel(**p.model_dump()) for p in body.parcels]
     with db.transaction() as session:
         packing_flow.finish_packing(
             session=session, number=number, parcels=parcels, actor=who.actor

@@ -226,7 +226,7 @@ class _Choice:
 
 
 def _fits_all(
-    card: rates.RateCard, service: str, parcels: Sequence[rates.Parcel], dest: rates.Destination
+    card: rates.RateCard, service: str, parcels: Sequence[rates.RateParcel], dest: rates.Destination
 ) -> rates.Exclusion | None:
     for parcel in parcels:
         priced = rates.quote(card, service, parcel, dest)
@@ -241,7 +241,7 @@ def _choose(
     carrier_code: str | None,
     service_code: str | None,
     policy: rates.ShoppingPolicy,
-    parcels: Sequence[rates.Parcel],
+    parcels: Sequence[rates.RateParcel],
     dest: rates.Destination | None,
 ) -> _Choice:
     """Return the carrier and service to ship ``parcels`` with. Raises ValidationError."""
@@ -364,7 +364,7 @@ def _choice_for(
 ) -> tuple[_Choice, int]:
     """Return the carrier (and service) to ship the parcels with, and each parcel's value."""
     parcels = [
-        rates.Parcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm)
+        rates.RateParcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm)
         for x in shipments
         for p in x.parcels
     ]
@@ -372,7 +372,8 @@ def _choice_for(
     if parcels:
         value = max(order.total_cents, 0) // len(parcels)
         parcels = [
-            rates.Parcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm, value) for p in parcels
+            rates.RateParcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm, value)
+            for p in parcels
         ]
         choice = _choose(
             session=session,
@@ -413,7 +414,7 @@ def _price_and_promise(
         quoted = rates.quote(
             card,
             svc,
-            rates.Parcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm, value),
+            rates.RateParcel(p.weight_g, p.length_mm, p.width_mm, p.height_mm, value),
             dest,
         )
         assert isinstance(quoted, rates.Quote)

@@ -33,11 +33,12 @@ from maillon.warehouse.packing import (
 
 __all__ = [
     "Carton",
+    "CartonLoad",
     "CartonPlan",
-    "Parcel",
     "ShippingTariff",
     "WeightBands",
     "choose_cartons",
+    "estimate_parcel",
     "packing_instructions",
 ]
 
@@ -141,7 +142,7 @@ class ShippingTariff:
 
 
 @dataclass(frozen=True)
-class Parcel:
+class CartonLoad:
     """One carton of the plan with its contents.
 
     ``placements`` index the order's items (``Placement.container`` is 0) and
@@ -171,7 +172,7 @@ class CartonPlan:
     catalogue can take (too big, too heavy or not shippable).
     """
 
-    parcels: tuple[Parcel, ...]
+    parcels: tuple[CartonLoad, ...]
     unpackable: tuple[int, ...]
     total_cost: float
     runtime: float
@@ -307,7 +308,7 @@ class _Chooser:
     def _budget(self, share: float) -> float:
         return max(0.0, (self.deadline - time.perf_counter()) * share)
 
-    def parcel(self, carton: Carton, counts: Sequence[int], share: float) -> Parcel | None:
+    def parcel(self, carton: Carton, counts: Sequence[int], share: float) -> CartonLoad | None:
         """Return a parcel holding exactly ``counts`` in ``carton``, or None."""
         sub, index = _subset(self.items, counts)
         weight = sum(it.weight * it.quantity for it in sub)
@@ -324,7 +325,7 @@ class _Chooser:
         if not result.is_complete:
             return None
         placements = _remap(result.placements, index)
-        return Parcel(
+        return CartonLoad(
             carton=carton,
             placements=placements,
             contents_weight=weight,
@@ -335,7 +336,7 @@ class _Chooser:
             instructions=packing_instructions(self.items, carton, placements),
         )
 
-    def cheapest_single(self, counts: Sequence[int], share: float) -> Parcel | None:
+    def cheapest_single(self, counts: Sequence[int], share: float) -> CartonLoad | None:
         """Return the cheapest single parcel holding ``counts``, or None."""
         weight = sum(it.weight * n for it, n in zip(self.items, counts, strict=True))
         ranked = sorted(
@@ -351,7 +352,7 @@ class _Chooser:
 
     def split(
         self, cartons: Sequence[Carton], counts: Sequence[int], share: float
-    ) -> tuple[list[Parcel], list[int]]:
+    ) -> tuple[list[CartonLoad], list[int]]:
         """Spread ``counts`` over ``cartons`` (opened in that order, as many as needed),
         then re-box each parcel in its cheapest carton; return parcels and leftovers."""
         sub, index = _subset(self.items, counts)
@@ -365,7 +366,7 @@ class _Chooser:
         leftover = [0] * len(self.items)
         for i in result.unplaced:
             leftover[index[i]] += 1
-        parcels: list[Parcel] = []
+        parcels: list[CartonLoad] = []
         n_loads = len(result.containers)
         for k, load in enumerate(result.containers):
             part = [0] * len(self.items)
@@ -382,7 +383,7 @@ class _Chooser:
                         leftover[p.item] += 1
                     continue
                 volume = sum(self.items[p.item].volume for p in placements)
-                best = Parcel(
+                best = CartonLoad(
                     carton=carton,
                     placements=placements,
                     contents_weight=weight,
@@ -434,7 +435,7 @@ def choose_cartons(
             unpackable.extend([i] * counts[i])
             counts[i] = 0
 
-    plans: list[list[Parcel]] = []
+    plans: list[list[CartonLoad]] = []
     if sum(counts) > 0:
         single = chooser.cheapest_single(counts, 0.4)
         if single is not None:

@@ -38,8 +38,8 @@ from maillon.warehouse.service import pick_lists_of
 from maillon.warehouse.tables import PackingScan, PackingSession, PickList
 
 __all__ = [
+    "ClosedParcel",
     "PackScanResult",
-    "ParcelSpec",
     "finish_packing",
     "packing_scan",
     "price_cartons_with",
@@ -47,7 +47,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class ParcelSpec:
+class ClosedParcel:
     """A closed parcel: gross weight and outer sizes, longest side first."""
 
     weight_g: int
@@ -243,7 +243,7 @@ def _next_placement(flat: Sequence[tuple[Any, PlannedUnit]], filled: set[int], b
 # --------------------------------------------------------------------------- closing the boxes
 
 
-def _check_declared(parcels: Sequence[ParcelSpec], warehouses: Sequence[int]) -> None:
+def _check_declared(parcels: Sequence[ClosedParcel], warehouses: Sequence[int]) -> None:
     errors = ErrorCollector()
     if not parcels:
         errors.add("parcels", "give at least one parcel, or none to let Maillon estimate")
@@ -259,8 +259,8 @@ def _check_declared(parcels: Sequence[ParcelSpec], warehouses: Sequence[int]) ->
 
 
 def finish_packing(
-    *, session: Session, number: str, parcels: Sequence[ParcelSpec] | None = None, actor: str
-) -> dict[int, list[ParcelSpec]]:
+    *, session: Session, number: str, parcels: Sequence[ClosedParcel] | None = None, actor: str
+) -> dict[int, list[ClosedParcel]]:
     """Close the boxes of a picked order: it becomes ``packed``; return its parcels per
     warehouse id.
 
@@ -325,10 +325,10 @@ def _finish_if_packed(session: Session, order: Order, packer: str) -> int:
     return sum(len(p) for p in closed.values())
 
 
-def _estimated_parcel(rows: Sequence[Any]) -> ParcelSpec:
+def _estimated_parcel(rows: Sequence[Any]) -> ClosedParcel:
     items = [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4])) for r in rows]
     w, ln, wd, h = estimate_parcel(items)
-    return ParcelSpec(w, ln, wd, h)
+    return ClosedParcel(w, ln, wd, h)
 
 
 def _plan_of(
@@ -364,7 +364,7 @@ def _plan_of(
 
 def _planned_parcels(
     session: Session, order: Order, warehouses: Sequence[int], actor: str
-) -> dict[int, list[ParcelSpec]]:
+) -> dict[int, list[ClosedParcel]]:
     """Return the parcels of each warehouse from its carton plan (see :func:`_plan_of`).
     Units no carton takes travel in a box of their own, estimated from the product; a
     warehouse without units gets one estimated parcel."""
@@ -374,11 +374,11 @@ def _planned_parcels(
         ).all()
     )
     units = units_to_pack(session=session, order=order)
-    by_warehouse: dict[int, list[ParcelSpec]] = {}
+    by_warehouse: dict[int, list[ClosedParcel]] = {}
     for wh in warehouses:
         plan = _plan_of(session, order, wh, codes[wh], actor, units.get(wh, {}))
         parcels = [
-            ParcelSpec(p.gross_weight_g, *sorted(p.outer_mm, reverse=True)) for p in plan.parcels
+            ClosedParcel(p.gross_weight_g, *sorted(p.outer_mm, reverse=True)) for p in plan.parcels
         ]
         if plan.unpackable:
             sizes = {

@@ -16,10 +16,10 @@ from maillon.shipping.rates import (
     Exclusion,
     ExclusionReason,
     Objective,
-    Parcel,
     Quote,
     RateCard,
     RateCardError,
+    RateParcel,
     Service,
     ServiceKind,
     ShoppingPolicy,
@@ -100,7 +100,7 @@ def test_public_api_is_pinned() -> None:
             "Exclusion",
             "ExclusionReason",
             "Objective",
-            "Parcel",
+            "RateParcel",
             "Quote",
             "RateCard",
             "RateCardError",
@@ -145,7 +145,7 @@ def test_zone_lookup_takes_the_longest_prefix(
 
 def test_quote_breakdown_with_remote_oversize_and_fuel(acme: RateCard) -> None:
     # 3 kg to Corsica, 1.2 m long: band 8.00 + remote 5.00 + oversize 3.00, fuel 10 % of 16.00
-    parcel = Parcel(weight_g=3000, length_mm=1200, width_mm=200, height_mm=100)
+    parcel = RateParcel(weight_g=3000, length_mm=1200, width_mm=200, height_mm=100)
     q = quote(acme, "eco", parcel, Destination("FR", "20000"))
     assert isinstance(q, Quote)
     assert (q.base_cents, q.remote_cents, q.oversize_cents, q.fuel_cents) == (800, 500, 300, 160)
@@ -158,20 +158,20 @@ def test_quote_breakdown_with_remote_oversize_and_fuel(acme: RateCard) -> None:
 
 def test_dimensional_weight_is_billed_when_heavier(acme: RateCard) -> None:
     # 400 x 300 x 200 mm = 24,000 cm3 / 5000 = 4.8 kg billed instead of 0.9 kg
-    parcel = Parcel(weight_g=900, length_mm=400, width_mm=300, height_mm=200)
+    parcel = RateParcel(weight_g=900, length_mm=400, width_mm=300, height_mm=200)
     q = quote(acme, "fast", parcel, Destination("FR", "69001"))
     assert isinstance(q, Quote)
     assert q.dim_weight_g == 4800 and q.billed_weight_g == 4800 and q.dim_weight_used
     assert q.base_cents == 1400
     # a dense parcel is billed on its actual weight
-    dense = quote(acme, "fast", Parcel(900, 100, 100, 100), Destination("FR", "69001"))
+    dense = quote(acme, "fast", RateParcel(900, 100, 100, 100), Destination("FR", "69001"))
     assert isinstance(dense, Quote)
     assert not dense.dim_weight_used and dense.base_cents == 1005
 
 
 def test_fuel_rounds_half_up(acme: RateCard) -> None:
     # 10.05 EUR x 12.5 % = 1.25625 EUR -> 1.26 EUR
-    q = quote(acme, "fast", Parcel(500, 100, 100, 100), Destination("FR", "69001"))
+    q = quote(acme, "fast", RateParcel(500, 100, 100, 100), Destination("FR", "69001"))
     assert isinstance(q, Quote)
     assert q.fuel_cents == 126 and q.total_cents == 1005 + 126
 
@@ -179,7 +179,7 @@ def test_fuel_rounds_half_up(acme: RateCard) -> None:
 def test_insurance_above_the_included_cover() -> None:
     cards = load_example_rate_cards()
     colissimo = next(c for c in cards if c.carrier == "colissimo")
-    parcel = Parcel(800, 300, 200, 100, declared_value_cents=120_000)
+    parcel = RateParcel(800, 300, 200, 100, declared_value_cents=120_000)
     q = quote(colissimo, "domicile_signature", parcel, Destination("FR", "75011"))
     assert isinstance(q, Quote)
     assert q.insurance_cents == 1000  # 1 % of (1200 - 200) EUR
@@ -188,23 +188,23 @@ def test_insurance_above_the_included_cover() -> None:
 @pytest.mark.parametrize(
     ("parcel", "destination", "service", "reason"),
     [
-        (Parcel(12000, 300, 200, 100), Destination("FR", "75011"), "eco", "too_heavy"),
-        (Parcel(1000, 1600, 100, 100), Destination("FR", "75011"), "eco", "too_big"),
-        (Parcel(1000, 900, 900, 300), Destination("FR", "75011"), "eco", "too_big"),
+        (RateParcel(12000, 300, 200, 100), Destination("FR", "75011"), "eco", "too_heavy"),
+        (RateParcel(1000, 1600, 100, 100), Destination("FR", "75011"), "eco", "too_big"),
+        (RateParcel(1000, 900, 900, 300), Destination("FR", "75011"), "eco", "too_big"),
         (
-            Parcel(1000, 300, 200, 100, declared_value_cents=60_000),
+            RateParcel(1000, 300, 200, 100, declared_value_cents=60_000),
             Destination("FR", "75011"),
             "eco",
             "value_too_high",
         ),
-        (Parcel(1000, 300, 200, 100), Destination("BE", "1000"), "eco", "no_coverage"),
-        (Parcel(1000, 300, 200, 100), Destination("DE", "10115"), "fast", "no_coverage"),
+        (RateParcel(1000, 300, 200, 100), Destination("BE", "1000"), "eco", "no_coverage"),
+        (RateParcel(1000, 300, 200, 100), Destination("DE", "10115"), "fast", "no_coverage"),
         # 1 m cube: 200 kg dimensional, over the heaviest band
-        (Parcel(1000, 1000, 1000, 1000), Destination("FR", "75011"), "fast", "too_big"),
+        (RateParcel(1000, 1000, 1000, 1000), Destination("FR", "75011"), "fast", "too_big"),
     ],
 )
 def test_exclusions_say_why(
-    acme: RateCard, parcel: Parcel, destination: Destination, service: str, reason: str
+    acme: RateCard, parcel: RateParcel, destination: Destination, service: str, reason: str
 ) -> None:
     result = quote(acme, service, parcel, destination)
     assert isinstance(result, Exclusion)
@@ -220,12 +220,12 @@ def test_example_cards_load_and_cover_france(examples: tuple[RateCard, ...]) -> 
     chrono_zone = by_code["chronopost"].zone_for(corsica)
     assert chrono_zone is not None and chrono_zone.remote
     assert (z := by_code["colissimo"].zone_for(Destination("FR", "97400"))) and z.code == "OM"
-    result = shop(examples, Parcel(1500, 300, 200, 100), corsica, ordered_at=WEDNESDAY_10H)
+    result = shop(examples, RateParcel(1500, 300, 200, 100), corsica, ordered_at=WEDNESDAY_10H)
     excluded = {(e.carrier, e.reason) for e in result.excluded}
     assert ("colis_prive", ExclusionReason.NO_COVERAGE) in excluded
     assert ("coursier", ExclusionReason.NO_COVERAGE) in excluded
     assert len(result.quotes) + len(result.excluded) == sum(len(c.services) for c in examples)
-    paris = shop(examples, Parcel(1500, 300, 200, 100), Destination("FR", "75011"),
+    paris = shop(examples, RateParcel(1500, 300, 200, 100), Destination("FR", "75011"),
                  ordered_at=WEDNESDAY_10H)  # fmt: skip
     same_day = [q for q in paris.quotes if q.kind is ServiceKind.SAME_DAY]
     assert same_day and same_day[0].promise is not None
@@ -236,7 +236,7 @@ def test_example_cards_load_and_cover_france(examples: tuple[RateCard, ...]) -> 
 
 
 def test_policies_rank_differently(acme: RateCard) -> None:
-    parcel = Parcel(800, 200, 150, 100)
+    parcel = RateParcel(800, 200, 150, 100)
     paris = Destination("FR", "75011")
     cheapest = shop([acme], parcel, paris, ordered_at=WEDNESDAY_10H,
                     policy=ShoppingPolicy(objective=Objective.CHEAPEST))  # fmt: skip
@@ -257,7 +257,7 @@ def test_policies_rank_differently(acme: RateCard) -> None:
 
 
 def test_best_value_weighs_days_and_reliability(acme: RateCard) -> None:
-    parcel = Parcel(800, 200, 150, 100)
+    parcel = RateParcel(800, 200, 150, 100)
     paris = Destination("FR", "75011")
     # eco 5.50 EUR in 2 days, fast 11.31 EUR in 1 day: one day is worth 10 EUR here
     policy = ShoppingPolicy(value_of_day_cents=1000, prior_on_time=0.9, prior_weight=30)
@@ -275,25 +275,25 @@ def test_best_value_weighs_days_and_reliability(acme: RateCard) -> None:
 
 def test_small_samples_shrink_to_the_prior(acme: RateCard) -> None:
     history = {("acme", "eco", "FR"): (0.5, 10)}
-    result = shop([acme], Parcel(800, 200, 150, 100), Destination("FR", "75011"),
+    result = shop([acme], RateParcel(800, 200, 150, 100), Destination("FR", "75011"),
                   ordered_at=WEDNESDAY_10H, reliability=history,
                   policy=ShoppingPolicy(prior_on_time=0.9, prior_weight=30))  # fmt: skip
     eco = next(q for q in result.quotes if q.service == "eco")
     assert eco.on_time_rate == pytest.approx(0.8)  # (0.5 x 10 + 0.9 x 30) / 40
     with pytest.raises(ValueError, match="on-time rate"):
-        shop([acme], Parcel(800, 200, 150, 100), Destination("FR", "75011"),
+        shop([acme], RateParcel(800, 200, 150, 100), Destination("FR", "75011"),
              ordered_at=WEDNESDAY_10H, reliability={("acme", "eco", "FR"): (1.5, 10)})  # fmt: skip
 
 
 def test_shop_refuses_a_naive_order_time(acme: RateCard) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        shop([acme], Parcel(800, 200, 150, 100), Destination("DE", "10115"),
+        shop([acme], RateParcel(800, 200, 150, 100), Destination("DE", "10115"),
              ordered_at=dt.datetime(2025, 3, 12, 10, 0))  # fmt: skip
 
 
 def test_kinds_filter_and_nothing_left(acme: RateCard) -> None:
     policy = ShoppingPolicy(kinds=frozenset({ServiceKind.RELAY_POINT}))
-    result = shop([acme], Parcel(800, 200, 150, 100), Destination("FR", "75011"),
+    result = shop([acme], RateParcel(800, 200, 150, 100), Destination("FR", "75011"),
                   ordered_at=WEDNESDAY_10H, policy=policy)  # fmt: skip
     assert result.chosen is None
     assert {e.reason for e in result.excluded} == {ExclusionReason.KIND_NOT_ALLOWED}
@@ -301,7 +301,7 @@ def test_kinds_filter_and_nothing_left(acme: RateCard) -> None:
 
 
 parcels = st.builds(
-    Parcel,
+    RateParcel,
     weight_g=st.integers(1, 40_000),
     length_mm=st.integers(10, 2_000),
     width_mm=st.integers(10, 800),
@@ -324,7 +324,7 @@ order_times = st.datetimes(
 @settings(max_examples=150, deadline=None)
 @given(parcel=parcels, destination=destinations, ordered_at=order_times)
 def test_cheapest_first_choice_is_never_dearer_than_any_eligible_service(
-    parcel: Parcel, destination: Destination, ordered_at: dt.datetime
+    parcel: RateParcel, destination: Destination, ordered_at: dt.datetime
 ) -> None:
     cards = EXAMPLES
     result = shop(cards, parcel, destination, ordered_at=ordered_at,
@@ -366,8 +366,8 @@ SERVICE_COUNT = sum(len(c.services) for c in EXAMPLES)
         (lambda: Surcharges(fuel_pct=12.345), "2 decimals"),
         (lambda: Surcharges(remote_cents=-1), "remote_cents"),
         (lambda: Service("a", "s", "S", ServiceKind.STANDARD, ()), "no rates"),
-        (lambda: Parcel(0, 10, 10, 10), "weight_g"),
-        (lambda: Parcel(10, 10, 0, 10), "sides"),
+        (lambda: RateParcel(0, 10, 10, 10), "weight_g"),
+        (lambda: RateParcel(10, 10, 0, 10), "sides"),
         (lambda: Destination("FRA", "75011"), "alpha-2"),
         (lambda: ShoppingPolicy(prior_on_time=1.5), "prior_on_time"),
         (lambda: ShoppingPolicy(kinds=frozenset()), "kinds"),

@@ -85,11 +85,12 @@ def test_public_api_is_pinned() -> None:
     assert sorted(cartons.__all__) == sorted(
         [
             "Carton",
+            "CartonLoad",
             "CartonPlan",
-            "Parcel",
             "ShippingTariff",
             "WeightBands",
             "choose_cartons",
+            "estimate_parcel",
             "packing_instructions",
         ]
     )

@@ -46,7 +46,7 @@ from __future__ import annotations
 
 from maillon.shipping.rates.cards import RateCard, Service, ServiceKind, WeightBand, ZoneRate
 from maillon.shipping.rates.loading import EXAMPLE_DATA, load_example_rate_cards, load_rate_cards
-from maillon.shipping.rates.pricing import Exclusion, ExclusionReason, Parcel, Quote, quote
+from maillon.shipping.rates.pricing import Exclusion, ExclusionReason, Quote, RateParcel, quote
 from maillon.shipping.rates.reader import RateCardError
 from maillon.shipping.rates.shopping import (
     DEFAULT_POLICY,
@@ -66,10 +66,10 @@ __all__ = [
     "Exclusion",
     "ExclusionReason",
     "Objective",
-    "Parcel",
     "Quote",
     "RateCard",
     "RateCardError",
+    "RateParcel",
     "Reliability",
     "Service",
     "ServiceKind",

@@ -23,9 +23,9 @@ from maillon.shipping.rates.zones import Destination, Zone
 __all__ = [
     "Exclusion",
     "ExclusionReason",
-    "Parcel",
     "Priced",
     "Quote",
+    "RateParcel",
     "price",
     "priced_quote",
     "quote",
@@ -33,7 +33,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
-class Parcel:
+class RateParcel:
     """A parcel to ship: weight (g), three sides (mm, any order), declared value (cents).
 
     Raises ValueError for a non-positive weight or side, or a negative declared value.
@@ -181,7 +181,7 @@ def _excluded(service: Service, reason: ExclusionReason, detail: str) -> Exclusi
     return Exclusion(service.carrier, service.code, reason, detail)
 
 
-def price(service: Service, zone: Zone, parcel: Parcel) -> Priced | Exclusion:
+def price(service: Service, zone: Zone, parcel: RateParcel) -> Priced | Exclusion:
     """Price ``parcel`` on ``service`` in ``zone``: the components, or why it cannot."""
     rate = service.rate_for(zone.code)
     if rate is None:
@@ -256,7 +256,7 @@ def price(service: Service, zone: Zone, parcel: Parcel) -> Priced | Exclusion:
 def priced_quote(
     service: Service,
     zone: Zone,
-    parcel: Parcel,
+    parcel: RateParcel,
     priced: Priced,
     promise: Promise | None = None,
     on_time: tuple[float, int] | None = None,
@@ -298,7 +298,7 @@ def priced_quote(
 
 
 def quote(
-    card: RateCard, service: str | Service, parcel: Parcel, destination: Destination
+    card: RateCard, service: str | Service, parcel: RateParcel, destination: Destination
 ) -> Quote | Exclusion:
     """Return the price of ``parcel`` to ``destination`` on one service of ``card``.
 

@@ -25,8 +25,8 @@ from maillon.shipping.rates.cards import RateCard, ServiceKind, ZoneRate
 from maillon.shipping.rates.pricing import (
     Exclusion,
     ExclusionReason,
-    Parcel,
     Quote,
+    RateParcel,
     price,
     priced_quote,
 )
@@ -202,7 +202,7 @@ def _reason(ranked: Sequence[Quote], excluded: Sequence[Exclusion], policy: Shop
 
 def shop(
     cards: Iterable[RateCard],
-    parcel: Parcel,
+    parcel: RateParcel,
     destination: Destination,
     *,
     ordered_at: dt.datetime,
@@ -249,7 +249,7 @@ def shop(
 
 def _shop_card(
     card: RateCard,
-    parcel: Parcel,
+    parcel: RateParcel,
     destination: Destination,
     ordered_at: dt.datetime,
     policy: ShoppingPolicy,
