@@ -16,11 +16,11 @@ from maillon.care.schemas import (
     AgentCreate,
     AgentRead,
     AgentUpdate,
-    AssignRequest,
+    AssignmentUpdate,
     AssistantQuestion,
     AssistantReply,
+    ClassificationCreate,
     ClassifyRead,
-    ClassifyRequest,
     ClockRead,
     CsatAnswer,
     CsatRead,
@@ -245,7 +245,7 @@ def add_note(ticket_id: IdPath, body: NoteCreate, db: DbDep, who: Agent) -> Tick
 
 
 @router.post("/api/v1/tickets/{ticket_id}/assign", response_model=TicketRead)
-def assign(ticket_id: IdPath, body: AssignRequest, db: DbDep, who: Agent) -> TicketRead:
+def assign(ticket_id: IdPath, body: AssignmentUpdate, db: DbDep, who: Agent) -> TicketRead:
     """Assign to a named agent, or round-robin (``strategy: skill`` among the category's
     skilled agents)."""
     with db.transaction() as session:
@@ -398,7 +398,7 @@ def answer_csat(token: Token, body: CsatAnswer, db: DbDep) -> CsatRead:
 
 
 @router.post("/api/v1/care/classify", response_model=ClassifyRead)
-def classify_text(body: ClassifyRequest, db: DbDep, _: Agent) -> ClassifyRead:
+def classify_text(body: ClassificationCreate, db: DbDep, _: Agent) -> ClassifyRead:
     """The intent of a message with the model in use, and the queue it would be routed to."""
     with db.reader() as session:
         prediction = classify.classify(session=session, text=body.text)

@@ -51,7 +51,7 @@ class TicketUpdate(StrictModel):
     intent: str | None = Field(default=None, max_length=60, pattern=r"^[a-z][a-z0-9_]*$")
 
 
-class AssignRequest(StrictModel):
+class AssignmentUpdate(StrictModel):
     """Assign to a named agent, or let Maillon choose (round-robin, optionally by skill)."""
 
     agent: str | None = Field(default=None, min_length=1, max_length=120)
@@ -227,7 +227,7 @@ class CsatRead(BaseModel):
     answered_at: datetime
 
 
-class ClassifyRequest(StrictModel):
+class ClassificationCreate(StrictModel):
     """A message to classify."""
 
     text: str = Field(min_length=1, max_length=20_000)

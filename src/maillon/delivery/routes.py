@@ -14,30 +14,30 @@ from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.delivery import collect, courier_jobs, eta, lastmile, microhubs, service
 from maillon.delivery.model import StopStatus
 from maillon.delivery.schemas import (
+    AssignmentCreate,
     AssignmentRead,
     AssignRead,
-    AssignRequest,
     AvailabilityUpdate,
+    BookingCreate,
     BookingRead,
-    BookingRequest,
     CarrierOptionRead,
+    CollectCreate,
     CollectLineRead,
     CollectLink,
     CollectOptionRead,
     CollectRead,
-    CollectRequest,
     CourierCreate,
     CourierRead,
-    GenerateRequest,
     JobCreate,
     JobRead,
+    OptionsCreate,
     OptionsRead,
-    OptionsRequest,
+    PlanCreate,
     PlanRead,
-    PlanRequest,
     RelayPointRead,
-    ReplanRequest,
+    ReplanCreate,
     ScenarioRead,
+    SlotGenerationCreate,
     SlotRead,
     StopRead,
     StoreRead,
@@ -46,8 +46,8 @@ from maillon.delivery.schemas import (
     TemplateCreate,
     TemplateRead,
     VehiclePlanRead,
+    WhatIfCreate,
     WhatIfRead,
-    WhatIfRequest,
     ZoneCreate,
     ZoneRead,
     ZoneUpdate,
@@ -96,7 +96,7 @@ def _carrier(o: service.CarrierOption) -> CarrierOptionRead:
 
 
 @router.post("/options", response_model=OptionsRead)
-def post_options(body: OptionsRequest, db: DbDep, _: Desk) -> OptionsRead:
+def post_options(body: OptionsCreate, db: DbDep, _: Desk) -> OptionsRead:
     """Delivery options for a cart and an address: home, express, relay points, click &
     collect and appointment slots, with prices and promised dates."""
     parcel = None
@@ -259,7 +259,7 @@ def delete_template(template_id: IdPath, db: DbDep, _: Operator) -> Response:
 
 
 @router.post("/slots/generate", response_model=dict[str, int])
-def generate_slots(body: GenerateRequest, db: DbDep, _: Operator) -> dict[str, int]:
+def generate_slots(body: SlotGenerationCreate, db: DbDep, _: Operator) -> dict[str, int]:
     """Create the slots of the next days from the zones' windows (existing slots kept);
     returns the new slots per zone."""
     with db.transaction() as session:
@@ -308,7 +308,7 @@ def booking_read(booking: DeliverySlotBooking) -> BookingRead:
 @router.post(
     "/slots/{slot_id}/book", status_code=status.HTTP_201_CREATED, response_model=BookingRead
 )
-def book_slot(slot_id: IdPath, body: BookingRequest, db: DbDep, who: Desk) -> BookingRead:
+def book_slot(slot_id: IdPath, body: BookingCreate, db: DbDep, who: Desk) -> BookingRead:
     """Book an order's delivery in a slot (409 when full); the customer is told."""
     with db.transaction() as session:
         booking = service.book_slot(
@@ -377,7 +377,7 @@ def collect_read(row: CollectReservation, store: str) -> CollectRead:
 
 
 @router.post("/collect", status_code=status.HTTP_201_CREATED, response_model=CollectRead)
-def reserve_collect(body: CollectRequest, db: DbDep, who: Desk) -> CollectRead:
+def reserve_collect(body: CollectCreate, db: DbDep, who: Desk) -> CollectRead:
     """Reserve a cart in a store for click & collect (409 naming the short lines)."""
     with db.transaction() as session:
         row = collect.reserve_collect(
@@ -506,7 +506,7 @@ def plan_read(plan: RoutePlan, warehouse: str) -> PlanRead:
 
 
 @router.post("/routes/plan", status_code=status.HTTP_201_CREATED, response_model=PlanRead)
-def plan_routes(body: PlanRequest, db: DbDep, who: Operator) -> PlanRead:
+def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
     """Plan the day's last-mile routes (PyVRP) from a depot and store them."""
     vehicles = [
         lastmile.VehicleSpec(
@@ -543,7 +543,7 @@ def get_plan(plan_id: IdPath, db: DbDep, _: Anyone) -> PlanRead:
 
 
 @router.post("/routes/{plan_id}/replan", response_model=PlanRead)
-def replan(plan_id: IdPath, body: ReplanRequest, db: DbDep, _: Operator) -> PlanRead:
+def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, _: Operator) -> PlanRead:
     """Re-plan the rest of the day with new orders: delivered stops stay, vehicles leave
     from where they are (given, or taken from the plan at ``at``)."""
     now_s = minutes(body.at) * 60 if body.at is not None else service.seconds_of_day(clock.now())
@@ -680,7 +680,7 @@ def list_jobs(
 
 
 @router.post("/couriers/assign", response_model=AssignRead)
-def assign(body: AssignRequest, db: DbDep, _: Operator) -> AssignRead:
+def assign(body: AssignmentCreate, db: DbDep, _: Operator) -> AssignRead:
     """Assign the open jobs to the free couriers: most jobs on time, then least travel."""
     with db.transaction() as session:
         at = body.at or clock.now()
@@ -730,7 +730,7 @@ def scenario_read(s: microhubs.ScenarioFigures) -> ScenarioRead:
 
 
 @router.post("/what-if", response_model=WhatIfRead)
-def what_if(body: WhatIfRequest, db: DbDep, _: Operator) -> WhatIfRead:
+def what_if(body: WhatIfCreate, db: DbDep, _: Operator) -> WhatIfRead:
     """Last-mile from the central warehouse vs from candidate micro-warehouses, on the
     order history (or given points): km, hours and cost a day, and the chart's data."""
     sites = [lastmile.SiteInput(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in body.sites]

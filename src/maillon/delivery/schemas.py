@@ -43,7 +43,7 @@ class CartLine(StrictModel):
     quantity: int = Qty
 
 
-class ParcelIn(StrictModel):
+class ParcelCreate(StrictModel):
     """A parcel to quote when there is no cart: grams and millimetres."""
 
     weight_g: int = Field(ge=1, le=100_000)
@@ -53,14 +53,14 @@ class ParcelIn(StrictModel):
     declared_value_cents: int = Field(default=0, ge=0, le=100_000_000)
 
 
-class OptionsRequest(StrictModel):
+class OptionsCreate(StrictModel):
     """Where the customer wants delivery and what: cart lines or a parcel."""
 
     postcode: str = Field(min_length=2, max_length=12)
     city: str | None = Field(default=None, max_length=200)
     country: str = Field(default="FR", min_length=2, max_length=2)
     lines: list[CartLine] = Field(default_factory=list, max_length=200)
-    parcel: ParcelIn | None = None
+    parcel: ParcelCreate | None = None
     ordered_at: AwareDatetime | None = None
     relay_limit: int = Field(default=5, ge=1, le=20)
 
@@ -194,14 +194,14 @@ class ZoneRead(BaseModel):
     templates: list[TemplateRead]
 
 
-class GenerateRequest(StrictModel):
+class SlotGenerationCreate(StrictModel):
     """Create the slots of the next ``days`` days (from tomorrow, or ``first_day``)."""
 
     days: int = Field(default=14, ge=1, le=90)
     first_day: dt.date | None = None
 
 
-class BookingRequest(StrictModel):
+class BookingCreate(StrictModel):
     """The order to deliver in the slot."""
 
     order: str = Field(min_length=1, max_length=40)
@@ -241,7 +241,7 @@ class StoreRead(BaseModel):
     active: bool
 
 
-class CollectRequest(StrictModel):
+class CollectCreate(StrictModel):
     """Reserve a cart in a store for a customer."""
 
     store: str = Field(min_length=1, max_length=20)
@@ -292,7 +292,7 @@ class SweepRead(BaseModel):
 # ------------------------------------------------------------------------ route plans
 
 
-class VehicleIn(StrictModel):
+class VehicleCreate(StrictModel):
     """A vehicle of the day: capacities (omit: unlimited) and shift ``HH:MM``."""
 
     id: str = Field(min_length=1, max_length=40)
@@ -308,19 +308,19 @@ class VehicleIn(StrictModel):
         return check_hhmm(value)
 
 
-class PlanRequest(StrictModel):
+class PlanCreate(StrictModel):
     """Plan a day: depot warehouse, vehicles, orders (omit: every booked home delivery)."""
 
     warehouse: str = Field(min_length=1, max_length=20)
     date: dt.date
-    vehicles: list[VehicleIn] = Field(min_length=1, max_length=50)
+    vehicles: list[VehicleCreate] = Field(min_length=1, max_length=50)
     orders: list[str] | None = Field(default=None, min_length=1, max_length=500)
     service_minutes: int = Field(default=5, ge=0, le=240)
     travel: str = Field(default="haversine", pattern="^(haversine|osrm)$")
     time_limit: float = Field(default=1.0, gt=0, le=60)
 
 
-class PositionIn(StrictModel):
+class PositionUpdate(StrictModel):
     """Where a vehicle is now."""
 
     vehicle: str = Field(min_length=1, max_length=40)
@@ -328,12 +328,12 @@ class PositionIn(StrictModel):
     lon: float = Field(ge=-180, le=180)
 
 
-class ReplanRequest(StrictModel):
+class ReplanCreate(StrictModel):
     """New orders arriving during the day; ``at`` is the local time now (``HH:MM``)."""
 
     at: str | None = None
     orders: list[str] = Field(default_factory=list, max_length=500)
-    positions: list[PositionIn] = Field(default_factory=list, max_length=50)
+    positions: list[PositionUpdate] = Field(default_factory=list, max_length=50)
     served: dict[str, list[str]] | None = None
     service_minutes: int = Field(default=5, ge=0, le=240)
     time_limit: float = Field(default=1.0, gt=0, le=60)
@@ -432,7 +432,7 @@ class CourierRead(BaseModel):
     active: bool
 
 
-class PointIn(StrictModel):
+class PointCreate(StrictModel):
     """A point on the map."""
 
     lat: float = Field(ge=-90, le=90)
@@ -444,9 +444,9 @@ class JobCreate(StrictModel):
 
     reference: str = Field(default="", max_length=100)
     pickup_warehouse: str | None = Field(default=None, min_length=1, max_length=20)
-    pickup: PointIn | None = None
+    pickup: PointCreate | None = None
     order: str | None = Field(default=None, min_length=1, max_length=40)
-    drop: PointIn | None = None
+    drop: PointCreate | None = None
     ready_at: AwareDatetime
     deadline_at: AwareDatetime
 
@@ -467,7 +467,7 @@ class JobRead(BaseModel):
     drop_eta: dt.datetime | None
 
 
-class AssignRequest(StrictModel):
+class AssignmentCreate(StrictModel):
     """Assign open jobs as of ``at`` (default: now)."""
 
     at: AwareDatetime | None = None
@@ -495,7 +495,7 @@ class AssignRead(BaseModel):
 # ----------------------------------------------------------------------------- what-if
 
 
-class SiteIn(StrictModel):
+class SiteCreate(StrictModel):
     """A candidate micro-warehouse."""
 
     id: str = Field(min_length=1, max_length=40)
@@ -504,14 +504,14 @@ class SiteIn(StrictModel):
     fixed_cost_cents_per_day: int = Field(default=0, ge=0, le=100_000_000)
 
 
-class WhatIfRequest(StrictModel):
+class WhatIfCreate(StrictModel):
     """Central warehouse, candidate sites, and the history to replay (or explicit points)."""
 
     central: str = Field(min_length=1, max_length=20)
-    sites: list[SiteIn] = Field(min_length=1, max_length=50)
+    sites: list[SiteCreate] = Field(min_length=1, max_length=50)
     days: int = Field(default=30, ge=1, le=366)
     radius_km: float = Field(default=30.0, gt=0, le=500)
-    points: list[PointIn] | None = Field(default=None, min_length=1, max_length=100_000)
+    points: list[PointCreate] | None = Field(default=None, min_length=1, max_length=100_000)
     service_seconds: float = Field(default=180.0, ge=0, le=3600)
     road_factor: float = Field(default=1.3, ge=1, le=3)
     mode: Literal["approx", "vrp"] = Field(

@@ -17,8 +17,8 @@ from maillon.fraud.schemas import (
     ChargebackRead,
     FraudSettingsRead,
     ModelRead,
-    ReviewDecisionIn,
     ReviewDecisionRead,
+    ReviewUpdate,
     SignalsRead,
 )
 from maillon.fraud.tables import FraudChargeback, FraudModelRecord
@@ -106,7 +106,7 @@ def list_reviews(
 
 
 @router.post("/reviews/{number}", response_model=AssessmentRead)
-def decide(number: str, body: ReviewDecisionIn, db: DbDep, who: Staff) -> AssessmentRead:
+def decide(number: str, body: ReviewUpdate, db: DbDep, who: Staff) -> AssessmentRead:
     """Approve or reject an order of the queue; reject cancels it and releases its stock."""
     with db.transaction() as session:
         item = service.decide(

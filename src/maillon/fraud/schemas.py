@@ -58,7 +58,7 @@ class AssessmentRead(BaseModel):
     reviews: list[ReviewDecisionRead] = []
 
 
-class ReviewDecisionIn(StrictModel):
+class ReviewUpdate(StrictModel):
     """An analyst's verdict on an order of the review queue."""
 
     decision: Literal["approve", "reject"]

@@ -72,7 +72,7 @@ class ProposalRead(BaseModel):
     lead_time_demand_sd: float | None
 
 
-class PoLineIn(StrictModel):
+class PurchaseOrderLineCreate(StrictModel):
     """One line to order."""
 
     supplier: str = Field(min_length=1, max_length=30)
@@ -85,7 +85,7 @@ class PoCreate(StrictModel):
     """Purchase orders to create (one per supplier) for a warehouse."""
 
     warehouse: str = Field(min_length=1, max_length=20)
-    lines: list[PoLineIn] = Field(min_length=1, max_length=1000)
+    lines: list[PurchaseOrderLineCreate] = Field(min_length=1, max_length=1000)
 
 
 class PoReceiveLine(StrictModel):

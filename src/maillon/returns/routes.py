@@ -17,11 +17,11 @@ from maillon.returns import record, service, stats
 from maillon.returns.config import settings_to_dict
 from maillon.returns.schemas import (
     AnalyticsRead,
-    DisposeIn,
+    DispositionCreate,
     EventRead,
     HeadRead,
-    InspectIn,
-    LabelIn,
+    InspectionCreate,
+    LabelCreate,
     LabelRead,
     Note,
     PortalCreate,
@@ -30,12 +30,12 @@ from maillon.returns.schemas import (
     PortalLookup,
     PortalViewRead,
     RateRead,
-    ReceiveIn,
-    RejectIn,
+    ReceiptCreate,
+    RejectionCreate,
     ReturnCreate,
     ReturnLineRead,
     ReturnRead,
-    SettleIn,
+    SettlementCreate,
     SettlementRead,
     UnitRead,
     VerifyRead,
@@ -310,7 +310,7 @@ def approve(return_id: IdPath, body: Note, db: DbDep, who: Desk) -> ReturnRead:
 
 
 @staff.post("/{return_id}/reject", response_model=ReturnRead)
-def reject(return_id: IdPath, body: RejectIn, db: DbDep, who: Desk) -> ReturnRead:
+def reject(return_id: IdPath, body: RejectionCreate, db: DbDep, who: Desk) -> ReturnRead:
     """Refuse a requested return, saying why (the customer is told)."""
     with db.transaction() as session:
         return return_read(
@@ -328,7 +328,7 @@ def cancel(return_id: IdPath, body: Note, db: DbDep, who: Desk) -> ReturnRead:
 
 
 @staff.post("/{return_id}/label", response_model=ReturnRead)
-def label(return_id: IdPath, body: LabelIn, db: DbDep, who: Desk) -> ReturnRead:
+def label(return_id: IdPath, body: LabelCreate, db: DbDep, who: Desk) -> ReturnRead:
     """Issue the return label through shipping, or record one bought elsewhere."""
     with db.transaction() as session:
         return return_read(
@@ -343,7 +343,7 @@ def label(return_id: IdPath, body: LabelIn, db: DbDep, who: Desk) -> ReturnRead:
 
 
 @staff.post("/{return_id}/receive", response_model=ReturnRead)
-def receive(return_id: IdPath, body: ReceiveIn, db: DbDep, who: Floor) -> ReturnRead:
+def receive(return_id: IdPath, body: ReceiptCreate, db: DbDep, who: Floor) -> ReturnRead:
     """Record the parcel's arrival (all units, or what a short parcel held)."""
     quantities = None
     if body.lines is not None:
@@ -365,7 +365,7 @@ def receive(return_id: IdPath, body: ReceiveIn, db: DbDep, who: Floor) -> Return
 
 
 @staff.post("/{return_id}/inspect", response_model=ReturnRead)
-def inspect(return_id: IdPath, body: InspectIn, db: DbDep, who: Floor) -> ReturnRead:
+def inspect(return_id: IdPath, body: InspectionCreate, db: DbDep, who: Floor) -> ReturnRead:
     """Grade every received unit; the policy proposes a disposition for each."""
     with db.transaction() as session:
         return return_read(
@@ -382,7 +382,7 @@ def inspect(return_id: IdPath, body: InspectIn, db: DbDep, who: Floor) -> Return
 
 
 @staff.post("/{return_id}/disposition", response_model=ReturnRead)
-def dispose(return_id: IdPath, body: DisposeIn, db: DbDep, who: Floor) -> ReturnRead:
+def dispose(return_id: IdPath, body: DispositionCreate, db: DbDep, who: Floor) -> ReturnRead:
     """Restock (back into sellable stock), refurbish, return to vendor or scrap."""
     choices = None
     if body.choices is not None:
@@ -399,7 +399,7 @@ def dispose(return_id: IdPath, body: DisposeIn, db: DbDep, who: Floor) -> Return
 
 
 @staff.post("/{return_id}/settle", response_model=ReturnRead)
-def settle(return_id: IdPath, body: SettleIn, db: DbDep, who: Desk) -> ReturnRead:
+def settle(return_id: IdPath, body: SettlementCreate, db: DbDep, who: Desk) -> ReturnRead:
     """Refund, credit or exchange the received units (never more than was paid)."""
     with db.transaction() as session:
         service.settle(

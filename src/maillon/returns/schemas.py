@@ -13,7 +13,7 @@ from maillon.core.http import StrictModel
 from maillon.returns.policy import Disposition, Grade, RefundMethod
 
 
-class ReturnLineIn(StrictModel):
+class ReturnLineCreate(StrictModel):
     """Units of one SKU coming back; ``reason`` is a reason code (defaults from the RMA's)."""
 
     sku: str = Field(min_length=1, max_length=64)
@@ -27,7 +27,7 @@ class ReturnCreate(StrictModel):
 
     order: str = Field(min_length=1, max_length=20)
     reason: str = Field(min_length=1, max_length=200)
-    lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
+    lines: list[ReturnLineCreate] = Field(min_length=1, max_length=100)
     override: bool = False
 
 
@@ -37,13 +37,13 @@ class Note(StrictModel):
     note: str = Field(default="", max_length=500)
 
 
-class RejectIn(StrictModel):
+class RejectionCreate(StrictModel):
     """Why a return is refused."""
 
     note: str = Field(min_length=1, max_length=500)
 
 
-class LabelIn(StrictModel):
+class LabelCreate(StrictModel):
     """A label bought elsewhere; leave both empty to issue one through shipping."""
 
     carrier: str | None = Field(default=None, min_length=1, max_length=40)
@@ -57,14 +57,14 @@ class ReceivedLine(StrictModel):
     quantity: int = Field(ge=0, le=1_000_000)
 
 
-class ReceiveIn(StrictModel):
+class ReceiptCreate(StrictModel):
     """Where the parcel arrived and, for a short parcel, what it held."""
 
     warehouse: str | None = Field(default=None, min_length=1, max_length=20)
     lines: list[ReceivedLine] | None = Field(default=None, max_length=100)
 
 
-class GradeIn(StrictModel):
+class GradeCreate(StrictModel):
     """Units of a return line found in one condition."""
 
     line_id: int = Field(ge=1, le=2_147_483_647)
@@ -73,13 +73,13 @@ class GradeIn(StrictModel):
     note: str = Field(default="", max_length=200)
 
 
-class InspectIn(StrictModel):
+class InspectionCreate(StrictModel):
     """Grades of every received unit."""
 
-    grades: list[GradeIn] = Field(min_length=1, max_length=400)
+    grades: list[GradeCreate] = Field(min_length=1, max_length=400)
 
 
-class ChoiceIn(StrictModel):
+class ChoiceCreate(StrictModel):
     """What to do with one group of inspected units (the proposal when empty)."""
 
     unit_id: int = Field(ge=1, le=2_147_483_647)
@@ -87,13 +87,13 @@ class ChoiceIn(StrictModel):
     location: str | None = Field(default=None, min_length=1, max_length=40)
 
 
-class DisposeIn(StrictModel):
+class DispositionCreate(StrictModel):
     """Dispositions by unit; every pending unit with its proposal when ``choices`` is empty."""
 
-    choices: list[ChoiceIn] | None = Field(default=None, max_length=400)
+    choices: list[ChoiceCreate] | None = Field(default=None, max_length=400)
 
 
-class SettleIn(StrictModel):
+class SettlementCreate(StrictModel):
     """How the return is settled."""
 
     method: RefundMethod
@@ -110,7 +110,7 @@ class PortalLookup(StrictModel):
     contact: str = Field(min_length=1, max_length=320)
 
 
-class PortalLineIn(StrictModel):
+class PortalLineCreate(StrictModel):
     """Units of one SKU the customer sends back, and why (a reason code)."""
 
     sku: str = Field(min_length=1, max_length=64)
@@ -123,7 +123,7 @@ class PortalCreate(StrictModel):
 
     order: str = Field(min_length=1, max_length=20)
     contact: str = Field(min_length=1, max_length=320)
-    lines: list[PortalLineIn] = Field(min_length=1, max_length=100)
+    lines: list[PortalLineCreate] = Field(min_length=1, max_length=100)
     comment: str = Field(default="", max_length=200)
 
 

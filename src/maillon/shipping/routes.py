@@ -33,25 +33,25 @@ from maillon.shipping.schemas import (
     ClaimCreate,
     ClaimRead,
     DelayRead,
-    DestinationIn,
+    DestinationCreate,
     DetectDelaysRead,
     ExclusionRead,
     IgnoredRead,
-    PackRequest,
+    PackCreate,
     ParcelRead,
     PromiseAccuracyRead,
-    PromiseRequest,
+    PromiseCreate,
     PromisesRead,
     QuoteRead,
+    RateQuoteCreate,
     RatesRead,
-    RatesRequest,
     ScorecardRead,
     ScorecardsRead,
     ServicePromiseRead,
+    ShipCreate,
     ShipmentParcelRead,
     ShipmentRead,
-    ShipRequest,
-    TrackingEventIn,
+    TrackingEventCreate,
     TrackingEventRead,
     WebhookRead,
 )
@@ -85,7 +85,7 @@ def list_carriers(
 
 
 @router.post("/api/v1/orders/{number}/pack", response_model=OrderRead)
-def pack(number: str, body: PackRequest, db: DbDep, who: Floor) -> OrderRead:
+def pack(number: str, body: PackCreate, db: DbDep, who: Floor) -> OrderRead:
     """Pack a picked order into parcels (each with an SSCC)."""
     parcels = None
     if body.parcels is not None:
@@ -98,7 +98,7 @@ def pack(number: str, body: PackRequest, db: DbDep, who: Floor) -> OrderRead:
 
 
 @router.post("/api/v1/orders/{number}/ship", response_model=OrderRead)
-def ship(number: str, body: ShipRequest, db: DbDep, who: Operator) -> OrderRead:
+def ship(number: str, body: ShipCreate, db: DbDep, who: Operator) -> OrderRead:
     """Hand a packed order to a carrier: tracking numbers, stock out, customer told."""
     with db.transaction() as session:
         service.ship_order(
@@ -124,7 +124,7 @@ def deliver(number: str, db: DbDep, who: Operator) -> OrderRead:
     "/api/v1/tracking/events", status_code=status.HTTP_201_CREATED, response_model=TrackingEventRead
 )
 def tracking_event(
-    body: TrackingEventIn, db: DbDep, who: Operator, response: Response
+    body: TrackingEventCreate, db: DbDep, who: Operator, response: Response
 ) -> TrackingEventRead:
     """Receive a carrier event; replays answer 200 and change nothing."""
     with db.transaction() as session:
@@ -167,7 +167,7 @@ def _quote_read(rank: int, q: rates.Quote) -> QuoteRead:
 
 
 @router.post("/api/v1/shipping/rates", response_model=RatesRead)
-def shop_rates(body: RatesRequest, db: DbDep, _: Anyone) -> RatesRead:
+def shop_rates(body: RateQuoteCreate, db: DbDep, _: Anyone) -> RatesRead:
     """Rank the carriers' services for an order or a parcel under a policy, explained."""
     parcel = destination = None
     if body.parcel is not None:
@@ -201,7 +201,7 @@ def shop_rates(body: RatesRequest, db: DbDep, _: Anyone) -> RatesRead:
             height_mm=shop.parcel.height_mm,
             declared_value_cents=shop.parcel.declared_value_cents,
         ),
-        destination=DestinationIn(
+        destination=DestinationCreate(
             country=shop.destination.country, postcode=shop.destination.postal_code
         ),
         chosen=quotes[0] if quotes else None,
@@ -217,7 +217,7 @@ def shop_rates(body: RatesRequest, db: DbDep, _: Anyone) -> RatesRead:
 
 
 @router.post("/api/v1/shipping/promise", response_model=PromisesRead)
-def promise(body: PromiseRequest, db: DbDep, _: Anyone) -> PromisesRead:
+def promise(body: PromiseCreate, db: DbDep, _: Anyone) -> PromisesRead:
     """Return the ship and delivery dates of each service for an order placed now."""
     destination = quoting.make_destination(country=body.country, postcode=body.postcode, field="")
     at = body.ordered_at or clock.now()

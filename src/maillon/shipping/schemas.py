@@ -30,7 +30,7 @@ class CarrierRead(BaseModel):
     tracking_url: str
 
 
-class ParcelIn(StrictModel):
+class ParcelCreate(StrictModel):
     """A packed parcel: weight in grams, outer size in millimetres."""
 
     weight_g: int = Field(gt=0, le=1_000_000)
@@ -39,17 +39,17 @@ class ParcelIn(StrictModel):
     height_mm: int = Field(gt=0, le=10_000)
 
 
-class PackRequest(StrictModel):
+class PackCreate(StrictModel):
     """Parcels as packed; omit to let Maillon estimate one parcel."""
 
-    parcels: list[ParcelIn] | None = None
+    parcels: list[ParcelCreate] | None = None
 
 
 Policy = Literal["cheapest", "fastest", "best_value"]
 Kind = Literal["standard", "express", "relay_point", "appointment", "same_day"]
 
 
-class ShipRequest(StrictModel):
+class ShipCreate(StrictModel):
     """Which carrier and service take the parcels.
 
     Without ``service``, the carrier's best service under ``policy``; without ``carrier``,
@@ -61,7 +61,7 @@ class ShipRequest(StrictModel):
     policy: Policy = "best_value"
 
 
-class TrackingEventIn(StrictModel):
+class TrackingEventCreate(StrictModel):
     """A carrier event, already mapped to Maillon's status model."""
 
     carrier: str = Field(min_length=1, max_length=30)
@@ -82,25 +82,25 @@ class TrackingEventRead(BaseModel):
     created: bool
 
 
-class RateParcelIn(ParcelIn):
+class RateParcelCreate(ParcelCreate):
     """A parcel to rate; ``declared_value_cents`` prices insurance and value limits."""
 
     declared_value_cents: int = Field(default=0, ge=0, le=100_000_000)
 
 
-class DestinationIn(StrictModel):
+class DestinationCreate(StrictModel):
     """Where a parcel goes: ISO country code and postcode."""
 
     country: str = Field(default="FR", min_length=2, max_length=2)
     postcode: str = Field(default="", max_length=12)
 
 
-class RatesRequest(StrictModel):
+class RateQuoteCreate(StrictModel):
     """Rate-shop an order (parcel estimated from its lines) or an explicit parcel."""
 
     order: str | None = Field(default=None, min_length=1, max_length=20)
-    parcel: RateParcelIn | None = None
-    destination: DestinationIn | None = None
+    parcel: RateParcelCreate | None = None
+    destination: DestinationCreate | None = None
     policy: Policy = "best_value"
     value_of_day_cents: int = Field(default=100, ge=0, le=100_000)
     kinds: list[Kind] | None = Field(default=None, min_length=1, max_length=5)
@@ -154,14 +154,14 @@ class RatesRead(BaseModel):
     policy: str
     order: str | None
     parcel: ParcelRead
-    destination: DestinationIn
+    destination: DestinationCreate
     chosen: QuoteRead | None
     explanation: str
     quotes: list[QuoteRead]
     excluded: list[ExclusionRead]
 
 
-class PromiseRequest(StrictModel):
+class PromiseCreate(StrictModel):
     """Checkout's question: when would an order placed now (or at ``ordered_at``) arrive?"""
 
     ordered_at: datetime | None = None
