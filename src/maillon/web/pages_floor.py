@@ -19,11 +19,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 from starlette.concurrency import run_in_threadpool
 
-from maillon.core import clock
 from maillon.core.auth import Role
 from maillon.core.errors import Conflict, FieldError, MaillonError, NotFound, ValidationError
 from maillon.core.users import ConsoleUser
-from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
 from maillon.orders.model import OrderStatus, order_number
@@ -34,10 +32,9 @@ from maillon.returns.model import ReturnStatus
 from maillon.returns.policy import Disposition, Grade, RefundMethod
 from maillon.returns.schemas import parse_content
 from maillon.returns.tables import ReturnRequest
-from maillon.warehouse import packing_flow, packstation, picking_stats, tasks
+from maillon.warehouse import packing_flow, packstation
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.model import PackingStatus, PickListStatus
-from maillon.warehouse.scanning import normalise_location
 from maillon.warehouse.tables import PackingScan, PackingSession, PickList
 from maillon.web import portal
 from maillon.web.console import (
@@ -75,187 +72,6 @@ def _whole(value: str, field: str, *, low: int = 0, high: int = 1_000_000) -> in
     if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
         raise ValidationError(FieldError(field, f"must be a whole number from {low} to {high}"))
     return int(text)
-
-
-# --------------------------------------------------------------------------- picking
-
-
-def _picking_context(session: Session, user: ConsoleUser, code: str) -> dict[str, Any]:
-    """The signed-in picker's current stop in ``code`` (claims nothing) and their day."""
-    picker = user.principal.name
-    task = tasks.next_task(session=session, warehouse_code=code, picker=picker, claim=False)
-    today = clock.now().date()
-    days = picking_stats.picker_metrics(session=session, start=today, end=today, picker=picker)
-    return {"task": task, "metrics": days[0] if days else None}
-
-
-def _picking_response(
-    request: Request,
-    user: ConsoleUser,
-    warehouse_code: str | None,
-    *,
-    status_code: int = 200,
-    **extra: Any,
-) -> Response:
-    """The picking page (or, for htmx, its work area) for ``warehouse_code``."""
-    with database(request).reader() as session:
-        codes = [(w.code, w.name) for w in inventory.list_warehouses(session=session)]
-        known = {c for c, _ in codes}
-        remembered = request.cookies.get(WAREHOUSE_COOKIE)
-        if warehouse_code not in known:
-            warehouse_code = remembered if remembered in known else None
-        if warehouse_code is None and codes:
-            warehouse_code = codes[0][0]
-        context: dict[str, Any] = {"task": None, "metrics": None}
-        exceptions: list[Any] = []
-        if warehouse_code is not None:
-            context = _picking_context(session, user, warehouse_code)
-            if allowed(user, OPERATORS) and not _htmx(request):
-                rows, _ = tasks.list_exceptions(
-                    session=session, warehouse_code=warehouse_code, limit=20
-                )
-                exceptions = [
-                    {
-                        "at": e.created_at,
-                        "order": order_number(e.order_id),
-                        "sku": e.sku,
-                        "location": e.location_code,
-                        "asked": e.asked,
-                        "picked": e.picked,
-                        "reallocated": e.reallocated,
-                        "backordered": e.backordered,
-                        "resolution": e.resolution,
-                        "picker": e.picker,
-                    }
-                    for e in rows
-                ]
-    values = {
-        "warehouses": codes,
-        "warehouse": warehouse_code,
-        "exceptions": exceptions,
-        "show_exceptions": allowed(user, OPERATORS),
-        "error": None,
-        "error_field": None,
-        "done": None,
-        "location_ok": "",
-        **context,
-        **extra,
-    }
-    if _htmx(request):
-        response = render(request, "_picking_work.html", user, **values)
-    else:
-        response = render(request, "picking.html", user, status_code=status_code, **values)
-    if warehouse_code is not None:
-        response.set_cookie(
-            WAREHOUSE_COOKIE, warehouse_code, max_age=90 * 86400, samesite="lax", httponly=True
-        )
-    return response
-
-
-@router.get("/picking", response_class=HTMLResponse)
-def picking_page(
-    request: Request, warehouse: Annotated[str | None, Query(max_length=20)] = None
-) -> Response:
-    """The signed-in picker's current stop, their day, and (operators) short picks."""
-    user = require(request, *FLOOR)
-    return _picking_response(request, user, warehouse)
-
-
-@router.post("/picking/next", response_class=HTMLResponse)
-def picking_next(
-    request: Request,
-    warehouse: Annotated[str, Form(max_length=20)] = "",
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    """Take the next pick work for the signed-in user (their list or tour, else the most
-    urgent open one nobody holds)."""
-    user = require(request, *FLOOR)
-    check_csrf(user, csrf)
-    try:
-        with database(request).transaction() as session:
-            task = tasks.next_task(
-                session=session, warehouse_code=warehouse, picker=user.principal.name
-            )
-    except MaillonError as exc:
-        return _picking_response(
-            request, user, warehouse, status_code=exc.status_code, error=exc.message
-        )
-    if task is None:
-        return _picking_response(request, user, warehouse, empty=True)
-    if not _htmx(request):
-        return RedirectResponse(f"/picking?warehouse={warehouse}", status_code=303)
-    return _picking_response(request, user, warehouse)
-
-
-@router.post("/picking/scan", response_class=HTMLResponse)
-def picking_scan(
-    request: Request,
-    warehouse: Annotated[str, Form(max_length=20)] = "",
-    line_id: Annotated[str, Form(max_length=12)] = "",
-    location: Annotated[str, Form(max_length=60)] = "",
-    barcode: Annotated[str, Form(max_length=60)] = "",
-    quantity: Annotated[str, Form(max_length=12)] = "",
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
-    """Confirm a stop by its scans. A location scan alone (the scanner's Enter) is checked and
-    kept, and the barcode field comes next; a wrong location or barcode is refused, counted
-    for the picker, and the stop stays; fewer units than asked is a short pick."""
-    user = require(request, *FLOOR)
-    check_csrf(user, csrf)
-    picker = user.principal.name
-    db = database(request)
-    try:
-        line = _whole(line_id, "line_id", low=1, high=2_147_483_647)
-        if not barcode.strip():
-            with db.reader() as session:
-                task = tasks.next_task(
-                    session=session, warehouse_code=warehouse, picker=picker, claim=False
-                )
-            if not location.strip() or task is None or task.line_id != line:
-                return _picking_response(request, user, warehouse)
-            if normalise_location(location) == normalise_location(task.location):
-                return _picking_response(request, user, warehouse, location_ok=location.strip())
-        qty = _whole(quantity, "quantity")
-        outcome = tasks.scan(
-            db, line_id=line, picker=picker, location=location, barcode=barcode, quantity=qty
-        )
-    except tasks.ScanMismatch as exc:
-        return _picking_response(
-            request,
-            user,
-            warehouse,
-            status_code=409,
-            error=exc.message,
-            error_field=exc.field,
-            location_ok=location.strip() if exc.field == "barcode" else "",
-        )
-    except MaillonError as exc:
-        return _picking_response(
-            request,
-            user,
-            warehouse,
-            status_code=exc.status_code,
-            error=exc.message,
-            location_ok=location.strip(),
-        )
-    picked = outcome.line
-    done: dict[str, Any] = {
-        "sku": picked.sku,
-        "location": picked.location_code,
-        "asked": picked.quantity,
-        "picked": picked.picked_quantity,
-        "list_done": outcome.list_status == PickListStatus.DONE,
-        "short": None,
-    }
-    if outcome.exception is not None:
-        e = outcome.exception
-        done["short"] = {
-            "reallocated": e.reallocated,
-            "backordered": e.backordered,
-            "written_off": e.written_off,
-            "resolution": e.resolution,
-        }
-    return _picking_response(request, user, warehouse, done=done)
 
 
 # --------------------------------------------------------------------------- packing
