@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from maillon.core.errors import MaillonError
 from maillon.shipping import service as shipping
-from maillon.web import analytics, inventory, orders, signin, warehouse
+from maillon.web import analytics, inventory, orders, packing, returns, signin, warehouse
 from maillon.web.console import (
     Forbidden,
     LoginRequired,
@@ -27,7 +27,6 @@ from maillon.web.console import (
     database,
     render,
 )
-from maillon.web.pages_floor import router as floor_router
 from maillon.web.pages_planning import router as planning_router
 from maillon.web.pages_service import router as service_router
 from maillon.web.pages_transport import router as transport_router
@@ -79,10 +78,9 @@ def mount_console(app: FastAPI) -> None:
             user = None
         return render(request, "error.html", user, status_code=403, message=exc.message)
 
-    for pages in (signin, orders, inventory, analytics, warehouse):
+    for pages in (signin, orders, inventory, analytics, warehouse, packing, returns):
         app.include_router(pages.router)
     app.include_router(router)
     app.include_router(planning_router)
-    app.include_router(floor_router)
     app.include_router(transport_router)
     app.include_router(service_router)
