@@ -225,7 +225,7 @@ class ConsoleRoute(APIRoute):
                     form = await request.form()
                     values |= {k: v for k, v in form.items() if isinstance(v, str)}
                 values |= {k: str(v) for k, v in request.path_params.items()}
-                user = request.state.console_user
+                user = getattr(request.state, "console_user", None)
                 return await run_in_threadpool(show, request, user, exc, values)
 
         return handle_refusal
@@ -279,6 +279,8 @@ def error_status(exc: MaillonError) -> int:
     return exc.status_code if 400 <= exc.status_code < 500 else 400
 
 
-def error_page(request: Request, user: ConsoleUser | None, exc: MaillonError) -> Response:
-    """The error page for a refusal, with the refusal's status code."""
+def error_page(
+    request: Request, user: ConsoleUser | None, exc: MaillonError, _values: Mapping[str, str]
+) -> Response:
+    """The error page for a refusal, with the refusal's status code (a :data:`Refusal`)."""
     return render(request, "error.html", user, status_code=exc.status_code, message=exc.message)

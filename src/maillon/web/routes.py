@@ -10,56 +10,30 @@ holds what they share.
 
 from __future__ import annotations
 
-from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 
-from maillon.core.errors import MaillonError
-from maillon.shipping import service as shipping
-from maillon.web import analytics, inventory, orders, packing, returns, signin, warehouse
+from maillon.web import (
+    analytics,
+    delivery,
+    inventory,
+    orders,
+    packing,
+    returns,
+    shipping,
+    signin,
+    warehouse,
+)
 from maillon.web.console import (
     Forbidden,
     LoginRequired,
-    console_router,
     current_user,
-    database,
     render,
 )
 from maillon.web.pages_planning import router as planning_router
 from maillon.web.pages_service import router as service_router
-from maillon.web.pages_transport import router as transport_router
-
-router = console_router()
-
-
-@router.get("/track", response_class=HTMLResponse)
-def track_page(
-    request: Request,
-    number: Annotated[str | None, Query(max_length=40)] = None,
-    postcode: Annotated[str | None, Query(max_length=12)] = None,
-) -> Response:
-    result = None
-    error = None
-    if number and postcode:
-        try:
-            with database(request).reader() as session:
-                result = shipping.public_tracking(
-                    session=session, tracking_number=number, postcode=postcode
-                )
-        except MaillonError:
-            error = "No parcel matches this tracking number and postal code."
-    return render(
-        request,
-        "track.html",
-        None,
-        status_code=404 if error else 200,
-        result=result,
-        error=error,
-        number=number or "",
-        postcode=postcode or "",
-    )
 
 
 def mount_console(app: FastAPI) -> None:
@@ -78,9 +52,17 @@ def mount_console(app: FastAPI) -> None:
             user = None
         return render(request, "error.html", user, status_code=403, message=exc.message)
 
-    for pages in (signin, orders, inventory, analytics, warehouse, packing, returns):
+    for pages in (
+        signin,
+        orders,
+        inventory,
+        analytics,
+        warehouse,
+        packing,
+        returns,
+        shipping,
+        delivery,
+    ):
         app.include_router(pages.router)
-    app.include_router(router)
     app.include_router(planning_router)
-    app.include_router(transport_router)
     app.include_router(service_router)
