@@ -16,8 +16,11 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from maillon.web import (
+    acquisition,
     analytics,
+    care,
     delivery,
+    fraud,
     inventory,
     orders,
     packing,
@@ -33,7 +36,6 @@ from maillon.web.console import (
     render,
 )
 from maillon.web.pages_planning import router as planning_router
-from maillon.web.pages_service import router as service_router
 
 
 def mount_console(app: FastAPI) -> None:
@@ -62,7 +64,9 @@ def mount_console(app: FastAPI) -> None:
         returns,
         shipping,
         delivery,
+        care,
+        fraud,
+        acquisition,
     ):
         app.include_router(pages.router)
     app.include_router(planning_router)
-    app.include_router(service_router)
