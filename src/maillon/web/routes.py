@@ -24,6 +24,7 @@ from maillon.web import (
     inventory,
     orders,
     packing,
+    planning,
     returns,
     shipping,
     signin,
@@ -35,7 +36,6 @@ from maillon.web.console import (
     current_user,
     render,
 )
-from maillon.web.pages_planning import router as planning_router
 
 
 def mount_console(app: FastAPI) -> None:
@@ -67,6 +67,6 @@ def mount_console(app: FastAPI) -> None:
         care,
         fraud,
         acquisition,
+        planning,
     ):
         app.include_router(pages.router)
-    app.include_router(planning_router)
