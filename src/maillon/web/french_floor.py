@@ -1,4 +1,4 @@
-"""French of the texts of ``pages_floor``'s templates (merged into
+"""French of the texts of the picking, packing and returns pages' templates (merged into
 :data:`maillon.web.i18n.FRENCH`).
 """
 

@@ -1,4 +1,4 @@
-"""French of the texts of ``pages_service``'s templates (merged into
+"""French of the texts of the care, fraud and acquisition pages' templates (merged into
 :data:`maillon.web.i18n.FRENCH`).
 """
 

@@ -1,4 +1,4 @@
-"""French of the texts of ``pages_transport``'s templates (merged into
+"""French of the texts of the shipping and delivery pages' templates (merged into
 :data:`maillon.web.i18n.FRENCH`).
 """
 
