@@ -190,7 +190,8 @@ CareForm = Annotated[ConsoleUser, Depends(FormUser(*CARE))]
 # --------------------------------------------------------------------------- refusals
 
 #: What a page answers when a service refuses: ``show(request, user, error, values)``, where
-#: ``values`` are the request's query, form and path values (strings).
+#: ``values`` are the request's query, form and path values (strings); ``user`` is None on a
+#: public page (the tracking page).
 Refusal = Callable[[Request, ConsoleUser, MaillonError, Mapping[str, str]], Response]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
