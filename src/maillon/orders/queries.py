@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
 
-#: The statuses from which an order may still be cancelled (stock not picked yet).
+#: The statuses in which the console offers to cancel an order: before its picking starts
+#: (the state machine, :data:`maillon.orders.model.TRANSITIONS`, also lets an order being
+#: picked or packed be cancelled, through the API).
 CANCELLABLE = (
     OrderStatus.CONFIRMED.value,
     OrderStatus.BACKORDERED.value,
@@ -20,7 +22,7 @@ CANCELLABLE = (
 
 
 def can_cancel(order: Order) -> bool:
-    """Return whether ``order`` may still be cancelled (its status is in
+    """Return whether the console offers to cancel ``order`` (its status is in
     :data:`CANCELLABLE`)."""
     return order.status in CANCELLABLE
 
