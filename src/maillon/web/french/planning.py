@@ -1,9 +1,22 @@
-"""French of the texts of the planning page's templates (merged into
-:data:`maillon.web.i18n.FRENCH`)."""
+"""French of the planning pages (``web/planning.py``)."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
+    "Fill-rate target": "Taux de service visé",
+    "Reorder proposals": "Propositions de réapprovisionnement",
+    "Supplier": "Fournisseur",
+    "Arrives": "Arrivée",
+    "Policy": "Politique",
+    "Reorder point": "Point de commande",
+    "Safety stock": "Stock de sécurité",
+    "Position": "Position",
+    "Nothing to reorder": "Rien à commander",
+    "Create the purchase orders": "Créer les commandes fournisseur",
+    "Purchase orders": "Commandes fournisseur",
+    "Send": "Envoyer",
+    "Receive": "Réceptionner",
+    "Demand": "Demande",
     "Targets per ABC/XYZ class": "Cibles par classe ABC/XYZ",
     "Demand and forecast with its intervals": "Demande et prévision avec ses intervalles",
     "Policy comparison on the demand history": (

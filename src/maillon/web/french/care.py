@@ -1,11 +1,9 @@
-"""French of the texts of ``pages_service``'s templates (merged into
-:data:`maillon.web.i18n.FRENCH`).
-"""
+"""French of the care inbox and ticket pages (``web/care.py``)."""
 
 from __future__ import annotations
 
 FRENCH: dict[str, str] = {
-    # care inbox
+    # inbox
     "Ticket inbox": "Boîte de réception SAV",
     "Ticket": "Ticket",
     "Subject": "Objet",
@@ -101,74 +99,4 @@ FRENCH: dict[str, str] = {
     "Status and priority": "Statut et priorité",
     "unchanged": "inchangé",
     "Save": "Enregistrer",
-    # fraud
-    "Fraud review": "Revue de fraude",
-    "Review": "Revue",
-    "all": "toutes",
-    "approved": "acceptée",
-    "rejected": "rejetée",
-    "Score": "Score",
-    "accept": "accepter",
-    "review": "à revoir",
-    "reject": "rejeter",
-    "approve": "acceptée",
-    "device": "appareil",
-    "Why": "Pourquoi",
-    "no reason recorded": "aucun motif enregistré",
-    "Accept": "Accepter",
-    "Reject": "Rejeter",
-    "Nothing waiting for review.": "Rien à revoir.",
-    "Recent decisions": "Décisions récentes",
-    "Decision": "Décision",
-    "Analyst": "Analyste",
-    "Scores of the last 30 days": "Scores des 30 derniers jours",
-    "card used for 3 or more orders in the last hour": (
-        "carte utilisée pour 3 commandes ou plus dans la dernière heure"
-    ),
-    "card used by 2 or more other accounts": "carte utilisée par 2 autres comptes ou plus",
-    "device used by 3 or more other accounts": "appareil utilisé par 3 autres comptes ou plus",
-    "shipping address used by 3 or more other accounts": (
-        "adresse de livraison utilisée par 3 autres comptes ou plus"
-    ),
-    "5 or more orders from this IP in the last hour": (
-        "5 commandes ou plus depuis cette IP dans la dernière heure"
-    ),
-    "5 or more orders with this e-mail in the last 24 hours": (
-        "5 commandes ou plus avec cet e-mail dans les dernières 24 heures"
-    ),
-    "disposable e-mail domain": "domaine d'e-mail jetable",
-    "amount far above the customer's usual orders": (
-        "montant très supérieur aux commandes habituelles du client"
-    ),
-    "shipping address over 1,000 km from billing address": (
-        "adresse de livraison à plus de 1 000 km de l'adresse de facturation"
-    ),
-    "account opened less than a day ago": "compte ouvert il y a moins d'un jour",
-    "customer has had a chargeback before": "le client a déjà eu un impayé",
-    "placed between midnight and 6 a.m. local time": "passée entre minuit et 6 h, heure locale",
-    # acquisition
-    "Acquisition funnel": "Entonnoir d'acquisition",
-    "Computing the funnel…": "Calcul de l'entonnoir…",
-    "Show the funnel": "Afficher l'entonnoir",
-    "nothing": "rien",
-    "landing_page": "page d'arrivée",
-    "Checkout steps": "Étapes de paiement",
-    "Show": "Afficher",
-    "Sessions": "Sessions",
-    "Purchases": "Achats",
-    "Conversion rate": "Taux de conversion",
-    "Cart abandonment": "Abandon de panier",
-    "Value of abandoned carts": "Valeur des paniers abandonnés",
-    "All sessions": "Toutes les sessions",
-    "Steps": "Étapes",
-    "Step": "Étape",
-    "Conversion from the previous step": "Conversion depuis l'étape précédente",
-    "Abandonment": "Abandon",
-    "From the start": "Depuis le début",
-    "By": "Par",
-    "Visit": "Visite",
-    "Product view": "Vue produit",
-    "Add to cart": "Ajout au panier",
-    "Purchase": "Achat",
-    "Checkout step": "Étape de paiement",
 }

@@ -1,0 +1,148 @@
+"""Console pages of analytics: the dashboard (headline KPIs of the last 30 days against the 30
+before, orders per day, what needs attention) and the KPI table (split by a dimension, also
+as CSV)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from maillon.analytics.definitions import DIMENSIONS, KPIS, KpiTable
+from maillon.analytics.service import compute_kpis, orders_per_day, refresh_order_facts
+from maillon.core import clock
+from maillon.inventory.queries import count_open_alerts
+from maillon.orders.model import OrderStatus
+from maillon.orders.queries import count_late, count_with_status
+from maillon.warehouse.queries import count_stale_pick_lists
+from maillon.web.console import (
+    CarePage,
+    Forbidden,
+    OperatorPage,
+    console_router,
+    database,
+    render,
+)
+
+router = console_router()
+
+HEADLINE = (
+    "orders",
+    "revenue_cents",
+    "fill_rate_pct",
+    "on_time_delivery_pct",
+    "otif_pct",
+    "cycle_time_p50_h",
+    "return_rate_pct",
+    "metres_per_line",
+    "first_response_p50_h",
+)
+_DEFS = {k.key: k for k in KPIS}
+
+
+def _trend(key: str, now: float | None, before: float | None) -> str:
+    """Return "better", "worse" or "" comparing two periods by the KPI's direction."""
+    better = _DEFS[key].better
+    if now is None or before is None or now == before or better is None:
+        return ""
+    up = now > before
+    return "better" if up == (better == "higher") else "worse"
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, user: OperatorPage) -> Response:
+    """Headline KPIs of the last 30 days against the 30 before, orders per day, alerts."""
+    now = clock.now()
+    start, previous = now - timedelta(days=30), now - timedelta(days=60)
+    db = database(request)
+    with db.transaction() as session:
+        refresh_order_facts(session=session)
+    with db.reader() as session:
+        current = compute_kpis(session=session, start=start, end=now, keys=HEADLINE).rows.get(
+            "all", {}
+        )
+        before = compute_kpis(session=session, start=previous, end=start, keys=HEADLINE).rows.get(
+            "all", {}
+        )
+        daily = orders_per_day(session=session, start=start, end=now)
+        late = count_late(session=session, now=now)
+        waiting = count_with_status(session=session, status=OrderStatus.BACKORDERED)
+        stock_alerts = count_open_alerts(session=session)
+        stale_picks = count_stale_pick_lists(session=session, before=now - timedelta(hours=24))
+    cards = [
+        {
+            "key": key,
+            "label": _DEFS[key].label,
+            "unit": _DEFS[key].unit,
+            "value": current.get(key),
+            "before": before.get(key),
+            "trend": _trend(key, current.get(key), before.get(key)),
+        }
+        for key in HEADLINE
+    ]
+    alerts = [
+        (n, text, href)
+        for n, text, href in (
+            (late, "orders past their promised date, not delivered", "/orders"),
+            (waiting, "orders waiting for stock", "/orders?status=backordered"),
+            (stock_alerts, "open stock alerts from shelf sensors", "/stock"),
+            (stale_picks, "pick lists open for more than a day", "/warehouse"),
+        )
+        if n
+    ]
+    chart = {"x": list(daily), "y": list(daily.values())}
+    return render(request, "dashboard.html", user, cards=cards, alerts=alerts, chart=chart)
+
+
+def _kpi_tables(request: Request, days: int, by: str) -> tuple[KpiTable, dict[str, int]]:
+    """The KPIs of the last ``days`` days (split by ``by``) and orders per day, on fresh
+    facts."""
+    if by and by not in DIMENSIONS:
+        raise Forbidden("Unknown dimension.")
+    db = database(request)
+    end = clock.now()
+    start = end - timedelta(days=days)
+    with db.transaction() as session:
+        refresh_order_facts(session=session)
+    with db.reader() as session:
+        table = compute_kpis(session=session, start=start, end=end, by=by or None)
+        daily = orders_per_day(session=session, start=start, end=end)
+    return table, daily
+
+
+Days = Annotated[int, Query(ge=1, le=3650)]
+By = Annotated[str, Query(max_length=20)]
+
+
+@router.get("/kpi", response_class=HTMLResponse)
+def kpi_page(request: Request, user: CarePage, days: Days = 30, by: By = "") -> Response:
+    """Every KPI of the last ``days`` days, split by ``by``, and orders per day."""
+    table, daily = _kpi_tables(request, days, by)
+    chart = {"x": list(daily), "y": list(daily.values())}
+    groups: dict[str, list[Any]] = {}
+    for k in KPIS:
+        groups.setdefault(k.group, []).append(k)
+    return render(
+        request,
+        "kpi.html",
+        user,
+        table=table,
+        groups=groups,
+        chart=chart,
+        days=days,
+        by=by,
+        dimensions=DIMENSIONS,
+    )
+
+
+@router.get("/kpi.csv")
+def kpi_csv(request: Request, _user: CarePage, days: Days = 30, by: By = "") -> Response:
+    """The KPI table as CSV."""
+    table, _ = _kpi_tables(request, days, by)
+    return Response(
+        table.to_csv(),
+        media_type="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="kpis.csv"'},
+    )

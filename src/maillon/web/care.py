@@ -1,0 +1,408 @@
+"""Console pages of customer care: the inbox (tickets with their two SLA clocks, filtered and
+paged) and one ticket with its links, history, suggested reply and reply templates filled for
+it, and the forms to reply, note, assign and change status or priority.
+
+The pages call :mod:`maillon.care.service`, :mod:`maillon.care.replies` and
+:mod:`maillon.care.queries`; a refused input shows the service's message in the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import Form, Path, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from maillon.care import queries, replies, templates
+from maillon.care import service as care
+from maillon.care.model import CATEGORIES, PRIORITIES, STATUSES, TRANSITIONS, ticket_reference
+from maillon.care.sla import ClockState, ClockStatus, SlaState
+from maillon.care.tables import CareAgent, Ticket
+from maillon.core.errors import MaillonError, NotFound
+from maillon.core.users import ConsoleUser
+from maillon.orders.model import order_number
+from maillon.orders.queries import order_by_id
+from maillon.orders.tables import Order
+from maillon.shipping.queries import shipments_about
+from maillon.web.console import (
+    CareForm,
+    CarePage,
+    console_router,
+    database,
+    error_status,
+    on_refusal,
+    page_count,
+    render,
+)
+
+router = console_router()
+
+PAGE = 50
+SLA_CHOICES = ("warning", "breached", "ok")
+TEMPLATE_LABELS = {
+    "where_is_my_order": "Where is my order?",
+    "return_request": "Return request",
+    "refund_status": "Refund status",
+    "damaged_item": "Damaged item",
+    "change_address": "Change of address",
+    "cancel_order": "Cancel the order",
+}
+"""Words for the reply templates of :data:`maillon.care.templates.INTENTS`."""
+TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+_PAGE_NO = Query(ge=1, le=100_000)
+
+
+def _duration(value: timedelta) -> str:
+    """Return a business duration as ``3 h 05`` or ``40 min``."""
+    minutes = max(0, int(value.total_seconds() // 60))
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest:02d}" if hours else f"{rest} min"
+
+
+def _clock_view(state: ClockState | None) -> dict[str, Any] | None:
+    """What the page shows of one SLA clock: its status, the time left or overdue, paused."""
+    if state is None:
+        return None
+    return {
+        "status": state.status.value,
+        "left": _duration(state.remaining),
+        "overdue": _duration(state.overdue),
+        "paused": state.is_paused,
+        "due_at": state.due_at,
+        "late": state.status is ClockStatus.BREACHED,
+    }
+
+
+def _sla_view(state: SlaState) -> dict[str, Any]:
+    return {
+        "first_response": _clock_view(state.first_response),
+        "resolution": _clock_view(state.resolution),
+        "breaches": state.breaches,
+        "warning": state.warning,
+    }
+
+
+def _row(ticket: Ticket, state: SlaState) -> dict[str, Any]:
+    return {
+        "id": ticket.id,
+        "reference": ticket_reference(ticket.id),
+        "subject": ticket.subject,
+        "email": ticket.customer_email,
+        "order": order_number(ticket.order_id) if ticket.order_id else None,
+        "category": ticket.category,
+        "priority": ticket.priority,
+        "status": ticket.status,
+        "assignee": ticket.assignee.name if ticket.assignee is not None else None,
+        "created_at": ticket.created_at,
+        "sla": _sla_view(state),
+    }
+
+
+def _agent_of(session: Session, user: ConsoleUser) -> CareAgent | None:
+    """The care agent whose name is the signed-in user's, if there is one."""
+    return queries.agent_named(session=session, name=user.principal.name)
+
+
+def _inbox_context(filters: dict[str, Any], page: int) -> dict[str, Any]:
+    """The inbox page's context before any ticket is read."""
+    return {
+        "filters": filters,
+        "ticket_statuses": ("active", *STATUSES),
+        "priorities": PRIORITIES,
+        "categories": CATEGORIES,
+        "sla_choices": SLA_CHOICES,
+        "tickets": [],
+        "total": 0,
+        "page": page,
+        "pages": 1,
+        "error": None,
+        "no_agent": False,
+    }
+
+
+def _inbox_refused(
+    request: Request, user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
+) -> Response:
+    """The inbox with the filter's refusal and no tickets."""
+    filters = {
+        "status": values.get("status", "active"),
+        "priority": values.get("priority", ""),
+        "category": values.get("category", ""),
+        "sla": values.get("sla", ""),
+        "mine": values.get("mine", "").lower() in ("1", "true", "on", "yes"),
+    }
+    context = _inbox_context(filters, int(values.get("page", "1")))
+    context["error"] = exc.message
+    return render(request, "care.html", user, status_code=error_status(exc), **context)
+
+
+@router.get("/care", response_class=HTMLResponse)
+@on_refusal(_inbox_refused)
+def care_inbox(
+    request: Request,
+    user: CarePage,
+    status: Annotated[str, Query(max_length=20)] = "active",
+    priority: Annotated[str, Query(max_length=10)] = "",
+    category: Annotated[str, Query(max_length=40)] = "",
+    sla: Annotated[str, Query(max_length=10)] = "",
+    mine: Annotated[bool, Query()] = False,
+    page: Annotated[int, _PAGE_NO] = 1,
+) -> Response:
+    """The ticket inbox: filters, one page of tickets with their SLA clocks."""
+    filters = {
+        "status": status,
+        "priority": priority,
+        "category": category,
+        "sla": sla,
+        "mine": mine,
+    }
+    context = _inbox_context(filters, page)
+    with database(request).reader() as session:
+        assignee: str | None = None
+        if mine:
+            agent = _agent_of(session, user)
+            if agent is None:
+                context["no_agent"] = True
+                return render(request, "care.html", user, **context)
+            assignee = str(agent.id)
+        rows, total = care.list_tickets(
+            session=session,
+            status=status or None,
+            priority=priority or None,
+            category=category or None,
+            sla_filter=sla or None,
+            assignee=assignee,
+            limit=PAGE,
+            offset=(page - 1) * PAGE,
+        )
+        context["tickets"] = [_row(t, s) for t, s in rows]
+    context["total"] = total
+    context["pages"] = page_count(total, PAGE)
+    return render(request, "care.html", user, **context)
+
+
+def _shipment_links(session: Session, ticket: Ticket, order: Order | None) -> list[dict[str, Any]]:
+    """The ticket's shipment, or else the order's, with their tracking numbers."""
+    return [
+        {
+            "id": s.id,
+            "status": s.status,
+            "carrier": s.carrier.name if s.carrier is not None else None,
+            "tracking": [p.tracking_number for p in s.parcels if p.tracking_number],
+        }
+        for s in shipments_about(
+            session=session,
+            shipment_id=ticket.shipment_id,
+            order_id=order.id if order is not None else None,
+        )
+    ]
+
+
+def _replies(
+    session: Session, ticket: Ticket, agent_name: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The suggested reply (or why there is none) and every reply template filled in."""
+    suggestion: dict[str, Any] = {
+        "intent": ticket.intent,
+        "confidence": ticket.intent_confidence,
+        "labelled": ticket.intent_labelled,
+        "template": None,
+        "body": None,
+        "missing": (),
+    }
+    try:
+        found = replies.suggest_reply(session=session, ticket_id=ticket.id, agent_name=agent_name)
+    except MaillonError:
+        pass  # no intent with a template: the page says so and offers every template
+    else:
+        suggestion.update(template=found.intent, body=found.body, missing=found.missing)
+    filled = []
+    for intent in templates.INTENTS:
+        s = replies.suggest_reply(
+            session=session, ticket_id=ticket.id, intent=intent, agent_name=agent_name
+        )
+        filled.append({"intent": s.intent, "body": s.body, "missing": s.missing})
+    return suggestion, filled
+
+
+def _ticket_context(
+    session: Session, ticket: Ticket, user: ConsoleUser, use: str, draft: str | None
+) -> dict[str, Any]:
+    """What the ticket page shows: the ticket, its order and shipments, its history, the
+    suggested reply and the templates, the reply prefilled (``use``) and the forms' choices."""
+    order = order_by_id(session=session, order_id=ticket.order_id) if ticket.order_id else None
+    suggestion, filled = _replies(session, ticket, user.principal.name)
+    texts = {"suggested": suggestion["body"]} if suggestion["body"] else {}
+    texts |= {t["intent"]: t["body"] for t in filled}
+    if draft is None:
+        draft = texts.get(use, "")
+    return {
+        "ticket": _row(ticket, care.ticket_sla(ticket)),
+        "language": ticket.language,
+        "channel": ticket.channel,
+        "customer_id": ticket.customer_id,
+        "order": {
+            "number": order.number,
+            "status": order.status,
+            "total": order.total_cents,
+            "currency": order.currency,
+            "postcode": order.ship_postcode,
+        }
+        if order is not None
+        else None,
+        "shipments": _shipment_links(session, ticket, order),
+        "return_id": ticket.return_id,
+        "messages": [
+            {"at": m.at, "kind": m.kind, "author": m.author, "body": m.body, "internal": m.internal}
+            for m in ticket.messages
+        ],
+        "events": [
+            {
+                "at": e.at,
+                "actor": e.actor,
+                "kind": e.kind,
+                "old": e.old,
+                "new": e.new,
+                "note": e.note,
+            }
+            for e in ticket.events
+        ],
+        "suggestion": suggestion,
+        "templates": filled,
+        "template_labels": TEMPLATE_LABELS,
+        "texts": texts,
+        "use": use,
+        "draft": draft,
+        "agents": [a.name for a in care.list_agents(session=session) if a.active],
+        "next_statuses": sorted(TRANSITIONS.get(ticket.status, ()), key=STATUSES.index),
+        "priorities": PRIORITIES,
+    }
+
+
+def _ticket_page(
+    request: Request,
+    user: ConsoleUser,
+    ticket_id: int,
+    *,
+    use: str = "",
+    draft: str | None = None,
+    note: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render ``/care/{id}``; ``use`` prefills the reply with the suggestion or a template."""
+    with database(request).reader() as session:
+        try:
+            ticket = care.get_ticket(session=session, ticket_id=ticket_id)
+        except NotFound:
+            return render(
+                request,
+                "error.html",
+                user,
+                status_code=404,
+                message=f"No ticket {ticket_reference(ticket_id)}",
+            )
+        context = _ticket_context(session, ticket, user, use, draft)
+    context |= {"note": note, "error": error}
+    return render(request, "care_ticket.html", user, status_code=status_code, **context)
+
+
+@router.get("/care/{ticket_id}", response_class=HTMLResponse)
+def care_ticket(
+    request: Request,
+    user: CarePage,
+    ticket_id: TicketId,
+    use: Annotated[str, Query(max_length=40)] = "",
+) -> Response:
+    """One ticket: links, history, suggested reply, templates and the agent's forms."""
+    return _ticket_page(request, user, ticket_id, use=use)
+
+
+def _back(ticket_id: int) -> Response:
+    return RedirectResponse(f"/care/{ticket_id}", status_code=303)
+
+
+def _ticket_refused(
+    request: Request, user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
+) -> Response:
+    """The ticket page again with the refusal; a refused reply or note keeps its text."""
+    kept: dict[str, Any] = {}
+    if request.url.path.endswith("/reply"):
+        kept["draft"] = values.get("body", "")
+    elif request.url.path.endswith("/note"):
+        kept["note"] = values.get("body", "")
+    return _ticket_page(
+        request,
+        user,
+        int(values["ticket_id"]),
+        error=exc.message,
+        status_code=error_status(exc),
+        **kept,
+    )
+
+
+Body = Annotated[str, Form(max_length=20_000)]
+
+
+@router.post("/care/{ticket_id}/reply")
+@on_refusal(_ticket_refused)
+def care_reply(request: Request, user: CareForm, ticket_id: TicketId, body: Body = "") -> Response:
+    """Answer the customer (e-mailed through the outbox)."""
+    with database(request).transaction() as session:
+        care.reply(session=session, ticket_id=ticket_id, body=body, actor=user.principal.actor)
+    return _back(ticket_id)
+
+
+@router.post("/care/{ticket_id}/note")
+@on_refusal(_ticket_refused)
+def care_note(request: Request, user: CareForm, ticket_id: TicketId, body: Body = "") -> Response:
+    """Add an internal note (never sent to the customer)."""
+    with database(request).transaction() as session:
+        care.add_note(session=session, ticket_id=ticket_id, body=body, actor=user.principal.actor)
+    return _back(ticket_id)
+
+
+@router.post("/care/{ticket_id}/assign")
+@on_refusal(_ticket_refused)
+def care_assign(
+    request: Request,
+    user: CareForm,
+    ticket_id: TicketId,
+    agent: Annotated[str, Form(max_length=120)] = "",
+    me: Annotated[bool, Form()] = False,
+) -> Response:
+    """Assign the ticket to the signed-in user (made a care agent on first use) or to the
+    agent named, or round-robin when none is named."""
+    with database(request).transaction() as session:
+        name: str | None = agent.strip() or None
+        if me:
+            mine = _agent_of(session, user)
+            if mine is None:
+                mine = care.add_agent(session=session, name=user.principal.name)
+            name = mine.name
+        care.assign(session=session, ticket_id=ticket_id, actor=user.principal.actor, agent=name)
+    return _back(ticket_id)
+
+
+@router.post("/care/{ticket_id}/update")
+@on_refusal(_ticket_refused)
+def care_update(
+    request: Request,
+    user: CareForm,
+    ticket_id: TicketId,
+    status: Annotated[str, Form(max_length=20)] = "",
+    priority: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Change the ticket's status and/or priority (resolving sends the CSAT survey)."""
+    with database(request).transaction() as session:
+        care.update_ticket(
+            session=session,
+            ticket_id=ticket_id,
+            actor=user.principal.actor,
+            status=status or None,
+            priority=priority or None,
+        )
+    return _back(ticket_id)

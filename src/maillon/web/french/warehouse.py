@@ -1,0 +1,61 @@
+"""French of the warehouse and picking pages (``web/warehouse.py``), and of the words all
+floor pages (picking, packing, returns) share."""
+
+from __future__ import annotations
+
+FRENCH: dict[str, str] = {
+    # shared by the floor pages (picking, packing, returns)
+    "Order": "Commande",
+    "Order number": "Numéro de commande",
+    "No warehouse yet": "Aucun entrepôt pour l'instant",
+    "Refused": "Refusé",
+    "Choose": "Choisir",
+    "Open": "Ouvrir",
+    "units": "unités",
+    "Cost": "Coût",
+    # layout and slotting
+    "Layout": "Plan",
+    "No layout yet": "Pas encore de plan",
+    "Pick route": "Tournée de préparation",
+    "metres": "mètres",
+    "Slotting proposal": "Proposition d'adressage",
+    "Move": "Déplacer",
+    "From": "De",
+    "To": "Vers",
+    "Metres saved": "Mètres économisés",
+    # waves
+    "Wave tour": "Tournée de vague",
+    "Wave": "Vague",
+    "tour": "tournée",
+    "Orders in the wave": "Commandes dans la vague",
+    "Units per cart": "Unités par chariot",
+    "Batching": "Regroupement",
+    "Release a wave": "Lancer une vague",
+    "Orders chosen by": "Commandes choisies par",
+    "promise": "promesse",
+    "density": "densité (unités par allée)",
+    # picking
+    "Stop": "Arrêt",
+    "remaining": "restants",
+    "Take": "Prendre",
+    "Scan the location": "Scannez l'emplacement",
+    "Scan the product": "Scannez le produit",
+    "Confirm": "Valider",
+    "Next task": "Tâche suivante",
+    "No pick work in this warehouse.": "Aucune préparation à faire dans cet entrepôt.",
+    "No stop in hand.": "Aucun arrêt en cours.",
+    "Picked": "Prélevé",
+    "Short pick": "Prélèvement incomplet",
+    "re-allocated": "réaffectés",
+    "backordered": "en attente de stock",
+    "Pick list done": "Liste de préparation terminée",
+    "My day": "Ma journée",
+    "Lines picked": "Lignes prélevées",
+    "Scan accuracy": "Justesse des scans",
+    "Lines per hour": "Lignes par heure",
+    "Open exceptions": "Anomalies ouvertes",
+    "Asked": "Demandé",
+    "Re-allocated": "Réaffecté",
+    "Backordered": "En attente de stock",
+    "Picker": "Préparateur",
+}
