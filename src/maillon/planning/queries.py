@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
+from maillon.planning.model import PurchaseOrderStatus
 from maillon.planning.tables import PurchaseOrder, Supplier
 
 
@@ -21,7 +22,7 @@ def is_late(po: PurchaseOrder, now: datetime) -> bool:
     """Return whether a purchase order is late: sent (or partly received) and expected before
     ``now``."""
     return (
-        po.status in ("sent", "partially_received")
+        po.status in (PurchaseOrderStatus.SENT, PurchaseOrderStatus.PARTIALLY_RECEIVED)
         and po.expected_at is not None
         and clock.as_utc(po.expected_at) < now
     )

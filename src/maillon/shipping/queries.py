@@ -12,6 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from maillon.orders.tables import Order
+from maillon.shipping.model import ShipmentStatus
 from maillon.shipping.tables import Carrier, Parcel, Shipment
 
 
@@ -44,9 +45,9 @@ def late_shipments(*, session: Session, today: date, limit: int) -> Sequence[Any
         .where(
             Shipment.carrier_id.is_not(None),  # handed over (not the shipped_at index: slower)
             Shipment.delivered_at.is_(None),
-            Shipment.status != "delivered",
+            Shipment.status != ShipmentStatus.DELIVERED,
             or_(
-                Shipment.status == "exception",
+                Shipment.status == ShipmentStatus.EXCEPTION,
                 Shipment.delay_flagged_at.is_not(None),
                 Shipment.promised_on < today,
             ),
@@ -73,7 +74,7 @@ def packed_order_ids(*, session: Session, limit: int = 50) -> Sequence[int]:
     """Return the order ids of the latest shipments packed and waiting for a carrier."""
     return session.scalars(
         select(Shipment.order_id)
-        .where(Shipment.status == "packed")
+        .where(Shipment.status == ShipmentStatus.PACKED)
         .order_by(Shipment.id.desc())
         .limit(limit)
     ).all()

@@ -23,6 +23,15 @@ class PickLineStatus(StrEnum):
     SHORT = "short"  # fewer units found than asked
 
 
+class PickScanOutcome(StrEnum):
+    """What a picker's scan at a stop came to."""
+
+    OK = "ok"  # the right location and product, the units confirmed
+    SHORT = "short"  # fewer units found than asked
+    WRONG_LOCATION = "wrong_location"
+    WRONG_BARCODE = "wrong_barcode"  # not the product asked
+
+
 class WaveStatus(StrEnum):
     """Where a released wave is."""
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core.clock import as_utc
 from maillon.core.errors import FieldError, ValidationError
-from maillon.warehouse.model import PickLineStatus, PickListStatus, TourStatus
+from maillon.warehouse.model import PickLineStatus, PickListStatus, PickScanOutcome, TourStatus
 from maillon.warehouse.tables import PickList, PickListLine, PickScan, PickTour
 
 
@@ -144,9 +144,9 @@ def _add_scans(
     for who, at, outcome in session.execute(query):
         tally = days.of(who, at)
         tally.scans += 1
-        if outcome.startswith("wrong_"):
+        if outcome in (PickScanOutcome.WRONG_LOCATION, PickScanOutcome.WRONG_BARCODE):
             tally.mismatches += 1
-        elif outcome == "short":
+        elif outcome == PickScanOutcome.SHORT:
             tally.short += 1
 
 

@@ -34,7 +34,7 @@ from maillon.orders import allocation as allocations
 from maillon.orders import service as orders
 from maillon.orders.model import order_number
 from maillon.orders.tables import Allocation, Order
-from maillon.warehouse.model import PickLineStatus, PickListStatus, TourStatus
+from maillon.warehouse.model import PickLineStatus, PickListStatus, PickScanOutcome, TourStatus
 from maillon.warehouse.packstation import FieldConflict
 from maillon.warehouse.scanning import barcode_matches, normalise_location, normalise_scan
 from maillon.warehouse.tables import (
@@ -79,6 +79,10 @@ class PickTask:
     route_m: float | None
 
 
+_MISMATCH = {"location": PickScanOutcome.WRONG_LOCATION, "barcode": PickScanOutcome.WRONG_BARCODE}
+"""The scan outcome of a mismatch, by the field that did not match."""
+
+
 class ScanMismatch(FieldConflict):
     """A scan of the wrong location or product (409 naming ``location`` or ``barcode``)."""
 
@@ -102,7 +106,7 @@ class ScanMismatch(FieldConflict):
             location=location[:60],
             barcode=barcode[:60],
             quantity=quantity,
-            outcome=f"wrong_{field}",
+            outcome=_MISMATCH[field].value,
         )
 
 
@@ -333,7 +337,7 @@ def scan_task(
             location=normalise_scan(location)[:60],
             barcode=normalise_scan(barcode)[:60],
             quantity=quantity,
-            outcome="short" if short else "ok",
+            outcome=(PickScanOutcome.SHORT if short else PickScanOutcome.OK).value,
         )
     )
     line.picked_quantity = quantity

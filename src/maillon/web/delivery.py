@@ -23,6 +23,7 @@ from maillon.core.errors import ErrorCollector, MaillonError, ValidationError
 from maillon.core.users import ConsoleUser
 from maillon.delivery import lastmile, queries, sheets
 from maillon.delivery import service as delivery
+from maillon.delivery.model import StopStatus
 from maillon.delivery.tables import RoutePlan
 from maillon.inventory import service as inventory
 from maillon.web.console import (
@@ -73,7 +74,7 @@ def route_figure(plan: RoutePlan, depot: tuple[float, float] | None) -> dict[str
     lat0 = depot[0] if depot else (plan.stops[0].lat if plan.stops else 46.0)
     for v in plan.vehicles:
         stops = sorted(
-            (s for s in plan.stops if s.vehicle == v["id"] and s.status != "unassigned"),
+            (s for s in plan.stops if s.vehicle == v["id"] and s.status != StopStatus.UNASSIGNED),
             key=lambda s: s.sequence,
         )
         if not stops:
@@ -96,7 +97,7 @@ def route_figure(plan: RoutePlan, depot: tuple[float, float] | None) -> dict[str
                 "marker": {"size": 9},
             }
         )
-    unassigned = [s for s in plan.stops if s.status == "unassigned"]
+    unassigned = [s for s in plan.stops if s.status == StopStatus.UNASSIGNED]
     if unassigned:
         traces.append(
             {
@@ -132,7 +133,9 @@ def route_rows(plan: RoutePlan) -> list[dict[str, Any]]:
     """Return per vehicle: driver, stops, parcels, distance, duration, window misses."""
     out = []
     for v in plan.vehicles:
-        stops = [s for s in plan.stops if s.vehicle == v["id"] and s.status != "unassigned"]
+        stops = [
+            s for s in plan.stops if s.vehicle == v["id"] and s.status != StopStatus.UNASSIGNED
+        ]
         misses = [
             s.stop_key
             for s in stops
@@ -199,7 +202,7 @@ def _plan_view(plan: RoutePlan, depot: tuple[float, float] | None) -> dict[str, 
         "distance_km": round(plan.total_distance_m / 1000, 1),
         "duration_min": round(plan.total_duration_s / 60),
         "stops": len(plan.stops),
-        "unassigned": [s.stop_key for s in plan.stops if s.status == "unassigned"],
+        "unassigned": [s.stop_key for s in plan.stops if s.status == StopStatus.UNASSIGNED],
         "routes": route_rows(plan),
         "figure": route_figure(plan, depot),
         "sheets": f"/delivery/plans/{plan.id}/sheets.pdf",

@@ -18,6 +18,7 @@ from maillon.core.errors import MaillonError
 from maillon.core.users import ConsoleUser
 from maillon.fraud import queries
 from maillon.fraud import service as fraud
+from maillon.fraud.model import ReviewStatus
 from maillon.orders.model import order_number
 from maillon.web.console import (
     OperatorForm,
@@ -145,7 +146,7 @@ def _decision_refused(
     return _fraud_page(
         request,
         user,
-        status="open",
+        status=ReviewStatus.OPEN.value,
         page=1,
         error=f"{values['number']}: {exc.message}",
         status_code=error_status(exc),

@@ -30,6 +30,7 @@ from maillon.orders import service as orders
 from maillon.orders.model import order_number
 from maillon.shipping import documents, history, queries, quoting, rates
 from maillon.shipping import service as shipping
+from maillon.shipping.model import ShipmentStatus
 from maillon.shipping.promise import PARIS_TZ
 from maillon.shipping.tables import Shipment
 from maillon.web.console import (
@@ -236,7 +237,7 @@ def late_shipments(*, session: Session, today: dt.date) -> list[dict[str, Any]]:
     ):
         row = _shipment_row(shipment, postcode)
         if not row["delay_reason"]:
-            if shipment.status == "exception":
+            if shipment.status == ShipmentStatus.EXCEPTION:
                 row["delay_reason"] = "carrier exception"
             elif shipment.promised_on is not None:
                 row["delay_reason"] = f"promised for {shipment.promised_on:%d/%m/%Y}"
