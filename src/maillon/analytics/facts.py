@@ -335,7 +335,9 @@ def _fact_values(dialect: str, q: dict[str, Any]) -> list[Any]:
         Order.total_cents,
         as_bool(Order.status == OrderStatus.CANCELLED.value),
         as_bool(was_waiting),
-        as_bool(or_(was_waiting, Order.status.not_in(("confirmed", "cancelled")))),
+        as_bool(
+            or_(was_waiting, Order.status.not_in((OrderStatus.CONFIRMED, OrderStatus.CANCELLED)))
+        ),
         func.coalesce(q["lines"].c.n_lines, 0),
         func.coalesce(q["lines"].c.units, 0),
         func.coalesce(q["shipped_units"].c.units, 0),
