@@ -7,6 +7,7 @@ import secrets
 import threading
 import time
 import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -155,6 +156,11 @@ def require_role(principal: Principal, *roles: Role) -> None:
         return
     allowed = ", ".join(r.value for r in (Role.ADMIN, *roles))
     raise PermissionDenied(f"role {principal.role.value!r} may not do this (needs {allowed})")
+
+
+def list_keys(*, session: Session) -> Sequence[ApiKey]:
+    """Return every API key (revoked ones too), oldest first."""
+    return session.scalars(select(ApiKey).order_by(ApiKey.id)).all()
 
 
 def revoke_key(*, session: Session, key_id: int) -> ApiKey:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import smtplib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -119,6 +119,13 @@ class SmtpSender:
             if self.username:
                 smtp.login(self.username, self.password or "")
             smtp.send_message(msg)
+
+
+def list_messages(*, session: Session, limit: int = 50, offset: int = 0) -> Sequence[OutboxMessage]:
+    """Return one page of recorded messages and events, newest first."""
+    return session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(limit).offset(offset)
+    ).all()
 
 
 def deliver_pending(db: Database, sender: Sender, *, limit: int = 500) -> int:
