@@ -20,11 +20,13 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+import typer.rich_utils
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
 
 from maillon.app import create_app
 from maillon.bootstrap import assemble
+from maillon.cli.common import console as cli_console
 from maillon.core.auth import create_key
 from maillon.core.db import Base, Database
 from maillon.core.migrate import upgrade
@@ -36,6 +38,25 @@ PG_URL = os.environ.get("MAILLON_TEST_DATABASE_URL")
 
 def pytest_report_header() -> str:
     return f"maillon test database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite files'}"
+
+
+CLI_WIDTH = 500
+"""The width of the CLI's output in tests: wider than any message, temporary path included."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _wide_cli_output() -> Iterator[None]:
+    """Print the CLI's output on one fixed, wide console, so no test depends on the width.
+
+    Rich wraps at the terminal's width (``COLUMNS``, the tty, else 80), read when a console is
+    made: a message naming a temporary path broke where that path's length decided ("is not
+    \\nvalid"), and a narrow terminal broke more. The CLI prints through one module-level
+    console, Typer its usage errors through consoles it makes with ``MAX_WIDTH``; both are
+    set here, not ``COLUMNS``, which would also stretch pytest's own report."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli_console, "width", CLI_WIDTH)
+        mp.setattr(typer.rich_utils, "MAX_WIDTH", CLI_WIDTH)
+        yield
 
 
 DATABASE_FIXTURES = frozenset({"_template", "db_url", "db"})
