@@ -1,7 +1,8 @@
-"""Test helpers: a small business to work on and an order body."""
+"""Test helpers: a small business to work on, an order body, and a free port."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from maillon.catalog.model import ProductSpec
@@ -114,3 +115,11 @@ def order_body(
     }
     body.update(overrides)
     return body
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick, so two
+    xdist workers asking at once get different ones)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
