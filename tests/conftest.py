@@ -4,13 +4,17 @@ By default each test gets its own SQLite file, copied from one migrated template
 ``MAILLON_TEST_DATABASE_URL`` names a PostgreSQL server (``make test`` starts one), each test
 that uses a database gets its own there, created from a migrated template database, and the
 tests that use none are left out (they have run on SQLite).
+
+The suite runs on several processes (pytest-xdist, ``make test`` uses two): each worker is a
+pytest session of its own, so it builds its own template (in its own temporary folder, or as a
+PostgreSQL database named after the worker), and nothing here is shared between workers but
+the PostgreSQL server, where every name is unique.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,22 +24,60 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
+import typer.rich_utils
 from fastapi.testclient import TestClient
+from hypothesis import settings
 from sqlalchemy import create_engine, func, select, text
 
 from maillon.app import create_app
 from maillon.bootstrap import assemble
+from maillon.cli.common import console as cli_console
 from maillon.core.auth import create_key
 from maillon.core.db import Base, Database
 from maillon.core.migrate import upgrade
 from maillon.core.settings import normalise_url
-from tests.helpers import seed_basic
+from tests.helpers import free_port, seed_basic
 
 PG_URL = os.environ.get("MAILLON_TEST_DATABASE_URL")
+settings.register_profile("maillon", deadline=None)
+settings.load_profile("maillon")
+"""No per-example deadline for property tests (a test's own ``@settings`` still wins): they
+check results, not speed, and a machine busy with other workers can make any example slow."""
+
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+"""The xdist worker running this session (``gw0``, ``gw1``...), ``main`` without xdist."""
 
 
 def pytest_report_header() -> str:
     return f"maillon test database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite files'}"
+
+
+CLI_WIDTH = 500
+"""The width of the CLI's output in tests: wider than any message, temporary path included."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _wide_cli_output() -> Iterator[None]:
+    """Print the CLI's output on one fixed, wide console, so no test depends on the width.
+
+    Rich wraps at the terminal's width (``COLUMNS``, the tty, else 80), read when a console is
+    made: a message naming a temporary path broke where that path's length decided ("is not
+    \\nvalid"), and a narrow terminal broke more. The CLI prints through one module-level
+    console, Typer its usage errors through consoles it makes with ``MAX_WIDTH``; both are
+    set here, not ``COLUMNS``, which would also stretch pytest's own report."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(cli_console, "width", CLI_WIDTH)
+        mp.setattr(typer.rich_utils, "MAX_WIDTH", CLI_WIDTH)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep what a command writes to the data folder (default SQLite file, fraud model cards)
+    in this worker's temporary folder, not in the user's, where workers would share it."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MAILLON_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+        yield
 
 
 DATABASE_FIXTURES = frozenset({"_template", "db_url", "db"})
@@ -62,7 +104,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assemble()
     if PG_URL:
         admin = create_engine(normalise_url(PG_URL), isolation_level="AUTOCOMMIT")
-        name = f"maillon_tpl_{uuid.uuid4().hex[:8]}"
+        name = f"maillon_tpl_{WORKER}_{uuid.uuid4().hex[:8]}"  # one per worker and run
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         base = normalise_url(PG_URL).rsplit("/", 1)[0]
@@ -150,17 +192,11 @@ def row_counts(db: Database) -> dict[str, int]:
         }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     """The console and API served by ``maillon serve`` in its own process on a free port;
     yields its base URL."""
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -181,6 +217,8 @@ def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):
+            if proc.poll() is not None:  # e.g. another worker's server took the port meanwhile
+                raise RuntimeError(log.read_text())
             try:
                 if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
                     break

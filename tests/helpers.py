@@ -1,7 +1,8 @@
-"""Test helpers: a small business to work on and an order body."""
+"""Test helpers: a small business to work on, an order body, packing an order, a free port."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -12,6 +13,7 @@ from maillon.core.db import Database
 from maillon.core.identifiers import make_gtin13
 from maillon.inventory import service as inventory
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
+from maillon.orders.service import get_order
 from maillon.shipping.service import create_carrier, shipments_of
 from maillon.shipping.tables import Shipment
 from maillon.warehouse.packing_flow import finish_packing
@@ -125,6 +127,12 @@ def pack(session: Session, number: str, actor: str = "p") -> list[Shipment]:
     shipping recorded for it."""
     closed = finish_packing(session=session, number=number, actor=actor)
     assert closed, "a packed order has parcels"
-    from maillon.orders.service import get_order
-
     return list(shipments_of(session=session, order=get_order(session=session, number=number)))
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick, so two
+    xdist workers asking at once get different ones)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -15,7 +15,7 @@ from maillon.core.db import Database
 from maillon.core.outbox import SmtpSender, deliver_pending
 from maillon.core.tables import OutboxMessage
 from maillon.orders import service as orders
-from tests.helpers import order_draft
+from tests.helpers import free_port, order_draft
 
 
 class Inbox:
@@ -27,16 +27,10 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def smtp() -> Iterator[tuple[Inbox, int]]:
     inbox = Inbox()
-    port = _free_port()
+    port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     yield inbox, port
@@ -55,8 +49,10 @@ def test_confirmation_reaches_a_real_smtp_server(seeded: Database, smtp: tuple[I
 
 def test_a_failed_send_is_kept_for_later(seeded: Database) -> None:
     orders.place_order(seeded, order_draft(), actor="t")
-    dead = SmtpSender(host="127.0.0.1", port=_free_port(), starttls=False)
-    deliver_pending(seeded, dead)  # in-process events are marked delivered, the e-mail is not
+    with socket.socket() as unheard:  # bound, never listening: refused, whatever else runs
+        unheard.bind(("127.0.0.1", 0))
+        dead = SmtpSender(host="127.0.0.1", port=unheard.getsockname()[1], starttls=False)
+        deliver_pending(seeded, dead)  # in-process events are marked delivered, the e-mail not
     with seeded.reader() as s:
         pending = s.scalars(select(OutboxMessage).where(OutboxMessage.delivered_at.is_(None))).all()
     assert len(pending) == 1 and pending[0].attempts == 1 and pending[0].last_error

@@ -3,6 +3,7 @@ policies, purchase orders received into stock that serve waiting backorders."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -264,7 +265,18 @@ def test_forecast_is_stored_and_drives_the_proposals(history: Database, db_url: 
 
 
 @pytest.mark.slow
-def test_dask_engine_gives_the_same_forecast(history: Database) -> None:
+def test_dask_engine_gives_the_same_forecast(
+    history: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run makes its own cluster, whose scheduler serves HTTP on port 8787: when another run
+    # holds it (an xdist worker, another checkout) distributed warns and leaks a socket, and
+    # warnings are errors here. Any free port will do (None would still mean 8787).
+    distributed = pytest.importorskip("distributed")
+    monkeypatch.setattr(
+        distributed,
+        "LocalCluster",
+        functools.partial(distributed.LocalCluster, dashboard_address="127.0.0.1:0"),
+    )
     with clock.frozen_at(TODAY):
         local = planning.run_forecast(history, horizon=5, history_days=30)
         dask = planning.run_forecast(history, horizon=5, history_days=30, engine="dask")

@@ -20,6 +20,7 @@ from maillon.core.tables import OutboxMessage
 from maillon.inventory import sensors
 from maillon.inventory.mqtt import SensorListener
 from maillon.inventory.tables import SensorReading
+from tests.helpers import free_port
 
 T0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
 
@@ -84,17 +85,11 @@ def test_mqtt_messages_must_be_well_formed() -> None:
     assert ok.sensor == "S" and ok.measured_at.tzinfo is not None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def broker(tmp_path: Path) -> Iterator[int]:
     binary = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/bin")
     assert binary, "mosquitto is missing: run scripts/install_test_services.sh"
-    port = _free_port()
+    port = free_port()
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
     proc = subprocess.Popen(
@@ -102,11 +97,15 @@ def broker(tmp_path: Path) -> Iterator[int]:
     )
     try:
         for _ in range(100):
+            if proc.poll() is not None:  # e.g. the port was taken meanwhile
+                raise RuntimeError(f"mosquitto exited ({proc.returncode}) on port {port}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
             except OSError:
                 time.sleep(0.05)
+        else:
+            raise RuntimeError(f"mosquitto did not listen on port {port}")
         yield port
     finally:
         proc.terminate()

@@ -271,8 +271,10 @@ def test_dask_engine_matches_local_engine(data: pd.DataFrame) -> None:
     )
     local = forecast(data, config=cfg)
     with (
+        # any free port for the scheduler's HTTP server: None would still mean 8787, which
+        # another run (an xdist worker, another checkout) may hold
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
         ) as cluster,
         distributed.Client(cluster),
     ):
