@@ -27,16 +27,16 @@ import pytest
 import typer.rich_utils
 from fastapi.testclient import TestClient
 from hypothesis import settings
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, text
 
 from maillon.app import create_app
 from maillon.bootstrap import assemble
 from maillon.cli.common import console as cli_console
-from maillon.core.auth import create_key
-from maillon.core.db import Base, Database
+from maillon.core.db import Database
 from maillon.core.migrate import upgrade
 from maillon.core.settings import normalise_url
 from tests.helpers import free_port, seed_basic
+from tests.helpers.database import api_key
 
 PG_URL = os.environ.get("MAILLON_TEST_DATABASE_URL")
 settings.register_profile("maillon", deadline=None)
@@ -165,31 +165,16 @@ def client(db: Database) -> Iterator[TestClient]:
         yield c
 
 
-def _key(db: Database, role: str) -> str:
-    with db.transaction() as session:
-        _row, raw = create_key(session=session, role=role, name=f"test {role}")
-    return raw
-
-
 @pytest.fixture
 def keys(db: Database) -> dict[str, str]:
     """One API key per role, as Authorization headers."""
-    return {role: _key(db, role) for role in ("admin", "operator", "picker", "agent")}
+    return {role: api_key(db, role) for role in ("admin", "operator", "picker", "agent")}
 
 
 @pytest.fixture
 def auth(keys: dict[str, str]) -> dict[str, dict[str, str]]:
     """Authorization headers per role."""
     return {role: {"Authorization": f"Bearer {k}"} for role, k in keys.items()}
-
-
-def row_counts(db: Database) -> dict[str, int]:
-    """Return the number of rows in every table (to prove a request wrote nothing)."""
-    with db.reader() as session:
-        return {
-            t.name: session.scalar(select(func.count()).select_from(t)) or 0
-            for t in Base.metadata.sorted_tables
-        }
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from maillon.acquisition import funnel as pure
 from maillon.acquisition.tables import StorefrontEvent
 from maillon.core.db import Database
-from tests.conftest import row_counts
+from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
 T0 = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
 from maillon.orders import service as orders
-from tests.conftest import row_counts
 from tests.helpers import order_body, order_draft, seed_basic
+from tests.helpers.database import row_counts
 
 good = order_body()
 CASES: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [

@@ -13,8 +13,8 @@ from maillon.orders import service as orders
 from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
-from tests.conftest import row_counts
 from tests.helpers import order_draft, pack
+from tests.helpers.database import row_counts
 
 URL = "/api/v1/care/assistant"
 

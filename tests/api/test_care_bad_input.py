@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
-from tests.conftest import row_counts
+from tests.helpers.database import row_counts
 
 H = dict[str, dict[str, str]]
 GOOD = {"email": "camille.martin@example.fr", "subject": "Hi", "body": "A question"}

@@ -15,8 +15,8 @@ from maillon.core.tables import OutboxMessage
 from maillon.orders import service as orders
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
-from tests.conftest import row_counts
 from tests.helpers import order_draft, pack
+from tests.helpers.database import row_counts
 
 H = dict[str, dict[str, str]]
 

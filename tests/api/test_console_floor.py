@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from maillon.core.db import Database
 from maillon.core.identifiers import make_gtin13
-from maillon.core.users import create_user
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.returns import service as returns
@@ -19,31 +18,12 @@ from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
 from maillon.warehouse import tasks
 from maillon.warehouse.tables import PickList, PickListLine
-from tests.conftest import row_counts
 from tests.helpers import PRODUCTS, order_draft, pack
+from tests.helpers.console import sign_in
+from tests.helpers.database import row_counts
 
 GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
 HTMX = {"HX-Request": "true"}
-
-
-def sign_in(client: TestClient, db: Database, role: str = "operator") -> str:
-    """Create a user of ``role``, sign in; return the session's CSRF token."""
-    with db.transaction() as s:
-        create_user(session=s, username=f"u-{role}", password="a long secret 9", role=role)
-    r = client.post(
-        "/login",
-        data={"username": f"u-{role}", "password": "a long secret 9"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-    return csrf_of(client)
-
-
-def csrf_of(client: TestClient) -> str:
-    """Return the CSRF token of the signed-in session (every page of the frame carries it)."""
-    found = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
-    assert found is not None
-    return found.group(1)
 
 
 def pick_listed(db: Database, lines: list[tuple[str, int]]) -> str:

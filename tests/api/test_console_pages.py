@@ -5,24 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
-from maillon.core.users import create_user
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft
+from tests.helpers.console import sign_in
 
 LAYOUT = {"aisles": 4, "aisle_length": 20, "aisle_spacing": 3, "levels": 2, "prefix": "A"}
-
-
-def sign_in(client: TestClient, db: Database, role: str = "operator") -> None:
-    with db.transaction() as s:
-        create_user(session=s, username=f"u-{role}", password="a long secret 9", role=role)
-    r = client.post(
-        "/login",
-        data={"username": f"u-{role}", "password": "a long secret 9"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
 
 
 def test_dashboard_shows_kpis_and_alerts(client: TestClient, seeded: Database) -> None:

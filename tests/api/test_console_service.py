@@ -18,29 +18,12 @@ from maillon.care.tables import CareAgent, Ticket, TicketMessage
 from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
-from maillon.core.users import create_user
 from maillon.fraud.tables import FraudAssessment, FraudReview
 from maillon.orders import service as orders
 from tests.helpers import order_draft
+from tests.helpers.console import csrf_in, sign_in
 
 SHARED = {"device_id": "dev-ring", "ip": "203.0.113.9"}
-
-
-def sign_in(client: TestClient, db: Database, role: str = "operator") -> None:
-    with db.transaction() as s:
-        create_user(session=s, username=f"u-{role}", password="a long secret 9", role=role)
-    r = client.post(
-        "/login",
-        data={"username": f"u-{role}", "password": "a long secret 9"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-
-
-def csrf_of(html: str) -> str:
-    found = re.search(r'name="csrf" value="([^"]+)"', html)
-    assert found, "no CSRF token in the page"
-    return found.group(1)
 
 
 def place(db: Database, **kw: Any) -> str:
@@ -145,7 +128,7 @@ def test_agent_answers_a_ticket_from_its_suggested_reply(
     body = draft.group(1).replace("&#39;", "'").replace("&amp;", "&")
     r = client.post(
         f"/care/{ticket_id}/reply",
-        data={"body": body, "csrf": csrf_of(chosen)},
+        data={"body": body, "csrf": csrf_in(chosen)},
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == f"/care/{ticket_id}"
@@ -169,7 +152,7 @@ def test_agent_answers_a_ticket_from_its_suggested_reply(
 def test_note_assign_and_status_from_the_ticket_page(client: TestClient, seeded: Database) -> None:
     ticket_id = open_ticket(seeded)
     sign_in(client, seeded, "agent")
-    token = csrf_of(client.get(f"/care/{ticket_id}").text)
+    token = csrf_in(client.get(f"/care/{ticket_id}").text)
     r = client.post(
         f"/care/{ticket_id}/note",
         data={"body": "VIP customer", "csrf": token},
@@ -213,7 +196,7 @@ def test_bad_ticket_input_shows_the_error_in_the_page(
 ) -> None:
     ticket_id = open_ticket(seeded)
     sign_in(client, seeded, "agent")
-    token = csrf_of(client.get(f"/care/{ticket_id}").text)
+    token = csrf_in(client.get(f"/care/{ticket_id}").text)
     r = client.post(f"/care/{ticket_id}/{path}", data={**data, "csrf": token})
     assert r.status_code == status
     alert = re.search(r'role="alert">(.*?)</p>', r.text, re.S)
@@ -265,7 +248,7 @@ def test_fraud_queue_shows_reasons_and_a_rejection_cancels_the_order(
     assert "fraud-chart" in html and "/static/plotly.min.js" in html and "cdn" not in html
     r = client.post(
         f"/fraud/{number}",
-        data={"decision": "reject", "note": "ring on one device", "csrf": csrf_of(html)},
+        data={"decision": "reject", "note": "ring on one device", "csrf": csrf_in(html)},
         follow_redirects=False,
     )
     assert r.status_code == 303
@@ -278,7 +261,7 @@ def test_fraud_queue_shows_reasons_and_a_rejection_cancels_the_order(
     assert "Nothing waiting for review." in after
     decisions = after.split("Recent decisions")[1]
     assert number in decisions and "ring on one device" in decisions and "cancelled" in decisions
-    again = client.post(f"/fraud/{number}", data={"decision": "approve", "csrf": csrf_of(after)})
+    again = client.post(f"/fraud/{number}", data={"decision": "approve", "csrf": csrf_in(after)})
     assert again.status_code == 409 and 'role="alert"' in again.text
     assert "not waiting for review" in again.text
 
@@ -288,7 +271,7 @@ def test_fraud_accept_keeps_the_order_and_bad_decisions_are_refused(
 ) -> None:
     number = suspicious(seeded)
     sign_in(client, seeded)
-    token = csrf_of(client.get("/fraud").text)
+    token = csrf_in(client.get("/fraud").text)
     bad = client.post(f"/fraud/{number}", data={"decision": "maybe", "csrf": token})
     assert bad.status_code == 422 and "decision: one of approve, reject" in bad.text
     unknown = client.post("/fraud/M9999999", data={"decision": "approve", "csrf": token})

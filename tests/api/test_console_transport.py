@@ -17,8 +17,6 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from maillon.core.db import Database
-from maillon.core.tables import ConsoleSession
-from maillon.core.users import create_user
 from maillon.delivery import service as delivery
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
@@ -26,9 +24,9 @@ from maillon.orders.model import order_number
 from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.shipping.tables import Parcel, Shipment
-from tests.api.test_delivery_routes import ADDRESSES, place
-from tests.api.test_shipping_api import packed_order
-from tests.helpers import order_draft
+from tests.helpers import order_draft, packed_order
+from tests.helpers.console import sign_in
+from tests.helpers.delivery import booked_lyon_day
 
 HX = {"HX-Request": "true"}
 RATE_FORM = {
@@ -40,20 +38,6 @@ RATE_FORM = {
     "height_mm": "150",
     "policy": "cheapest",
 }
-
-
-def sign_in(client: TestClient, db: Database, role: str = "operator") -> str:
-    """Sign in a new user of ``role``; return the session's CSRF token."""
-    with db.transaction() as s:
-        create_user(session=s, username=f"t-{role}", password="a long secret 9", role=role)
-    r = client.post(
-        "/login",
-        data={"username": f"t-{role}", "password": "a long secret 9"},
-        follow_redirects=False,
-    )
-    assert r.status_code == 303
-    with db.reader() as s:
-        return s.scalars(select(ConsoleSession.csrf_token)).one()
 
 
 def sync_carriers(db: Database) -> None:
@@ -277,35 +261,6 @@ def test_agents_may_not_open_shipping_or_delivery(client: TestClient, seeded: Da
     sign_in(client, seeded, role="agent")
     assert client.get("/shipping").status_code == 403
     assert client.get("/delivery").status_code == 403
-
-
-def booked_lyon_day(db: Database, capacity: int) -> tuple[dt.date, list[str]]:
-    """Six Lyon orders booked alternately 09:00-11:00 and 14:00-16:00 tomorrow."""
-    with db.transaction() as s:
-        zone = delivery.create_zone(
-            session=s, code="LY", name="Lyon", country="FR", prefixes=["69"]
-        )
-        for weekday in range(7):
-            for start, end in ((540, 660), (840, 960)):
-                delivery.add_template(
-                    session=s,
-                    zone_id=zone.id,
-                    weekday=weekday,
-                    start_min=start,
-                    end_min=end,
-                    capacity=capacity,
-                )
-        delivery.generate_zone_slots(session=s, days=2)
-        slots, _ = delivery.list_slots(session=s, limit=10)
-        day = slots[0].day
-        morning, afternoon = slots[0].id, slots[1].id
-    numbers = [place(db, i, pc, city) for i, (pc, city) in enumerate(ADDRESSES)]
-    with db.transaction() as s:
-        for i, number in enumerate(numbers):
-            delivery.book_slot(
-                session=s, slot_id=morning if i % 2 == 0 else afternoon, number=number, actor="t"
-            )
-    return day, numbers
 
 
 def test_delivery_plans_routes_and_draws_them(client: TestClient, seeded: Database) -> None:

@@ -13,8 +13,8 @@ from maillon.delivery.relay import default_index, distance_km
 from maillon.delivery.tables import DeliverySlot
 from maillon.inventory.tables import StockLevel
 from maillon.orders import service as orders
-from tests.conftest import row_counts
 from tests.helpers import order_draft
+from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
 

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from maillon.cli.main import app
 from maillon.core.db import Database
 from maillon.orders import service as orders
-from tests.conftest import row_counts
 from tests.helpers import order_draft
+from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from maillon.cli.main import app
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
-from tests.api.test_delivery_routes import booked_day, hm, place
+from tests.helpers.delivery import booked_day, hm, place
 
 Auth = dict[str, dict[str, str]]
 VANS = [

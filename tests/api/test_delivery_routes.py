@@ -13,66 +13,10 @@ from typer.testing import CliRunner
 
 from maillon.cli.main import app
 from maillon.core.db import Database
-from maillon.orders import service as orders
-from maillon.orders.model import AddressDraft
-from tests.conftest import row_counts
-from tests.helpers import order_draft
+from tests.helpers.database import row_counts
+from tests.helpers.delivery import booked_day, hm, place
 
 Auth = dict[str, dict[str, str]]
-ADDRESSES = [
-    ("69001", "Lyon"),
-    ("69003", "Lyon"),
-    ("69006", "Lyon"),
-    ("69100", "Villeurbanne"),
-    ("69007", "Lyon"),
-    ("69008", "Lyon"),
-]
-
-
-def place(db: Database, i: int, postcode: str, city: str) -> str:
-    address = AddressDraft(
-        name=f"Client {i}", line1=f"{i} rue Test", postcode=postcode, city=city, country="FR"
-    )
-    order, _ = orders.place_order(
-        db, order_draft(email=f"c{i}@example.fr", address=address), actor="t"
-    )
-    return order.number
-
-
-def booked_day(client: TestClient, db: Database, auth: Auth) -> tuple[str, list[str]]:
-    """Six Lyon orders, booked alternately 09:00-11:00 and 14:00-16:00 on the first day."""
-    r = client.post(
-        "/api/v1/delivery/zones",
-        json={"code": "LY", "name": "Lyon", "prefixes": ["69"]},
-        headers=auth["operator"],
-    )
-    zone = r.json()["id"]
-    for weekday in range(7):
-        for start, end in (("09:00", "11:00"), ("14:00", "16:00")):
-            client.post(
-                f"/api/v1/delivery/zones/{zone}/templates",
-                json={"weekday": weekday, "start": start, "end": end, "capacity": 10},
-                headers=auth["operator"],
-            )
-    client.post("/api/v1/delivery/slots/generate", json={"days": 4}, headers=auth["operator"])
-    slots = client.get("/api/v1/delivery/slots", headers=auth["operator"]).json()["items"]
-    day = slots[0]["date"] if "date" in slots[0] else slots[0]["day"]
-    morning, afternoon = [s for s in slots if s["day"] == day][:2]
-    numbers = [place(db, i, pc, city) for i, (pc, city) in enumerate(ADDRESSES)]
-    for i, number in enumerate(numbers):
-        slot = morning if i % 2 == 0 else afternoon
-        r = client.post(
-            f"/api/v1/delivery/slots/{slot['id']}/book",
-            json={"order": number},
-            headers=auth["agent"],
-        )
-        assert r.status_code == 201, r.text
-    return day, numbers
-
-
-def hm(text: str) -> int:
-    h, m = text.split(":")
-    return int(h) * 60 + int(m)
 
 
 def check_windows_and_capacity(plan: dict[str, Any], capacity: int) -> None:

@@ -12,7 +12,7 @@ from maillon.core.db import Database
 from maillon.fraud import service as fraud
 from maillon.orders import service as orders
 from tests.helpers import order_draft, seed_basic
-from tests.integration.test_fraud_training import build_history
+from tests.helpers.fraud import build_history
 
 runner = CliRunner()
 

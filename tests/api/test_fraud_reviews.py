@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from maillon.core.db import Database
 from maillon.fraud.rules import DEFAULT_RULES
 from maillon.inventory.tables import StockLevel
-from tests.conftest import row_counts
 from tests.helpers import order_body
+from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
 SHARED = {"device_id": "dev-ring", "ip": "203.0.113.9"}

@@ -32,8 +32,13 @@ def test_no_server_errors_on_order_and_inventory_routes(
         operations += 1
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=12, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=12,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case: schemathesis.Case) -> None:
             response = case.call(headers=auth["admin"])
             if response.status_code >= 500:

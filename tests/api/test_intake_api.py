@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from maillon.core.db import Database
 from maillon.orders.intake import signature
 from maillon.orders.tables import Order
-from tests.conftest import row_counts
 from tests.helpers import seed_basic
+from tests.helpers.database import row_counts
 
 DATA = Path(__file__).parents[1] / "data" / "intake"
 SECRET = "shpss_0123456789abcdef"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
-from tests.conftest import row_counts
 from tests.helpers import order_body, seed_basic
+from tests.helpers.database import row_counts
 
 
 def test_order_to_delivery_over_http(

@@ -18,8 +18,8 @@ from maillon.orders import service as orders
 from maillon.warehouse import routing
 from maillon.warehouse.layout_spec import LayoutSpec
 from maillon.warehouse.tables import PickList
-from tests.conftest import row_counts
 from tests.helpers import PRODUCTS, order_draft
+from tests.helpers.database import row_counts
 
 LAYOUT = {
     "aisles": 6,

@@ -11,8 +11,8 @@ from maillon.core.db import Database
 from maillon.core.identifiers import make_gtin13
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
-from tests.conftest import row_counts
 from tests.helpers import PRODUCTS, order_draft
+from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
 GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
 from maillon.returns import service as returns
-from tests.api.test_returns_flow import EMAIL, deliver
-from tests.conftest import row_counts
+from tests.helpers.database import row_counts
+from tests.helpers.returns import EMAIL, deliver
 
 
 @pytest.fixture

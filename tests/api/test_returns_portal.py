@@ -11,8 +11,8 @@ from maillon.catalog.tables import Product
 from maillon.core import clock
 from maillon.core.db import Database
 from maillon.returns import service as returns
-from tests.api.test_returns_flow import EMAIL, deliver
-from tests.conftest import row_counts
+from tests.helpers.database import row_counts
+from tests.helpers.returns import EMAIL, deliver
 
 
 def test_wrong_contact_and_unknown_order_get_the_same_answer(

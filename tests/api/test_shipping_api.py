@@ -21,9 +21,8 @@ from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.shipping.carriers import FakeCarrierGateway
 from maillon.shipping.tables import Carrier
-from maillon.warehouse import service as warehouse
-from tests.conftest import row_counts
-from tests.helpers import order_draft, pack
+from tests.helpers import order_draft, packed_order
+from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
 MONDAY_9AM = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
@@ -43,19 +42,6 @@ def fake() -> Iterator[dict[str, FakeCarrierGateway]]:
 
     with shipping.use_gateways(factory):
         yield gateways
-
-
-def packed_order(db: Database, lines: list[tuple[str, int]] | None = None, **kw: object) -> str:
-    """Place, allocate, pick and pack an order; return its number."""
-    order, _ = orders.place_order(db, order_draft(lines or [("MUG-01", 1)], **kw), actor="t")
-    with db.transaction() as s:
-        orders.allocate_order(session=s, number=order.number, actor="t")
-        for pick_list in warehouse.create_pick_lists(session=s, number=order.number, actor="p"):
-            warehouse.confirm_pick_list(
-                session=s, pick_list_id=pick_list.id, picked=None, actor="p"
-            )
-        pack(s, order.number, "p")
-    return order.number
 
 
 def sync(client: TestClient, auth: Auth) -> None:

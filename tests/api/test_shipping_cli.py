@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 from maillon.cli.main import app
 from maillon.core import clock
 from maillon.core.db import Database
-from tests.api.test_shipping_api import packed_order
-from tests.helpers import seed_basic
+from tests.helpers import packed_order, seed_basic
 
 runner = CliRunner()
 

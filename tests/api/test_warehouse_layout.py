@@ -12,8 +12,8 @@ from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.warehouse import routing
 from maillon.warehouse.layout_spec import LayoutSpec
-from tests.conftest import row_counts
 from tests.helpers import order_draft
+from tests.helpers.database import row_counts
 
 LAYOUT = {
     "aisles": 6,

@@ -8,13 +8,13 @@ from playwright.sync_api import Browser, Page, expect
 
 from maillon.core.db import Database
 from maillon.core.users import create_user
-from tests.conftest import _key
 from tests.helpers import order_body, seed_basic
+from tests.helpers.database import api_key
 
 
 def test_sign_in_and_walk_through_an_order(page: Page, live_server: str, db: Database) -> None:
     seed_basic(db)
-    key = _key(db, "operator")
+    key = api_key(db, "operator")
     with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {key}"}) as api:
         r = api.post("/api/v1/orders?allocate=true", json=order_body([("MUG-01", 2)]))
     assert r.status_code == 201, r.text

@@ -8,9 +8,8 @@ from playwright.sync_api import Page, expect
 from maillon.core.db import Database
 from maillon.core.users import create_user
 from maillon.shipping import service as shipping
-from tests.api.test_console_transport import booked_lyon_day
-from tests.api.test_shipping_api import packed_order
-from tests.helpers import seed_basic
+from tests.helpers import packed_order, seed_basic
+from tests.helpers.delivery import booked_lyon_day
 
 
 def test_ship_print_follow_and_plan_routes(page: Page, live_server: str, db: Database) -> None:

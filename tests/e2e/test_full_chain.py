@@ -15,9 +15,9 @@ from maillon.core.db import Database
 from maillon.core.users import create_user
 from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
-from tests.conftest import _key
 from tests.e2e.test_console_floor import GTIN
 from tests.helpers import order_body, seed_basic
+from tests.helpers.database import api_key
 
 PASSWORD = "a long pass 2026"
 
@@ -41,7 +41,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
         shipping.sync_carriers(session=s)
         for name, role in (("pia", "picker"), ("oli", "operator"), ("ana", "agent")):
             create_user(session=s, username=name, password=PASSWORD, role=role)
-    key = _key(db, "operator")
+    key = api_key(db, "operator")
     with httpx.Client(base_url=live_server, headers={"Authorization": f"Bearer {key}"}) as api:
         r = api.post(
             "/api/v1/orders?allocate=true", json=order_body([("MUG-01", 2), ("BOOK-07", 1)])

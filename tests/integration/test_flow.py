@@ -18,8 +18,8 @@ from maillon.returns import service as returns
 from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.warehouse import service as warehouse
-from tests.conftest import row_counts
 from tests.helpers import order_draft, pack
+from tests.helpers.database import row_counts
 
 
 def available(db: Database, sku: str) -> int:

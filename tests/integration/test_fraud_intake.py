@@ -19,7 +19,7 @@ from maillon.inventory.tables import StockLevel, StockMovement
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
 from tests.helpers import order_draft
-from tests.integration.test_query_budget import counting
+from tests.helpers.database import counting
 
 SHARED = {"device_id": "dev-shared-1", "ip": "203.0.113.7"}
 

@@ -484,9 +484,9 @@ def test_api_lists_the_new_kpis_and_the_reasons(chain: Database) -> None:
     from fastapi.testclient import TestClient
 
     from maillon.app import create_app
-    from tests.conftest import _key
+    from tests.helpers.database import api_key
 
-    headers = {"Authorization": f"Bearer {_key(chain, 'agent')}"}
+    headers = {"Authorization": f"Bearer {api_key(chain, 'agent')}"}
     params = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-09T00:00:00Z"}
     with TestClient(create_app(chain)) as client:
         body = client.get("/api/v1/kpi/table", params=params, headers=headers).json()

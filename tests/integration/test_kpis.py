@@ -103,9 +103,9 @@ def test_kpi_table_api_and_cli(history: Database, db_url: str, tmp_path: Path) -
 
     from maillon.app import create_app
     from maillon.cli.main import app as cli
-    from tests.conftest import _key
+    from tests.helpers.database import api_key
 
-    headers = {"Authorization": f"Bearer {_key(history, 'agent')}"}
+    headers = {"Authorization": f"Bearer {api_key(history, 'agent')}"}
     with TestClient(create_app(history)) as client:
         r = client.get(
             "/api/v1/kpi/table",

@@ -18,8 +18,8 @@ from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
 from maillon.planning import service as planning
-from tests.conftest import row_counts
 from tests.helpers import order_draft
+from tests.helpers.database import row_counts
 
 TODAY = datetime(2026, 3, 20, 9, tzinfo=UTC)
 

@@ -15,8 +15,8 @@ from maillon.core.db import Database
 from maillon.core.errors import ValidationError
 from maillon.orders import service as orders
 from maillon.planning import service as planning
-from tests.conftest import row_counts
 from tests.helpers import order_draft
+from tests.helpers.database import row_counts
 from tests.integration.test_planning import TODAY, history  # noqa: F401  (fixture)
 
 
@@ -237,7 +237,7 @@ def test_proposals_take_class_targets_and_thresholds(
 
 
 def test_console_shows_the_class_matrix(mixed: Database, client: TestClient) -> None:
-    from tests.api.test_console_pages import sign_in
+    from tests.helpers.console import sign_in
 
     sign_in(client, mixed)
     with clock.frozen_at(TODAY):
@@ -289,7 +289,7 @@ def test_console_lists_open_purchase_orders_by_arrival_and_flags_the_late(
     history: Database,  # noqa: F811
     client: TestClient,
 ) -> None:
-    from tests.api.test_console_pages import sign_in
+    from tests.helpers.console import sign_in
 
     numbers = []
     for days_ago in (1, 6, 2):  # ACME delivers in 3 days: due in 2 days, 3 days ago, tomorrow
@@ -325,7 +325,7 @@ def test_console_lists_open_purchase_orders_by_arrival_and_flags_the_late(
 
 
 def test_console_forecasts_now(history: Database, client: TestClient) -> None:  # noqa: F811
-    from tests.api.test_console_pages import sign_in
+    from tests.helpers.console import sign_in
 
     sign_in(client, history)
     page = client.get("/planning", params={"warehouse": "PAR1", "sku": "MUG-01"})

@@ -13,7 +13,7 @@ from maillon.core.db import Database
 from maillon.core.errors import ValidationError
 from maillon.planning import service as planning
 from maillon.planning.policy import ServiceTargets
-from tests.api.test_console_pages import sign_in
+from tests.helpers.console import sign_in
 from tests.integration.test_planning import TODAY, history  # noqa: F401  (fixture)
 
 

@@ -12,10 +12,12 @@ from maillon.catalog.service import create_product
 from maillon.core.db import Database
 from maillon.core.identifiers import make_gtin13
 from maillon.inventory import service as inventory
+from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
 from maillon.orders.service import get_order
 from maillon.shipping.service import create_carrier, shipments_of
 from maillon.shipping.tables import Shipment
+from maillon.warehouse import service as warehouse
 from maillon.warehouse.packing_flow import finish_packing
 
 PRODUCTS = [
@@ -136,3 +138,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def packed_order(db: Database, lines: list[tuple[str, int]] | None = None, **kw: object) -> str:
+    """Place, allocate, pick and pack an order; return its number."""
+    order, _ = orders.place_order(db, order_draft(lines or [("MUG-01", 1)], **kw), actor="t")
+    with db.transaction() as s:
+        orders.allocate_order(session=s, number=order.number, actor="t")
+        for pick_list in warehouse.create_pick_lists(session=s, number=order.number, actor="p"):
+            warehouse.confirm_pick_list(
+                session=s, pick_list_id=pick_list.id, picked=None, actor="p"
+            )
+        pack(s, order.number, "p")
+    return order.number
