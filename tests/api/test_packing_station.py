@@ -8,14 +8,12 @@ import json
 from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
-from maillon.core.identifiers import make_gtin13
 from maillon.orders import service as orders
 from maillon.warehouse import service
-from tests.helpers import PRODUCTS, order_draft
+from tests.helpers import GTIN, PRODUCTS, order_draft
 from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
-GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
 SIZE = {sku: (w, (ln, wd, h)) for sku, w, ln, wd, h, _ in PRODUCTS}
 CARTON = {
     "code": "BOX-T",

@@ -7,13 +7,10 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from maillon.core.db import Database
-from maillon.core.identifiers import make_gtin13
 from maillon.core.users import create_user
 from maillon.orders import service as orders
 from maillon.warehouse import service as warehouse
-from tests.helpers import PRODUCTS, order_draft, seed_basic
-
-GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
+from tests.helpers import GTIN, order_draft, seed_basic
 
 
 def sign_in(page: Page, base: str, target: str, username: str, password: str) -> None:

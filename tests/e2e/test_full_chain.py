@@ -15,8 +15,7 @@ from maillon.core.db import Database
 from maillon.core.users import create_user
 from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
-from tests.e2e.test_console_floor import GTIN
-from tests.helpers import order_body, seed_basic
+from tests.helpers import GTIN, order_body, seed_basic
 from tests.helpers.database import api_key
 
 PASSWORD = "a long pass 2026"

@@ -27,6 +27,8 @@ PRODUCTS = [
     ("LAMP-02", 1400, 400, 250, 250, 4990),
     ("BOOK-07", 500, 240, 160, 30, 1500),
 ]
+GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
+"""The barcode :func:`seed_basic` gives each product."""
 
 
 def seed_basic(db: Database) -> None:
@@ -48,12 +50,10 @@ def seed_basic(db: Database) -> None:
             city="Saint-Priest",
             priority=20,
         )
-        for i, (sku, w, ln, wd, h, price) in enumerate(PRODUCTS):
+        for sku, w, ln, wd, h, price in PRODUCTS:
             create_product(
                 session=session,
-                spec=ProductSpec(
-                    sku, f"Product {sku}", make_gtin13("376000", i + 1), ln, wd, h, w, price, "test"
-                ),
+                spec=ProductSpec(sku, f"Product {sku}", GTIN[sku], ln, wd, h, w, price, "test"),
             )
         stock = {"MUG-01": (5, 3), "TSHIRT-M": (10, 0), "LAMP-02": (0, 2), "BOOK-07": (1, 1)}
         for sku, (par, lys) in stock.items():

@@ -4,7 +4,7 @@ policies, purchase orders received into stock that serve waiting backorders."""
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,43 +20,7 @@ from maillon.orders.tables import Order
 from maillon.planning import service as planning
 from tests.helpers import order_draft
 from tests.helpers.database import row_counts
-
-TODAY = datetime(2026, 3, 20, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def history(seeded: Database) -> Database:
-    """ACME sells MUG-01 (MOQ 10, packs of 5) and LAMP-02; ten days of one mug a day."""
-    with seeded.transaction() as s:
-        planning.create_supplier(
-            session=s,
-            code="ACME",
-            name="Acme",
-            lead_time_days=3,
-            lead_time_sd_days=1,
-            email="orders@acme.example",
-        )
-        planning.set_supplier_item(
-            session=s,
-            supplier_code="ACME",
-            sku="MUG-01",
-            unit_price_cents=300,
-            moq=10,
-            pack_size=5,
-            preferred=True,
-        )
-        planning.set_supplier_item(
-            session=s, supplier_code="ACME", sku="LAMP-02", unit_price_cents=1200
-        )
-    for day in range(10, 0, -1):
-        with clock.frozen_at(TODAY - timedelta(days=day)):
-            orders.place_order(
-                seeded,
-                order_draft([("MUG-01", 1)], email=f"c{day}@example.fr"),
-                actor="t",
-                allocate=True,
-            )
-    return seeded
+from tests.helpers.planning import TODAY
 
 
 def backordered(db: Database) -> int:

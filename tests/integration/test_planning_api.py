@@ -17,11 +17,11 @@ from maillon.orders import service as orders
 from maillon.planning import service as planning
 from tests.helpers import order_draft
 from tests.helpers.database import row_counts
-from tests.integration.test_planning import TODAY, history  # noqa: F401  (fixture)
+from tests.helpers.planning import TODAY
 
 
 @pytest.fixture
-def mixed(history: Database) -> Database:  # noqa: F811
+def mixed(history: Database) -> Database:
     """Besides ten mugs (ACME's price 3.00: 30.00), a lamp a day for five days (ACME's price
     12.00: 60.00) and one book two weeks ago (no supplier: the catalogue's 15.00)."""
     for day in range(5, 0, -1):
@@ -108,7 +108,7 @@ def test_classes_over_the_api(mixed: Database, client: TestClient, auth: dict) -
     assert client.get("/api/v1/planning/classes", headers=auth["picker"]).status_code == 403
 
 
-def test_forecast_runs_over_the_api(history: Database, client: TestClient, auth: dict) -> None:  # noqa: F811
+def test_forecast_runs_over_the_api(history: Database, client: TestClient, auth: dict) -> None:
     op = auth["operator"]
     latest = "/api/v1/planning/forecasts/latest"
     empty = client.get(latest, params={"warehouse": "PAR1"}, headers=op)
@@ -261,7 +261,7 @@ def test_console_shows_the_class_matrix(mixed: Database, client: TestClient) -> 
     assert unknown.status_code == 200 and 'role="alert"' in unknown.text
 
 
-def test_a_slow_mover_is_not_read_from_its_first_sale(history: Database) -> None:  # noqa: F811
+def test_a_slow_mover_is_not_read_from_its_first_sale(history: Database) -> None:
     from maillon.catalog.tables import Product
 
     with history.transaction() as s:  # listed long before the history window
@@ -286,7 +286,7 @@ def test_a_slow_mover_is_not_read_from_its_first_sale(history: Database) -> None
 
 
 def test_console_lists_open_purchase_orders_by_arrival_and_flags_the_late(
-    history: Database,  # noqa: F811
+    history: Database,
     client: TestClient,
 ) -> None:
     from tests.helpers.console import sign_in
@@ -324,7 +324,7 @@ def test_console_lists_open_purchase_orders_by_arrival_and_flags_the_late(
     assert "po-late" in late_row and "po-late" not in soon_row
 
 
-def test_console_forecasts_now(history: Database, client: TestClient) -> None:  # noqa: F811
+def test_console_forecasts_now(history: Database, client: TestClient) -> None:
     from tests.helpers.console import sign_in
 
     sign_in(client, history)

@@ -14,10 +14,10 @@ from maillon.core.errors import ValidationError
 from maillon.planning import service as planning
 from maillon.planning.policy import ServiceTargets
 from tests.helpers.console import sign_in
-from tests.integration.test_planning import TODAY, history  # noqa: F401  (fixture)
+from tests.helpers.planning import TODAY
 
 
-def test_proposals_use_the_lead_time_demand_of_the_stored_quantiles(history: Database) -> None:  # noqa: F811
+def test_proposals_use_the_lead_time_demand_of_the_stored_quantiles(history: Database) -> None:
     with clock.frozen_at(TODAY):
         planning.run_forecast(history, horizon=7, history_days=30)
     with history.reader() as s:
@@ -41,7 +41,7 @@ def test_proposals_use_the_lead_time_demand_of_the_stored_quantiles(history: Dat
     assert "forecast quantiles" in mug.reason
 
 
-def test_targets_per_class_set_each_proposals_fill_rate(history: Database) -> None:  # noqa: F811
+def test_targets_per_class_set_each_proposals_fill_rate(history: Database) -> None:
     targets = "A=0.99,B=0.9,C=0.8"
     with history.reader() as s, clock.frozen_at(TODAY):
         found = planning.propose_replenishment(
@@ -56,7 +56,7 @@ def test_targets_per_class_set_each_proposals_fill_rate(history: Database) -> No
     assert all(p.sku_class == "" and p.service_level == 0.95 for p in plain)
 
 
-def test_bad_class_targets_name_the_field(history: Database) -> None:  # noqa: F811
+def test_bad_class_targets_name_the_field(history: Database) -> None:
     with history.reader() as s, pytest.raises(ValidationError) as info:
         planning.propose_replenishment(
             session=s, warehouse_code="PAR1", class_targets="A=2", step_correlation=3
@@ -64,7 +64,7 @@ def test_bad_class_targets_name_the_field(history: Database) -> None:  # noqa: F
     assert {e.field for e in info.value.errors} == {"class_targets", "step_correlation"}
 
 
-def test_policy_comparison_replays_the_history(history: Database) -> None:  # noqa: F811
+def test_policy_comparison_replays_the_history(history: Database) -> None:
     with history.reader() as s, clock.frozen_at(TODAY + timedelta(days=1)):
         one = planning.compare_policies(session=s, warehouse_code="PAR1", sku="MUG-01", days=42)
         a_items = planning.compare_policies(session=s, warehouse_code="PAR1", days=42)
@@ -86,7 +86,7 @@ def test_policy_comparison_replays_the_history(history: Database) -> None:  # no
 
 def test_console_shows_intervals_and_loads_the_comparison(
     client: TestClient,
-    history: Database,  # noqa: F811
+    history: Database,
 ) -> None:
     with clock.frozen_at(TODAY):
         planning.run_forecast(history, horizon=7, history_days=30)
@@ -111,7 +111,7 @@ def test_console_shows_intervals_and_loads_the_comparison(
     )
 
 
-def test_cli_compare_and_class_targets(history: Database, db_url: str) -> None:  # noqa: F811
+def test_cli_compare_and_class_targets(history: Database, db_url: str) -> None:
     from typer.testing import CliRunner
 
     from maillon.cli.main import app
@@ -139,7 +139,7 @@ def test_cli_compare_and_class_targets(history: Database, db_url: str) -> None: 
     assert r.exit_code == 0 and "MUG-01" in r.output, r.output
 
 
-def test_a_storage_cost_raises_the_holding_cost_of_every_policy(history: Database) -> None:  # noqa: F811
+def test_a_storage_cost_raises_the_holding_cost_of_every_policy(history: Database) -> None:
     """A cost of keeping a unit a year whatever its price is added to each policy's holding
     cost per day: lots never grow (here the supplier's lot of 10 bounds them), the fill-rate
     target stays; a negative cost is refused, naming the field."""
