@@ -16,14 +16,11 @@ from maillon.care.tables import Ticket
 from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudReview
 from maillon.orders.model import AllocationStatus, OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent, OrderLine
+from maillon.returns.model import ARRIVED, CLOSED_OUT
 from maillon.returns.tables import ReturnLine, ReturnRequest
 from maillon.shipping.tables import Parcel, Shipment
 from maillon.warehouse.model import PackingStatus, PickLineStatus
 from maillon.warehouse.tables import PackingSession, PickList, PickListLine, PickScan
-
-# returns left out of return KPIs, and those whose received quantity counts (as returns.stats)
-RETURN_CLOSED_OUT = ("rejected", "cancelled")
-RETURN_ARRIVED = ("received", "inspected", "settled", "closed")
 
 FACT_COLUMNS = [
     "order_id",
@@ -230,12 +227,12 @@ def _return_subqueries(only: Any | None) -> dict[str, Any]:
     """The per-order subqueries of returns: orders with a return still counted, and their
     units returned (received once arrived, else requested)."""
     units = case(
-        (ReturnRequest.status.in_(RETURN_ARRIVED), ReturnLine.received_quantity),
+        (ReturnRequest.status.in_(ARRIVED), ReturnLine.received_quantity),
         else_=ReturnLine.quantity,
     )
     return {
         "returned": _per_order(
-            select(ReturnRequest.order_id).where(ReturnRequest.status.not_in(RETURN_CLOSED_OUT)),
+            select(ReturnRequest.order_id).where(ReturnRequest.status.not_in(CLOSED_OUT)),
             ReturnRequest.order_id,
             only,
             "returned",
@@ -243,7 +240,7 @@ def _return_subqueries(only: Any | None) -> dict[str, Any]:
         "returned_units": _per_order(
             select(ReturnRequest.order_id, func.sum(units).label("units"))
             .join(ReturnLine, ReturnLine.return_id == ReturnRequest.id)
-            .where(ReturnRequest.status.not_in(RETURN_CLOSED_OUT)),
+            .where(ReturnRequest.status.not_in(CLOSED_OUT)),
             ReturnRequest.order_id,
             only,
             "returned_units",

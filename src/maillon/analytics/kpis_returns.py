@@ -7,10 +7,10 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 
 from maillon.analytics.definitions import RETURN_REASON_CODES, KpiTable, rate, reason_key
-from maillon.analytics.facts import RETURN_ARRIVED, RETURN_CLOSED_OUT
 from maillon.analytics.scope import KpiScope
 from maillon.analytics.sql import group_cols
 from maillon.analytics.tables import OrderFact
+from maillon.returns.model import ARRIVED, CLOSED_OUT
 from maillon.returns.tables import ReturnLine, ReturnRequest
 
 
@@ -18,7 +18,7 @@ def return_reasons(scope: KpiScope, table: KpiTable) -> None:
     """Share of returned units per reason code, over the returns of the period's delivered
     orders (per row label of the scope's dimension)."""
     units = case(
-        (ReturnRequest.status.in_(RETURN_ARRIVED), ReturnLine.received_quantity),
+        (ReturnRequest.status.in_(ARRIVED), ReturnLine.received_quantity),
         else_=ReturnLine.quantity,
     )
     dim = scope.dim
@@ -28,7 +28,7 @@ def return_reasons(scope: KpiScope, table: KpiTable) -> None:
         .join(ReturnLine, ReturnLine.return_id == ReturnRequest.id)
         .where(
             OrderFact.delivered,
-            ReturnRequest.status.not_in(RETURN_CLOSED_OUT),
+            ReturnRequest.status.not_in(CLOSED_OUT),
             *scope.in_period(OrderFact.created_at),
         )
     )
