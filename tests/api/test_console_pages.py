@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 from fastapi.testclient import TestClient
 
 from maillon.core.db import Database
@@ -169,3 +171,19 @@ def test_release_a_wave_and_see_its_tour_drawn(client: TestClient, seeded: Datab
         data={"csrf": csrf.group(1), "code": "PAR1", "max_orders": "10", "cart_units": "40"},
     )
     assert "no allocated order waits" in again.text  # nothing left to release
+
+
+def test_a_refused_planning_action_names_the_whole_error_after_the_redirect(
+    client: TestClient, seeded: Database
+) -> None:
+    csrf = sign_in(client, seeded)
+    r = client.post(
+        "/planning/order", data={"warehouse": "A&B #1", "csrf": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    query = parse_qs(urlsplit(r.headers["location"]).query)
+    # the warehouse and the message arrive whole, '&' and '#' included
+    assert query["warehouse"] == ["A&B #1"]
+    assert "A&B #1" in query["error"][0]
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200 and "A&amp;B #1" in page.text

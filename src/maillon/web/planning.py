@@ -346,7 +346,8 @@ def class_matrix(
 def _order_refused(
     _request: Request, _user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
 ) -> Response:
-    return RedirectResponse(f"/planning?warehouse={values['warehouse']}&error={exc.message}", 303)
+    query = urlencode({"warehouse": values["warehouse"], "error": exc.message})
+    return RedirectResponse(f"/planning?{query}", 303)
 
 
 @router.post("/planning/order")
@@ -369,13 +370,13 @@ def order_proposals(
                 lines=[(p.supplier, p.sku, p.quantity, p.reason) for p in found],
                 actor=user.principal.actor,
             )
-    return RedirectResponse(f"/planning?warehouse={warehouse}", status_code=303)
+    return RedirectResponse(f"/planning?{urlencode({'warehouse': warehouse})}", status_code=303)
 
 
 def _po_refused(
     _request: Request, _user: ConsoleUser, exc: MaillonError, _values: Mapping[str, str]
 ) -> Response:
-    return RedirectResponse(f"/planning?error={exc.message}", status_code=303)
+    return RedirectResponse(f"/planning?{urlencode({'error': exc.message})}", status_code=303)
 
 
 @router.post("/planning/po/{number}/{action}")
