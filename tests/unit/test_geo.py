@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from maillon.core.geo import french_communes, haversine_km, locate_fr
+from maillon.core.geo import compact_postcode, french_communes, haversine_km, locate_fr
 
 
 def test_la_poste_file_is_complete() -> None:
@@ -31,3 +31,10 @@ def test_locate_picks_the_commune_named_by_the_city() -> None:
     found = locate_fr("01400", target.name.title())
     assert found is not None and found.insee == target.insee
     assert locate_fr("99999") is None
+
+
+@pytest.mark.parametrize(
+    ("given", "compact"), [("75 001", "75001"), (" sw1a 1aa ", "SW1A1AA"), ("69\t002", "69002")]
+)
+def test_compact_postcode_drops_every_space_and_upper_cases(given: str, compact: str) -> None:
+    assert compact_postcode(given) == compact

@@ -74,6 +74,12 @@ def normalise_postcode(country: str, postcode: str) -> str:
     return re.sub(r"\s+", " ", postcode.strip().upper())
 
 
+def compact_postcode(code: str) -> str:
+    """Return ``code`` without any space, upper-cased: the form postcodes and postcode
+    prefixes are compared in (``"75 001"`` and ``"75001"`` are one code)."""
+    return "".join(code.split()).upper()
+
+
 def postcode_problem(country: str, postcode: str) -> str | None:
     """Return why ``postcode`` is not valid in ``country`` (ISO 3166 alpha-2), or None."""
     code = normalise_postcode(country, postcode)

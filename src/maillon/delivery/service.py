@@ -29,7 +29,7 @@ from maillon.core.errors import (
     NotFound,
     ValidationError,
 )
-from maillon.core.geo import locate_fr, postcode_problem
+from maillon.core.geo import compact_postcode, locate_fr, postcode_problem
 from maillon.delivery.model import BookingStatus
 from maillon.delivery.relay import NearPoint, default_index, distance_km
 from maillon.delivery.slots import SlotTemplate, ZonePrefixes, generate_slots, zone_for
@@ -350,7 +350,7 @@ def _zone_of(session: Session, country: str, postcode: str) -> DeliveryZone | No
 def _clean_prefixes(prefixes: Sequence[str], errors: ErrorCollector) -> list[str]:
     out = []
     for i, prefix in enumerate(prefixes):
-        value = "".join(prefix.split()).upper()
+        value = compact_postcode(prefix)
         if not value or not value.isalnum() or len(value) > 10:
             errors.add(f"prefixes.{i}", "1-10 letters or digits")
         out.append(value)

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from maillon.core.geo import compact_postcode
 from maillon.shipping.promise import holiday_dates
 
 __all__ = [
@@ -103,7 +104,7 @@ def zone_for(zones: Iterable[ZonePrefixes], country: str, postcode: str) -> str 
 
     Ties (two zones with the same prefix) go to the smaller zone code.
     """
-    code = "".join(postcode.split()).upper()
+    code = compact_postcode(postcode)
     best: tuple[int, str] | None = None
     for zone in zones:
         if zone.country != country.upper():

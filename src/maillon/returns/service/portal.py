@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock
 from maillon.core.errors import FieldError, NotFound, ValidationError
+from maillon.core.geo import compact_postcode
 from maillon.orders.model import OrderStatus, parse_order_number
 from maillon.orders.tables import Order
 from maillon.returns import policy
@@ -26,10 +27,6 @@ from maillon.returns.service.eligibility import (
 from maillon.returns.service.requests import create_return
 from maillon.returns.service.settings import load_settings
 from maillon.returns.tables import ReturnRequest
-
-
-def _normalise_postcode(text: str) -> str:
-    return "".join(text.split()).upper()
 
 
 class NoMatchingOrder(NotFound):
@@ -53,7 +50,7 @@ def find_order_for_customer(*, session: Session, number: str, contact: str) -> O
         if "@" in given:
             matches = given.casefold() == order.customer.email.strip().casefold()
         else:
-            matches = _normalise_postcode(given) == _normalise_postcode(order.ship_postcode)
+            matches = compact_postcode(given) == compact_postcode(order.ship_postcode)
     if not matches:
         raise NoMatchingOrder
     assert order is not None

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from maillon.core.geo import compact_postcode
+
 __all__ = [
     "Destination",
     "Zone",
@@ -18,13 +20,7 @@ __all__ = [
     "check_country",
     "compile_zones",
     "find_zone",
-    "normalise_postal",
 ]
-
-
-def normalise_postal(code: str) -> str:
-    """Return ``code`` without spaces, upper-cased."""
-    return "".join(code.split()).upper()
 
 
 def check_country(country: str) -> None:
@@ -51,7 +47,7 @@ class Zone:
         if not self.code.strip():
             raise ValueError("zone code must not be empty")
         check_country(self.country)
-        prefixes = tuple(normalise_postal(p) for p in self.postal_prefixes)
+        prefixes = tuple(compact_postcode(p) for p in self.postal_prefixes)
         if any(not p or not p.isalnum() for p in prefixes):
             raise ValueError("postal prefixes must be non-empty letters/digits")
         if len(set(prefixes)) != len(prefixes):
@@ -73,7 +69,7 @@ class Destination:
     def __post_init__(self) -> None:
         country = self.country.strip().upper()
         check_country(country)
-        code = normalise_postal(self.postal_code)
+        code = compact_postcode(self.postal_code)
         if code and not code.replace("-", "").isalnum():
             raise ValueError(f"postal code {self.postal_code!r} is not a postal code")
         object.__setattr__(self, "country", country)
