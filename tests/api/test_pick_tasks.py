@@ -14,6 +14,7 @@ from maillon.core.identifiers import make_gtin13
 from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockMovement
+from maillon.orders import allocation
 from maillon.orders import service as orders
 from maillon.warehouse import routing
 from maillon.warehouse.layout_spec import LayoutSpec
@@ -188,7 +189,7 @@ def test_short_pick_reallocates_from_another_location(
         assert adjustments[0].delta_on_hand == -exc["written_off"] < 0
         reserved = sum(
             a.quantity
-            for a in orders.allocations_of(
+            for a in allocation.allocations_of(
                 session=s, order=orders.get_order(session=s, number=number)
             )
             if a.status == "reserved"
@@ -215,7 +216,7 @@ def test_short_pick_backorders_what_no_location_holds(
         assert {"pick.short", "order.short_picked"} <= topics
         assert all(
             a.status == "released"
-            for a in orders.allocations_of(
+            for a in allocation.allocations_of(
                 session=s, order=orders.get_order(session=s, number=number)
             )
         )

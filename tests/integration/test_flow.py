@@ -12,6 +12,7 @@ from maillon.core.errors import InvalidTransition, NotFound, ValidationError
 from maillon.core.outbox import MemorySender, deliver_pending
 from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
+from maillon.orders import allocation
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
 from maillon.returns import service as returns
@@ -139,7 +140,7 @@ def test_ship_complete_orders_wait_in_one_warehouse(seeded: Database) -> None:
     )
     with seeded.transaction() as s:
         outcome = orders.allocate_order(session=s, number=order.number, actor="t")
-        allocs = orders.allocations_of(session=s, order=outcome.order)
+        allocs = allocation.allocations_of(session=s, order=outcome.order)
     assert not outcome.allocated
     assert len({a.warehouse_id for a in allocs}) == 1
     with seeded.transaction() as s:  # a book arrives in the other warehouse: still waits
@@ -156,7 +157,7 @@ def test_split_across_warehouses_when_needed(seeded: Database) -> None:
     order, _ = orders.place_order(seeded, order_draft([("MUG-01", 7)]), actor="t")
     with seeded.transaction() as s:
         assert orders.allocate_order(session=s, number=order.number, actor="t").allocated
-        allocs = orders.allocations_of(
+        allocs = allocation.allocations_of(
             session=s, order=orders.get_order(session=s, number=order.number)
         )
     assert sorted(a.quantity for a in allocs) == [2, 5]

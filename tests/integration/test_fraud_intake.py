@@ -16,6 +16,7 @@ from maillon.fraud import service as fraud
 from maillon.fraud.tables import FraudAssessment, FraudSignals
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel, StockMovement
+from maillon.orders import allocation
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
 from tests.helpers import order_draft
@@ -164,7 +165,7 @@ def test_auto_reject_cancels_at_intake_and_takes_no_stock(
         assert stored is not None and stored.status == "cancelled"
         assert s.scalar(select(func.sum(StockLevel.reserved))) == before
         # scored before its units were taken: a cancelled order takes none
-        assert orders.allocations_of(session=s, order=stored) == []
+        assert allocation.allocations_of(session=s, order=stored) == []
         assert not s.scalars(
             select(StockMovement).where(StockMovement.reference == stored.number)
         ).all()
@@ -213,7 +214,7 @@ def test_auto_reject_step_by_step_takes_nothing(
         assert s.scalar(select(func.sum(StockLevel.reserved))) == after_clean
         stored = s.get(Order, order.id)
         assert stored is not None
-        assert orders.allocations_of(session=s, order=stored) == []
+        assert allocation.allocations_of(session=s, order=stored) == []
 
 
 def test_without_auto_reject_a_reject_score_waits_for_review(

@@ -47,6 +47,7 @@ from maillon.inventory import service as inventory
 from maillon.inventory.model import StockTake
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import OPEN_STATUSES, OrderStatus
 from maillon.orders.tables import Order
 
@@ -154,7 +155,7 @@ def link_order(*, session: Session, token: str, number: str, actor: str) -> Coll
     )
     ready = row.ready_at.astimezone(LOCAL_TZ)
     until = row.expires_at.astimezone(LOCAL_TZ)
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="delivery.collect_linked",
@@ -222,7 +223,7 @@ def sweep_expired(db: Database, *, limit: int = 1000) -> int:
             if row.order_id is not None:
                 order = session.get(Order, row.order_id)
                 if order is not None:
-                    orders.notify_customer(
+                    timeline.notify_customer(
                         session=session,
                         order=order,
                         topic="delivery.collect_expired",
@@ -452,7 +453,7 @@ def close_reservation(
         )
         order = session.get(Order, row.order_id)
         if collected and order is not None:
-            orders.notify_customer(
+            timeline.notify_customer(
                 session=session,
                 order=order,
                 topic="delivery.collected",

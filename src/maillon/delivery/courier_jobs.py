@@ -28,6 +28,7 @@ from maillon.delivery.service import LOCAL_TZ, warehouse_point
 from maillon.delivery.tables import Courier, CourierJob
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.tables import Order
 
 
@@ -245,7 +246,7 @@ def assign_couriers(
             order = session.get(Order, job.order_id)
             if order is not None:
                 eta = job.drop_eta.astimezone(LOCAL_TZ)
-                orders.notify_customer(
+                timeline.notify_customer(
                     session=session,
                     order=order,
                     topic="delivery.courier_assigned",

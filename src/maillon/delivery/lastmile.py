@@ -38,6 +38,7 @@ from maillon.delivery.travel import HaversineTravel, LatLon, OsrmTravel, TravelP
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import OrderStatus, order_number
 from maillon.orders.tables import Order
 from maillon.warehouse import service as warehouse_service
@@ -527,7 +528,7 @@ def notify_etas(*, session: Session, plan: RoutePlan) -> int:
             continue
         text = eta.format_window(window)
         between = text.replace("-", " and ")
-        orders.notify_customer(
+        timeline.notify_customer(
             session=session,
             order=order,
             topic="delivery.eta",

@@ -43,6 +43,7 @@ from maillon.delivery.tables import (
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import OPEN_STATUSES, OrderStatus
 from maillon.shipping import quoting, rates
 from maillon.warehouse.cartons import estimate_parcel
@@ -652,7 +653,7 @@ def book_slot(*, session: Session, slot_id: int, number: str, actor: str) -> Del
     window = f"{slot.start_min // 60:02d}:{slot.start_min % 60:02d}-{slot.end_min // 60:02d}:" + (
         f"{slot.end_min % 60:02d}"
     )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="delivery.slot_booked",

@@ -32,7 +32,7 @@ from maillon.core.errors import (
 from maillon.inventory import service as inventory
 from maillon.inventory.model import StockTake
 from maillon.inventory.sourcing import plan_sourcing
-from maillon.orders import allocation
+from maillon.orders import allocation, timeline
 from maillon.orders import service as orders
 from maillon.orders.model import HoldStatus, OrderDraft, OrderStatus
 from maillon.orders.tables import Hold, HoldLine, Order
@@ -216,7 +216,7 @@ def confirm_hold(db: Database, *, token: str, draft: OrderDraft, actor: str) -> 
         hold.order_id = order.id
         order.warehouse_id = min(h.warehouse_id for h in hold.lines)
         order.allocated_at = clock.now()
-        orders.transition(
+        timeline.transition(
             session=session,
             order=order,
             target=OrderStatus.ALLOCATED,

@@ -26,6 +26,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
 from maillon.shipping import tracking
@@ -153,14 +154,14 @@ def _deliver_order(
     order.delivered_at = max(
         clock.as_utc(x.delivered_at) for x in every if x.delivered_at is not None
     )
-    orders.transition(
+    timeline.transition(
         session=session,
         order=order,
         target=OrderStatus.DELIVERED,
         actor=actor,
         note=f"{carrier.name} event {event_id}",
     )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="order.delivered",
@@ -344,7 +345,7 @@ def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[Del
                 f"{carrier} reported a problem with your parcel for order {order.number} "
                 f"(tracking {numbers}): {reason}. We are on it and will keep you posted."
             )
-        orders.notify_customer(
+        timeline.notify_customer(
             session=session,
             order=order,
             topic="shipment.delay_notice",

@@ -42,6 +42,7 @@ from maillon.core.identifiers import make_sscc
 from maillon.inventory.tables import Warehouse
 from maillon.orders import allocation as allocations
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.tables import Order
 from maillon.shipping import documents, quoting, rates
@@ -449,14 +450,14 @@ def _announce_shipped(
     else:
         promise = ""
     label = f"{carrier.name} {svc.name}" if svc is not None else carrier.name
-    orders.transition(
+    timeline.transition(
         session=session,
         order=order,
         target=OrderStatus.SHIPPED,
         actor=actor,
         note=f"{label}: {numbers}",
     )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="order.shipped",

@@ -22,6 +22,7 @@ from maillon.core import clock, outbox
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, NotFound, ValidationError
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import AllocationStatus, OrderStatus, ensure_transition
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.warehouse.cartons import ShippingTariff, estimate_parcel
@@ -285,7 +286,7 @@ def finish_packing(
         by_warehouse = _planned_parcels(session, order, warehouses, actor)
     count = sum(len(p) for p in by_warehouse.values())
     weight = sum(p.weight_g for ps in by_warehouse.values() for p in ps)
-    orders.transition(
+    timeline.transition(
         session=session,
         order=order,
         target=OrderStatus.PACKED,

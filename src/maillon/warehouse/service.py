@@ -15,6 +15,7 @@ from maillon.core import clock
 from maillon.core.errors import Conflict, FieldError, NotFound, ValidationError
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Location, StockLevel, Warehouse
+from maillon.orders import allocation, timeline
 from maillon.orders import service as orders
 from maillon.orders.model import AllocationStatus, OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderLine
@@ -34,10 +35,10 @@ def create_pick_lists(*, session: Session, number: str, actor: str) -> list[Pick
     blocked = orders.block_reasons(session=session, order=order)
     if blocked:
         raise Conflict(f"order {order.number} is on hold ({', '.join(blocked)}): not picked yet")
-    orders.transition(session=session, order=order, target=OrderStatus.PICKING, actor=actor)
+    timeline.transition(session=session, order=order, target=OrderStatus.PICKING, actor=actor)
     allocations = [
         a
-        for a in orders.allocations_of(session=session, order=order)
+        for a in allocation.allocations_of(session=session, order=order)
         if a.status == AllocationStatus.RESERVED
     ]
     rows = session.execute(

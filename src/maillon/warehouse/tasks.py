@@ -31,7 +31,7 @@ from maillon.inventory import service as inventory
 from maillon.inventory.model import StockTake
 from maillon.inventory.tables import StockLevel, Warehouse
 from maillon.orders import allocation as allocations
-from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import order_number
 from maillon.orders.tables import Allocation, Order
 from maillon.warehouse.model import PickLineStatus, PickListStatus, PickScanOutcome, TourStatus
@@ -540,7 +540,7 @@ def _tell_short(
             "quantity": need,
         },
     )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="order.short_picked",

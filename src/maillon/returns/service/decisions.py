@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, ValidationError
-from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.returns import labels, policy
 from maillon.returns.model import LabelStatus, ReturnStatus, ensure_transition
 from maillon.returns.service.rmas import locked, move, order_of
@@ -40,7 +40,7 @@ def approve(*, session: Session, return_id: int, actor: str, note: str = "") -> 
             if request.return_shipping_paid_by == policy.Payer.MERCHANT.value
             else "Please send the parcel with the carrier of your choice."
         )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="return.approved",
@@ -101,7 +101,7 @@ def record_label(
             )
         carrier, tracking_number = outcome.carrier, outcome.tracking_number
     _label(session, request, carrier or "", tracking_number or "", actor)
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="return.label",
@@ -121,7 +121,7 @@ def reject(*, session: Session, return_id: int, actor: str, note: str) -> Return
     move(session, request, ReturnStatus.REJECTED, actor, {"note": note.strip()[:500]})
     request.decided_at = clock.now()
     request.note = note.strip()[:500]
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order_of(session=session, request=request),
         topic="return.rejected",

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
 from maillon.inventory import service as inventory
-from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.returns import policy
 from maillon.returns.model import ReturnStatus, ensure_transition
 from maillon.returns.service.eligibility import product_categories
@@ -69,7 +69,7 @@ def receive(
             "received": [{"line_id": x.id, "quantity": x.received_quantity} for x in request.lines],
         },
     )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order_of(session=session, request=request),
         topic="return.received",

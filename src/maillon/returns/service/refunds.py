@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector
 from maillon.core.money import format_cents
-from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.tables import Order
 from maillon.returns import policy
 from maillon.returns.model import ReturnStatus, ensure_transition
@@ -179,7 +179,7 @@ def settle(
             "capped": result.capped,
         },
     )
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="return.settled",

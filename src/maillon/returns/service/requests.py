@@ -14,6 +14,7 @@ from maillon.core import clock, outbox
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, ValidationError
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders import timeline
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Allocation, Order
 from maillon.returns import policy, record
@@ -140,7 +141,7 @@ def create_return(
         {"return_id": request.id, "order_id": order.id, "email": order.customer.email},
     )
     units = ", ".join(f"{x.quantity} x {x.sku}" for x in request.lines)
-    orders.notify_customer(
+    timeline.notify_customer(
         session=session,
         order=order,
         topic="return.requested",
