@@ -11,13 +11,7 @@ from maillon.core.users import create_user
 from maillon.orders import service as orders
 from maillon.warehouse import service as warehouse
 from tests.helpers import GTIN, order_draft, seed_basic
-
-
-def sign_in(page: Page, base: str, target: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login?next={target}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").first.click()
+from tests.helpers.browser import sign_in
 
 
 def test_pick_with_scans_then_pack(page: Page, live_server: str, db: Database) -> None:

@@ -14,15 +14,9 @@ from maillon.core.db import Database
 from maillon.core.users import create_user
 from maillon.orders import service as orders
 from tests.helpers import order_draft, seed_basic
+from tests.helpers.browser import sign_in
 
 SHARED = {"device_id": "dev-ring", "ip": "203.0.113.9"}
-
-
-def sign_in(page: Page, base: str, path: str, username: str, password: str) -> None:
-    page.goto(f"{base}/login?next={path}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").first.click()
 
 
 def storefront(db: Database) -> None:

@@ -16,16 +16,10 @@ from maillon.core.users import create_user
 from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from tests.helpers import GTIN, order_body, seed_basic
+from tests.helpers.browser import sign_in
 from tests.helpers.database import api_key
 
 PASSWORD = "a long pass 2026"
-
-
-def sign_in(page: Page, base: str, target: str, username: str) -> None:
-    page.goto(f"{base}/login?next={target}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").first.click()
 
 
 def sign_out(page: Page) -> None:
@@ -53,7 +47,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
     warehouse = lists.json()[0]["warehouse"]
 
     # the picker confirms every stop by scanning the location, then the product
-    sign_in(page, live_server, f"/picking?warehouse={warehouse}", "pia")
+    sign_in(page, live_server, f"/picking?warehouse={warehouse}", "pia", PASSWORD)
     page.get_by_role("button", name="Next task").click()
     card = page.locator(".pick-card")
     expect(card).to_be_visible()
@@ -82,7 +76,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
     sign_out(page)
 
     # the operator packs it: each scan goes to its carton; the last one closes the boxes
-    sign_in(page, live_server, f"/packing?order={number}", "oli")
+    sign_in(page, live_server, f"/packing?order={number}", "oli", PASSWORD)
     expect(page.locator(".pack-steps li.packed")).to_have_count(0)
     for n, sku in enumerate(("MUG-01", "MUG-01", "BOOK-07"), start=1):
         expect(page.get_by_label("Scan an item")).to_be_focused()
@@ -132,7 +126,7 @@ def test_an_order_from_intake_to_its_return_and_the_answered_ticket(
     with db.reader() as s:
         ticket_id = s.scalar(select(Ticket.id).where(Ticket.return_id.is_not(None)))
     assert ticket_id is not None
-    sign_in(page, live_server, "/care", "ana")
+    sign_in(page, live_server, "/care", "ana", PASSWORD)
     page.get_by_role("link", name=f"T{ticket_id}", exact=True).click()
     page.get_by_label("Start from").select_option(index=1)
     page.get_by_role("button", name="Use this text").click()
