@@ -167,22 +167,11 @@ def _record(
     reference: str = "",
     reason: str = "",
     actor: str = "system",
-) -> StockMovement:
-    movement = movement_for(kind, quantity)
-    row = StockMovement(
-        stock_level_id=level_id,
-        product_id=product_id,
-        warehouse_id=warehouse_id,
-        kind=kind.value,
-        delta_on_hand=movement.delta_on_hand,
-        delta_reserved=movement.delta_reserved,
-        reference=reference,
-        reason=reason,
-        actor=actor,
-        created_at=clock.now(),
-    )
-    session.add(row)
-    return row
+) -> None:
+    """Write the ledger row of one movement of a stock record (see :func:`_ledger_rows`)."""
+    take = StockTake(level_id, product_id, warehouse_id, quantity)
+    rows = _ledger_rows([take], kind, reference, actor, reason=reason)
+    insert_rows(session, StockMovement.__table__, rows)
 
 
 def receive(
@@ -345,16 +334,22 @@ _RESERVE_IF_AVAILABLE = (
 takes; building it cost four times what sending it does)."""
 
 
-def lock_order(takes: Sequence[StockTake]) -> list[int]:
-    """Return the indices of ``takes`` in the order their stock rows are locked: by stock
+def lock_order(stock_ids: Sequence[int]) -> list[int]:
+    """Return the indices of ``stock_ids`` in the order their stock rows are locked: by stock
     record id. Every function that takes or gives back stock goes through it, so two
     transactions never wait for each other's rows in a cycle (no deadlock)."""
-    return sorted(range(len(takes)), key=lambda i: takes[i].stock_id)
+    return sorted(range(len(stock_ids)), key=stock_ids.__getitem__)
 
 
 def _ledger_rows(
-    takes: Sequence[StockTake], kind: MovementKind, reference: str, actor: str
+    takes: Sequence[StockTake],
+    kind: MovementKind,
+    reference: str,
+    actor: str,
+    *,
+    reason: str = "",
 ) -> list[dict[str, Any]]:
+    """The ledger rows of ``kind`` movements of ``takes``: one per stock record moved."""
     now = clock.now()
     rows = []
     for take in takes:
@@ -368,7 +363,7 @@ def _ledger_rows(
                 "delta_on_hand": movement.delta_on_hand,
                 "delta_reserved": movement.delta_reserved,
                 "reference": reference,
-                "reason": "",
+                "reason": reason,
                 "actor": actor,
                 "created_at": now,
             }
@@ -407,7 +402,7 @@ def take_stock(
         session.flush()  # the caller's pending rows too: the stock rows are locked last
     taken = [False] * len(takes)
     now = clock.now()
-    for i in lock_order(takes):
+    for i in lock_order([take.stock_id for take in takes]):
         take = takes[i]
         result = session.execute(
             _RESERVE_IF_AVAILABLE,
@@ -436,7 +431,8 @@ def _take_reserved(
     """Apply a movement that consumes reserved units (release or ship) to each ``(stock id,
     quantity)``, in :func:`lock_order`. Raises Conflict if fewer are reserved."""
     done = []
-    for stock_id, quantity in sorted(units):  # the lock order: by stock record id
+    for i in lock_order([stock_id for stock_id, _ in units]):
+        stock_id, quantity = units[i]
         movement = movement_for(kind, quantity)
         row = session.execute(
             update(StockLevel)

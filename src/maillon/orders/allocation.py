@@ -28,6 +28,7 @@ from maillon.inventory.sourcing import SourcingPlan, SourcingPolicy, plan_sourci
 from maillon.orders.model import AllocationStatus, OrderStatus
 from maillon.orders.tables import Allocation, Order, OrderEvent
 from maillon.orders.timeline import (
+    allocated_note,
     notify_backordered,
     notify_customer,
     record_event,
@@ -152,24 +153,24 @@ def give_back(
     return sum(n for _, n in units)
 
 
-def release_allocations(*, session: Session, order: Order, actor: str) -> int:
-    """Release every reserved allocation of ``order``; return the units released."""
-    reserved = [
-        (alloc, alloc.quantity)
+def _reserved(session: Session, order: Order) -> list[Allocation]:
+    return [
+        alloc
         for alloc in allocations_of(session=session, order=order)
         if alloc.status == AllocationStatus.RESERVED
     ]
-    return give_back(session=session, order=order, units=reserved, actor=actor)
+
+
+def release_allocations(*, session: Session, order: Order, actor: str) -> int:
+    """Release every reserved allocation of ``order``; return the units released."""
+    units = [(alloc, alloc.quantity) for alloc in _reserved(session, order)]
+    return give_back(session=session, order=order, units=units, actor=actor)
 
 
 def ship_allocations(*, session: Session, order: Order, actor: str) -> int:
     """Take every reserved unit of ``order`` out of stock (it leaves the building); return
     the units shipped."""
-    reserved = [
-        alloc
-        for alloc in allocations_of(session=session, order=order)
-        if alloc.status == AllocationStatus.RESERVED
-    ]
+    reserved = _reserved(session, order)
     inventory.ship_stock(
         session=session,
         units=[(alloc.stock_level_id, alloc.quantity) for alloc in reserved],
@@ -187,7 +188,6 @@ def reserve_planned(
     plan: SourcingPlan,
     products: dict[str, Product],
     short_units: dict[str, int],
-    warehouses: list[int],
     actor: str,
 ) -> None:
     """Record the planned reservations of a new order, then take the units (all or nothing,
@@ -206,7 +206,7 @@ def reserve_planned(
         notify_backordered(session=session, order=order, short_units=short_units)
     else:
         reserved = sum(t.quantity for t in plan.takes)
-        note = f"{reserved} unit(s) reserved; ships from {len(warehouses)} warehouse(s)"
+        note = allocated_note(reserved, len({t.warehouse_id for t in plan.takes}))
         record_event(session, order, OrderStatus.CONFIRMED.value, order.status, actor, note)
     # the order's pending rows first: the stock rows stay locked only for the commit
     insert_pending(session, OrderEvent, OutboxMessage)
@@ -318,7 +318,7 @@ def _allocated(
         order=order,
         target=OrderStatus.ALLOCATED,
         actor=actor,
-        note=f"{reserved_now} unit(s) reserved; ships from {warehouses} warehouse(s)",
+        note=allocated_note(reserved_now, warehouses),
     )
     if current is OrderStatus.BACKORDERED:
         notify_customer(

@@ -156,8 +156,7 @@ def create_order(
     # cancelled (fraud auto-reject) takes nothing: there is nothing to release.
     outbox.publish(session, "order.created", created)
     if plan is not None and order.status != OrderStatus.CANCELLED.value:
-        warehouses = sorted({t.warehouse_id for t in plan.takes})
-        reserve_planned(session, order, plan, products, short_units, warehouses, actor)
+        reserve_planned(session, order, plan, products, short_units, actor)
     return order
 
 

@@ -83,3 +83,8 @@ def notify_backordered(*, session: Session, order: Order, short_units: dict[str,
 def short_note(short_units: dict[str, int]) -> str:
     """The timeline note of an order waiting for stock."""
     return "waiting for stock: " + ", ".join(f"{s} short by {q}" for s, q in short_units.items())
+
+
+def allocated_note(units: int, warehouses: int) -> str:
+    """The timeline note of an order whose units are all reserved."""
+    return f"{units} unit(s) reserved; ships from {warehouses} warehouse(s)"
