@@ -433,7 +433,7 @@ class History:
             o = self._order(i)
             if o["shipped"] is None:
                 continue
-            # the shape of maillon.warehouse.packstation.PackPlan.to_dict (units left out)
+            # the shape of maillon.warehouse.service.packstation.PackPlan.to_dict (units left out)
             parcels = [
                 {
                     "number": k,

@@ -40,21 +40,21 @@ def assemble() -> None:
     outbox.subscribe("order.cancelled", warehouse.on_order_cancelled)
     outbox.subscribe("stock.received", orders.on_stock_received)
     # --- shipping and delivery subscriptions ---
-    from maillon.orders import responses
-    from maillon.shipping import quoting
+    from maillon.orders import routes as order_routes
     from maillon.shipping import routes as shipping_routes
     from maillon.shipping import service as shipping
-    from maillon.warehouse import packing_flow
+    from maillon.shipping.service import quoting
+    from maillon.warehouse.service import packing_flow
 
     outbox.subscribe("order.packed", shipping.on_order_packed)
-    responses.show_parcels_with(shipping_routes.order_parcels)
+    order_routes.show_parcels_with(shipping_routes.order_parcels)
     packing_flow.price_cartons_with(
         lambda session, order: quoting.carton_tariff(session=session, order=order)
     )
     from maillon.delivery import service as delivery
 
     outbox.subscribe("order.cancelled", delivery.on_order_cancelled)
-    from maillon.delivery import collect
+    from maillon.delivery.service import collect
 
     outbox.subscribe("order.cancelled", collect.on_order_cancelled)
     collect.install()  # orders collected in store wait for the customer, not for a picker

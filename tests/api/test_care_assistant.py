@@ -10,8 +10,8 @@ from maillon.care.tables import Ticket
 from maillon.core import clock
 from maillon.core.db import Database
 from maillon.orders import service as orders
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack
 from tests.helpers.database import row_counts

@@ -13,10 +13,10 @@ from maillon.core.identifiers import make_gtin13
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.returns import service as returns
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.warehouse import service as warehouse
-from maillon.warehouse import tasks
+from maillon.warehouse.service import tasks
 from maillon.warehouse.tables import PickList, PickListLine
 from tests.helpers import PRODUCTS, order_draft, pack
 from tests.helpers.console import sign_in

@@ -21,8 +21,8 @@ from maillon.delivery import service as delivery
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.model import order_number
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.shipping.tables import Parcel, Shipment
 from tests.helpers import order_draft, packed_order
 from tests.helpers.console import sign_in

@@ -18,13 +18,15 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, ValidationError
 from maillon.core.tables import OutboxMessage
-from maillon.delivery import collect, service
+from maillon.delivery import service
+from maillon.delivery.service import collect
 from maillon.delivery.tables import CollectReservation
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockMovement
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
-from maillon.shipping import quoting, rates
+from maillon.shipping import rates
+from maillon.shipping.service import quoting
 from tests.helpers import order_draft
 
 Auth = dict[str, dict[str, str]]

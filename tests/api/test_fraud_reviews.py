@@ -239,8 +239,8 @@ def test_an_order_in_review_is_kept_off_the_floor_until_approved(
     client: TestClient, seeded: Database, auth: Auth
 ) -> None:
     from maillon.core.errors import Conflict
-    from maillon.warehouse import release
     from maillon.warehouse import service as warehouse
+    from maillon.warehouse.service import release
 
     number = suspicious(client, auth)
     with seeded.transaction() as s:

@@ -14,8 +14,8 @@ from maillon.core.identifiers import make_gtin13
 from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockMovement
-from maillon.orders import allocation
 from maillon.orders import service as orders
+from maillon.orders.service import allocation
 from maillon.warehouse import routing
 from maillon.warehouse.layout_spec import LayoutSpec
 from maillon.warehouse.tables import PickList

@@ -17,9 +17,9 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
 from maillon.orders import service as orders
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
 from maillon.shipping.carriers import FakeCarrierGateway
+from maillon.shipping.service import follow_up
 from maillon.shipping.tables import Carrier
 from tests.helpers import order_draft, packed_order
 from tests.helpers.database import row_counts

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from maillon.care.tables import Ticket
 from maillon.core.db import Database
 from maillon.core.users import create_user
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from tests.helpers import GTIN, order_body, seed_basic
 from tests.helpers.browser import sign_in
 from tests.helpers.database import api_key

@@ -18,7 +18,7 @@ from maillon.orders.service import get_order
 from maillon.shipping.service import create_carrier, shipments_of
 from maillon.shipping.tables import Shipment
 from maillon.warehouse import service as warehouse
-from maillon.warehouse.packing_flow import finish_packing
+from maillon.warehouse.service.packing_flow import finish_packing
 
 PRODUCTS = [
     # sku, weight g, L, W, H mm, price cents

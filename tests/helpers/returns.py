@@ -6,8 +6,8 @@ from typing import Any
 
 from maillon.core.db import Database
 from maillon.orders import service as orders
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack
 

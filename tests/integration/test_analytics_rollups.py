@@ -13,9 +13,10 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from maillon.acquisition.tables import StorefrontEvent
-from maillon.analytics import histograms, kpis_care, refresh, rollups
 from maillon.analytics import service as analytics
 from maillon.analytics.definitions import DIMENSIONS, KpiTable
+from maillon.analytics.queries import kpis_care
+from maillon.analytics.service import histograms, refresh, rollups
 from maillon.analytics.tables import (
     OrderDayCustomers,
     OrderDayHistogram,
@@ -32,8 +33,8 @@ from maillon.core.db import Database
 from maillon.inventory.tables import StockLevel, StockMovement, Warehouse
 from maillon.orders import service as orders
 from maillon.returns import service as returns
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.shipping.tables import Carrier
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack

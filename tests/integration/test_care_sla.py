@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from maillon.care import service as care
-from maillon.care import stats as care_stats
+from maillon.care.queries import stats as care_stats
 from maillon.care.sla import ClockStatus
 from maillon.core import clock
 from maillon.core.db import Database

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, NotFound, ValidationError
-from maillon.inventory import counts
 from maillon.inventory import service as inventory
+from maillon.inventory.service import counts
 from maillon.inventory.tables import StockMovement
 from maillon.orders import service as orders
 from tests.helpers import order_draft

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from maillon.core.db import Database
-from maillon.delivery import lastmile, service
+from maillon.delivery import service
+from maillon.delivery.service import lastmile
 from maillon.delivery.tables import DeliverySlot, DeliverySlotBooking
 from maillon.delivery.travel import HaversineTravel, LatLon, OsrmTravel, TravelMatrixError
 from maillon.orders import service as orders

@@ -12,12 +12,13 @@ from maillon.core.errors import InvalidTransition, NotFound, ValidationError
 from maillon.core.outbox import MemorySender, deliver_pending
 from maillon.core.tables import OutboxMessage
 from maillon.inventory import service as inventory
-from maillon.orders import allocation
+from maillon.orders import queries
 from maillon.orders import service as orders
+from maillon.orders.service import allocation
 from maillon.orders.tables import Order
 from maillon.returns import service as returns
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack
 from tests.helpers.database import row_counts
@@ -68,7 +69,7 @@ def test_order_goes_through_the_whole_chain(seeded: Database) -> None:
     with db.reader() as s:
         final = orders.get_order(session=s, number=number)
         assert final.status == "delivered"
-        statuses = [e.to_status for e in orders.timeline(session=s, order=final)]
+        statuses = [e.to_status for e in queries.order_events(session=s, order=final)]
         assert inventory.ledger_mismatches(session=s) == []
         public = shipping.public_tracking(session=s, tracking_number=tracking, postcode="69002")
     assert statuses == ["confirmed", "allocated", "picking", "packed", "shipped", "delivered"]
@@ -227,7 +228,7 @@ def test_tracking_events_are_idempotent_and_order_safe(seeded: Database) -> None
         order = orders.get_order(session=s, number=number)
         assert order.status == "delivered"
         assert shipping.shipments_of(session=s, order=order)[0].parcels[0].status == "delivered"
-        assert len(orders.timeline(session=s, order=order)) == 6
+        assert len(queries.order_events(session=s, order=order)) == 6
 
 
 def test_return_restocks_where_it_was_picked(seeded: Database) -> None:

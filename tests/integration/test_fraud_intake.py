@@ -16,8 +16,9 @@ from maillon.fraud import service as fraud
 from maillon.fraud.tables import FraudAssessment, FraudSignals
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import StockLevel, StockMovement
-from maillon.orders import allocation
+from maillon.orders import queries
 from maillon.orders import service as orders
+from maillon.orders.service import allocation
 from maillon.orders.tables import Order
 from tests.helpers import order_draft
 from tests.helpers.database import counting
@@ -169,7 +170,7 @@ def test_auto_reject_cancels_at_intake_and_takes_no_stock(
         assert not s.scalars(
             select(StockMovement).where(StockMovement.reference == stored.number)
         ).all()
-        events = orders.timeline(session=s, order=stored)
+        events = queries.order_events(session=s, order=stored)
         assert events[-1].to_status == "cancelled" and "fraud" in events[-1].note
 
 

@@ -13,7 +13,7 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import NotFound
 from maillon.fraud import service as fraud
-from maillon.fraud import training
+from maillon.fraud.service import training
 from maillon.fraud.tables import FraudAssessment
 from maillon.orders import service as orders
 from tests.helpers import order_draft

@@ -11,8 +11,8 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, InsufficientStock, ValidationError
 from maillon.inventory import service as inventory
-from maillon.orders import holds
 from maillon.orders import service as orders
+from maillon.orders.service import holds
 from tests.helpers import order_draft
 
 T0 = datetime(2026, 11, 2, 10, tzinfo=UTC)

@@ -45,7 +45,7 @@ from maillon.orders import service as orders
 from maillon.orders.tables import Allocation, Order, OrderLine
 from maillon.returns.tables import ReturnLine, ReturnRequest
 from maillon.shipping.tables import Carrier, Parcel, Shipment
-from maillon.warehouse import picking_stats
+from maillon.warehouse.queries import picking_stats
 from maillon.warehouse.tables import (
     PackingSession,
     PickList,

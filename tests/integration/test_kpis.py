@@ -13,8 +13,8 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import ValidationError
 from maillon.orders import service as orders
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack
 

@@ -13,7 +13,8 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
-from maillon.warehouse import service, tasks
+from maillon.warehouse import service
+from maillon.warehouse.service import tasks
 from maillon.warehouse.tables import PickList
 from tests.helpers import order_draft
 

@@ -11,7 +11,9 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import Conflict
 from maillon.orders import service as orders
-from maillon.warehouse import picking_stats, service, tasks
+from maillon.warehouse import service
+from maillon.warehouse.queries import picking_stats
+from maillon.warehouse.service import tasks
 from maillon.warehouse.tables import PickList
 from tests.helpers import order_draft
 

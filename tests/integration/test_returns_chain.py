@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from maillon.cli.main import app
 from maillon.core.db import Database
-from maillon.returns import record
 from maillon.returns.ledger import GENESIS_HASH
+from maillon.returns.service import record
 
 runner = CliRunner()
 

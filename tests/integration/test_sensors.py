@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
-from maillon.inventory import sensors
 from maillon.inventory.mqtt import SensorListener
+from maillon.inventory.service import sensors
 from maillon.inventory.tables import SensorReading
 from tests.helpers import free_port
 

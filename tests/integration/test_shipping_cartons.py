@@ -8,10 +8,11 @@ from sqlalchemy import select
 from maillon.catalog.tables import Product
 from maillon.core.db import Database
 from maillon.orders import service as orders
-from maillon.shipping import quoting, rates
+from maillon.shipping import rates
 from maillon.shipping import service as shipping
-from maillon.warehouse import packing_flow, packstation
+from maillon.shipping.service import quoting
 from maillon.warehouse import service as warehouse
+from maillon.warehouse.service import packing_flow, packstation
 from maillon.warehouse.tables import PackingSession
 from tests.helpers import order_draft, pack
 

@@ -9,8 +9,9 @@ import pytest
 from maillon.core.db import Database
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft
-from maillon.shipping import follow_up, history, quoting, rates
+from maillon.shipping import rates
 from maillon.shipping import service as shipping
+from maillon.shipping.service import follow_up, history, quoting
 from maillon.shipping.tables import Shipment
 from maillon.warehouse import service as warehouse
 from tests.helpers import order_draft, pack

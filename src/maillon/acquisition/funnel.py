@@ -486,6 +486,7 @@ def report_from_depths(
 
 # ----------------------------------------------------------------------------- calibration
 
+
 def load_calibration() -> dict[str, Any]:
     """Return the calibration shipped with the package (``calibration.json``).
 

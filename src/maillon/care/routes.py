@@ -9,9 +9,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
-from maillon.care import assistant, classify, replies, service, sla, stats
+from maillon.care import service, sla
 from maillon.care.model import category_of_intent, ticket_reference
 from maillon.care.policy_doc import policy_document
+from maillon.care.queries import stats
 from maillon.care.schemas import (
     AgentCreate,
     AgentRead,
@@ -39,6 +40,7 @@ from maillon.care.schemas import (
     TicketSummary,
     TicketUpdate,
 )
+from maillon.care.service import assistant, classify, replies
 from maillon.care.tables import CareAgent, Ticket
 from maillon.core import clock
 from maillon.core.auth import Principal, Role

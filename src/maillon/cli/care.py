@@ -35,8 +35,8 @@ def classify_cmd(
     text: Annotated[str, typer.Argument(help="a customer message")], db: DbOption = None
 ) -> None:
     """Print the intent of a message, its confidence and the queue it would go to."""
-    from maillon.care import classify
     from maillon.care.model import category_of_intent
+    from maillon.care.service import classify
 
     if not text.strip():
         console.print("[red]error:[/red] text: is empty")
@@ -64,7 +64,7 @@ def retrain_cmd(
     db: DbOption = None,
 ) -> None:
     """Retrain the intent model on the merchant's labelled tickets and report its accuracy."""
-    from maillon.care import classify
+    from maillon.care.service import classify
 
     if not from_tickets:
         console.print("[red]error:[/red] --from-tickets: say where to learn from")
@@ -178,7 +178,7 @@ def ask_cmd(
     db: DbOption = None,
 ) -> None:
     """Ask the FAQ assistant, as a customer would (a hand-over may open a ticket)."""
-    from maillon.care import assistant
+    from maillon.care.service import assistant
 
     database = open_db(db)
     try:
@@ -212,7 +212,7 @@ def stats_cmd(
 ) -> None:
     """First-response and resolution times (business hours), CSAT and breaches per agent and
     category."""
-    from maillon.care import stats
+    from maillon.care.queries import stats
 
     database = open_db(db)
     try:

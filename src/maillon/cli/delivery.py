@@ -116,9 +116,7 @@ def draw_routes(
     return "\n".join([border, *("|" + "".join(row) + "|" for row in grid), border])
 
 
-def _routes_table(
-    result: RoutePlan, warehouse: str, date: dt.date
-) -> tuple[Table, dict[str, str]]:
+def _routes_table(result: RoutePlan, warehouse: str, date: dt.date) -> tuple[Table, dict[str, str]]:
     """Return the table of the plan's stops by vehicle, and each vehicle's map letter."""
     letter = {v["id"]: _LETTERS[i % 26] for i, v in enumerate(result.vehicles)}
     table = Table(title=f"Routes from {warehouse} on {date}")
@@ -150,7 +148,8 @@ def plan(
     db: DbOption = None,
 ) -> None:
     """Plan a day's last-mile routes from a warehouse, draw them and print the sheets."""
-    from maillon.delivery import lastmile, service
+    from maillon.delivery import service
+    from maillon.delivery.service import lastmile
 
     database = open_db(db)
     try:
@@ -221,7 +220,7 @@ def what_if(
     db: DbOption = None,
 ) -> None:
     """Compare last-mile from the central warehouse vs from micro-warehouses (order history)."""
-    from maillon.delivery import lastmile
+    from maillon.delivery.service import lastmile
 
     database = open_db(db)
     try:
@@ -283,7 +282,7 @@ def what_if(
 @delivery_app.command("couriers-assign")
 def couriers_assign(db: DbOption = None) -> None:
     """Assign the open same-day jobs to the free couriers, optimally, and print the result."""
-    from maillon.delivery import courier_jobs
+    from maillon.delivery.service import courier_jobs
 
     database = open_db(db)
     try:
@@ -317,7 +316,7 @@ def collect_sweep(
 ) -> None:
     """Release the click & collect reservations nobody collected in time (safe to run
     concurrently, e.g. from cron on several hosts)."""
-    from maillon.delivery import collect
+    from maillon.delivery.service import collect
 
     database = open_db(db)
     released = collect.sweep_expired(database, limit=limit)
@@ -331,7 +330,7 @@ def collect_link(
     db: DbOption = None,
 ) -> None:
     """Link the order placed with the click & collect option to its reservation."""
-    from maillon.delivery import collect
+    from maillon.delivery.service import collect
 
     database = open_db(db)
     try:
@@ -349,7 +348,7 @@ def collected(
     db: DbOption = None,
 ) -> None:
     """Mark a reservation collected at the store: its units leave stock through the ledger."""
-    from maillon.delivery import collect
+    from maillon.delivery.service import collect
 
     database = open_db(db)
     try:
@@ -371,7 +370,7 @@ def sheets_cmd(
     db: DbOption = None,
 ) -> None:
     """Write the drivers' route sheets of a plan (or one van's) as a PDF."""
-    from maillon.delivery import lastmile
+    from maillon.delivery.service import lastmile
 
     database = open_db(db)
     try:

@@ -54,7 +54,7 @@ def train(
 ) -> None:
     """Train the LightGBM model on labelled orders, write its card and activate it."""
     from maillon.core.settings import load_settings
-    from maillon.fraud import training
+    from maillon.fraud.service import training
 
     database = open_db(db)
     folder = out if out is not None else load_settings(db).data_dir / "fraud"
@@ -96,7 +96,7 @@ def card(
     db: DbOption = None,
 ) -> None:
     """Print the active model's card (or say that the rules decide alone)."""
-    from maillon.fraud import training
+    from maillon.fraud.service import training
 
     database = open_db(db)
     with database.reader() as session:
@@ -114,7 +114,7 @@ def card(
 @fraud_app.command("models")
 def models(db: DbOption = None) -> None:
     """List the trained models, newest first."""
-    from maillon.fraud import training
+    from maillon.fraud.service import training
 
     database = open_db(db)
     table = Table(
@@ -141,7 +141,7 @@ def activate_cmd(
     db: DbOption = None,
 ) -> None:
     """Score orders with an earlier model, or with the rules alone (--rules)."""
-    from maillon.fraud import training
+    from maillon.fraud.service import training
 
     if (version is None) == (not rules):
         console.print("[red]error:[/red] give a model version, or --rules")

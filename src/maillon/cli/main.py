@@ -232,7 +232,8 @@ def stock_check(db: DbOption = None) -> None:
 
 
 def _print_order(number: str, database: Database) -> None:
-    from maillon.orders.service import get_order, timeline
+    from maillon.orders.queries import order_events
+    from maillon.orders.service import get_order
 
     with database.reader() as session:
         order = get_order(session=session, number=number)
@@ -243,7 +244,7 @@ def _print_order(number: str, database: Database) -> None:
         )
         for line in order.lines:
             console.print(f"  {line.quantity} x {line.sku} {line.name}")
-        for e in timeline(session=session, order=order):
+        for e in order_events(session=session, order=order):
             console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.to_status:<12} {e.actor} {e.note}")
 
 
@@ -332,7 +333,7 @@ def sensors_listen(
 @app.command("holds-sweep")
 def holds_sweep(db: DbOption = None) -> None:
     """Release checkout holds past their expiry (run it every minute, e.g. from cron)."""
-    from maillon.orders.holds import sweep_expired
+    from maillon.orders.service.holds import sweep_expired
 
     database = open_db(db)
     console.print(f"{sweep_expired(database)} expired hold(s) released")
@@ -410,7 +411,7 @@ def orders_pick(number: str, db: DbOption = None) -> None:
 @orders_app.command("pack")
 def orders_pack(number: str, db: DbOption = None) -> None:
     """Pack a picked order into one estimated parcel."""
-    from maillon.warehouse.packing_flow import finish_packing
+    from maillon.warehouse.service.packing_flow import finish_packing
 
     _step(number, db, lambda s: finish_packing(session=s, number=number, actor=ACTOR))
 
@@ -430,7 +431,7 @@ def orders_ship(number: str, carrier: Annotated[str, typer.Option()], db: DbOpti
 @orders_app.command("deliver")
 def orders_deliver(number: str, db: DbOption = None) -> None:
     """Confirm delivery of a shipped order."""
-    from maillon.shipping.follow_up import mark_delivered
+    from maillon.shipping.service.follow_up import mark_delivered
 
     _step(number, db, lambda s: mark_delivered(session=s, number=number, actor=ACTOR))
 

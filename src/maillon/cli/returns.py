@@ -30,7 +30,7 @@ def verify(
 ) -> None:
     """Re-compute the returns record; exit 1 naming the first entry altered, removed or
     reordered."""
-    from maillon.returns import record
+    from maillon.returns.service import record
 
     if expected_head is not None and (
         len(expected_head) != 64 or any(c not in "0123456789abcdef" for c in expected_head)
@@ -67,7 +67,7 @@ def verify(
 @returns_app.command("head")
 def head(db: DbOption = None) -> None:
     """Print the head of the returns record as JSON (to anchor it elsewhere)."""
-    from maillon.returns import record
+    from maillon.returns.service import record
 
     database = open_db(db)
     with database.reader() as session:

@@ -64,7 +64,8 @@ def rates_cmd(
     db: DbOption = None,
 ) -> None:
     """Rank the services for ORDER, or for --postcode/--weight, as a table with the reason."""
-    from maillon.shipping import quoting, rates
+    from maillon.shipping import rates
+    from maillon.shipping.service import quoting
 
     try:
         if policy not in _POLICIES:
@@ -134,7 +135,7 @@ def manifest_cmd(
     db: DbOption = None,
 ) -> None:
     """Write a carrier's daily manifest (CSV or PDF, from the --out extension)."""
-    from maillon.shipping import documents
+    from maillon.shipping.service import documents
 
     fmt = out.suffix.lower().lstrip(".")
     try:
@@ -166,7 +167,7 @@ def manifest_cmd(
 @shipping_app.command("detect-delays")
 def detect_delays(db: DbOption = None) -> None:
     """Notify late shipments and carrier exceptions (once each): customer notice + ticket."""
-    from maillon.shipping import follow_up
+    from maillon.shipping.service import follow_up
 
     database = open_db(db)
     try:
@@ -197,7 +198,7 @@ def scorecards(
 ) -> None:
     """Print carrier scorecards per zone: on time, transit spread, exceptions, claims."""
     from maillon.core import clock
-    from maillon.shipping import history
+    from maillon.shipping.service import history
 
     try:
         end = _day(date_to, "to") or clock.now().date()

@@ -136,7 +136,7 @@ def wave(
     db: DbOption = None,
 ) -> None:
     """Release allocated orders of a warehouse as a wave of picker tours."""
-    from maillon.warehouse import release
+    from maillon.warehouse.service import release
 
     at = None
     if cutoff is not None:
@@ -169,7 +169,7 @@ def wave(
 @warehouse_app.command("wave-show")
 def wave_show(wave_id: int, db: DbOption = None) -> None:
     """Show a wave and its picker tours."""
-    from maillon.warehouse import release
+    from maillon.warehouse.service import release
 
     database = open_db(db)
     try:
@@ -181,7 +181,7 @@ def wave_show(wave_id: int, db: DbOption = None) -> None:
 
 def _print_wave(session: Any, row: Any) -> None:
     from maillon.orders.model import order_number
-    from maillon.warehouse import release
+    from maillon.warehouse.service import release
 
     lists = release.lists_of_wave(session=session, wave=row)
     table = Table(title=f"wave {row.id} in {release.warehouse_code(session=session, wave=row)}")
@@ -211,7 +211,7 @@ def picker_metrics(
     db: DbOption = None,
 ) -> None:
     """Per picker and day: lines, units, scans, mismatches, accuracy, lines/hour, metres."""
-    from maillon.warehouse import picking_stats
+    from maillon.warehouse.queries import picking_stats
 
     days = []
     for name, text in (("from", start), ("to", end or start)):
@@ -253,7 +253,7 @@ def picker_metrics(
 @warehouse_app.command("cartons-seed")
 def cartons_seed(db: DbOption = None) -> None:
     """Add the default carton catalogue (cartons already there are kept as they are)."""
-    from maillon.warehouse import packstation
+    from maillon.warehouse.service import packstation
 
     database = open_db(db)
     with database.transaction() as session:
@@ -264,7 +264,7 @@ def cartons_seed(db: DbOption = None) -> None:
 @warehouse_app.command("cartons")
 def cartons_list(db: DbOption = None) -> None:
     """List the carton catalogue."""
-    from maillon.warehouse import packstation
+    from maillon.warehouse.service import packstation
 
     database = open_db(db)
     with database.reader() as session:

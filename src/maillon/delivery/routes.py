@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
-from maillon.delivery import collect, courier_jobs, eta, lastmile, microhubs, service
+from maillon.delivery import eta, microhubs, service
 from maillon.delivery.model import StopStatus
 from maillon.delivery.schemas import (
     AssignmentCreate,
@@ -54,6 +54,7 @@ from maillon.delivery.schemas import (
     hhmm,
     minutes,
 )
+from maillon.delivery.service import collect, courier_jobs, lastmile
 from maillon.delivery.tables import (
     CollectReservation,
     CollectStore,

@@ -44,11 +44,11 @@ from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatu
 from maillon.planning import service as planning
 from maillon.planning.tables import Supplier
 from maillon.returns import service as returns
-from maillon.shipping import follow_up
 from maillon.shipping import service as shipping
-from maillon.shipping.follow_up import TrackingInput
-from maillon.warehouse import packing_flow, packstation, tasks
+from maillon.shipping.service import follow_up
+from maillon.shipping.service.follow_up import TrackingInput
 from maillon.warehouse import service as warehouse
+from maillon.warehouse.service import packing_flow, packstation, tasks
 from maillon.warehouse.tables import PickListLine
 
 WAREHOUSES = [

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, Page, PageDep, allow
-from maillon.fraud import service, training
+from maillon.fraud import service
 from maillon.fraud.schemas import (
     ActiveModelRead,
     AssessmentRead,
@@ -21,6 +21,7 @@ from maillon.fraud.schemas import (
     ReviewUpdate,
     SignalsRead,
 )
+from maillon.fraud.service import training
 from maillon.fraud.tables import FraudChargeback, FraudModelRecord
 from maillon.orders.model import order_number
 

@@ -1,7 +1,7 @@
 """Shelf-sensor readings from an MQTT broker (paho-mqtt).
 
 ``SensorListener`` subscribes to ``maillon/sensors/+/readings`` and records every message
-through :func:`maillon.inventory.sensors.ingest`; a malformed message is counted and logged,
+through :func:`maillon.inventory.service.sensors.ingest`; a malformed message is counted and logged,
 never fatal. QoS 1 means a broker may deliver a message twice: readings are idempotent.
 """
 
@@ -15,7 +15,7 @@ import paho.mqtt.client as mqtt
 
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
-from maillon.inventory.sensors import ingest, parse_mqtt
+from maillon.inventory.service.sensors import ingest, parse_mqtt
 
 TOPIC = "maillon/sensors/+/readings"
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, status
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
 from maillon.core.http import ANY_ROLE, DbDep, IdPath, Page, PageDep, allow
-from maillon.inventory import counts, sensors, service
+from maillon.inventory import service
 from maillon.inventory.model import CountStatus
 from maillon.inventory.schemas import (
     AdjustmentCreate,
@@ -29,6 +29,7 @@ from maillon.inventory.schemas import (
     WarehouseCreate,
     WarehouseRead,
 )
+from maillon.inventory.service import counts, sensors
 from maillon.inventory.tables import CountTask
 
 router = APIRouter(tags=["inventory"])

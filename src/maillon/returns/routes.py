@@ -13,8 +13,9 @@ from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.orders.model import order_number
-from maillon.returns import record, service, stats
+from maillon.returns import service
 from maillon.returns.config import settings_to_dict
+from maillon.returns.queries import stats
 from maillon.returns.schemas import (
     AnalyticsRead,
     DispositionCreate,
@@ -41,6 +42,7 @@ from maillon.returns.schemas import (
     VerifyRead,
     parse_content,
 )
+from maillon.returns.service import record
 from maillon.returns.tables import ReturnEvent, ReturnRequest
 
 router = APIRouter(tags=["returns"])

@@ -22,11 +22,11 @@ from maillon.core.errors import (
 )
 from maillon.core.http import ANY_ROLE, DbDep, IdPath, allow, bearer_key
 from maillon.orders import service as orders
-from maillon.orders.responses import full_order_read
+from maillon.orders.routes import full_order_read
 from maillon.orders.schemas import OrderRead
 from maillon.orders.schemas import ParcelRead as OrderParcel
 from maillon.orders.tables import Order
-from maillon.shipping import documents, follow_up, history, quoting, rates, service
+from maillon.shipping import rates, service
 from maillon.shipping.schemas import (
     CarrierCreate,
     CarrierRead,
@@ -55,8 +55,9 @@ from maillon.shipping.schemas import (
     TrackingEventRead,
     WebhookRead,
 )
+from maillon.shipping.service import documents, follow_up, history, quoting
 from maillon.shipping.tables import WEBHOOK_SIGNATURE_HEADER, Shipment
-from maillon.warehouse import packing_flow
+from maillon.warehouse.service import packing_flow
 
 router = APIRouter(tags=["shipping"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]

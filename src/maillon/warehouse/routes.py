@@ -15,9 +15,10 @@ from maillon.core.errors import FieldError, ValidationError
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.inventory.tables import Warehouse
 from maillon.orders.model import order_number
-from maillon.warehouse import packing_flow, packstation, picking_stats, release, service, tasks
+from maillon.warehouse import service
 from maillon.warehouse.layout_spec import LayoutSpec
 from maillon.warehouse.model import TourStatus, WaveStatus
+from maillon.warehouse.queries import picking_stats
 from maillon.warehouse.schemas import (
     CartonCreate,
     CartonRead,
@@ -45,6 +46,7 @@ from maillon.warehouse.schemas import (
     WaveCreate,
     WaveRead,
 )
+from maillon.warehouse.service import packing_flow, packstation, release, tasks
 from maillon.warehouse.tables import CartonType, PickException, PickList, PickWave
 
 router = APIRouter(tags=["warehouse"])

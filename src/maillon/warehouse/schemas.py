@@ -189,7 +189,7 @@ class ScanRead(BaseModel):
 
 
 class PickerDayRead(BaseModel):
-    """One picker's day (see ``maillon.warehouse.picking_stats.PickerDay``)."""
+    """One picker's day (see ``maillon.warehouse.queries.picking_stats.PickerDay``)."""
 
     picker: str
     day: date

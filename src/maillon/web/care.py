@@ -2,7 +2,7 @@
 paged) and one ticket with its links, history, suggested reply and reply templates filled for
 it, and the forms to reply, note, assign and change status or priority.
 
-The pages call :mod:`maillon.care.service`, :mod:`maillon.care.replies` and
+The pages call :mod:`maillon.care.service`, :mod:`maillon.care.service.replies` and
 :mod:`maillon.care.queries`; a refused input shows the service's message in the page.
 """
 
@@ -16,9 +16,10 @@ from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from maillon.care import queries, replies, templates
+from maillon.care import queries, templates
 from maillon.care import service as care
 from maillon.care.model import CATEGORIES, PRIORITIES, STATUSES, TRANSITIONS, ticket_reference
+from maillon.care.service import replies
 from maillon.care.sla import ClockState, ClockStatus, SlaState
 from maillon.care.tables import CareAgent, Ticket
 from maillon.core.errors import MaillonError, NotFound

@@ -2,7 +2,8 @@
 longitude/latitude axes: no tile server), its routes and driver sheets, planning the day's
 booked deliveries, the slots' capacity, and the micro-warehouse what-if.
 
-Everything goes through :mod:`maillon.delivery.service`, :mod:`maillon.delivery.lastmile` and
+Everything goes through :mod:`maillon.delivery.service`,
+:mod:`maillon.delivery.service.lastmile` and
 :mod:`maillon.delivery.queries`; a bad input comes back in the page (``role="alert"``), never
 as a server error.
 """
@@ -21,9 +22,10 @@ from sqlalchemy.orm import Session
 
 from maillon.core.errors import ErrorCollector, MaillonError, ValidationError
 from maillon.core.users import ConsoleUser
-from maillon.delivery import lastmile, queries, sheets
+from maillon.delivery import queries, sheets
 from maillon.delivery import service as delivery
 from maillon.delivery.model import StopStatus
+from maillon.delivery.service import lastmile
 from maillon.delivery.tables import RoutePlan
 from maillon.inventory import service as inventory
 from maillon.web.console import (

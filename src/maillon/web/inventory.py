@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from maillon.core.errors import NotFound
 from maillon.inventory import service as inventory
-from maillon.inventory.counts import discrepancies
-from maillon.inventory.sensors import open_alerts
+from maillon.inventory.service.counts import discrepancies
+from maillon.inventory.service.sensors import open_alerts
 from maillon.web.console import OperatorPage, console_router, database, page_count, render
 
 router = console_router()

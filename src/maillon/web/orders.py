@@ -90,7 +90,7 @@ def order_page(
             return render(
                 request, "error.html", user, status_code=404, message=f"No order {number}"
             )
-        events = orders.timeline(session=session, order=order)
+        events = queries.order_events(session=session, order=order)
         shipments = shipping.shipments_of(session=session, order=order)
         tracking = shipping.tracking_events_of(session=session, shipments=shipments)
         return render(

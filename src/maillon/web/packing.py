@@ -3,8 +3,9 @@ per layer), and the scan field.
 
 Made for handheld scanners that type like keyboards: the field to scan is focused, a scan ends
 with Enter, and htmx swaps the plan area in place (the form also works without JavaScript, as a
-plain POST answered with the whole page). The page calls :mod:`maillon.warehouse.packstation`
-(pack plans), :mod:`maillon.warehouse.packing_flow` (packing scans) and
+plain POST answered with the whole page). The page calls
+:mod:`maillon.warehouse.service.packstation`
+(pack plans), :mod:`maillon.warehouse.service.packing_flow` (packing scans) and
 :mod:`maillon.warehouse.queries`.
 """
 
@@ -21,9 +22,10 @@ from maillon.core.errors import Conflict, MaillonError
 from maillon.core.users import ConsoleUser
 from maillon.orders import service as orders
 from maillon.orders.tables import Order
-from maillon.warehouse import packing_flow, packstation, queries
+from maillon.warehouse import queries
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.model import PackingStatus
+from maillon.warehouse.service import packing_flow, packstation
 from maillon.web.console import (
     FloorForm,
     FloorPage,

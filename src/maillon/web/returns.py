@@ -19,11 +19,12 @@ from maillon.core.errors import MaillonError, NotFound
 from maillon.core.users import ConsoleUser
 from maillon.orders.model import order_number
 from maillon.orders.queries import currency_of
-from maillon.returns import queries, record
+from maillon.returns import queries
 from maillon.returns import service as returns
 from maillon.returns.model import ReturnStatus
 from maillon.returns.policy import Disposition, Grade, RefundMethod
 from maillon.returns.schemas import parse_content
+from maillon.returns.service import record
 from maillon.web import portal
 from maillon.web.console import (
     CARE,

@@ -28,10 +28,11 @@ from maillon.core.errors import ErrorCollector, MaillonError, NotFound, Validati
 from maillon.core.users import ConsoleUser
 from maillon.orders import service as orders
 from maillon.orders.model import order_number
-from maillon.shipping import documents, history, queries, quoting, rates
+from maillon.shipping import queries, rates
 from maillon.shipping import service as shipping
 from maillon.shipping.model import ShipmentStatus
 from maillon.shipping.promise import PARIS_TZ
+from maillon.shipping.service import documents, history, quoting
 from maillon.shipping.tables import Shipment
 from maillon.web.console import (
     FloorPage,

@@ -4,8 +4,8 @@ on it, releasing a wave, the slotting proposal, and picking by scan.
 Picking is made for handheld scanners that type like keyboards: the field to scan is focused,
 a scan ends with Enter, and htmx swaps the work area in place (every form also works without
 JavaScript, as a plain POST answered with the whole page). The pages call
-:mod:`maillon.warehouse.service`, :mod:`maillon.warehouse.release` (waves),
-:mod:`maillon.warehouse.tasks` (pick tasks) and :mod:`maillon.warehouse.queries`.
+:mod:`maillon.warehouse.service`, :mod:`maillon.warehouse.service.release` (waves),
+:mod:`maillon.warehouse.service.tasks` (pick tasks) and :mod:`maillon.warehouse.queries`.
 """
 
 from __future__ import annotations
@@ -23,11 +23,13 @@ from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.core.users import ConsoleUser
 from maillon.inventory import service as inventory
 from maillon.orders.model import order_number
-from maillon.warehouse import batching, picking_stats, queries, release, tasks
+from maillon.warehouse import batching, queries
 from maillon.warehouse import service as warehouse
 from maillon.warehouse.layout_spec import LayoutSpec
 from maillon.warehouse.model import PickListStatus
+from maillon.warehouse.queries import picking_stats
 from maillon.warehouse.scanning import normalise_location
+from maillon.warehouse.service import release, tasks
 from maillon.web.console import (
     OPERATORS,
     FloorForm,

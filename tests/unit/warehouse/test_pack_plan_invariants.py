@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from maillon.warehouse.cartons import Carton, choose_cartons
 from maillon.warehouse.packing import Item
-from maillon.warehouse.packstation import DEFAULT_CARTONS, DEFAULT_TARIFF
+from maillon.warehouse.service.packstation import DEFAULT_CARTONS, DEFAULT_TARIFF
 
 CATALOGUE = [
     Carton(code, ln, wd, h, kg, float(cost), wall=wall, tare=tare)

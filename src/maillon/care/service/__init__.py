@@ -4,7 +4,7 @@ and notes, suggested replies, inbound e-mail, proactive tickets, CSAT and servic
 Every function takes the caller's ``session`` (one transaction per use case); messages to the
 customer go through the outbox in that transaction. The SLA clocks are computed on read from the
 ticket's status history (:mod:`maillon.care.sla`); the intent model lives in
-:mod:`maillon.care.classify`, the FAQ assistant in :mod:`maillon.care.assistant`.
+:mod:`maillon.care.service.classify`, the FAQ assistant in :mod:`maillon.care.service.assistant`.
 
 One concept per module: :mod:`.history` (events, messages, the status machine),
 :mod:`.clocks` (SLA policy and clocks), :mod:`.agents` (agents and assignment),

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from maillon.care import classify, sla, templates
+from maillon.care import sla, templates
 from maillon.care.faq import detect_language
 from maillon.care.model import (
     ACTIVE,
@@ -19,6 +19,7 @@ from maillon.care.model import (
     category_of_intent,
     ticket_reference,
 )
+from maillon.care.service import classify
 from maillon.care.service.agents import agent_by_key, check_category, route
 from maillon.care.service.clocks import ticket_sla
 from maillon.care.service.history import get_ticket, record_event, set_status

@@ -1,7 +1,7 @@
 """Return use cases: RMAs from the portal or an agent, approval, labels, receipt, inspection,
 disposition, settlement and the merchant's return settings.
 
-Every change writes an entry to the tamper-evident record (:mod:`maillon.returns.record`) in
+Every change writes an entry to the tamper-evident record (:mod:`maillon.returns.service.record`) in
 the same transaction, and tells the customer through the outbox. Units come back into stock
 only through ledger movements (:func:`maillon.inventory.service.receive` with kind
 ``return``): restocked units into a sellable pick location, units to refurbish or to return to

@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, ValidationError
-from maillon.orders import timeline
-from maillon.returns import labels, policy
+from maillon.orders.service import timeline
+from maillon.returns import policy
 from maillon.returns.model import LabelStatus, ReturnStatus, ensure_transition
+from maillon.returns.service import labels
 from maillon.returns.service.rmas import locked, move, order_of
 from maillon.returns.tables import ReturnRequest
 

@@ -17,9 +17,10 @@ from maillon.inventory import service as inventory
 from maillon.inventory.model import MovementKind
 from maillon.inventory.tables import Location, StockLevel, Warehouse
 from maillon.orders.tables import Allocation, OrderLine
-from maillon.returns import policy, record
+from maillon.returns import policy
 from maillon.returns.config import ReturnSettings
 from maillon.returns.model import ReturnStatus
+from maillon.returns.service import record
 from maillon.returns.service.decisions import approve
 from maillon.returns.service.inspection import Grading, inspect, receive
 from maillon.returns.service.rmas import locked

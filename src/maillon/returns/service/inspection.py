@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
 from maillon.inventory import service as inventory
-from maillon.orders import timeline
+from maillon.orders.service import timeline
 from maillon.returns import policy
 from maillon.returns.model import ReturnStatus, ensure_transition
 from maillon.returns.service.eligibility import product_categories

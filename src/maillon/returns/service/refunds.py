@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector
 from maillon.core.money import format_cents
-from maillon.orders import timeline
+from maillon.orders.service import timeline
 from maillon.orders.tables import Order
 from maillon.returns import policy
 from maillon.returns.model import ReturnStatus, ensure_transition

@@ -14,12 +14,13 @@ from maillon.core import clock, outbox
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, ValidationError
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
-from maillon.orders import timeline
 from maillon.orders.model import OrderStatus
+from maillon.orders.service import timeline
 from maillon.orders.tables import Allocation, Order
-from maillon.returns import policy, record
+from maillon.returns import policy
 from maillon.returns.config import OTHER_REASON
 from maillon.returns.model import ReturnStatus
+from maillon.returns.service import record
 from maillon.returns.service.eligibility import (
     policy_lines,
     raise_refusals,

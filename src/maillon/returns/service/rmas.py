@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from maillon.core.errors import FieldError, NotFound, ValidationError
 from maillon.orders.model import parse_order_number
 from maillon.orders.tables import Order
-from maillon.returns import record
 from maillon.returns.model import ReturnStatus, ensure_transition
+from maillon.returns.service import record
 from maillon.returns.tables import ReturnLine, ReturnRequest
 
 

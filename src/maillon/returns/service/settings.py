@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
-from maillon.returns import policy, record
+from maillon.returns import policy
 from maillon.returns.config import (
     DEFAULT_SETTINGS,
     OTHER_REASON,
@@ -16,6 +16,7 @@ from maillon.returns.config import (
     settings_from_dict,
     settings_to_dict,
 )
+from maillon.returns.service import record
 from maillon.returns.tables import ReturnSettingsRow
 
 
