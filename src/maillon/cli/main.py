@@ -460,36 +460,39 @@ def carrier_add(code: str, name: str, prefix: str = "MA", db: DbOption = None) -
 
 @app.command("outbox-deliver")
 def outbox_deliver(
-    smtp_host: Annotated[str | None, typer.Option(help="SMTP relay; without it, print")] = None,
-    smtp_port: Annotated[int, typer.Option(min=1, max=65535)] = 587,
-    smtp_user: Annotated[str | None, typer.Option()] = None,
-    smtp_password: Annotated[str | None, typer.Option(envvar="MAILLON_SMTP_PASSWORD")] = None,
-    sender: Annotated[str, typer.Option(help="From: address")] = "no-reply@maillon.local",
-    no_tls: Annotated[bool, typer.Option("--no-tls", help="plain SMTP (local relays)")] = False,
+    smtp_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="MAILLON_SMTP_URL",
+            help="smtp://user:pass@host:587, smtps://host:465 or smtp://127.0.0.1:2525?tls=off",
+        ),
+    ] = None,
+    sender: Annotated[
+        str | None, typer.Option(envvar="MAILLON_SMTP_FROM", help="From: address")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Send the messages waiting in the outbox (confirmations, shipping notices, replies)."""
-    from maillon.core.outbox import MemorySender, SmtpSender, deliver_pending
+    """Send the messages waiting in the outbox (confirmations, shipping notices, replies) now;
+    ``maillon serve`` and ``maillon worker`` send them by themselves within seconds."""
+    from maillon.core.outbox import deliver_pending, smtp_sender_from_url, waiting
 
-    database = open_db(db)
-    if smtp_host:
-        count = deliver_pending(
-            database,
-            SmtpSender(
-                host=smtp_host,
-                port=smtp_port,
-                username=smtp_user,
-                password=smtp_password,
-                sender=sender,
-                starttls=not no_tls,
-            ),
+    if not smtp_url:
+        console.print(
+            "[red]error:[/red] no transport: set MAILLON_SMTP_URL or pass --smtp-url "
+            "(nothing was sent, nothing marked sent)"
         )
-    else:
-        memory = MemorySender()
-        count = deliver_pending(database, memory)
-        for m in memory.sent:
-            console.print(f"[bold]{m['recipient']}[/bold]: {m['subject']}")
-    console.print(f"{count} message(s) delivered")
+        raise typer.Exit(2)
+    try:
+        transport = smtp_sender_from_url(smtp_url, sender=sender)
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] --smtp-url: {exc}")
+        raise typer.Exit(2) from None
+    database = open_db(db)
+    count = deliver_pending(database, transport)
+    console.print(
+        f"{count} message(s) delivered through {transport.describe()}, "
+        f"{waiting(database)} still waiting"
+    )
 
 
 @app.command("serve")
@@ -497,11 +500,17 @@ def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(min=0, max=32, help="worker threads run in this process (0: none)"),
+    ] = 2,
 ) -> None:
-    """Serve the API (docs at /docs) and the console."""
+    """Serve the API (docs at /docs) and the console, with the worker tier inside unless
+    ``--workers 0`` (then run ``maillon worker`` beside it)."""
     import uvicorn
 
     from maillon.app import create_app, tune_for_serving
+    from maillon.worker.engine import Embedded, Engine
 
     database = open_db(db)
     app = create_app(database)
@@ -510,8 +519,36 @@ def serve(
     except ValueError as exc:
         console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
-    console.print(f"Maillon on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    engine = Engine(database).install()
+    embedded = Embedded(engine, workers=workers).start() if workers else None
+    where = f"{workers} worker thread(s) inside" if workers else "no worker inside"
+    console.print(f"Maillon on http://{host}:{port} (API docs at /docs), {where}")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        if embedded is not None:
+            embedded.stop()
+
+
+@app.command("worker")
+def worker(
+    db: DbOption = None,
+    processes: Annotated[int, typer.Option(min=1, max=64, help="worker processes")] = 2,
+    no_schedule: Annotated[
+        bool,
+        typer.Option("--no-schedule", help="run jobs only; another worker schedules"),
+    ] = False,
+) -> None:
+    """Run the worker tier: jobs and scheduled work, on as many machines as needed against
+    one PostgreSQL (each scheduled job is recorded once per slot, whoever schedules it)."""
+    from maillon.worker.engine import Engine, run_workers
+
+    database = open_db(db)
+    engine = Engine(database).install()
+    console.print(
+        f"Maillon worker: {processes} process(es), schedule {'off' if no_schedule else 'on'}"
+    )
+    run_workers(engine, processes=processes, periodic=not no_schedule)
 
 
 @app.command("demo")

@@ -1,11 +1,11 @@
-"""Core tables: API keys, console users and their sessions, and the outbox."""
+"""Core tables: API keys, console users and their sessions, the outbox and the jobs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from maillon.core.db import Base, UtcDateTime
@@ -78,3 +78,36 @@ class OutboxMessage(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # a worker sending the message holds it until then (a crash lets another take it over)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+
+
+class Job(Base):
+    """A piece of work for the worker tier, recorded in the transaction that asked for it.
+
+    The task engine (:mod:`maillon.worker`) carries the job's id and runs it; this row says
+    what the console and the API show (queued, running, done, failed with its error, progress)
+    and makes a job survive a lost engine message or a killed worker
+    (:func:`maillon.core.jobs.overdue`). ``key`` makes a job unique: a periodic slot
+    (``"kpi.refresh@2026-12-07T21:05"``) is recorded once however many workers schedule it.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), index=True)
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    key: Mapped[str | None] = mapped_column(String(160), unique=True, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    error: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    progress: Mapped[float | None] = mapped_column(Float, nullable=True)
+    progress_note: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    requested_by: Mapped[str] = mapped_column(String(120), default="system")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    run_after: Mapped[datetime] = mapped_column(UtcDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

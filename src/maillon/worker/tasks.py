@@ -1,0 +1,89 @@
+"""What a job can be, and when the scheduled ones run.
+
+A handler is ``handler(db, args, progress) -> result``: it opens its own transactions and is
+idempotent (run again after a crash, it does nothing twice to effect: the sweeps and the
+delay check claim each row with a conditional update, the outbox claims each message, the
+KPI refresh is incremental). ``progress(fraction, note)`` shows how far a long job is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from maillon.core.db import Database
+
+Progress = Callable[[float, str], None]
+Handler = Callable[[Database, dict[str, Any], Progress], dict[str, Any] | None]
+ACTOR = "worker"
+
+
+def deliver_outbox(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Send the messages waiting in the outbox through the configured transport (none
+    configured: they wait, and the job says so)."""
+    from maillon.core import outbox
+
+    sender = outbox.transport_from_environment()
+    if sender is None:
+        return {"delivered": 0, "waiting": outbox.waiting(db), "transport": None}
+    return {"delivered": outbox.deliver_pending(db, sender), "transport": sender.describe()}
+
+
+def sweep_holds(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Release checkout holds past their expiry."""
+    from maillon.orders.service.holds import sweep_expired
+
+    return {"released": sweep_expired(db)}
+
+
+def sweep_collect(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Release the click & collect reservations nobody collected in time."""
+    from maillon.delivery.service import collect
+
+    return {"released": collect.sweep_expired(db)}
+
+
+def detect_delays(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Notify late shipments and carrier exceptions, once each."""
+    from maillon.shipping.service import follow_up
+
+    with db.transaction() as session:
+        notices = follow_up.detect_delays(session=session, actor=ACTOR)
+    return {"notified": len(notices)}
+
+
+def refresh_kpis(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Bring the KPI facts and rollups up to date (the dashboard only reads them)."""
+    from maillon.analytics.service import refresh_order_facts
+
+    with db.transaction() as session:
+        orders = refresh_order_facts(session=session, full=bool(args.get("full")))
+    return {"orders": orders}
+
+
+HANDLERS: dict[str, Handler] = {
+    "outbox.deliver": deliver_outbox,
+    "orders.holds_sweep": sweep_holds,
+    "delivery.collect_sweep": sweep_collect,
+    "shipping.detect_delays": detect_delays,
+    "analytics.refresh": refresh_kpis,
+}
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    """A job recorded every ``minutes`` minutes (a slot of the UTC clock), once per slot
+    however many workers schedule it."""
+
+    name: str
+    minutes: int
+
+
+SCHEDULE: tuple[Scheduled, ...] = (
+    Scheduled("outbox.deliver", 1),
+    Scheduled("orders.holds_sweep", 1),
+    Scheduled("analytics.refresh", 1),
+    Scheduled("delivery.collect_sweep", 5),
+    Scheduled("shipping.detect_delays", 15),
+)
