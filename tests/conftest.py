@@ -15,14 +15,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2 as httpx
 import pytest
 import typer.rich_utils
 from fastapi.testclient import TestClient
@@ -35,8 +31,9 @@ from maillon.cli.common import console as cli_console
 from maillon.core.db import Database
 from maillon.core.migrate import upgrade
 from maillon.core.settings import normalise_url
-from tests.helpers import free_port, seed_basic
+from tests.helpers import seed_basic
 from tests.helpers.database import api_key
+from tests.helpers.servers import maillon_serve
 
 PG_URL = os.environ.get("MAILLON_TEST_DATABASE_URL")
 settings.register_profile("maillon", deadline=None)
@@ -181,37 +178,5 @@ def auth(keys: dict[str, str]) -> dict[str, dict[str, str]]:
 def live_server(db_url: str, tmp_path: Path) -> Iterator[str]:
     """The console and API served by ``maillon serve`` in its own process on a free port;
     yields its base URL."""
-    port = free_port()
-    log = tmp_path / "server.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "maillon.cli.main",
-                "serve",
-                "--db",
-                db_url,
-                "--port",
-                str(port),
-            ],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ},
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(200):
-            if proc.poll() is not None:  # e.g. another worker's server took the port meanwhile
-                raise RuntimeError(log.read_text())
-            try:
-                if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError(log.read_text())
+    with maillon_serve(db_url, tmp_path / "server.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

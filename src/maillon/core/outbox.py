@@ -19,14 +19,15 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from maillon.core import clock
+from maillon.core import clock, jobs
 from maillon.core.db import Database, insert_pending
 from maillon.core.tables import OutboxMessage
 
 Handler = Callable[[Session, dict[str, Any]], None]
+_DELIVERY_ASKED = "maillon.outbox.delivery_asked"
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 
 
@@ -63,7 +64,8 @@ def enqueue_message(
     payload: dict[str, Any] | None = None,
     channel: str = "email",
 ) -> OutboxMessage:
-    """Record a message to ``recipient`` in the caller's transaction and return it."""
+    """Record a message to ``recipient`` in the caller's transaction and return it; a job
+    sends it once the transaction commits (one job per transaction, whatever it records)."""
     message = OutboxMessage(
         topic=topic,
         channel=channel,
@@ -75,7 +77,16 @@ def enqueue_message(
         attempts=0,
     )
     session.add(message)
+    if not session.info.get(_DELIVERY_ASKED):
+        jobs.submit(session, "outbox.deliver")
+        session.info[_DELIVERY_ASKED] = True
     return message
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _forget_delivery(session: Session) -> None:
+    session.info.pop(_DELIVERY_ASKED, None)
 
 
 class Sender(Protocol):
