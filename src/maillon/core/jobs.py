@@ -108,10 +108,11 @@ def submit(
     return job
 
 
-def claim(db: Database, job_id: int, *, lease: timedelta = LEASE) -> Job | None:
-    """Take job ``job_id`` to run it, or return ``None`` when it is not due, already running
-    under a live lease, or over. Counts the attempt."""
+def claim(db: Database, job_id: int, *, lease: timedelta | None = None) -> Job | None:
+    """Take job ``job_id`` to run it for ``lease`` (default :data:`LEASE`), or return ``None``
+    when it is not due, already running under a live lease, or over. Counts the attempt."""
     now = clock.now()
+    lease = lease or LEASE
     with db.transaction() as session:
         taken = session.execute(
             update(Job)

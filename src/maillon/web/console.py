@@ -63,6 +63,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("/acquisition", "Acquisition", OPERATORS),
     ("/planning", "Planning", OPERATORS),
     ("/kpi", "KPIs", CARE),
+    ("/jobs", "Jobs", OPERATORS),
 ]
 
 

@@ -22,6 +22,7 @@ from maillon.web import (
     delivery,
     fraud,
     inventory,
+    jobs,
     orders,
     packing,
     planning,
@@ -68,5 +69,6 @@ def mount_console(app: FastAPI) -> None:
         fraud,
         acquisition,
         planning,
+        jobs,
     ):
         app.include_router(pages.router)

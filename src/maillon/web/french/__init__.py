@@ -15,6 +15,7 @@ from maillon.web.french import (
     frame,
     fraud,
     inventory,
+    jobs,
     orders,
     packing,
     planning,
@@ -37,6 +38,7 @@ MODULES = (
     fraud,
     acquisition,
     planning,
+    jobs,
 )
 
 

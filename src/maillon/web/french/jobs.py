@@ -1,0 +1,28 @@
+"""French of the jobs page (``web/jobs.py``)."""
+
+from __future__ import annotations
+
+FRENCH: dict[str, str] = {
+    "Jobs": "Tâches",
+    "Background jobs": "Tâches de fond",
+    "Job": "Tâche",
+    "queued": "en attente",
+    "running": "en cours",
+    "succeeded": "terminée",
+    "failed": "en échec",
+    "Attempts": "Essais",
+    "Asked by": "Demandée par",
+    "Queued": "Mise en file",
+    "Finished": "Terminée",
+    "Details": "Détails",
+    "next try": "prochain essai",
+    "Retry": "Relancer",
+    "No job here.": "Aucune tâche ici.",
+    "Send e-mails and text messages": "Envoyer les e-mails et SMS",
+    "Release expired checkout holds": "Libérer les réservations de panier expirées",
+    "Release uncollected click & collect reservations": (
+        "Libérer les retraits en magasin non venus"
+    ),
+    "Detect late shipments": "Détecter les colis en retard",
+    "Refresh the KPI figures": "Actualiser les indicateurs",
+}
