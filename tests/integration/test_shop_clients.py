@@ -95,7 +95,7 @@ def test_shopify_user_errors_and_missing_order_are_refusals(shop: FakeShop) -> N
 
 def test_shopify_bad_token_is_refused_at_once(shop: FakeShop) -> None:
     shop.answer("POST", GRAPHQL, "shopify/access_denied.json", status=401)
-    with pytest.raises(ShopRefused, match="HTTP 401.*Invalid API key"):
+    with pytest.raises(ShopRefused, match=r"HTTP 401.*Invalid API key"):
         _shopify(shop, []).push_fulfillment(SHIPPED)
     assert len(shop.seen) == 1
 
