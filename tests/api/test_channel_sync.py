@@ -246,3 +246,28 @@ def test_stock_is_pushed_when_it_changes_and_drift_is_reported(
         ("MUG-01", 7, 7, 0),
     ]
     assert client.get("/api/v1/channels/nope/drift", headers=auth["operator"]).status_code == 404
+
+
+def test_channel_add_takes_the_credentials_and_refuses_clear_http(
+    db_url: str, db: Database, shop: FakeShop
+) -> None:
+    from typer.testing import CliRunner
+
+    from maillon.cli.main import app
+
+    runner = CliRunner()
+    base = ["channel-add", "woo", "--kind", "woocommerce", "--secret", SECRET, "--db", db_url]
+    refused = runner.invoke(
+        app, [*base, "--shop-url", "http://shop.example", "--api-secret", "cs_2"]
+    )
+    assert refused.exit_code == 1
+    assert "shop_url" in refused.output and "api_key" in refused.output
+    ok = runner.invoke(
+        app,
+        [*base, "--shop-url", shop.url, "--api-key", "ck_1"],
+        env={"MAILLON_SHOP_API_SECRET": "cs_2"},
+    )
+    assert ok.exit_code == 0 and "pushed to the shop" in ok.output and "cs_2" not in ok.output
+    shop.answer("GET", "/wp-json/wc/v3/products", "woocommerce/products_by_sku.json")
+    drift = runner.invoke(app, ["channels", "drift", "woo", "--db", db_url])
+    assert drift.exit_code == 0 and "0 of 0 SKU(s) drift" in drift.output  # no products yet
