@@ -107,9 +107,11 @@ def receive(
         return _refuse(db, channel, InboxKind.ORDER, order_id, body.decode("utf-8", "replace"), exc)
     incoming = classify(channel.kind, topic, payload, body)
     if incoming.action is Action.CREATE:
-        return _create(db, channel, incoming.shop_order_id, payload, body.decode())
+        return _create(
+            db, channel, incoming.shop_order_id, payload, body.decode("utf-8", "replace")
+        )
     if incoming.action is Action.CANCEL:
-        return _cancel(db, channel, incoming, body.decode())
+        return _cancel(db, channel, incoming, body.decode("utf-8", "replace"))
     return Received("ignored")
 
 
