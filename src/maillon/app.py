@@ -90,6 +90,7 @@ def _include_routers(app: FastAPI) -> None:
     from maillon.api.admin import router as admin_router
     from maillon.care.routes import router as care_router
     from maillon.catalog.routes import router as catalog_router
+    from maillon.channels.routes import router as shop_router
     from maillon.delivery.routes import router as delivery_router
     from maillon.fraud.routes import router as fraud_router
     from maillon.inventory.routes import router as inventory_router
@@ -108,6 +109,7 @@ def _include_routers(app: FastAPI) -> None:
         orders_router,
         customers_router,
         channels_router,
+        shop_router,
         holds_router,
         warehouse_router,
         shipping_router,

@@ -17,6 +17,7 @@ def load_tables() -> None:
     import maillon.analytics.tables
     import maillon.care.tables
     import maillon.catalog.tables
+    import maillon.channels.tables
     import maillon.core.tables
     import maillon.delivery.tables
     import maillon.fraud.tables
@@ -58,6 +59,10 @@ def assemble() -> None:
 
     outbox.subscribe("order.cancelled", collect.on_order_cancelled)
     collect.install()  # orders collected in store wait for the customer, not for a picker
+    # --- channels: the shop an order came from learns it shipped ---
+    from maillon.channels.service import outgoing as channels_out
+
+    outbox.subscribe("order.shipped", channels_out.on_order_shipped)
     # --- returns subscriptions ---
     # --- care subscriptions ---
     from maillon.care import service as care

@@ -91,8 +91,12 @@ def test_woocommerce_webhook_and_a_bad_payload(
         content=bad,
         headers={"X-WC-Webhook-Signature": signature(SECRET, bad)},
     )
-    assert r.status_code == 422 and r.json()["error"]["field"] == "lines.0.sku"
-    assert row_counts(db) == before
+    # refused, kept in the inbox, and answered 2xx so the shop does not retry it for days
+    assert r.status_code == 202 and r.json()["outcome"] == "refused"
+    assert [e["field"] for e in r.json()["errors"]] == ["lines.0.sku"]
+    after = row_counts(db)
+    assert after.pop("channel_inbox") == before.pop("channel_inbox") + 1
+    assert after == before  # no order, no customer, no stock taken
 
 
 def test_channel_registration_is_validated(

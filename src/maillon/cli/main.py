@@ -19,6 +19,7 @@ from rich.table import Table
 
 from maillon.cli.analytics import kpi
 from maillon.cli.care import care_app
+from maillon.cli.channels import channels_app
 from maillon.cli.common import ACTOR, DbOption, _cleanup, console, fail, open_db
 from maillon.cli.delivery import delivery_app
 from maillon.cli.fraud import fraud_app
@@ -54,6 +55,7 @@ app.add_typer(returns_app, name="returns")
 app.add_typer(care_app, name="care")
 app.add_typer(plan_app, name="plan")
 app.add_typer(fraud_app, name="fraud")
+app.add_typer(channels_app, name="channels")
 app.command("kpi")(kpi)
 
 
@@ -346,18 +348,47 @@ def channel_add(
     secret: Annotated[
         str, typer.Option(envvar="MAILLON_WEBHOOK_SECRET", help="the shop's webhook signing secret")
     ],
+    shop_url: Annotated[
+        str, typer.Option(help="the shop's address, to answer it (https://...)")
+    ] = "",
+    api_key: Annotated[
+        str, typer.Option(envvar="MAILLON_SHOP_API_KEY", help="WooCommerce consumer key")
+    ] = "",
+    api_secret: Annotated[
+        str,
+        typer.Option(
+            envvar="MAILLON_SHOP_API_SECRET",
+            help="Shopify Admin API access token, or WooCommerce consumer secret",
+        ),
+    ] = "",
+    stock_location: Annotated[
+        str, typer.Option(help="Shopify location whose stock Maillon sets (id or gid)")
+    ] = "",
     db: DbOption = None,
 ) -> None:
-    """Register a webshop whose order webhooks Maillon accepts."""
-    from maillon.orders.service import create_channel
+    """Register a webshop whose order webhooks Maillon accepts and, with its URL and
+    credentials, that Maillon tells about shipments and stock."""
+    from maillon.channels.service import register_channel
 
     database = open_db(db)
     try:
         with database.transaction() as session:
-            create_channel(session=session, code=code, kind=kind, webhook_secret=secret)
+            channel = register_channel(
+                session=session,
+                code=code,
+                kind=kind,
+                webhook_secret=secret,
+                shop_url=shop_url,
+                api_key=api_key,
+                api_secret=api_secret,
+                stock_location=stock_location,
+            )
+            connected = bool(channel.api_secret)
     except MaillonError as exc:
         fail(exc)
     console.print(f"webhook URL: /api/v1/webhooks/{kind}/{code}")
+    if connected:
+        console.print("fulfilments and stock will be pushed to the shop")
 
 
 @orders_app.command("show")

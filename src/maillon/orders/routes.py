@@ -24,8 +24,6 @@ from maillon.orders.schemas import (
     AddressRead,
     AllocationRead,
     CancellationCreate,
-    ChannelCreate,
-    ChannelRead,
     CustomerRead,
     EventRead,
     HoldCreate,
@@ -259,64 +257,6 @@ def customer_addresses(email: str, db: DbDep, _: Staff) -> list[AddressRead]:
 
 
 channels_router = APIRouter(tags=["orders"])
-
-
-@channels_router.post(
-    "/api/v1/channels", status_code=status.HTTP_201_CREATED, response_model=ChannelRead
-)
-def create_channel(
-    body: ChannelCreate, db: DbDep, _: Annotated[Principal, Depends(allow())]
-) -> ChannelRead:
-    """Register a Shopify or WooCommerce shop and the secret its webhooks are signed with."""
-    with db.transaction() as session:
-        channel = service.create_channel(session=session, **body.model_dump())
-        return ChannelRead(
-            code=channel.code,
-            kind=channel.kind,
-            webhook_url=f"/api/v1/webhooks/{channel.kind}/{channel.code}",
-        )
-
-
-async def _webhook(
-    request: Request, kind: str, channel: str, header: str, response: Response, db: DbDep
-) -> OrderRead:
-    body = await request.body()
-    order, created = await run_in_threadpool(
-        service.receive_webhook,
-        db,
-        channel_code=channel,
-        kind=kind,
-        body=body,
-        signature_header=request.headers.get(header),
-    )
-    if not created:
-        response.status_code = status.HTTP_200_OK
-    with db.reader() as session:
-        return full_order_read(session, service.get_order(session=session, number=order.number))
-
-
-@channels_router.post(
-    "/api/v1/webhooks/shopify/{channel}",
-    status_code=status.HTTP_201_CREATED,
-    response_model=OrderRead,
-)
-async def shopify_webhook(
-    channel: str, request: Request, response: Response, db: DbDep
-) -> OrderRead:
-    """Shopify ``orders/create`` webhook, authenticated by ``X-Shopify-Hmac-Sha256``."""
-    return await _webhook(request, "shopify", channel, "X-Shopify-Hmac-Sha256", response, db)
-
-
-@channels_router.post(
-    "/api/v1/webhooks/woocommerce/{channel}",
-    status_code=status.HTTP_201_CREATED,
-    response_model=OrderRead,
-)
-async def woocommerce_webhook(
-    channel: str, request: Request, response: Response, db: DbDep
-) -> OrderRead:
-    """WooCommerce order webhook, authenticated by ``X-WC-Webhook-Signature``."""
-    return await _webhook(request, "woocommerce", channel, "X-WC-Webhook-Signature", response, db)
 
 
 @channels_router.post("/api/v1/orders/import", response_model=ImportReportRead)

@@ -197,22 +197,6 @@ class AddressRead(BaseModel):
     last_used_at: datetime
 
 
-class ChannelCreate(StrictModel):
-    """A webshop sending orders by webhook."""
-
-    code: str = Field(min_length=1, max_length=40)
-    kind: str
-    webhook_secret: str = Field(min_length=1, max_length=200)
-
-
-class ChannelRead(BaseModel):
-    """A registered webshop (never its secret)."""
-
-    code: str
-    kind: str
-    webhook_url: str
-
-
 class ImportErrorRead(BaseModel):
     """A CSV row that was not imported."""
 

@@ -149,7 +149,8 @@ class Allocation(Base):
 
 
 class SalesChannel(Base):
-    """A shop that sends orders by webhook, with the secret its signatures are made with."""
+    """A shop that sends orders by webhook, with the secret its signatures are made with, and
+    the credentials Maillon answers it with (fulfilments, stock)."""
 
     __tablename__ = "sales_channels"
 
@@ -158,6 +159,13 @@ class SalesChannel(Base):
     kind: Mapped[str] = mapped_column(String(20))  # shopify, woocommerce
     webhook_secret: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # how Maillon talks back to the shop (maillon.channels); no api_secret: it only listens.
+    # Shopify: the shop URL, an Admin API access token (api_secret) and the location whose
+    # stock Maillon sets (stock_location, a gid); WooCommerce: the URL, consumer key + secret.
+    shop_url: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    api_key: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    api_secret: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    stock_location: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class Hold(Base):

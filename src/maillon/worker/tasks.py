@@ -62,12 +62,28 @@ def refresh_kpis(db: Database, args: dict[str, Any], progress: Progress) -> dict
     return {"orders": orders}
 
 
+def push_fulfillment(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Tell an order's shop that it shipped, with its tracking (once)."""
+    from maillon.channels.service import outgoing
+
+    return outgoing.push_fulfillment(db, order_id=int(args["order_id"]))
+
+
+def push_stock(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Set every connected shop's stock to our available units (what changed only)."""
+    from maillon.channels.service import outgoing
+
+    return outgoing.push_stock(db, codes=args.get("channels"), full=bool(args.get("full")))
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
     "delivery.collect_sweep": sweep_collect,
     "shipping.detect_delays": detect_delays,
     "analytics.refresh": refresh_kpis,
+    "channels.push_fulfillment": push_fulfillment,
+    "channels.push_stock": push_stock,
 }
 
 
@@ -86,4 +102,5 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("analytics.refresh", 1),
     Scheduled("delivery.collect_sweep", 5),
     Scheduled("shipping.detect_delays", 15),
+    Scheduled("channels.push_stock", 15),
 )

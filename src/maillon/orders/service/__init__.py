@@ -6,7 +6,6 @@ they never write the status column themselves, so every change lands in the time
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +21,6 @@ from maillon.catalog.tables import Product
 from maillon.core import clock, outbox
 from maillon.core.db import Database, insert_now
 from maillon.core.errors import (
-    AuthenticationError,
     Conflict,
     DuplicateError,
     ErrorCollector,
@@ -38,11 +36,8 @@ from maillon.inventory.sourcing import SourcingPlan, SourcingPolicy, plan_sourci
 from maillon.orders.intake import (
     CsvRowError,
     csv_field,
-    from_shopify,
-    from_woocommerce,
     line_row,
     read_orders_csv,
-    signature_ok,
 )
 from maillon.orders.model import (
     AllocationStatus,
@@ -651,30 +646,6 @@ def get_channel(*, session: Session, code: str) -> SalesChannel:
     if channel is None:
         raise NotFound("channel", code, field="channel")
     return channel
-
-
-def receive_webhook(
-    db: Database, *, channel_code: str, kind: str, body: bytes, signature_header: str | None
-) -> tuple[Order, bool]:
-    """Take an order webhook from a registered shop: check its signature, map it, place it.
-
-    Replays return the first order. Raises NotFound (unknown channel), AuthenticationError
-    (bad or missing signature, or a channel of another kind), ValidationError naming the
-    payload's field.
-    """
-    with db.reader() as session:
-        channel = get_channel(session=session, code=channel_code)
-        secret, channel_kind = channel.webhook_secret, channel.kind
-    if channel_kind != kind or not signature_ok(secret, body, signature_header):
-        raise AuthenticationError(f"webhook signature does not match channel {channel_code!r}")
-    try:
-        payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValidationError(FieldError("body", "is not JSON")) from None
-    if not isinstance(payload, dict):
-        raise ValidationError(FieldError("body", "must be a JSON object"))
-    mapper = from_shopify if kind == "shopify" else from_woocommerce
-    return place_order(db, mapper(payload, channel_code), actor=f"webhook:{channel_code}")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maillon.core import clock
+from maillon.core import clock, outbox
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -487,6 +487,8 @@ def ship_order(
     time) and due day (from now) are stored on each shipment. Each parcel is registered with
     the carrier gateway (:func:`gateway_for`), which returns its tracking number and label.
 
+    Publishes ``order.shipped`` (``order_id``, ``shipment_ids``).
+
     Raises NotFound (order, ``carrier``), InvalidTransition unless packed, ValidationError
     (``service``: unknown or cannot carry a parcel; ``carrier``: nothing can), Conflict when
     the carrier gateway fails (nothing is shipped).
@@ -532,6 +534,10 @@ def ship_order(
     )
     order.shipped_at = now
     _announce_shipped(session, order, shipments, carrier, svc, actor)
+    # the shop it came from learns it (channels subscribes), in this transaction
+    outbox.publish(
+        session, "order.shipped", {"order_id": order.id, "shipment_ids": [x.id for x in shipments]}
+    )
     return shipments
 
 

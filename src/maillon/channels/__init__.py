@@ -1,0 +1,2 @@
+"""Shops and marketplaces: orders in; fulfilment, stock and cancellations out (Shopify,
+WooCommerce)."""
