@@ -62,12 +62,24 @@ def refresh_kpis(db: Database, args: dict[str, Any], progress: Progress) -> dict
     return {"orders": orders}
 
 
+def deliver_webhook(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Send one webhook delivery; a failed attempt raises, so the job is retried after its
+    backoff (a delivery already sent, cancelled or deleted is left alone)."""
+    from maillon.webhooks.service import sending
+
+    outcome = sending.deliver(db, int(args["delivery_id"]))
+    if outcome.retry:
+        raise sending.DeliveryFailed(f"delivery {outcome.delivery_id}: {outcome.note}")
+    return outcome.as_dict()
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
     "delivery.collect_sweep": sweep_collect,
     "shipping.detect_delays": detect_delays,
     "analytics.refresh": refresh_kpis,
+    "webhooks.deliver": deliver_webhook,
 }
 
 
