@@ -27,6 +27,7 @@ from maillon.cli.returns import returns_app
 from maillon.cli.shipping import shipping_app
 from maillon.cli.users import users_app
 from maillon.cli.warehouse import warehouse_app
+from maillon.cli.webhooks import webhooks_app
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
 from maillon.core.settings import load_settings
@@ -54,6 +55,7 @@ app.add_typer(returns_app, name="returns")
 app.add_typer(care_app, name="care")
 app.add_typer(plan_app, name="plan")
 app.add_typer(fraud_app, name="fraud")
+app.add_typer(webhooks_app, name="webhooks")
 app.command("kpi")(kpi)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -59,21 +58,3 @@ class WebhookDelivery(Base):
     latency_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(String(500), nullable=True)
     response_body: Mapped[str | None] = mapped_column(String(500), nullable=True)
-
-    def describe(self) -> dict[str, Any]:
-        """The row as the delivery log shows it."""
-        return {
-            "id": self.id,
-            "endpoint_id": self.endpoint_id,
-            "event_id": self.event_id,
-            "topic": self.topic,
-            "status": self.status,
-            "attempts": self.attempts,
-            "created_at": self.created_at,
-            "last_attempt_at": self.last_attempt_at,
-            "delivered_at": self.delivered_at,
-            "response_status": self.response_status,
-            "latency_ms": self.latency_ms,
-            "error": self.error,
-            "response_body": self.response_body,
-        }

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from maillon.core import clock
+from maillon.core import clock, outbox
 from maillon.core.errors import (
     Conflict,
     DuplicateError,
@@ -457,6 +457,24 @@ def _announce_shipped(
         target=OrderStatus.SHIPPED,
         actor=actor,
         note=f"{label}: {numbers}",
+    )
+    outbox.publish(
+        session,
+        "order.shipped",
+        {
+            "order_id": order.id,
+            "order": order.number,
+            "carrier": carrier.code,
+            "service": svc.code if svc is not None else None,
+            "shipments": [
+                {
+                    "shipment_id": x.id,
+                    "tracking_numbers": [p.tracking_number for p in x.parcels],
+                    "promised_on": x.promised_on.isoformat() if x.promised_on else None,
+                }
+                for x in shipments
+            ],
+        },
     )
     timeline.notify_customer(
         session=session,

@@ -219,6 +219,14 @@ def deliveries_of(
     return rows, total
 
 
+def get_delivery(*, session: Session, delivery_id: int) -> WebhookDelivery:
+    """Return delivery ``delivery_id`` or raise NotFound (field ``delivery``)."""
+    delivery = session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        raise NotFound("webhook delivery", delivery_id, field="delivery")
+    return delivery
+
+
 def request_ping(*, session: Session, endpoint_id: int, actor: str) -> WebhookDelivery:
     """Record a ``webhook.ping`` event and its delivery to this endpoint only (active or
     not, to test it before enabling it); the caller sends it once committed
