@@ -123,24 +123,7 @@ def record_tracking_event(
     statuses = {p.status for p in shipment.parcels}
     if statuses == {TrackingStatus.DELIVERED.value}:
         if shipment.status != ShipmentStatus.DELIVERED:
-            shipment.status = ShipmentStatus.DELIVERED.value
-            shipment.delivered_at = session.scalar(
-                select(func.max(TrackingEvent.occurred_at))
-                .join(Parcel, Parcel.id == TrackingEvent.parcel_id)
-                .where(
-                    Parcel.shipment_id == shipment.id,
-                    TrackingEvent.status == TrackingStatus.DELIVERED.value,
-                )
-            )
-            outbox.publish(
-                session,
-                "shipment.delivered",
-                {
-                    "shipment_id": shipment.id,
-                    "order_id": shipment.order_id,
-                    "delivered_at": _iso(shipment.delivered_at),
-                },
-            )
+            _shipment_delivered(session, shipment)
             _deliver_order(session, shipment, carrier, event.event_id, actor)
     elif statuses & {TrackingStatus.EXCEPTION.value, TrackingStatus.RETURNED.value}:
         shipment.status = ShipmentStatus.EXCEPTION.value
@@ -175,6 +158,28 @@ def _announce_tracking(
             "occurred_at": _iso(row.occurred_at),
             "location": row.location,
             "description": row.description,
+        },
+    )
+
+
+def _shipment_delivered(session: Session, shipment: Shipment) -> None:
+    """Mark the shipment delivered (at its last parcel's delivery) and publish it."""
+    shipment.status = ShipmentStatus.DELIVERED.value
+    shipment.delivered_at = session.scalar(
+        select(func.max(TrackingEvent.occurred_at))
+        .join(Parcel, Parcel.id == TrackingEvent.parcel_id)
+        .where(
+            Parcel.shipment_id == shipment.id,
+            TrackingEvent.status == TrackingStatus.DELIVERED.value,
+        )
+    )
+    outbox.publish(
+        session,
+        "shipment.delivered",
+        {
+            "shipment_id": shipment.id,
+            "order_id": shipment.order_id,
+            "delivered_at": _iso(shipment.delivered_at),
         },
     )
 
@@ -396,17 +401,8 @@ def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[Del
             message=message,
             extra={"shipment": shipment.id, "tracking": numbers},
         )
-        outbox.publish(
-            session,
-            "shipment.delayed",
-            {
-                "shipment_id": shipment.id,
-                "order_id": order.id,
-                "order": order.number,
-                "kind": kind,
-                "reason": reason,
-            },
-        )
+        about = {"shipment_id": shipment.id, "order_id": order.id, "order": order.number}
+        outbox.publish(session, "shipment.delayed", {**about, "kind": kind, "reason": reason})
         notices.append(DelayNotice(shipment.id, order.number, kind, reason))
     return notices
 
