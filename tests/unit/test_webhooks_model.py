@@ -37,6 +37,7 @@ def test_https_or_a_local_receiver_is_accepted(url: str) -> None:
         ("ftp://erp.example.com/in", "absolute https"),
         ("erp.example.com/in", "absolute https"),
         ("", "absolute https"),
+        ("https://[::1/in", "not a valid URL"),
         ("https://user:pw@erp.example.com/in", "user name or password"),
         ("https://erp.example.com:99999/in", "invalid port"),
         ("https://erp.example.com/" + "a" * 2000, "longer than 2000"),

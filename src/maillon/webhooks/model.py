@@ -85,8 +85,11 @@ def check_url(url: str) -> str:
     value = (url or "").strip()
     if len(value) > 2000:
         raise ValidationError(FieldError("url", "is longer than 2000 characters"))
-    parts = urlsplit(value)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise ValidationError(FieldError("url", "is not a valid URL")) from None
     if parts.scheme not in ("https", "http") or not host:
         raise ValidationError(FieldError("url", "must be an absolute https:// URL"))
     if parts.username or parts.password:

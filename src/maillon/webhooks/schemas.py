@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from maillon.core.http import StrictModel
 
-Topic = str
+Topic = Annotated[str, Field(max_length=80)]
 
 
 class EndpointCreate(StrictModel):
