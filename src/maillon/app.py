@@ -101,6 +101,7 @@ def _include_routers(app: FastAPI) -> None:
     from maillon.shipping.routes import router as shipping_router
     from maillon.warehouse.routes import router as warehouse_router
     from maillon.web.routes import mount_console
+    from maillon.webhooks.routes import router as webhooks_router
 
     for router in (
         admin_router,
@@ -120,6 +121,7 @@ def _include_routers(app: FastAPI) -> None:
         fraud_router,
         acquisition_router,
         kpi_router,
+        webhooks_router,
     ):
         app.include_router(router)
     from maillon.web.portal import router as portal_router

@@ -26,7 +26,8 @@ def load_tables() -> None:
     import maillon.planning.tables
     import maillon.returns.tables
     import maillon.shipping.tables
-    import maillon.warehouse.tables  # noqa: F401
+    import maillon.warehouse.tables
+    import maillon.webhooks.tables  # noqa: F401
 
 
 def assemble() -> None:
@@ -75,4 +76,8 @@ def assemble() -> None:
     fraud.install()  # scores every order.created in the order's transaction
     # --- warehouse execution subscriptions ---
     # --- planning subscriptions ---
+    # --- outgoing webhooks: every event of their catalogue, whoever publishes it ---
+    from maillon.webhooks import service as webhooks
+
+    webhooks.install()
     _assembled = True

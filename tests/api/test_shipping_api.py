@@ -283,7 +283,7 @@ def test_delays_are_notified_once_and_published_once(
         event = s.scalar(select(OutboxMessage).where(OutboxMessage.topic == "shipment.delayed"))
         assert event is not None
         assert event.payload["shipment_id"] == notice["shipment_id"]
-        assert set(event.payload) == {"shipment_id", "order_id", "reason"}
+        assert set(event.payload) == {"shipment_id", "order_id", "order", "kind", "reason"}
     r = client.get(f"/api/v1/shipments/{notice['shipment_id']}", headers=auth["agent"])
     assert r.json()["delay_flagged_at"] is not None
 

@@ -28,6 +28,7 @@ from maillon.cli.returns import returns_app
 from maillon.cli.shipping import shipping_app
 from maillon.cli.users import users_app
 from maillon.cli.warehouse import warehouse_app
+from maillon.cli.webhooks import webhooks_app
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError
 from maillon.core.settings import load_settings
@@ -56,6 +57,7 @@ app.add_typer(care_app, name="care")
 app.add_typer(plan_app, name="plan")
 app.add_typer(fraud_app, name="fraud")
 app.add_typer(channels_app, name="channels")
+app.add_typer(webhooks_app, name="webhooks")
 app.command("kpi")(kpi)
 
 

@@ -28,7 +28,9 @@ from maillon.core.tables import OutboxMessage
 
 Handler = Callable[[Session, dict[str, Any]], None]
 _DELIVERY_ASKED = "maillon.outbox.delivery_asked"
+Observer = Callable[[Session, OutboxMessage], None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
+_observers: list[Observer] = []
 
 
 def subscribe(topic: str, handler: Handler) -> None:
@@ -37,21 +39,32 @@ def subscribe(topic: str, handler: Handler) -> None:
         _subscribers[topic].append(handler)
 
 
-def publish(session: Session, topic: str, payload: dict[str, Any]) -> None:
-    """Record the domain event ``topic`` in the outbox and run its subscribers now.
+def observe(observer: Observer) -> None:
+    """Run ``observer(session, event)`` inside the transaction of every event, whatever its
+    topic, with the event's outbox row (its id set): outgoing webhooks record their
+    deliveries this way, in the transaction of the change."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def publish(session: Session, topic: str, payload: dict[str, Any]) -> OutboxMessage:
+    """Record the domain event ``topic`` in the outbox, run the observers and its
+    subscribers now, and return the event's row.
 
     The event is inserted at once, with the messages added before it (ids keep their order):
     the subscribers' own rows then make the only other statements, and the commit has no
     unit-of-work flush left to run for the outbox.
     """
-    session.add(
-        OutboxMessage(
-            topic=topic, channel="event", payload=payload, created_at=clock.now(), attempts=0
-        )
+    event = OutboxMessage(
+        topic=topic, channel="event", payload=payload, created_at=clock.now(), attempts=0
     )
+    session.add(event)
     insert_pending(session, OutboxMessage)
+    for observer in list(_observers):  # first: what they record follows the events' order
+        observer(session, event)
     for handler in list(_subscribers.get(topic, ())):
         handler(session, payload)
+    return event
 
 
 def enqueue_message(

@@ -76,6 +76,17 @@ def push_stock(db: Database, args: dict[str, Any], progress: Progress) -> dict[s
     return outgoing.push_stock(db, codes=args.get("channels"), full=bool(args.get("full")))
 
 
+def deliver_webhook(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Send one webhook delivery; a failed attempt raises, so the job is retried after its
+    backoff (a delivery already sent, cancelled or deleted is left alone)."""
+    from maillon.webhooks.service import sending
+
+    outcome = sending.deliver(db, int(args["delivery_id"]))
+    if outcome.retry:
+        raise sending.DeliveryFailed(f"delivery {outcome.delivery_id}: {outcome.note}")
+    return outcome.as_dict()
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
@@ -84,6 +95,7 @@ HANDLERS: dict[str, Handler] = {
     "analytics.refresh": refresh_kpis,
     "channels.push_fulfillment": push_fulfillment,
     "channels.push_stock": push_stock,
+    "webhooks.deliver": deliver_webhook,
 }
 
 

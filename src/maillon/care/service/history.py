@@ -62,6 +62,21 @@ def set_status(ticket: Ticket, target: str, actor: str, note: str = "") -> None:
     elif current == TicketStatus.RESOLVED:  # reopened
         ticket.resolved_at = None
     record_event(ticket, "status", current, target, actor, note)
+    session = _session_of(ticket)
+    if ticket.id is None:
+        session.flush()
+    outbox.publish(
+        session,
+        "ticket.status_changed",
+        {
+            "ticket_id": ticket.id,
+            "reference": ticket_reference(ticket.id),
+            "order_id": ticket.order_id,
+            "from": current,
+            "status": target,
+            "actor": actor,
+        },
+    )
 
 
 def _send_survey(ticket: Ticket) -> None:

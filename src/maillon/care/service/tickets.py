@@ -111,6 +111,26 @@ def _classify(session: Session, ticket: Ticket, text: str, category: str | None)
     return confident
 
 
+def _announce(session: Session, ticket: Ticket) -> None:
+    """Publish ``ticket.created`` for a ticket just opened."""
+    outbox.publish(
+        session,
+        "ticket.created",
+        {
+            "ticket_id": ticket.id,
+            "reference": ticket_reference(ticket.id),
+            "email": ticket.customer_email,
+            "subject": ticket.subject,
+            "category": ticket.category,
+            "priority": ticket.priority,
+            "channel": ticket.channel,
+            "order_id": ticket.order_id,
+            "shipment_id": ticket.shipment_id,
+            "return_id": ticket.return_id,
+        },
+    )
+
+
 def open_ticket(
     *,
     session: Session,
@@ -181,6 +201,7 @@ def open_ticket(
     record_event(ticket, "status", "", TicketStatus.NEW.value, who, f"opened via {channel}")
     confident = _classify(session, ticket, text, category) if classify_intent else False
     session.flush()
+    _announce(session, ticket)
     if confident:
         route(session, ticket, "classifier")
     return ticket

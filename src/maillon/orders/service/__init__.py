@@ -143,7 +143,7 @@ def create_order(
         f"{format_cents(order.total_cents, order.currency)}). We will tell you when it ships.",
     )
     record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
-    created: dict[str, Any] = {"order_id": order.id}
+    created: dict[str, Any] = {"order_id": order.id, "order": order.number}
     if draft.signals:
         created["signals"] = dict(draft.signals)
     # The subscribers first (fraud scoring reads and writes a few rows), the units last: the
@@ -597,7 +597,11 @@ def cancel_order(*, session: Session, number: str, reason: str, actor: str) -> O
         actor=actor,
         note=f"{reason.strip()} ({released} unit(s) released)",
     )
-    outbox.publish(session, "order.cancelled", {"order_id": order.id})
+    outbox.publish(
+        session,
+        "order.cancelled",
+        {"order_id": order.id, "order": order.number, "reason": reason.strip()},
+    )
     notify_customer(
         session=session,
         order=order,

@@ -139,7 +139,13 @@ def create_return(
     outbox.publish(
         session,
         "return.requested",
-        {"return_id": request.id, "order_id": order.id, "email": order.customer.email},
+        {
+            "return_id": request.id,
+            "rma": request.number,
+            "order_id": order.id,
+            "order": order.number,
+            "email": order.customer.email,
+        },
     )
     units = ", ".join(f"{x.quantity} x {x.sku}" for x in request.lines)
     timeline.notify_customer(

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from maillon.core import outbox
 from maillon.core.errors import FieldError, NotFound, ValidationError
 from maillon.orders.model import parse_order_number
 from maillon.orders.tables import Order
@@ -105,4 +106,15 @@ def move(
         actor=actor,
         return_id=request.id,
         data={"rma": request.number, "from": current.value, **(data or {})},
+    )
+    outbox.publish(
+        session,
+        f"return.{target.value}",
+        {
+            "return_id": request.id,
+            "rma": request.number,
+            "order_id": request.order_id,
+            "from": current.value,
+            "status": target.value,
+        },
     )

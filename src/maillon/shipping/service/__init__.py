@@ -458,6 +458,24 @@ def _announce_shipped(
         actor=actor,
         note=f"{label}: {numbers}",
     )
+    outbox.publish(
+        session,
+        "order.shipped",
+        {
+            "order_id": order.id,
+            "order": order.number,
+            "carrier": carrier.code,
+            "service": svc.code if svc is not None else None,
+            "shipments": [
+                {
+                    "shipment_id": x.id,
+                    "tracking_numbers": [p.tracking_number for p in x.parcels],
+                    "promised_on": x.promised_on.isoformat() if x.promised_on else None,
+                }
+                for x in shipments
+            ],
+        },
+    )
     timeline.notify_customer(
         session=session,
         order=order,
@@ -533,11 +551,8 @@ def ship_order(
         local_date(now),
     )
     order.shipped_at = now
+    # order.shipped: the shop it came from (channels) and webhooks learn it, in this transaction
     _announce_shipped(session, order, shipments, carrier, svc, actor)
-    # the shop it came from learns it (channels subscribes), in this transaction
-    outbox.publish(
-        session, "order.shipped", {"order_id": order.id, "shipment_ids": [x.id for x in shipments]}
-    )
     return shipments
 
 

@@ -119,18 +119,11 @@ def record_tracking_event(
     ).value
     shipment = session.get(Shipment, parcel.shipment_id)
     assert shipment is not None
+    _announce_tracking(session, row, parcel, shipment, carrier)
     statuses = {p.status for p in shipment.parcels}
     if statuses == {TrackingStatus.DELIVERED.value}:
         if shipment.status != ShipmentStatus.DELIVERED:
-            shipment.status = ShipmentStatus.DELIVERED.value
-            shipment.delivered_at = session.scalar(
-                select(func.max(TrackingEvent.occurred_at))
-                .join(Parcel, Parcel.id == TrackingEvent.parcel_id)
-                .where(
-                    Parcel.shipment_id == shipment.id,
-                    TrackingEvent.status == TrackingStatus.DELIVERED.value,
-                )
-            )
+            _shipment_delivered(session, shipment)
             _deliver_order(session, shipment, carrier, event.event_id, actor)
     elif statuses & {TrackingStatus.EXCEPTION.value, TrackingStatus.RETURNED.value}:
         shipment.status = ShipmentStatus.EXCEPTION.value
@@ -139,6 +132,56 @@ def record_tracking_event(
             ShipmentStatus.SHIPPED.value
         )  # the carrier resolved it: the parcel moves again
     return row, True
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return clock.as_utc(moment).isoformat() if moment is not None else None
+
+
+def _announce_tracking(
+    session: Session, row: TrackingEvent, parcel: Parcel, shipment: Shipment, carrier: Carrier
+) -> None:
+    """Publish ``tracking.updated`` for a new carrier event (with the parcel's status after
+    it: events may come out of order)."""
+    outbox.publish(
+        session,
+        "tracking.updated",
+        {
+            "order_id": shipment.order_id,
+            "shipment_id": shipment.id,
+            "parcel_id": parcel.id,
+            "tracking_number": parcel.tracking_number,
+            "carrier": carrier.code,
+            "event_id": row.event_id,
+            "status": row.status,
+            "parcel_status": parcel.status,
+            "occurred_at": _iso(row.occurred_at),
+            "location": row.location,
+            "description": row.description,
+        },
+    )
+
+
+def _shipment_delivered(session: Session, shipment: Shipment) -> None:
+    """Mark the shipment delivered (at its last parcel's delivery) and publish it."""
+    shipment.status = ShipmentStatus.DELIVERED.value
+    shipment.delivered_at = session.scalar(
+        select(func.max(TrackingEvent.occurred_at))
+        .join(Parcel, Parcel.id == TrackingEvent.parcel_id)
+        .where(
+            Parcel.shipment_id == shipment.id,
+            TrackingEvent.status == TrackingStatus.DELIVERED.value,
+        )
+    )
+    outbox.publish(
+        session,
+        "shipment.delivered",
+        {
+            "shipment_id": shipment.id,
+            "order_id": shipment.order_id,
+            "delivered_at": _iso(shipment.delivered_at),
+        },
+    )
 
 
 def _deliver_order(
@@ -160,6 +203,11 @@ def _deliver_order(
         target=OrderStatus.DELIVERED,
         actor=actor,
         note=f"{carrier.name} event {event_id}",
+    )
+    outbox.publish(
+        session,
+        "order.delivered",
+        {"order_id": order.id, "order": order.number, "delivered_at": _iso(order.delivered_at)},
     )
     timeline.notify_customer(
         session=session,
@@ -353,11 +401,8 @@ def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[Del
             message=message,
             extra={"shipment": shipment.id, "tracking": numbers},
         )
-        outbox.publish(
-            session,
-            "shipment.delayed",
-            {"shipment_id": shipment.id, "order_id": order.id, "reason": reason},
-        )
+        about = {"shipment_id": shipment.id, "order_id": order.id, "order": order.number}
+        outbox.publish(session, "shipment.delayed", {**about, "kind": kind, "reason": reason})
         notices.append(DelayNotice(shipment.id, order.number, kind, reason))
     return notices
 

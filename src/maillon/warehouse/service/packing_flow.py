@@ -298,6 +298,7 @@ def finish_packing(
         "order.packed",
         {
             "order_id": order.id,
+            "order": order.number,
             "actor": actor,
             "parcels": [
                 [wh, p.weight_g, p.length_mm, p.width_mm, p.height_mm]
