@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 
 from maillon.analytics import service as analytics
+from maillon.core import clock
 from maillon.core.db import Database
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.warehouse import service as warehouse
+from maillon.web.analytics import as_of
 from tests.helpers import order_draft
 from tests.helpers.console import sign_in
 from tests.helpers.jobs import run_queued
@@ -227,3 +230,22 @@ def test_a_refused_planning_action_names_the_whole_error_after_the_redirect(
     assert "A&B #1" in query["error"][0]
     page = client.get(r.headers["location"])
     assert page.status_code == 200 and "A&amp;B #1" in page.text
+
+
+def test_kpi_freshness_speaks_french(client: TestClient, seeded: Database) -> None:
+    sign_in(client, seeded)
+    fr = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    never = client.get("/dashboard", headers=fr).text
+    assert "pas encore été calculés" in never and ">Actualiser</button>" in never
+    with clock.frozen_at(datetime(2026, 3, 2, 9, 41, tzinfo=UTC)), seeded.transaction() as s:
+        analytics.refresh_order_facts(session=s)
+    page = client.get("/kpi", params={"refresh": "requested"}, headers=fr).text
+    assert "Chiffres à 2026-03-02 09:41" in page and "Actualisation demandée" in page
+    assert "Figures as of 2026-03-02 09:41" in client.get("/kpi").text
+
+
+def test_the_refresh_time_shows_its_day_unless_today() -> None:
+    now = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
+    assert as_of(datetime(2026, 3, 2, 0, 1, tzinfo=UTC), now) == "00:01"
+    assert as_of(datetime(2026, 3, 1, 23, 58, tzinfo=UTC), now) == "2026-03-01 23:58"
+    assert as_of(None, now) is None

@@ -109,15 +109,20 @@ def dashboard(request: Request, user: OperatorPage) -> Response:
     )
 
 
+def as_of(refreshed: datetime | None, now: datetime) -> str | None:
+    """The time of the last refresh as a page shows it: ``HH:MM`` today, with its day
+    (``YYYY-MM-DD HH:MM``) before; None when the facts were never refreshed."""
+    if refreshed is None:
+        return None
+    return refreshed.strftime("%H:%M" if refreshed.date() == now.date() else "%Y-%m-%d %H:%M")
+
+
 def _freshness(request: Request, refreshed: datetime | None, now: datetime) -> dict[str, Any]:
     """What a page says of its figures' freshness: ``as_of`` (the time of the last refresh,
     with its day when not today; None: never refreshed), whether a refresh was just asked
     for, and where the "Refresh now" form comes back to."""
-    as_of = None
-    if refreshed is not None:
-        as_of = refreshed.strftime("%H:%M" if refreshed.date() == now.date() else "%Y-%m-%d %H:%M")
     return {
-        "as_of": as_of,
+        "as_of": as_of(refreshed, now),
         "refresh_requested": request.query_params.get("refresh") == "requested",
         "back": _with_query(request.url.path, _kept_query(request.url.query)),
     }
