@@ -103,6 +103,7 @@ def test_kpi_table_api_and_cli(history: Database, db_url: str, tmp_path: Path) -
 
     from maillon.app import create_app
     from maillon.cli.main import app as cli
+    from maillon.core import jobs
     from tests.helpers.database import api_key
     from tests.helpers.jobs import run_queued
 
@@ -117,6 +118,12 @@ def test_kpi_table_api_and_cli(history: Database, db_url: str, tmp_path: Path) -
         again = client.post("/api/v1/kpi/refresh", headers=headers)
         assert again.json()["job_id"] == asked.json()["job_id"]  # one refresh waits, not two
         assert run_queued(history, "analytics.refresh") == [asked.json()["job_id"]]
+        with history.reader() as s:
+            job = jobs.get_job(s, asked.json()["job_id"])
+            assert (job.status, job.result) == (jobs.JobStatus.SUCCEEDED, {"orders": 4})
+            assert job.requested_by.startswith("agent:")
+        picker = {"Authorization": f"Bearer {api_key(history, 'picker')}"}
+        assert client.post("/api/v1/kpi/refresh", headers=picker).status_code == 403
         r = client.get("/api/v1/kpi/table", params=week, headers=headers)
         assert r.status_code == 200, r.text
         assert r.json()["rows"]["colissimo"]["otif_pct"] == 50.0
