@@ -58,11 +58,12 @@ def test_refresh_goes_back_only_to_the_kpi_pages(client: TestClient, seeded: Dat
         ("/kpi?days=7&by=warehouse", "/kpi?days=7&by=warehouse&refresh=requested"),
         ("/kpi?refresh=requested", "/kpi?refresh=requested"),
         ("https://evil.example/dashboard", "/kpi?refresh=requested"),
-        ("/orders", "/kpi?refresh=requested"),
+        ("//evil.example/dashboard?days=7", "/kpi?refresh=requested"),
+        ("/orders?status=open", "/kpi?refresh=requested"),
     ):
         r = client.post("/kpi/refresh", data={"csrf": csrf, "back": back}, follow_redirects=False)
         assert (r.status_code, r.headers["location"]) == (303, location)
-    assert len(run_queued(seeded, "analytics.refresh")) == 1  # asked four times, one job
+    assert len(run_queued(seeded, "analytics.refresh")) == 1  # asked five times, one job
 
 
 def test_warehouse_page_draws_the_pick_route(client: TestClient, seeded: Database) -> None:

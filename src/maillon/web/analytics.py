@@ -204,8 +204,8 @@ def refresh_now(
     """Ask the worker for fresh figures, then go back to the page that asked (the dashboard
     or the KPI table, with its filters), which says that a refresh is on its way."""
     parts = urlsplit(back)
-    path = parts.path if parts.path in _REFRESHED_PAGES and not parts.netloc else "/kpi"
+    known = parts.path in _REFRESHED_PAGES and not (parts.scheme or parts.netloc)
     with database(request).transaction() as session:
         request_refresh(session=session, requested_by=user.principal.actor)
-    query = [*_kept_query(parts.query), ("refresh", "requested")]
-    return RedirectResponse(_with_query(path, query), status_code=303)
+    query = [*(_kept_query(parts.query) if known else []), ("refresh", "requested")]
+    return RedirectResponse(_with_query(parts.path if known else "/kpi", query), 303)
