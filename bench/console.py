@@ -5,7 +5,9 @@ allocations, events, shipments, pick lists, stock, returns, tickets) into a fres
 (or a PostgreSQL database with ``--pg-url``), gives one warehouse a layout, signs in as an
 operator and requests every console page through the real ASGI app (in process, no network),
 several times each; reports p50 and max server time per page. The first request of a page
-(cold caches, the KPI facts built once) is reported apart. Target: every page under 300 ms.
+(cold caches) is reported apart. The pages only read the KPI facts: they are built once
+beforehand, as the worker's ``analytics.refresh`` job does, and that build is timed apart
+(``kpi_refresh_ms``). Target: every page under 300 ms.
 
 Usage::
 
@@ -40,6 +42,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from kpi import History, load  # noqa: E402
 from maillon.acquisition import service as acquisition  # noqa: E402
+from maillon.analytics.service import refresh_order_facts  # noqa: E402
 from maillon.app import create_app, tune_for_serving  # noqa: E402
 from maillon.core.db import Database  # noqa: E402
 from maillon.core.migrate import upgrade  # noqa: E402
@@ -162,6 +165,10 @@ def main() -> None:
                 ),
                 {"f": False},
             )
+        t0 = time.perf_counter()
+        with db.transaction() as s:  # the worker's job: the pages only read the facts
+            refresh_order_facts(session=s)
+        refresh_ms = (time.perf_counter() - t0) * 1000
         app = create_app(db)
         tune_for_serving(app)  # as `maillon serve` does
         with TestClient(app) as client:
@@ -196,6 +203,7 @@ def main() -> None:
         "max_page_ms": max(r["max_ms"] for r in rows),
         "max_first_ms": max(r["first_ms"] for r in rows),
         "pages_over_target": sum(1 for r in rows if r["max_ms"] >= TARGET_MS),
+        "kpi_refresh_ms": round(refresh_ms, 1),
     }
     report(summary, rows, args.json)
 

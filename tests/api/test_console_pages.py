@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi.testclient import TestClient
 
+from maillon.analytics import service as analytics
+from maillon.core import clock
 from maillon.core.db import Database
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.warehouse import service as warehouse
+from maillon.web.analytics import as_of
 from tests.helpers import order_draft
 from tests.helpers.console import sign_in
+from tests.helpers.jobs import run_queued
 
 LAYOUT = {"aisles": 4, "aisle_length": 20, "aisle_spacing": 3, "levels": 2, "prefix": "A"}
 
@@ -19,12 +25,45 @@ LAYOUT = {"aisles": 4, "aisle_length": 20, "aisle_spacing": 3, "levels": 2, "pre
 def test_dashboard_shows_kpis_and_alerts(client: TestClient, seeded: Database) -> None:
     orders.place_order(seeded, order_draft([("LAMP-02", 40)]), actor="t", allocate=True)
     orders.place_order(seeded, order_draft([("MUG-01", 1)]), actor="t", allocate=True)
-    sign_in(client, seeded)
+    csrf = sign_in(client, seeded)
     page = client.get("/dashboard")
     assert page.status_code == 200
+    assert "have not been computed yet" in page.text  # the facts were never refreshed
+    assert "orders waiting for stock" in page.text  # live: the LAMP-02 order is backordered
+    asked = client.post(
+        "/kpi/refresh", data={"csrf": csrf, "back": "/dashboard"}, follow_redirects=False
+    )
+    assert asked.status_code == 303 and asked.headers["location"] == "/dashboard?refresh=requested"
+    assert "Refresh requested" in client.get(asked.headers["location"]).text
+    assert len(run_queued(seeded, "analytics.refresh")) == 1
+    page = client.get("/dashboard")
+    assert "have not been computed yet" not in page.text and "Figures as of" in page.text
     assert 'data-kpi="orders"' in page.text and 'data-kpi="otif_pct"' in page.text
-    assert "orders waiting for stock" in page.text  # the LAMP-02 order is backordered
+    orders_card = re.search(r'data-kpi="orders">\s*<div class="v">([^<]*)<', page.text)
+    assert orders_card and orders_card.group(1) == "2"
+    assert "orders waiting for stock" in page.text
     assert "orders-chart" in page.text
+
+
+def test_refresh_form_needs_the_csrf_token(client: TestClient, seeded: Database) -> None:
+    sign_in(client, seeded)
+    refused = client.post("/kpi/refresh", data={"back": "/dashboard"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert run_queued(seeded, "analytics.refresh") == []
+
+
+def test_refresh_goes_back_only_to_the_kpi_pages(client: TestClient, seeded: Database) -> None:
+    csrf = sign_in(client, seeded, role="agent")
+    for back, location in (
+        ("/kpi?days=7&by=warehouse", "/kpi?days=7&by=warehouse&refresh=requested"),
+        ("/kpi?refresh=requested", "/kpi?refresh=requested"),
+        ("https://evil.example/dashboard", "/kpi?refresh=requested"),
+        ("//evil.example/dashboard?days=7", "/kpi?refresh=requested"),
+        ("/orders?status=open", "/kpi?refresh=requested"),
+    ):
+        r = client.post("/kpi/refresh", data={"csrf": csrf, "back": back}, follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, location)
+    assert len(run_queued(seeded, "analytics.refresh")) == 1  # asked five times, one job
 
 
 def test_warehouse_page_draws_the_pick_route(client: TestClient, seeded: Database) -> None:
@@ -60,10 +99,15 @@ def test_pickers_see_the_warehouse_not_the_dashboard(client: TestClient, seeded:
 def test_kpi_page_splits_and_exports(client: TestClient, seeded: Database) -> None:
     orders.place_order(seeded, order_draft([("MUG-01", 1)]), actor="t", allocate=True)
     sign_in(client, seeded, role="agent")
+    with seeded.transaction() as s:  # what the worker's analytics.refresh job does
+        analytics.refresh_order_facts(session=s)
     page = client.get("/kpi", params={"days": 7, "by": "warehouse"})
     assert page.status_code == 200 and "LYS1" in page.text and "OTIF" in page.text
-    csv_text = client.get("/kpi.csv", params={"by": "channel"}).text
-    assert csv_text.startswith("channel,orders,") and "\nwebshop,1," in csv_text
+    assert "Figures as of" in page.text
+    assert 'name="back" value="/kpi?days=7&amp;by=warehouse"' in page.text
+    csv = client.get("/kpi.csv", params={"by": "channel"})
+    assert csv.text.startswith("channel,orders,") and "\nwebshop,1," in csv.text
+    assert csv.headers["x-refreshed-at"] != "never"
     assert client.get("/kpi", params={"by": "moon"}).status_code == 403
     assert client.get("/kpi", params={"days": 0}).status_code == 422
 
@@ -187,3 +231,22 @@ def test_a_refused_planning_action_names_the_whole_error_after_the_redirect(
     assert "A&B #1" in query["error"][0]
     page = client.get(r.headers["location"])
     assert page.status_code == 200 and "A&amp;B #1" in page.text
+
+
+def test_kpi_freshness_speaks_french(client: TestClient, seeded: Database) -> None:
+    sign_in(client, seeded)
+    fr = {"Accept-Language": "fr-FR,fr;q=0.9"}
+    never = client.get("/dashboard", headers=fr).text
+    assert "pas encore été calculés" in never and ">Actualiser</button>" in never
+    with clock.frozen_at(datetime(2026, 3, 2, 9, 41, tzinfo=UTC)), seeded.transaction() as s:
+        analytics.refresh_order_facts(session=s)
+    page = client.get("/kpi", params={"refresh": "requested"}, headers=fr).text
+    assert "Chiffres à 2026-03-02 09:41" in page and "Actualisation demandée" in page
+    assert "Figures as of 2026-03-02 09:41" in client.get("/kpi").text
+
+
+def test_the_refresh_time_shows_its_day_unless_today() -> None:
+    now = datetime(2026, 3, 2, 23, 59, tzinfo=UTC)
+    assert as_of(datetime(2026, 3, 2, 0, 1, tzinfo=UTC), now) == "00:01"
+    assert as_of(datetime(2026, 3, 1, 23, 58, tzinfo=UTC), now) == "2026-03-01 23:58"
+    assert as_of(None, now) is None

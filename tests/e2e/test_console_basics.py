@@ -74,6 +74,7 @@ def test_french_browser_gets_french_and_can_switch(
 def test_warehouse_route_is_drawn_and_slotting_loads(
     page: Page, live_server: str, db: Database
 ) -> None:
+    from maillon.analytics.service import refresh_order_facts
     from maillon.orders import service as orders
     from maillon.warehouse import service as warehouse
     from tests.helpers import order_draft
@@ -103,4 +104,11 @@ def test_warehouse_route_is_drawn_and_slotting_loads(
     expect(page.locator("#layout-chart .scatterlayer .trace")).to_have_count(3)
     expect(page.locator("#slotting table")).to_be_visible()
     page.get_by_role("link", name="Dashboard").click()
+    page.get_by_role("button", name="Refresh now").click()  # a POST that queues the job
+    expect(page.get_by_text("Refresh requested")).to_be_visible()
+    expect(page).to_have_url(f"{live_server}/dashboard?refresh=requested")
+    with db.transaction() as s:  # the worker's analytics.refresh job: the page only reads
+        refresh_order_facts(session=s)
+    page.reload()
+    expect(page.get_by_text("Figures as of")).to_be_visible()
     expect(page.locator('[data-kpi="orders"] .v')).to_have_text("1")

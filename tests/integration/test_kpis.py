@@ -103,19 +103,35 @@ def test_kpi_table_api_and_cli(history: Database, db_url: str, tmp_path: Path) -
 
     from maillon.app import create_app
     from maillon.cli.main import app as cli
+    from maillon.core import jobs
     from tests.helpers.database import api_key
+    from tests.helpers.jobs import run_queued
 
     headers = {"Authorization": f"Bearer {api_key(history, 'agent')}"}
+    week = {"from": "2026-03-02T00:00:00Z", "to": "2026-03-09T00:00:00Z", "by": "carrier"}
     with TestClient(create_app(history)) as client:
-        r = client.get(
-            "/api/v1/kpi/table",
-            params={"from": "2026-03-02T00:00:00Z", "to": "2026-03-09T00:00:00Z", "by": "carrier"},
-            headers=headers,
-        )
+        r = client.get("/api/v1/kpi/table", params=week, headers=headers)
+        assert r.status_code == 200, r.text
+        assert r.json()["refreshed_at"] is None and r.json()["rows"] == {}  # never refreshed
+        asked = client.post("/api/v1/kpi/refresh", headers=headers)
+        assert asked.status_code == 202, asked.text
+        again = client.post("/api/v1/kpi/refresh", headers=headers)
+        assert again.json()["job_id"] == asked.json()["job_id"]  # one refresh waits, not two
+        assert run_queued(history, "analytics.refresh") == [asked.json()["job_id"]]
+        with history.reader() as s:
+            job = jobs.get_job(s, asked.json()["job_id"])
+            assert (job.status, job.result) == (jobs.JobStatus.SUCCEEDED, {"orders": 4})
+            assert job.requested_by.startswith("agent:")
+        picker = {"Authorization": f"Bearer {api_key(history, 'picker')}"}
+        assert client.post("/api/v1/kpi/refresh", headers=picker).status_code == 403
+        r = client.get("/api/v1/kpi/table", params=week, headers=headers)
         assert r.status_code == 200, r.text
         assert r.json()["rows"]["colissimo"]["otif_pct"] == 50.0
+        refreshed = datetime.fromisoformat(r.json()["refreshed_at"])
+        assert refreshed > at(7, 0)
         r = client.get("/api/v1/kpi/table", params={"format": "csv"}, headers=headers)
         assert r.status_code == 200 and r.text.startswith("scope,orders,")
+        assert datetime.fromisoformat(r.headers["x-refreshed-at"]) == refreshed
         bad = client.get("/api/v1/kpi/table", params={"by": "moon"}, headers=headers)
         assert bad.status_code == 422 and bad.json()["error"]["field"] == "by"
         bad = client.get("/api/v1/kpi/table", params={"format": "xls"}, headers=headers)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,102 @@ def test_purity_is_told_by_name_alike_for_import_linter_and_mypy() -> None:
     assert pure_by_contract - typed_by_mypy == set()
     assert "maillon.orders.service.allocation" not in pure_by_contract
     assert "maillon.warehouse.routing" in pure_by_contract
+
+
+# --------------------------------------------------------------------------- GETs only read
+
+#: Where HTTP handlers live: the console, the portal, the API's routes and the app itself.
+HANDLER_MODULES = sorted(
+    {
+        *(SRC / "web").glob("*.py"),
+        *SRC.glob("*/routes.py"),
+        *SRC.glob("*/routes/*.py"),
+        *(SRC / "api").glob("*.py"),
+        SRC / "app.py",
+    }
+)
+
+
+def _is_get(decorator: ast.expr) -> bool:
+    """``@router.get(...)``, ``@app.get(...)`` (any router's name)."""
+    return (
+        isinstance(decorator, ast.Call)
+        and isinstance(decorator.func, ast.Attribute)
+        and decorator.func.attr == "get"
+    )
+
+
+def _writes(node: ast.AST, helpers: Mapping[str, ast.AST], seen: set[str]) -> str | None:
+    """Why ``node`` may write: it opens ``.transaction()``, hands the Database itself to a
+    function (which may open one: ``service.kpis(db, ...)``), or calls a helper of its module
+    that does. None when it only reads."""
+    for call in (n for n in ast.walk(node) if isinstance(n, ast.Call)):
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "transaction":
+            return f"opens {ast.unparse(func)}()"
+        first = call.args[0] if call.args else None
+        if (isinstance(first, ast.Name) and first.id in ("db", "database")) or (
+            isinstance(first, ast.Call) and ast.unparse(first.func) == "database"
+        ):
+            return f"hands the database to {ast.unparse(func)}()"
+        name = func.id if isinstance(func, ast.Name) else None
+        if name in helpers and name not in seen:
+            seen.add(name)
+            why = _writes(helpers[name], helpers, seen)
+            if why:
+                return f"calls {name}(), which {why}"
+    return None
+
+
+def _writing_gets(source: str) -> dict[str, str]:
+    """The GET handlers of a module's ``source`` that may write, and why."""
+    tree = ast.parse(source)
+    functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {
+        n.name: n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+    }
+    found = {}
+    for name, node in functions.items():
+        if any(_is_get(d) for d in node.decorator_list):
+            why = _writes(node, functions, {name})
+            if why:
+                found[name] = why
+    return found
+
+
+def test_get_handlers_only_read() -> None:
+    # a GET is safe to repeat, prefetch and crawl: it reads through db.reader(); what writes
+    # (refreshing the KPI facts, say) is a POST or the worker's job
+    found = {
+        f"{_relative(path)} {name}": why
+        for path in HANDLER_MODULES
+        for name, why in _writing_gets(path.read_text(encoding="utf-8")).items()
+    }
+    assert found == {}
+    assert SRC / "web" / "analytics.py" in HANDLER_MODULES  # the check looks where GETs are
+    assert SRC / "analytics" / "routes.py" in HANDLER_MODULES
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "@router.get('/a')\ndef a(request):\n    with database(request).transaction() as s:\n"
+        "        refresh(session=s)\n",
+        "@app.get('/b')\nasync def b(db):\n    return service.kpis(db, by=None)\n",
+        "def _fresh(request):\n    with db.transaction() as s:\n        pass\n\n"
+        "def _table(request):\n    return _fresh(request)\n\n"
+        "@router.get('/c')\ndef c(request):\n    return _table(request)\n",
+        "@router.get('/d')\ndef d(request):\n    return service.kpis(database(request))\n",
+    ],
+)
+def test_the_get_check_sees_the_usual_writes(source: str) -> None:
+    assert len(_writing_gets(source)) == 1
+
+
+def test_the_get_check_lets_reads_and_posts_be() -> None:
+    source = (
+        "@router.get('/a')\ndef a(request):\n    with database(request).reader() as s:\n"
+        "        return read(session=s)\n\n"
+        "@router.post('/b')\ndef b(request):\n    with database(request).transaction() as s:\n"
+        "        write(session=s)\n"
+    )
+    assert _writing_gets(source) == {}

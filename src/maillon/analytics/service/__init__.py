@@ -50,10 +50,13 @@ from maillon.analytics.service.refresh import (
 )
 from maillon.analytics.tables import OrderDayRollup, OrderFact
 from maillon.care.tables import Ticket
+from maillon.core import clock, jobs
 from maillon.core.clock import as_utc
 from maillon.core.db import Database
 from maillon.core.errors import FieldError, ValidationError
+from maillon.core.jobs import JobStatus
 from maillon.core.settings import environment_values
+from maillon.core.tables import Job
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order, OrderEvent
 from maillon.returns.tables import ReturnRequest
@@ -129,6 +132,31 @@ def refresh_order_facts(*, session: Session, full: bool = False) -> int:
     return count
 
 
+#: The worker's job that refreshes the facts (every minute, and when a person asks).
+REFRESH_JOB = "analytics.refresh"
+
+
+def request_refresh(*, session: Session, requested_by: str) -> int:
+    """Ask the worker tier for fresh figures, in the caller's transaction; return the id of
+    the job that will refresh them. A refresh already queued and due is that job (asking
+    twice queues one refresh, not two)."""
+    waiting = session.scalar(
+        select(Job.id)
+        .where(
+            Job.name == REFRESH_JOB,
+            Job.status == JobStatus.QUEUED.value,
+            Job.run_after <= clock.now(),
+        )
+        .order_by(Job.id)
+        .limit(1)
+    )
+    if waiting is not None:
+        return int(waiting)
+    job = jobs.submit(session, REFRESH_JOB, {}, requested_by=requested_by)
+    assert job is not None  # no key: always recorded
+    return job.id
+
+
 def kpis(
     db: Database,
     *,
@@ -136,7 +164,11 @@ def kpis(
     end: datetime | None = None,
     by: str | None = None,
 ) -> KpiTable:
-    """Refresh the order facts (incrementally) and return :func:`compute_kpis`."""
+    """Refresh the order facts (incrementally) and return :func:`compute_kpis`: the
+    synchronous path of the CLI and scripts. Web pages and API reads never refresh (a GET
+    does not write): they call :func:`compute_kpis` on the facts as they stand, say how fresh
+    they are (:func:`~maillon.analytics.queries.freshness.last_refresh`) and ask for fresh
+    ones through :func:`request_refresh`."""
     _check_arguments(start, end, by)
     with db.transaction() as session:
         refresh_order_facts(session=session)

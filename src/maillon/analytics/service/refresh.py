@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from maillon.acquisition.tables import StorefrontEvent
+from maillon.analytics.queries.freshness import ORDER_FACTS
 from maillon.analytics.queries.sql import day_of
 from maillon.analytics.service.facts import (
     FACT_COLUMNS,
@@ -40,7 +41,7 @@ from maillon.inventory.tables import StockMovement
 from maillon.orders.tables import Order
 from maillon.returns.tables import ReturnRequest
 
-_STATE_KEY = "order_facts"
+_STATE_KEY = ORDER_FACTS
 _SESSIONS_KEY = "session_facts"
 _STOCK_KEY = "stock_day_rollups"
 _MARGIN = timedelta(minutes=5)  # changes committed while the last refresh ran

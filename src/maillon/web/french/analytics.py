@@ -32,4 +32,12 @@ FRENCH: dict[str, str] = {
     "inventory": "stock",
     "returns": "retours",
     "care": "SAV",
+    "Figures as of": "Chiffres à",
+    "The figures have not been computed yet: refresh them to see them.": (
+        "Les chiffres n'ont pas encore été calculés : actualisez-les pour les voir."
+    ),
+    "Refresh now": "Actualiser",
+    "Refresh requested: reload the page in a moment.": (
+        "Actualisation demandée : rechargez la page dans un instant."
+    ),
 }
