@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector
-from maillon.core.money import format_cents
 from maillon.orders.service import timeline
 from maillon.orders.tables import Order
 from maillon.returns import policy
@@ -92,23 +91,6 @@ def _policy_refund(
     return result
 
 
-def _message(
-    method: str, order: Order, refund: int, credit: int, reference: str, result: policy.RefundResult
-) -> str:
-    """What the customer is told of the settlement."""
-    if method == "refund":
-        text = f"We are refunding {format_cents(refund, order.currency)} to your payment method."
-    elif method == "store_credit":
-        text = (
-            f"Your store credit of {format_cents(credit, order.currency)} is ready: "
-            f"use the code {reference}."
-        )
-    else:
-        units = ", ".join(f"{q} x {s}" for s, q in result.replacement_lines)
-        text = f"We are sending you replacement items: {units}."
-    return text
-
-
 def settle(
     *,
     session: Session,
@@ -183,8 +165,13 @@ def settle(
         session=session,
         order=order,
         topic="return.settled",
-        subject=f"Return {request.number} settled",
-        message=_message(method, order, refund, credit, row.reference, result),
+        context={
+            "rma": request.number,
+            "method": method,
+            "amount_cents": credit if method == "store_credit" else refund,
+            "reference": row.reference,
+            "replacement": list(result.replacement_lines),
+        },
         extra={"rma": request.number, "method": method},
     )
     return row
