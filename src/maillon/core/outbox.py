@@ -17,6 +17,7 @@ language of every customer whose order does not say one).
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock, mail
 from maillon.core.db import Database, insert_pending
-from maillon.core.sms import BREVO_URL, BrevoSms, DeliveryRefused, RateLimited
+from maillon.core.sms import BREVO_URL, SENDER_MAX, BrevoSms, DeliveryRefused, RateLimited
 from maillon.core.tables import OutboxMessage
 
 Handler = Callable[[Session, dict[str, Any]], None]
@@ -264,7 +265,8 @@ SMS_PROVIDERS = ("brevo",)
 
 def sms_sender_from_environment() -> Sender | None:
     """The SMS provider ``MAILLON_SMS_PROVIDER`` names (``brevo``: ``MAILLON_BREVO_API_KEY``,
-    ``MAILLON_SMS_SENDER``, ``MAILLON_SMS_URL`` to reach another base than Brevo's), or
+    ``MAILLON_SMS_SENDER``, else the shop's name in letters and digits, ``MAILLON_SMS_URL`` to
+    reach another base than Brevo's), or
     ``None``. Raises ValueError for an unknown provider or a missing key."""
     provider = os.environ.get("MAILLON_SMS_PROVIDER", "").strip().lower()
     if not provider:
@@ -273,7 +275,8 @@ def sms_sender_from_environment() -> Sender | None:
         raise ValueError(f"MAILLON_SMS_PROVIDER must be one of {SMS_PROVIDERS}, not {provider!r}")
     return BrevoSms(
         api_key=os.environ.get("MAILLON_BREVO_API_KEY", ""),
-        sender=os.environ.get("MAILLON_SMS_SENDER") or shop_name()[:11].strip(),
+        sender=os.environ.get("MAILLON_SMS_SENDER")
+        or (re.sub(r"[^A-Za-z0-9]", "", shop_name())[:SENDER_MAX] or "Maillon"),
         base_url=os.environ.get("MAILLON_SMS_URL") or BREVO_URL,
     )
 

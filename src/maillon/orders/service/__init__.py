@@ -605,8 +605,7 @@ def cancel_order(*, session: Session, number: str, reason: str, actor: str) -> O
     notify_customer(
         session=session,
         order=order,
-        topic="order.cancelled",
-        context={"reason": reason.strip()},
+        topic="order.cancelled",  # the reason is the staff's note (e.g. fraud): not told
     )
     return order
 
