@@ -161,17 +161,26 @@ def settle(
             "capped": result.capped,
         },
     )
+    _tell_settled(session, order, request, row)
+    return row
+
+
+def _tell_settled(
+    session: Session, order: Order, request: ReturnRequest, row: ReturnSettlement
+) -> None:
+    """Queue the customer's message: what they get back (refund, credit code, replacements)."""
     timeline.notify_customer(
         session=session,
         order=order,
         topic="return.settled",
         context={
             "rma": request.number,
-            "method": method,
-            "amount_cents": credit if method == "store_credit" else refund,
+            "method": row.method,
+            "amount_cents": row.store_credit_cents
+            if row.method == "store_credit"
+            else row.refund_cents,
             "reference": row.reference,
-            "replacement": list(result.replacement_lines),
+            "replacement": [(sku, qty) for sku, qty in row.replacement_lines],
         },
-        extra={"rma": request.number, "method": method},
+        extra={"rma": request.number, "method": row.method},
     )
-    return row
