@@ -28,6 +28,7 @@ from sqlalchemy import create_engine, text
 from maillon.app import create_app
 from maillon.bootstrap import assemble
 from maillon.cli.common import console as cli_console
+from maillon.core import jobs, outbox
 from maillon.core.db import Database
 from maillon.core.migrate import upgrade
 from maillon.core.settings import normalise_url
@@ -51,6 +52,15 @@ def pytest_report_header() -> str:
 
 CLI_WIDTH = 500
 """The width of the CLI's output in tests: wider than any message, temporary path included."""
+
+
+@pytest.fixture(autouse=True)
+def _no_engine_left_installed() -> Iterator[None]:
+    """A test that installs the worker engine (it wakes jobs and nudges the outbox after each
+    commit, process-wide) leaves none behind for the next test."""
+    yield
+    jobs.wake_with(None)
+    outbox.nudge_with(None)
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -76,8 +76,8 @@ def test_order_goes_through_the_whole_chain(seeded: Database) -> None:
     assert public["status"] == "delivered" and "email" not in str(public)
     sender = MemorySender()
     assert deliver_pending(db, sender) >= 3
-    subjects = [m["subject"] for m in sender.sent]
-    assert any("confirmed" in x for x in subjects) and any("on its way" in x for x in subjects)
+    subjects = [m["subject"] for m in sender.sent]  # a French address: written in French
+    assert any("confirmée" in x for x in subjects) and any("en route" in x for x in subjects)
 
 
 def test_confirmation_is_written_with_the_order(seeded: Database) -> None:
@@ -130,8 +130,8 @@ def test_short_stock_reserves_what_it_can_and_a_receipt_completes_it(seeded: Dat
             select(OutboxMessage.subject).where(OutboxMessage.channel == "email")
         ).all()
         assert inventory.ledger_mismatches(session=s) == []
-    assert any("delayed" in x for x in subjects)
-    assert any("complete and will ship soon" in x for x in subjects)
+    assert any("retardée" in x for x in subjects)
+    assert any("complète et partira bientôt" in x for x in subjects)
 
 
 def test_ship_complete_orders_wait_in_one_warehouse(seeded: Database) -> None:

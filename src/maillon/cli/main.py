@@ -507,7 +507,15 @@ def outbox_deliver(
 ) -> None:
     """Send the messages waiting in the outbox (confirmations, shipping notices, replies) now;
     ``maillon serve`` and ``maillon worker`` send them by themselves within seconds."""
-    from maillon.core.outbox import deliver_pending, smtp_sender_from_url, waiting
+    from maillon.core.outbox import (
+        ChannelSender,
+        Sender,
+        deliver_pending,
+        shop_name,
+        sms_sender_from_environment,
+        smtp_sender_from_url,
+        waiting,
+    )
 
     if not smtp_url:
         console.print(
@@ -516,10 +524,20 @@ def outbox_deliver(
         )
         raise typer.Exit(2)
     try:
-        transport = smtp_sender_from_url(smtp_url, sender=sender)
+        senders: dict[str, Sender] = {
+            "email": smtp_sender_from_url(smtp_url, sender=sender, sender_name=shop_name())
+        }
     except ValueError as exc:
         console.print(f"[red]error:[/red] --smtp-url: {exc}")
         raise typer.Exit(2) from None
+    try:  # text messages too when MAILLON_SMS_PROVIDER names one
+        sms = sms_sender_from_environment()
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    if sms is not None:
+        senders["sms"] = sms
+    transport = ChannelSender(senders)
     database = open_db(db)
     count = deliver_pending(database, transport)
     console.print(

@@ -2,32 +2,43 @@
 
 :func:`publish` records a domain event and runs the in-process subscribers, all in the caller's
 transaction, so a higher package reacts to a lower one without being imported by it.
-:func:`enqueue_message` records a message to a person (e-mail, SMS). :func:`deliver_pending`
+:func:`notify` writes a customer message from its template (:mod:`maillon.core.mail`: their
+language, HTML and text, absolute links; a text message too when the topic has one and SMS is
+configured) and :func:`enqueue_message` records it (e-mail, SMS). :func:`deliver_pending`
 hands pending messages to a :class:`Sender` after commit; a failed send is retried later.
+
+Configuration (environment): ``MAILLON_SMTP_URL`` and ``MAILLON_SMTP_FROM`` (e-mail),
+``MAILLON_SMS_PROVIDER=brevo`` with ``MAILLON_BREVO_API_KEY``, ``MAILLON_SMS_SENDER`` and
+optionally ``MAILLON_SMS_URL`` (text messages), ``MAILLON_SHOP_NAME`` (the From name and the
+signature), ``MAILLON_PUBLIC_URL`` (the base of every link), ``MAILLON_SHOP_LOCALE`` (the
+language of every customer whose order does not say one).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import smtplib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formataddr, formatdate, make_msgid
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from maillon.core import clock, jobs
+from maillon.core import clock, mail
 from maillon.core.db import Database, insert_pending
+from maillon.core.sms import BREVO_URL, SENDER_MAX, BrevoSms, DeliveryRefused, RateLimited
 from maillon.core.tables import OutboxMessage
 
 Handler = Callable[[Session, dict[str, Any]], None]
 _DELIVERY_ASKED = "maillon.outbox.delivery_asked"
+_nudges: list[Callable[[], None]] = []
 Observer = Callable[[Session, OutboxMessage], None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 _observers: list[Observer] = []
@@ -76,27 +87,39 @@ def enqueue_message(
     body: str,
     payload: dict[str, Any] | None = None,
     channel: str = "email",
+    html: str = "",
 ) -> OutboxMessage:
-    """Record a message to ``recipient`` in the caller's transaction and return it; a job
-    sends it once the transaction commits (one job per transaction, whatever it records)."""
+    """Record a message to ``recipient`` in the caller's transaction and return it
+    (``html``: the HTML part of an e-mail whose ``body`` is the text part). Once the
+    transaction commits, the delivery is nudged (:func:`nudge_with`): sent within seconds."""
     message = OutboxMessage(
         topic=topic,
         channel=channel,
         recipient=recipient,
         subject=subject,
         body=body,
+        html=html or None,
         payload=payload or {},
         created_at=clock.now(),
         attempts=0,
     )
     session.add(message)
-    if not session.info.get(_DELIVERY_ASKED):
-        jobs.submit(session, "outbox.deliver")
-        session.info[_DELIVERY_ASKED] = True
+    session.info[_DELIVERY_ASKED] = True
     return message
 
 
+def nudge_with(nudge: Callable[[], None] | None) -> None:
+    """Have ``nudge()`` called after each commit that recorded messages, to send them now (the
+    worker tier coalesces the nudges; the schedule sends whatever a lost nudge left)."""
+    _nudges[:] = [nudge] if nudge else []
+
+
 @event.listens_for(Session, "after_commit")
+def _nudge_after_commit(session: Session) -> None:
+    if session.info.pop(_DELIVERY_ASKED, None) and _nudges:
+        _nudges[0]()
+
+
 @event.listens_for(Session, "after_rollback")
 def _forget_delivery(session: Session) -> None:
     session.info.pop(_DELIVERY_ASKED, None)
@@ -106,7 +129,14 @@ class Sender(Protocol):
     """Sends one message to a person; raises on failure."""
 
     def send(
-        self, *, channel: str, recipient: str, subject: str, body: str, reference: str = ""
+        self,
+        *,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        reference: str = "",
+        html: str = "",
     ) -> None: ...
 
     def describe(self) -> str: ...
@@ -119,7 +149,14 @@ class MemorySender:
     sent: list[dict[str, str]] = field(default_factory=list)
 
     def send(
-        self, *, channel: str, recipient: str, subject: str, body: str, reference: str = ""
+        self,
+        *,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        reference: str = "",
+        html: str = "",
     ) -> None:
         """Append the message to ``sent``."""
         self.sent.append(
@@ -129,6 +166,7 @@ class MemorySender:
                 "subject": subject,
                 "body": body,
                 "reference": reference,
+                "html": html,
             }
         )
 
@@ -150,37 +188,55 @@ class SmtpSender:
     starttls: bool = True
     ssl: bool = False
     timeout: float = 30.0
+    sender_name: str = ""
 
     def send(
-        self, *, channel: str, recipient: str, subject: str, body: str, reference: str = ""
+        self,
+        *,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        reference: str = "",
+        html: str = "",
     ) -> None:
-        """Send one e-mail. Raises ValueError for a non-email channel, smtplib or OSError on
-        failure. ``reference`` makes the Message-ID, the same at every attempt, so a message
-        sent again after a crash is recognised as the same one."""
+        """Send one e-mail: ``body`` as its text, and ``html`` when given as the HTML
+        alternative (``multipart/alternative``). Raises ValueError for a non-email channel,
+        :class:`~maillon.core.sms.DeliveryRefused` when the relay refuses the recipient,
+        smtplib or OSError on other failures. ``reference`` makes the Message-ID, the same at
+        every attempt, so a message sent again after a crash is recognised as the same one."""
         if channel != "email":
             raise ValueError(f"SmtpSender cannot send {channel!r} messages")
         msg = EmailMessage()
-        msg["From"] = self.sender
+        name = self.sender_name
+        msg["From"] = formataddr((name, self.sender)) if name else self.sender
         msg["To"] = recipient
         msg["Subject"] = subject
         msg["Date"] = formatdate(usegmt=True)
         domain = self.sender.rpartition("@")[2] or "maillon.local"
         msg["Message-ID"] = f"<{reference}@{domain}>" if reference else make_msgid(domain=domain)
         msg.set_content(body)
+        if html:
+            msg.add_alternative(html, subtype="html")
         smtp_class = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         with smtp_class(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls and not self.ssl:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(msg)
+            try:
+                smtp.send_message(msg)
+            except smtplib.SMTPRecipientsRefused as exc:
+                raise DeliveryRefused(f"recipient refused: {exc.recipients}") from exc
 
     def describe(self) -> str:
         """Where the messages go (no password)."""
         return f"smtp://{self.host}:{self.port}"
 
 
-def smtp_sender_from_url(url: str, *, sender: str | None = None) -> SmtpSender:
+def smtp_sender_from_url(
+    url: str, *, sender: str | None = None, sender_name: str = ""
+) -> SmtpSender:
     """Read ``smtp://user:pass@host:587`` (STARTTLS), ``smtps://...:465`` (TLS) or
     ``smtp://127.0.0.1:2525?tls=off`` (a local relay, plain); ``?from=`` sets the sender."""
     parts = urlsplit(url)
@@ -199,16 +255,136 @@ def smtp_sender_from_url(url: str, *, sender: str | None = None) -> SmtpSender:
         sender=sender or (query.get("from") or ["no-reply@maillon.local"])[0],
         starttls=tls == "on",
         ssl=ssl,
+        sender_name=sender_name,
+    )
+
+
+@dataclass
+class ChannelSender:
+    """Hands each message to the sender of its channel (``email`` to SMTP, ``sms`` to the SMS
+    provider); a channel without one raises, so its messages wait with that error."""
+
+    senders: dict[str, Sender]
+
+    def send(
+        self,
+        *,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        reference: str = "",
+        html: str = "",
+    ) -> None:
+        """Send through the channel's sender. Raises LookupError for a channel without one."""
+        sender = self.senders.get(channel)
+        if sender is None:
+            raise LookupError(f"no transport is configured for {channel!r} messages")
+        sender.send(
+            channel=channel,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            reference=reference,
+            html=html,
+        )
+
+    def describe(self) -> str:
+        """Where each channel goes."""
+        return ", ".join(f"{c}: {s.describe()}" for c, s in sorted(self.senders.items()))
+
+
+SMS_PROVIDERS = ("brevo",)
+
+
+def sms_sender_from_environment() -> Sender | None:
+    """The SMS provider ``MAILLON_SMS_PROVIDER`` names (``brevo``: ``MAILLON_BREVO_API_KEY``,
+    ``MAILLON_SMS_SENDER``, else the shop's name in letters and digits, ``MAILLON_SMS_URL`` to
+    reach another base than Brevo's), or
+    ``None``. Raises ValueError for an unknown provider or a missing key."""
+    provider = os.environ.get("MAILLON_SMS_PROVIDER", "").strip().lower()
+    if not provider:
+        return None
+    if provider not in SMS_PROVIDERS:
+        raise ValueError(f"MAILLON_SMS_PROVIDER must be one of {SMS_PROVIDERS}, not {provider!r}")
+    return BrevoSms(
+        api_key=os.environ.get("MAILLON_BREVO_API_KEY", ""),
+        sender=os.environ.get("MAILLON_SMS_SENDER")
+        or (re.sub(r"[^A-Za-z0-9]", "", shop_name())[:SENDER_MAX] or "Maillon"),
+        base_url=os.environ.get("MAILLON_SMS_URL") or BREVO_URL,
     )
 
 
 def transport_from_environment() -> Sender | None:
-    """The sender ``MAILLON_SMTP_URL`` names (``MAILLON_SMTP_FROM``: its From address), or
-    ``None`` when none is configured."""
+    """The senders the environment configures, by channel: e-mail through ``MAILLON_SMTP_URL``
+    (``MAILLON_SMTP_FROM``: its From address, ``MAILLON_SHOP_NAME`` its name), text messages
+    through :func:`sms_sender_from_environment`; ``None`` when neither is configured."""
+    senders: dict[str, Sender] = {}
     url = os.environ.get("MAILLON_SMTP_URL")
-    if not url:
-        return None
-    return smtp_sender_from_url(url, sender=os.environ.get("MAILLON_SMTP_FROM"))
+    if url:
+        senders["email"] = smtp_sender_from_url(
+            url, sender=os.environ.get("MAILLON_SMTP_FROM"), sender_name=shop_name()
+        )
+    sms = sms_sender_from_environment()
+    if sms is not None:
+        senders["sms"] = sms
+    return ChannelSender(senders) if senders else None
+
+
+def shop_name() -> str:
+    """The shop's name in messages: ``MAILLON_SHOP_NAME``, else ``Maillon``."""
+    return os.environ.get("MAILLON_SHOP_NAME", "").strip() or "Maillon"
+
+
+def brand_from_environment() -> mail.Brand:
+    """The shop's name and the public URL links start with (``MAILLON_PUBLIC_URL``, else
+    ``http://localhost:8000``, where ``maillon serve`` listens). Raises ValueError for a
+    public URL that is not absolute."""
+    url = os.environ.get("MAILLON_PUBLIC_URL", "").strip() or "http://localhost:8000"
+    return mail.Brand(shop_name=shop_name(), public_url=url)
+
+
+def shop_locale() -> str:
+    """The language of the shop (``MAILLON_SHOP_LOCALE``), or ``""`` when it is not set."""
+    return os.environ.get("MAILLON_SHOP_LOCALE", "").strip()
+
+
+def notify(
+    session: Session,
+    *,
+    topic: str,
+    locale: str,
+    recipient: str,
+    context: dict[str, Any],
+    payload: dict[str, Any] | None = None,
+    phone: str = "",
+) -> OutboxMessage:
+    """Write the customer message ``topic`` in ``locale`` from its templates and record it:
+    the e-mail (text and HTML) to ``recipient``, and a text message to ``phone`` when the topic
+    has one and an SMS provider is configured. Returns the e-mail's row."""
+    brand = brand_from_environment()
+    rendered = mail.render(topic, locale, context, brand=brand)
+    meta = {**(payload or {}), "locale": locale}
+    message = enqueue_message(
+        session,
+        topic=topic,
+        recipient=recipient,
+        subject=rendered.subject[:200],
+        body=rendered.text,
+        html=rendered.html,
+        payload=meta,
+    )
+    if phone and os.environ.get("MAILLON_SMS_PROVIDER") and mail.has_template(topic, sms=True):
+        enqueue_message(
+            session,
+            topic=topic,
+            channel="sms",
+            recipient=phone,
+            subject="",
+            body=mail.render_sms(topic, locale, context, brand=brand),
+            payload=meta,
+        )
+    return message
 
 
 def list_messages(*, session: Session, limit: int = 50, offset: int = 0) -> Sequence[OutboxMessage]:
@@ -284,11 +460,14 @@ def deliver_pending(db: Database, sender: Sender, *, limit: int = 500) -> int:
             .order_by(OutboxMessage.id)
             .limit(limit)
         ).all()
+    paused: set[str] = set()  # channels whose provider asked us to wait
     for message_id in ids:
         message = _claim(db, message_id)
         if message is None:
             continue
-        error = None
+        if message.channel in paused:
+            _record_failure(db, message_id, None, retry_after=0.0)
+            continue
         try:
             sender.send(
                 channel=message.channel,
@@ -296,21 +475,51 @@ def deliver_pending(db: Database, sender: Sender, *, limit: int = 500) -> int:
                 subject=message.subject or "",
                 body=message.body or "",
                 reference=f"maillon-outbox-{message.id}",
+                html=message.html or "",
             )
+        except RateLimited as exc:
+            paused.add(message.channel)
+            _record_failure(db, message_id, _error_text(exc), retry_after=exc.retry_after)
+        except DeliveryRefused as exc:
+            _record_failure(db, message_id, _error_text(exc), give_up=True)
         except Exception as exc:  # a relay failure must not lose the message
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        with db.transaction() as session:
-            if error is None:
+            _record_failure(db, message_id, _error_text(exc))
+        else:
+            with db.transaction() as session:
                 session.execute(
                     update(OutboxMessage)
                     .where(OutboxMessage.id == message_id)
                     .values(delivered_at=clock.now(), claimed_until=None, last_error=None)
                 )
-                delivered += 1
-            else:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == message_id)
-                    .values(claimed_until=None, last_error=error)
-                )
+            delivered += 1
     return delivered
+
+
+def _error_text(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]
+
+
+def _record_failure(
+    db: Database,
+    message_id: int,
+    error: str | None,
+    *,
+    retry_after: float | None = None,
+    give_up: bool = False,
+) -> None:
+    """Leave a message pending with its error. A refusal for good gives it up at once (it
+    stays, with its error); a rate limit keeps it claimed for the wait asked and gives its
+    attempt back (``error`` None: not tried, its channel is waiting)."""
+    values: dict[str, Any] = {"claimed_until": None}
+    if error is not None:
+        values["last_error"] = error
+    if give_up:
+        values["attempts"] = MAX_ATTEMPTS
+    if retry_after is not None:
+        values["attempts"] = OutboxMessage.attempts - 1
+        if retry_after > 0:
+            values["claimed_until"] = clock.now() + timedelta(seconds=retry_after)
+    with db.transaction() as session:
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values)
+        )

@@ -73,6 +73,8 @@ class OutboxMessage(Base):
     recipient: Mapped[str | None] = mapped_column(String(320), nullable=True)
     subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body: Mapped[str | None] = mapped_column(String, nullable=True)
+    # the HTML alternative of an e-mail whose body is the text part (none for SMS and events)
+    html: Mapped[str | None] = mapped_column(String, nullable=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

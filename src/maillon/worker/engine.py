@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,12 +25,14 @@ from huey import Huey, MemoryHuey, PostgresHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from sqlalchemy.engine import make_url
 
-from maillon.core import clock, jobs
+from maillon.core import clock, jobs, outbox
 from maillon.core.db import Database
 from maillon.worker.tasks import HANDLERS, SCHEDULE, Handler, Scheduled
 
 log = logging.getLogger("maillon.worker")
 QUEUE = "maillon"
+#: Messages recorded within this many seconds of each other leave together.
+NUDGE_S = 0.5
 #: Succeeded jobs are kept this long for the console, then pruned by the rescue.
 KEEP_SUCCEEDED_DAYS = 2
 
@@ -67,6 +71,9 @@ class Engine:
         self.huey = huey or build_huey(database)
         self.handlers = dict(HANDLERS if handlers is None else handlers)
         self._run_job = self.huey.task(name="maillon.run_job")(self.run)
+        self._deliver = self.huey.task(name="maillon.deliver_outbox")(self.deliver_outbox)
+        self._nudge_lock = threading.Lock()
+        self._next_nudge = 0.0
         for entry in schedule:
             self.huey.periodic_task(
                 crontab(minute=f"*/{entry.minutes}"), name=f"maillon.schedule.{entry.name}"
@@ -74,9 +81,32 @@ class Engine:
         self.huey.periodic_task(crontab(minute="*"), name="maillon.rescue")(self.rescue)
 
     def install(self) -> Engine:
-        """Wake this engine after each commit that records jobs (in this process)."""
+        """Wake this engine after each commit that records jobs or messages (in this
+        process)."""
         jobs.wake_with(self.wake)
+        outbox.nudge_with(self.nudge)
         return self
+
+    def nudge(self) -> None:
+        """Have the outbox sent in about :data:`NUDGE_S` seconds: one Huey message per
+        window, however many transactions recorded messages in it (the delivery sends every
+        message waiting when it runs)."""
+        now = time.monotonic()
+        with self._nudge_lock:
+            if now < self._next_nudge:
+                return
+            self._next_nudge = now + NUDGE_S
+        self._deliver.schedule(delay=NUDGE_S)
+
+    def deliver_outbox(self) -> None:
+        """Send the waiting messages now (a nudge); a failure waits for the schedule."""
+        handler = self.handlers.get("outbox.deliver")
+        if handler is None:
+            return
+        try:
+            handler(self.db, {}, lambda fraction, note="": None)
+        except Exception:  # the scheduled delivery, a minute later at most, tries again
+            log.exception("outbox delivery after a nudge failed")
 
     def wake(self, due: Iterable[tuple[int, datetime]]) -> None:
         """Hand each ``(job_id, run_after)`` to Huey, delayed until it is due."""

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, object_session
 
 from maillon.care.model import TicketStatus, can_transition, ticket_reference
 from maillon.care.tables import CsatSurvey, Ticket, TicketEvent, TicketMessage
-from maillon.core import clock, outbox
+from maillon.core import clock, mail, outbox
 from maillon.core.errors import InvalidTransition, NotFound
 
 
@@ -86,25 +86,12 @@ def _send_survey(ticket: Ticket) -> None:
         return
     token = secrets.token_urlsafe(24)
     session.add(CsatSurvey(ticket_id=ticket.id, token=token, sent_at=clock.now(), comment=""))
-    ref = ticket_reference(ticket.id)
-    if ticket.language == "fr":
-        subject = f"Votre avis sur notre réponse [{ref}]"
-        body = (
-            "Bonjour,\n\nVotre demande est résolue. Comment évaluez-vous notre aide, de 1 "
-            f"(mauvaise) à 5 (excellente) ?\nDonnez votre note ici : /csat/{token}\n"
-        )
-    else:
-        subject = f"How did we do? [{ref}]"
-        body = (
-            "Hello,\n\nYour request is resolved. How would you rate our help, from 1 (poor) to "
-            f"5 (excellent)?\nRate us here: /csat/{token}\n"
-        )
-    outbox.enqueue_message(
+    outbox.notify(
         session,
         topic="ticket.csat",
+        locale=mail.choose_locale(order=ticket.language, shop=outbox.shop_locale()),
         recipient=ticket.customer_email,
-        subject=subject,
-        body=body,
+        context={"ref": ticket_reference(ticket.id), "token": token},
         payload={"ticket": ticket.id, "csat_token": token},
     )
 

@@ -24,7 +24,7 @@ from maillon.care.service.agents import agent_by_key, check_category, route
 from maillon.care.service.clocks import ticket_sla
 from maillon.care.service.history import get_ticket, record_event, set_status
 from maillon.care.tables import Ticket, TicketMessage
-from maillon.core import clock, outbox
+from maillon.core import clock, mail, outbox
 from maillon.core.errors import Conflict, ErrorCollector, FieldError, NotFound, ValidationError
 from maillon.orders import service as orders
 from maillon.orders.tables import Customer, Order
@@ -309,12 +309,17 @@ def reply(
         ticket.first_response_at = now
     if ticket.status in (TicketStatus.NEW, TicketStatus.OPEN):
         set_status(ticket, TicketStatus.WAITING_ON_CUSTOMER, actor)
-    outbox.enqueue_message(
+    outbox.notify(
         session,
         topic="ticket.reply",
+        locale=mail.choose_locale(order=ticket.language, shop=outbox.shop_locale()),
         recipient=ticket.customer_email,
-        subject=f"Re: {ticket.subject} [{ticket_reference(ticket.id)}]",
-        body=body.strip(),
+        context={
+            "bare": True,  # the agent's answer has its own greeting and signature
+            "reply": body.strip(),
+            "ticket_subject": ticket.subject,
+            "ref": ticket_reference(ticket.id),
+        },
         payload={"ticket": ticket.id},
     )
     return ticket

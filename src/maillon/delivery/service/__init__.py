@@ -658,9 +658,7 @@ def book_slot(*, session: Session, slot_id: int, number: str, actor: str) -> Del
         session=session,
         order=order,
         topic="delivery.slot_booked",
-        subject=f"Delivery of your order {order.number}: {slot.day:%a %d %b} {window}",
-        message=f"Your order {order.number} will be delivered on {slot.day:%A %d %B %Y} "
-        f"between {window.replace('-', ' and ')}.",
+        context={"day": slot.day, "start": window[:5], "end": window[6:]},
         extra={"slot": slot.id, "day": slot.day.isoformat(), "window": window},
     )
     session.refresh(booking)

@@ -28,7 +28,7 @@ from sqlalchemy import exists, insert, select, update
 from sqlalchemy.orm import Session
 
 from maillon.catalog.service import products_by_sku
-from maillon.core import clock, outbox
+from maillon.core import clock, mail, outbox
 from maillon.core.db import Database
 from maillon.core.errors import (
     Conflict,
@@ -159,9 +159,12 @@ def link_order(*, session: Session, token: str, number: str, actor: str) -> Coll
         session=session,
         order=order,
         topic="delivery.collect_linked",
-        subject=f"Your order {order.number} waits for you at {wh.name}",
-        message=f"Collect your order {order.number} at {wh.name}, {wh.postcode} {wh.city}, "
-        f"from {ready:%A %d %B %H:%M} until {until:%A %d %B %H:%M}.",
+        context={
+            "store": wh.name,
+            "address": f"{wh.postcode} {wh.city}",
+            "ready": ready,
+            "until": until,
+        },
         extra={"store": wh.code, "ready_at": row.ready_at.isoformat()},
     )
     return row
@@ -227,9 +230,6 @@ def sweep_expired(db: Database, *, limit: int = 1000) -> int:
                         session=session,
                         order=order,
                         topic="delivery.collect_expired",
-                        subject=f"Your click & collect order {order.number} was not collected",
-                        message=f"The items of your order {order.number} were held for you "
-                        "but not collected in time; they went back on sale.",
                     )
             released += 1
     return released
@@ -330,18 +330,20 @@ def _tell_reserved(
 ) -> None:
     """Queue the e-mail telling the customer where and when to collect the items."""
     ready_local = reservation.ready_at.astimezone(LOCAL_TZ)
-    outbox.enqueue_message(
+    street = f"{wh.address_line}, " if wh.address_line else ""
+    outbox.notify(
         session,
         topic="delivery.collect_reserved",
+        locale=mail.choose_locale(shop=outbox.shop_locale(), country=wh.country),
         recipient=reservation.email,
-        subject=f"Your items are reserved at {wh.name}",
-        body=(
-            f"Hello {reservation.name or 'there'},\n\nYour items are reserved at {wh.name}"
-            f"{', ' + wh.address_line if wh.address_line else ''} {wh.postcode} {wh.city}."
-            f"\nCollect them from {ready_local:%A %d %B %H:%M}"
-            f"{' (' + store.opening_hours + ')' if store.opening_hours else ''}, "
-            f"within {store.hold_days} day(s).\n"
-        ),
+        context={
+            "customer_name": reservation.name or "",
+            "store": wh.name,
+            "address": f"{street}{wh.postcode} {wh.city}",
+            "ready": ready_local,
+            "opening_hours": store.opening_hours or "",
+            "hold_days": store.hold_days,
+        },
         payload={"reservation": reservation.token, "store": wh.code},
     )
 
@@ -457,8 +459,6 @@ def close_reservation(
                 session=session,
                 order=order,
                 topic="delivery.collected",
-                subject=f"You collected your order {order.number}",
-                message=f"You collected your order {order.number}. Thank you!",
             )
     return row
 

@@ -250,9 +250,7 @@ def assign_couriers(
                     session=session,
                     order=order,
                     topic="delivery.courier_assigned",
-                    subject=f"Your order {order.number} is on its way",
-                    message=f"A courier will deliver your order {order.number} "
-                    f"around {eta:%H:%M} today.",
+                    context={"eta": eta},
                     extra={"eta": job.drop_eta.isoformat()},
                 )
     session.flush()

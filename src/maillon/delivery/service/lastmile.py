@@ -528,15 +528,12 @@ def notify_etas(*, session: Session, plan: RoutePlan) -> int:
         if order is None:
             continue
         text = eta.format_window(window)
-        between = text.replace("-", " and ")
+        start, _, end = text.partition("-")
         timeline.notify_customer(
             session=session,
             order=order,
             topic="delivery.eta",
-            subject=f"Delivery of your order {order.number}: {plan.day:%a %d %b} {text}"
-            + (" (new time)" if moved else ""),
-            message=f"Our driver will deliver your order {order.number} on "
-            f"{plan.day:%A %d %B %Y} between {between}.",
+            context={"day": plan.day, "window": text, "start": start, "end": end, "moved": moved},
             extra={
                 "plan": plan.id,
                 "day": plan.day.isoformat(),

@@ -30,7 +30,6 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.core.geo import locate_fr
-from maillon.core.money import format_cents
 from maillon.inventory import service as inventory
 from maillon.inventory.sourcing import SourcingPlan, SourcingPolicy, plan_sourcing
 from maillon.orders.intake import (
@@ -137,10 +136,10 @@ def create_order(
         session=session,
         order=order,
         topic="order.confirmed",
-        subject=f"Your order {order.number} is confirmed",
-        message=f"We have received your order {order.number} "
-        f"({sum(line.quantity for line in order.lines)} item(s), "
-        f"{format_cents(order.total_cents, order.currency)}). We will tell you when it ships.",
+        context={
+            "items": sum(line.quantity for line in order.lines),
+            "total_cents": order.total_cents,
+        },
     )
     record_event(session, order, None, OrderStatus.CONFIRMED.value, actor, f"via {draft.channel}")
     created: dict[str, Any] = {"order_id": order.id, "order": order.number}
@@ -605,9 +604,7 @@ def cancel_order(*, session: Session, number: str, reason: str, actor: str) -> O
     notify_customer(
         session=session,
         order=order,
-        topic="order.cancelled",
-        subject=f"Your order {order.number} was cancelled",
-        message=f"Your order {order.number} was cancelled: {reason.strip()}.",
+        topic="order.cancelled",  # the reason is the staff's note (e.g. fraud): not told
     )
     return order
 

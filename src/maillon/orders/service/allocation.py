@@ -325,9 +325,6 @@ def _allocated(
             session=session,
             order=order,
             topic="order.backorder_released",
-            subject=f"Your order {order.number} is complete and will ship soon",
-            message="The items you were waiting for have arrived: your order "
-            f"{order.number} is being prepared.",
         )
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from maillon.core import clock, outbox
+from maillon.core import clock, mail, outbox
 from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.tables import Order, OrderEvent
 
@@ -47,23 +47,43 @@ def transition(
     record_event(session, order, current.value, target.value, actor, note)
 
 
+def customer_locale(order: Order) -> str:
+    """The language ``order``'s customer is written in: the shop's (``MAILLON_SHOP_LOCALE``)
+    when set, else by the shipping country (:func:`maillon.core.mail.choose_locale`)."""
+    return mail.choose_locale(shop=outbox.shop_locale(), country=order.ship_country)
+
+
 def notify_customer(
     *,
     session: Session,
     order: Order,
     topic: str,
-    subject: str,
-    message: str,
+    context: dict[str, Any] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Write an e-mail to the order's customer in the outbox (sent after commit)."""
-    outbox.enqueue_message(
+    """Write the message ``topic`` to the order's customer in the outbox (sent after commit),
+    from the topic's templates in the customer's language (:func:`customer_locale`).
+
+    The templates get ``context`` besides the customer's name, the order number, its currency
+    and shipping postcode (for tracking links); the outbox row's payload is the order number
+    and ``extra``. A topic with a text-message template also goes by SMS to the order's phone
+    when an SMS provider is configured.
+    """
+    values = {
+        "customer_name": order.customer.name,
+        "order_number": order.number,
+        "currency": order.currency,
+        "postcode": order.ship_postcode,
+        **(context or {}),
+    }
+    outbox.notify(
         session,
         topic=topic,
+        locale=customer_locale(order),
         recipient=order.customer.email,
-        subject=subject,
-        body=f"Hello {order.customer.name},\n\n{message}\n",
+        context=values,
         payload={"order": order.number, **(extra or {})},
+        phone=order.ship_phone or order.customer.phone,
     )
 
 
@@ -73,9 +93,7 @@ def notify_backordered(*, session: Session, order: Order, short_units: dict[str,
         session=session,
         order=order,
         topic="order.backordered",
-        subject=f"Part of your order {order.number} is delayed",
-        message=f"Some items of your order {order.number} are out of stock for a few "
-        "days. We will ship as soon as they arrive.",
+        context={"short": short_units},
         extra={"short": short_units},
     )
 

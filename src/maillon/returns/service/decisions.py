@@ -30,27 +30,22 @@ def approve(*, session: Session, return_id: int, actor: str, note: str = "") -> 
     )
     if outcome.issued:
         _label(session, request, outcome.carrier or "", outcome.tracking_number or "", actor)
-        label_text = (
-            f"Your return label: {outcome.carrier} {outcome.tracking_number}. "
-            "Stick it on the parcel."
-        )
+        label = "issued"
     else:
         request.label_status = LabelStatus.PENDING.value
-        label_text = (
-            "Your return label will follow in a separate message."
-            if request.return_shipping_paid_by == policy.Payer.MERCHANT.value
-            else "Please send the parcel with the carrier of your choice."
-        )
+        merchant_pays = request.return_shipping_paid_by == policy.Payer.MERCHANT.value
+        label = "follows" if merchant_pays else "own"
     timeline.notify_customer(
         session=session,
         order=order,
         topic="return.approved",
-        subject=f"Return {request.number} approved",
-        message=(
-            f"Your return {request.number} is approved. Send the items to our warehouse "
-            f"{request.warehouse_code} with the return number {request.number} on the "
-            f"parcel. {label_text}"
-        ),
+        context={
+            "rma": request.number,
+            "warehouse": request.warehouse_code,
+            "label": label,
+            "carrier": outcome.carrier or "",
+            "tracking_number": outcome.tracking_number or "",
+        },
         extra={"rma": request.number},
     )
     return request
@@ -106,8 +101,7 @@ def record_label(
         session=session,
         order=order,
         topic="return.label",
-        subject=f"Return label for {request.number}",
-        message=f"Your return label: {carrier} {tracking_number}.",
+        context={"rma": request.number, "carrier": carrier, "tracking_number": tracking_number},
         extra={"rma": request.number, "tracking_number": tracking_number},
     )
     return request
@@ -126,8 +120,7 @@ def reject(*, session: Session, return_id: int, actor: str, note: str) -> Return
         session=session,
         order=order_of(session=session, request=request),
         topic="return.rejected",
-        subject=f"Return {request.number} refused",
-        message=f"We cannot accept your return {request.number}: {request.note}",
+        context={"rma": request.number, "note": request.note},
         extra={"rma": request.number},
     )
     return request

@@ -73,8 +73,7 @@ def receive(
         session=session,
         order=order_of(session=session, request=request),
         topic="return.received",
-        subject=f"We received your return {request.number}",
-        message=f"Your return {request.number} arrived at our warehouse; we are checking it.",
+        context={"rma": request.number},
         extra={"rma": request.number},
     )
     return request

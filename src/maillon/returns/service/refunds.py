@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector
-from maillon.core.money import format_cents
 from maillon.orders.service import timeline
 from maillon.orders.tables import Order
 from maillon.returns import policy
@@ -92,23 +91,6 @@ def _policy_refund(
     return result
 
 
-def _message(
-    method: str, order: Order, refund: int, credit: int, reference: str, result: policy.RefundResult
-) -> str:
-    """What the customer is told of the settlement."""
-    if method == "refund":
-        text = f"We are refunding {format_cents(refund, order.currency)} to your payment method."
-    elif method == "store_credit":
-        text = (
-            f"Your store credit of {format_cents(credit, order.currency)} is ready: "
-            f"use the code {reference}."
-        )
-    else:
-        units = ", ".join(f"{q} x {s}" for s, q in result.replacement_lines)
-        text = f"We are sending you replacement items: {units}."
-    return text
-
-
 def settle(
     *,
     session: Session,
@@ -179,12 +161,26 @@ def settle(
             "capped": result.capped,
         },
     )
+    _tell_settled(session, order, request, row)
+    return row
+
+
+def _tell_settled(
+    session: Session, order: Order, request: ReturnRequest, row: ReturnSettlement
+) -> None:
+    """Queue the customer's message: what they get back (refund, credit code, replacements)."""
     timeline.notify_customer(
         session=session,
         order=order,
         topic="return.settled",
-        subject=f"Return {request.number} settled",
-        message=_message(method, order, refund, credit, row.reference, result),
-        extra={"rma": request.number, "method": method},
+        context={
+            "rma": request.number,
+            "method": row.method,
+            "amount_cents": row.store_credit_cents
+            if row.method == "store_credit"
+            else row.refund_cents,
+            "reference": row.reference,
+            "replacement": [(sku, qty) for sku, qty in row.replacement_lines],
+        },
+        extra={"rma": request.number, "method": row.method},
     )
-    return row

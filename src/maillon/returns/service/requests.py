@@ -147,17 +147,11 @@ def create_return(
             "email": order.customer.email,
         },
     )
-    units = ", ".join(f"{x.quantity} x {x.sku}" for x in request.lines)
     timeline.notify_customer(
         session=session,
         order=order,
         topic="return.requested",
-        subject=f"Your return {request.number} for order {order.number}",
-        message=(
-            f"We have recorded your return {request.number} ({units}).\n"
-            "Please write the return number on the parcel. We will send the return "
-            "instructions and label as soon as the return is approved."
-        ),
+        context={"rma": request.number, "units": [(x.quantity, x.sku) for x in request.lines]},
         extra={"rma": request.number},
     )
     return request

@@ -442,14 +442,12 @@ def _announce_shipped(
     actor: str,
 ) -> None:
     """Move the order to shipped and tell the customer the tracking numbers and promise."""
-    numbers = ", ".join(p.tracking_number or "" for x in shipments for p in x.parcels)
+    tracking = [p.tracking_number for x in shipments for p in x.parcels if p.tracking_number]
+    numbers = ", ".join(tracking)
     promised = [x.promised_on for x in shipments if x.promised_on is not None]
-    if promised:
-        promise = f" Expected by {max(promised):%d/%m/%Y}."
-    elif order.promised_at:
-        promise = f" Expected by {order.promised_at:%d/%m/%Y}."
-    else:
-        promise = ""
+    promise = max(promised) if promised else None
+    if promise is None and order.promised_at is not None:
+        promise = local_date(order.promised_at)
     label = f"{carrier.name} {svc.name}" if svc is not None else carrier.name
     timeline.transition(
         session=session,
@@ -480,9 +478,7 @@ def _announce_shipped(
         session=session,
         order=order,
         topic="order.shipped",
-        subject=f"Your order {order.number} is on its way",
-        message=f"Your order {order.number} left our warehouse with {label}. "
-        f"Tracking: {numbers}.{promise}",
+        context={"carrier": label, "tracking": tracking, "promised": promise},
         extra={"tracking": numbers},
     )
 

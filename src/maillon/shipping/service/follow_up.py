@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -213,8 +213,6 @@ def _deliver_order(
         session=session,
         order=order,
         topic="order.delivered",
-        subject=f"Your order {order.number} was delivered",
-        message=f"Your order {order.number} was delivered. Tell us if anything is wrong.",
     )
 
 
@@ -310,13 +308,13 @@ class DelayNotice:
     order_number: str
     kind: str  # late, exception
     reason: str
+    #: False when the customer had been told already of their order's delay (one e-mail per
+    #: order while another of its shipments is flagged and on its way)
+    customer_told: bool = True
 
 
-def _exception_reason(session: Session, shipment: Shipment) -> str | None:
-    returned = [p for p in shipment.parcels if p.status == TrackingStatus.RETURNED.value]
-    if returned:
-        return f"parcel {returned[0].tracking_number} is going back to the sender"
-    event = session.scalar(
+def _exception_event(session: Session, shipment: Shipment) -> TrackingEvent | None:
+    return session.scalar(
         select(TrackingEvent)
         .where(
             TrackingEvent.parcel_id.in_([p.id for p in shipment.parcels]),
@@ -325,20 +323,51 @@ def _exception_reason(session: Session, shipment: Shipment) -> str | None:
         .order_by(TrackingEvent.occurred_at.desc(), TrackingEvent.id.desc())
         .limit(1)
     )
+
+
+def _exception_reason(session: Session, shipment: Shipment) -> tuple[str, str] | None:
+    """Why ``shipment`` is in trouble, for the staff (English) and as the carrier said it (for
+    the customer's message), or None."""
+    returned = [p for p in shipment.parcels if p.status == TrackingStatus.RETURNED.value]
+    if returned:
+        return f"parcel {returned[0].tracking_number} is going back to the sender", ""
+    event = _exception_event(session, shipment)
     if event is None:
         return None
     where = f" at {event.location}" if event.location else ""
     what = event.description or "a delivery problem"
-    return f"carrier reported {what}{where} on {local_date(event.occurred_at):%d/%m/%Y}"
+    staff = f"carrier reported {what}{where} on {local_date(event.occurred_at):%d/%m/%Y}"
+    return staff, event.description or ""
+
+
+def _order_told(session: Session, order_id: int, shipment_id: int) -> bool:
+    """Whether the customer of order ``order_id`` was already told of a delay they are still
+    living through: another of its shipments is flagged and not delivered yet."""
+    return (
+        session.scalar(
+            select(Shipment.id)
+            .where(
+                Shipment.order_id == order_id,
+                Shipment.id != shipment_id,
+                Shipment.delay_flagged_at.is_not(None),
+                Shipment.delivered_at.is_(None),
+                Shipment.status != ShipmentStatus.DELIVERED,
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[DelayNotice]:
     """Notify the shipments past their promised day without delivery, or with an exception.
 
     For each shipment not flagged yet (at most ``limit``): the shipment is flagged with the
-    reason (a conditional update, so two runs at once notify it once), the customer gets a
-    notice in the outbox and the domain event ``shipment.delayed`` (payload
-    ``{"shipment_id", "order_id", "reason"}``) is published for after-sales. The promised day
+    reason (a conditional update, so two runs at once notify it once) and the domain event
+    ``shipment.delayed`` (payload ``{"shipment_id", "order_id", "reason"}``) is published for
+    after-sales. The customer gets one notice per order and delay: none for a shipment whose
+    order has another one flagged and not delivered yet (they were told; their next notice
+    comes once those parcels have arrived). The promised day
     is the shipment's (its service's promise), else the order's promise; a shipment is late
     once that day is over (Europe/Paris). Returns the notices written, by shipment id.
     """
@@ -366,12 +395,13 @@ def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[Del
         promised = shipment.promised_on
         if promised is None and order.promised_at is not None:
             promised = local_date(order.promised_at)
-        kind, reason = "exception", _exception_reason(session, shipment)
-        if reason is None:
+        kind, found = "exception", _exception_reason(session, shipment)
+        if found is None:
             if promised is None or today <= promised:
                 continue
             kind = "late"
-            reason = f"promised for {promised:%d/%m/%Y}, not delivered yet"
+            found = (f"promised for {promised:%d/%m/%Y}, not delivered yet", "")
+        reason, problem = found
         flagged = session.execute(
             update(Shipment)
             .where(Shipment.id == shipment.id, Shipment.delay_flagged_at.is_(None))
@@ -380,31 +410,48 @@ def detect_delays(*, session: Session, actor: str, limit: int = 500) -> list[Del
         )
         if getattr(flagged, "rowcount", 0) != 1:
             continue  # another run notified it first
-        carrier = shipment.carrier.name if shipment.carrier else "the carrier"
-        numbers = ", ".join(p.tracking_number or "" for p in shipment.parcels)
-        if kind == "late":
-            message = (
-                f"Your parcel for order {order.number} ({carrier}, tracking {numbers}) was "
-                f"expected by {promised:%d/%m/%Y} and has not arrived yet. We are checking with "
-                "the carrier and will keep you posted."
-            )
-        else:
-            message = (
-                f"{carrier} reported a problem with your parcel for order {order.number} "
-                f"(tracking {numbers}): {reason}. We are on it and will keep you posted."
-            )
-        timeline.notify_customer(
-            session=session,
-            order=order,
-            topic="shipment.delay_notice",
-            subject=f"Your order {order.number} is delayed",
-            message=message,
-            extra={"shipment": shipment.id, "tracking": numbers},
+        told = not _order_told(session, order.id, shipment.id)
+        if told:
+            _tell_delay(session, order, shipment, kind, promised, problem)
+        outbox.publish(
+            session,
+            "shipment.delayed",
+            {
+                "shipment_id": shipment.id,
+                "order_id": order.id,
+                "order": order.number,
+                "kind": kind,
+                "reason": reason,
+            },
         )
-        about = {"shipment_id": shipment.id, "order_id": order.id, "order": order.number}
-        outbox.publish(session, "shipment.delayed", {**about, "kind": kind, "reason": reason})
-        notices.append(DelayNotice(shipment.id, order.number, kind, reason))
+        notices.append(DelayNotice(shipment.id, order.number, kind, reason, told))
     return notices
+
+
+def _tell_delay(
+    session: Session,
+    order: Order,
+    shipment: Shipment,
+    kind: str,
+    promised: date | None,
+    problem: str,
+) -> None:
+    """Queue the customer's delay notice for ``shipment`` (the carrier's words in ``problem``
+    for an exception)."""
+    tracking = [p.tracking_number for p in shipment.parcels if p.tracking_number]
+    timeline.notify_customer(
+        session=session,
+        order=order,
+        topic="shipment.delay_notice",
+        context={
+            "kind": kind,
+            "carrier": shipment.carrier.name if shipment.carrier else "",
+            "tracking": tracking,
+            "promised": promised,
+            "problem": problem,
+        },
+        extra={"shipment": shipment.id, "tracking": ", ".join(tracking)},
+    )
 
 
 def get_shipment(*, session: Session, shipment_id: int) -> Shipment:

@@ -544,10 +544,7 @@ def _tell_short(
         session=session,
         order=order,
         topic="order.short_picked",
-        subject=f"Part of your order {order.number} is delayed",
-        message=f"{need} x {product.name} of your order {order.number} is out of stock "
-        "in our warehouse. We will ship the rest of your order now and come back to you "
-        "about the missing item.",
+        context={"quantity": need, "product": product.name},
         extra={"sku": line.sku, "quantity": need},
     )
 
