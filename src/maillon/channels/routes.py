@@ -7,6 +7,7 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from maillon.channels import service
@@ -153,16 +154,15 @@ def inbox_read(entry: InboxEntry, channel: str) -> InboxRead:
     )
 
 
-def _detail(db: DbDep, entry_id: int) -> InboxDetail:
-    with db.reader() as session:
-        entry = incoming.get_entry(session=session, entry_id=entry_id)
-        channel = session.get(SalesChannel, entry.channel_id)
-        read = inbox_read(entry, channel.code if channel else "")
-        try:
-            payload = json.loads(entry.body)
-        except ValueError:
-            payload = None
-        return InboxDetail(**read.model_dump(), body=entry.body, payload=payload)
+def _detail(session: Session, entry_id: int) -> InboxDetail:
+    entry = incoming.get_entry(session=session, entry_id=entry_id)
+    channel = session.get(SalesChannel, entry.channel_id)
+    read = inbox_read(entry, channel.code if channel else "")
+    try:
+        payload = json.loads(entry.body)
+    except ValueError:
+        payload = None
+    return InboxDetail(**read.model_dump(), body=entry.body, payload=payload)
 
 
 @router.get("/api/v1/channels/inbox", response_model=list[InboxRead])
@@ -185,7 +185,8 @@ def list_inbox(
 @router.get("/api/v1/channels/inbox/{entry_id}", response_model=InboxDetail)
 def get_inbox_entry(entry_id: IdPath, db: DbDep, _: Staff) -> InboxDetail:
     """A refused webhook with its body."""
-    return _detail(db, entry_id)
+    with db.reader() as session:
+        return _detail(session, entry_id)
 
 
 @router.put("/api/v1/channels/inbox/{entry_id}", response_model=InboxDetail)
@@ -195,14 +196,15 @@ def edit_inbox_entry(entry_id: IdPath, body: InboxEdit, db: DbDep, who: Operator
         incoming.edit_entry(
             session=session, entry_id=entry_id, payload=body.payload, actor=who.actor
         )
-    return _detail(db, entry_id)
+        return _detail(session, entry_id)
 
 
 @router.post("/api/v1/channels/inbox/{entry_id}/reprocess", response_model=InboxDetail)
 def reprocess_inbox_entry(entry_id: IdPath, db: DbDep, who: Operator) -> InboxDetail:
     """Take a refused webhook again as it now reads; 422 naming the field while still bad."""
     incoming.reprocess(db, entry_id=entry_id, actor=who.actor)
-    return _detail(db, entry_id)
+    with db.reader() as session:
+        return _detail(session, entry_id)
 
 
 @router.post("/api/v1/channels/inbox/{entry_id}/discard", response_model=InboxDetail)
@@ -210,14 +212,16 @@ def discard_inbox_entry(entry_id: IdPath, db: DbDep, who: Operator) -> InboxDeta
     """Give up on a refused webhook."""
     with db.transaction() as session:
         incoming.discard_entry(session=session, entry_id=entry_id, actor=who.actor)
-    return _detail(db, entry_id)
+        return _detail(session, entry_id)
 
 
 @router.get("/api/v1/channels/{code}/drift", response_model=list[DriftRead])
 def drift(code: str, db: DbDep, _: Operator) -> list[DriftRead]:
     """Our available units against the shop's, per SKU, the drifting ones first (502 when
     the shop cannot be read)."""
+    with db.reader() as session:
+        access, ours = outgoing.drift_inputs(session=session, code=code)
     return [
         DriftRead(sku=r.sku, ours=r.ours, theirs=r.theirs, difference=r.difference)
-        for r in outgoing.drift_report(db, code=code)
+        for r in outgoing.compare_with_shop(access, ours)
     ]

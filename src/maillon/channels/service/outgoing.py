@@ -215,8 +215,19 @@ def drift_report(db: Database, *, code: str) -> list[DriftRow]:
     """Our available units against the shop's, per SKU (the drifting ones first).
     Raises NotFound, ShopError."""
     with db.reader() as session:
-        access = connected_access(session=session, code=code)
-        ours = available_by_sku(session=session)
+        access, ours = drift_inputs(session=session, code=code)
+    return compare_with_shop(access, ours)
+
+
+def drift_inputs(*, session: Session, code: str) -> tuple[ShopAccess, dict[str, int]]:
+    """What the drift report compares on our side: the shop's access and our available units
+    per SKU. Raises NotFound."""
+    return connected_access(session=session, code=code), available_by_sku(session=session)
+
+
+def compare_with_shop(access: ShopAccess, ours: dict[str, int]) -> list[DriftRow]:
+    """Read the shop's stock of ``ours``' SKUs and compare (the drifting ones first).
+    Raises ShopError."""
     client = client_for(access)
     try:
         theirs = client.fetch_stock(list(ours))
