@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -186,3 +187,22 @@ def test_a_text_only_message_is_sent_as_plain_text(
     assert deliver_pending(seeded, sender) == 1
     (message,) = inbox.messages
     assert message.get_content_type() == "text/plain" and message["From"] == "shop@example.fr"
+
+
+def test_a_file_transport_writes_each_email_as_it_would_leave(
+    seeded: Database, tmp_path: Path
+) -> None:
+    from maillon.core.outbox import FileSender, smtp_sender_from_url
+
+    mailbox = tmp_path / "mail box"
+    sender = smtp_sender_from_url(mailbox.as_uri(), sender="shop@example.fr", sender_name="Shop")
+    assert isinstance(sender, FileSender) and sender.directory == mailbox
+    order, _ = orders.place_order(seeded, order_draft(), actor="t")
+    assert deliver_pending(seeded, sender) == 1
+    [written] = list(mailbox.glob("*.eml"))
+    mail = message_from_bytes(written.read_bytes())
+    assert mail["To"] == "camille.martin@example.fr" and order.number in mail["Subject"]
+    assert mail["From"] == "Shop <shop@example.fr>" and mail["Date"]
+    assert written.stem in mail["Message-ID"]  # named after the stable reference
+    assert list(mailbox.glob("*.part")) == []
+    assert deliver_pending(seeded, sender) == 0  # delivered once

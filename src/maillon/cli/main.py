@@ -623,7 +623,7 @@ def demo(
     if db is None and not os.environ.get("MAILLON_DATABASE_URL"):
         # The demo gets a database of its own, made anew each run.
         path = load_settings().data_dir / "demo.db"
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".jobs", ".jobs-wal", ".jobs-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         db = str(path)
         console.print(f"demo database: {path}")
@@ -650,7 +650,26 @@ def demo(
         f"sign in at http://127.0.0.1:{port}/login as [bold]demo[/bold] with the password "
         f"[bold]{password}[/bold] (or the API key {key})"
     )
+    _demo_mailbox(port)
     serve(db=database.url, port=port)
+
+
+def _demo_mailbox(port: int) -> None:
+    """Without a configured transport, the demo's e-mails go to a folder as ``.eml`` files
+    (emptied first), and their links to this server; say where."""
+    os.environ.setdefault("MAILLON_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    if os.environ.get("MAILLON_SMTP_URL"):
+        console.print(f"e-mails go to {os.environ['MAILLON_SMTP_URL'].split('@')[-1]}")
+        return
+    mailbox = load_settings().data_dir / "demo-mail"
+    mailbox.mkdir(parents=True, exist_ok=True)
+    for old in mailbox.glob("*.eml"):
+        old.unlink()
+    os.environ["MAILLON_SMTP_URL"] = mailbox.as_uri()
+    console.print(
+        f"the worker sends the demo's e-mails within a minute to {mailbox} "
+        "(one .eml file each: open them in any mail client)"
+    )
 
 
 def main() -> None:

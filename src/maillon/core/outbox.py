@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -175,6 +176,75 @@ class MemorySender:
         return "memory"
 
 
+def build_email(
+    *,
+    sender: str,
+    sender_name: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    html: str = "",
+    reference: str = "",
+) -> EmailMessage:
+    """The e-mail as it leaves: From with the shop's name, Date, a Message-ID made from
+    ``reference`` (the same at every attempt), ``body`` as text and ``html`` as its HTML
+    alternative."""
+    msg = EmailMessage()
+    msg["From"] = formataddr((sender_name, sender)) if sender_name else sender
+    msg["To"] = recipient
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(usegmt=True)
+    domain = sender.rpartition("@")[2] or "maillon.local"
+    msg["Message-ID"] = f"<{reference}@{domain}>" if reference else make_msgid(domain=domain)
+    msg.set_content(body)
+    if html:
+        msg.add_alternative(html, subtype="html")
+    return msg
+
+
+@dataclass
+class FileSender:
+    """Writes each e-mail, exactly as it would leave, into ``directory`` as an ``.eml`` file
+    any mail client opens (the demo's transport, and a way to look before going live)."""
+
+    directory: Path
+    sender: str = "no-reply@maillon.local"
+    sender_name: str = ""
+
+    def send(
+        self,
+        *,
+        channel: str,
+        recipient: str,
+        subject: str,
+        body: str,
+        reference: str = "",
+        html: str = "",
+    ) -> None:
+        """Write one e-mail (named after ``reference``: sent again, it is written over)."""
+        if channel != "email":
+            raise ValueError(f"FileSender cannot send {channel!r} messages")
+        msg = build_email(
+            sender=self.sender,
+            sender_name=self.sender_name,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            html=html,
+            reference=reference,
+        )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = reference or make_msgid().strip("<>").replace("@", "_")
+        target = self.directory / f"{name}.eml"
+        partial = target.with_suffix(".part")
+        partial.write_bytes(msg.as_bytes())
+        partial.replace(target)  # a reader never sees half a message
+
+    def describe(self) -> str:
+        """Where the messages go."""
+        return f"file://{self.directory}"
+
+
 @dataclass
 class SmtpSender:
     """Sends e-mail through an SMTP relay: STARTTLS when ``starttls``, TLS from the first
@@ -207,17 +277,15 @@ class SmtpSender:
         every attempt, so a message sent again after a crash is recognised as the same one."""
         if channel != "email":
             raise ValueError(f"SmtpSender cannot send {channel!r} messages")
-        msg = EmailMessage()
-        name = self.sender_name
-        msg["From"] = formataddr((name, self.sender)) if name else self.sender
-        msg["To"] = recipient
-        msg["Subject"] = subject
-        msg["Date"] = formatdate(usegmt=True)
-        domain = self.sender.rpartition("@")[2] or "maillon.local"
-        msg["Message-ID"] = f"<{reference}@{domain}>" if reference else make_msgid(domain=domain)
-        msg.set_content(body)
-        if html:
-            msg.add_alternative(html, subtype="html")
+        msg = build_email(
+            sender=self.sender,
+            sender_name=self.sender_name,
+            recipient=recipient,
+            subject=subject,
+            body=body,
+            html=html,
+            reference=reference,
+        )
         smtp_class = smtplib.SMTP_SSL if self.ssl else smtplib.SMTP
         with smtp_class(self.host, self.port, timeout=self.timeout) as smtp:
             if self.starttls and not self.ssl:
@@ -236,10 +304,17 @@ class SmtpSender:
 
 def smtp_sender_from_url(
     url: str, *, sender: str | None = None, sender_name: str = ""
-) -> SmtpSender:
+) -> SmtpSender | FileSender:
     """Read ``smtp://user:pass@host:587`` (STARTTLS), ``smtps://...:465`` (TLS) or
-    ``smtp://127.0.0.1:2525?tls=off`` (a local relay, plain); ``?from=`` sets the sender."""
+    ``smtp://127.0.0.1:2525?tls=off`` (a local relay, plain); ``?from=`` sets the sender.
+    ``file:///a/folder`` writes the e-mails there as ``.eml`` files instead."""
     parts = urlsplit(url)
+    if parts.scheme == "file" and parts.path:
+        return FileSender(
+            directory=Path(unquote(parts.path)),
+            sender=sender or "no-reply@maillon.local",
+            sender_name=sender_name,
+        )
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ValueError(f"not an SMTP URL (smtp://host:port or smtps://host:port): {url!r}")
     query = parse_qs(parts.query)
