@@ -72,6 +72,10 @@ class FakeShop:
     def requests_to(self, method: str, path: str) -> list[Seen]:
         return [s for s in self.seen if (s.method, s.path) == (method, path)]
 
+    def requests_to_prefix(self, method: str, prefix: str) -> list[Seen]:
+        """The ``method`` requests to every path under ``prefix``."""
+        return [s for s in self.seen if s.method == method and s.path.startswith(prefix)]
+
     def _next(self, method: str, path: str) -> Answer:
         with self._lock:
             queue = self._answers.get((method, path))

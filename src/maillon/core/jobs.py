@@ -13,6 +13,7 @@ show (queued, running, done, failed with its error, progress) and the retry butt
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -28,8 +29,8 @@ from maillon.core.errors import Conflict, NotFound
 from maillon.core.tables import Job
 
 #: How long a claimed job belongs to its worker before another may take it over; a job that
-#: reports progress extends it.
-LEASE = timedelta(minutes=10)
+#: reports progress extends it. ``MAILLON_JOB_LEASE_SECONDS`` (at least 5) sets it.
+LEASE = timedelta(seconds=max(5, int(os.environ.get("MAILLON_JOB_LEASE_SECONDS", "600"))))
 #: A queued job not started this long after it was due is woken again (its message was lost).
 GRACE = timedelta(minutes=2)
 #: The first retry waits this long, each next one twice as long, up to ``MAX_BACKOFF``.
