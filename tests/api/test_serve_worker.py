@@ -27,7 +27,11 @@ def test_serve_sends_the_confirmation_by_itself(
         maillon_serve(
             db_url,
             tmp_path / "server.log",
-            env={"MAILLON_SMTP_URL": sink.url, "MAILLON_SMTP_FROM": "boutique@example.fr"},
+            env={
+                "MAILLON_SMTP_URL": sink.url,
+                "MAILLON_SMTP_FROM": "boutique@example.fr",
+                "MAILLON_SHOP_NAME": "Les Tasses de Lyon",
+            },
         ) as base,
     ):
         placed = httpx.post(
@@ -43,7 +47,7 @@ def test_serve_sends_the_confirmation_by_itself(
         mail = received[0]
         assert mail["To"] == "camille.martin@example.fr"
         assert number in mail["Subject"]
-        assert mail["From"] == "boutique@example.fr"
+        assert mail["From"] == "Les Tasses de Lyon <boutique@example.fr>"
         assert mail["Date"] and mail["Message-ID"].startswith("<maillon-outbox-")
     with seeded.reader() as session:
         waiting = session.scalars(

@@ -618,7 +618,7 @@ def demo(
     import secrets
 
     from maillon.core.users import create_user
-    from maillon.demo.run import run_demo
+    from maillon.demo.run import connect_demo_shop, run_demo
 
     if db is None and not os.environ.get("MAILLON_DATABASE_URL"):
         # The demo gets a database of its own, made anew each run.
@@ -629,6 +629,7 @@ def demo(
         console.print(f"demo database: {path}")
     database = open_db(db)
     try:
+        shop = None if no_serve else connect_demo_shop(database)
         key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
         password = secrets.token_urlsafe(9)
         with database.transaction() as session:
@@ -651,6 +652,11 @@ def demo(
         f"[bold]{password}[/bold] (or the API key {key})"
     )
     _demo_mailbox(port)
+    if shop:
+        console.print(
+            f"the webshop channel is a WooCommerce shop at {shop}: the worker pushes shipped "
+            "orders and stock levels to it (its home page lists what it received)"
+        )
     serve(db=database.url, port=port)
 
 

@@ -7,6 +7,7 @@ time it would have happened, so timelines, ledgers and KPIs look like a real mon
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
@@ -735,3 +736,25 @@ def _return_some(
 
 
 __all__ = ["OrderStatus", "run_demo"]
+
+
+def connect_demo_shop(db: Database) -> str:
+    """Start the demo's WooCommerce shop (:mod:`maillon.demo.shop`) and connect the
+    ``webshop`` channel to it, so shipped orders and stock levels are pushed to it; return
+    its URL."""
+    from maillon.channels.service import register_channel
+    from maillon.demo.shop import start_shop
+
+    key, secret = "ck_demo", secrets.token_urlsafe(16)
+    url, _state = start_shop(key, secret)
+    with db.transaction() as session:
+        register_channel(
+            session=session,
+            code="webshop",
+            kind="woocommerce",
+            webhook_secret=secrets.token_urlsafe(24),
+            shop_url=url,
+            api_key=key,
+            api_secret=secret,
+        )
+    return url
