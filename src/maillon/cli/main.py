@@ -628,6 +628,8 @@ def demo(
         db = str(path)
         console.print(f"demo database: {path}")
     database = open_db(db)
+    # the links of the e-mails written during the replay lead to the demo's own server
+    os.environ.setdefault("MAILLON_PUBLIC_URL", f"http://127.0.0.1:{port}")
     try:
         shop = None if no_serve else connect_demo_shop(database)
         key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
@@ -651,7 +653,7 @@ def demo(
         f"sign in at http://127.0.0.1:{port}/login as [bold]demo[/bold] with the password "
         f"[bold]{password}[/bold] (or the API key {key})"
     )
-    _demo_mailbox(port)
+    _demo_mailbox()
     if shop:
         console.print(
             f"the webshop channel is a WooCommerce shop at {shop}: the worker pushes shipped "
@@ -660,10 +662,9 @@ def demo(
     serve(db=database.url, port=port)
 
 
-def _demo_mailbox(port: int) -> None:
+def _demo_mailbox() -> None:
     """Without a configured transport, the demo's e-mails go to a folder as ``.eml`` files
-    (emptied first), and their links to this server; say where."""
-    os.environ.setdefault("MAILLON_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    (emptied first); say where."""
     if os.environ.get("MAILLON_SMTP_URL"):
         console.print(f"e-mails go to {os.environ['MAILLON_SMTP_URL'].split('@')[-1]}")
         return
