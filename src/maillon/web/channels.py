@@ -24,7 +24,7 @@ from maillon.channels import service as channels
 from maillon.channels.model import ChannelKind, InboxKind, InboxStatus
 from maillon.channels.service import incoming, outgoing
 from maillon.channels.tables import InboxEntry
-from maillon.core.errors import FieldError, MaillonError, NotFound, ValidationError
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.core.jobs import JobStatus
 from maillon.core.tables import Job
 from maillon.core.users import ConsoleUser
@@ -37,10 +37,9 @@ from maillon.web.console import (
     error_status,
     language,
     on_refusal,
-    problem,
     render,
 )
-from maillon.web.i18n import translate, translator
+from maillon.web.i18n import refusal, translate, translator
 
 router = console_router()
 
@@ -111,14 +110,7 @@ def reasons_of(errors: list[dict[str, Any]], t: Callable[[str], str]) -> list[st
 
 
 def _refusal_text(exc: MaillonError, t: Callable[[str], str]) -> str:
-    if isinstance(exc, ValidationError):
-        return "; ".join(
-            reasons_of([{"field": e.field, "message": e.message} for e in exc.errors], t)
-        )
-    if isinstance(exc, NotFound):
-        found = t("{entity} {key} not found").format(entity=t(exc.entity), key=repr(exc.key))
-        return f"{exc.field}: {found}" if exc.field else found
-    return translate(problem(exc), t, REASONS)
+    return refusal(exc, t, REASONS)
 
 
 def _error(

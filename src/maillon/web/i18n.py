@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from maillon.core.errors import MaillonError, NotFound, ValidationError
 from maillon.web import french
 
 LANGUAGES = ("fr", "en")
@@ -64,3 +65,15 @@ def translate(text: str, t: Callable[[str], str], patterns: Patterns = ()) -> st
             data = {k: t(v) if k.startswith("t_") else v for k, v in found.groupdict().items()}
             return t(english).format(**data)
     return t(text)
+
+
+def refusal(exc: MaillonError, t: Callable[[str], str], patterns: Patterns = ()) -> str:
+    """A service's refusal in ``t``'s language: each field named (as the API names it) with
+    its reason translated; an unknown entity as ``{entity} {key} not found``."""
+    if isinstance(exc, ValidationError):
+        texts = [(e.field, translate(e.message, t, patterns)) for e in exc.errors]
+        return "; ".join(f"{field}: {text}" if field else text for field, text in texts)
+    if isinstance(exc, NotFound):
+        found = t("{entity} {key} not found").format(entity=t(exc.entity), key=repr(exc.key))
+        return f"{exc.field}: {found}" if exc.field else found
+    return translate(exc.message, t, patterns)

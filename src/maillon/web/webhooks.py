@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from maillon.core.errors import FieldError, MaillonError, NotFound, ValidationError
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.core.users import ConsoleUser
 from maillon.web.console import (
     AdminForm,
@@ -28,7 +28,7 @@ from maillon.web.console import (
     page_count,
     render,
 )
-from maillon.web.i18n import translate, translator
+from maillon.web.i18n import refusal, translate, translator
 from maillon.webhooks import service
 from maillon.webhooks.model import PING_TOPIC, TOPICS, DeliveryStatus
 from maillon.webhooks.service import sending
@@ -123,13 +123,7 @@ def _topic_label(pattern: str) -> str:
 
 
 def _refusal_text(exc: MaillonError, t: Callable[[str], str]) -> str:
-    if isinstance(exc, ValidationError):
-        texts = [(e.field, translate(e.message, t, REASONS)) for e in exc.errors]
-        return "; ".join(f"{field}: {text}" if field else text for field, text in texts)
-    if isinstance(exc, NotFound):
-        found = t("{entity} {key} not found").format(entity=t(exc.entity), key=repr(exc.key))
-        return f"{exc.field}: {found}" if exc.field else found
-    return t(exc.message)
+    return refusal(exc, t, REASONS)
 
 
 def _endpoint_row(endpoint: WebhookEndpoint, t: Callable[[str], str]) -> dict[str, Any]:
