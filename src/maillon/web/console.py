@@ -46,6 +46,8 @@ OPERATORS = (Role.OPERATOR,)
 FLOOR = (Role.OPERATOR, Role.PICKER)
 CARE = (Role.OPERATOR, Role.AGENT)
 EVERYONE = (Role.OPERATOR, Role.PICKER, Role.AGENT)
+#: Admins only (every role check lets admins in, so no other role names them).
+ADMINS = (Role.ADMIN,)
 
 # The navigation: (path, label, roles that see it). Admins see everything.
 NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
@@ -64,6 +66,8 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("/planning", "Planning", OPERATORS),
     ("/kpi", "KPIs", CARE),
     ("/jobs", "Jobs", OPERATORS),
+    ("/channels", "Shops", OPERATORS),
+    ("/webhooks", "Webhooks", ADMINS),
 ]
 
 
@@ -183,9 +187,11 @@ class FormUser(SignedIn):
 OperatorPage = Annotated[ConsoleUser, Depends(SignedIn(*OPERATORS))]
 FloorPage = Annotated[ConsoleUser, Depends(SignedIn(*FLOOR))]
 CarePage = Annotated[ConsoleUser, Depends(SignedIn(*CARE))]
+AdminPage = Annotated[ConsoleUser, Depends(SignedIn(*ADMINS))]
 OperatorForm = Annotated[ConsoleUser, Depends(FormUser(*OPERATORS))]
 FloorForm = Annotated[ConsoleUser, Depends(FormUser(*FLOOR))]
 CareForm = Annotated[ConsoleUser, Depends(FormUser(*CARE))]
+AdminForm = Annotated[ConsoleUser, Depends(FormUser(*ADMINS))]
 
 
 # --------------------------------------------------------------------------- refusals

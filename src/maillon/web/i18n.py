@@ -8,8 +8,10 @@ browsers), else English. A test checks that every text the templates translate h
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 
+from maillon.core.errors import MaillonError, NotFound, ValidationError
 from maillon.web import french
 
 LANGUAGES = ("fr", "en")
@@ -46,3 +48,32 @@ def translator(language: str) -> Callable[[str], str]:
     if language == "fr":
         return lambda text: FRENCH.get(text, text)
     return lambda text: text
+
+
+#: Texts that carry data (``unknown SKU 'X'``): a pattern with named groups and its English
+#: with the same names as ``{placeholders}``, the English being what :data:`FRENCH` translates.
+#: A group named ``t_...`` holds a word that is translated too (a status).
+Patterns = Sequence[tuple[re.Pattern[str], str]]
+
+
+def translate(text: str, t: Callable[[str], str], patterns: Patterns = ()) -> str:
+    """Return ``text`` in ``t``'s language: the first of ``patterns`` it matches whole,
+    translated then filled with the data, else ``t(text)``."""
+    for pattern, english in patterns:
+        found = pattern.fullmatch(text)
+        if found:
+            data = {k: t(v) if k.startswith("t_") else v for k, v in found.groupdict().items()}
+            return t(english).format(**data)
+    return t(text)
+
+
+def refusal(exc: MaillonError, t: Callable[[str], str], patterns: Patterns = ()) -> str:
+    """A service's refusal in ``t``'s language: each field named (as the API names it) with
+    its reason translated; an unknown entity as ``{entity} {key} not found``."""
+    if isinstance(exc, ValidationError):
+        texts = [(e.field, translate(e.message, t, patterns)) for e in exc.errors]
+        return "; ".join(f"{field}: {text}" if field else text for field, text in texts)
+    if isinstance(exc, NotFound):
+        found = t("{entity} {key} not found").format(entity=t(exc.entity), key=repr(exc.key))
+        return f"{exc.field}: {found}" if exc.field else found
+    return translate(exc.message, t, patterns)

@@ -19,6 +19,7 @@ from maillon.web import (
     acquisition,
     analytics,
     care,
+    channels,
     delivery,
     fraud,
     inventory,
@@ -30,6 +31,7 @@ from maillon.web import (
     shipping,
     signin,
     warehouse,
+    webhooks,
 )
 from maillon.web.console import (
     Forbidden,
@@ -70,5 +72,7 @@ def mount_console(app: FastAPI) -> None:
         acquisition,
         planning,
         jobs,
+        channels,
+        webhooks,
     ):
         app.include_router(pages.router)

@@ -76,6 +76,13 @@ def push_stock(db: Database, args: dict[str, Any], progress: Progress) -> dict[s
     return outgoing.push_stock(db, codes=args.get("channels"), full=bool(args.get("full")))
 
 
+def drift_report(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Compare a shop's stock with ours and keep the report (asked for from the console)."""
+    from maillon.channels.service import outgoing
+
+    return outgoing.drift_job(db, code=str(args["channel"]))
+
+
 def deliver_webhook(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Send one webhook delivery; a failed attempt raises, so the job is retried after its
     backoff (a delivery already sent, cancelled or deleted is left alone)."""
@@ -95,6 +102,7 @@ HANDLERS: dict[str, Handler] = {
     "analytics.refresh": refresh_kpis,
     "channels.push_fulfillment": push_fulfillment,
     "channels.push_stock": push_stock,
+    "channels.drift": drift_report,
     "webhooks.deliver": deliver_webhook,
 }
 

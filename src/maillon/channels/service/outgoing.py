@@ -7,7 +7,10 @@ same transaction when the order came from a connected shop. The job (:func:`push
 is idempotent: a push recorded done is not sent again, and a push sent but not recorded (a
 crash between the two) is recognised by the shop's client as done already.
 ``channels.push_stock`` runs every 15 minutes and sends only the SKUs whose available
-quantity changed since it was last set in that shop.
+quantity changed since it was last set in that shop. The drift report reads the shop over
+the network, so the console asks for it (:func:`request_drift`, the job ``channels.drift``)
+and shows the last one the worker kept (:func:`last_drift`); the API and the CLI read it
+live.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from maillon.channels.tables import FulfillmentPush, StockPushed
 from maillon.core import clock, jobs
 from maillon.core.db import Database
 from maillon.core.errors import NotFound
+from maillon.core.jobs import JobStatus
+from maillon.core.tables import Job
 from maillon.inventory.tables import StockLevel as StockRecord
 from maillon.orders.tables import Order, SalesChannel
 from maillon.shipping.model import ShipmentStatus
@@ -41,6 +46,9 @@ from maillon.shipping.service import shipments_of
 
 PUSH_FULFILLMENT = "channels.push_fulfillment"
 PUSH_STOCK = "channels.push_stock"
+DRIFT = "channels.drift"
+#: A drift report kept by its job lists at most this many SKUs (the drifting ones first).
+DRIFT_ROWS = 2000
 
 
 def _channel_of(session: Session, order: Order) -> SalesChannel | None:
@@ -234,3 +242,43 @@ def compare_with_shop(access: ShopAccess, ours: dict[str, int]) -> list[DriftRow
     finally:
         client.close()
     return compare(ours, theirs)
+
+
+def request_drift(*, session: Session, code: str, actor: str) -> Job:
+    """Ask the worker for shop ``code``'s drift report (the job ``channels.drift``), unless
+    one is waiting or running already; return that job. Raises NotFound (unknown shop, or one
+    registered without credentials)."""
+    connected_access(session=session, code=code)
+    last = last_drift(session=session, code=code)
+    if last is not None and last.status in (JobStatus.QUEUED, JobStatus.RUNNING):
+        return last
+    job = jobs.submit(session, DRIFT, {"channel": code}, requested_by=actor, max_attempts=2)
+    assert job is not None  # no key: always recorded
+    return job
+
+
+def last_drift(*, session: Session, code: str) -> Job | None:
+    """The latest drift job of shop ``code`` (its ``result`` is the report once it ran)."""
+    return session.scalar(
+        select(Job)
+        .where(Job.name == DRIFT, Job.args["channel"].as_string() == code)
+        .order_by(Job.id.desc())
+        .limit(1)
+    )
+
+
+def drift_job(db: Database, *, code: str) -> dict[str, Any]:
+    """The job ``channels.drift``: read the shop's stock and keep the report as the job's
+    result (reading twice changes nothing). Raises NotFound, ShopError."""
+    rows = drift_report(db, code=code)
+    return {
+        "channel": code,
+        "skus": len(rows),
+        "drifting": sum(1 for r in rows if r.difference),
+        "missing": sum(1 for r in rows if r.theirs is None),
+        "rows": [
+            {"sku": r.sku, "ours": r.ours, "theirs": r.theirs, "difference": r.difference}
+            for r in rows[:DRIFT_ROWS]
+        ],
+        "truncated": len(rows) > DRIFT_ROWS,
+    }

@@ -11,6 +11,7 @@ from maillon.web.french import (
     acquisition,
     analytics,
     care,
+    channels,
     delivery,
     frame,
     fraud,
@@ -22,6 +23,7 @@ from maillon.web.french import (
     returns,
     shipping,
     warehouse,
+    webhooks,
 )
 
 MODULES = (
@@ -39,6 +41,8 @@ MODULES = (
     acquisition,
     planning,
     jobs,
+    channels,
+    webhooks,
 )
 
 
