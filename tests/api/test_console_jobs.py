@@ -58,3 +58,12 @@ def test_a_bad_filter_is_refused_in_the_page_and_pickers_are_kept_out(
     other = TestClient(client.app)
     sign_in(other, db, "picker")
     assert other.get("/jobs").status_code == 403
+
+
+def test_every_job_the_worker_knows_has_a_label_in_both_languages() -> None:
+    from maillon.web.french import FRENCH
+    from maillon.web.jobs import JOB_LABELS
+    from maillon.worker.tasks import HANDLERS
+
+    assert set(HANDLERS) <= set(JOB_LABELS)
+    assert [label for label in JOB_LABELS.values() if label not in FRENCH] == []

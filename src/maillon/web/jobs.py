@@ -38,6 +38,10 @@ JOB_LABELS = {
     "delivery.collect_sweep": "Release uncollected click & collect reservations",
     "shipping.detect_delays": "Detect late shipments",
     "analytics.refresh": "Refresh the KPI figures",
+    "channels.push_fulfillment": "Tell the shop an order shipped",
+    "channels.push_stock": "Send stock levels to the shops",
+    "channels.drift": "Compare a shop's stock with ours",
+    "webhooks.deliver": "Send a webhook",
 }
 
 

@@ -25,4 +25,8 @@ FRENCH: dict[str, str] = {
     ),
     "Detect late shipments": "Détecter les colis en retard",
     "Refresh the KPI figures": "Actualiser les indicateurs",
+    "Tell the shop an order shipped": "Signaler l'expédition à la boutique",
+    "Send stock levels to the shops": "Envoyer les niveaux de stock aux boutiques",
+    "Compare a shop's stock with ours": "Comparer le stock d'une boutique avec le nôtre",
+    "Send a webhook": "Envoyer un webhook",
 }
