@@ -38,6 +38,9 @@ JOB_LABELS = {
     "delivery.collect_sweep": "Release uncollected click & collect reservations",
     "shipping.detect_delays": "Detect late shipments",
     "analytics.refresh": "Refresh the KPI figures",
+    "care.sla_check": "Check ticket SLAs and escalate breaches",
+    "inventory.sensor_check": "Alert on silent shelf sensors",
+    "returns.expire": "Close returns whose parcel never arrived",
 }
 
 

@@ -25,4 +25,9 @@ FRENCH: dict[str, str] = {
     ),
     "Detect late shipments": "Détecter les colis en retard",
     "Refresh the KPI figures": "Actualiser les indicateurs",
+    "Check ticket SLAs and escalate breaches": (
+        "Surveiller les délais SLA des tickets et escalader les dépassements"
+    ),
+    "Alert on silent shelf sensors": "Signaler les capteurs d'étagère muets",
+    "Close returns whose parcel never arrived": "Clore les retours dont le colis n'est pas arrivé",
 }
