@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from maillon.inventory.sensing import ShelfConfig, ShelfReading, assess, units_from_grams
+from maillon.inventory.sensing import (
+    ShelfConfig,
+    ShelfReading,
+    assess,
+    silent_for,
+    units_from_grams,
+)
 
 
 @given(
@@ -54,3 +62,23 @@ def test_assess(units: int, ledger: int, trusted: bool, discrepancy: bool, reple
 def test_bad_configs_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must"):
         ShelfConfig(**kwargs)  # type: ignore[arg-type]
+
+
+def test_a_sensor_is_silent_once_past_its_interval() -> None:
+    t0 = datetime(2026, 11, 2, 8, tzinfo=UTC)
+
+    def quiet(minutes: int, seen: datetime | None, registered: datetime | None) -> object:
+        return silent_for(
+            now=t0 + timedelta(minutes=minutes),
+            last_seen_at=seen,
+            registered_at=registered,
+            interval_minutes=15,
+        )
+
+    assert quiet(15, t0, None) is None  # exactly the interval: not yet
+    assert quiet(16, t0, None) == timedelta(minutes=16)
+    assert quiet(16, t0 + timedelta(minutes=10), t0) is None  # the last reading counts
+    assert quiet(20, None, t0) == timedelta(minutes=20)  # never heard: since registration
+    assert quiet(999, None, None) is None
+    with pytest.raises(ValueError, match="interval_minutes"):
+        silent_for(now=t0, last_seen_at=t0, registered_at=None, interval_minutes=0)

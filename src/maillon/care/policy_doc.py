@@ -5,11 +5,14 @@ A document reads::
     {"warning_ratio": 0.8,
      "pause_statuses": ["waiting_on_customer"],
      "targets": [{"priority": "urgent", "category": "*",
-                  "first_response_hours": 1, "resolution_hours": 8}, ...]}
+                  "first_response_hours": 1, "resolution_hours": 8}, ...],
+     "escalation": {"raise_priority": true, "lead": "Léa", "warn_assignee": true}}
 
 Hours are business hours (see :class:`maillon.care.sla.BusinessCalendar`); ``null`` leaves a
 clock untracked; ``"*"`` matches any priority or category, and a ``"*"``/``"*"`` target is
-required as the fallback. Every mistake is named by its field (``targets.2.priority``).
+required as the fallback. ``escalation`` (optional) says what the SLA check does when a clock
+nears or passes its target (:class:`maillon.care.sla.Escalation`). Every mistake is named by
+its field (``targets.2.priority``).
 """
 
 from __future__ import annotations
@@ -18,12 +21,13 @@ from datetime import timedelta
 from typing import Any
 
 from maillon.care.model import CATEGORIES, PRIORITIES, STATUSES
-from maillon.care.sla import SlaPolicy, SlaTarget
+from maillon.care.sla import Escalation, SlaPolicy, SlaTarget
 from maillon.core.errors import ErrorCollector, FieldError, ValidationError
 
 __all__ = ["policy_document", "policy_from_document"]
 
-_KEYS = {"warning_ratio", "pause_statuses", "targets"}
+_KEYS = {"warning_ratio", "pause_statuses", "targets", "escalation"}
+_ESCALATION_KEYS = {"raise_priority", "lead", "warn_assignee"}
 _TARGET_KEYS = {"priority", "category", "first_response_hours", "resolution_hours"}
 _MAX_HOURS = 24 * 365
 
@@ -38,6 +42,33 @@ def _hours(value: Any, field: str, errors: ErrorCollector) -> timedelta | None:
         errors.add(field, f"more than 0 and at most {_MAX_HOURS} hours")
         return None
     return timedelta(hours=float(value))
+
+
+def _escalation(value: Any, errors: ErrorCollector) -> Escalation:
+    if value is None:
+        return Escalation()
+    if not isinstance(value, dict):
+        errors.add("escalation", "must be an object")
+        return Escalation()
+    for key in sorted(set(value) - _ESCALATION_KEYS):
+        errors.add(f"escalation.{key}", "unknown setting")
+    default = Escalation()
+    flags: dict[str, bool] = {}
+    for key in ("raise_priority", "warn_assignee"):
+        flag = value.get(key, getattr(default, key))
+        if not isinstance(flag, bool):
+            errors.add(f"escalation.{key}", "true or false")
+            flag = getattr(default, key)
+        flags[key] = flag
+    lead = value.get("lead")
+    if lead is not None and (not isinstance(lead, str) or not 0 < len(lead.strip()) <= 120):
+        errors.add("escalation.lead", "an agent's name (1-120 characters), or null")
+        lead = None
+    return Escalation(
+        raise_priority=flags["raise_priority"],
+        lead=lead.strip() if lead else None,
+        warn_assignee=flags["warn_assignee"],
+    )
 
 
 def policy_from_document(document: Any) -> SlaPolicy:
@@ -80,8 +111,14 @@ def policy_from_document(document: Any) -> SlaPolicy:
         targets[key] = SlaTarget(first, resolution)
     if rows and ("*", "*") not in targets:
         errors.add("targets", "needs a fallback target with priority '*' and category '*'")
+    escalation = _escalation(document.get("escalation"), errors)
     errors.raise_if_any()
-    return SlaPolicy(targets=targets, warning_ratio=float(ratio), pause_statuses=frozenset(pauses))
+    return SlaPolicy(
+        targets=targets,
+        warning_ratio=float(ratio),
+        pause_statuses=frozenset(pauses),
+        escalation=escalation,
+    )
 
 
 def policy_document(policy: SlaPolicy) -> dict[str, Any]:
@@ -102,4 +139,9 @@ def policy_document(policy: SlaPolicy) -> dict[str, Any]:
             }
             for (priority, category), target in policy.targets.items()
         ],
+        "escalation": {
+            "raise_priority": policy.escalation.raise_priority,
+            "lead": policy.escalation.lead,
+            "warn_assignee": policy.escalation.warn_assignee,
+        },
     }

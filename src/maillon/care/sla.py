@@ -45,6 +45,7 @@ __all__ = [
     "BusinessCalendar",
     "ClockState",
     "ClockStatus",
+    "Escalation",
     "SlaPolicy",
     "SlaState",
     "SlaTally",
@@ -364,6 +365,23 @@ DEFAULT_TARGETS: Mapping[tuple[str, str], SlaTarget] = {
 4 h / 2 days for high, 1 day / 3 days for normal, 2 days / 5 days for low)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """What the SLA check does about a ticket (see :mod:`maillon.care.escalation`).
+
+    Attributes:
+        raise_priority: a clock that breaches raises the ticket's priority one step (up to
+            ``urgent``, whose targets are the tightest).
+        lead: the name of the agent breaches are escalated to (the team lead): told of every
+            breach, and given the ticket when nobody holds it. ``None``: nobody.
+        warn_assignee: tell the ticket's agent when a clock passes the warning threshold.
+    """
+
+    raise_priority: bool = True
+    lead: str | None = None
+    warn_assignee: bool = True
+
+
 @dataclass(frozen=True)
 class SlaPolicy:
     """First-response and resolution targets by (priority, category).
@@ -373,6 +391,7 @@ class SlaPolicy:
             takes the first of ``(p, c)``, ``(p, "*")``, ``("*", c)``, ``("*", "*")`` present.
         warning_ratio: share of a target after which a running clock is in ``warning``.
         pause_statuses: ticket statuses during which both clocks stand still.
+        escalation: what happens when a clock nears or passes its target.
 
     Raises:
         ValueError: if ``warning_ratio`` is not in (0, 1] or ``targets`` has no fallback
@@ -384,6 +403,7 @@ class SlaPolicy:
     )
     warning_ratio: float = 0.8
     pause_statuses: frozenset[str] = DEFAULT_PAUSE_STATUSES
+    escalation: Escalation = Escalation()
 
     def __post_init__(self) -> None:
         if not 0 < self.warning_ratio <= 1:

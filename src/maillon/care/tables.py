@@ -68,6 +68,13 @@ class Ticket(Base):
     first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # when the SLA check saw each clock near its target, then past it (once each)
+    first_response_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    first_response_breached_at: Mapped[datetime | None] = mapped_column(
+        UtcDateTime(), nullable=True
+    )
+    resolution_warned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    resolution_breached_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
     messages: Mapped[list[TicketMessage]] = relationship(
         order_by="TicketMessage.id", lazy="selectin"

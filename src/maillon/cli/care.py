@@ -269,3 +269,24 @@ def sla_set(file: Path, db: DbOption = None) -> None:
     except MaillonError as exc:
         fail(exc)
     console.print(f"SLA policy set: {len(policy.targets)} target(s)")
+
+
+@care_app.command("sla-check")
+def sla_check(
+    limit: Annotated[int, typer.Option(help="at most this many warnings and breaches")] = 500,
+    db: DbOption = None,
+) -> None:
+    """Record, escalate and tell the tickets' SLA warnings and breaches, once each (the worker
+    does it every five minutes)."""
+    from maillon.care.service import escalations
+
+    try:
+        with open_db(db).transaction() as session:
+            notices = escalations.check_slas(session=session, actor=ACTOR, limit=limit)
+    except MaillonError as exc:
+        fail(exc)
+    for n in notices:
+        escalated = f", escalated to {n.priority}" if n.escalated else ""
+        told = f", told {', '.join(n.told)}" if n.told else ""
+        console.print(f"ticket T{n.ticket_id} {n.clock} {n.level}{escalated}{told}")
+    console.print(f"{len(notices)} SLA warning(s) and breach(es) recorded")

@@ -334,6 +334,20 @@ def sensors_listen(
     SensorListener(database, host, int(port), topic).run_forever()
 
 
+@app.command("sensors-check")
+def sensors_check(db: DbOption = None) -> None:
+    """Alert on shelf sensors silent longer than their interval (one alert each), close the
+    alerts of those heard from again (the worker does it every five minutes)."""
+    from maillon.inventory.service import sensors
+
+    with open_db(db).transaction() as session:
+        changes = sensors.check_silent(session=session)
+    for c in changes:
+        what = f"silent for {c.minutes} min: alert opened" if c.silent else "back: alert closed"
+        console.print(f"sensor {c.sensor} {what}")
+    console.print(f"{len(changes)} sensor(s) changed")
+
+
 @app.command("holds-sweep")
 def holds_sweep(db: DbOption = None) -> None:
     """Release checkout holds past their expiry (run it every minute, e.g. from cron)."""

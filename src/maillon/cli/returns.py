@@ -139,3 +139,22 @@ def policy_set(file: Path, db: DbOption = None) -> None:
         f"return policy saved: {p.default_window_days}-day window, "
         f"{len(p.window_days_by_category)} category window(s), {len(p.reasons)} reason codes"
     )
+
+
+@returns_app.command("expire")
+def expire(
+    limit: Annotated[int, typer.Option(help="at most this many returns")] = 500,
+    db: DbOption = None,
+) -> None:
+    """Cancel the returns whose parcel did not arrive in time, telling each customer once (the
+    worker does it every hour)."""
+    from maillon.returns.service import expiry
+
+    try:
+        with open_db(db).transaction() as session:
+            expired = expiry.expire_returns(session=session, actor=ACTOR, limit=limit)
+    except MaillonError as exc:
+        fail(exc)
+    for x in expired:
+        console.print(f"{x.rma} ({x.was}) expired: parcel due by {x.deadline.isoformat()}")
+    console.print(f"{len(expired)} return(s) expired")

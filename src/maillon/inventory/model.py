@@ -24,6 +24,14 @@ class MovementKind(StrEnum):
     RETURN = "return"  # customer return restocked: +on_hand
 
 
+class AlertKind(StrEnum):
+    """What a stock alert is about."""
+
+    DISCREPANCY = "discrepancy"  # a shelf sensor disagrees with the ledger
+    REPLENISH = "replenish"  # a pick face is at or below its minimum
+    SILENT = "silent"  # a shelf sensor stopped reporting: its shelf is not watched
+
+
 class CountStatus(StrEnum):
     """Where a cycle count is."""
 

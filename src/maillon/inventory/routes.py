@@ -225,6 +225,7 @@ def register_sensor(body: SensorCreate, db: DbDep, _: Operator) -> dict[str, str
             tare_g=body.tare_g,
             tolerance_units=body.tolerance_units,
             min_units=body.min_units,
+            interval_minutes=body.interval_minutes,
         )
         return {"code": sensor.code}
 

@@ -158,6 +158,8 @@ class SensorCreate(StrictModel):
     tare_g: int = Field(default=0, le=10_000_000)
     tolerance_units: int = Field(default=0, le=1_000_000)
     min_units: int = Field(default=0, le=1_000_000)
+    #: how often the sensor reports (minutes); silent longer, it gets an alert
+    interval_minutes: int = Field(default=15, le=7 * 24 * 60)
 
 
 class ReadingCreate(StrictModel):

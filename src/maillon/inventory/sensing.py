@@ -5,12 +5,14 @@ rounded to the nearest unit; the reading is trusted only when it falls close to 
 number of units (within ``tolerance_fraction`` of a unit), since half a product on a scale
 means something else is there. A trusted reading that differs from the ledger by more than
 ``tolerance_units`` raises a discrepancy; one at or below ``min_units`` asks for the pick face
-to be replenished.
+to be replenished. A sensor that sends nothing for longer than its reporting interval is
+silent (:func:`silent_for`): its shelf is no longer watched.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,22 @@ def assess(reading: ShelfReading, ledger_on_hand: int, config: ShelfConfig) -> S
     discrepancy = (not reading.trusted) or abs(difference) > config.tolerance_units
     replenish = reading.trusted and reading.units <= config.min_units
     return ShelfVerdict(discrepancy, replenish, difference)
+
+
+def silent_for(
+    *,
+    now: datetime,
+    last_seen_at: datetime | None,
+    registered_at: datetime | None,
+    interval_minutes: int,
+) -> timedelta | None:
+    """Return how long a sensor has been silent beyond what its ``interval_minutes`` allows
+    (from the last reading it sent, else from its registration), or ``None`` while it is not
+    overdue or nothing says since when to count. Raises ValueError for an interval below 1."""
+    if interval_minutes < 1:
+        raise ValueError("interval_minutes must be >= 1")
+    since = last_seen_at or registered_at
+    if since is None:
+        return None
+    quiet = now - since
+    return quiet if quiet > timedelta(minutes=interval_minutes) else None

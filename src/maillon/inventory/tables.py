@@ -141,6 +141,13 @@ class ShelfSensor(Base):
     min_units: Mapped[int] = mapped_column(Integer, default=0)
     last_measured_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     last_units: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # how often the sensor reports; silent longer than that, it gets a "silent" alert
+    interval_minutes: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    registered_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # when any reading last arrived (a late one too: the sensor is alive)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    # set while its "silent" alert is open (claimed by a conditional update: one alert)
+    silent_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class SensorReading(Base):

@@ -57,6 +57,7 @@ _KEYS = frozenset(
         "auto_approve",
         "refurbish_location",
         "vendor_location",
+        "return_by_days",
     }
 )
 
@@ -74,12 +75,16 @@ class ReturnSettings:
         auto_approve: approve portal requests whose every line the policy accepts.
         refurbish_location: location (not sellable) receiving units to refurbish.
         vendor_location: location (not sellable) holding units to return to their vendor.
+        return_by_days: days the customer has to send the parcel once the return is asked
+            for, approved or its label issued (a prepaid label's validity); an RMA whose
+            parcel has not arrived by then expires (0: never).
     """
 
     policy: ReturnPolicy = field(default_factory=lambda: ReturnPolicy(reasons=_default_reasons()))
     auto_approve: bool = True
     refurbish_location: str = "RET-REFURB"
     vendor_location: str = "RET-RTV"
+    return_by_days: int = 30
 
 
 DEFAULT_SETTINGS = ReturnSettings()
@@ -194,6 +199,7 @@ def settings_from_dict(doc: Mapping[str, Any]) -> ReturnSettings:
             errors.add(key, "a location code of 1-40 characters")
             value = default
         locations[key] = value
+    return_by = _int(errors, doc, "return_by_days", 30)
     fields: dict[str, Any] = {
         "default_window_days": _int(errors, doc, "default_window_days", 30),
         "max_days_after_delivery": _int(errors, doc, "max_days_after_delivery", 730),
@@ -220,7 +226,11 @@ def settings_from_dict(doc: Mapping[str, Any]) -> ReturnSettings:
         errors.raise_if_any()
         raise  # pragma: no cover - raise_if_any always raises here
     return ReturnSettings(
-        policy, auto, locations["refurbish_location"], locations["vendor_location"]
+        policy,
+        auto,
+        locations["refurbish_location"],
+        locations["vendor_location"],
+        return_by,
     )
 
 
@@ -250,4 +260,5 @@ def settings_to_dict(settings: ReturnSettings) -> dict[str, Any]:
         "auto_approve": settings.auto_approve,
         "refurbish_location": settings.refurbish_location,
         "vendor_location": settings.vendor_location,
+        "return_by_days": settings.return_by_days,
     }

@@ -42,6 +42,9 @@ JOB_LABELS = {
     "channels.push_stock": "Send stock levels to the shops",
     "channels.drift": "Compare a shop's stock with ours",
     "webhooks.deliver": "Send a webhook",
+    "care.sla_check": "Check ticket SLAs and escalate breaches",
+    "inventory.sensor_check": "Alert on silent shelf sensors",
+    "returns.expire": "Close returns whose parcel never arrived",
 }
 
 

@@ -45,6 +45,7 @@ TOPICS: tuple[str, ...] = (
     "return.cancelled",
     "ticket.created",
     "ticket.status_changed",
+    "ticket.sla_breached",
 )
 #: The topic of a test ping: sent to one endpoint on request, never subscribed to.
 PING_TOPIC = "webhook.ping"

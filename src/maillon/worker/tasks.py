@@ -1,8 +1,9 @@
 """What a job can be, and when the scheduled ones run.
 
 A handler is ``handler(db, args, progress) -> result``: it opens its own transactions and is
-idempotent (run again after a crash, it does nothing twice to effect: the sweeps and the
-delay check claim each row with a conditional update, the outbox claims each message, the
+idempotent (run again after a crash, it does nothing twice to effect: the sweeps, the delay,
+SLA and sensor checks claim each row with a conditional update, the return expiry locks and
+re-checks each RMA, the outbox claims each message, the
 KPI refresh is incremental). ``progress(fraction, note)`` shows how far a long job is.
 """
 
@@ -53,6 +54,36 @@ def detect_delays(db: Database, args: dict[str, Any], progress: Progress) -> dic
     return {"notified": len(notices)}
 
 
+def check_slas(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Record, escalate and tell the tickets' SLA warnings and breaches, once each."""
+    from maillon.care.escalation import Level
+    from maillon.care.service import escalations
+
+    with db.transaction() as session:
+        notices = escalations.check_slas(session=session, actor=ACTOR)
+    breached = sum(n.level == Level.BREACHED for n in notices)
+    return {"breached": breached, "warned": len(notices) - breached}
+
+
+def check_sensors(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Open one alert per shelf sensor gone silent, close those heard from again."""
+    from maillon.inventory.service import sensors
+
+    with db.transaction() as session:
+        changes = sensors.check_silent(session=session)
+    silent = sum(c.silent for c in changes)
+    return {"silent": silent, "back": len(changes) - silent}
+
+
+def expire_returns(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Cancel the returns whose parcel did not arrive in time, telling each customer once."""
+    from maillon.returns.service import expiry
+
+    with db.transaction() as session:
+        expired = expiry.expire_returns(session=session, actor=ACTOR)
+    return {"expired": len(expired)}
+
+
 def refresh_kpis(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Bring the KPI facts and rollups up to date (the dashboard only reads them)."""
     from maillon.analytics.service import refresh_order_facts
@@ -99,6 +130,9 @@ HANDLERS: dict[str, Handler] = {
     "orders.holds_sweep": sweep_holds,
     "delivery.collect_sweep": sweep_collect,
     "shipping.detect_delays": detect_delays,
+    "care.sla_check": check_slas,
+    "inventory.sensor_check": check_sensors,
+    "returns.expire": expire_returns,
     "analytics.refresh": refresh_kpis,
     "channels.push_fulfillment": push_fulfillment,
     "channels.push_stock": push_stock,
@@ -121,6 +155,9 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("orders.holds_sweep", 1),
     Scheduled("analytics.refresh", 1),
     Scheduled("delivery.collect_sweep", 5),
+    Scheduled("care.sla_check", 5),
+    Scheduled("inventory.sensor_check", 5),
     Scheduled("shipping.detect_delays", 15),
     Scheduled("channels.push_stock", 15),
+    Scheduled("returns.expire", 60),  # deadlines are days: hourly is plenty
 )

@@ -71,3 +71,23 @@ def test_every_bad_field_is_named() -> None:
     }
     with pytest.raises(ValidationError, match="policy"):
         policy_from_document(["not", "an", "object"])
+
+
+def test_the_escalation_settings_round_trip_and_bad_ones_are_named() -> None:
+    document = {
+        "targets": [{"priority": "*", "category": "*", "first_response_hours": 8}],
+        "escalation": {"raise_priority": False, "lead": " Marc ", "warn_assignee": False},
+    }
+    policy = policy_from_document(document)
+    assert (policy.escalation.raise_priority, policy.escalation.lead) == (False, "Marc")
+    assert policy_from_document(policy_document(policy)) == policy
+    assert policy_from_document({"targets": document["targets"]}).escalation.raise_priority
+    with pytest.raises(ValidationError) as bad:
+        policy_from_document(
+            {
+                "targets": document["targets"],
+                "escalation": {"raise_priority": "yes", "lead": "", "x": 1},
+            }
+        )
+    fields = {e.field for e in bad.value.errors}
+    assert fields == {"escalation.raise_priority", "escalation.lead", "escalation.x"}

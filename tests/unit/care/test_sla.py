@@ -460,6 +460,7 @@ def test_public_api() -> None:
     assert set(sla.__all__) == {
         "DEFAULT_PAUSE_STATUSES",
         "DEFAULT_TARGETS",
+        "Escalation",
         "BusinessCalendar",
         "ClockState",
         "ClockStatus",

@@ -97,6 +97,27 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "ref": "T42",
     },
     "ticket.csat": {"ref": "T42", "token": "tok_123-abc"},
+    "ticket.sla_warning": {
+        "customer_name": "Léa",
+        "ref": "T42",
+        "ticket_id": 42,
+        "ticket_subject": "Où est ma commande ?",
+        "clock": "first_response",
+        "priority": "normal",
+        "due_day": date(2025, 7, 16),
+        "due_at": datetime(2025, 7, 16, 14, 30),
+    },
+    "ticket.sla_breached": {
+        "customer_name": "Léa",
+        "ref": "T42",
+        "ticket_id": 42,
+        "ticket_subject": "Où est ma commande ?",
+        "clock": "resolution",
+        "priority": "urgent",
+        "due_day": date(2025, 7, 16),
+        "due_at": datetime(2025, 7, 16, 14, 30),
+    },
+    "return.expired": {**ORDER, "rma": "R-77", "deadline": date(2025, 7, 16), "label": True},
 }
 #: The link each message must carry, when it has one.
 LINKS = {
@@ -105,6 +126,9 @@ LINKS = {
     "order.delivered": f"{BASE}returns",
     "delivery.collected": f"{BASE}returns",
     "ticket.csat": f"{BASE}csat/tok_123-abc",
+    "ticket.sla_warning": f"{BASE}care/42",
+    "ticket.sla_breached": f"{BASE}care/42",
+    "return.expired": f"{BASE}returns",
 }
 
 

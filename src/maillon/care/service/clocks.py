@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, object_session
 
 from maillon.care import sla
 from maillon.care.policy_doc import policy_document, policy_from_document
+from maillon.care.service.agents import agent_by_key
 from maillon.care.tables import CareSettings, Ticket
 from maillon.core import clock
 
@@ -36,8 +37,11 @@ def sla_policy(*, session: Session) -> sla.SlaPolicy:
 
 def set_sla_policy(*, session: Session, document: Any, actor: str) -> sla.SlaPolicy:
     """Validate and store the merchant's SLA policy; open tickets' clocks follow it at once.
-    Raises ValidationError naming every bad field (``targets.2.priority``)."""
+    Raises ValidationError naming every bad field (``targets.2.priority``), NotFound for an
+    escalation lead who is not an agent (``escalation.lead``)."""
     policy = policy_from_document(document)
+    if policy.escalation.lead is not None:
+        agent_by_key(session, policy.escalation.lead, "escalation.lead")
     row = session.get(CareSettings, 1)
     stored = policy_document(policy)
     if row is None:

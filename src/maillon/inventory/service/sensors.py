@@ -6,6 +6,10 @@ deliver out of order). An applied reading that disagrees with the ledger opens (
 discrepancy alert; one at or below the shelf's minimum opens a replenishment alert and
 publishes ``stock.replenish_needed`` so the pick face can be refilled. Readings never move
 stock by themselves: a person confirms with a count.
+
+A sensor that sends nothing for longer than its reporting interval is *silent*: the scheduled
+:func:`check_silent` opens one ``silent`` alert for it (claimed by a conditional update of
+``silent_since``, so runs never open a second one), and its next reading closes it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,14 +36,18 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.inventory import service as inventory
+from maillon.inventory.model import AlertKind
 from maillon.inventory.sensing import (
     ShelfConfig,
     ShelfReading,
     ShelfVerdict,
     assess,
+    silent_for,
     units_from_grams,
 )
 from maillon.inventory.tables import SensorReading, ShelfSensor, StockAlert, StockLevel
+
+MAX_INTERVAL_MINUTES = 7 * 24 * 60
 
 
 def register_sensor(
@@ -52,8 +60,10 @@ def register_sensor(
     tare_g: int = 0,
     tolerance_units: int = 0,
     min_units: int = 0,
+    interval_minutes: int = 15,
 ) -> ShelfSensor:
-    """Register a weighing shelf. Raises ValidationError, NotFound, DuplicateError."""
+    """Register a weighing shelf that reports every ``interval_minutes`` (silent longer, it
+    gets an alert). Raises ValidationError, NotFound, DuplicateError."""
     errors = ErrorCollector()
     if not code or len(code) > 60:
         errors.add("code", "1-60 characters")
@@ -64,6 +74,8 @@ def register_sensor(
     ):
         if value < 0:
             errors.add(name, "must be >= 0")
+    if not 1 <= interval_minutes <= MAX_INTERVAL_MINUTES:
+        errors.add("interval_minutes", f"from 1 to {MAX_INTERVAL_MINUTES} (a week)")
     errors.raise_if_any()
     if session.scalar(select(ShelfSensor.id).where(ShelfSensor.code == code)) is not None:
         raise DuplicateError("sensor", "code", code)
@@ -78,6 +90,8 @@ def register_sensor(
         tare_g=tare_g,
         tolerance_units=tolerance_units,
         min_units=min_units,
+        interval_minutes=interval_minutes,
+        registered_at=clock.now(),
     )
     session.add(sensor)
     session.flush()
@@ -140,6 +154,14 @@ def _close_alerts(session: Session, sensor: ShelfSensor, kind: str) -> None:
         )
     ):
         alert.resolved_at = clock.now()
+
+
+def _heard_from(session: Session, sensor: ShelfSensor) -> None:
+    """A reading arrived (even a late one): the sensor is alive, its silence is over."""
+    sensor.last_seen_at = clock.now()
+    if sensor.silent_since is not None:
+        sensor.silent_since = None
+        _close_alerts(session, sensor, AlertKind.SILENT)
 
 
 def _check_reading(reading: ReadingInput) -> None:
@@ -235,6 +257,7 @@ def record_reading(*, session: Session, reading: ReadingInput) -> ReadingOutcome
             stale=stale,
         )
     )
+    _heard_from(session, sensor)
     if stale:
         return ReadingOutcome(True, True, shelf.units, ())
     sensor.last_measured_at = reading.measured_at
@@ -298,3 +321,94 @@ def parse_mqtt(topic: str, payload: bytes) -> ReadingInput:
         raise ValidationError(FieldError("payload", f"missing or bad field {exc}")) from None
     except ValueError as exc:
         raise ValidationError(FieldError("payload", str(exc))) from None
+
+
+@dataclass(frozen=True)
+class SilenceChange:
+    """A sensor found silent (an alert opened) or heard from again (its alert closed)."""
+
+    sensor: str
+    silent: bool
+    minutes: int  # how long it had been silent when found, 0 when heard from again
+
+
+def _overdue(sensor: ShelfSensor, now: datetime) -> Any:
+    """SQL: the sensor has sent nothing since ``now`` minus its interval (re-checked in the
+    claim, so a reading that arrived meanwhile wins)."""
+    cutoff = now - timedelta(minutes=sensor.interval_minutes)
+    return or_(
+        ShelfSensor.last_seen_at < cutoff,
+        and_(ShelfSensor.last_seen_at.is_(None), ShelfSensor.registered_at < cutoff),
+    )
+
+
+def _open_silent(session: Session, sensor: ShelfSensor, now: datetime, quiet: timedelta) -> bool:
+    claimed = session.execute(
+        update(ShelfSensor)
+        .where(
+            ShelfSensor.id == sensor.id, ShelfSensor.silent_since.is_(None), _overdue(sensor, now)
+        )
+        .values(silent_since=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(claimed, "rowcount", 0) != 1:
+        return False  # heard from meanwhile, or another run opened its alert
+    since = sensor.last_seen_at or sensor.registered_at
+    assert since is not None
+    session.add(
+        StockAlert(
+            kind=AlertKind.SILENT.value,
+            sensor_id=sensor.id,
+            location_id=sensor.location_id,
+            product_id=sensor.product_id,
+            expected=sensor.interval_minutes,
+            observed=int(quiet.total_seconds() // 60),
+            note=(
+                f"sensor {sensor.code} silent since {clock.as_utc(since):%Y-%m-%d %H:%M} UTC "
+                f"(reports every {sensor.interval_minutes} min)"
+            )[:200],
+            created_at=now,
+        )
+    )
+    return True
+
+
+def _close_silent(session: Session, sensor: ShelfSensor) -> bool:
+    cleared = session.execute(
+        update(ShelfSensor)
+        .where(ShelfSensor.id == sensor.id, ShelfSensor.silent_since == sensor.silent_since)
+        .values(silent_since=None)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(cleared, "rowcount", 0) != 1:
+        return False
+    _close_alerts(session, sensor, AlertKind.SILENT)
+    return True
+
+
+def check_silent(*, session: Session) -> list[SilenceChange]:
+    """Open a ``silent`` alert for each sensor that has sent nothing for longer than its
+    interval (counted from its last reading, else its registration), once per silence, and
+    close the alert of each silent sensor heard from since. Returns the changes, by sensor.
+
+    A second run finds nothing new. Sensors registered before intervals existed and never
+    heard from are left alone (nothing says since when they are silent).
+    """
+    now = clock.now()
+    changes: list[SilenceChange] = []
+    for sensor in session.scalars(select(ShelfSensor).order_by(ShelfSensor.id)).all():
+        if sensor.silent_since is not None:
+            seen = sensor.last_seen_at
+            heard = seen is not None and clock.as_utc(seen) > clock.as_utc(sensor.silent_since)
+            if heard and _close_silent(session, sensor):
+                changes.append(SilenceChange(sensor.code, False, 0))
+            continue
+        quiet = silent_for(
+            now=now,
+            last_seen_at=clock.as_utc(sensor.last_seen_at) if sensor.last_seen_at else None,
+            registered_at=clock.as_utc(sensor.registered_at) if sensor.registered_at else None,
+            interval_minutes=sensor.interval_minutes,
+        )
+        if quiet is not None and _open_silent(session, sensor, now, quiet):
+            changes.append(SilenceChange(sensor.code, True, int(quiet.total_seconds() // 60)))
+    return changes

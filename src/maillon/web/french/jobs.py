@@ -29,4 +29,9 @@ FRENCH: dict[str, str] = {
     "Send stock levels to the shops": "Envoyer les niveaux de stock aux boutiques",
     "Compare a shop's stock with ours": "Comparer le stock d'une boutique avec le nôtre",
     "Send a webhook": "Envoyer un webhook",
+    "Check ticket SLAs and escalate breaches": (
+        "Surveiller les délais SLA des tickets et escalader les dépassements"
+    ),
+    "Alert on silent shelf sensors": "Signaler les capteurs d'étagère muets",
+    "Close returns whose parcel never arrived": "Clore les retours dont le colis n'est pas arrivé",
 }
