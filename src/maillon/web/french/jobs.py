@@ -25,4 +25,13 @@ FRENCH: dict[str, str] = {
     ),
     "Detect late shipments": "Détecter les colis en retard",
     "Refresh the KPI figures": "Actualiser les indicateurs",
+    "Forecast the demand": "Prévoir la demande",
+    "Plan the delivery routes": "Planifier les tournées de livraison",
+    "Re-plan the delivery routes": "Replanifier les tournées de livraison",
+    "Forecast queued": "Prévision mise en file",
+    "Route planning queued": "Planification des tournées mise en file",
+    "follow it on the Jobs page": "suivez-la sur la page Tâches",
+    "A forecast is being computed": "Une prévision est en cours de calcul",
+    "Routes are being planned": "Des tournées sont en cours de planification",
+    "waiting for a worker": "en attente d'un exécutant",
 }
