@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
-from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
+from maillon.core.http import DbDep, IdPath, JobAccepted, Page, PageDep, allow
 from maillon.delivery import eta, microhubs, service
 from maillon.delivery.model import StopStatus
 from maillon.delivery.schemas import (
@@ -54,7 +54,7 @@ from maillon.delivery.schemas import (
     hhmm,
     minutes,
 )
-from maillon.delivery.service import collect, courier_jobs, lastmile
+from maillon.delivery.service import collect, courier_jobs, lastmile, route_jobs
 from maillon.delivery.tables import (
     CollectReservation,
     CollectStore,
@@ -506,9 +506,11 @@ def plan_read(plan: RoutePlan, warehouse: str) -> PlanRead:
     )
 
 
-@router.post("/routes/plan", status_code=status.HTTP_201_CREATED, response_model=PlanRead)
-def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
-    """Plan the day's last-mile routes (PyVRP) from a depot and store them."""
+@router.post("/routes/plan", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> JobAccepted:
+    """Have the worker tier plan the day's last-mile routes (PyVRP) from a depot and store
+    them. The input is checked at once (422/404 naming the field); the answer (202) names
+    the job to follow at ``url``, whose ``result.plan`` is the plan (``GET /routes/{id}``)."""
     vehicles = [
         lastmile.VehicleSpec(
             id=v.id,
@@ -521,7 +523,7 @@ def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
         for v in body.vehicles
     ]
     with db.transaction() as session:
-        plan = lastmile.plan_routes(
+        job = route_jobs.request_plan(
             session=session,
             warehouse_code=body.warehouse,
             day=body.date,
@@ -529,10 +531,10 @@ def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
             numbers=body.orders,
             service_s=body.service_minutes * 60,
             travel=body.travel,
-            actor=who.actor,
             time_limit=body.time_limit,
+            requested_by=who.actor,
         )
-        return plan_read(plan, body.warehouse)
+        return JobAccepted.of(job.id, job.status)
 
 
 @router.get("/routes/{plan_id}", response_model=PlanRead)
@@ -543,13 +545,16 @@ def get_plan(plan_id: IdPath, db: DbDep, _: Anyone) -> PlanRead:
         return plan_read(plan, lastmile.plan_warehouse(session=session, plan=plan).code)
 
 
-@router.post("/routes/{plan_id}/replan", response_model=PlanRead)
-def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, _: Operator) -> PlanRead:
-    """Re-plan the rest of the day with new orders: delivered stops stay, vehicles leave
-    from where they are (given, or taken from the plan at ``at``)."""
+@router.post(
+    "/routes/{plan_id}/replan", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted
+)
+def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, who: Operator) -> JobAccepted:
+    """Have the worker tier re-plan the rest of the day with new orders: delivered stops
+    stay, vehicles leave from where they are (given, or taken from the plan at ``at``, by
+    default the time of this request). Checked at once; the answer (202) names the job."""
     now_s = minutes(body.at) * 60 if body.at is not None else service.seconds_of_day(clock.now())
     with db.transaction() as session:
-        plan = lastmile.replan_routes(
+        job = route_jobs.request_replan(
             session=session,
             plan_id=plan_id,
             now_s=now_s,
@@ -558,8 +563,9 @@ def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, _: Operator) -> PlanR
             served=body.served,
             service_s=body.service_minutes * 60,
             time_limit=body.time_limit,
+            requested_by=who.actor,
         )
-        return plan_read(plan, lastmile.plan_warehouse(session=session, plan=plan).code)
+        return JobAccepted.of(job.id, job.status)
 
 
 VehicleQuery = Annotated[

@@ -56,11 +56,13 @@ def job_note(
     """What a page that shows the result of the jobs ``name`` says of them (the template
     ``_job_progress.html``): ``queued``, the job it just recorded (from its redirect), and
     ``working``, the newest one queued or running (whose ``args`` ``match``), with its
-    progress in percent. ``kind`` chooses the words (``forecast``, ``routes``)."""
-    working = next((j for j in jobs.active(session, name) if match is None or match(j.args)), None)
+    progress in percent. ``kind`` chooses the words (``forecast``, ``routes``). Once the job
+    queued is over, the page shows its result and no longer says it was queued."""
+    active = jobs.active(session, name)
+    working = next((j for j in active if match is None or match(j.args)), None)
     return {
         "kind": kind,
-        "queued": queued,
+        "queued": queued if any(j.id == queued for j in active) else None,
         "working": None
         if working is None
         else {

@@ -122,6 +122,23 @@ def forecast_demand(db: Database, args: dict[str, Any], progress: Progress) -> d
     return {"run": run.id, "series": run.series, "horizon": run.horizon}
 
 
+def plan_routes(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Plan a day's last-mile routes (PyVRP, up to the time limit asked) and store them;
+    a plan this job already made is returned, not made again."""
+    from maillon.delivery.service import route_jobs
+
+    progress(0.1, "")
+    return route_jobs.run_plan(db, args)
+
+
+def replan_routes(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Re-plan a day under way with its new orders; once per job."""
+    from maillon.delivery.service import route_jobs
+
+    progress(0.1, "")
+    return route_jobs.run_replan(db, args)
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
@@ -132,6 +149,8 @@ HANDLERS: dict[str, Handler] = {
     "channels.push_stock": push_stock,
     "webhooks.deliver": deliver_webhook,
     "planning.forecast": forecast_demand,
+    "delivery.plan_routes": plan_routes,
+    "delivery.replan_routes": replan_routes,
 }
 
 
