@@ -42,6 +42,7 @@ JOB_LABELS = {
     "planning.forecast": "Forecast the demand",
     "delivery.plan_routes": "Plan the delivery routes",
     "delivery.replan_routes": "Re-plan the delivery routes",
+    "warehouse.release_wave": "Release a large wave",
 }
 
 

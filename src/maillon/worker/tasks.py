@@ -139,6 +139,14 @@ def replan_routes(db: Database, args: dict[str, Any], progress: Progress) -> dic
     return route_jobs.run_replan(db, args)
 
 
+def release_wave(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Release a large wave (pick lists, batching solver, tour routes); once per job."""
+    from maillon.warehouse.service import wave_jobs
+
+    progress(0.1, "")
+    return wave_jobs.run_wave(db, args)
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
@@ -151,6 +159,7 @@ HANDLERS: dict[str, Handler] = {
     "planning.forecast": forecast_demand,
     "delivery.plan_routes": plan_routes,
     "delivery.replan_routes": replan_routes,
+    "warehouse.release_wave": release_wave,
 }
 
 

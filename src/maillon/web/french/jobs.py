@@ -34,4 +34,7 @@ FRENCH: dict[str, str] = {
     "A forecast is being computed": "Une prévision est en cours de calcul",
     "Routes are being planned": "Des tournées sont en cours de planification",
     "waiting for a worker": "en attente d'un exécutant",
+    "Release a large wave": "Lancer une grande vague",
+    "Wave release queued": "Lancement de la vague mis en file",
+    "A wave is being released": "Une vague est en cours de lancement",
 }
