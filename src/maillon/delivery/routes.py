@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, IdPath, JobAccepted, Page, PageDep, allow
-from maillon.delivery import eta, microhubs, service
+from maillon.delivery import eta, service
 from maillon.delivery.model import StopStatus
 from maillon.delivery.schemas import (
     AssignmentCreate,
@@ -36,7 +37,6 @@ from maillon.delivery.schemas import (
     PlanRead,
     RelayPointRead,
     ReplanCreate,
-    ScenarioRead,
     SlotGenerationCreate,
     SlotRead,
     StopRead,
@@ -54,7 +54,7 @@ from maillon.delivery.schemas import (
     hhmm,
     minutes,
 )
-from maillon.delivery.service import collect, courier_jobs, lastmile, route_jobs
+from maillon.delivery.service import collect, courier_jobs, lastmile, route_jobs, what_if
 from maillon.delivery.tables import (
     CollectReservation,
     CollectStore,
@@ -712,71 +712,24 @@ def assign(body: AssignmentCreate, db: DbDep, _: Operator) -> AssignRead:
 # ----------------------------------------------------------------------------- what-if
 
 
-def scenario_read(s: microhubs.ScenarioFigures) -> ScenarioRead:
-    """Return the response model of a scenario."""
-    return ScenarioRead(
-        name=s.name,
-        km_per_day=round(s.km, 2),
-        hours_per_day=round(s.hours, 2),
-        cost_cents_per_day=round(s.cost_cents),
-        routes_per_day=s.routes,
-        sites=[
-            {
-                "site": f.site,
-                "vehicle": f.vehicle,
-                "stops_per_day": round(f.stops, 2),
-                "routes_per_day": f.routes,
-                "km_per_day": round(f.km, 2),
-                "replenishment_km_per_day": round(f.replenishment_km, 2),
-                "hours_per_day": round(f.hours, 2),
-                "cost_cents_per_day": round(f.cost_cents),
-            }
-            for f in s.sites
-        ],
-    )
-
-
-@router.post("/what-if", response_model=WhatIfRead)
-def what_if(body: WhatIfCreate, db: DbDep, _: Operator) -> WhatIfRead:
+@router.post(
+    "/what-if",
+    response_model=WhatIfRead,
+    responses={202: {"model": JobAccepted, "description": "vrp: solved by the worker tier"}},
+)
+def post_what_if(body: WhatIfCreate, db: DbDep, who: Operator) -> WhatIfRead | JSONResponse:
     """Last-mile from the central warehouse vs from candidate micro-warehouses, on the
-    order history (or given points): km, hours and cost a day, and the chart's data."""
-    sites = [lastmile.SiteInput(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in body.sites]
-    points = None if body.points is None else [(p.lat, p.lon) for p in body.points]
-    approx = None
+    order history (or given points): km, hours and cost a day, and the chart's data.
+    ``approx`` answers at once (200); ``vrp`` solves the routes (up to ``time_limit`` seconds
+    a site): its input is checked at once, then the worker tier solves it (202, the job to
+    follow at ``url``, whose ``result`` is this same answer)."""
+    args = body.model_dump(mode="json", exclude={"points"})
+    args["service_s"] = args.pop("service_seconds")
+    args["points"] = None if body.points is None else [(p.lat, p.lon) for p in body.points]
+    if body.mode == "vrp":
+        with db.transaction() as session:
+            job = what_if.request_vrp(session=session, args=args, requested_by=who.actor)
+            accepted = JobAccepted.of(job.id, job.status)
+        return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED)
     with db.reader() as session:
-        for mode in ("approx", "vrp") if body.mode == "vrp" else ("approx",):
-            result = lastmile.micro_what_if(
-                session=session,
-                central_code=body.central,
-                sites=sites,
-                days=body.days,
-                radius_km=body.radius_km,
-                points=points,
-                service_s=body.service_seconds,
-                road_factor=body.road_factor,
-                mode=mode,
-                seed=body.seed,
-                time_limit=body.time_limit,
-            )
-            if mode == "approx" and body.mode == "vrp":
-                approx = result
-    method = (
-        "routes of a typical day solved with PyVRP from each site"
-        if body.mode == "vrp"
-        else "continuous approximation (Daganzo 1984, BHH constant 0.7124)"
-    )
-    return WhatIfRead(
-        points=result.points,
-        days=result.days,
-        central=scenario_read(result.central),
-        micro=scenario_read(result.micro),
-        saving_km_per_day=result.saving_km,
-        saving_cents_per_day=round(result.saving_cost_cents),
-        orders_by_site=result.assignment,
-        chart=result.chart(),
-        method=method,
-        mode=body.mode,
-        approximation=None
-        if approx is None
-        else {"central": scenario_read(approx.central), "micro": scenario_read(approx.micro)},
-    )
+        return WhatIfRead(**what_if.answer(session=session, **args))

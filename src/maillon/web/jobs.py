@@ -43,6 +43,7 @@ JOB_LABELS = {
     "delivery.plan_routes": "Plan the delivery routes",
     "delivery.replan_routes": "Re-plan the delivery routes",
     "warehouse.release_wave": "Release a large wave",
+    "delivery.what_if": "Solve a micro-warehouse what-if",
 }
 
 

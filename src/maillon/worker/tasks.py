@@ -147,6 +147,15 @@ def release_wave(db: Database, args: dict[str, Any], progress: Progress) -> dict
     return wave_jobs.run_wave(db, args)
 
 
+def what_if_vrp(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Solve the micro-warehouse what-if's routes; the result is the whole answer (it only
+    reads: running it twice does nothing twice)."""
+    from maillon.delivery.service import what_if
+
+    progress(0.1, "")
+    return what_if.run(db, args)
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
@@ -160,6 +169,7 @@ HANDLERS: dict[str, Handler] = {
     "delivery.plan_routes": plan_routes,
     "delivery.replan_routes": replan_routes,
     "warehouse.release_wave": release_wave,
+    "delivery.what_if": what_if_vrp,
 }
 
 

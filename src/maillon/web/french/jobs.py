@@ -35,6 +35,7 @@ FRENCH: dict[str, str] = {
     "Routes are being planned": "Des tournées sont en cours de planification",
     "waiting for a worker": "en attente d'un exécutant",
     "Release a large wave": "Lancer une grande vague",
+    "Solve a micro-warehouse what-if": "Résoudre une simulation de micro-entrepôts",
     "Wave release queued": "Lancement de la vague mis en file",
     "A wave is being released": "Une vague est en cours de lancement",
 }
