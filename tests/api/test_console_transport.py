@@ -16,8 +16,10 @@ from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from maillon.core import jobs
 from maillon.core.db import Database
 from maillon.delivery import service as delivery
+from maillon.delivery.service import route_jobs
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
 from maillon.orders.model import order_number
@@ -27,6 +29,7 @@ from maillon.shipping.tables import Parcel, Shipment
 from tests.helpers import order_draft, packed_order
 from tests.helpers.console import sign_in
 from tests.helpers.delivery import booked_lyon_day
+from tests.helpers.jobs import run_queued
 
 HX = {"HX-Request": "true"}
 RATE_FORM = {
@@ -229,6 +232,8 @@ def test_bad_ship_and_plan_input_is_named_in_the_page(client: TestClient, seeded
         assert page.status_code == 200
         alert = re.search(r'role="alert">([^<]+)<', page.text)
         assert alert and field in alert.group(1), (change, page.text[:300])
+    with seeded.reader() as s:  # refused at once: no planning queued
+        assert not jobs.active(s, route_jobs.PLAN_JOB)
 
     for path in ("/shipping?day=someday", "/delivery?day=someday"):
         page = client.get(path)
@@ -287,9 +292,16 @@ def test_delivery_plans_routes_and_draws_them(client: TestClient, seeded: Databa
         },
         follow_redirects=False,
     )
-    assert r.status_code == 303 and "plan=" in r.headers["location"]
+    assert r.status_code == 303 and "queued=" in r.headers["location"]
+    queued = client.get(r.headers["location"], headers={"Accept-Language": "en"})
+    assert "Route planning queued" in queued.text and 'href="/jobs"' in queued.text
+    assert "Routes are being planned (0 %" in queued.text
+    assert "No route plan for this day" in queued.text  # the worker has not planned it yet
+    (job_id,) = run_queued(seeded, route_jobs.PLAN_JOB)
+    assert r.headers["location"].endswith(f"queued={job_id}")
     page = client.get(r.headers["location"])
     assert page.status_code == 200 and 'role="alert"' not in page.text
+    assert "Route planning queued" not in page.text and "being planned" not in page.text
     figure = json.loads(re.search(r"const fig = (\{.*?\});\n", page.text).group(1))
     routes = [t for t in figure["traces"] if t["name"].startswith("VAN")]
     depot = next(t for t in figure["traces"] if t["name"] == "depot")

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from maillon.cli.main import app
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
-from tests.helpers.delivery import booked_day, hm, place
+from tests.helpers.delivery import booked_day, hm, place, planned
 
 Auth = dict[str, dict[str, str]]
 VANS = [
@@ -37,13 +37,13 @@ def test_stops_have_etas_and_customers_get_their_window(
     client: TestClient, seeded: Database, auth: Auth, db_url: str, tmp_path: Path
 ) -> None:
     day, numbers = booked_day(client, seeded, auth)
-    r = client.post(
+    plan = planned(
+        client,
+        seeded,
         "/api/v1/delivery/routes/plan",
-        json={"warehouse": "LYS1", "date": day, "vehicles": VANS},
-        headers=auth["operator"],
+        {"warehouse": "LYS1", "date": day, "vehicles": VANS},
+        auth["operator"],
     )
-    assert r.status_code == 201, r.text
-    plan = r.json()
     r = client.get(f"/api/v1/delivery/routes/{plan['id']}/stops", headers=auth["picker"])
     assert r.status_code == 200
     stops = r.json()
@@ -119,12 +119,13 @@ def test_replanning_tells_only_the_customers_whose_window_moved(
 ) -> None:
     day, _numbers = booked_day(client, seeded, auth)
     vans = [{**v, "capacity_parcels": 10} for v in VANS]
-    r = client.post(
+    plan = planned(
+        client,
+        seeded,
         "/api/v1/delivery/routes/plan",
-        json={"warehouse": "LYS1", "date": day, "vehicles": vans},
-        headers=auth["operator"],
+        {"warehouse": "LYS1", "date": day, "vehicles": vans},
+        auth["operator"],
     )
-    plan = r.json()
     before = {
         s["key"]: s["eta_window"]
         for s in client.get(
@@ -133,12 +134,14 @@ def test_replanning_tells_only_the_customers_whose_window_moved(
     }
     sent = len(eta_notices(seeded))
     new = place(seeded, 9, "69002", "Lyon")
-    r = client.post(
+    again = planned(
+        client,
+        seeded,
         f"/api/v1/delivery/routes/{plan['id']}/replan",
-        json={"at": "08:00", "orders": [new]},
-        headers=auth["operator"],
+        {"at": "08:00", "orders": [new]},
+        auth["operator"],
     )
-    assert r.status_code == 200, r.text
+    assert again["revision"] == 2
     after = {
         s["key"]: s
         for s in client.get(

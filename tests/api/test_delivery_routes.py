@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from maillon.cli.main import app
 from maillon.core.db import Database
 from tests.helpers.database import row_counts
-from tests.helpers.delivery import booked_day, hm, place
+from tests.helpers.delivery import booked_day, hm, place, planned
 
 Auth = dict[str, dict[str, str]]
 
@@ -44,13 +44,13 @@ def test_plan_replan_and_sheets(client: TestClient, seeded: Database, auth: Auth
             "driver": "Léa",
         },
     ]
-    r = client.post(
+    plan = planned(
+        client,
+        seeded,
         "/api/v1/delivery/routes/plan",
-        json={"warehouse": "LYS1", "date": day, "vehicles": vehicles},
-        headers=auth["operator"],
+        {"warehouse": "LYS1", "date": day, "vehicles": vehicles},
+        auth["operator"],
     )
-    assert r.status_code == 201, r.text
-    plan = r.json()
     assert plan["feasible"] and plan["unassigned"] == []
     assert sorted(s["key"] for s in plan["stops"]) == sorted(numbers)  # all booked orders
     assert {v["stops"] for v in plan["vehicles"]} == {3}  # 6 parcels, 3 a van: both full
@@ -72,14 +72,14 @@ def test_plan_replan_and_sheets(client: TestClient, seeded: Database, auth: Auth
             first[s["vehicle"]] = s
     at = max(hm(s["departure"]) for s in first.values()) + 1
     new = place(seeded, 9, "69002", "Lyon")
-    r = client.post(
+    again = planned(
+        client,
+        seeded,
         f"/api/v1/delivery/routes/{plan['id']}/replan",
-        json={"at": f"{at // 60:02d}:{at % 60:02d}", "orders": [new]},
-        headers=auth["operator"],
+        {"at": f"{at // 60:02d}:{at % 60:02d}", "orders": [new]},
+        auth["operator"],
     )
-    assert r.status_code == 200, r.text
-    again = r.json()
-    assert again["revision"] == 2 and again["feasible"]
+    assert again["id"] == plan["id"] and again["revision"] == 2 and again["feasible"]
     by_key = {s["key"]: s for s in again["stops"]}
     for vehicle, stop in first.items():  # visited stops stay where and when they were
         kept = by_key[stop["key"]]
@@ -99,31 +99,33 @@ def test_replan_with_reported_positions_adds_the_new_stop(
     client: TestClient, seeded: Database, auth: Auth
 ) -> None:
     day, numbers = booked_day(client, seeded, auth)
-    r = client.post(
+    plan = planned(
+        client,
+        seeded,
         "/api/v1/delivery/routes/plan",
-        json={
+        {
             "warehouse": "LYS1",
             "date": day,
             "vehicles": [{"id": "VAN1", "shift_start": "08:00", "shift_end": "19:00"}],
         },
-        headers=auth["operator"],
+        auth["operator"],
     )
-    plan = r.json()
     route = sorted((s for s in plan["stops"]), key=lambda s: s["sequence"])
     served = [route[0]["key"], route[1]["key"]]
     new = place(seeded, 9, "69002", "Lyon")
-    r = client.post(
+    replanned = planned(
+        client,
+        seeded,
         f"/api/v1/delivery/routes/{plan['id']}/replan",
-        json={
+        {
             "at": "12:00",
             "orders": [new],
             "served": {"VAN1": served},
             "positions": [{"vehicle": "VAN1", "lat": 45.76, "lon": 4.84}],
         },
-        headers=auth["operator"],
+        auth["operator"],
     )
-    assert r.status_code == 200, r.text
-    again = {s["key"]: s for s in r.json()["stops"]}
+    again = {s["key"]: s for s in replanned["stops"]}
     assert [again[k]["status"] for k in served] == ["served", "served"]
     assert again[new]["status"] == "planned" and again[new]["vehicle"] == "VAN1"
     assert hm(again[new]["eta"]) >= 12 * 60  # leaves from where it is, at 12:00
@@ -165,10 +167,8 @@ def test_route_plan_bad_input(client: TestClient, seeded: Database, auth: Auth) 
         client.post("/api/v1/delivery/routes/plan", json=good, headers=auth["picker"]).status_code
         == 403
     )
-    assert row_counts(seeded) == before
-    r = client.post("/api/v1/delivery/routes/plan", json=good, headers=auth["operator"])
-    assert r.status_code == 201
-    plan = r.json()["id"]
+    assert row_counts(seeded) == before  # no job recorded either
+    plan = planned(client, seeded, "/api/v1/delivery/routes/plan", good, auth["operator"])["id"]
     before = row_counts(seeded)
     for body, field in (
         ({"at": "9h"}, "at"),

@@ -11,6 +11,8 @@ from maillon.core.db import Database
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft
 from tests.helpers import order_draft
+from tests.helpers.database import row_counts
+from tests.helpers.jobs import run_queued
 
 Auth = dict[str, dict[str, str]]
 SITE = {"id": "LYON-CENTRE", "lat": 45.7640, "lon": 4.8357, "fixed_cost_cents_per_day": 5000}
@@ -28,8 +30,12 @@ def test_vrp_mode_solves_both_scenarios_and_keeps_the_estimate(
         )
     body = {"central": "LYS1", "sites": [SITE], "days": 1, "mode": "vrp", "time_limit": 0.5}
     r = client.post("/api/v1/delivery/what-if", json=body, headers=auth["operator"])
-    assert r.status_code == 200, r.text
-    got = r.json()
+    # solving the routes takes up to time_limit a site: the worker tier does it
+    assert r.status_code == 202, r.text
+    assert run_queued(seeded, "delivery.what_if") == [r.json()["job_id"]]
+    job = client.get(r.json()["url"], headers=auth["operator"]).json()
+    assert job["status"] == "succeeded", job
+    got = job["result"]
     assert got["mode"] == "vrp" and "PyVRP" in got["method"]
     assert got["points"] == 4 and got["orders_by_site"] == {"LYS1": 0, "LYON-CENTRE": 4}
     assert got["approximation"] is not None
@@ -41,10 +47,15 @@ def test_vrp_mode_solves_both_scenarios_and_keeps_the_estimate(
     assert got["saving_km_per_day"] == pytest.approx(
         got["central"]["km_per_day"] - got["micro"]["km_per_day"], abs=0.02
     )
-    r = client.post(
-        "/api/v1/delivery/what-if", json={**body, "mode": "exact"}, headers=auth["operator"]
-    )
-    assert r.status_code == 422
+    before = row_counts(seeded)
+    for bad, code, field in (
+        ({**body, "mode": "exact"}, 422, "mode"),
+        ({**body, "central": "NOPE"}, 404, "central"),
+        ({**body, "days": 1, "radius_km": 0.001}, 422, "points"),  # no order that near
+    ):
+        r = client.post("/api/v1/delivery/what-if", json=bad, headers=auth["operator"])
+        assert r.status_code == code and field in r.text, (bad, r.text)
+    assert row_counts(seeded) == before  # refused at once: no job
     r = client.post(
         "/api/v1/delivery/what-if", json={**body, "mode": "approx"}, headers=auth["operator"]
     )

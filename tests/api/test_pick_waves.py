@@ -11,8 +11,10 @@ from maillon.core.db import Database
 from maillon.core.identifiers import make_gtin13
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
+from maillon.warehouse.service import wave_jobs
 from tests.helpers import PRODUCTS, order_draft
 from tests.helpers.database import row_counts
+from tests.helpers.jobs import run_queued
 
 Auth = dict[str, dict[str, str]]
 GTIN = {sku: make_gtin13("376000", i + 1) for i, (sku, *_rest) in enumerate(PRODUCTS)}
@@ -184,6 +186,7 @@ def test_density_selection_takes_the_orders_with_most_units_per_aisle(
         json={"warehouse": "PAR1", "selection": "density", "min_units": 50, "max_units": 60},
         headers=auth["operator"],
     )
+    # 4 units wait: the solver is not even asked, the request is refused at once
     assert too_big.status_code == 409 and "no wave of 50 to 60 units" in too_big.text
     bad = client.post(
         "/api/v1/waves",
@@ -191,12 +194,20 @@ def test_density_selection_takes_the_orders_with_most_units_per_aisle(
         headers=auth["operator"],
     )
     assert bad.status_code == 422 and "selection" in bad.text
+    assert not row_counts(seeded)["jobs"]  # nothing queued
     r = client.post(
         "/api/v1/waves",
         json={"warehouse": "PAR1", "selection": "density", "min_units": 1, "max_units": 10},
         headers=auth["operator"],
     )
-    assert r.status_code == 201, r.text
+    # a density wave asks the solver (seconds on a real backlog): the worker tier releases it
+    assert r.status_code == 202, r.text
+    assert r.json()["url"] == f"/api/v1/jobs/{r.json()['job_id']}"
+    assert run_queued(seeded, wave_jobs.WAVE_JOB) == [r.json()["job_id"]]
+    job = client.get(r.json()["url"], headers=auth["operator"]).json()
+    assert job["status"] == "succeeded", job
+    r = client.get(f"/api/v1/waves/{job['result']['wave']}", headers=auth["operator"])
+    assert r.status_code == 200, r.text
     chosen = {o for t in r.json()["tours"] for o in t["orders"]}
     # 4 units in one aisle (ratio 4) beat all 5 units in two aisles (2.5): the book waits,
     # though "promise" would have taken it first

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -11,6 +12,7 @@ from maillon.delivery import service as delivery
 from maillon.orders import service as orders
 from maillon.orders.model import AddressDraft
 from tests.helpers import order_draft
+from tests.helpers.jobs import run_queued
 
 Auth = dict[str, dict[str, str]]
 
@@ -98,3 +100,21 @@ def booked_lyon_day(db: Database, capacity: int) -> tuple[dt.date, list[str]]:
                 session=s, slot_id=morning if i % 2 == 0 else afternoon, number=number, actor="t"
             )
     return day, numbers
+
+
+def planned(
+    client: TestClient, db: Database, url: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    """POST a route plan or re-plan (answered 202 with its job), run the job as a worker
+    would, and return the plan as ``GET /api/v1/delivery/routes/{id}`` shows it then."""
+    r = client.post(url, json=body, headers=headers)
+    assert r.status_code == 202, r.text
+    queued = r.json()
+    name = "delivery.replan_routes" if url.endswith("/replan") else "delivery.plan_routes"
+    assert run_queued(db, name) == [queued["job_id"]]
+    job = client.get(queued["url"], headers=headers).json()
+    assert job["status"] == "succeeded", job
+    r = client.get(f"/api/v1/delivery/routes/{job['result']['plan']}", headers=headers)
+    assert r.status_code == 200, r.text
+    plan: dict[str, Any] = r.json()
+    return plan

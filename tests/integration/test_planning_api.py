@@ -10,13 +10,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from maillon.core import clock
+from maillon.core import clock, jobs
 from maillon.core.db import Database
 from maillon.core.errors import ValidationError
 from maillon.orders import service as orders
 from maillon.planning import service as planning
 from tests.helpers import order_draft
 from tests.helpers.database import row_counts
+from tests.helpers.jobs import run_queued
 from tests.helpers.planning import TODAY
 
 
@@ -131,8 +132,20 @@ def test_forecast_runs_over_the_api(history: Database, client: TestClient, auth:
     r = client.post(
         "/api/v1/planning/forecasts", json={"horizon": 5, "history_days": 3650}, headers=op
     )
-    assert r.status_code == 201, r.text
-    run = r.json()
+    assert r.status_code == 202, r.text
+    queued = r.json()
+    assert queued["status"] == "queued" and queued["url"] == f"/api/v1/jobs/{queued['job_id']}"
+    assert client.get(latest, params={"warehouse": "PAR1"}, headers=op).json()["run"] is None
+    assert run_queued(history, planning.FORECAST_JOB) == [queued["job_id"]]
+    job = client.get(queued["url"], headers=op).json()
+    assert job["status"] == "succeeded" and job["progress"] == 1.0, job
+    assert job["args"]["horizon"] == 5 and job["requested_by"] != "system"
+    with history.reader() as s:
+        stored = planning.latest_forecast_run(session=s)
+        assert stored is not None
+        run = {"id": stored.id, "horizon": stored.horizon, "freq": stored.freq}
+        run["series"] = stored.series
+    assert job["result"] == {"run": run["id"], "series": run["series"], "horizon": 5}
     assert run["horizon"] == 5 and run["freq"] == "D" and run["series"] >= 1
     r = client.get(latest, params={"warehouse": "PAR1", "sku": "MUG-01"}, headers=op)
     assert r.status_code == 200
@@ -337,12 +350,23 @@ def test_console_forecasts_now(history: Database, client: TestClient) -> None:
     with history.reader() as s:
         assert planning.latest_forecast_run(session=s) is None
     r = client.post("/planning/forecast", data=form, follow_redirects=False)
-    assert r.status_code == 303 and "notice=forecast+run+1" in r.headers["location"]
+    assert r.status_code == 303 and "queued=" in r.headers["location"]
     assert "sku=MUG-01" in r.headers["location"]
     shown = client.get(r.headers["location"])
-    assert 'role="status"' in shown.text and "forecast run 1:" in shown.text
+    assert "Forecast queued" in shown.text and 'href="/jobs"' in shown.text
+    assert "A forecast is being computed (0 %" in shown.text
+    assert "No forecast yet" in shown.text  # not computed yet: the request only queued it
+    (job_id,) = run_queued(history, planning.FORECAST_JOB)
+    assert f"queued={job_id}" in r.headers["location"]
+    with history.reader() as s:
+        run = planning.latest_forecast_run(session=s)
+        assert run is not None and run.id == 1 and run.job_id == job_id
+    shown = client.get("/planning", params={"warehouse": "PAR1", "sku": "MUG-01"})
+    assert "A forecast is being computed" not in shown.text
     assert "Newest forecast" in shown.text and '"forecast":' in shown.text  # the chart's trace
     wrong = client.post(
         "/planning/forecast", data={**form, "warehouse": "NOPE"}, follow_redirects=False
     )
     assert wrong.status_code == 303 and "error=" in wrong.headers["location"]
+    with history.reader() as s:
+        assert not jobs.active(s, planning.FORECAST_JOB)  # refused at once: nothing queued

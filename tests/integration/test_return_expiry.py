@@ -130,14 +130,14 @@ def test_no_expiry_when_the_merchant_turns_it_off(seeded: Database) -> None:
         assert returns.get_return(session=s, return_id=return_id).status == "requested"
 
 
-def test_the_worker_runs_the_expiry_hourly(seeded: Database) -> None:
+def test_the_worker_runs_the_expiry_nightly(seeded: Database) -> None:
     _rma(seeded)
     entry = next(e for e in SCHEDULE if e.name == "returns.expire")
-    assert entry.minutes == 60
+    assert (entry.minutes, entry.hour) == (1440, 3)
     engine = Engine(seeded, huey=MemoryHuey("t", utc=True), handlers=HANDLERS, schedule=())
     ids = []
-    for hour in (0, 1):
-        with clock.frozen_at(_day(40) + timedelta(hours=hour)):
+    for day in (0, 1):
+        with clock.frozen_at(_day(40) + timedelta(days=day, hours=3)):
             job_id = engine.schedule(entry)
             assert job_id is not None
             engine.run(job_id)

@@ -27,6 +27,20 @@ class Page(BaseModel, Generic[T]):
     offset: int
 
 
+class JobAccepted(BaseModel):
+    """The answer to a request whose work the worker tier does (202): the job to follow at
+    ``url`` (its status, progress, then its result or error)."""
+
+    job_id: int
+    status: str
+    url: str
+
+    @classmethod
+    def of(cls, job_id: int, status: str) -> JobAccepted:
+        """The answer about the job ``job_id``."""
+        return cls(job_id=job_id, status=status, url=f"/api/v1/jobs/{job_id}")
+
+
 class StrictModel(BaseModel):
     """A request body that refuses unknown fields (so typos are named, not ignored)."""
 

@@ -14,7 +14,9 @@ show (queued, running, done, failed with its error, progress) and the retry butt
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -38,6 +40,7 @@ FIRST_BACKOFF = timedelta(seconds=10)
 MAX_BACKOFF = timedelta(hours=1)
 
 _WAKE = "maillon.jobs.wake"
+_running: ContextVar[int | None] = ContextVar("maillon_job", default=None)
 Waker = Callable[[list[tuple[int, datetime]]], None]
 _wakers: list[Waker] = []
 
@@ -265,3 +268,32 @@ def counts(session: Session) -> dict[str, int]:
     rows = session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
     found = {status: n for status, n in rows}
     return {s.value: found.get(s.value, 0) for s in JobStatus}
+
+
+def active(session: Session, name: str, *, limit: int = 20) -> Sequence[Job]:
+    """The jobs ``name`` queued or running, newest first (what a page says is on its way)."""
+    return session.scalars(
+        select(Job)
+        .where(
+            Job.name == name,
+            Job.status.in_((JobStatus.QUEUED.value, JobStatus.RUNNING.value)),
+        )
+        .order_by(Job.id.desc())
+        .limit(limit)
+    ).all()
+
+
+@contextmanager
+def running_as(job_id: int) -> Iterator[None]:
+    """Within it, :func:`current` is ``job_id`` (the engine runs a handler in it)."""
+    token = _running.set(job_id)
+    try:
+        yield
+    finally:
+        _running.reset(token)
+
+
+def current() -> int | None:
+    """The id of the job this code runs for (None outside a job): a handler that makes a
+    row keeps it there, so running the job again finds the row instead of making another."""
+    return _running.get()

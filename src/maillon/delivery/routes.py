@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
-from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
-from maillon.delivery import eta, microhubs, service
+from maillon.core.http import DbDep, IdPath, JobAccepted, Page, PageDep, allow
+from maillon.delivery import eta, service
 from maillon.delivery.model import StopStatus
 from maillon.delivery.schemas import (
     AssignmentCreate,
@@ -36,7 +37,6 @@ from maillon.delivery.schemas import (
     PlanRead,
     RelayPointRead,
     ReplanCreate,
-    ScenarioRead,
     SlotGenerationCreate,
     SlotRead,
     StopRead,
@@ -54,7 +54,7 @@ from maillon.delivery.schemas import (
     hhmm,
     minutes,
 )
-from maillon.delivery.service import collect, courier_jobs, lastmile
+from maillon.delivery.service import collect, courier_jobs, lastmile, route_jobs, what_if
 from maillon.delivery.tables import (
     CollectReservation,
     CollectStore,
@@ -506,9 +506,11 @@ def plan_read(plan: RoutePlan, warehouse: str) -> PlanRead:
     )
 
 
-@router.post("/routes/plan", status_code=status.HTTP_201_CREATED, response_model=PlanRead)
-def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
-    """Plan the day's last-mile routes (PyVRP) from a depot and store them."""
+@router.post("/routes/plan", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted)
+def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> JobAccepted:
+    """Have the worker tier plan the day's last-mile routes (PyVRP) from a depot and store
+    them. The input is checked at once (422/404 naming the field); the answer (202) names
+    the job to follow at ``url``, whose ``result.plan`` is the plan (``GET /routes/{id}``)."""
     vehicles = [
         lastmile.VehicleSpec(
             id=v.id,
@@ -521,7 +523,7 @@ def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
         for v in body.vehicles
     ]
     with db.transaction() as session:
-        plan = lastmile.plan_routes(
+        job = route_jobs.request_plan(
             session=session,
             warehouse_code=body.warehouse,
             day=body.date,
@@ -529,10 +531,10 @@ def plan_routes(body: PlanCreate, db: DbDep, who: Operator) -> PlanRead:
             numbers=body.orders,
             service_s=body.service_minutes * 60,
             travel=body.travel,
-            actor=who.actor,
             time_limit=body.time_limit,
+            requested_by=who.actor,
         )
-        return plan_read(plan, body.warehouse)
+        return JobAccepted.of(job.id, job.status)
 
 
 @router.get("/routes/{plan_id}", response_model=PlanRead)
@@ -543,13 +545,16 @@ def get_plan(plan_id: IdPath, db: DbDep, _: Anyone) -> PlanRead:
         return plan_read(plan, lastmile.plan_warehouse(session=session, plan=plan).code)
 
 
-@router.post("/routes/{plan_id}/replan", response_model=PlanRead)
-def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, _: Operator) -> PlanRead:
-    """Re-plan the rest of the day with new orders: delivered stops stay, vehicles leave
-    from where they are (given, or taken from the plan at ``at``)."""
+@router.post(
+    "/routes/{plan_id}/replan", status_code=status.HTTP_202_ACCEPTED, response_model=JobAccepted
+)
+def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, who: Operator) -> JobAccepted:
+    """Have the worker tier re-plan the rest of the day with new orders: delivered stops
+    stay, vehicles leave from where they are (given, or taken from the plan at ``at``, by
+    default the time of this request). Checked at once; the answer (202) names the job."""
     now_s = minutes(body.at) * 60 if body.at is not None else service.seconds_of_day(clock.now())
     with db.transaction() as session:
-        plan = lastmile.replan_routes(
+        job = route_jobs.request_replan(
             session=session,
             plan_id=plan_id,
             now_s=now_s,
@@ -558,8 +563,9 @@ def replan(plan_id: IdPath, body: ReplanCreate, db: DbDep, _: Operator) -> PlanR
             served=body.served,
             service_s=body.service_minutes * 60,
             time_limit=body.time_limit,
+            requested_by=who.actor,
         )
-        return plan_read(plan, lastmile.plan_warehouse(session=session, plan=plan).code)
+        return JobAccepted.of(job.id, job.status)
 
 
 VehicleQuery = Annotated[
@@ -706,71 +712,24 @@ def assign(body: AssignmentCreate, db: DbDep, _: Operator) -> AssignRead:
 # ----------------------------------------------------------------------------- what-if
 
 
-def scenario_read(s: microhubs.ScenarioFigures) -> ScenarioRead:
-    """Return the response model of a scenario."""
-    return ScenarioRead(
-        name=s.name,
-        km_per_day=round(s.km, 2),
-        hours_per_day=round(s.hours, 2),
-        cost_cents_per_day=round(s.cost_cents),
-        routes_per_day=s.routes,
-        sites=[
-            {
-                "site": f.site,
-                "vehicle": f.vehicle,
-                "stops_per_day": round(f.stops, 2),
-                "routes_per_day": f.routes,
-                "km_per_day": round(f.km, 2),
-                "replenishment_km_per_day": round(f.replenishment_km, 2),
-                "hours_per_day": round(f.hours, 2),
-                "cost_cents_per_day": round(f.cost_cents),
-            }
-            for f in s.sites
-        ],
-    )
-
-
-@router.post("/what-if", response_model=WhatIfRead)
-def what_if(body: WhatIfCreate, db: DbDep, _: Operator) -> WhatIfRead:
+@router.post(
+    "/what-if",
+    response_model=WhatIfRead,
+    responses={202: {"model": JobAccepted, "description": "vrp: solved by the worker tier"}},
+)
+def post_what_if(body: WhatIfCreate, db: DbDep, who: Operator) -> WhatIfRead | JSONResponse:
     """Last-mile from the central warehouse vs from candidate micro-warehouses, on the
-    order history (or given points): km, hours and cost a day, and the chart's data."""
-    sites = [lastmile.SiteInput(s.id, s.lat, s.lon, s.fixed_cost_cents_per_day) for s in body.sites]
-    points = None if body.points is None else [(p.lat, p.lon) for p in body.points]
-    approx = None
+    order history (or given points): km, hours and cost a day, and the chart's data.
+    ``approx`` answers at once (200); ``vrp`` solves the routes (up to ``time_limit`` seconds
+    a site): its input is checked at once, then the worker tier solves it (202, the job to
+    follow at ``url``, whose ``result`` is this same answer)."""
+    args = body.model_dump(mode="json", exclude={"points"})
+    args["service_s"] = args.pop("service_seconds")
+    args["points"] = None if body.points is None else [(p.lat, p.lon) for p in body.points]
+    if body.mode == "vrp":
+        with db.transaction() as session:
+            job = what_if.request_vrp(session=session, args=args, requested_by=who.actor)
+            accepted = JobAccepted.of(job.id, job.status)
+        return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED)
     with db.reader() as session:
-        for mode in ("approx", "vrp") if body.mode == "vrp" else ("approx",):
-            result = lastmile.micro_what_if(
-                session=session,
-                central_code=body.central,
-                sites=sites,
-                days=body.days,
-                radius_km=body.radius_km,
-                points=points,
-                service_s=body.service_seconds,
-                road_factor=body.road_factor,
-                mode=mode,
-                seed=body.seed,
-                time_limit=body.time_limit,
-            )
-            if mode == "approx" and body.mode == "vrp":
-                approx = result
-    method = (
-        "routes of a typical day solved with PyVRP from each site"
-        if body.mode == "vrp"
-        else "continuous approximation (Daganzo 1984, BHH constant 0.7124)"
-    )
-    return WhatIfRead(
-        points=result.points,
-        days=result.days,
-        central=scenario_read(result.central),
-        micro=scenario_read(result.micro),
-        saving_km_per_day=result.saving_km,
-        saving_cents_per_day=round(result.saving_cost_cents),
-        orders_by_site=result.assignment,
-        chart=result.chart(),
-        method=method,
-        mode=body.mode,
-        approximation=None
-        if approx is None
-        else {"central": scenario_read(approx.central), "micro": scenario_read(approx.micro)},
-    )
+        return WhatIfRead(**what_if.answer(session=session, **args))

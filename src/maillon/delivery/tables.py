@@ -173,6 +173,8 @@ class RoutePlan(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(120), default="")
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: the worker tier's job that made it (None: made in the request, by the CLI or the demo)
+    job_id: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
 
     stops: Mapped[list[RouteStop]] = relationship(
         order_by="(RouteStop.vehicle, RouteStop.sequence, RouteStop.id)", lazy="selectin"

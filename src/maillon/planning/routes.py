@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, NotFound, ValidationError
-from maillon.core.http import DbDep, PageDep, allow
+from maillon.core.http import DbDep, JobAccepted, PageDep, allow
 from maillon.inventory.service import get_warehouse
 from maillon.inventory.tables import Warehouse
 from maillon.planning import service
@@ -177,22 +177,26 @@ def forecast_run_read(run: ForecastRun) -> ForecastRunRead:
 
 @router.post(
     "/api/v1/planning/forecasts",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ForecastRunRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobAccepted,
 )
-def run_forecast(body: ForecastRunCreate, db: DbDep, _: Planner) -> ForecastRunRead:
-    """Forecast every SKU's demand per warehouse (model chosen per series by cross-validation)
-    and store it; proposals then design their policies on the newest daily run. Runs to the
-    end before answering (seconds for a small catalogue, minutes for thousands of SKUs)."""
-    run = service.run_forecast(
-        db,
-        horizon=body.horizon,
-        history_days=body.history_days,
-        freq=body.freq,
-        warehouse_code=body.warehouse,
-        engine=body.engine,
-    )
-    return forecast_run_read(run)
+def run_forecast(body: ForecastRunCreate, db: DbDep, who: Planner) -> JobAccepted:
+    """Have the worker tier forecast every SKU's demand per warehouse (model chosen per series
+    by cross-validation) and store it; proposals then design their policies on the newest
+    daily run. Answers at once (202) with the job to follow at ``url``: its progress while it
+    runs, then ``result.run``, the stored run (``GET /api/v1/planning/forecasts/latest``).
+    An unknown warehouse (404) or no order in the history period (409) is refused at once."""
+    with db.transaction() as session:
+        job = service.request_forecast(
+            session=session,
+            horizon=body.horizon,
+            history_days=body.history_days,
+            freq=body.freq,
+            warehouse_code=body.warehouse,
+            engine=body.engine,
+            requested_by=who.actor,
+        )
+        return JobAccepted.of(job.id, job.status)
 
 
 @router.get("/api/v1/planning/forecasts/latest", response_model=LatestForecastRead)

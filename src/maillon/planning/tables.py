@@ -97,6 +97,8 @@ class ForecastRun(Base):
     runtime_s: Mapped[float] = mapped_column(Float)
     history_from: Mapped[date] = mapped_column(Date)
     history_to: Mapped[date] = mapped_column(Date)
+    #: the worker tier's job that made it (None: made in the request, by the CLI or a test)
+    job_id: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
 
 
 class ForecastPoint(Base):

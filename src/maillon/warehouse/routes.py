@@ -8,11 +8,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, status
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session, object_session
 
 from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
-from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
+from maillon.core.http import DbDep, IdPath, JobAccepted, Page, PageDep, allow
 from maillon.inventory.tables import Warehouse
 from maillon.orders.model import order_number
 from maillon.warehouse import service
@@ -46,7 +47,7 @@ from maillon.warehouse.schemas import (
     WaveCreate,
     WaveRead,
 )
-from maillon.warehouse.service import packing_flow, packstation, release, tasks
+from maillon.warehouse.service import packing_flow, packstation, release, tasks, wave_jobs
 from maillon.warehouse.tables import CartonType, PickException, PickList, PickWave
 
 router = APIRouter(tags=["warehouse"])
@@ -369,23 +370,36 @@ def wave_read(session: Session, wave: PickWave) -> WaveRead:
     )
 
 
-@router.post("/api/v1/waves", status_code=status.HTTP_201_CREATED, response_model=WaveRead)
-def post_wave(body: WaveCreate, db: DbDep, who: Operator) -> WaveRead:
+@router.post(
+    "/api/v1/waves",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WaveRead,
+    responses={202: {"model": JobAccepted, "description": "released by the worker tier"}},
+)
+def post_wave(body: WaveCreate, db: DbDep, who: Operator) -> WaveRead | JSONResponse:
     """Release allocated orders of a warehouse (earliest promise first, or the densest set in
     units per aisle) as picker tours batched to the cart's capacity; each tour is walked in
-    one shortest route."""
+    one shortest route. A wave of up to 50 orders by promise is released now (201, the wave);
+    a larger one or a density wave takes seconds: it is checked now and released by the
+    worker tier (202, the job to follow at ``url``, whose ``result.wave`` is the wave)."""
+    wave_args: dict[str, Any] = {
+        "max_orders": body.max_orders,
+        "cart_units": body.cart_units,
+        "cutoff": body.cutoff,
+        "method": body.method,
+        "selection": body.selection,
+        "min_units": body.min_units,
+        "max_units": body.max_units,
+    }
     with db.transaction() as session:
+        if wave_jobs.in_background(max_orders=body.max_orders, selection=body.selection):
+            job = wave_jobs.request_wave(
+                session=session, warehouse_code=body.warehouse, requested_by=who.actor, **wave_args
+            )
+            accepted = JobAccepted.of(job.id, job.status)
+            return JSONResponse(accepted.model_dump(), status_code=status.HTTP_202_ACCEPTED)
         wave = release.create_wave(
-            session=session,
-            warehouse_code=body.warehouse,
-            actor=who.actor,
-            max_orders=body.max_orders,
-            cart_units=body.cart_units,
-            cutoff=body.cutoff,
-            method=body.method,
-            selection=body.selection,
-            min_units=body.min_units,
-            max_units=body.max_units,
+            session=session, warehouse_code=body.warehouse, actor=who.actor, **wave_args
         )
         return wave_read(session, wave)
 

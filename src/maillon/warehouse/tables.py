@@ -86,6 +86,8 @@ class PickWave(Base):
     route_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(120), default="")
+    #: the worker tier's job that released it (None: released in the request)
+    job_id: Mapped[int | None] = mapped_column(Integer, unique=True, index=True)
 
     tours: Mapped[list[PickTour]] = relationship(order_by="PickTour.id", lazy="selectin")
 

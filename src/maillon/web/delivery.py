@@ -25,7 +25,7 @@ from maillon.core.users import ConsoleUser
 from maillon.delivery import queries, sheets
 from maillon.delivery import service as delivery
 from maillon.delivery.model import StopStatus
-from maillon.delivery.service import lastmile
+from maillon.delivery.service import lastmile, route_jobs
 from maillon.delivery.tables import RoutePlan
 from maillon.inventory import service as inventory
 from maillon.web.console import (
@@ -39,6 +39,7 @@ from maillon.web.console import (
     problem,
     render,
 )
+from maillon.web.jobs import job_note
 
 router = console_router()
 
@@ -219,9 +220,11 @@ def delivery_page(
     warehouse: Annotated[str, Query(max_length=20)] = "",
     plan: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     error: Annotated[str, Query(max_length=300)] = "",
+    queued: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     """A day's route plan drawn over the customers' positions, its routes and driver
-    sheets, the plan-routes form and the slots' capacity."""
+    sheets, the plan-routes form (saying so while the day's routes are being planned) and
+    the slots' capacity."""
     when = parse_day(day) if day else None
     if day and when is None:
         error = error or DAY_ERROR
@@ -244,6 +247,13 @@ def delivery_page(
         view = _plan_view(chosen, depot) if chosen is not None else None
         booked = len(lastmile.booked_orders(session=session, day=when))
         slots = slot_table(session=session, day=when)
+        note = job_note(
+            session,
+            route_jobs.PLAN_JOB,
+            kind="routes",
+            queued=queued,
+            match=lambda args: args.get("warehouse") == code and args.get("day") == str(when),
+        )
     return render(
         request,
         "delivery.html",
@@ -256,6 +266,7 @@ def delivery_page(
         booked=booked,
         slots=slots,
         error=error or None,
+        job_note=note,
     )
 
 
@@ -398,21 +409,23 @@ def plan_routes(
     shift_start: Annotated[str, Form(max_length=5)] = "08:00",
     shift_end: Annotated[str, Form(max_length=5)] = "18:00",
 ) -> Response:
-    """Plan the routes of the home deliveries booked on a day, from a depot (PyVRP)."""
+    """Have the worker tier plan the routes of the home deliveries booked on a day, from a
+    depot (PyVRP): the input is checked now, and the page comes back at once saying the
+    planning is queued (followed on the jobs page, and on this page while it runs)."""
     when = parse_day(day)
     if when is None:
         raise ValidationError(DAY_ERROR)
     fleet = _vehicles(vehicles, capacity, shift_start, shift_end)
     with database(request).transaction() as session:
-        made = lastmile.plan_routes(
+        job = route_jobs.request_plan(
             session=session,
             warehouse_code=warehouse,
             day=when,
             vehicles=fleet,
-            actor=user.principal.actor,
+            requested_by=user.principal.actor,
         )
-        plan_id = made.id
-    back = {"warehouse": warehouse, "day": when.isoformat(), "plan": plan_id}
+        queued = job.id
+    back = {"warehouse": warehouse, "day": when.isoformat(), "queued": queued}
     return RedirectResponse("/delivery?" + urlencode(back), status_code=303)
 
 

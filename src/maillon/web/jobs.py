@@ -4,11 +4,12 @@ error), progress of long jobs, and a retry button for failed ones. The page call
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from maillon.core import jobs
 from maillon.core.errors import MaillonError, ValidationError
@@ -45,7 +46,41 @@ JOB_LABELS = {
     "care.sla_check": "Check ticket SLAs and escalate breaches",
     "inventory.sensor_check": "Alert on silent shelf sensors",
     "returns.expire": "Close returns whose parcel never arrived",
+    "planning.forecast": "Forecast the demand",
+    "delivery.plan_routes": "Plan the delivery routes",
+    "delivery.replan_routes": "Re-plan the delivery routes",
+    "warehouse.release_wave": "Release a large wave",
+    "delivery.what_if": "Solve a micro-warehouse what-if",
 }
+
+
+def job_note(
+    session: Session,
+    name: str,
+    *,
+    kind: str,
+    queued: int | None = None,
+    match: Callable[[dict[str, Any]], bool] | None = None,
+) -> dict[str, Any]:
+    """What a page that shows the result of the jobs ``name`` says of them (the template
+    ``_job_progress.html``): ``queued``, the job it just recorded (from its redirect), and
+    ``working``, the newest one queued or running (whose ``args`` ``match``), with its
+    progress in percent. ``kind`` chooses the words (``forecast``, ``routes``). Once the job
+    queued is over, the page shows its result and no longer says it was queued."""
+    active = jobs.active(session, name)
+    working = next((j for j in active if match is None or match(j.args)), None)
+    return {
+        "kind": kind,
+        "queued": queued if any(j.id == queued for j in active) else None,
+        "working": None
+        if working is None
+        else {
+            "id": working.id,
+            "status": working.status,
+            "percent": round(100 * (working.progress or 0.0)),
+            "note": working.progress_note or "",
+        },
+    }
 
 
 def _row(job: Job) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from maillon.web.console import (
     on_refusal,
     render,
 )
+from maillon.web.jobs import job_note
 
 router = console_router()
 
@@ -107,13 +108,18 @@ def planning_page(
     class_targets: Annotated[str, Query(max_length=120)] = "",
     error: Annotated[str | None, Query(max_length=300)] = None,
     notice: Annotated[str | None, Query(max_length=300)] = None,
+    queued: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     """Reorder proposals of a warehouse, open purchase orders, a SKU's demand history and
-    forecast, and the policy comparison (loaded as a fragment)."""
+    forecast (saying so while a forecast is queued or running), and the policy comparison
+    (loaded as a fragment)."""
     with database(request).reader() as session:
+        note = job_note(session, planning.FORECAST_JOB, kind="forecast", queued=queued)
         warehouses = [w.code for w in inventory.list_warehouses(session=session)]
         if not warehouses:
-            return render(request, "planning.html", user, warehouses=[], warehouse=None)
+            return render(
+                request, "planning.html", user, warehouses=[], warehouse=None, job_note=note
+            )
         warehouse = warehouse if warehouse in warehouses else warehouses[0]
         try:
             proposals = planning.propose_replenishment(
@@ -149,6 +155,7 @@ def planning_page(
         error=error,
         notice=notice,
         last_run=last_run,
+        job_note=note,
     )
 
 
@@ -164,16 +171,20 @@ def _forecast_refused(
 @on_refusal(_forecast_refused)
 def forecast_now(
     request: Request,
-    _user: OperatorForm,
+    user: OperatorForm,
     warehouse: Annotated[str, Form(max_length=20)],
     sku: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Forecast the demand of every SKU of a warehouse now (the answer waits for the run:
-    seconds for hundreds of SKUs; schedule ``maillon plan forecast`` for large catalogues)."""
+    """Have the worker tier forecast the demand of every SKU of a warehouse now: the page
+    comes back at once saying the forecast is queued (followed on the jobs page, and on this
+    page while it runs); an unknown warehouse or no order to forecast is said at once."""
+    with database(request).transaction() as session:
+        job = planning.request_forecast(
+            session=session, warehouse_code=warehouse, requested_by=user.principal.actor
+        )
+        queued = job.id
     back = {"warehouse": warehouse, **({"sku": sku} if sku else {})}
-    run = planning.run_forecast(database(request), warehouse_code=warehouse)
-    done = f"forecast run {run.id}: {run.series} series, {run.horizon} days ahead"
-    return RedirectResponse(f"/planning?{urlencode({**back, 'notice': done})}", 303)
+    return RedirectResponse(f"/planning?{urlencode({**back, 'queued': queued})}", 303)
 
 
 def _comparison_view(

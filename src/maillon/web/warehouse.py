@@ -29,7 +29,7 @@ from maillon.warehouse.layout_spec import LayoutSpec
 from maillon.warehouse.model import PickListStatus
 from maillon.warehouse.queries import picking_stats
 from maillon.warehouse.scanning import normalise_location
-from maillon.warehouse.service import release, tasks
+from maillon.warehouse.service import release, tasks, wave_jobs
 from maillon.web.console import (
     OPERATORS,
     FloorForm,
@@ -44,6 +44,7 @@ from maillon.web.console import (
     render,
     whole,
 )
+from maillon.web.jobs import job_note
 
 router = console_router()
 
@@ -153,9 +154,11 @@ def warehouse_page(
     pick_list: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     tour: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
     error: Annotated[str, Query(max_length=300)] = "",
+    queued: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
 ) -> Response:
     """A warehouse's layout with a pick list's route, or a wave tour's (every list of the
-    batch in one walk), drawn on it; the recent waves; the slotting proposal."""
+    batch in one walk), drawn on it; the recent waves (saying so while a large one is being
+    released); the slotting proposal."""
     with database(request).reader() as session:
         choices = [
             (w.code, w.name)
@@ -166,6 +169,13 @@ def warehouse_page(
             return render(request, "warehouse.html", user, choices=[], code=None)
         code = code if code in {c for c, _ in choices} else choices[0][0]
         wh, spec = warehouse.require_layout(session=session, warehouse_code=code)
+        note = job_note(
+            session,
+            wave_jobs.WAVE_JOB,
+            kind="wave",
+            queued=queued,
+            match=lambda args: args.get("warehouse") == code,
+        )
         lists = queries.recent_pick_lists(session=session, warehouse_id=wh.id)
         figure = _layout_figure(spec)
         tours = queries.recent_tours(session=session, warehouse_id=wh.id)
@@ -200,6 +210,7 @@ def warehouse_page(
         error=error,
         methods=batching.METHODS,
         selections=release.SELECTIONS,
+        job_note=note,
     )
 
 
@@ -223,12 +234,27 @@ def release_wave(
     selection: Annotated[str, Form(max_length=20)] = "promise",
 ) -> Response:
     """Release a wave of the allocated orders waiting in a warehouse as picker tours, then
-    show its first tour's walk; a refusal (nothing waiting, a bad number) is said on the page."""
+    show its first tour's walk; a refusal (nothing waiting, a bad number) is said on the page.
+    A large wave (over 50 orders) or a density wave is checked now and released by the
+    worker tier: the page comes back at once saying so."""
     target: dict[str, Any] = {"code": code}
     if not max_orders.isdigit() or not cart_units.isdigit():
         raise ValidationError(
             FieldError("max_orders" if not max_orders.isdigit() else "cart_units", "a number")
         )
+    if wave_jobs.in_background(max_orders=int(max_orders), selection=selection):
+        with database(request).transaction() as session:
+            job = wave_jobs.request_wave(
+                session=session,
+                warehouse_code=code,
+                requested_by=user.principal.name,
+                max_orders=int(max_orders),
+                cart_units=int(cart_units),
+                method=method,
+                selection=selection,
+            )
+            target["queued"] = job.id
+        return RedirectResponse(f"/warehouse?{urlencode(target)}", status_code=303)
     with database(request).transaction() as session:
         wave = release.create_wave(
             session=session,

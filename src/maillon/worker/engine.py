@@ -57,6 +57,16 @@ def slot_of(now: datetime, minutes: int) -> str:
     return f"{at:%Y-%m-%d}T{minute // 60:02d}:{minute % 60:02d}"
 
 
+def crontab_of(entry: Scheduled) -> dict[str, str]:
+    """Huey's crontab fields for ``entry``: every ``minutes`` minutes, or once a day at
+    ``hour`` o'clock UTC (its slot is then the day)."""
+    if entry.hour is not None:
+        return {"minute": "0", "hour": str(entry.hour)}
+    if entry.minutes >= 60:
+        return {"minute": "0", "hour": f"*/{entry.minutes // 60}"}
+    return {"minute": f"*/{entry.minutes}"}
+
+
 class Engine:
     """The jobs' engine for one database: wakes, runs and schedules them through Huey."""
 
@@ -76,7 +86,7 @@ class Engine:
         self._next_nudge = 0.0
         for entry in schedule:
             self.huey.periodic_task(
-                crontab(minute=f"*/{entry.minutes}"), name=f"maillon.schedule.{entry.name}"
+                crontab(**crontab_of(entry)), name=f"maillon.schedule.{entry.name}"
             )(self._scheduler_of(entry))
         self.huey.periodic_task(crontab(minute="*"), name="maillon.rescue")(self.rescue)
 
@@ -132,7 +142,8 @@ class Engine:
             jobs.report(self.db, job_id, fraction, note)
 
         try:
-            result = handler(self.db, dict(job.args), progress)
+            with jobs.running_as(job_id):
+                result = handler(self.db, dict(job.args), progress)
         except Exception as exc:  # recorded on the job, retried after a backoff
             log.exception("job %s (%s) failed", job_id, job.name)
             again = jobs.fail(self.db, job_id, f"{type(exc).__name__}: {exc}")

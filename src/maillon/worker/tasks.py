@@ -125,6 +125,75 @@ def deliver_webhook(db: Database, args: dict[str, Any], progress: Progress) -> d
     return outcome.as_dict()
 
 
+def forecast_demand(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Forecast every SKU's demand (or one warehouse's) and store the run, reporting the
+    series done; a run this job already stored is returned, not made again. With no order in
+    the history period (or no warehouse) there is nothing to forecast: said in the result,
+    not retried."""
+    from maillon.core import jobs
+    from maillon.core.errors import Conflict, NotFound
+    from maillon.planning import service as planning
+
+    job_id = jobs.current()
+    if job_id is not None:
+        with db.reader() as session:
+            stored = planning.find_job_run(session=session, job_id=job_id)
+            if stored is not None:
+                return {"run": stored.id, "series": stored.series, "horizon": stored.horizon}
+
+    def report(done: int, total: int) -> None:
+        progress(round(0.95 * done / total, 4) if total else 0.0, f"{done}/{total} series")
+
+    try:
+        run = planning.run_forecast(
+            db,
+            horizon=int(args.get("horizon", 28)),
+            history_days=int(args.get("history_days", 365)),
+            freq=str(args.get("freq", "D")),
+            warehouse_code=args.get("warehouse"),
+            engine=str(args.get("engine", "local")),
+            progress=report,
+            job_id=job_id,
+        )
+    except (Conflict, NotFound) as exc:  # no order, no warehouse (yet): running again won't help
+        return {"run": None, "series": 0, "note": exc.message}
+    return {"run": run.id, "series": run.series, "horizon": run.horizon}
+
+
+def plan_routes(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Plan a day's last-mile routes (PyVRP, up to the time limit asked) and store them;
+    a plan this job already made is returned, not made again."""
+    from maillon.delivery.service import route_jobs
+
+    progress(0.1, "")
+    return route_jobs.run_plan(db, args)
+
+
+def replan_routes(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Re-plan a day under way with its new orders; once per job."""
+    from maillon.delivery.service import route_jobs
+
+    progress(0.1, "")
+    return route_jobs.run_replan(db, args)
+
+
+def release_wave(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Release a large wave (pick lists, batching solver, tour routes); once per job."""
+    from maillon.warehouse.service import wave_jobs
+
+    progress(0.1, "")
+    return wave_jobs.run_wave(db, args)
+
+
+def what_if_vrp(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Solve the micro-warehouse what-if's routes; the result is the whole answer (it only
+    reads: running it twice does nothing twice)."""
+    from maillon.delivery.service import what_if
+
+    progress(0.1, "")
+    return what_if.run(db, args)
+
+
 HANDLERS: dict[str, Handler] = {
     "outbox.deliver": deliver_outbox,
     "orders.holds_sweep": sweep_holds,
@@ -138,16 +207,35 @@ HANDLERS: dict[str, Handler] = {
     "channels.push_stock": push_stock,
     "channels.drift": drift_report,
     "webhooks.deliver": deliver_webhook,
+    "planning.forecast": forecast_demand,
+    "delivery.plan_routes": plan_routes,
+    "delivery.replan_routes": replan_routes,
+    "warehouse.release_wave": release_wave,
+    "delivery.what_if": what_if_vrp,
 }
 
 
 @dataclass(frozen=True)
 class Scheduled:
     """A job recorded every ``minutes`` minutes (a slot of the UTC clock), once per slot
-    however many workers schedule it."""
+    however many workers schedule it; a daily one (``minutes=1440``) runs at ``hour``
+    o'clock UTC (midnight when None), its slot being the day.
+
+    ``minutes`` divides the hour (1 to 60) or the day in whole hours (120, 180, ... 1440),
+    so the slots start at the same times every day."""
 
     name: str
     minutes: int
+    hour: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (
+            (1 <= self.minutes <= 60 and 60 % self.minutes == 0)
+            or (60 <= self.minutes <= 1440 and self.minutes % 60 == 0 and 1440 % self.minutes == 0)
+        ):
+            raise ValueError(f"minutes={self.minutes} must divide the hour or the day")
+        if self.hour is not None and (self.minutes != 1440 or not 0 <= self.hour <= 23):
+            raise ValueError(f"hour={self.hour} needs minutes=1440 and an hour from 0 to 23")
 
 
 SCHEDULE: tuple[Scheduled, ...] = (
@@ -159,5 +247,6 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("inventory.sensor_check", 5),
     Scheduled("shipping.detect_delays", 15),
     Scheduled("channels.push_stock", 15),
-    Scheduled("returns.expire", 60),  # deadlines are days: hourly is plenty
+    Scheduled("returns.expire", 1440, hour=3),  # deadlines are days: nightly
+    Scheduled("planning.forecast", 1440, hour=2),  # nightly, after the day's orders
 )

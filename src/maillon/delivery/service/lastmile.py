@@ -13,6 +13,7 @@ import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -224,6 +225,52 @@ def _apply_result(
     plan.updated_at = clock.now()
 
 
+class CheckedPlan(NamedTuple):
+    """What :func:`check_plan` found: the depot, the stops, the fleet, the travel matrices'
+    provider."""
+
+    warehouse: Warehouse
+    stops: list[RouteStop]
+    fleet: tuple[routing.Vehicle, ...]
+    provider: TravelProvider
+
+
+def check_plan(
+    *,
+    session: Session,
+    warehouse_code: str,
+    day: dt.date,
+    vehicles: Sequence[VehicleSpec],
+    numbers: Sequence[str] | None = None,
+    service_s: int = 300,
+    travel: str = "haversine",
+) -> CheckedPlan:
+    """Check a plan's input (reads only, no solving) and return its stops, so a request can
+    refuse bad input at once and leave the solving to the worker tier. Raises like
+    :func:`plan_routes`."""
+    errors = ErrorCollector()
+    if not vehicles:
+        errors.add("vehicles", "at least one vehicle")
+    if len(vehicles) > MAX_VEHICLES:
+        errors.add("vehicles", f"at most {MAX_VEHICLES} vehicles")
+    errors.raise_if_any()
+    fleet = _vehicles(vehicles)
+    provider = travel_provider(travel)
+    wh = inventory.get_warehouse(session=session, code=warehouse_code)
+    wanted = list(numbers) if numbers is not None else booked_orders(session=session, day=day)
+    if not wanted:
+        raise ValidationError(FieldError("orders", f"no home delivery is booked on {day}"))
+    if len(wanted) > MAX_STOPS:
+        raise ValidationError(FieldError("orders", f"at most {MAX_STOPS} stops a plan"))
+    if len(set(wanted)) != len(wanted):
+        raise ValidationError(FieldError("orders", "an order appears twice"))
+    stops = [
+        _order_stop(session, number, day, f"orders.{i}", service_s)
+        for i, number in enumerate(wanted)
+    ]
+    return CheckedPlan(wh, stops, fleet, provider)
+
+
 def plan_routes(
     *,
     session: Session,
@@ -237,35 +284,26 @@ def plan_routes(
     seed: int = 0,
     time_limit: float = 1.0,
     max_iterations: int | None = 2000,
+    job_id: int | None = None,
 ) -> RoutePlan:
     """Plan the day's routes from a depot and store them (stops with vehicle, order, ETA).
 
     ``numbers`` are the orders to deliver; None takes every home delivery booked on ``day``
     (their slot is the time window). Stops that no vehicle can serve in time or capacity come
-    back ``unassigned``. Raises NotFound (warehouse), ValidationError naming ``warehouse``,
-    ``vehicles.N``, ``orders`` / ``orders.N`` or ``travel``.
+    back ``unassigned``. ``job_id`` is the worker tier's job that asked (kept on the plan).
+    Raises NotFound (warehouse), ValidationError naming ``warehouse``, ``vehicles.N``,
+    ``orders`` / ``orders.N`` or ``travel``.
     """
-    errors = ErrorCollector()
-    if not vehicles:
-        errors.add("vehicles", "at least one vehicle")
-    if len(vehicles) > MAX_VEHICLES:
-        errors.add("vehicles", f"at most {MAX_VEHICLES} vehicles")
-    errors.raise_if_any()
-    fleet = _vehicles(vehicles)
-    provider = travel_provider(travel)
-    wh = inventory.get_warehouse(session=session, code=warehouse_code)
+    wh, stops, fleet, provider = check_plan(
+        session=session,
+        warehouse_code=warehouse_code,
+        day=day,
+        vehicles=vehicles,
+        numbers=numbers,
+        service_s=service_s,
+        travel=travel,
+    )
     depot = warehouse_point(wh)
-    wanted = list(numbers) if numbers is not None else booked_orders(session=session, day=day)
-    if not wanted:
-        raise ValidationError(FieldError("orders", f"no home delivery is booked on {day}"))
-    if len(wanted) > MAX_STOPS:
-        raise ValidationError(FieldError("orders", f"at most {MAX_STOPS} stops a plan"))
-    if len(set(wanted)) != len(wanted):
-        raise ValidationError(FieldError("orders", "an order appears twice"))
-    stops = [
-        _order_stop(session, number, day, f"orders.{i}", service_s)
-        for i, number in enumerate(wanted)
-    ]
     now = clock.now()
     plan = RoutePlan(
         warehouse_id=wh.id,
@@ -287,6 +325,7 @@ def plan_routes(
         created_by=actor,
         updated_at=now,
         stops=stops,
+        job_id=job_id,
     )
     session.add(plan)
     points = [LatLon(*depot), *(LatLon(s.lat, s.lon) for s in stops)]
@@ -418,6 +457,25 @@ def _vehicle_states(
     return states, first_sequence
 
 
+def check_replan(
+    *,
+    session: Session,
+    plan_id: int,
+    numbers: Sequence[str] = (),
+    positions: Sequence[Position] = (),
+    served: Mapping[str, Sequence[str]] | None = None,
+    service_s: int = 300,
+) -> tuple[RoutePlan, list[RouteStop]]:
+    """Check a re-plan's input (reads only) and return the plan and the new orders' stops.
+    Raises like :func:`replan_routes`."""
+    plan = get_plan(session=session, plan_id=plan_id)
+    _check_replan(plan, numbers, positions, served)
+    new_stops = [
+        _order_stop(session, n, plan.day, f"orders.{i}", service_s) for i, n in enumerate(numbers)
+    ]
+    return plan, new_stops
+
+
 def replan_routes(
     *,
     session: Session,
@@ -430,23 +488,26 @@ def replan_routes(
     seed: int = 0,
     time_limit: float = 1.0,
     max_iterations: int | None = 2000,
+    job_id: int | None = None,
 ) -> RoutePlan:
     """Re-plan a day under way at local time ``now_s`` with new orders (``numbers``).
 
     Stops already delivered stay as they are: those in ``served`` (vehicle -> stop keys,
     in order), or else those the plan says were left by ``now_s``; a vehicle on its way to
     a stop keeps it next. Vehicles leave from their reported ``positions`` (else from their
-    last delivered stop). Raises NotFound, ValidationError naming ``orders.N``,
+    last delivered stop). ``job_id`` is the worker tier's job that asked (kept on the plan
+    as the job that last planned it). Raises NotFound, ValidationError naming ``orders.N``,
     ``positions.N.vehicle`` or ``served``.
     """
-    plan = get_plan(session=session, plan_id=plan_id)
-    wh = session.get(Warehouse, plan.warehouse_id)
-    assert wh is not None
-    depot = warehouse_point(wh)
-    _check_replan(plan, numbers, positions, served)
-    new_stops = [
-        _order_stop(session, n, plan.day, f"orders.{i}", service_s) for i, n in enumerate(numbers)
-    ]
+    plan, new_stops = check_replan(
+        session=session,
+        plan_id=plan_id,
+        numbers=numbers,
+        positions=positions,
+        served=served,
+        service_s=service_s,
+    )
+    depot = warehouse_point(plan_warehouse(session=session, plan=plan))
     fresh = {s.stop_key for s in new_stops}
     for stop in new_stops:
         plan.stops.append(stop)
@@ -488,6 +549,8 @@ def replan_routes(
         problem, states, now=now_s, seed=seed, time_limit=time_limit, max_iterations=max_iterations
     )
     plan.revision += 1
+    if job_id is not None:
+        plan.job_id = job_id
     _apply_result(plan, result, first_sequence)
     session.flush()
     notify_etas(session=session, plan=plan)

@@ -26,11 +26,17 @@ from maillon.planning.service.classes import (
 )
 from maillon.planning.service.comparison import DEFAULT_LEAD_TIME_DAYS, compare_policies
 from maillon.planning.service.forecasts import (
+    FORECAST_JOB,
+    NOTHING_TO_FORECAST,
     Z90,
     StepForecast,
+    check_forecast,
+    check_forecastable,
+    find_job_run,
     latest_forecast,
     latest_forecast_run,
     latest_forecast_steps,
+    request_forecast,
     run_forecast,
 )
 from maillon.planning.service.history import daily_demand_stats, demand_history, selling_since
@@ -61,13 +67,17 @@ from maillon.planning.service.suppliers import (
 
 __all__ = [
     "DEFAULT_LEAD_TIME_DAYS",
+    "FORECAST_JOB",
     "MAX_CV_THRESHOLD",
     "MAX_STORAGE_COST",
+    "NOTHING_TO_FORECAST",
     "OPEN_PO",
     "STEP_CORRELATION",
     "Z90",
     "Proposal",
     "StepForecast",
+    "check_forecast",
+    "check_forecastable",
     "class_thresholds",
     "classify_skus",
     "compare_policies",
@@ -75,6 +85,7 @@ __all__ = [
     "create_supplier",
     "daily_demand_stats",
     "demand_history",
+    "find_job_run",
     "get_purchase_order",
     "get_supplier",
     "latest_forecast",
@@ -87,6 +98,7 @@ __all__ = [
     "purchase_order_summary",
     "purchase_orders_to_follow",
     "receive_purchase_order",
+    "request_forecast",
     "run_forecast",
     "selling_since",
     "send_purchase_order",

@@ -12,21 +12,88 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from maillon.core import clock
+from maillon.core import clock, jobs
 from maillon.core.db import Database
 from maillon.core.errors import (
     Conflict,
     ErrorCollector,
 )
+from maillon.core.tables import Job
 from maillon.planning.demand import DemandSeries, build_demand_series
 from maillon.planning.forecast import ForecastConfig, ForecastResult, forecast, quantile_column
-from maillon.planning.service.history import demand_history, selling_since
+from maillon.planning.service.history import demand_history, has_orders, selling_since
 from maillon.planning.tables import (
     ForecastPoint,
     ForecastRun,
 )
 
 Z90 = 1.2816  # standard normal quantile of 0.9: (q90 - q50) / Z90 estimates the spread
+
+
+def check_forecast(*, horizon: int, history_days: int, freq: str, engine: str) -> None:
+    """Refuse a forecast's arguments out of range. Raises ValidationError naming
+    ``horizon``, ``history_days``, ``freq`` or ``engine``."""
+    errors = ErrorCollector()
+    if not 1 <= horizon <= 366:
+        errors.add("horizon", "1-366 periods")
+    if not 14 <= history_days <= 3650:
+        errors.add("history_days", "14-3650 days")
+    if freq not in ("D", "W"):
+        errors.add("freq", "D (daily) or W (weekly)")
+    if engine not in ("local", "dask"):
+        errors.add("engine", "local or dask")
+    errors.raise_if_any()
+
+
+def check_forecastable(
+    *, session: Session, history_days: int, warehouse_code: str | None = None
+) -> None:
+    """Refuse at once a forecast that could only fail: an unknown warehouse (NotFound naming
+    ``warehouse``), or no order in the history period (Conflict), one indexed look-up each,
+    so a request can check before it hands the run to the worker tier."""
+    today = clock.now().date()
+    start = today - timedelta(days=history_days)
+    if not has_orders(session=session, start=start, end=today, warehouse_code=warehouse_code):
+        raise Conflict(NOTHING_TO_FORECAST)
+
+
+NOTHING_TO_FORECAST = "no orders in the history period: nothing to forecast"
+
+
+#: The worker tier's job that runs a forecast (:func:`request_forecast`, and every night).
+FORECAST_JOB = "planning.forecast"
+
+
+def request_forecast(
+    *,
+    session: Session,
+    horizon: int = 28,
+    history_days: int = 365,
+    freq: str = "D",
+    warehouse_code: str | None = None,
+    engine: str = "local",
+    requested_by: str,
+) -> Job:
+    """Check a forecast's arguments now and record its job (run by the worker tier, which
+    reports its progress) in the caller's transaction. Raises like :func:`run_forecast`
+    would, before anything is recorded."""
+    check_forecast(horizon=horizon, history_days=history_days, freq=freq, engine=engine)
+    check_forecastable(session=session, history_days=history_days, warehouse_code=warehouse_code)
+    args = {
+        "horizon": horizon,
+        "history_days": history_days,
+        "freq": freq,
+        "warehouse": warehouse_code,
+        "engine": engine,
+    }
+    job = jobs.submit(session, FORECAST_JOB, args, requested_by=requested_by)
+    assert job is not None  # recorded without a key: always
+    return job
+
+
+def find_job_run(*, session: Session, job_id: int) -> ForecastRun | None:
+    """Return the forecast run the worker tier's job ``job_id`` stored, if it did."""
+    return session.scalar(select(ForecastRun).where(ForecastRun.job_id == job_id))
 
 
 def run_forecast(
@@ -39,24 +106,17 @@ def run_forecast(
     engine: str = "local",
     scheduler: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    job_id: int | None = None,
 ) -> ForecastRun:
     """Forecast every SKU's demand per warehouse from the order history and store the result
     (point, quantiles, the model chosen per series). ``engine="dask"`` runs the statistical
-    models on the Dask cluster at ``scheduler`` (a local one when None).
+    models on the Dask cluster at ``scheduler`` (a local one when None). ``job_id`` names the
+    worker tier's job that asked (kept on the run: one run per job).
 
     Raises ValidationError naming ``horizon``, ``history_days``, ``freq`` or ``engine``;
-    Conflict when there is no demand to forecast.
+    NotFound naming ``warehouse``; Conflict when there is no demand to forecast.
     """
-    errors = ErrorCollector()
-    if not 1 <= horizon <= 366:
-        errors.add("horizon", "1-366 periods")
-    if not 14 <= history_days <= 3650:
-        errors.add("history_days", "14-3650 days")
-    if freq not in ("D", "W"):
-        errors.add("freq", "D (daily) or W (weekly)")
-    if engine not in ("local", "dask"):
-        errors.add("engine", "local or dask")
-    errors.raise_if_any()
+    check_forecast(horizon=horizon, history_days=history_days, freq=freq, engine=engine)
     today = clock.now().date()
     start = today - timedelta(days=history_days)
     with db.reader() as session:
@@ -65,7 +125,7 @@ def run_forecast(
         )
         since = selling_since(session=session, skus={r.sku for r in records}, start=start)
     if not records:
-        raise Conflict("no orders in the history period: nothing to forecast")
+        raise Conflict(NOTHING_TO_FORECAST)
     series = build_demand_series(
         records, stockouts=stockouts, freq=freq, end=today - timedelta(days=1), since=since
     )
@@ -82,7 +142,15 @@ def run_forecast(
         progress=progress,
     )
     return _store_run(
-        db, result, series, freq=freq, horizon=horizon, engine=engine, start=start, today=today
+        db,
+        result,
+        series,
+        freq=freq,
+        horizon=horizon,
+        engine=engine,
+        start=start,
+        today=today,
+        job_id=job_id,
     )
 
 
@@ -96,6 +164,7 @@ def _store_run(
     engine: str,
     start: date,
     today: date,
+    job_id: int | None = None,
 ) -> ForecastRun:
     """Store a forecast run and its points (point, quantiles, model per SKU, warehouse and
     step) in one transaction."""
@@ -111,6 +180,7 @@ def _store_run(
             runtime_s=round(result.runtime_s, 3),
             history_from=start,
             history_to=today,
+            job_id=job_id,
         )
         session.add(run)
         session.flush()

@@ -100,6 +100,28 @@ def demand_history(
     return records, stockouts
 
 
+def has_orders(
+    *, session: Session, start: date, end: date, warehouse_code: str | None = None
+) -> bool:
+    """Return whether an order (not cancelled) of ``[start, end)`` counts for the demand
+    history of the warehouse (any when None), as :func:`demand_history` counts it. Raises
+    NotFound naming ``warehouse``."""
+    wanted = (
+        inventory.get_warehouse(session=session, code=warehouse_code)
+        if warehouse_code is not None
+        else None
+    )
+    query = select(Order.id).where(
+        Order.created_at >= datetime(start.year, start.month, start.day, tzinfo=UTC),
+        Order.created_at < datetime(end.year, end.month, end.day, tzinfo=UTC),
+        Order.status != OrderStatus.CANCELLED.value,
+    )
+    if wanted is not None:
+        default = _default_warehouse(session)
+        query = query.where(func.coalesce(Order.warehouse_id, default.id) == wanted.id)
+    return session.scalar(query.limit(1)) is not None
+
+
 def selling_since(*, session: Session, skus: Collection[str], start: date) -> dict[str, date]:
     """Return the first day each SKU could sell within a history from ``start``: ``start``, or
     the day it was listed (created) when later. Before it, a SKU without sales had no demand to

@@ -33,6 +33,7 @@ from maillon.warehouse.tables import PickList, PickTour, PickWave
 
 __all__ = [
     "SELECTIONS",
+    "check_wave",
     "create_wave",
     "get_wave",
     "list_waves",
@@ -142,6 +143,17 @@ def _waiting_orders(
     time_limit: float,
 ) -> Sequence[Any]:
     """Return (order id, units) of the allocated orders the wave takes, by ``selection``."""
+    by_promise = _waiting(warehouse, cutoff)
+    if selection == "density":
+        rows = _densest(session, warehouse, by_promise, min_units, upper, time_limit)
+    else:
+        rows = session.execute(by_promise.limit(min(max_orders, MAX_CANDIDATES))).all()
+    return rows
+
+
+def _waiting(warehouse: Warehouse, cutoff: datetime | None) -> Any:
+    """The query of (order id, units here) of the allocated orders waiting in ``warehouse``,
+    the earliest promise first."""
     units_here = (
         select(Allocation.order_id, func.sum(Allocation.quantity).label("units"))
         .where(
@@ -157,12 +169,34 @@ def _waiting_orders(
     )
     if cutoff is not None:
         query = query.where(Order.created_at <= cutoff)
-    by_promise = query.order_by(Order.promised_at.is_(None), Order.promised_at, Order.id)
-    if selection == "density":
-        rows = _densest(session, warehouse, by_promise, min_units, upper, time_limit)
-    else:
-        rows = session.execute(by_promise.limit(min(max_orders, MAX_CANDIDATES))).all()
-    return rows
+    return query.order_by(Order.promised_at.is_(None), Order.promised_at, Order.id)
+
+
+def check_wave(
+    *,
+    session: Session,
+    warehouse_code: str,
+    max_orders: int = 20,
+    cart_units: int = 40,
+    cutoff: datetime | None = None,
+    method: str = "savings",
+    selection: str = "promise",
+    min_units: int = 0,
+    max_units: int | None = None,
+) -> None:
+    """Check a wave's arguments and that an order waits for it (reads only, no solving), so
+    a request can refuse at once what :func:`create_wave` would. Raises like it."""
+    upper = _check_wave(max_orders, cart_units, method, selection, min_units, max_units)
+    warehouse = inventory.get_warehouse(session=session, code=warehouse_code)
+    waiting = _waiting(warehouse, cutoff)
+    if session.execute(waiting.limit(1)).first() is None:
+        raise Conflict(f"no allocated order waits in {warehouse.code} for a wave")
+    if selection == "density":  # all the units the solver may choose from fall short
+        units = sum(u for _, u in session.execute(waiting.limit(MAX_CANDIDATES)))
+        if units < min_units:
+            raise Conflict(
+                f"no wave of {min_units} to {upper} units can be formed in {warehouse.code}"
+            )
 
 
 def _add_tours(
@@ -218,8 +252,10 @@ def create_wave(
     selection: str = "promise",
     min_units: int = 0,
     max_units: int | None = None,
+    job_id: int | None = None,
 ) -> PickWave:
-    """Release a wave of allocated orders in a warehouse as picker tours; return it.
+    """Release a wave of allocated orders in a warehouse as picker tours; return it
+    (``job_id``: the worker tier's job that asked, kept on the wave).
 
     ``selection`` says which orders: ``"promise"`` takes the most urgent ``max_orders``;
     ``"density"`` chooses, among the waiting orders, the set whose units per aisle visited is
@@ -256,6 +292,7 @@ def create_wave(
         orders=len(lists),
         created_at=now,
         created_by=actor,
+        job_id=job_id,
     )
     session.add(wave)
     session.flush()
