@@ -16,11 +16,13 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from huey import Huey, MemoryHuey, PostgresHuey, SqliteHuey, crontab
 from huey.consumer import Consumer
 from sqlalchemy.engine import make_url
@@ -37,17 +39,44 @@ NUDGE_S = 0.5
 KEEP_SUCCEEDED_DAYS = 2
 
 
-def build_huey(database: Database) -> Huey:
+class Connections:
+    """Opens Huey's PostgreSQL connections and keeps them, so that :meth:`close` ends every
+    one of them: the shared one and each worker thread's ``LISTEN`` one, which Huey leaves
+    to the garbage collector."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self._opened: list[psycopg.Connection[Any]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> psycopg.Connection[Any]:
+        conn = psycopg.connect(self.dsn)
+        with self._lock:
+            self._opened = [c for c in self._opened if not c.closed]
+            self._opened.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every connection opened so far."""
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            conn.close()
+
+
+def build_huey(database: Database, connections: Connections | None = None) -> Huey:
     """Return the Huey instance on ``database``: an SQLite file beside an SQLite database
-    (``<name>.jobs``), tables prefixed ``maillon_huey`` in the same PostgreSQL, memory for an
-    in-memory SQLite database."""
+    (``<name>.jobs``), tables prefixed ``maillon_huey`` in the same PostgreSQL (its
+    connections opened by ``connections``), memory for an in-memory SQLite database."""
     url = make_url(database.url)
     if database.is_sqlite:
         if not url.database or url.database == ":memory:":
             return MemoryHuey(QUEUE, utc=True)
         return SqliteHuey(QUEUE, filename=f"{url.database}.jobs", utc=True)
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    return PostgresHuey(QUEUE, dsn=dsn, table_prefix="maillon_huey", utc=True)
+    return PostgresHuey(
+        QUEUE, connection=connections or Connections(dsn), table_prefix="maillon_huey", utc=True
+    )
 
 
 def slot_of(now: datetime, minutes: int) -> str:
@@ -78,7 +107,15 @@ class Engine:
         schedule: Iterable[Scheduled] = SCHEDULE,
     ) -> None:
         self.db = database
-        self.huey = huey or build_huey(database)
+        connections = None
+        if huey is None and not database.is_sqlite:
+            dsn = make_url(database.url).set(drivername="postgresql")
+            connections = Connections(dsn.render_as_string(hide_password=False))
+        self.huey = huey or build_huey(database, connections)
+        # Huey's connections end at close(), or with the engine: never left to the collector
+        self._connections = connections
+        if connections is not None:
+            weakref.finalize(self, connections.close)
         self.handlers = dict(HANDLERS if handlers is None else handlers)
         self._run_job = self.huey.task(name="maillon.run_job")(self.run)
         self._deliver = self.huey.task(name="maillon.deliver_outbox")(self.deliver_outbox)
@@ -89,6 +126,11 @@ class Engine:
                 crontab(**crontab_of(entry)), name=f"maillon.schedule.{entry.name}"
             )(self._scheduler_of(entry))
         self.huey.periodic_task(crontab(minute="*"), name="maillon.rescue")(self.rescue)
+
+    def close(self) -> None:
+        """Close Huey's connections (the engine opens new ones if used again)."""
+        if self._connections is not None:
+            self._connections.close()
 
     def install(self) -> Engine:
         """Wake this engine after each commit that records jobs or messages (in this
@@ -200,8 +242,9 @@ class Embedded:
         return self
 
     def stop(self) -> None:
-        """Let the running jobs finish, then stop."""
+        """Let the running jobs finish, then stop and close the engine's connections."""
         self.consumer.stop(graceful=True)
+        self.engine.close()
 
 
 def run_workers(engine: Engine, *, processes: int, periodic: bool = True) -> None:
