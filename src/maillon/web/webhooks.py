@@ -61,6 +61,7 @@ TOPIC_LABELS = {
     "return.cancelled": "A return was cancelled",
     "ticket.created": "A care ticket was opened",
     "ticket.status_changed": "A care ticket changed status",
+    "ticket.sla_breached": "A care ticket missed its SLA",
     PING_TOPIC: "Test ping",
     "*": "Every event",
 }

@@ -74,6 +74,7 @@ FRENCH: dict[str, str] = {
     "A return was cancelled": "Un retour a été annulé",
     "A care ticket was opened": "Un ticket SAV a été ouvert",
     "A care ticket changed status": "Un ticket SAV a changé de statut",
+    "A care ticket missed its SLA": "Un ticket a dépassé son délai SLA",
     # reasons and refusals
     "disabled by an admin": "désactivé par un admin",
     "disabled after {failures} failed attempts in a row since {since} UTC; last: {last}": (
