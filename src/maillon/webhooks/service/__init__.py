@@ -9,6 +9,8 @@ commit together or not at all. :mod:`maillon.webhooks.service.sending` sends the
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -34,27 +36,49 @@ from maillon.webhooks.tables import WebhookDelivery, WebhookEndpoint
 JOB = "webhooks.deliver"
 SECRET_PREFIX = "whsec_"
 _CACHE = "maillon.webhooks.endpoints"
+#: A process reads the active endpoints at most once per this many seconds, not once per
+#: order: an endpoint added, changed or disabled in another process takes effect there
+#: within this time (at once in the process that changed it).
+SHARED_FOR_S = 2.0
+_shared: dict[str, tuple[float, list[tuple[int, list[str]]]]] = {}
+_shared_lock = threading.Lock()
 
 
 def _active(session: Session) -> list[tuple[int, list[str]]]:
-    """The active endpoints and their topics, read once per transaction (an order's events
-    share one read; the endpoints' use cases below drop it)."""
+    """The active endpoints and their topics: read once per transaction (an order's events
+    share one read) and shared by the process's transactions for :data:`SHARED_FOR_S`
+    seconds; the endpoints' use cases below drop both."""
     transaction = session.get_transaction()
     cached = session.info.get(_CACHE)
     if cached is not None and cached[0] is transaction:
         return list(cached[1])
-    rows = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.topics)
-        .where(WebhookEndpoint.active.is_(True))
-        .order_by(WebhookEndpoint.id)
-    ).all()
-    endpoints = [(endpoint_id, list(topics)) for endpoint_id, topics in rows]
+    key, now = str(session.get_bind().url), time.monotonic()
+    with _shared_lock:
+        shared = _shared.get(key)
+    if shared is not None and now - shared[0] < SHARED_FOR_S:
+        endpoints = shared[1]
+    else:
+        rows = session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.topics)
+            .where(WebhookEndpoint.active.is_(True))
+            .order_by(WebhookEndpoint.id)
+        ).all()
+        endpoints = [(endpoint_id, list(topics)) for endpoint_id, topics in rows]
+        with _shared_lock:
+            _shared[key] = (now, endpoints)
     session.info[_CACHE] = (transaction, endpoints)
-    return endpoints
+    return list(endpoints)
 
 
 def _forget(session: Session) -> None:
     session.info.pop(_CACHE, None)
+    forget_endpoints()
+
+
+def forget_endpoints() -> None:
+    """Read the endpoints again at the next event of this process (one changed here)."""
+    with _shared_lock:
+        _shared.clear()
 
 
 def _record(session: Session, event: OutboxMessage, endpoint_ids: Sequence[int]) -> list[int]:

@@ -25,6 +25,7 @@ from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
 from maillon.webhooks import model
 from maillon.webhooks.model import PING_TOPIC, Attempt, DeliveryStatus
+from maillon.webhooks.service import forget_endpoints
 from maillon.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 #: A worker sending a delivery holds it this long; past it (the worker died) another may.
@@ -157,6 +158,7 @@ def _count_failure(endpoint: WebhookEndpoint, attempt: Attempt) -> None:
         endpoint.active = False
         endpoint.disabled_at = now
         endpoint.disabled_reason = _disable_reason(endpoint, attempt)
+        forget_endpoints()  # this process records no more deliveries for it
 
 
 def _record(db: Database, delivery_id: int, attempt: Attempt) -> DeliveryStatus | None:
