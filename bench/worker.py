@@ -204,6 +204,7 @@ def run_jobs(server: str, n: int, processes: int, *, kill: bool, lease: float) -
         del engine
     finally:
         jobs.wake_with(None)
+        outbox.nudge_with(None)
         _stop(workers)
         database.dispose()
         _drop_database(server, url)
@@ -273,6 +274,7 @@ def run_messages(server: str, m: int, *, cron: bool, interval: float) -> dict[st
         )
     finally:
         jobs.wake_with(None)
+        outbox.nudge_with(None)
         _stop(procs)
         database.dispose()
         _drop_database(server, url)

@@ -222,3 +222,25 @@ def test_slots_follow_the_utc_clock() -> None:
     assert slot_of(at, 1) == "2026-03-02T23:59"
     assert slot_of(at, 15) == "2026-03-02T23:45"
     assert slot_of(at, 60) == "2026-03-02T23:00"
+
+
+def test_an_engine_that_cannot_be_woken_does_not_fail_a_committed_change(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    from maillon.core import outbox
+
+    def unreachable(*_: object) -> None:
+        raise ConnectionError("the queue's database is gone")
+
+    jobs.wake_with(unreachable)
+    outbox.nudge_with(unreachable)
+    with db.transaction() as session:  # commits, whatever happens to the wake-up after
+        job = jobs.submit(session, "t.ok")
+        outbox.enqueue_message(
+            session, topic="t.mail", recipient="a@example.fr", subject="s", body="b"
+        )
+        assert job is not None
+        job_id = job.id
+    assert _job(db, job_id).status == JobStatus.QUEUED  # the rescue will wake it
+    assert "could not wake the worker tier" in caplog.text
+    assert "could not nudge the outbox" in caplog.text

@@ -13,6 +13,7 @@ show (queued, running, done, failed with its error, progress) and the retry butt
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -40,6 +41,7 @@ FIRST_BACKOFF = timedelta(seconds=10)
 MAX_BACKOFF = timedelta(hours=1)
 
 _WAKE = "maillon.jobs.wake"
+log = logging.getLogger("maillon.jobs")
 _running: ContextVar[int | None] = ContextVar("maillon_job", default=None)
 Waker = Callable[[list[tuple[int, datetime]]], None]
 _wakers: list[Waker] = []
@@ -64,7 +66,10 @@ def wake_with(waker: Waker | None) -> None:
 def _wake_after_commit(session: Session) -> None:
     woken = session.info.pop(_WAKE, None)
     if woken and _wakers:
-        _wakers[0](woken)
+        try:
+            _wakers[0](woken)
+        except Exception:  # the change is committed: the rescue wakes its jobs later
+            log.exception("could not wake the worker tier after a commit")
 
 
 @event.listens_for(Session, "after_soft_rollback")

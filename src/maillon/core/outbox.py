@@ -16,6 +16,7 @@ language of every customer whose order does not say one).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import smtplib
@@ -40,6 +41,7 @@ from maillon.core.tables import OutboxMessage
 Handler = Callable[[Session, dict[str, Any]], None]
 _DELIVERY_ASKED = "maillon.outbox.delivery_asked"
 _nudges: list[Callable[[], None]] = []
+log = logging.getLogger("maillon.outbox")
 Observer = Callable[[Session, OutboxMessage], None]
 _subscribers: dict[str, list[Handler]] = defaultdict(list)
 _observers: list[Observer] = []
@@ -118,7 +120,10 @@ def nudge_with(nudge: Callable[[], None] | None) -> None:
 @event.listens_for(Session, "after_commit")
 def _nudge_after_commit(session: Session) -> None:
     if session.info.pop(_DELIVERY_ASKED, None) and _nudges:
-        _nudges[0]()
+        try:
+            _nudges[0]()
+        except Exception:  # the change is committed: the schedule sends its messages anyway
+            log.exception("could not nudge the outbox after a commit")
 
 
 @event.listens_for(Session, "after_rollback")
