@@ -206,3 +206,13 @@ def test_a_file_transport_writes_each_email_as_it_would_leave(
     assert written.stem in mail["Message-ID"]  # named after the stable reference
     assert list(mailbox.glob("*.part")) == []
     assert deliver_pending(seeded, sender) == 0  # delivered once
+
+
+def test_what_waits_is_sent_batch_after_batch(seeded: Database) -> None:
+    from maillon.core.outbox import MemorySender, deliver_waiting
+
+    for n in range(3):
+        orders.place_order(seeded, order_draft(external_id=f"B{n}"), actor="t")
+    sender = MemorySender()
+    assert deliver_waiting(seeded, sender, batch=2) == 3  # a full batch, then a short one
+    assert len(sender.sent) == 3 and deliver_waiting(seeded, sender, batch=2) == 0

@@ -512,6 +512,18 @@ def _claim(db: Database, message_id: int) -> OutboxMessage | None:
         return session.get(OutboxMessage, message_id) if taken else None
 
 
+def deliver_waiting(db: Database, sender: Sender, *, batch: int = 500, batches: int = 100) -> int:
+    """Send what waits, batch after batch, until a batch comes back short (at most
+    ``batch * batches`` messages a call); return how many were delivered."""
+    delivered = 0
+    for _ in range(batches):
+        sent = deliver_pending(db, sender, limit=batch)
+        delivered += sent
+        if sent < batch:
+            break
+    return delivered
+
+
 def deliver_pending(db: Database, sender: Sender, *, limit: int = 500) -> int:
     """Send up to ``limit`` pending person messages; return how many were delivered.
 

@@ -28,7 +28,7 @@ def deliver_outbox(db: Database, args: dict[str, Any], progress: Progress) -> di
     sender = outbox.transport_from_environment()
     if sender is None:
         return {"delivered": 0, "waiting": outbox.waiting(db), "transport": None}
-    return {"delivered": outbox.deliver_pending(db, sender), "transport": sender.describe()}
+    return {"delivered": outbox.deliver_waiting(db, sender), "transport": sender.describe()}
 
 
 def sweep_holds(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
