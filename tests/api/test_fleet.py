@@ -107,7 +107,18 @@ def test_two_web_processes_and_three_workers_lose_nothing_and_send_nothing_twice
                 for i in range(ORDERS):
                     if i == ORDERS // 2:
                         os.killpg(workers[0].pid, signal.SIGKILL)  # a worker machine dies
-                    body = order_body(channel="woo", external_id=str(FIRST_SHOP_ID + i))
+                    body = order_body(  # one customer and address each: no fraud hold
+                        channel="woo",
+                        external_id=str(FIRST_SHOP_ID + i),
+                        customer={"email": f"client{i}@example.fr", "name": f"Client {i}"},
+                        shipping_address={
+                            "name": f"Client {i}",
+                            "line1": f"{i + 1} rue de la République",
+                            "postcode": "69002",
+                            "city": "Lyon",
+                            "country": "FR",
+                        },
+                    )
                     placed = httpx.post(
                         f"{(web1, web2)[i % 2]}/api/v1/orders", json=body, headers=key, timeout=30
                     )

@@ -16,6 +16,7 @@ from maillon.core.jobs import JobStatus
 from maillon.core.tables import Job
 from maillon.inventory import service as inventory
 from maillon.orders import service as orders
+from maillon.orders.model import AddressDraft
 from maillon.warehouse.service import wave_jobs
 from maillon.warehouse.tables import PickWave
 from maillon.worker.engine import Engine
@@ -49,7 +50,22 @@ def backlog(client: TestClient, db: Database, auth: Auth, n: int) -> list[str]:
                     )
     skus = list(BINS)
     return [
-        orders.place_order(db, order_draft([(skus[i % 3], 1)]), actor="t", allocate=True)[0].number
+        orders.place_order(  # one customer and address each: no fraud hold
+            db,
+            order_draft(
+                [(skus[i % 3], 1)],
+                email=f"client{i}@example.fr",
+                address=AddressDraft(
+                    name=f"Client {i}",
+                    line1=f"{i + 1} rue de la République",
+                    postcode="69002",
+                    city="Lyon",
+                    country="FR",
+                ),
+            ),
+            actor="t",
+            allocate=True,
+        )[0].number
         for i in range(n)
     ]
 
