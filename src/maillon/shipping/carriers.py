@@ -15,17 +15,29 @@ and the label PDF), cancels it, and fetches its tracking events. Two implementat
     events arrive through webhooks or files, so :meth:`~LocalCarrierGateway.fetch_events`
     returns none.
 
+Real carriers are *connectors* (:mod:`maillon.shipping.connectors`): one class per carrier API
+built from a :class:`CarrierAccount` (credentials, sandbox or live, label format). Every
+gateway says what it can do in ``capabilities`` (:class:`Capability`); a call it cannot answer
+raises :class:`Unsupported`. Besides a shipment, a gateway may find relay points near an
+address (:meth:`~CarrierGateway.find_relay_points`), issue a prepaid return label
+(:meth:`~CarrierGateway.create_return`) and quote prices (:meth:`~CarrierGateway.quote`).
+
 Errors come from :mod:`maillon.core.errors`: ``NotFound`` for an unknown tracking number,
-``Conflict`` when a parcel already picked up is cancelled, ``ValidationError`` for bad
-requests (raised by :class:`ShipmentRequest` and the label data).
+``Conflict`` when a parcel already picked up is cancelled (and :class:`Unsupported`),
+``ValidationError`` for bad requests (raised by :class:`ShipmentRequest` and the label data,
+and by a connector when the carrier refuses a field, e.g. an address it cannot deliver, naming
+that field). :class:`CarrierUnavailable` means the carrier could not answer now (time-out,
+5xx, rate limit): nothing was registered, try again later (a job retries it).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Protocol, runtime_checkable
 
 from maillon.core.errors import Conflict, NotFound
@@ -33,13 +45,110 @@ from maillon.shipping.labels import Address, LabelData, render_label
 from maillon.shipping.model import PROGRESS, TrackingStatus
 
 __all__ = [
+    "ALL_CAPABILITIES",
+    "AccountMode",
+    "BaseGateway",
+    "Capability",
+    "CarrierAccount",
     "CarrierEvent",
     "CarrierGateway",
+    "CarrierQuote",
+    "CarrierRelayPoint",
+    "CarrierUnavailable",
     "CreatedShipment",
     "FakeCarrierGateway",
+    "LabelFormat",
     "LocalCarrierGateway",
     "ShipmentRequest",
+    "Unsupported",
 ]
+
+
+class LabelFormat(StrEnum):
+    """The document a label comes as: a PDF for office printers, ZPL for Zebra thermal ones."""
+
+    PDF = "pdf"
+    ZPL = "zpl"
+
+
+class Capability(StrEnum):
+    """What a carrier gateway can do (the per-carrier table of the README)."""
+
+    CREATE = "create"
+    CANCEL = "cancel"
+    TRACK = "track"
+    RELAY_SEARCH = "relay_search"
+    RETURN_LABEL = "return_label"
+    ZPL = "zpl"
+    RATES = "rates"
+
+
+ALL_CAPABILITIES = frozenset(Capability)
+
+
+class AccountMode(StrEnum):
+    """How Maillon uses a carrier account: its test API, its live API, or no API at all
+    (rate cards and self-printed GS1 labels)."""
+
+    SANDBOX = "sandbox"
+    LIVE = "live"
+    RATE_CARD = "rate_card"
+
+
+class CarrierUnavailable(Exception):
+    """The carrier did not answer usefully now (time-out, 5xx, 429): nothing was registered.
+
+    ``retry_after`` is the wait in seconds the carrier asked for, if any.
+    """
+
+    def __init__(self, carrier: str, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(f"carrier {carrier} is unavailable: {message}")
+        self.carrier = carrier
+        self.retry_after = retry_after
+
+
+class Unsupported(Conflict):
+    """The carrier's API does not offer this (e.g. relay points at an express carrier)."""
+
+    def __init__(self, carrier: str, capability: Capability) -> None:
+        super().__init__(f"carrier {carrier} does not offer {capability.value.replace('_', ' ')}")
+        self.carrier = carrier
+        self.capability = capability
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarrierAccount:
+    """One merchant account at a carrier, as a connector needs it (decrypted).
+
+    ``carrier`` is Maillon's carrier code, ``connector`` the API it speaks (``colissimo``,
+    ``mondial_relay``, ...). ``credentials`` hold what the carrier issued (login, password,
+    API key, account number: each connector names the keys it requires). ``base_url``
+    replaces the carrier's sandbox or production address (a proxy, or a local server in
+    tests). ``options`` are connector settings that are not secret (e.g. a contract code).
+    Raises ValueError for an empty carrier or connector code.
+    """
+
+    carrier: str
+    connector: str
+    mode: AccountMode = AccountMode.SANDBOX
+    credentials: Mapping[str, str] = field(default_factory=dict)
+    base_url: str | None = None
+    label_format: LabelFormat = LabelFormat.PDF
+    options: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.carrier.strip() or not self.connector.strip():
+            raise ValueError("a carrier account needs a carrier and a connector code.")
+        object.__setattr__(self, "mode", AccountMode(self.mode))
+        object.__setattr__(self, "label_format", LabelFormat(self.label_format))
+        object.__setattr__(self, "credentials", MappingProxyType(dict(self.credentials)))
+        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    def __repr__(self) -> str:  # never print the secrets
+        return (
+            f"CarrierAccount(carrier={self.carrier!r}, connector={self.connector!r}, "
+            f"mode={self.mode.value!r}, credentials=<{len(self.credentials)} hidden>)"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,11 +180,49 @@ class ShipmentRequest:
 
 @dataclass(frozen=True)
 class CreatedShipment:
-    """What a carrier returns for a new shipment: its tracking number and the label PDF."""
+    """What a carrier returns for a new shipment: its tracking number and the label, as a
+    PDF, as ZPL, or both (an empty ``bytes`` is a format the carrier did not send).
+    ``carrier_reference`` is the carrier's own id of the shipment when it differs from the
+    tracking number (needed to cancel at some carriers)."""
 
     carrier: str
     tracking_number: str
     label_pdf: bytes
+    label_zpl: bytes = b""
+    carrier_reference: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarrierRelayPoint:
+    """A relay point or parcel locker as a carrier's search returns it.
+
+    ``point_id`` is the carrier's id (what the label needs); ``kind`` is ``relay`` or
+    ``locker``; ``distance_m`` from the searched address when the carrier gives it.
+    """
+
+    carrier: str
+    point_id: str
+    name: str
+    line1: str
+    postcode: str
+    city: str
+    country: str
+    lat: float | None = None
+    lon: float | None = None
+    kind: str = "relay"
+    opening_hours: str = ""
+    distance_m: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CarrierQuote:
+    """A price the carrier's API quoted for one service (cents, tax excluded)."""
+
+    carrier: str
+    service: str
+    price_cents: int
+    currency: str = "EUR"
+    transit_days: int | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,11 +249,17 @@ class CarrierEvent:
 
 @runtime_checkable
 class CarrierGateway(Protocol):
-    """What Maillon needs from a carrier. ``code`` is the carrier's code in Maillon."""
+    """What Maillon needs from a carrier. ``code`` is the carrier's code in Maillon;
+    ``capabilities`` what this gateway can do (the other calls raise :class:`Unsupported`)."""
 
     @property
     def code(self) -> str:
         """The carrier code (``colissimo``, ``dhl``, ...)."""
+        ...
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this gateway can do."""
         ...
 
     def create_shipment(self, request: ShipmentRequest) -> CreatedShipment:
@@ -121,6 +274,47 @@ class CarrierGateway(Protocol):
         """Return the parcel's events, oldest first. Raises NotFound."""
         ...
 
+    def find_relay_points(
+        self, *, postcode: str, city: str, country: str, limit: int = 10
+    ) -> tuple[CarrierRelayPoint, ...]:
+        """Return the carrier's relay points nearest the address, nearest first."""
+        ...
+
+    def create_return(self, request: ShipmentRequest) -> CreatedShipment:
+        """Issue a prepaid return label: ``request.sender`` is the customer sending back,
+        ``request.recipient`` the warehouse. Raises ValidationError."""
+        ...
+
+    def quote(self, request: ShipmentRequest) -> tuple[CarrierQuote, ...]:
+        """Return the carrier's prices for the parcel, one per service it offers."""
+        ...
+
+
+class BaseGateway:
+    """Defaults for what a gateway cannot do: each such call raises :class:`Unsupported`.
+    Subclasses set ``capabilities`` and override what they offer."""
+
+    capabilities: frozenset[Capability] = frozenset()
+
+    @property
+    def code(self) -> str:
+        """The carrier code."""
+        raise NotImplementedError
+
+    def find_relay_points(
+        self, *, postcode: str, city: str, country: str, limit: int = 10
+    ) -> tuple[CarrierRelayPoint, ...]:
+        """Raise Unsupported unless overridden."""
+        raise Unsupported(self.code, Capability.RELAY_SEARCH)
+
+    def create_return(self, request: ShipmentRequest) -> CreatedShipment:
+        """Raise Unsupported unless overridden."""
+        raise Unsupported(self.code, Capability.RETURN_LABEL)
+
+    def quote(self, request: ShipmentRequest) -> tuple[CarrierQuote, ...]:
+        """Raise Unsupported unless overridden."""
+        raise Unsupported(self.code, Capability.RATES)
+
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
@@ -133,7 +327,7 @@ class _FakeParcel:
     cancelled: bool = False
 
 
-class FakeCarrierGateway:
+class FakeCarrierGateway(BaseGateway):
     """An in-memory carrier for tests: deterministic tracking numbers, scripted events.
 
     Tracking numbers are ``f"{tracking_prefix}{n:011d}FR"`` for n = 1, 2, ... in creation
@@ -141,6 +335,8 @@ class FakeCarrierGateway:
     time). Set ``fail_with`` to an exception to make every call raise it (a carrier outage).
     ``render=False`` skips drawing the label PDF (``label_pdf`` is then empty).
     """
+
+    capabilities = frozenset({Capability.CREATE, Capability.CANCEL, Capability.TRACK})
 
     def __init__(
         self,
@@ -237,13 +433,15 @@ class FakeCarrierGateway:
             raise self.fail_with
 
 
-class LocalCarrierGateway:
+class LocalCarrierGateway(BaseGateway):
     """The gateway of a carrier that takes our own GS1 labels.
 
     ``tracking_number`` turns a request into its tracking number (the range the carrier
     allocated to the merchant); by default ``tracking_prefix + sscc``. Raises ValueError
     for an empty code or name.
     """
+
+    capabilities = frozenset({Capability.CREATE, Capability.CANCEL})
 
     def __init__(
         self,
