@@ -216,3 +216,41 @@ def test_what_waits_is_sent_batch_after_batch(seeded: Database) -> None:
     sender = MemorySender()
     assert deliver_waiting(seeded, sender, batch=2) == 3  # a full batch, then a short one
     assert len(sender.sent) == 3 and deliver_waiting(seeded, sender, batch=2) == 0
+
+
+def test_a_page_with_a_failure_does_not_end_the_round(seeded: Database) -> None:
+    """Two workers share the pages (each claims part of one) and a relay may refuse one
+    message: a full page means more may wait, so the round reads on."""
+    from maillon.core.outbox import MemorySender, deliver_waiting
+
+    class FirstFails(MemorySender):
+        calls = 0
+
+        def send(self, **message: str) -> None:  # type: ignore[override]
+            self.calls += 1
+            if self.calls == 1:
+                raise OSError("the relay hung up")
+            super().send(**message)
+
+    for n in range(5):
+        orders.place_order(seeded, order_draft(external_id=f"F{n}"), actor="t")
+    sender = FirstFails()
+    assert deliver_waiting(seeded, sender, batch=2) == 5  # the failed one again, later on
+    assert sender.calls == 6 and len({m["reference"] for m in sender.sent}) == 5
+
+
+def test_a_relay_that_is_down_ends_the_round(seeded: Database) -> None:
+    from maillon.core.outbox import MemorySender, deliver_waiting
+
+    class Down(MemorySender):
+        calls = 0
+
+        def send(self, **message: str) -> None:  # type: ignore[override]
+            self.calls += 1
+            raise OSError("connection refused")
+
+    for n in range(5):
+        orders.place_order(seeded, order_draft(external_id=f"D{n}"), actor="t")
+    sender = Down()
+    assert deliver_waiting(seeded, sender, batch=2) == 0
+    assert sender.calls == 2  # one page tried, not every message again and again

@@ -517,9 +517,12 @@ def deliver_waiting(db: Database, sender: Sender, *, batch: int = 500, batches: 
     ``batch * batches`` messages a call); return how many were delivered."""
     delivered = 0
     for _ in range(batches):
-        sent = deliver_pending(db, sender, limit=batch)
+        sent, read, paused = _deliver_page(db, sender, limit=batch)
         delivered += sent
-        if sent < batch:
+        # a short page means nothing else waits; a full page that another worker claimed in
+        # part, or with a failure, is read on; a page sending nothing (the relay is down) or
+        # a provider asking to wait ends the round
+        if read < batch or not sent or paused:
             break
     return delivered
 
@@ -533,6 +536,11 @@ def deliver_pending(db: Database, sender: Sender, *, limit: int = 500) -> int:
     Message-ID. Domain events (channel ``event``) were handled in-process: they are marked
     delivered all at once.
     """
+    return _deliver_page(db, sender, limit=limit)[0]
+
+
+def _deliver_page(db: Database, sender: Sender, *, limit: int) -> tuple[int, int, bool]:
+    """Send one page of waiting messages; return (delivered, read, a channel was paused)."""
     delivered = 0
     now = clock.now()
     with db.transaction() as session:
@@ -584,7 +592,7 @@ def deliver_pending(db: Database, sender: Sender, *, limit: int = 500) -> int:
                     .values(delivered_at=clock.now(), claimed_until=None, last_error=None)
                 )
             delivered += 1
-    return delivered
+    return delivered, len(ids), bool(paused)
 
 
 def _error_text(exc: Exception) -> str:
