@@ -67,7 +67,9 @@ def _carrier(session: Session, code: str) -> Carrier:
 
 
 def _row(session: Session, carrier: Carrier) -> CarrierAccountRow | None:
-    return session.scalar(select(CarrierAccountRow).where(CarrierAccountRow.carrier_id == carrier.id))
+    return session.scalar(
+        select(CarrierAccountRow).where(CarrierAccountRow.carrier_id == carrier.id)
+    )
 
 
 def _account(carrier: Carrier, row: CarrierAccountRow, box: SecretBox) -> CarrierAccount:
@@ -245,7 +247,9 @@ def account_views(*, session: Session, carrier_code: str | None = None) -> Seque
     rows = {
         r.carrier_id: r
         for r in session.scalars(
-            select(CarrierAccountRow).where(CarrierAccountRow.carrier_id.in_([c.id for c in carriers]))
+            select(CarrierAccountRow).where(
+                CarrierAccountRow.carrier_id.in_([c.id for c in carriers])
+            )
         )
     }
     return [_view(c, rows.get(c.id)) for c in carriers]
