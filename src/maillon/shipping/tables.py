@@ -119,6 +119,8 @@ class Parcel(Base):
     width_mm: Mapped[int] = mapped_column(Integer)
     height_mm: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="label_created")
+    # when the tracking pull last asked the carrier (None: never): the oldest are asked first
+    tracking_pulled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TrackingEvent(Base):

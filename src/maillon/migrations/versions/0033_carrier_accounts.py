@@ -37,7 +37,11 @@ def upgrade() -> None:
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
         sa.UniqueConstraint("carrier_id"),
     )
+    with op.batch_alter_table("parcels") as batch:
+        batch.add_column(sa.Column("tracking_pulled_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("parcels") as batch:
+        batch.drop_column("tracking_pulled_at")
     op.drop_table("carrier_accounts")
