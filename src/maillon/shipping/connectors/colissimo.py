@@ -151,7 +151,7 @@ def _field_of(message: str, side: str) -> str:
 
 
 def _address(address: Address) -> dict[str, Any]:
-    lines = list(address.lines) + ["", "", ""]
+    lines = [*address.lines, "", "", ""]
     first, _, last = address.name.partition(" ")
     body: dict[str, Any] = {
         "companyName": address.company,

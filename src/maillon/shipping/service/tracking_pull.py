@@ -14,8 +14,8 @@ this run and the next run asks it again; the other carriers go on.
 from __future__ import annotations
 
 import logging
-from itertools import zip_longest
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import select
