@@ -19,13 +19,13 @@ from rich.table import Table
 
 from maillon.cli.analytics import kpi
 from maillon.cli.care import care_app
+from maillon.cli.carriers import carriers_app
 from maillon.cli.channels import channels_app
 from maillon.cli.common import ACTOR, DbOption, _cleanup, console, fail, open_db
 from maillon.cli.delivery import delivery_app
 from maillon.cli.fraud import fraud_app
 from maillon.cli.planning import plan_app
 from maillon.cli.returns import returns_app
-from maillon.cli.carriers import carriers_app
 from maillon.cli.shipping import shipping_app
 from maillon.cli.users import users_app
 from maillon.cli.warehouse import warehouse_app

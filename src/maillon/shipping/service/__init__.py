@@ -163,7 +163,9 @@ def _account_gateway(carrier: Carrier) -> CarrierGateway:
     """The connector of the carrier's active sandbox/live account (read in the carrier's own
     session), else the local GS1-label gateway of its rate card."""
     session = object_session(carrier)
-    account = accounts.active_account(session=session, carrier=carrier) if session else None
+    if session is None:  # never guess "rate card" for a carrier that may have an account
+        raise ValueError(f"carrier {carrier.code!r} must be attached to a session")
+    account = accounts.active_account(session=session, carrier=carrier)
     if account is not None:
         return connectors.build(account)
     return LocalCarrierGateway(
@@ -177,7 +179,8 @@ _gateway_factory: list[GatewayFactory] = [_account_gateway]
 def gateway_for(carrier: Carrier) -> CarrierGateway:
     """Return the gateway of ``carrier`` (attached to a session): its account's connector
     when it has an active sandbox or live one, else a local GS1-label gateway (unless
-    swapped by :func:`use_gateways`). Raises WrongKey when its credentials cannot be read."""
+    swapped by :func:`use_gateways`). Raises WrongKey when its credentials cannot be read,
+    ValueError for a carrier detached from its session."""
     return _gateway_factory[-1](carrier)
 
 
