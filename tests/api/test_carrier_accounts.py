@@ -207,3 +207,19 @@ def test_credentials_stored_with_another_key_are_a_clear_error(
         accounts.active_account(
             session=s, carrier=shipping.get_carrier(session=s, code="colissimo")
         )
+
+
+def test_a_carrier_rate_limit_is_503_with_its_retry_after(
+    client: TestClient, seeded: Database, auth: Auth, server: CarrierServer
+) -> None:
+    set_colissimo(client, auth, server)
+    server.script(
+        "POST", SLS_PATH, {"error": "slow down"}, status=429, headers={"Retry-After": "42"}
+    )
+    number = packed_order(seeded)
+    r = client.post(
+        f"/api/v1/orders/{number}/ship", json={"carrier": "colissimo"}, headers=auth["operator"]
+    )
+    assert r.status_code == 503, r.text
+    assert r.headers["retry-after"] == "42" and r.json()["error"]["retry_after"] == 42.0
+    assert len(server.requests_to("POST", SLS_PATH)) == 1
