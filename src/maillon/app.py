@@ -16,7 +16,7 @@ from maillon import __version__
 from maillon.bootstrap import assemble
 from maillon.core.auth import new_key_cache
 from maillon.core.db import Database
-from maillon.core.errors import MaillonError
+from maillon.core.errors import MaillonError, Unavailable
 
 
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
@@ -51,8 +51,13 @@ def _map_errors(app: FastAPI) -> None:
 
     @app.exception_handler(MaillonError)
     async def maillon_error(_request: Request, exc: MaillonError) -> JSONResponse:
+        headers = None
+        if isinstance(exc, Unavailable) and exc.retry_after is not None:
+            headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
         return JSONResponse(
-            status_code=exc.status_code, content=jsonable_encoder({"error": exc.to_dict()})
+            status_code=exc.status_code,
+            content=jsonable_encoder({"error": exc.to_dict()}),
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

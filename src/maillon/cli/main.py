@@ -19,6 +19,7 @@ from rich.table import Table
 
 from maillon.cli.analytics import kpi
 from maillon.cli.care import care_app
+from maillon.cli.carriers import carriers_app
 from maillon.cli.channels import channels_app
 from maillon.cli.common import ACTOR, DbOption, _cleanup, console, fail, open_db
 from maillon.cli.delivery import delivery_app
@@ -51,6 +52,7 @@ app.add_typer(products_app, name="products")
 app.add_typer(db_app, name="db")
 app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(shipping_app, name="shipping")
+app.add_typer(carriers_app, name="carriers")
 app.add_typer(delivery_app, name="delivery")
 app.add_typer(returns_app, name="returns")
 app.add_typer(care_app, name="care")

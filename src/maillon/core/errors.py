@@ -12,7 +12,8 @@ code, the CLI to a message and exit code 1.
     │   ├── StockTaken                   planned units went to a concurrent order: roll back
     │   └── DuplicateError               a unique key is already taken
     ├── AuthenticationError         401  no key, or an unknown or revoked key
-    └── PermissionDenied            403  the key's role may not do this
+    ├── PermissionDenied            403  the key's role may not do this
+    └── Unavailable                 503  an outside system (a carrier) cannot answer now: retry
 """
 
 from __future__ import annotations
@@ -174,6 +175,26 @@ class PermissionDenied(MaillonError):
 
     status_code = 403
     code = "forbidden"
+
+
+class Unavailable(MaillonError):
+    """An outside system (a carrier's API) did not answer usefully now; nothing was done.
+
+    ``retry_after`` is the wait in seconds it asked for, if any (sent as ``Retry-After``).
+    """
+
+    status_code = 503
+    code = "unavailable"
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        body = super().to_dict()
+        if self.retry_after is not None:
+            body["retry_after"] = self.retry_after
+        return body
 
 
 @dataclass

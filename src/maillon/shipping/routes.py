@@ -28,6 +28,8 @@ from maillon.orders.schemas import ParcelRead as OrderParcel
 from maillon.orders.tables import Order
 from maillon.shipping import rates, service
 from maillon.shipping.schemas import (
+    CarrierAccountRead,
+    CarrierAccountSet,
     CarrierCreate,
     CarrierRead,
     ClaimCreate,
@@ -55,7 +57,7 @@ from maillon.shipping.schemas import (
     TrackingEventRead,
     WebhookRead,
 )
-from maillon.shipping.service import documents, follow_up, history, quoting
+from maillon.shipping.service import accounts, documents, follow_up, history, quoting
 from maillon.shipping.tables import WEBHOOK_SIGNATURE_HEADER, Shipment
 from maillon.warehouse.service import packing_flow
 
@@ -64,6 +66,7 @@ Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
 Floor = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.PICKER))]
 Anyone = Annotated[Principal, Depends(allow(*ANY_ROLE))]
 Desk = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.AGENT))]
+Admin = Annotated[Principal, Depends(allow())]
 PDF = "application/pdf"
 
 
@@ -137,6 +140,53 @@ def tracking_event(
         return TrackingEventRead(
             event_id=row.event_id, status=row.status, occurred_at=row.occurred_at, created=created
         )
+
+
+def account_read(view: accounts.AccountView) -> CarrierAccountRead:
+    """The API's view of a carrier's account (never a secret)."""
+    return CarrierAccountRead(
+        carrier=view.carrier,
+        name=view.name,
+        mode=view.mode.value,
+        connector=view.connector,
+        connector_title=view.connector_title,
+        credentials_set=list(view.credential_keys),
+        missing_credentials=list(view.missing_credentials),
+        base_url=view.base_url,
+        label_format=view.label_format.value,
+        options=view.options,
+        capabilities=sorted(c.value for c in view.capabilities),
+        disabled=view.disabled,
+    )
+
+
+@router.get("/api/v1/carrier-accounts", response_model=list[CarrierAccountRead])
+def list_carrier_accounts(db: DbDep, _: Admin) -> list[CarrierAccountRead]:
+    """Every carrier with its mode (sandbox, live, rate card only) and what it can do."""
+    with db.reader() as session:
+        return [account_read(v) for v in accounts.account_views(session=session)]
+
+
+@router.put("/api/v1/carrier-accounts/{carrier}", response_model=CarrierAccountRead)
+def set_carrier_account(
+    carrier: str, body: CarrierAccountSet, db: DbDep, who: Admin
+) -> CarrierAccountRead:
+    """Add or change a carrier's API account (credentials stored encrypted)."""
+    with db.transaction() as session:
+        accounts.set_account(
+            session=session, carrier_code=carrier, actor=who.actor, **body.model_dump()
+        )
+        [view] = accounts.account_views(session=session, carrier_code=carrier)
+        return account_read(view)
+
+
+@router.post("/api/v1/carrier-accounts/{carrier}/disable", response_model=CarrierAccountRead)
+def disable_carrier_account(carrier: str, db: DbDep, who: Admin) -> CarrierAccountRead:
+    """Put a carrier back on its rate card (its account is kept)."""
+    with db.transaction() as session:
+        accounts.disable_account(session=session, carrier_code=carrier, actor=who.actor)
+        [view] = accounts.account_views(session=session, carrier_code=carrier)
+        return account_read(view)
 
 
 @router.post("/api/v1/shipping/carriers/sync", response_model=list[CarrierRead])

@@ -30,6 +30,36 @@ class CarrierRead(BaseModel):
     tracking_url: str
 
 
+class CarrierAccountSet(StrictModel):
+    """A carrier's API account: ``credentials`` are merged into the stored ones (an empty
+    value removes a key); they are stored encrypted and never returned."""
+
+    connector: str = Field(min_length=1, max_length=40)
+    mode: Literal["sandbox", "live", "rate_card"] = "sandbox"
+    credentials: dict[str, str] = Field(default_factory=dict)
+    base_url: str | None = Field(default=None, max_length=300)
+    label_format: Literal["pdf", "zpl"] = "pdf"
+    options: dict[str, str] | None = None
+
+
+class CarrierAccountRead(BaseModel):
+    """A carrier's mode and account as anyone may see it: which credential keys are set,
+    never their values."""
+
+    carrier: str
+    name: str
+    mode: str
+    connector: str | None
+    connector_title: str
+    credentials_set: list[str]
+    missing_credentials: list[str]
+    base_url: str | None
+    label_format: str
+    options: dict[str, str]
+    capabilities: list[str]
+    disabled: bool
+
+
 class ParcelCreate(StrictModel):
     """A packed parcel: weight in grams, outer size in millimetres."""
 

@@ -1,4 +1,5 @@
-"""Shipping tables: carriers, shipments, parcels, their labels, tracking events and claims."""
+"""Shipping tables: carriers and their API accounts, shipments, parcels, their labels,
+tracking events and claims."""
 
 from __future__ import annotations
 
@@ -7,7 +8,16 @@ import hmac
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
@@ -109,6 +119,8 @@ class Parcel(Base):
     width_mm: Mapped[int] = mapped_column(Integer)
     height_mm: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default="label_created")
+    # when the tracking pull last asked the carrier (None: never): the oldest are asked first
+    tracking_pulled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
 
 
 class TrackingEvent(Base):
@@ -151,3 +163,26 @@ class ShipmentClaim(Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     created_by: Mapped[str] = mapped_column(String(120))
+
+
+class CarrierAccountRow(Base):
+    """A carrier's account at its API (one per carrier): which connector speaks to it, in
+    which mode (``sandbox``, ``live``, ``rate_card``: no API), its credentials encrypted with
+    :class:`maillon.core.secrets.SecretBox` (never stored in clear), and non-secret settings.
+    ``disabled_at`` set: the carrier ships on its rate card again, the account kept."""
+
+    __tablename__ = "carrier_accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carrier_id: Mapped[int] = mapped_column(ForeignKey("carriers.id"), unique=True)
+    connector: Mapped[str] = mapped_column(String(40))
+    mode: Mapped[str] = mapped_column(String(20))  # AccountMode
+    credentials_encrypted: Mapped[str] = mapped_column(Text, default="")
+    credential_keys: Mapped[str] = mapped_column(String(300), default="")  # names, comma-separated
+    base_url: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    label_format: Mapped[str] = mapped_column(String(10), default="pdf")  # LabelFormat
+    options: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_by: Mapped[str] = mapped_column(String(120), default="")
+    disabled_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)

@@ -68,6 +68,7 @@ NAVIGATION: list[tuple[str, str, tuple[Role, ...]]] = [
     ("/jobs", "Jobs", OPERATORS),
     ("/channels", "Shops", OPERATORS),
     ("/webhooks", "Webhooks", ADMINS),
+    ("/carriers", "Carriers", ADMINS),
 ]
 
 

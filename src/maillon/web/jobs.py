@@ -38,6 +38,7 @@ JOB_LABELS = {
     "orders.holds_sweep": "Release expired checkout holds",
     "delivery.collect_sweep": "Release uncollected click & collect reservations",
     "shipping.detect_delays": "Detect late shipments",
+    "shipping.pull_tracking": "Pull tracking events from the carriers",
     "analytics.refresh": "Refresh the KPI figures",
     "channels.push_fulfillment": "Tell the shop an order shipped",
     "channels.push_stock": "Send stock levels to the shops",

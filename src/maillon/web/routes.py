@@ -19,6 +19,7 @@ from maillon.web import (
     acquisition,
     analytics,
     care,
+    carriers,
     channels,
     delivery,
     fraud,
@@ -74,5 +75,6 @@ def mount_console(app: FastAPI) -> None:
         jobs,
         channels,
         webhooks,
+        carriers,
     ):
         app.include_router(pages.router)

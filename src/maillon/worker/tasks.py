@@ -54,6 +54,14 @@ def detect_delays(db: Database, args: dict[str, Any], progress: Progress) -> dic
     return {"notified": len(notices)}
 
 
+def pull_tracking(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Ask the carriers that can be asked (connector accounts) for the events of the parcels
+    on their way and record them once each; a carrier down is left for the next run."""
+    from maillon.shipping.service import tracking_pull
+
+    return tracking_pull.pull_tracking(db, limit=int(args.get("limit", 200))).as_dict()
+
+
 def check_slas(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Record, escalate and tell the tickets' SLA warnings and breaches, once each."""
     from maillon.care.escalation import Level
@@ -199,6 +207,7 @@ HANDLERS: dict[str, Handler] = {
     "orders.holds_sweep": sweep_holds,
     "delivery.collect_sweep": sweep_collect,
     "shipping.detect_delays": detect_delays,
+    "shipping.pull_tracking": pull_tracking,
     "care.sla_check": check_slas,
     "inventory.sensor_check": check_sensors,
     "returns.expire": expire_returns,
@@ -246,6 +255,7 @@ SCHEDULE: tuple[Scheduled, ...] = (
     Scheduled("care.sla_check", 5),
     Scheduled("inventory.sensor_check", 5),
     Scheduled("shipping.detect_delays", 15),
+    Scheduled("shipping.pull_tracking", 30),
     Scheduled("channels.push_stock", 15),
     Scheduled("returns.expire", 1440, hour=3),  # deadlines are days: nightly
     Scheduled("planning.forecast", 1440, hour=2),  # nightly, after the day's orders

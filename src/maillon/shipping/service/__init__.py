@@ -9,9 +9,12 @@ here: :func:`quote_options`, :func:`promise_options`), labels and manifests in
 :mod:`maillon.shipping.service.documents`, scorecards in :mod:`maillon.shipping.service.history`.
 
 Carrier gateways: :func:`ship_order` asks ``gateway_for(carrier)`` for each parcel's tracking
-number and label. The default is a :class:`~maillon.shipping.carriers.LocalCarrierGateway`
-(self-printed GS1 labels); :func:`use_gateways` swaps the factory (tests use
-:class:`~maillon.shipping.carriers.FakeCarrierGateway`, an integration its real client).
+number and label. A carrier with an active sandbox or live account
+(:mod:`maillon.shipping.service.accounts`) is reached through its connector
+(:mod:`maillon.shipping.connectors`); the others through a
+:class:`~maillon.shipping.carriers.LocalCarrierGateway` (self-printed GS1 labels, rate cards).
+:func:`use_gateways` swaps the factory (tests use
+:class:`~maillon.shipping.carriers.FakeCarrierGateway`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from maillon.core import clock, outbox
 from maillon.core.errors import (
@@ -36,6 +39,7 @@ from maillon.core.errors import (
     FieldError,
     MaillonError,
     NotFound,
+    Unavailable,
     ValidationError,
 )
 from maillon.core.identifiers import make_sscc
@@ -45,11 +49,16 @@ from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.service import allocation as allocations
 from maillon.orders.service import timeline
 from maillon.orders.tables import Order
-from maillon.shipping import rates
-from maillon.shipping.carriers import CarrierGateway, CreatedShipment, LocalCarrierGateway
+from maillon.shipping import connectors, rates
+from maillon.shipping.carriers import (
+    CarrierGateway,
+    CarrierUnavailable,
+    CreatedShipment,
+    LocalCarrierGateway,
+)
 from maillon.shipping.model import ShipmentStatus, TrackingStatus
 from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
-from maillon.shipping.service import documents, quoting
+from maillon.shipping.service import accounts, documents, quoting
 from maillon.shipping.service.quoting import promise_options, quote_options
 from maillon.shipping.tables import (
     Carrier,
@@ -75,6 +84,9 @@ __all__ = [
     "use_gateways",
     "warehouse_calendar",
 ]
+
+ZPL_MEDIA_TYPE = "application/x-zpl"
+"""The media type a ZPL label is stored with (a carrier that sent no PDF)."""
 
 SSCC_COMPANY_PREFIX = "3760000"  # replace with the merchant's GS1 company prefix
 
@@ -147,17 +159,28 @@ GatewayFactory = Callable[[Carrier], CarrierGateway]
 """Returns the gateway that talks to a carrier."""
 
 
-def _local_gateway(carrier: Carrier) -> CarrierGateway:
+def _account_gateway(carrier: Carrier) -> CarrierGateway:
+    """The connector of the carrier's active sandbox/live account (read in the carrier's own
+    session), else the local GS1-label gateway of its rate card."""
+    session = object_session(carrier)
+    if session is None:  # never guess "rate card" for a carrier that may have an account
+        raise ValueError(f"carrier {carrier.code!r} must be attached to a session")
+    account = accounts.active_account(session=session, carrier=carrier)
+    if account is not None:
+        return connectors.build(account)
     return LocalCarrierGateway(
         code=carrier.code, name=carrier.name, tracking_prefix=carrier.tracking_prefix
     )
 
 
-_gateway_factory: list[GatewayFactory] = [_local_gateway]
+_gateway_factory: list[GatewayFactory] = [_account_gateway]
 
 
 def gateway_for(carrier: Carrier) -> CarrierGateway:
-    """Return the gateway of ``carrier`` (a local GS1-label gateway unless swapped)."""
+    """Return the gateway of ``carrier`` (attached to a session): its account's connector
+    when it has an active sandbox or live one, else a local GS1-label gateway (unless
+    swapped by :func:`use_gateways`). Raises WrongKey when its credentials cannot be read,
+    ValueError for a carrier detached from its session."""
     return _gateway_factory[-1](carrier)
 
 
@@ -334,10 +357,13 @@ def _register_parcels(
                 answer = gateway.create_shipment(request)
                 created.append(answer)
                 parcel.tracking_number = answer.tracking_number
-                if answer.label_pdf:
+                if answer.label_pdf or answer.label_zpl:  # a ZPL-only carrier answer is kept too
                     session.add(
                         ShippingLabel(
-                            parcel_id=parcel.id, content=answer.label_pdf, created_at=clock.now()
+                            parcel_id=parcel.id,
+                            media_type="application/pdf" if answer.label_pdf else ZPL_MEDIA_TYPE,
+                            content=answer.label_pdf or answer.label_zpl,
+                            created_at=clock.now(),
                         )
                     )
         session.flush()
@@ -348,6 +374,10 @@ def _register_parcels(
                 gateway.cancel(answer.tracking_number)
         if isinstance(exc, MaillonError):
             raise
+        if isinstance(exc, CarrierUnavailable):
+            raise Unavailable(
+                f"{exc}; nothing was shipped, try again later", retry_after=exc.retry_after
+            ) from exc
         raise Conflict(
             f"carrier {gateway.code} could not register the parcels ({exc}); nothing was "
             "shipped, try again"
@@ -504,8 +534,9 @@ def ship_order(
     Publishes ``order.shipped`` (``order_id``, ``shipment_ids``).
 
     Raises NotFound (order, ``carrier``), InvalidTransition unless packed, ValidationError
-    (``service``: unknown or cannot carry a parcel; ``carrier``: nothing can), Conflict when
-    the carrier gateway fails (nothing is shipped).
+    (``service``: unknown or cannot carry a parcel; ``carrier``: nothing can; a field the
+    carrier refused), Unavailable when the carrier's API cannot answer now (time-out, 5xx),
+    Conflict when the carrier gateway fails otherwise (nothing is shipped either way).
     """
     if carrier_code is not None:
         get_carrier(session=session, code=carrier_code)

@@ -11,6 +11,7 @@ from maillon.web.french import (
     acquisition,
     analytics,
     care,
+    carriers,
     channels,
     delivery,
     frame,
@@ -43,6 +44,7 @@ MODULES = (
     jobs,
     channels,
     webhooks,
+    carriers,
 )
 
 

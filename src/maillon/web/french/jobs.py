@@ -24,6 +24,7 @@ FRENCH: dict[str, str] = {
         "Libérer les retraits en magasin non venus"
     ),
     "Detect late shipments": "Détecter les colis en retard",
+    "Pull tracking events from the carriers": "Récupérer le suivi des colis chez les transporteurs",
     "Refresh the KPI figures": "Actualiser les indicateurs",
     "Tell the shop an order shipped": "Signaler l'expédition à la boutique",
     "Send stock levels to the shops": "Envoyer les niveaux de stock aux boutiques",
