@@ -127,7 +127,9 @@ def test_relay_search_nearest_first(carrier: CarrierServer) -> None:
     assert locker.lat == pytest.approx(48.3905) and relay.distance_m == 820
     assert "09:00-12:00" in relay.opening_hours
     sent = carrier.requests_to("POST", RELAY)[0]
-    assert _operation(sent) == "{http://cxf.rechercheBt.soap.chronopost.fr/}recherchePointChronopost"
+    assert (
+        _operation(sent) == "{http://cxf.rechercheBt.soap.chronopost.fr/}recherchePointChronopost"
+    )
     fields = _fields(sent)
     assert (fields["zipCode"], fields["city"], fields["countryCode"]) == ("29200", "Brest", "FR")
     assert fields["maxPointChronopost"] == "5" and fields["accountNumber"] == "19869502"

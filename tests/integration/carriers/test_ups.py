@@ -116,9 +116,7 @@ def test_unknown_service_is_refused_before_any_call(carrier: CarrierServer) -> N
 
 
 def test_refused_credentials_name_the_credential(carrier: CarrierServer) -> None:
-    carrier.answer(
-        "POST", "/security/v1/oauth/token", fixture="ups/token_refused.json", status=401
-    )
+    carrier.answer("POST", "/security/v1/oauth/token", fixture="ups/token_refused.json", status=401)
     with pytest.raises(ValidationError) as caught:
         build(_account(carrier.url)).create_shipment(parcel("standard", recipient=_berlin()))
     assert caught.value.field == "credentials.client_id"

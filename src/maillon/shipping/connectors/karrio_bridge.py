@@ -30,8 +30,8 @@ __all__ = [
     "address",
     "b64",
     "events",
-    "parse",
     "parcel",
+    "parse",
     "raise_errors",
     "shipment_payload",
 ]
@@ -142,7 +142,7 @@ def _moment(event: Any, zone: ZoneInfo) -> datetime:
         moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
     else:
         when = f"{event.date} {(event.time or '00:00')[:5]}"
-        moment = datetime.strptime(when, "%Y-%m-%d %H:%M")
+        moment = datetime.strptime(when, "%Y-%m-%d %H:%M")  # noqa: DTZ007 (zone set below)
     return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 

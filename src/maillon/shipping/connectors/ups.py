@@ -43,7 +43,7 @@ from maillon.shipping.connectors import register
 from maillon.shipping.connectors.transport import CarrierHttp, Reply, settings_of
 from maillon.shipping.model import TrackingStatus
 
-__all__ = ["EVENT_STATUS", "ERROR_FIELDS", "SERVICES", "UpsGateway"]
+__all__ = ["ERROR_FIELDS", "EVENT_STATUS", "SERVICES", "UpsGateway"]
 
 SERVICES: Mapping[str, str] = {
     "standard": "ups_standard",
@@ -207,7 +207,9 @@ class UpsGateway(BaseGateway):
             known = ", ".join(sorted(SERVICES))
             raise ValidationError(FieldError("service", f"UPS offers {known}"))
         zpl = self.account.label_format is LabelFormat.ZPL
-        options: dict[str, Any] = {"ups_return_service": "ups_print_return_label"} if is_return else {}
+        options: dict[str, Any] = (
+            {"ups_return_service": "ups_print_return_label"} if is_return else {}
+        )
         payload = kb.shipment_payload(
             request,
             service=service,
