@@ -13,8 +13,6 @@ from maillon.shipping.model import TrackingStatus
 from tests.helpers.carriers import CarrierServer, Received
 from tests.integration.carriers.conftest import FAST, parcel
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 SHIPPING = "/shipping-cxf/ShippingServiceWS"
 TRACKING = "/tracking-cxf/TrackingServiceWS"
 RELAY = "/recherchebt-ws-cxf/PointRelaisServiceWS"

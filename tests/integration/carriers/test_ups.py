@@ -19,8 +19,6 @@ from maillon.shipping.model import TrackingStatus
 from tests.helpers.carriers import CarrierServer
 from tests.integration.carriers.conftest import FAST, parcel
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 BERLIN = dict(name="Hans Weber", lines=("Hauptstrasse 5",), postcode="10115", city="Berlin")
 
 

@@ -15,13 +15,11 @@ Credentials: ``account_number``, ``password``. Options: ``timeout``, ``retries``
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
-
-import karrio.core.models as km
-from karrio.mappers.chronopost import Mapper, Settings
 
 from maillon.core.errors import FieldError, NotFound, ValidationError
 from maillon.shipping.carriers import (
@@ -39,6 +37,12 @@ from maillon.shipping.connectors import karrio_bridge as kb
 from maillon.shipping.connectors import register
 from maillon.shipping.connectors.transport import CarrierHttp, Reply, refused, settings_of
 from maillon.shipping.model import TrackingStatus
+
+with warnings.catch_warnings():  # karrio imports PyPDF2, which warns it is deprecated
+    warnings.filterwarnings("ignore", "PyPDF2", DeprecationWarning)
+    import karrio.core.models as km
+    from karrio.mappers.chronopost import Mapper, Settings
+
 
 __all__ = ["ERROR_FIELDS", "EVENT_STATUS", "SERVICES", "ChronopostGateway"]
 

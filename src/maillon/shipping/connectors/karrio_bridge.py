@@ -12,18 +12,22 @@ server karrio's settings name for sandbox or live.
 from __future__ import annotations
 
 import base64
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import karrio.core.models as km
-import karrio.lib as klib
-
 from maillon.shipping.carriers import CarrierEvent, CarrierUnavailable, ShipmentRequest
 from maillon.shipping.connectors.transport import refused
 from maillon.shipping.labels import Address
 from maillon.shipping.model import TrackingStatus
+
+with warnings.catch_warnings():  # karrio imports PyPDF2, which warns it is deprecated
+    warnings.filterwarnings("ignore", "PyPDF2", DeprecationWarning)
+    import karrio.core.models as km
+    import karrio.lib as klib
+
 
 __all__ = [
     "KARRIO_STATUS",

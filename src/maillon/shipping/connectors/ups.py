@@ -18,12 +18,9 @@ import base64
 import json
 import time
 import uuid
+import warnings
 from collections.abc import Mapping
 from typing import Any
-
-import karrio.core.models as km
-import karrio.lib as klib
-from karrio.mappers.ups import Mapper, Settings
 
 from maillon.core.errors import FieldError, NotFound, ValidationError
 from maillon.shipping.carriers import (
@@ -42,6 +39,13 @@ from maillon.shipping.connectors import karrio_bridge as kb
 from maillon.shipping.connectors import register
 from maillon.shipping.connectors.transport import CarrierHttp, Reply, settings_of
 from maillon.shipping.model import TrackingStatus
+
+with warnings.catch_warnings():  # karrio imports PyPDF2, which warns it is deprecated
+    warnings.filterwarnings("ignore", "PyPDF2", DeprecationWarning)
+    import karrio.core.models as km
+    import karrio.lib as klib
+    from karrio.mappers.ups import Mapper, Settings
+
 
 __all__ = ["ERROR_FIELDS", "EVENT_STATUS", "SERVICES", "UpsGateway"]
 
