@@ -28,7 +28,7 @@ from maillon.shipping.carriers import (
 
 __all__ = ["CONNECTORS", "MODULES", "Connector", "build", "check_account", "known", "register"]
 
-MODULES: tuple[str, ...] = ("colissimo",)
+MODULES: tuple[str, ...] = ("chronopost", "colissimo", "ups")
 """The connector modules of this package (each registers itself when imported)."""
 
 ConnectorFactory = Callable[[CarrierAccount], CarrierGateway]
@@ -66,8 +66,10 @@ def register(
 
 def known() -> dict[str, Connector]:
     """Return every connector by name, importing the connector modules on first use."""
-    for module in MODULES:
-        importlib.import_module(f"{__name__}.{module}")
+    for module in MODULES:  # a module registers the connector of its own name
+        loaded = importlib.import_module(f"{__name__}.{module}")
+        if module not in CONNECTORS:  # imported while CONNECTORS was another dict (tests)
+            importlib.reload(loaded)
     return CONNECTORS
 
 
