@@ -5,8 +5,9 @@ The points are MADE UP (names, street addresses, ids, hours); only their geograp
 they sit at the communes of La Poste's postal-code file (``maillon/data/laposte_hexasmal.csv``,
 © La Poste, ODbL 1.0) with a seeded jitter, spread as the networks are:
 
-* **towns**: the big towns of ``delivery/data/town_population.csv`` (INSEE legal
-  populations, rounded to thousands: public facts under the Licence Ouverte) get one point per
+* **towns**: the big towns and the prefectures of ``delivery/data/town_population.csv``
+  (INSEE legal populations, approximate, rounded to thousands: public facts, Licence Ouverte
+  2.0; our compact derived file) get one point per
   :data:`PEOPLE_PER_POINT` inhabitants, drawn among the communes within a radius growing with
   the town, nearer ones likelier; about one in five is a locker;
 * **everywhere**: each commune gets a point with probability :data:`RURAL_SHARE`;
