@@ -100,10 +100,10 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M / 1000 * math.asin(min(1.0, math.sqrt(h)))
 
 
-GRID_DEG = 0.1
-"""The side of a square of the stored points' grid, in degrees (about 11 km by 7.5 km in
+GRID_DEG = 0.05
+"""The side of a square of the stored points' grid, in degrees (about 5.5 km by 3.7 km in
 France)."""
-_GRID_COLS = 3600
+_GRID_COLS = 7200
 
 
 def grid_cell(lat: float, lon: float) -> int:

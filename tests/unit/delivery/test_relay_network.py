@@ -53,7 +53,7 @@ def test_a_grid_over_mainland_france_is_covered(index: RelayIndex) -> None:
                 city=p.name,
                 lat=p.lat,
                 lon=p.lon,
-            )  # fmt: skip
+            )
             for places in relay_network.mainland_postcodes().values()
             for k, p in enumerate(places)
         )

@@ -2,7 +2,7 @@
 
 The checkout's relay search reads this table once a carrier's list is imported (`maillon
 relay-points import`); a fresh install without an import keeps the illustrative points file.
-`cell` is the point's square of a 0.1 degree grid, indexed, so a nearest search reads a few
+`cell` is the point's square of a 0.05 degree grid, indexed, so a nearest search reads a few
 cells on SQLite and PostgreSQL alike.
 
 Revision ID: 0034
