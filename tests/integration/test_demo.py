@@ -24,6 +24,12 @@ def test_demo_replays_a_business(db: Database) -> None:
         assert statuses.get("delivered", 0) > 30
         assert statuses.get("shipped", 0) + statuses.get("delivered", 0) > 100
         assert ledger_mismatches(session=s) == []
+        # the checkout's relay search reads the generated networks of mainland France
+        from maillon.delivery.queries.relay_points import nearest_to_address
+
+        for postcode in ("29200", "23000"):  # Brest, Guéret
+            near = nearest_to_address(session=s, country="FR", postcode=postcode, limit=3)
+            assert len(near) == 3 and near[0].distance_km < 5  # the file has none there
         # every order's timeline starts with its confirmation
         firsts = s.scalar(
             select(func.count()).select_from(OrderEvent).where(OrderEvent.from_status.is_(None))

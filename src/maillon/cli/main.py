@@ -25,6 +25,7 @@ from maillon.cli.common import ACTOR, DbOption, _cleanup, console, fail, open_db
 from maillon.cli.delivery import delivery_app
 from maillon.cli.fraud import fraud_app
 from maillon.cli.planning import plan_app
+from maillon.cli.relay_points import relay_points_app
 from maillon.cli.returns import returns_app
 from maillon.cli.shipping import shipping_app
 from maillon.cli.users import users_app
@@ -54,6 +55,7 @@ app.add_typer(warehouse_app, name="warehouse")
 app.add_typer(shipping_app, name="shipping")
 app.add_typer(carriers_app, name="carriers")
 app.add_typer(delivery_app, name="delivery")
+app.add_typer(relay_points_app, name="relay-points")
 app.add_typer(returns_app, name="returns")
 app.add_typer(care_app, name="care")
 app.add_typer(plan_app, name="plan")

@@ -37,3 +37,10 @@ class CourierJobStatus(StrEnum):
     ASSIGNED = "assigned"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+
+
+class RelayKind(StrEnum):
+    """What a pick-up point is: a shop that keeps parcels, or an automatic parcel locker."""
+
+    RELAY = "relay"
+    LOCKER = "locker"

@@ -35,6 +35,8 @@ __all__ = [
     "RelayPoint",
     "default_index",
     "distance_km",
+    "grid_cell",
+    "grid_ranges",
     "load_relay_points",
 ]
 
@@ -69,6 +71,8 @@ class RelayPoint:
     lat: float
     lon: float
     opening_hours: str = ""
+    kind: str = "relay"
+    country: str = "FR"
 
     def __post_init__(self) -> None:
         for name in ("id", "network", "name"):
@@ -94,6 +98,37 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_RADIUS_M / 1000 * math.asin(min(1.0, math.sqrt(h)))
+
+
+GRID_DEG = 0.05
+"""The side of a square of the stored points' grid, in degrees (about 5.5 km by 3.7 km in
+France)."""
+_GRID_COLS = 7200
+
+
+def grid_cell(lat: float, lon: float) -> int:
+    """Return the number of the grid square holding (lat, lon): row-major, so the squares of
+    one row between two longitudes are one range of numbers."""
+    row = math.floor((lat + 90) / GRID_DEG)
+    col = min(math.floor((lon + 180) / GRID_DEG), _GRID_COLS - 1)
+    return row * _GRID_COLS + col
+
+
+def grid_ranges(lat: float, lon: float, radius_km: float) -> list[tuple[int, int]]:
+    """Return the ranges of grid squares (first, last) covering every point within
+    ``radius_km`` of (lat, lon): one range per row of the bounding box."""
+    dlat = radius_km / _KM_PER_DEG_LAT
+    dlon = radius_km / (
+        _KM_PER_DEG_LAT * max(0.05, math.cos(math.radians(min(89.0, abs(lat) + dlat))))
+    )
+    first_row = math.floor((max(-90.0, lat - dlat) + 90) / GRID_DEG)
+    last_row = math.floor((min(90.0, lat + dlat) + 90) / GRID_DEG)
+    first_col = max(0, math.floor((lon - dlon + 180) / GRID_DEG))
+    last_col = min(_GRID_COLS - 1, math.floor((lon + dlon + 180) / GRID_DEG))
+    return [
+        (row * _GRID_COLS + first_col, row * _GRID_COLS + last_col)
+        for row in range(first_row, last_row + 1)
+    ]
 
 
 def load_relay_points(source: str | Path, *, text: str | None = None) -> tuple[RelayPoint, ...]:

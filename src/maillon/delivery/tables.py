@@ -258,3 +258,36 @@ class CourierJob(Base):
     drop_eta: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RelayPointRow(Base):
+    """A relay point or parcel locker of a carrier's network, imported from its list or its
+    search (``maillon relay-points import``); the checkout's relay search reads it.
+
+    ``point_id`` is the carrier's id (what its label needs), unique per carrier; ``kind`` is a
+    :class:`~maillon.delivery.model.RelayKind`; ``cell`` is the point's square of the grid of
+    :func:`maillon.delivery.relay.grid_cell`, indexed so a nearest search reads a few cells;
+    ``active`` is false for a point missing from its carrier's last full list.
+    """
+
+    __tablename__ = "relay_points"
+    __table_args__ = (
+        UniqueConstraint("carrier", "point_id"),
+        CheckConstraint("lat BETWEEN -90 AND 90 AND lon BETWEEN -180 AND 180", name="coords"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    carrier: Mapped[str] = mapped_column(String(40))
+    point_id: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(12), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="FR")
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    cell: Mapped[int] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(10), default="relay")
+    opening_hours: Mapped[str] = mapped_column(String(300), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -34,6 +34,8 @@ from maillon.core import clock
 from maillon.core.auth import create_key
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, MaillonError
+from maillon.delivery import relay_network
+from maillon.delivery.service.relay_points import import_points
 from maillon.demo.generate import generate_catalog, generate_customers, generate_orders
 from maillon.demo.report import print_kpis
 from maillon.fraud import service as fraud
@@ -247,6 +249,8 @@ def run_demo(
         task = progress.add_task("catalogue and stock", total=len(catalog))
         with clock.frozen_at(start - timedelta(days=1)), db.transaction() as session:
             _set_up_sites(session)
+            # the relay networks of mainland France (generated, made up) for the checkout
+            import_points(session=session, points=relay_network.generate())
             _stock_catalogue(session, rng, catalog, demand, days, progress, task)
 
         carrier_p = np.array([c[3] for c in CARRIERS])

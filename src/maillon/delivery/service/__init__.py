@@ -31,7 +31,8 @@ from maillon.core.errors import (
 )
 from maillon.core.geo import compact_postcode, locate_fr, postcode_problem
 from maillon.delivery.model import BookingStatus
-from maillon.delivery.relay import NearPoint, default_index, distance_km
+from maillon.delivery.queries.relay_points import nearest_points
+from maillon.delivery.relay import NearPoint, distance_km
 from maillon.delivery.slots import SlotTemplate, ZonePrefixes, generate_slots, zone_for
 from maillon.delivery.tables import (
     CollectStore,
@@ -171,6 +172,7 @@ def _option(q: rates.Quote) -> CarrierOption:
 
 
 def _relay_options(
+    session: Session,
     quotes: Sequence[rates.Quote],
     point: tuple[float, float] | None,
     relay_limit: int,
@@ -185,12 +187,13 @@ def _relay_options(
                 relay_by_network[q.carrier] = _option(q)
     relay: list[RelayOption] = []
     if point is not None and relay_by_network:
-        near = default_index().nearest(
-            point[0],
-            point[1],
+        near = nearest_points(
+            session=session,
+            lat=point[0],
+            lon=point[1],
+            carriers=relay_by_network.keys(),
             limit=relay_limit,
             max_km=relay_max_km,
-            networks=relay_by_network.keys(),
         )
         relay = [RelayOption(n, relay_by_network[n.point.network]) for n in near]
     return relay
@@ -232,7 +235,8 @@ def delivery_options(
 
     Home and express quotes come from shipping's rate shopping on the cards of
     :func:`maillon.shipping.service.quoting.rate_cards` (``$MAILLON_RATE_CARDS``); relay points are
-    the nearest of the points file whose network can carry the parcel; click & collect lists
+    the nearest imported points (:mod:`maillon.delivery.queries.relay_points`; the illustrative
+    file before any import) whose network can carry the parcel; click & collect lists
     the active stores holding every line; slots are the next ``slot_days`` days' windows of the
     address's zone with room left. Raises ValidationError naming ``postcode``, ``lines``,
     ``lines.N.sku`` or ``parcel``.
@@ -262,7 +266,7 @@ def delivery_options(
         if q.kind in (rates.ServiceKind.EXPRESS, rates.ServiceKind.SAME_DAY)
     ]
     fast.sort(key=lambda q: (q.promise.delivery_date if q.promise else dt.date.max, q.total_cents))
-    relay = _relay_options(shopped.quotes, point, relay_limit, relay_max_km)
+    relay = _relay_options(session, shopped.quotes, point, relay_limit, relay_max_km)
     collect = _collect_options(session, lines, point, at) if lines else []
     zone = _zone_of(session, country, postcode)
     slots = [] if zone is None else _open_slots(session, zone, at, slot_days)

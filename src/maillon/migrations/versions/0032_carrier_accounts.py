@@ -4,7 +4,7 @@ One account per carrier: the connector (``colissimo``, ...), the mode (sandbox, 
 rate_card: no API), the credentials encrypted with the secret key (never in clear), an
 optional base URL, the label format and non-secret options.
 
-Revision ID: 0033
+Revision ID: 0032
 Revises: 0031
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0033"
+revision = "0032"
 down_revision = "0031"
 branch_labels = None
 depends_on = None
