@@ -55,7 +55,6 @@ from maillon.shipping.tables import (
     Carrier,
     Parcel,
     Shipment,
-    ShippingLabel,
     TrackingEvent,
 )
 
@@ -334,12 +333,8 @@ def _register_parcels(
                 answer = gateway.create_shipment(request)
                 created.append(answer)
                 parcel.tracking_number = answer.tracking_number
-                if answer.label_pdf:
-                    session.add(
-                        ShippingLabel(
-                            parcel_id=parcel.id, content=answer.label_pdf, created_at=clock.now()
-                        )
-                    )
+                if answer.label_pdf or answer.label_zpl:
+                    session.add(documents.stored_label(parcel.id, answer, clock.now()))
         session.flush()
     except Exception as exc:
         for answer in created:
