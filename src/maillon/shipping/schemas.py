@@ -323,3 +323,16 @@ class ScorecardsRead(BaseModel):
     date_from: date = Field(serialization_alias="from")
     date_to: date = Field(serialization_alias="to")
     rows: list[ScorecardRead]
+
+
+class PrintCreate(StrictModel):
+    """A batch of labels to print: shipments by id or order number, or everything shipped on
+    a day (``today``) not printed yet, optionally by one carrier."""
+
+    shipment_ids: list[int] = Field(default_factory=list, max_length=200)
+    orders: list[str] = Field(default_factory=list, max_length=200)
+    today: bool = False
+    day: date | None = None
+    carrier: str | None = Field(default=None, min_length=1, max_length=30)
+    format: Literal["pdf", "zpl"] = "pdf"
+    with_slips: bool = False
