@@ -112,6 +112,14 @@ def _strings(errors: ErrorCollector, doc: Mapping[str, Any], key: str) -> frozen
     return frozenset(value)
 
 
+def _carrier(errors: ErrorCollector, doc: Mapping[str, Any]) -> str:
+    value = doc.get("return_carrier", "")
+    if not isinstance(value, str) or len(value) > 30:
+        errors.add("return_carrier", 'a carrier code of at most 30 characters ("": the order\'s)')
+        return ""
+    return value.strip()
+
+
 def _pct(errors: ErrorCollector, key: str, value: Any) -> Decimal:
     try:
         pct = Decimal(str(value))
@@ -204,10 +212,7 @@ def settings_from_dict(doc: Mapping[str, Any]) -> ReturnSettings:
             value = default
         locations[key] = value
     return_by = _int(errors, doc, "return_by_days", 30)
-    return_carrier = doc.get("return_carrier", "")
-    if not isinstance(return_carrier, str) or len(return_carrier) > 30:
-        errors.add("return_carrier", 'a carrier code of at most 30 characters ("": the order\'s)')
-        return_carrier = ""
+    return_carrier = _carrier(errors, doc)
     fields: dict[str, Any] = {
         "default_window_days": _int(errors, doc, "default_window_days", 30),
         "max_days_after_delivery": _int(errors, doc, "max_days_after_delivery", 730),
@@ -239,7 +244,7 @@ def settings_from_dict(doc: Mapping[str, Any]) -> ReturnSettings:
         locations["refurbish_location"],
         locations["vendor_location"],
         return_by,
-        return_carrier.strip(),
+        return_carrier,
     )
 
 
