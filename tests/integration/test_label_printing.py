@@ -150,6 +150,8 @@ def test_bad_selections_are_refused_naming_the_field(seeded: Database) -> None:
     cases: list[tuple[dict[str, object], type[Exception], str]] = [
         ({"shipment_ids": (shipment.id, 999_999)}, NotFound, "shipment_ids"),
         ({"orders": ("M9999999",)}, NotFound, "orders"),
+        ({"orders": ("not-a-number",)}, NotFound, "orders"),
+        ({"shipment_ids": (2**40,)}, ValidationError, "shipment_ids"),
         ({"shipment_ids": tuple(range(1, MAX_BATCH + 2))}, ValidationError, "selection"),
         ({}, ValidationError, "selection"),
         ({"shipment_ids": (shipment.id,), "fmt": "png"}, ValidationError, "format"),

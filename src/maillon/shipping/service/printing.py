@@ -138,6 +138,8 @@ def check_selection(*, session: Session, selection: Selection) -> list[Shipment]
         )
     if explicit and selection.day is not None:
         raise ValidationError(FieldError("day", "choose shipments or a day, not both"))
+    if any(not 1 <= i < 2**31 for i in selection.shipment_ids):
+        raise ValidationError(FieldError("shipment_ids", "shipment ids are positive numbers"))
     if explicit > MAX_BATCH:
         raise ValidationError(
             FieldError("selection", f"at most {MAX_BATCH} shipments or orders per batch")
