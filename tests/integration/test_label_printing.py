@@ -98,6 +98,15 @@ def test_a_day_of_labels_prints_once_as_zpl_and_again_as_pdf(seeded: Database) -
     text = PdfReader(io.BytesIO(again.content)).pages[len(a.parcels)].extract_text()
     assert "PACKING SLIP" in text and first in text and "MUG-01" in text
 
+    # on a thermal printer, the slip is a 4 x 6 in label of its own after the parcel's labels
+    roll = print_batch(seeded, shipment_ids=(a.id,), fmt="zpl", with_slips=True)
+    slip = labels(roll.content.decode("utf-8"))[-1]
+    slip_text = [f.data for f in fields(slip)]
+    assert len(labels(roll.content.decode("utf-8"))) == len(a.parcels) + 1
+    assert "PACKING SLIP / BON DE LIVRAISON" in slip_text and slip.has("^CI", "28")
+    assert f"Order / Commande {first}" in slip_text
+    assert any(t.startswith("1 x MUG-01") for t in slip_text)
+
     # a third order shipped later is the only one "not yet printed"
     _third, c = ship(seeded)
     only = print_batch(seeded, day=printing.local_today(), carrier="colissimo", fmt="zpl")
