@@ -180,7 +180,12 @@ def test_disabled_or_rate_card_the_carrier_ships_on_its_own_labels(
     set_colissimo(client, auth, server)
     r = client.post("/api/v1/carrier-accounts/colissimo/disable", headers=auth["admin"])
     assert r.status_code == 200 and r.json()["mode"] == "rate_card" and r.json()["disabled"]
-    assert set(r.json()["capabilities"]) == {"create", "cancel"}
+    assert set(r.json()["capabilities"]) == {
+        "create",
+        "cancel",
+        "return_label",
+        "zpl",
+    }  # our own GS1 labels
     with seeded.reader() as s:
         carrier = shipping.get_carrier(session=s, code="colissimo")
         assert isinstance(shipping.gateway_for(carrier), LocalCarrierGateway)

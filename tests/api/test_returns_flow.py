@@ -35,7 +35,8 @@ def test_portal_return_to_restock_and_refund(
     assert (mug["delivered"], mug["remaining"], mug["returnable"]) == (3, 3, True)
     assert {x["code"] for x in view["reasons"]} >= {"defective", "changed_mind"}
 
-    # when they return 2 mugs (partial return), the RMA is approved and its label pending
+    # when they return 2 mugs (partial return, a defect: the merchant pays the way back), the
+    # RMA is approved and its prepaid label issued by the carrier the order shipped with
     r = client.post(
         "/api/v1/portal/returns",
         json={
@@ -47,8 +48,10 @@ def test_portal_return_to_restock_and_refund(
     )
     assert r.status_code == 201, r.text
     created = r.json()
-    assert created["rma"].startswith("R") and created["status"] == "approved"
-    assert created["label"]["status"] == "pending" and created["rma"] in created["instructions"]
+    assert created["rma"].startswith("R") and created["status"] == "label_issued"
+    assert created["label"]["status"] == "issued" and created["rma"] in created["instructions"]
+    assert created["label"]["carrier"] == "colissimo" and created["label_url"]
+    assert client.get(created["label_url"]).content.startswith(b"%PDF")
     page = client.get("/api/v1/returns", headers=auth["agent"]).json()
     assert page["total"] == 1
     rid = page["items"][0]["id"]
@@ -66,14 +69,8 @@ def test_portal_return_to_restock_and_refund(
     mug = next(x for x in r.json()["lines"] if x["sku"] == "MUG-01")
     assert (mug["already_returned"], mug["remaining"]) == (2, 1)
 
-    # the label bought elsewhere is recorded, then the parcel arrives
-    r = client.post(
-        f"/api/v1/returns/{rid}/label",
-        json={"carrier": "colissimo", "tracking_number": "6A123"},
-        headers=auth["agent"],
-    )
-    assert r.status_code == 200 and r.json()["status"] == "label_issued", r.text
-    line_id = r.json()["lines"][0]["id"]
+    # the parcel arrives
+    line_id = client.get(f"/api/v1/returns/{rid}", headers=auth["agent"]).json()["lines"][0]["id"]
     r = client.post(f"/api/v1/returns/{rid}/receive", json={}, headers=auth["picker"])
     assert r.status_code == 200 and r.json()["status"] == "received", r.text
     assert r.json()["warehouse"] == "PAR1"

@@ -65,7 +65,7 @@ def test_secrets_stay_out_of_the_repr_and_cannot_be_changed() -> None:
 
 
 def test_what_a_gateway_cannot_do_is_a_clear_conflict() -> None:
-    gateway = FakeCarrierGateway(code="acme")
+    gateway = FakeCarrierGateway(code="acme", offers_returns=False)
     assert Capability.RELAY_SEARCH not in gateway.capabilities
     with pytest.raises(Unsupported, match="acme does not offer relay search"):
         gateway.find_relay_points(postcode="29200", city="Brest", country="FR")
@@ -80,5 +80,10 @@ def _request() -> ShipmentRequest:
 
     home = Address(name="A", lines=("1 rue X",), postcode="29200", city="Brest", country="FR")
     return ShipmentRequest(
-        sscc="", service="s", sender=home, recipient=home, weight_g=100, ship_date=date(2026, 1, 5)
+        sscc="376000000000000018",
+        service="s",
+        sender=home,
+        recipient=home,
+        weight_g=100,
+        ship_date=date(2026, 1, 5),
     )

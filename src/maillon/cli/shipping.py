@@ -282,3 +282,69 @@ def webhook_secret(
         highlight=False,
         markup=False,
     )
+
+
+@shipping_app.command("print")
+def print_cmd(
+    out: Annotated[Path, typer.Option(help="file to write (.pdf or .zpl)")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="pdf or zpl (default: from --out)")
+    ] = None,
+    order: Annotated[
+        list[str] | None, typer.Option("--order", help="order number (repeat for more)")
+    ] = None,
+    shipment: Annotated[
+        list[int] | None, typer.Option("--shipment", help="shipment id (repeat for more)")
+    ] = None,
+    today: Annotated[
+        bool, typer.Option("--today", help="everything shipped today not printed yet")
+    ] = False,
+    day: Annotated[
+        str | None, typer.Option(help="everything shipped that day (YYYY-MM-DD) not printed yet")
+    ] = None,
+    carrier: Annotated[str | None, typer.Option(help="with --today/--day: one carrier")] = None,
+    with_slips: Annotated[
+        bool, typer.Option("--with-slips", help="each shipment's packing slip after its labels")
+    ] = False,
+    db: DbOption = None,
+) -> None:
+    """Print labels in batch: one PDF, or one ZPL stream for a Zebra thermal printer.
+
+    The shipments printed are recorded, so ``--today`` next time prints only the new ones.
+    """
+    from maillon.shipping.service import printing
+
+    fmt = format or (out.suffix.lower().lstrip(".") if out.suffix else "pdf")
+    try:
+        chosen = _day(day, "day")
+        if today:
+            if chosen is not None:
+                raise ValidationError(FieldError("day", "give --today or --day, not both"))
+            chosen = printing.local_today()
+        selection = printing.Selection(
+            shipment_ids=tuple(shipment or ()),
+            orders=tuple(order or ()),
+            day=chosen,
+            carrier=carrier,
+        )
+        database = open_db(db)
+        with database.transaction() as session:
+            batch = printing.print_batch(
+                session=session,
+                selection=selection,
+                fmt=fmt,
+                with_slips=with_slips,
+                actor=ACTOR,
+            )
+            try:
+                out.write_bytes(batch.content)
+            except OSError as exc:  # nothing is recorded as printed
+                raise ValidationError(
+                    FieldError("out", f"cannot write {out}: {exc.strerror}")
+                ) from None
+    except MaillonError as exc:
+        fail(exc)
+    slips = f", {batch.slips} packing slip page(s)" if with_slips else ""
+    console.print(
+        f"{len(batch.shipment_ids)} shipment(s), {batch.labels} label(s){slips} ({fmt}) -> {out}"
+    )

@@ -99,6 +99,10 @@ class Brand:
         """The returns portal."""
         return self.link("/returns")
 
+    def return_label(self, token: str) -> str:
+        """The PDF of a prepaid return label (``token``: its download link's secret)."""
+        return self.link(f"/returns/label/{token}")
+
 
 @dataclass(frozen=True)
 class Rendered:

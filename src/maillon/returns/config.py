@@ -58,6 +58,7 @@ _KEYS = frozenset(
         "refurbish_location",
         "vendor_location",
         "return_by_days",
+        "return_carrier",
     }
 )
 
@@ -78,6 +79,8 @@ class ReturnSettings:
         return_by_days: days the customer has to send the parcel once the return is asked
             for, approved or its label issued (a prepaid label's validity); an RMA whose
             parcel has not arrived by then expires (0: never).
+        return_carrier: the carrier code prepaid return labels are bought from ("": the
+            carrier the order shipped with).
     """
 
     policy: ReturnPolicy = field(default_factory=lambda: ReturnPolicy(reasons=_default_reasons()))
@@ -85,6 +88,7 @@ class ReturnSettings:
     refurbish_location: str = "RET-REFURB"
     vendor_location: str = "RET-RTV"
     return_by_days: int = 30
+    return_carrier: str = ""
 
 
 DEFAULT_SETTINGS = ReturnSettings()
@@ -106,6 +110,14 @@ def _strings(errors: ErrorCollector, doc: Mapping[str, Any], key: str) -> frozen
         errors.add(key, "a list of names (1-80 characters)")
         return frozenset()
     return frozenset(value)
+
+
+def _carrier(errors: ErrorCollector, doc: Mapping[str, Any]) -> str:
+    value = doc.get("return_carrier", "")
+    if not isinstance(value, str) or len(value) > 30:
+        errors.add("return_carrier", 'a carrier code of at most 30 characters ("": the order\'s)')
+        return ""
+    return value.strip()
 
 
 def _pct(errors: ErrorCollector, key: str, value: Any) -> Decimal:
@@ -200,6 +212,7 @@ def settings_from_dict(doc: Mapping[str, Any]) -> ReturnSettings:
             value = default
         locations[key] = value
     return_by = _int(errors, doc, "return_by_days", 30)
+    return_carrier = _carrier(errors, doc)
     fields: dict[str, Any] = {
         "default_window_days": _int(errors, doc, "default_window_days", 30),
         "max_days_after_delivery": _int(errors, doc, "max_days_after_delivery", 730),
@@ -231,6 +244,7 @@ def settings_from_dict(doc: Mapping[str, Any]) -> ReturnSettings:
         locations["refurbish_location"],
         locations["vendor_location"],
         return_by,
+        return_carrier,
     )
 
 
@@ -261,4 +275,5 @@ def settings_to_dict(settings: ReturnSettings) -> dict[str, Any]:
         "refurbish_location": settings.refurbish_location,
         "vendor_location": settings.vendor_location,
         "return_by_days": settings.return_by_days,
+        "return_carrier": settings.return_carrier,
     }

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Query, Response, status
 
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
-from maillon.core.errors import FieldError, ValidationError
+from maillon.core.errors import FieldError, NotFound, ValidationError
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
 from maillon.orders.model import order_number
 from maillon.returns import service
@@ -27,6 +27,7 @@ from maillon.returns.schemas import (
     Note,
     PortalCreate,
     PortalCreated,
+    PortalLabelCreate,
     PortalLineRead,
     PortalLookup,
     PortalViewRead,
@@ -450,26 +451,65 @@ def portal_lookup(body: PortalLookup, db: DbDep) -> PortalViewRead:
         return portal_view_read(service.portal_view(session=session, order=order))
 
 
+def portal_created(opened: service.PortalReturn) -> PortalCreated:
+    """Return the response model of a return the portal opened (or its label)."""
+    r = opened.request
+    return PortalCreated(
+        rma=r.number,
+        status=r.status,
+        label=label_read(r),
+        instructions=service.customer_instructions(r),
+        lines=[{"sku": x.sku, "quantity": x.quantity, "reason": x.reason_code} for x in r.lines],
+        label_url=f"/returns/label/{opened.label_token}" if opened.label_token else None,
+        label_problem=opened.label_problem,
+        label_retry=opened.label_retry,
+    )
+
+
 @portal.post("", status_code=status.HTTP_201_CREATED, response_model=PortalCreated)
 def portal_create(body: PortalCreate, db: DbDep) -> PortalCreated:
-    """Request a return: the RMA number and what to do next."""
+    """Request a return: the RMA number, what to do next and, once approved, the prepaid
+    label's download link (or why the carrier could not issue it)."""
     with db.transaction() as session:
-        r = service.portal_request(
-            session=session,
-            number=body.order,
-            contact=body.contact,
-            lines=[(x.sku, x.quantity, x.reason) for x in body.lines],
-            comment=body.comment,
+        return portal_created(
+            service.portal_request(
+                session=session,
+                number=body.order,
+                contact=body.contact,
+                lines=[(x.sku, x.quantity, x.reason) for x in body.lines],
+                comment=body.comment,
+                want_label=body.want_label,
+            )
         )
-        return PortalCreated(
-            rma=r.number,
-            status=r.status,
-            label=label_read(r),
-            instructions=service.customer_instructions(r),
-            lines=[
-                {"sku": x.sku, "quantity": x.quantity, "reason": x.reason_code} for x in r.lines
-            ],
+
+
+@portal.post("/label", response_model=PortalCreated)
+def portal_label(body: PortalLabelCreate, db: DbDep) -> PortalCreated:
+    """Get the prepaid label of an approved return (issued now, or the one issued); a carrier
+    that cannot issue it says why in ``label_problem`` (404 unless order, contact and RMA
+    match; 409 when the return is not approved)."""
+    with db.transaction() as session:
+        return portal_created(
+            service.portal_label(
+                session=session, number=body.order, contact=body.contact, rma=body.rma
+            )
         )
+
+
+@staff.get("/{return_id}/label.pdf", response_class=Response)
+def label_pdf(return_id: IdPath, db: DbDep, _: Desk) -> Response:
+    """The prepaid return label the carrier issued, as a PDF (404 when none was issued here)."""
+    with db.reader() as session:
+        r = service.get_return(session=session, return_id=return_id)
+        kept = service.label_of(session, r)
+        if kept is None:
+            raise NotFound("return label", r.number, field="return_id")
+        content, number = kept.content, r.number
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="return-label-{number}.pdf"'},
+    )
 
 
 router.include_router(staff)

@@ -125,6 +125,19 @@ class PortalCreate(StrictModel):
     contact: str = Field(min_length=1, max_length=320)
     lines: list[PortalLineCreate] = Field(min_length=1, max_length=100)
     comment: str = Field(default="", max_length=200)
+    want_label: bool = Field(
+        default=False,
+        description="ask for a prepaid label even when the return shipping is on the customer "
+        "(its cost is then deducted from the refund)",
+    )
+
+
+class PortalLabelCreate(StrictModel):
+    """A customer's "get my prepaid label" on an approved return."""
+
+    order: str = Field(min_length=1, max_length=20)
+    contact: str = Field(min_length=1, max_length=320)
+    rma: str = Field(min_length=1, max_length=20)
 
 
 class ReturnLineRead(BaseModel):
@@ -251,6 +264,15 @@ class PortalCreated(BaseModel):
     label: LabelRead
     instructions: str
     lines: list[dict[str, Any]]
+    label_url: str | None = Field(
+        default=None, description="where the customer downloads the prepaid label (PDF)"
+    )
+    label_problem: str = Field(
+        default="", description="why no prepaid label was issued (the carrier offers none...)"
+    )
+    label_retry: bool = Field(
+        default=False, description="the carrier was unavailable: the label follows by e-mail"
+    )
 
 
 class HeadRead(BaseModel):

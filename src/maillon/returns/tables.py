@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from maillon.core.db import Base, UtcDateTime
@@ -51,6 +51,24 @@ class ReturnRequest(Base):
     def number(self) -> str:
         """The public RMA number."""
         return rma_number(self.id)
+
+
+class ReturnLabel(Base):
+    """The prepaid return label a carrier issued for an RMA: the PDF (and its ZPL when the
+    carrier sent one), the parcel's SSCC and tracking number, and the random ``token`` of
+    the customer's download link (portal and e-mail)."""
+
+    __tablename__ = "return_labels"
+
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id"), primary_key=True)
+    carrier: Mapped[str] = mapped_column(String(40))
+    tracking_number: Mapped[str] = mapped_column(String(64))
+    sscc: Mapped[str] = mapped_column(String(18), unique=True)
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    zpl_content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ReturnLine(Base):

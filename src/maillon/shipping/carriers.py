@@ -43,6 +43,7 @@ from typing import Protocol, runtime_checkable
 from maillon.core.errors import Conflict, NotFound
 from maillon.shipping.labels import Address, LabelData, render_label
 from maillon.shipping.model import PROGRESS, TrackingStatus
+from maillon.shipping.zpl import render_zpl
 
 __all__ = [
     "ALL_CAPABILITIES",
@@ -333,10 +334,10 @@ class FakeCarrierGateway(BaseGateway):
     Tracking numbers are ``f"{tracking_prefix}{n:011d}FR"`` for n = 1, 2, ... in creation
     order. ``now`` gives the time of the ``label_created`` events (default: the real UTC
     time). Set ``fail_with`` to an exception to make every call raise it (a carrier outage).
-    ``render=False`` skips drawing the label PDF (``label_pdf`` is then empty).
+    ``render=False`` skips drawing the label (``label_pdf`` and ``label_zpl`` are then
+    empty). Return labels (:meth:`create_return`) are numbered in the same sequence;
+    ``offers_returns=False`` makes it a carrier without them (:class:`Unsupported`).
     """
-
-    capabilities = frozenset({Capability.CREATE, Capability.CANCEL, Capability.TRACK})
 
     def __init__(
         self,
@@ -346,6 +347,7 @@ class FakeCarrierGateway(BaseGateway):
         tracking_prefix: str = "FK",
         now: Callable[[], datetime] = _utc_now,
         render: bool = True,
+        offers_returns: bool = True,
     ) -> None:
         self._code = code
         self.name = name
@@ -353,7 +355,12 @@ class FakeCarrierGateway(BaseGateway):
         self._now = now
         self._render = render
         self._parcels: dict[str, _FakeParcel] = {}
+        self.returns: list[ShipmentRequest] = []
         self.fail_with: Exception | None = None
+        offered = {Capability.CREATE, Capability.CANCEL, Capability.TRACK, Capability.ZPL}
+        if offers_returns:
+            offered.add(Capability.RETURN_LABEL)
+        self.capabilities = frozenset(offered)
 
     @property
     def code(self) -> str:
@@ -373,8 +380,7 @@ class FakeCarrierGateway(BaseGateway):
         """Return a new tracking number and label. Raises ValidationError for bad fields."""
         self._maybe_fail()
         number = f"{self.tracking_prefix}{len(self._parcels) + 1:011d}FR"
-        label = request.label(carrier=self.name, tracking_number=number)
-        pdf = render_label(label) if self._render else b""
+        created = self._created(request, number)
         event = CarrierEvent(
             event_id=f"{number}-1",
             tracking_number=number,
@@ -382,13 +388,33 @@ class FakeCarrierGateway(BaseGateway):
             occurred_at=self._now(),
         )
         self._parcels[number] = _FakeParcel(request=request, events=[event])
-        return CreatedShipment(carrier=self.code, tracking_number=number, label_pdf=pdf)
+        return created
+
+    def create_return(self, request: ShipmentRequest) -> CreatedShipment:
+        """Return a prepaid return label (sender: the customer). Raises Unsupported when the
+        carrier offers none, ValidationError for bad fields."""
+        if Capability.RETURN_LABEL not in self.capabilities:
+            raise Unsupported(self.code, Capability.RETURN_LABEL)
+        self._maybe_fail()
+        number = f"{self.tracking_prefix}{len(self._parcels) + 1:011d}FR"
+        created = self._created(request, number)
+        self._parcels[number] = _FakeParcel(request=request, events=[])
+        self.returns.append(request)
+        return created
+
+    def _created(self, request: ShipmentRequest, number: str) -> CreatedShipment:
+        label = request.label(carrier=self.name, tracking_number=number)
+        pdf = render_label(label) if self._render else b""
+        zpl = render_zpl(label) if self._render else b""
+        return CreatedShipment(
+            carrier=self.code, tracking_number=number, label_pdf=pdf, label_zpl=zpl
+        )
 
     def cancel(self, tracking_number: str) -> None:
         """Cancel the parcel (again: no-op). Raises NotFound, or Conflict once picked up."""
         self._maybe_fail()
         parcel = self._parcel(tracking_number)
-        reached = max(PROGRESS[e.status] for e in parcel.events)
+        reached = max((PROGRESS[e.status] for e in parcel.events), default=0)
         if reached >= PROGRESS[TrackingStatus.PICKED_UP]:
             raise Conflict(f"parcel {tracking_number} is already with the carrier.")
         parcel.cancelled = True
@@ -437,11 +463,14 @@ class LocalCarrierGateway(BaseGateway):
     """The gateway of a carrier that takes our own GS1 labels.
 
     ``tracking_number`` turns a request into its tracking number (the range the carrier
-    allocated to the merchant); by default ``tracking_prefix + sscc``. Raises ValueError
-    for an empty code or name.
+    allocated to the merchant); by default ``tracking_prefix + sscc``. Labels come as PDF and
+    ZPL; a return label (:meth:`create_return`) is our own label too, from the customer to
+    the warehouse, numbered in the same range. Raises ValueError for an empty code or name.
     """
 
-    capabilities = frozenset({Capability.CREATE, Capability.CANCEL})
+    capabilities = frozenset(
+        {Capability.CREATE, Capability.CANCEL, Capability.ZPL, Capability.RETURN_LABEL}
+    )
 
     def __init__(
         self,
@@ -469,8 +498,19 @@ class LocalCarrierGateway(BaseGateway):
             number = self._tracking_number(request)
         else:
             number = f"{self.tracking_prefix}{request.sscc}"
-        pdf = render_label(request.label(carrier=self.name, tracking_number=number))
-        return CreatedShipment(carrier=self.code, tracking_number=number, label_pdf=pdf)
+        label = request.label(carrier=self.name, tracking_number=number)
+        return CreatedShipment(
+            carrier=self.code,
+            tracking_number=number,
+            label_pdf=render_label(label),
+            label_zpl=render_zpl(label),
+        )
+
+    def create_return(self, request: ShipmentRequest) -> CreatedShipment:
+        """Return a prepaid return label: our own GS1 label from ``request.sender`` (the
+        customer) to ``request.recipient`` (the warehouse), a tracking number from the range.
+        Raises ValidationError."""
+        return self.create_shipment(request)
 
     def cancel(self, tracking_number: str) -> None:
         """Do nothing: a self-printed label the carrier never scanned is simply void."""

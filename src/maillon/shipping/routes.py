@@ -41,6 +41,7 @@ from maillon.shipping.schemas import (
     IgnoredRead,
     PackCreate,
     ParcelRead,
+    PrintCreate,
     PromiseAccuracyRead,
     PromiseCreate,
     PromisesRead,
@@ -57,7 +58,7 @@ from maillon.shipping.schemas import (
     TrackingEventRead,
     WebhookRead,
 )
-from maillon.shipping.service import accounts, documents, follow_up, history, quoting
+from maillon.shipping.service import accounts, documents, follow_up, history, printing, quoting
 from maillon.shipping.tables import WEBHOOK_SIGNATURE_HEADER, Shipment
 from maillon.warehouse.service import packing_flow
 
@@ -68,6 +69,7 @@ Anyone = Annotated[Principal, Depends(allow(*ANY_ROLE))]
 Desk = Annotated[Principal, Depends(allow(Role.OPERATOR, Role.AGENT))]
 Admin = Annotated[Principal, Depends(allow())]
 PDF = "application/pdf"
+ZPL = "application/zpl"
 
 
 @router.post("/api/v1/carriers", status_code=status.HTTP_201_CREATED, response_model=CarrierRead)
@@ -357,6 +359,47 @@ def shipment_labels(shipment_id: IdPath, db: DbDep, _: Floor) -> Response:
         content,
         media_type=PDF,
         headers={"Content-Disposition": f'inline; filename="shipment-{shipment_id}-labels.pdf"'},
+    )
+
+
+@router.post(
+    "/api/v1/shipping/print",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {PDF: {}, ZPL: {}},
+            "description": "the labels (and packing slips) as one PDF or one ZPL stream",
+        }
+    },
+)
+def print_labels(body: PrintCreate, db: DbDep, who: Floor) -> Response:
+    """Print labels in batch (at most 200 shipments): one PDF, or one ZPL stream for a Zebra
+    thermal printer; the shipments are recorded as printed. 404 for an unknown shipment or
+    order, 409 for carrier labels that exist only in the other format, 422 beyond 200."""
+    if body.today and body.day is not None:
+        raise ValidationError(FieldError("day", "give today or a day, not both"))
+    day = printing.local_today() if body.today else body.day
+    selection = printing.Selection(
+        shipment_ids=tuple(body.shipment_ids),
+        orders=tuple(body.orders),
+        day=day,
+        carrier=body.carrier,
+    )
+    with db.transaction() as session:
+        batch = printing.print_batch(
+            session=session,
+            selection=selection,
+            fmt=body.format,
+            with_slips=body.with_slips,
+            actor=who.actor,
+        )
+    return Response(
+        batch.content,
+        media_type=batch.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{batch.filename}"',
+            "X-Maillon-Shipments": ",".join(map(str, batch.shipment_ids)),
+        },
     )
 
 

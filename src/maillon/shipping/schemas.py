@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -353,3 +353,20 @@ class ScorecardsRead(BaseModel):
     date_from: date = Field(serialization_alias="from")
     date_to: date = Field(serialization_alias="to")
     rows: list[ScorecardRead]
+
+
+class PrintCreate(StrictModel):
+    """A batch of labels to print: shipments by id or order number, or everything shipped on
+    a day (``today``) not printed yet, optionally by one carrier."""
+
+    shipment_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        default_factory=list, max_length=200
+    )
+    orders: list[Annotated[str, Field(min_length=1, max_length=20)]] = Field(
+        default_factory=list, max_length=200
+    )
+    today: bool = False
+    day: date | None = None
+    carrier: str | None = Field(default=None, min_length=1, max_length=30)
+    format: Literal["pdf", "zpl"] = "pdf"
+    with_slips: bool = False

@@ -10,6 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Integer,
@@ -141,14 +142,31 @@ class TrackingEvent(Base):
 
 
 class ShippingLabel(Base):
-    """The label document the carrier gateway returned for a parcel (PDF bytes)."""
+    """The label document the carrier gateway returned for a parcel: ``content`` in
+    ``media_type`` (a PDF, or ZPL when the carrier sent only that) and, when the carrier sent
+    one, the ZPL of the same label for thermal printers (``zpl_content``)."""
 
     __tablename__ = "shipping_labels"
 
     parcel_id: Mapped[int] = mapped_column(ForeignKey("parcels.id"), primary_key=True)
     media_type: Mapped[str] = mapped_column(String(40), default="application/pdf")
     content: Mapped[bytes] = mapped_column(LargeBinary)
+    zpl_content: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LabelPrint(Base):
+    """A shipment's labels printed in a batch (``format`` pdf or zpl), by whom and when: a
+    shipment without a row is "not yet printed"."""
+
+    __tablename__ = "label_prints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id"), index=True)
+    format: Mapped[str] = mapped_column(String(10))
+    with_slips: Mapped[bool] = mapped_column(Boolean, default=False)
+    printed_by: Mapped[str] = mapped_column(String(120))
+    printed_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class ShipmentClaim(Base):

@@ -47,6 +47,7 @@ JOB_LABELS = {
     "care.sla_check": "Check ticket SLAs and escalate breaches",
     "inventory.sensor_check": "Alert on silent shelf sensors",
     "returns.expire": "Close returns whose parcel never arrived",
+    "returns.issue_label": "Issue a prepaid return label the carrier could not issue earlier",
     "planning.forecast": "Forecast the demand",
     "delivery.plan_routes": "Plan the delivery routes",
     "delivery.replan_routes": "Re-plan the delivery routes",

@@ -17,6 +17,7 @@ from maillon.care import service as care
 from maillon.core.db import Database
 from maillon.core.errors import MaillonError, NotFound, ValidationError
 from maillon.returns import service as returns
+from maillon.returns.model import LabelStatus, ReturnStatus
 from maillon.web.console import language
 from maillon.web.console import render as render_page
 from maillon.web.i18n import translator
@@ -24,6 +25,14 @@ from maillon.web.i18n import translator
 router = APIRouter(include_in_schema=False)
 
 NO_MATCH = "No order matches this number and e-mail or postal code."
+LABEL_LATER = (
+    "The carrier cannot issue your label right now: we will e-mail it to you as soon as it is "
+    "ready."
+)
+LABEL_REFUSED = (
+    "Your prepaid label cannot be issued online; our team will send you one by e-mail. Detail:"
+)
+LABEL_NONE = "This return label link is not valid."
 BAD_SURVEY = "This survey link is not valid."
 
 FRENCH = {
@@ -64,6 +73,24 @@ FRENCH = {
     "Thank you for your answer.": "Merci pour votre réponse.",
     BAD_SURVEY: "Ce lien d'enquête n'est pas valide.",
     "Choose a rating from 1 to 5.": "Choisissez une note de 1 à 5.",
+    "Send me a prepaid return label (when the return shipping is on me, its cost is deducted "
+    "from the refund)": (
+        "Envoyez-moi une étiquette de retour prépayée (si le retour est à ma charge, son coût "
+        "est déduit du remboursement)"
+    ),
+    "Download your prepaid return label (PDF)": (
+        "Télécharger votre étiquette de retour prépayée (PDF)"
+    ),
+    "Get my prepaid return label": "Obtenir mon étiquette de retour prépayée",
+    LABEL_LATER: (
+        "Le transporteur ne peut pas émettre votre étiquette pour le moment : nous vous "
+        "l'enverrons par e-mail dès qu'elle sera prête."
+    ),
+    LABEL_REFUSED: (
+        "Votre étiquette prépayée ne peut pas être émise en ligne ; notre équipe vous en "
+        "enverra une par e-mail. Détail :"
+    ),
+    LABEL_NONE: "Ce lien d'étiquette de retour n'est pas valide.",
     "This survey was already answered: thank you.": (
         "Cette enquête a déjà reçu une réponse : merci."
     ),
@@ -162,10 +189,15 @@ async def returns_submit(request: Request) -> Response:
     db: Database = request.app.state.db
     try:
         with db.transaction() as session:
-            rma = returns.portal_request(
-                session=session, number=order, contact=contact, lines=lines, comment=comment
+            opened = returns.portal_request(
+                session=session,
+                number=order,
+                contact=contact,
+                lines=lines,
+                comment=comment,
+                want_label=bool(form.get("want_label")),
             )
-            number, instructions = rma.number, returns.customer_instructions(rma)
+            page = _done_context(opened, order, contact)
     except NotFound:
         return render(
             request,
@@ -187,7 +219,104 @@ async def returns_submit(request: Request) -> Response:
         return _lookup_page(request, order, contact, errors=messages, status=422)
     except MaillonError as exc:
         return _lookup_page(request, order, contact, errors=[exc.message], status=409)
-    return render(request, "portal_return_done.html", None, rma=number, instructions=instructions)
+    return _done_page(request, page)
+
+
+def _done_context(opened: returns.PortalReturn, order: str, contact: str) -> dict[str, Any]:
+    r = opened.request
+    return {
+        "rma": r.number,
+        "instructions": returns.customer_instructions(r),
+        "label_token": opened.label_token,
+        "problem": opened.label_problem,
+        "retry": opened.label_retry,
+        "can_ask_label": (
+            r.status == ReturnStatus.APPROVED
+            and r.label_status == LabelStatus.PENDING
+            and not opened.label_retry
+        ),
+        "order": order,
+        "contact": contact,
+    }
+
+
+def _done_page(request: Request, page: dict[str, Any], status: int = 200) -> Response:
+    """The RMA, what to do next, the label to download or why there is none."""
+    problem, retry = page.pop("problem"), page.pop("retry")
+    lang = language(request, None)
+    label_problem = ""
+    if retry:
+        label_problem = LABEL_LATER if lang != "fr" else FRENCH[LABEL_LATER]
+    elif problem:
+        prefix = LABEL_REFUSED if lang != "fr" else FRENCH[LABEL_REFUSED]
+        label_problem = f"{prefix} {problem}"
+    return render(
+        request,
+        "portal_return_done.html",
+        None,
+        status_code=status,
+        label_problem=label_problem,
+        **page,
+    )
+
+
+@router.post("/returns/label", response_class=HTMLResponse)
+def returns_label(
+    request: Request,
+    order: Annotated[str, Form(max_length=20)] = "",
+    contact: Annotated[str, Form(max_length=320)] = "",
+    rma: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """The customer's "get my prepaid label" on an approved return: the label to download, or
+    why the carrier cannot issue it (never a server error)."""
+    db: Database = request.app.state.db
+    try:
+        with db.transaction() as session:
+            opened = returns.portal_label(
+                session=session, number=order.strip(), contact=contact.strip(), rma=rma.strip()
+            )
+            page = _done_context(opened, order.strip(), contact.strip())
+    except NotFound:
+        return render(
+            request,
+            "portal_returns.html",
+            None,
+            status_code=404,
+            error=NO_MATCH,
+            order=order,
+            contact=contact,
+        )
+    except MaillonError as exc:
+        return _lookup_page(
+            request, order.strip(), contact.strip(), errors=[exc.message], status=409
+        )
+    status = 202 if page["retry"] else 409 if page["problem"] else 200
+    return _done_page(request, page, status)
+
+
+@router.get("/returns/label/{token}")
+def return_label_pdf(request: Request, token: str) -> Response:
+    """The prepaid return label as a PDF; the link's token is the only credential (sent to
+    the customer in the portal and by e-mail)."""
+    db: Database = request.app.state.db
+    try:
+        with db.reader() as session:
+            content, name = returns.label_document(session=session, token=token)
+    except NotFound:
+        return render(
+            request,
+            "portal_returns.html",
+            None,
+            status_code=404,
+            error=LABEL_NONE,
+            order="",
+            contact="",
+        )
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}"'},
+    )
 
 
 # --------------------------------------------------------------------------- CSAT survey

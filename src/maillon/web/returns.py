@@ -50,7 +50,7 @@ PAGE = 50
 #: What a return's next steps are, by status: (action, roles allowed: as the API allows).
 NEXT_STEPS: dict[str, tuple[str, ...]] = {
     ReturnStatus.REQUESTED.value: ("approve", "reject", "cancel"),
-    ReturnStatus.APPROVED.value: ("receive", "cancel"),
+    ReturnStatus.APPROVED.value: ("label", "receive", "cancel"),
     ReturnStatus.LABEL_ISSUED.value: ("receive", "cancel"),
     ReturnStatus.RECEIVED.value: ("inspect",),
     ReturnStatus.INSPECTED.value: ("dispose", "settle", "close"),
@@ -61,6 +61,7 @@ NEXT_STEPS: dict[str, tuple[str, ...]] = {
 #: customer desk's (operators and agents).
 ACTION_ROLES: dict[str, tuple[Role, ...]] = {
     "approve": CARE,
+    "label": CARE,
     "reject": CARE,
     "cancel": CARE,
     "settle": CARE,
@@ -201,6 +202,7 @@ def _return_view(r: Any) -> dict[str, Any]:
         "note": r.note,
         "warehouse": r.warehouse_code,
         "label": (r.label_status, r.label_carrier, r.label_tracking),
+        "label_pdf": f"/returns/{r.id}/label.pdf",
         "paid_by": r.return_shipping_paid_by,
         "created_at": r.created_at,
         "lines": [
@@ -307,8 +309,34 @@ def return_page(request: Request, user: CarePage, return_id: int) -> Response:
     return _return_response(request, user, return_id)
 
 
+@router.get("/returns/{return_id}/label.pdf")
+def return_label_pdf(request: Request, _user: CarePage, return_id: int) -> Response:
+    """The prepaid return label the carrier issued (404 when it was bought elsewhere)."""
+    with database(request).reader() as session:
+        r = returns.get_return(session=session, return_id=return_id)
+        kept = returns.label_of(session, r)
+        if kept is None:
+            return Response("No return label was issued here.", status_code=404)
+        content, number = kept.content, r.number
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="return-label-{number}.pdf"'},
+    )
+
+
 def _approve(session: Session, rid: int, actor: str, form: Mapping[str, str]) -> None:
     returns.approve(session=session, return_id=rid, actor=actor, note=form.get("note", ""))
+
+
+def _label(session: Session, rid: int, actor: str, form: Mapping[str, str]) -> None:
+    returns.record_label(
+        session=session,
+        return_id=rid,
+        carrier=form.get("carrier", "").strip()[:40] or None,
+        tracking_number=form.get("tracking_number", "").strip()[:64] or None,
+        actor=actor,
+    )
 
 
 def _reject(session: Session, rid: int, actor: str, form: Mapping[str, str]) -> None:
@@ -380,6 +408,7 @@ def _settle(session: Session, rid: int, actor: str, form: Mapping[str, str]) -> 
 
 ACTIONS: dict[str, Callable[[Session, int, str, Mapping[str, str]], None]] = {
     "approve": _approve,
+    "label": _label,
     "reject": _reject,
     "cancel": _cancel,
     "close": _close,

@@ -32,9 +32,10 @@ from maillon.shipping import queries, rates
 from maillon.shipping import service as shipping
 from maillon.shipping.model import ShipmentStatus
 from maillon.shipping.promise import PARIS_TZ
-from maillon.shipping.service import documents, history, quoting
+from maillon.shipping.service import documents, history, printing, quoting
 from maillon.shipping.tables import Shipment
 from maillon.web.console import (
+    FloorForm,
     FloorPage,
     OperatorForm,
     OperatorPage,
@@ -289,6 +290,7 @@ def shipping_page(
     shipped: Annotated[str, Query(max_length=20)] = "",
     error: Annotated[str, Query(max_length=300)] = "",
     number: Annotated[str, Query(max_length=20)] = "",
+    print_error: Annotated[str, Query(max_length=300)] = "",
 ) -> Response:
     """Rates, recent shipments, the ship form, today's manifests, late shipments and the
     carrier scorecards (loaded as a fragment)."""
@@ -331,6 +333,8 @@ def shipping_page(
         ship_error=error or None,
         number=number or shipped,
         ready=sorted(set(ready)),
+        print_error=print_error or None,
+        max_batch=printing.MAX_BATCH,
     )
 
 
@@ -387,6 +391,47 @@ def shipment_labels(request: Request, _user: FloorPage, shipment_id: int) -> Res
         content,
         media_type=PDF,
         headers={"Content-Disposition": f'inline; filename="shipment-{shipment_id}-labels.pdf"'},
+    )
+
+
+def _print_refused(
+    request: Request, user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
+) -> Response:
+    """The print form's refusal, said on the shipping page."""
+    target = "/shipping?" + urlencode({"print_error": problem(exc)[:300]}) + "#print-h"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/shipping/print")
+@on_refusal(_print_refused)
+async def print_labels(request: Request, user: FloorForm) -> Response:
+    """Print the ticked shipments' labels (or everything shipped today not printed yet) in one
+    PDF or one ZPL stream, with their packing slips when asked; they are recorded as printed."""
+    form = await request.form()
+    ids = []
+    for raw in form.getlist("shipment_ids")[: printing.MAX_BATCH + 1]:
+        if not str(raw).isdigit() or len(str(raw)) > 9:
+            raise ValidationError("shipment_ids: whole numbers")
+        ids.append(int(str(raw)))
+    which = str(form.get("which") or "selected")
+    selection = printing.Selection(
+        shipment_ids=tuple(ids) if which == "selected" else (),
+        day=printing.local_today() if which == "today" else None,
+    )
+    fmt = str(form.get("format") or "pdf")[:5]
+    with_slips = bool(form.get("with_slips"))
+    with database(request).transaction() as session:
+        batch = printing.print_batch(
+            session=session,
+            selection=selection,
+            fmt=fmt,
+            with_slips=with_slips,
+            actor=user.principal.actor,
+        )
+    return Response(
+        batch.content,
+        media_type=batch.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{batch.filename}"'},
     )
 
 

@@ -92,6 +92,14 @@ def expire_returns(db: Database, args: dict[str, Any], progress: Progress) -> di
     return {"expired": len(expired)}
 
 
+def issue_return_label(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    """Issue a prepaid return label the carrier could not issue earlier (retried while the
+    carrier stays unavailable; a return that has its label is left alone)."""
+    from maillon.returns import service as returns
+
+    return returns.issue_label_job(db, return_id=int(args["return_id"]))
+
+
 def refresh_kpis(db: Database, args: dict[str, Any], progress: Progress) -> dict[str, Any]:
     """Bring the KPI facts and rollups up to date (the dashboard only reads them)."""
     from maillon.analytics.service import refresh_order_facts
@@ -211,6 +219,7 @@ HANDLERS: dict[str, Handler] = {
     "care.sla_check": check_slas,
     "inventory.sensor_check": check_sensors,
     "returns.expire": expire_returns,
+    "returns.issue_label": issue_return_label,
     "analytics.refresh": refresh_kpis,
     "channels.push_fulfillment": push_fulfillment,
     "channels.push_stock": push_stock,

@@ -15,16 +15,29 @@ labels, reject, cancel, close), :mod:`.inspection` (receipt and grading),
 
 from __future__ import annotations
 
-from maillon.returns.service.decisions import approve, cancel, close, record_label, reject
+from maillon.returns.service.decisions import (
+    approve,
+    approve_with_label,
+    cancel,
+    close,
+    issue_label_job,
+    issue_pending_label,
+    record_label,
+    reject,
+)
 from maillon.returns.service.disposition import DispositionChoice, dispose, receive_return
 from maillon.returns.service.eligibility import check_eligibility
 from maillon.returns.service.inspection import Grading, inspect, receive
+from maillon.returns.service.labels import label_document, label_of
 from maillon.returns.service.portal import (
     NoMatchingOrder,
     PortalLine,
+    PortalReturn,
     PortalView,
     customer_instructions,
     find_order_for_customer,
+    find_return_for_customer,
+    portal_label,
     portal_request,
     portal_view,
 )
@@ -38,8 +51,10 @@ __all__ = [
     "Grading",
     "NoMatchingOrder",
     "PortalLine",
+    "PortalReturn",
     "PortalView",
     "approve",
+    "approve_with_label",
     "cancel",
     "check_eligibility",
     "close",
@@ -47,11 +62,17 @@ __all__ = [
     "customer_instructions",
     "dispose",
     "find_order_for_customer",
+    "find_return_for_customer",
     "get_return",
     "inspect",
+    "issue_label_job",
+    "issue_pending_label",
+    "label_document",
+    "label_of",
     "list_returns",
     "load_settings",
     "order_of",
+    "portal_label",
     "portal_request",
     "portal_view",
     "receive",

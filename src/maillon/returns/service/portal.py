@@ -10,13 +10,13 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
-from maillon.core.errors import FieldError, NotFound, ValidationError
+from maillon.core.errors import Conflict, FieldError, NotFound, ValidationError
 from maillon.core.geo import compact_postcode
 from maillon.orders.model import OrderStatus, parse_order_number
 from maillon.orders.tables import Order
 from maillon.returns import policy
-from maillon.returns.model import LabelStatus, ReturnStatus
-from maillon.returns.service.decisions import approve
+from maillon.returns.model import LabelStatus, ReturnStatus, parse_rma_number
+from maillon.returns.service.decisions import approve_with_label, issue_pending_label
 from maillon.returns.service.eligibility import (
     check_eligibility,
     policy_lines,
@@ -138,6 +138,18 @@ def portal_view(*, session: Session, order: Order) -> PortalView:
     return PortalView(order.number, order.status == OrderStatus.DELIVERED.value, lines, reasons)
 
 
+@dataclass(frozen=True)
+class PortalReturn:
+    """A return the portal opened or looked at, and what became of its prepaid label:
+    ``label_problem`` says why none was issued (a carrier without return labels, or one
+    unavailable now: ``label_retry``, a job tries again and the label comes by e-mail)."""
+
+    request: ReturnRequest
+    label_token: str = ""
+    label_problem: str = ""
+    label_retry: bool = False
+
+
 def portal_request(
     *,
     session: Session,
@@ -145,10 +157,12 @@ def portal_request(
     contact: str,
     lines: Sequence[tuple[str, int, str]],
     comment: str = "",
-) -> ReturnRequest:
+    want_label: bool = False,
+) -> PortalReturn:
     """Open a return from the public portal: the order must match ``contact`` (e-mail or postal
     code), and every line must be accepted by the merchant's policy. Approved at once when the
-    settings say so (a label is then issued or recorded as pending).
+    settings say so; the prepaid label is then issued when the merchant pays the return
+    shipping or the customer asked for one (``want_label``), else recorded as pending.
 
     Raises NotFound (no such order for this contact), ValidationError naming each refused line
     (``lines.0.reason``: window over or not returnable for this reason, ``lines.1.quantity``:
@@ -173,9 +187,43 @@ def portal_request(
         channel="portal",
         paid_by=result.return_shipping_paid_by,
     )
-    if settings.auto_approve:
-        approve(session=session, return_id=request.id, actor="system:auto-approve")
+    if want_label:
+        request.label_status = LabelStatus.PENDING.value  # asked: issued once approved
+    if not settings.auto_approve:
+        return PortalReturn(request)
+    request, outcome = approve_with_label(
+        session=session, return_id=request.id, actor="system:auto-approve"
+    )
+    return PortalReturn(request, outcome.token, outcome.problem, outcome.retry)
+
+
+def find_return_for_customer(
+    *, session: Session, number: str, contact: str, rma: str
+) -> ReturnRequest:
+    """Return the RMA ``rma`` of the order ``number`` whose e-mail or postal code is
+    ``contact``. Raises the same NotFound for any mismatch."""
+    order = find_order_for_customer(session=session, number=number, contact=contact)
+    return_id = parse_rma_number(rma or "")
+    request = session.get(ReturnRequest, return_id) if return_id is not None else None
+    if request is None or request.order_id != order.id:
+        raise NoMatchingOrder
     return request
+
+
+def portal_label(*, session: Session, number: str, contact: str, rma: str) -> PortalReturn:
+    """The customer's "get my prepaid label" on an approved return whose label is pending: the
+    label is issued (or the one issued returned); a carrier that cannot issue it now comes
+    back as ``label_problem``. Raises NotFound (no such order, contact or RMA), Conflict
+    when the return is not approved or its label was bought elsewhere."""
+    request = find_return_for_customer(session=session, number=number, contact=contact, rma=rma)
+    if request.status not in (ReturnStatus.APPROVED.value, ReturnStatus.LABEL_ISSUED.value):
+        raise Conflict(f"return {request.number} is {request.status}: no label to print")
+    request, outcome = issue_pending_label(
+        session=session, return_id=request.id, actor="customer", lenient=True
+    )
+    if not outcome.issued and request.status != ReturnStatus.APPROVED.value:
+        raise Conflict(f"the label of return {request.number} was not issued by us")
+    return PortalReturn(request, outcome.token, outcome.problem, outcome.retry)
 
 
 def customer_instructions(r: ReturnRequest) -> str:

@@ -64,7 +64,6 @@ from maillon.shipping.tables import (
     Carrier,
     Parcel,
     Shipment,
-    ShippingLabel,
     TrackingEvent,
 )
 
@@ -84,9 +83,6 @@ __all__ = [
     "use_gateways",
     "warehouse_calendar",
 ]
-
-ZPL_MEDIA_TYPE = "application/x-zpl"
-"""The media type a ZPL label is stored with (a carrier that sent no PDF)."""
 
 SSCC_COMPANY_PREFIX = "3760000"  # replace with the merchant's GS1 company prefix
 
@@ -357,15 +353,8 @@ def _register_parcels(
                 answer = gateway.create_shipment(request)
                 created.append(answer)
                 parcel.tracking_number = answer.tracking_number
-                if answer.label_pdf or answer.label_zpl:  # a ZPL-only carrier answer is kept too
-                    session.add(
-                        ShippingLabel(
-                            parcel_id=parcel.id,
-                            media_type="application/pdf" if answer.label_pdf else ZPL_MEDIA_TYPE,
-                            content=answer.label_pdf or answer.label_zpl,
-                            created_at=clock.now(),
-                        )
-                    )
+                if answer.label_pdf or answer.label_zpl:
+                    session.add(documents.stored_label(parcel.id, answer, clock.now()))
         session.flush()
     except Exception as exc:
         for answer in created:

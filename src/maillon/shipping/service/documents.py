@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -23,17 +24,21 @@ from sqlalchemy.orm import Session
 
 from maillon.core.errors import Conflict, FieldError, NotFound, ValidationError
 from maillon.inventory.tables import Warehouse
-from maillon.orders.tables import Order
+from maillon.orders.model import AllocationStatus
+from maillon.orders.tables import Allocation, Order
 from maillon.shipping import manifest as manifests
-from maillon.shipping.carriers import ShipmentRequest
+from maillon.shipping.carriers import CreatedShipment, ShipmentRequest
 from maillon.shipping.labels import Address, LabelData, render_label, render_labels
 from maillon.shipping.promise import PARIS_TZ
 from maillon.shipping.service.history import local_day_bounds
 from maillon.shipping.service.quoting import card_for
+from maillon.shipping.slips import SlipData, SlipLine
 from maillon.shipping.tables import Carrier, Parcel, Shipment, ShippingLabel
+from maillon.shipping.zpl import ZPL_MEDIA_TYPE
 
 __all__ = [
     "FORMATS",
+    "label_data",
     "manifest_document",
     "manifest_of",
     "parcel_label",
@@ -42,6 +47,8 @@ __all__ = [
     "service_name",
     "shipment_labels",
     "shipment_request",
+    "slip_data",
+    "stored_label",
 ]
 
 FORMATS = {"csv": "text/csv; charset=utf-8", "pdf": "application/pdf"}
@@ -116,6 +123,63 @@ def service_name(carrier_code: str, service_code: str | None) -> str:
         return card.service(service_code).name
     except KeyError:
         return service_code
+
+
+def stored_label(parcel_id: int, answer: CreatedShipment, now: datetime) -> ShippingLabel:
+    """Return the label row of a parcel from what the carrier sent: its PDF as the document
+    (its ZPL when it sent only that), and its ZPL beside it for thermal printers."""
+    zpl = answer.label_zpl or None
+    if answer.label_pdf:
+        return ShippingLabel(
+            parcel_id=parcel_id,
+            media_type="application/pdf",
+            content=answer.label_pdf,
+            zpl_content=zpl,
+            created_at=now,
+        )
+    return ShippingLabel(
+        parcel_id=parcel_id,
+        media_type=ZPL_MEDIA_TYPE,
+        content=answer.label_zpl,
+        zpl_content=zpl,
+        created_at=now,
+    )
+
+
+def label_data(*, session: Session, shipment: Shipment, parcel: Parcel) -> LabelData:
+    """Return our label of a shipped ``parcel`` of ``shipment`` (what we print without a
+    carrier document)."""
+    return _label_data(session, shipment, parcel)
+
+
+def slip_data(*, session: Session, shipment: Shipment) -> SlipData:
+    """Return the packing slip of a shipment: the order lines its warehouse sends (every line
+    of the order when no allocation says where units come from)."""
+    order = session.get(Order, shipment.order_id)
+    warehouse = session.get(Warehouse, shipment.warehouse_id)
+    assert order is not None and warehouse is not None
+    sent: dict[int, int] = {}
+    for line_id, quantity in session.execute(
+        select(Allocation.order_line_id, Allocation.quantity).where(
+            Allocation.order_id == order.id,
+            Allocation.warehouse_id == shipment.warehouse_id,
+            Allocation.status != AllocationStatus.RELEASED.value,
+        )
+    ):
+        sent[line_id] = sent.get(line_id, 0) + quantity
+    lines = [
+        SlipLine(line.sku, line.name, sent.get(line.id, line.quantity if not sent else 0))
+        for line in order.lines
+    ]
+    return SlipData(
+        order_number=order.number,
+        ordered_on=order.created_at.astimezone(ZoneInfo(PARIS_TZ)).date(),
+        sender=sender_address(warehouse),
+        recipient=recipient_address(order),
+        lines=tuple(x for x in lines if x.quantity > 0) or tuple(lines),
+        carrier=shipment.carrier.name if shipment.carrier is not None else "",
+        tracking_numbers=tuple(p.tracking_number for p in shipment.parcels if p.tracking_number),
+    )
 
 
 def _label_data(session: Session, shipment: Shipment, parcel: Parcel) -> LabelData:

@@ -35,6 +35,9 @@ FRENCH: dict[str, str] = {
     ),
     "Alert on silent shelf sensors": "Signaler les capteurs d'étagère muets",
     "Close returns whose parcel never arrived": "Clore les retours dont le colis n'est pas arrivé",
+    "Issue a prepaid return label the carrier could not issue earlier": (
+        "Émettre une étiquette de retour prépayée que le transporteur n'a pas pu émettre plus tôt"
+    ),
     "Forecast the demand": "Prévoir la demande",
     "Plan the delivery routes": "Planifier les tournées de livraison",
     "Re-plan the delivery routes": "Replanifier les tournées de livraison",

@@ -6,6 +6,11 @@ FRENCH: dict[str, str] = {
     "Returns by status": "Retours par statut",
     "Return": "Retour",
     "Return label": "Étiquette retour",
+    "Issue the prepaid return label through the carrier, or record one bought elsewhere.": (
+        "Émettre l'étiquette de retour prépayée auprès du transporteur, ou enregistrer une "
+        "étiquette achetée ailleurs."
+    ),
+    "empty: issue it": "vide : l'émettre",
     "paid by": "payée par",
     "Received": "Reçu",
     "Disposition": "Devenir",
