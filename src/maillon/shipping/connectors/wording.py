@@ -33,7 +33,7 @@ WORDS: tuple[tuple[tuple[str, ...], TrackingStatus], ...] = (
     ),
     (("pris en charge", "picked up", "collecte", "ramasse"), TrackingStatus.PICKED_UP),
     (
-        ("acheminement", "transit", "hub", "plate-forme", "depot", "agence"),
+        ("acheminement", "transit", "hub", "plate-forme", "depot", "agence", "parcel center"),
         TrackingStatus.IN_TRANSIT,
     ),
     (
