@@ -16,6 +16,7 @@ from tests.integration.carriers.conftest import FAST, parcel
 SHIPPING = "/shipping-cxf/ShippingServiceWS"
 TRACKING = "/tracking-cxf/TrackingServiceWS"
 RELAY = "/recherchebt-ws-cxf/PointRelaisServiceWS"
+QUICKCOST = "/quickcost-cxf/QuickcostServiceWS"
 
 
 def _account(url: str, *, zpl: bool = False) -> CarrierAccount:
@@ -155,3 +156,60 @@ def test_5xx_and_time_out_are_retried_then_unavailable(carrier: CarrierServer) -
     with pytest.raises(CarrierUnavailable):
         build(_account(carrier.url)).fetch_events("XY123456789FR")
     assert len(carrier.requests_to("POST", TRACKING)) == 3
+
+
+def test_return_label_uses_the_return_product_and_a_pdf(carrier: CarrierServer) -> None:
+    from tests.integration.carriers.conftest import CUSTOMER, WAREHOUSE
+
+    carrier.answer("POST", SHIPPING, fixture="chronopost/return.xml")
+    back = parcel("chrono13", sender=CUSTOMER, recipient=WAREHOUSE)
+    created = build(_account(carrier.url, zpl=True)).create_return(back)
+    assert created.tracking_number == "XR987654321FR"
+    assert created.label_pdf.startswith(b"%PDF") and created.label_zpl == b""
+    sent = carrier.requests_to("POST", SHIPPING)[0]
+    assert _operation(sent) == "{http://cxf.shipping.soap.chronopost.fr/}shippingMultiParcelV5"
+    fields = _fields(sent)
+    assert fields["productCode"] == "4T"  # Chrono 13 return
+    assert fields["mode"] == "PDF"  # the customer prints it at home, even for a ZPL account
+    assert fields["shipperZipCode"] == "29200" and fields["recipientZipCode"] == "69007"
+    assert fields["weight"] == "1.25"
+
+
+def test_chrono18_return_product(carrier: CarrierServer) -> None:
+    from tests.integration.carriers.conftest import CUSTOMER, WAREHOUSE
+
+    carrier.answer("POST", SHIPPING, fixture="chronopost/return.xml")
+    build(_account(carrier.url)).create_return(
+        parcel("chrono18", sender=CUSTOMER, recipient=WAREHOUSE)
+    )
+    assert _fields(carrier.requests_to("POST", SHIPPING)[0])["productCode"] == "4U"
+
+
+def test_quickcost_rates_tax_excluded_per_service(carrier: CarrierServer) -> None:
+    carrier.answer("POST", QUICKCOST, fixture="chronopost/quickcost.xml")
+    quotes = build(_account(carrier.url)).quote(parcel("chrono13"))
+    assert {(q.service, q.price_cents) for q in quotes} == {
+        ("chrono13", 1430),
+        ("chrono18", 1210),
+        ("chrono_relais", 690),
+    }  # a product priced 0 is not offered
+    sent = carrier.requests_to("POST", QUICKCOST)[0]
+    assert _operation(sent) == "{http://cxf.quickcost.soap.chronopost.fr/}calculateProducts"
+    fields = _fields(sent)
+    assert fields["accountNumber"] == "19869502" and fields["password"] == "255562"
+    assert (fields["depZipCode"], fields["arrZipCode"]) == ("69007", "29200")
+    assert fields["weight"] == "1.25" and fields["type"] == "M"
+
+
+def test_quickcost_refused_postcode_names_our_field(carrier: CarrierServer) -> None:
+    carrier.answer("POST", QUICKCOST, fixture="chronopost/quickcost_bad_postcode.xml")
+    with pytest.raises(ValidationError) as caught:
+        build(_account(carrier.url)).quote(parcel("chrono13"))
+    assert caught.value.field == "recipient.postcode"
+
+
+def test_quickcost_429_gives_retry_after(carrier: CarrierServer) -> None:
+    carrier.answer("POST", QUICKCOST, "", status=429, headers={"Retry-After": "20"})
+    with pytest.raises(CarrierUnavailable) as caught:
+        build(_account(carrier.url)).quote(parcel("chrono13"))
+    assert caught.value.retry_after == 20.0

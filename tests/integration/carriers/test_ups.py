@@ -235,4 +235,49 @@ def test_registered_with_its_credentials_and_capabilities() -> None:
     connector = known()["ups"]
     assert connector.required_credentials == ("client_id", "client_secret", "account_number")
     assert Capability.RATES in connector.capabilities
-    assert Capability.RELAY_SEARCH not in connector.capabilities
+    assert Capability.RELAY_SEARCH in connector.capabilities  # Access Points (Locator API)
+
+
+LOCATOR = "/api/locations/v3/search/availabilities/64"
+
+
+def test_access_point_search_nearest_first(carrier: CarrierServer) -> None:
+    _token(carrier)
+    carrier.answer("POST", LOCATOR, fixture="ups/locator.json")
+    points = build(_account(carrier.url)).find_relay_points(
+        postcode="29200", city="Brest", country="FR", limit=5
+    )
+    assert [p.point_id for p in points] == ["U29200102", "U29200417"]
+    near, far = points
+    assert near.distance_m == 400 and far.distance_m == 1200
+    assert near.line1 == "12 RUE JEAN JAURES GALERIE DES HALLES"
+    assert far.lat == pytest.approx(48.3888) and far.name == "TABAC PRESSE DE SIAM"
+    assert far.opening_hours.startswith("Mon-Fri: 9:00am")
+    sent = carrier.requests_to("POST", LOCATOR)[0]
+    assert sent.headers["authorization"] == "Bearer eyJraWQiOiJ1cHMtdGVzdCJ9.sandbox"
+    request = sent.json()["LocatorRequest"]
+    assert request["Request"]["RequestOption"] == "64"
+    assert request["OriginAddress"]["AddressKeyFormat"] == {
+        "PoliticalDivision2": "Brest",
+        "PostcodePrimaryLow": "29200",
+        "CountryCode": "FR",
+    }
+    assert request["UnitOfMeasurement"] == {"Code": "KM"}
+    assert request["LocationSearchCriteria"]["MaximumListSize"] == "5"
+    assert request["LocationSearchCriteria"]["AccessPointSearch"] == {"AccessPointStatus": "01"}
+
+
+def test_access_point_search_refused_postcode_names_our_field(carrier: CarrierServer) -> None:
+    _token(carrier)
+    carrier.answer("POST", LOCATOR, fixture="ups/locator_bad_postcode.json", status=400)
+    with pytest.raises(ValidationError) as caught:
+        build(_account(carrier.url)).find_relay_points(postcode="2920", city="Brest", country="FR")
+    assert caught.value.field == "recipient.postcode"
+
+
+def test_access_point_search_5xx_is_retried_then_unavailable(carrier: CarrierServer) -> None:
+    _token(carrier)
+    carrier.answer("POST", LOCATOR, {"error": "busy"}, status=503)
+    with pytest.raises(CarrierUnavailable):
+        build(_account(carrier.url)).find_relay_points(postcode="29200", city="Brest", country="FR")
+    assert len(carrier.requests_to("POST", LOCATOR)) == 3

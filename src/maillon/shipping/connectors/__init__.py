@@ -28,7 +28,7 @@ from maillon.shipping.carriers import (
 
 __all__ = ["CONNECTORS", "MODULES", "Connector", "build", "check_account", "known", "register"]
 
-MODULES: tuple[str, ...] = ("chronopost", "colissimo", "mondial_relay", "ups")
+MODULES: tuple[str, ...] = ("chronopost", "colissimo", "dpd_fr", "gls", "mondial_relay", "ups")
 """The connector modules of this package (each registers itself when imported)."""
 
 ConnectorFactory = Callable[[CarrierAccount], CarrierGateway]

@@ -5,6 +5,12 @@
   sent by our transport. Two fixes to karrio's body: the operation element is put in the
   service's namespace (karrio writes ``soapenv:shippingMultiParcelV5``), and a Chrono Relais
   parcel carries its relay id in ``recipientRef``. ZPL accounts ask ``mode=Z2D`` (ZPL 203 dpi).
+* return labels: ``shippingMultiParcelV5`` with Chronopost's return product (``4T`` Chrono 13
+  return, ``4U`` Chrono 18 return; :data:`RETURN_PRODUCTS`): the customer is the shipper, the
+  warehouse the recipient, and the label is always a PDF (the customer prints it at home).
+* rates: karrio's ``chronopost`` quickcost mapper (``calculateProducts`` on
+  ``/quickcost-cxf/QuickcostServiceWS``), sent by our transport; prices tax excluded
+  (``amountTTC`` less ``amountTVA``). Karrio writes ``soapenv:calculateProducts``: fixed too.
 * tracking (``trackSkybillV2``) and relay search (``recherchePointChronopost`` on
   ``/recherchebt-ws-cxf/PointRelaisServiceWS``) are our own client on Chronopost's documented
   SOAP: karrio's tracking parser reads ``eventDate`` with a broken format (every event time is
@@ -28,6 +34,7 @@ from maillon.shipping.carriers import (
     Capability,
     CarrierAccount,
     CarrierEvent,
+    CarrierQuote,
     CarrierRelayPoint,
     CreatedShipment,
     LabelFormat,
@@ -42,6 +49,7 @@ with warnings.catch_warnings():  # karrio imports PyPDF2, which warns it is depr
     warnings.filterwarnings("ignore", "PyPDF2", DeprecationWarning)
     import karrio.core.models as km
     from karrio.mappers.chronopost import Mapper, Settings
+    from karrio.providers.chronopost.units import ShippingService
 
 
 __all__ = ["ERROR_FIELDS", "EVENT_STATUS", "SERVICES", "ChronopostGateway"]
@@ -50,6 +58,7 @@ SERVER = "https://ws.chronopost.fr"
 SHIPPING = "/shipping-cxf/ShippingServiceWS"
 TRACKING = "/tracking-cxf/TrackingServiceWS"
 RELAY = "/recherchebt-ws-cxf/PointRelaisServiceWS"
+QUICKCOST = "/quickcost-cxf/QuickcostServiceWS"
 
 SERVICES: Mapping[str, str] = {
     "chrono13": "chronopost_13",
@@ -62,6 +71,23 @@ SERVICES: Mapping[str, str] = {
 """Maillon's Chronopost service codes (rate card) to karrio's."""
 
 RELAY_SERVICES = frozenset({"chrono_relais"})
+
+RETURN_PRODUCTS: Mapping[str, str] = {
+    "chrono13": "4T",
+    "chrono13_samedi": "4T",
+    "chrono_relais": "4T",
+    "chrono18": "4U",
+}
+"""The Chronopost return product of each outbound service (Chrono 13 return by default)."""
+
+QUOTE_SERVICES: Mapping[str, str] = {
+    "1": "chrono13",
+    "16": "chrono18",
+    "86": "chrono_relais",
+    "44": "classic_europe",
+    "17": "express_europe",
+}
+"""Quickcost ``productCode`` values (leading zeros dropped) to Maillon's services."""
 
 EVENT_STATUS: Mapping[str, TrackingStatus] = {
     "DC": TrackingStatus.LABEL_CREATED,  # envoi en préparation chez l'expéditeur
@@ -113,7 +139,9 @@ class ChronopostGateway(BaseGateway):
             Capability.CANCEL,
             Capability.TRACK,
             Capability.RELAY_SEARCH,
+            Capability.RETURN_LABEL,
             Capability.ZPL,
+            Capability.RATES,
         }
     )
 
@@ -164,6 +192,53 @@ class ChronopostGateway(BaseGateway):
             label_pdf=b"" if zpl else label,
             label_zpl=label if zpl else b"",
         )
+
+    def create_return(self, request: ShipmentRequest) -> CreatedShipment:
+        """Issue a prepaid Chronopost return label (PDF) from the customer to the warehouse."""
+        product = RETURN_PRODUCTS.get(request.service, "4T")
+        payload = kb.shipment_payload(request, service="chronopost_13", label_type="PDF")
+        body = str(self.mapper.create_shipment_request(payload).serialize())
+        body = body.replace("soapenv:shippingMultiParcelV5", "cxf:shippingMultiParcelV5")
+        body = body.replace(
+            "<productCode>01</productCode>", f"<productCode>{product}</productCode>"
+        )
+        reply = self._soap(SHIPPING, body)
+        details, messages = kb.parse(self.mapper.parse_shipment_response, reply.text, xml=True)
+        kb.raise_errors(self.code, messages, ERROR_FIELDS, sender=True)
+        if details is None:
+            raise kb.unavailable_on_garbage(self.code, reply.text)
+        return CreatedShipment(
+            carrier=self.code,
+            tracking_number=details.tracking_number,
+            label_pdf=kb.b64(details.docs.label),
+        )
+
+    def quote(self, request: ShipmentRequest) -> tuple[CarrierQuote, ...]:
+        """Return Chronopost's prices (quickcost) for the parcel, tax excluded, in cents."""
+        payload = km.RateRequest(
+            shipper=kb.address(request.sender),
+            recipient=kb.address(request.recipient),
+            parcels=[kb.parcel(request)],
+        )
+        body = str(self.mapper.create_rate_request(payload).serialize())
+        body = body.replace("soapenv:calculateProducts", "cxf:calculateProducts")
+        reply = self._soap(QUICKCOST, body)
+        self._root(reply)  # a SOAP fault names its field
+        rates, messages = kb.parse(self.mapper.parse_rate_response, reply.text, xml=True)
+        kb.raise_errors(self.code, messages, ERROR_FIELDS)
+        quotes = []
+        for rate in rates:
+            code = _product_code(str(rate.service))
+            tax = sum(float(c.amount) for c in rate.extra_charges or [] if c.name == "TVA")
+            quotes.append(
+                CarrierQuote(
+                    carrier=self.code,
+                    service=QUOTE_SERVICES.get(code, code),
+                    price_cents=round((float(rate.total_charge) - tax) * 100),
+                    currency=rate.currency or "EUR",
+                )
+            )
+        return tuple(quotes)
 
     def cancel(self, tracking_number: str) -> None:
         """Cancel the skybill. Raises NotFound (unknown) or ValidationError (refused)."""
@@ -258,6 +333,15 @@ class ChronopostGateway(BaseGateway):
         if fault is not None:
             raise refused(self.code, [("fault", fault.text or "")], ERROR_FIELDS)
         return root
+
+
+def _product_code(service: str) -> str:
+    """Quickcost's product code of karrio's service name (karrio names the codes it knows)."""
+    try:
+        code = str(ShippingService[service].value)
+    except KeyError:
+        code = service
+    return code.lstrip("0") or "0"
 
 
 def _envelope(namespace: str, operation: str, fields: Mapping[str, str]) -> str:

@@ -5,8 +5,12 @@ Through karrio's ``ups`` mapper (request bodies and parsing) and our transport
 client_secret``, ``grant_type=client_credentials``; the token is kept until it expires), then
 ``Bearer`` calls to ``/api/shipments/v2409/ship`` (also returns, with a return service),
 ``/api/shipments/v2409/void/cancel/{id}``, ``/api/track/v1/details/{number}`` and
-``/api/rating/v2409/Shop``. Weights go in kilograms. UPS has no relay-point search here
-(Access Point locator is another API).
+``/api/rating/v2409/Shop``. Weights go in kilograms.
+
+UPS Access Point search is our own client on UPS's Locator API (karrio's ``ups`` has no
+locator): ``POST /api/locations/v3/search/availabilities/64`` (request option 64: Access
+Point locations) around the postcode and town, distances in kilometres; a point's id is its
+``PublicAccessPointID``, what a shipment to an Access Point names.
 
 Credentials: ``client_id``, ``client_secret``, ``account_number``. Options: ``timeout``,
 ``retries``, ``backoff`` (:func:`.transport.settings_of`).
@@ -30,6 +34,7 @@ from maillon.shipping.carriers import (
     CarrierAccount,
     CarrierEvent,
     CarrierQuote,
+    CarrierRelayPoint,
     CarrierUnavailable,
     CreatedShipment,
     LabelFormat,
@@ -37,7 +42,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import karrio_bridge as kb
 from maillon.shipping.connectors import register
-from maillon.shipping.connectors.transport import CarrierHttp, Reply, settings_of
+from maillon.shipping.connectors.transport import CarrierHttp, Reply, refused, settings_of
 from maillon.shipping.model import TrackingStatus
 
 with warnings.catch_warnings():  # karrio imports PyPDF2, which warns it is deprecated
@@ -89,6 +94,9 @@ ERROR_FIELDS: Mapping[str, str] = {
 }
 """UPS error codes to our fields (the text is read when a code is not here)."""
 
+LOCATOR = "/api/locations/v3/search/availabilities/64"
+LOCALES: Mapping[str, str] = {"FR": "fr_FR", "BE": "fr_FR", "DE": "de_DE", "ES": "es_ES"}
+
 LIVE = "https://onlinetools.ups.com"
 SANDBOX = "https://wwwcie.ups.com"
 
@@ -105,6 +113,7 @@ class UpsGateway(BaseGateway):
             Capability.RETURN_LABEL,
             Capability.ZPL,
             Capability.RATES,
+            Capability.RELAY_SEARCH,
         }
     )
 
@@ -195,6 +204,44 @@ class UpsGateway(BaseGateway):
             )
             for r in rates
         )
+
+    def find_relay_points(
+        self, *, postcode: str, city: str, country: str, limit: int = 10
+    ) -> tuple[CarrierRelayPoint, ...]:
+        """Return the UPS Access Points nearest the town, nearest first (Locator API)."""
+        body = {
+            "LocatorRequest": {
+                "Request": {"RequestAction": "Locator", "RequestOption": "64"},
+                "OriginAddress": {
+                    "AddressKeyFormat": {
+                        "PoliticalDivision2": city,
+                        "PostcodePrimaryLow": postcode,
+                        "CountryCode": country,
+                    },
+                },
+                "Translate": {"Locale": LOCALES.get(country, "en_US")},
+                "UnitOfMeasurement": {"Code": "KM"},
+                "LocationSearchCriteria": {
+                    "MaximumListSize": str(limit),
+                    "SearchRadius": self.account.options.get("relay_radius_km", "15"),
+                    "AccessPointSearch": {"AccessPointStatus": "01"},  # active points only
+                },
+            }
+        }
+        reply = self._call("POST", LOCATOR, json_body=body)
+        data = reply.json() or {}
+        if not reply.ok:
+            errors = (data.get("response") or {}).get("errors") or []
+            codes = {**ERROR_FIELDS, "350101": "recipient.postcode", "350104": "recipient.city"}
+            raise refused(
+                self.code,
+                [(str(e.get("code", "")), str(e.get("message", ""))) for e in errors],
+                codes,
+            )
+        results = (data.get("LocatorResponse") or {}).get("SearchResults") or {}
+        points = [_access_point(self.code, d) for d in _listed(results.get("DropLocation"))]
+        points.sort(key=lambda p: p.distance_m if p.distance_m is not None else 10**9)
+        return tuple(points[:limit])
 
     # ----------------------------------------------------------------- helpers
 
@@ -289,6 +336,37 @@ class UpsGateway(BaseGateway):
         if reply.status == 401:
             raise CarrierUnavailable(self.code, "the access token is refused")
         return reply
+
+
+def _listed(value: Any) -> list[Any]:
+    """UPS sends one item as an object and several as a list."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _access_point(carrier: str, drop: Mapping[str, Any]) -> CarrierRelayPoint:
+    address = drop.get("AddressKeyFormat") or {}
+    lines = _listed(address.get("AddressLine"))
+    geocode = drop.get("Geocode") or {}
+    distance = drop.get("Distance") or {}
+    unit = ((distance.get("UnitOfMeasurement") or {}).get("Code") or "KM").upper()
+    metres = float(distance.get("Value") or 0) * (1609.344 if unit == "MI" else 1000)
+    info = drop.get("AccessPointInformation") or {}
+    return CarrierRelayPoint(
+        carrier=carrier,
+        point_id=str(info.get("PublicAccessPointID") or drop.get("LocationID") or ""),
+        name=str(address.get("ConsigneeName") or ""),
+        line1=" ".join(str(x) for x in lines),
+        postcode=str(address.get("PostcodePrimaryLow") or ""),
+        city=str(address.get("PoliticalDivision2") or ""),
+        country=str(address.get("CountryCode") or ""),
+        lat=float(geocode["Latitude"]) if geocode.get("Latitude") else None,
+        lon=float(geocode["Longitude"]) if geocode.get("Longitude") else None,
+        kind="locker" if "locker" in str(info.get("AccessPointType", "")).lower() else "relay",
+        opening_hours=str(drop.get("StandardHoursOfOperation") or ""),
+        distance_m=round(metres) if distance.get("Value") else None,
+    )
 
 
 def _zoneless(service: str) -> str:
