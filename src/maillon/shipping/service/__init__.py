@@ -41,15 +41,16 @@ from maillon.core.errors import (
 from maillon.core.identifiers import make_sscc
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders.choice import DeliveryChoice
 from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.service import allocation as allocations
-from maillon.orders.service import timeline
+from maillon.orders.service import choices, timeline
 from maillon.orders.tables import Order
 from maillon.shipping import rates
 from maillon.shipping.carriers import CarrierGateway, CreatedShipment, LocalCarrierGateway
 from maillon.shipping.model import ShipmentStatus, TrackingStatus
 from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
-from maillon.shipping.service import documents, quoting
+from maillon.shipping.service import chosen, documents, quoting
 from maillon.shipping.service.quoting import promise_options, quote_options
 from maillon.shipping.tables import (
     Carrier,
@@ -299,6 +300,11 @@ def _choose(
     for q in shopped.quotes:
         if _fits_all(card, q.service, parcels, dest) is None:
             return _Choice(carrier, card.service(q.service), card.zone_for(dest), shopped.reason)
+    if policy.kinds is not None:  # the customer's method: never another kind of service
+        raise Conflict(
+            f"{carrier.code} has no {' or '.join(sorted(policy.kinds))} service that can "
+            f"carry these parcels to {dest.country} {dest.postal_code}"
+        )
     return _Choice(carrier)  # the card has no fitting service: ship on the carrier's contract
 
 
@@ -314,8 +320,10 @@ def _register_parcels(
     shipments: Sequence[Shipment],
     service_name: str,
     today: dt.date,
+    choice: DeliveryChoice,
 ) -> None:
-    """Ask the carrier for each parcel's tracking number and label; cancel them on failure."""
+    """Ask the carrier for each parcel's tracking number and label (to the relay point the
+    customer chose, if any); cancel them on failure."""
     created: list[CreatedShipment] = []
     try:
         for shipment in shipments:
@@ -330,6 +338,7 @@ def _register_parcels(
                     warehouse=origin,
                     service_name=service_name,
                     ship_date=today,
+                    delivery=choice,
                 )
                 answer = gateway.create_shipment(request)
                 created.append(answer)
@@ -440,8 +449,10 @@ def _announce_shipped(
     carrier: Carrier,
     svc: rates.Service | None,
     actor: str,
+    choice: DeliveryChoice,
 ) -> None:
-    """Move the order to shipped and tell the customer the tracking numbers and promise."""
+    """Move the order to shipped and tell the customer the tracking numbers, the promise and
+    the relay point to collect from."""
     tracking = [p.tracking_number for x in shipments for p in x.parcels if p.tracking_number]
     numbers = ", ".join(tracking)
     promised = [x.promised_on for x in shipments if x.promised_on is not None]
@@ -478,7 +489,12 @@ def _announce_shipped(
         session=session,
         order=order,
         topic="order.shipped",
-        context={"carrier": label, "tracking": tracking, "promised": promise},
+        context={
+            "carrier": label,
+            "tracking": tracking,
+            "promised": promise,
+            "relay_point": chosen.relay_context(choice),
+        },
         extra={"tracking": numbers},
     )
 
@@ -503,14 +519,25 @@ def ship_order(
 
     Publishes ``order.shipped`` (``order_id``, ``shipment_ids``).
 
+    Only services of the method the customer chose are ranked; a relay-point order ships with
+    the point's carrier, labelled to the point (:mod:`maillon.shipping.service.chosen`).
+
     Raises NotFound (order, ``carrier``), InvalidTransition unless packed, ValidationError
     (``service``: unknown or cannot carry a parcel; ``carrier``: nothing can), Conflict when
-    the carrier gateway fails (nothing is shipped).
+    the carrier gateway fails (nothing is shipped), for a click & collect order, another
+    carrier than the relay point's, or a carrier without a service of the chosen method.
     """
     if carrier_code is not None:
         get_carrier(session=session, code=carrier_code)
     order = orders.get_order_for_update(session=session, number=number)
     ensure_transition(OrderStatus(order.status), OrderStatus.SHIPPED)
+    plan = chosen.shipping_plan(
+        session=session,
+        order=order,
+        carrier_code=carrier_code,
+        service_code=service_code,
+        policy=policy,
+    )
     shipments = [
         x for x in shipments_of(session=session, order=order) if x.status == ShipmentStatus.PACKED
     ]
@@ -522,9 +549,9 @@ def ship_order(
         session=session,
         order=order,
         shipments=shipments,
-        carrier_code=carrier_code,
-        service_code=service_code,
-        policy=policy,
+        carrier_code=plan.carrier_code,
+        service_code=plan.service_code,
+        policy=plan.policy,
         dest=dest,
     )
     carrier = choice.carrier
@@ -545,10 +572,11 @@ def ship_order(
         shipments,
         svc.name if svc is not None else "",
         local_date(now),
+        plan.choice,
     )
     order.shipped_at = now
     # order.shipped: the shop it came from (channels) and webhooks learn it, in this transaction
-    _announce_shipped(session, order, shipments, carrier, svc, actor)
+    _announce_shipped(session, order, shipments, carrier, svc, actor, plan.choice)
     return shipments
 
 
@@ -592,6 +620,7 @@ def public_tracking(*, session: Session, tracking_number: str, postcode: str) ->
         "carrier": shipment.carrier.name if shipment and shipment.carrier else None,
         "promised": order.promised_at,
         "promised_on": promised_on,
+        "relay_point": chosen.relay_context(choices.choice_of(session=session, order_id=order.id)),
         "events": [
             {
                 "at": e.occurred_at,
