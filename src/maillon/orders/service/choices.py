@@ -40,6 +40,7 @@ ChoiceResolver = Callable[[Session, OrderDraft], DeliveryChoice]
 filled in, the slot's window...); raises ValidationError naming ``delivery.<field>``."""
 
 _resolvers: list[ChoiceResolver] = []
+_NEW = "maillon.orders.new_choices"  # session.info key: the choices saved in this session
 
 
 def resolve_choices_with(resolver: ChoiceResolver | None) -> None:
@@ -59,6 +60,7 @@ def save_choice(session: Session, order: Order, choice: DeliveryChoice) -> None:
     """Keep ``order``'s choice (nothing for a plain home delivery)."""
     if choice.is_default:
         return
+    session.info.setdefault(_NEW, {})[order.id] = choice
     relay = choice.relay_point
     slot = choice.slot
     insert_now(
@@ -126,10 +128,7 @@ def choice_of(*, session: Session, order_id: int) -> DeliveryChoice:
 
 def new_order_choice(session: Session, order: Order) -> DeliveryChoice:
     """Return the choice of an order created in ``session``, without reading it back."""
-    for obj in list(session.identity_map.values()) + list(session.new):
-        if isinstance(obj, OrderDelivery) and obj.order_id == order.id:
-            return _choice(obj)
-    return HOME
+    return session.info.get(_NEW, {}).get(order.id, HOME)
 
 
 def choices_of(*, session: Session, order_ids: Iterable[int]) -> dict[int, DeliveryChoice]:
