@@ -128,7 +128,8 @@ def choice_of(*, session: Session, order_id: int) -> DeliveryChoice:
 
 def new_order_choice(session: Session, order: Order) -> DeliveryChoice:
     """Return the choice of an order created in ``session``, without reading it back."""
-    return session.info.get(_NEW, {}).get(order.id, HOME)
+    saved: dict[int, DeliveryChoice] = session.info.get(_NEW, {})
+    return saved.get(order.id, HOME)
 
 
 def choices_of(*, session: Session, order_ids: Iterable[int]) -> dict[int, DeliveryChoice]:
