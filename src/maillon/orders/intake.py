@@ -140,7 +140,10 @@ def delivery_choice(
             else DeliveryMethod.HOME
         )
     if method_text not in _METHODS:
-        raise ValidationError(FieldError(field, f"unknown delivery method {method_text!r}"))
+        known = ", ".join(sorted(_METHODS))
+        raise ValidationError(
+            FieldError("delivery_method", f"unknown delivery method {method_text!r} ({known})")
+        )
     slot = None
     if attributes.get("slot_id"):
         if not attributes["slot_id"].isdigit():
