@@ -74,6 +74,10 @@ def assemble() -> None:
     from maillon.fraud import service as fraud
 
     fraud.install()  # scores every order.created in the order's transaction
+    from maillon.delivery.service import choice as delivery_choice
+
+    # the relay point, store or slot an order chose exist; its slot is booked (after fraud)
+    delivery_choice.install()
     # --- warehouse execution subscriptions ---
     # --- planning subscriptions ---
     # --- outgoing webhooks: every event of their catalogue, whoever publishes it ---

@@ -11,7 +11,8 @@ from maillon.core.db import Database
 from maillon.core.errors import Conflict
 from maillon.demo.run import run_demo
 from maillon.inventory.service import ledger_mismatches
-from maillon.orders.tables import Order, OrderEvent
+from maillon.orders.tables import Order, OrderDelivery, OrderEvent
+from maillon.shipping.tables import Carrier
 
 
 @pytest.mark.slow
@@ -74,6 +75,35 @@ def test_demo_replays_a_business(db: Database) -> None:
         labels += s.scalar(select(func.count()).select_from(FraudChargeback)) or 0
         assert labels > 0
         assert s.scalar(select(func.count()).select_from(StorefrontEvent))
+    # every order shipped the way its customer chose: no relay service without a relay point
+    # (of that carrier), no home order at a relay, no click & collect order through a carrier
+    from maillon.orders.choice import DeliveryMethod
+    from maillon.orders.service import choices
+    from maillon.shipping.methods import service_kinds
+    from maillon.shipping.service import quoting
+
+    with db.reader() as s:
+        shipped = s.execute(
+            select(Shipment.order_id, Carrier.code, Shipment.service_code)
+            .join(Carrier, Carrier.id == Shipment.carrier_id)
+            .where(Shipment.service_code.is_not(None))
+        ).all()
+        chosen = choices.choices_of(session=s, order_ids=[o for o, _c, _s in shipped])
+        collected = s.scalars(
+            select(OrderDelivery.order_id).where(OrderDelivery.method == "click_collect")
+        ).all()
+        assert collected, "some customers collected in a store"
+        assert not set(collected) & set(chosen)
+    methods = set()
+    for order_id, carrier, service in shipped:
+        choice = chosen[order_id]
+        card = quoting.card_for(carrier)
+        assert card is not None
+        assert card.service(service).kind in service_kinds(choice.method), (choice, service)
+        if choice.method is DeliveryMethod.RELAY_POINT:
+            assert choice.relay_point is not None and choice.relay_point.carrier == carrier
+        methods.add(choice.method)
+    assert {DeliveryMethod.HOME, DeliveryMethod.RELAY_POINT, DeliveryMethod.EXPRESS} <= methods
     # replenishment went through planning: forecasts, purchase orders sent and received
     from maillon.inventory.tables import StockMovement
     from maillon.planning import service as planning

@@ -67,8 +67,11 @@ from maillon.delivery.tables import (
     RouteStop,
 )
 from maillon.inventory.tables import Warehouse
+from maillon.orders.choice import DeliveryMethod
 from maillon.orders.model import order_number
+from maillon.orders.schemas import DeliveryChoiceCreate, RelayPointCreate, SlotCreate
 from maillon.shipping import rates
+from maillon.shipping.methods import method_of_kind
 
 router = APIRouter(prefix="/api/v1/delivery", tags=["delivery"])
 Operator = Annotated[Principal, Depends(allow(Role.OPERATOR))]
@@ -93,7 +96,36 @@ def slot_read(slot: DeliverySlot) -> SlotRead:
 
 
 def _carrier(o: service.CarrierOption) -> CarrierOptionRead:
-    return CarrierOptionRead(**o.__dict__)
+    choice = DeliveryChoiceCreate(
+        method=method_of_kind(rates.ServiceKind(o.kind)),
+        carrier=o.carrier,
+        service=o.service,
+        promised_on=o.delivery_date,
+        price_cents=o.price_cents,
+    )
+    return CarrierOptionRead(**o.__dict__, choice=choice)
+
+
+def _relay_choice(r: service.RelayOption) -> DeliveryChoiceCreate:
+    return DeliveryChoiceCreate(
+        method=DeliveryMethod.RELAY_POINT,
+        carrier=r.near.point.network,
+        service=r.option.service,
+        relay_point=RelayPointCreate(carrier=r.near.point.network, id=r.near.point.id),
+        promised_on=r.option.delivery_date,
+        price_cents=r.option.price_cents,
+    )
+
+
+def _slot_option(slot: DeliverySlot) -> SlotRead:
+    read = slot_read(slot)
+    read.choice = DeliveryChoiceCreate(
+        method=DeliveryMethod.APPOINTMENT,
+        slot=SlotCreate(id=slot.id),
+        promised_on=slot.day,
+        price_cents=slot.fee_cents,
+    )
+    return read
 
 
 @router.post("/options", response_model=OptionsRead)
@@ -114,7 +146,7 @@ def post_options(body: OptionsCreate, db: DbDep, _: Desk) -> OptionsRead:
             ordered_at=body.ordered_at,
             relay_limit=body.relay_limit,
         )
-        slots = [slot_read(s) for s in got.slots]
+        slots = [_slot_option(s) for s in got.slots]
     return OptionsRead(
         postcode=got.postcode,
         city=got.city,
@@ -140,6 +172,7 @@ def post_options(body: OptionsCreate, db: DbDep, _: Desk) -> OptionsRead:
                 price_cents=r.option.price_cents,
                 service=r.option.name,
                 delivery_date=r.option.delivery_date,
+                choice=_relay_choice(r),
             )
             for r in got.relay
         ],
@@ -151,6 +184,12 @@ def post_options(body: OptionsCreate, db: DbDep, _: Desk) -> OptionsRead:
                 distance_km=c.distance_km,
                 ready_at=c.ready_at,
                 opening_hours=c.store.opening_hours,
+                choice=DeliveryChoiceCreate(
+                    method=DeliveryMethod.CLICK_COLLECT,
+                    store=c.warehouse.code,
+                    promised_on=c.ready_at.astimezone(service.LOCAL_TZ).date(),
+                    price_cents=0,
+                ),
             )
             for c in got.collect
         ],

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
 
 from maillon.core.http import StrictModel
+from maillon.orders.schemas import DeliveryChoiceCreate
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 Sku = Field(min_length=1, max_length=64)
@@ -75,6 +76,9 @@ class CarrierOptionRead(BaseModel):
     price_cents: int
     ship_date: dt.date
     delivery_date: dt.date
+    choice: DeliveryChoiceCreate | None = Field(
+        default=None, description="send it as the order's ``delivery`` to take this option"
+    )
 
 
 class RelayPointRead(BaseModel):
@@ -93,6 +97,9 @@ class RelayPointRead(BaseModel):
     price_cents: int | None = None
     service: str | None = None
     delivery_date: dt.date | None = None
+    choice: DeliveryChoiceCreate | None = Field(
+        default=None, description="send it as the order's ``delivery`` to take this point"
+    )
 
 
 class CollectOptionRead(BaseModel):
@@ -105,6 +112,9 @@ class CollectOptionRead(BaseModel):
     ready_at: dt.datetime
     opening_hours: str
     price_cents: int = 0
+    choice: DeliveryChoiceCreate | None = Field(
+        default=None, description="send it as the order's ``delivery`` to collect here"
+    )
 
 
 class SlotRead(BaseModel):
@@ -119,6 +129,9 @@ class SlotRead(BaseModel):
     booked: int
     remaining: int
     fee_cents: int
+    choice: DeliveryChoiceCreate | None = Field(
+        default=None, description="send it as the order's ``delivery`` to book this slot"
+    )
 
 
 class OptionsRead(BaseModel):

@@ -9,6 +9,7 @@ product popularity, as online retail order books show.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
@@ -18,8 +19,10 @@ import numpy as np
 import phonenumbers
 
 from maillon.catalog.model import ProductSpec
-from maillon.core.geo import french_communes
+from maillon.core.geo import french_communes, locate_fr
 from maillon.core.identifiers import make_gtin13
+from maillon.delivery.relay import RelayIndex, default_index, distance_km
+from maillon.orders.choice import HOME, DeliveryChoice, DeliveryMethod, RelayPointChoice
 
 # Share of a week's orders per weekday (Monday first): Sunday evening and Monday peak online.
 WEEKDAY_WEIGHTS = np.array([1.18, 1.08, 1.02, 0.98, 0.9, 0.8, 1.04])
@@ -321,3 +324,59 @@ def generate_orders(
             )
     out.sort(key=lambda o: o.created_at)
     return out
+
+
+# How the demo's customers choose to be delivered (French e-commerce: most at home, a large
+# share at a relay point, some express, a few collect in a store when one is near).
+DELIVERY_SHARES = (
+    (DeliveryMethod.HOME, 0.60),
+    (DeliveryMethod.RELAY_POINT, 0.27),
+    (DeliveryMethod.EXPRESS, 0.08),
+    (DeliveryMethod.CLICK_COLLECT, 0.05),
+)
+RELAY_MAX_KM = 15.0
+"""How far a customer goes to a relay point; with none that near, they choose home."""
+COLLECT_MAX_KM = 30.0
+"""How far a customer goes to collect in a store; farther, they choose home."""
+
+
+def choose_delivery(
+    rng: np.random.Generator,
+    customer: DemoCustomer,
+    *,
+    networks: Sequence[str],
+    stores: Sequence[tuple[str, float, float]],
+    index: RelayIndex | None = None,
+) -> DeliveryChoice:
+    """Return how ``customer`` chooses to be delivered: a relay point of one of ``networks``
+    among the three nearest within :data:`RELAY_MAX_KM` of their town (from the relay points
+    index), a store of ``stores`` (code, lat, lon) within :data:`COLLECT_MAX_KM`, express, or
+    home; a choice with no point or store near falls back to home."""
+    methods = [m for m, _ in DELIVERY_SHARES]
+    shares = np.array([p for _, p in DELIVERY_SHARES])
+    method = methods[int(rng.choice(len(methods), p=shares / shares.sum()))]
+    if method is DeliveryMethod.EXPRESS:
+        return DeliveryChoice(DeliveryMethod.EXPRESS)
+    if method is DeliveryMethod.HOME:
+        return HOME
+    commune = locate_fr(customer.postcode, customer.city)
+    if commune is None or commune.lat is None or commune.lon is None:
+        return HOME
+    if method is DeliveryMethod.CLICK_COLLECT:
+        near = [
+            code
+            for code, lat, lon in stores
+            if distance_km(commune.lat, commune.lon, lat, lon) <= COLLECT_MAX_KM
+        ]
+        return DeliveryChoice(DeliveryMethod.CLICK_COLLECT, store=near[0]) if near else HOME
+    points = (index or default_index()).nearest(
+        commune.lat, commune.lon, limit=3, max_km=RELAY_MAX_KM, networks=networks
+    )
+    if not points:
+        return HOME
+    point = points[int(rng.integers(len(points)))].point
+    return DeliveryChoice(
+        DeliveryMethod.RELAY_POINT,
+        carrier=point.network,
+        relay_point=RelayPointChoice(point.network, point.id),
+    )

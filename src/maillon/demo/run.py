@@ -35,7 +35,10 @@ from maillon.core.auth import create_key
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, MaillonError
 from maillon.delivery import relay_network
+from maillon.delivery.relay import RelayIndex
+from maillon.delivery.service import collect
 from maillon.delivery.service.relay_points import import_points
+from maillon.demo import choices as delivery_choice
 from maillon.demo.generate import generate_catalog, generate_customers, generate_orders
 from maillon.demo.report import print_kpis
 from maillon.fraud import service as fraud
@@ -43,6 +46,7 @@ from maillon.fraud.model import ReviewStatus
 from maillon.inventory import service as inventory
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders.choice import HOME, DeliveryChoice, DeliveryMethod
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft, OrderStatus
 from maillon.planning import service as planning
 from maillon.planning.tables import Supplier
@@ -149,6 +153,10 @@ def _set_up_sites(session: Session) -> None:
         warehouse.set_layout(session=session, warehouse_code=code, data=DEMO_LAYOUT, actor="demo")
     for code, name, prefix, *_ in CARRIERS:
         shipping.create_carrier(session=session, code=code, name=name, tracking_prefix=prefix)
+    for code, *_ in WAREHOUSES:  # customers nearby may collect their orders there
+        collect.set_store(
+            session=session, warehouse_code=code, opening_hours=delivery_choice.STORE_HOURS
+        )
     for code, name, lead, sd, cost in SUPPLIERS:
         planning.create_supplier(
             session=session,
@@ -233,6 +241,13 @@ def run_demo(
         days=days,
         count=n_orders,
     )
+    carriers = [c[0] for c in CARRIERS]
+    # the relay networks of mainland France (generated, made up): the checkout's and the
+    # customers' choices read the same points
+    relay_points = relay_network.generate()
+    deliveries = delivery_choice.choose_all(
+        seed, plan, customers, carriers, catalog, RelayIndex(relay_points)
+    )
     demand: dict[str, int] = {}
     for o in plan:
         for sku, q in o.lines:
@@ -249,19 +264,18 @@ def run_demo(
         task = progress.add_task("catalogue and stock", total=len(catalog))
         with clock.frozen_at(start - timedelta(days=1)), db.transaction() as session:
             _set_up_sites(session)
-            # the relay networks of mainland France (generated, made up) for the checkout
-            import_points(session=session, points=relay_network.generate())
+            import_points(session=session, points=relay_points)
             _stock_catalogue(session, rng, catalog, demand, days, progress, task)
 
         carrier_p = np.array([c[3] for c in CARRIERS])
         task = progress.add_task("orders through the chain", total=len(plan))
         planner = _Planner(catalog, start)
         next_review = start + timedelta(days=1, hours=PLANNER_HOUR)
-        for o in plan:
+        for o, choice in zip(plan, deliveries, strict=True):
             while o.created_at >= next_review:
                 planner.morning(db, rng, next_review, carrier_p, end)
                 next_review += timedelta(days=1)
-            _replay_order(db, rng, o, customers, carrier_p, end)
+            _replay_order(db, rng, o, customers, carrier_p, end, choice)
             progress.advance(task)
 
         # a sample of the storefront's visits over the month (sessions drawn as in the Online
@@ -370,16 +384,8 @@ class _Planner:
 FORECAST_HISTORY_DAYS = 365
 
 
-def _replay_order(
-    db: Database,
-    rng: np.random.Generator,
-    o,
-    customers,
-    carrier_p,  # type: ignore[no-untyped-def]
-    end: datetime,
-) -> None:
-    c = customers[o.customer]
-    ring = rng.random() < FRAUD_SHARE
+def _buyer(rng: np.random.Generator, o, c, ring: bool):  # type: ignore[no-untyped-def]
+    """The e-mail, lines and storefront signals of an order (a fraud ring's when ``ring``)."""
     signals = {
         "device_id": f"dev-{o.customer}",
         "card_fingerprint": f"card-{o.customer}",
@@ -400,6 +406,26 @@ def _replay_order(
             "billing_postcode": FRAUD_RINGS[k][1],
         }
         lines = tuple((sku, q + int(rng.integers(1, 4))) for sku, q in o.lines)
+    return email, lines, signals
+
+
+def _replay_order(
+    db: Database,
+    rng: np.random.Generator,
+    o,
+    customers,
+    carrier_p,  # type: ignore[no-untyped-def]
+    end: datetime,
+    choice: DeliveryChoice = HOME,
+) -> None:
+    c = customers[o.customer]
+    ring = rng.random() < FRAUD_SHARE
+    email, lines, signals = _buyer(rng, o, c, ring)
+    token = None
+    if choice.method is DeliveryMethod.CLICK_COLLECT:
+        token = delivery_choice.reserve_in_store(db, choice, lines, email, c.name, o.created_at)
+        if token is None:  # the store lacks an item: delivered at home instead
+            choice = HOME
     draft = OrderDraft(
         email=email,
         customer_name=c.name,
@@ -411,10 +437,17 @@ def _replay_order(
         channel=o.channel,
         external_id=o.external_id,
         signals=signals,
+        delivery=choice,
     )
     with clock.frozen_at(o.created_at):
         order, _ = orders.place_order(db, draft, actor=f"channel:{o.channel}")
     number = order.number
+    if token is not None:
+        ready = delivery_choice.link_to_store(db, number, token, o.created_at)
+        go_on, _t, pending = _fraud_review(db, rng, number, ring, o.created_at, end)
+        if go_on and not pending:
+            delivery_choice.collect_later(db, rng, token, ready, end)
+        return
     t = o.created_at + timedelta(seconds=int(rng.integers(5, 90)))
     go_on, t, pending = _fraud_review(db, rng, number, ring, t, end)
     if not go_on:
@@ -519,14 +552,13 @@ def _ship_and_track(
     carrier_p,  # type: ignore[no-untyped-def]
     end: datetime,
 ) -> datetime:
-    """Ship the order with a drawn carrier and record its tracking events; return delivery."""
-    idx = int(rng.choice(len(CARRIERS), p=carrier_p))
-    code, _name, _prefix, _share, (tmin, tmax), late = CARRIERS[idx]
-    with clock.frozen_at(ship_at), db.transaction() as session:
-        shipments = shipping.ship_order(
-            session=session, number=number, carrier_code=code, actor="operator:demo"
-        )
-        tracking = [p.tracking_number or "" for x in shipments for p in x.parcels]
+    """Ship the order the way its customer chose (a drawn home carrier, the express carrier or
+    its relay point's) and record its tracking events; return delivery."""
+    shipped = delivery_choice.ship_as_chosen(db, rng, number, ship_at, carrier_p)
+    if shipped is None:  # no carrier has a service of the method for it: it waits
+        return end + timedelta(days=1)
+    code, tracking = shipped
+    _code, _name, _prefix, _share, (tmin, tmax), late = next(c for c in CARRIERS if c[0] == code)
     transit = int(rng.integers(tmin, tmax + 1)) + (
         int(rng.integers(1, 4)) if rng.random() < late else 0
     )

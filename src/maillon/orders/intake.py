@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import csv
+import datetime as dt
 import hashlib
 import hmac
 import io
@@ -20,6 +21,7 @@ from typing import Any
 
 from maillon.core.errors import FieldError, ValidationError
 from maillon.core.money import to_cents
+from maillon.orders.choice import DeliveryChoice, DeliveryMethod, RelayPointChoice, SlotChoice
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
 
 
@@ -81,6 +83,120 @@ def _lines(items: Any, sku_key: str, price_key: str) -> tuple[LineDraft, ...]:
     return tuple(out)
 
 
+# ------------------------------------------------------------------ the delivery chosen
+# One convention for both shops (README "Delivery choice from a shop"): the checkout's relay
+# point, store or slot app writes these keys in Shopify's ``note_attributes`` or in the
+# WooCommerce shipping line's ``meta_data``; the shipping line's code (Shopify ``code``,
+# WooCommerce ``method_id``) may name the method as ``<method>[:<carrier>[:<service>]]``.
+CHOICE_KEYS = (
+    "delivery_method",
+    "carrier",
+    "service",
+    "relay_point_id",
+    "relay_point_carrier",
+    "store",
+    "slot_id",
+    "promised_on",
+)
+_METHODS = frozenset(m.value for m in DeliveryMethod)
+_WOO_METHODS = {
+    "local_pickup": DeliveryMethod.CLICK_COLLECT,
+    "pickup_location": (DeliveryMethod.CLICK_COLLECT),
+}
+
+
+def _pairs(items: Any, key: str, value: str) -> dict[str, str]:
+    """Return the ``{key: value}`` of a list of name/value objects (unknown names kept)."""
+    out: dict[str, str] = {}
+    if isinstance(items, list):
+        for item in items:
+            if isinstance(item, Mapping) and _text(item.get(key)):
+                out[_text(item.get(key)).lstrip("_").lower()] = _text(item.get(value))
+    return out
+
+
+def delivery_choice(
+    code: str, attributes: Mapping[str, str], price: Any, field: str
+) -> DeliveryChoice:
+    """Return the delivery chosen at a shop's checkout: the method, carrier and service named
+    by the shipping line's ``code`` (``relay_point:mondial_relay:point_relais``) or by the
+    ``attributes`` (:data:`CHOICE_KEYS`), the relay point, store, slot and promised date of
+    the attributes, the shipping line's ``price``. Without any of them: home delivery.
+    Raises ValidationError naming ``field`` (the shipping line) or the attribute."""
+    parts = [p.strip().lower() for p in code.split(":")] if code else []
+    method_text = attributes.get("delivery_method", "").lower()
+    if not method_text and parts and parts[0] in _METHODS:
+        method_text = parts[0]
+    carrier = attributes.get("carrier") or (parts[1] if len(parts) > 1 else "")
+    service = attributes.get("service") or (parts[2] if len(parts) > 2 else "")
+    relay_id = attributes.get("relay_point_id", "")
+    store = attributes.get("store", "")
+    if not method_text:
+        method_text = (
+            DeliveryMethod.RELAY_POINT
+            if relay_id
+            else DeliveryMethod.CLICK_COLLECT
+            if store
+            else DeliveryMethod.HOME
+        )
+    if method_text not in _METHODS:
+        known = ", ".join(sorted(_METHODS))
+        raise ValidationError(
+            FieldError("delivery_method", f"unknown delivery method {method_text!r} ({known})")
+        )
+    slot = None
+    if attributes.get("slot_id"):
+        if not attributes["slot_id"].isdigit():
+            raise ValidationError(FieldError("slot_id", "must be a slot id (a whole number)"))
+        slot = SlotChoice(int(attributes["slot_id"]))
+    promised = None
+    if attributes.get("promised_on"):
+        try:
+            promised = dt.date.fromisoformat(attributes["promised_on"][:10])
+        except ValueError:
+            raise ValidationError(FieldError("promised_on", "must be a date YYYY-MM-DD")) from None
+    choice = DeliveryChoice(
+        method=DeliveryMethod(method_text),
+        carrier=carrier or None,
+        service=service or None,
+        relay_point=(
+            RelayPointChoice(
+                carrier=attributes.get("relay_point_carrier") or carrier, point_id=relay_id
+            )
+            if relay_id
+            else None
+        ),
+        store=store or None,
+        slot=slot,
+        promised_on=promised,
+        price_cents=_price(price, f"{field}.price"),
+    )
+    return choice
+
+
+def _shopify_choice(payload: Mapping[str, Any]) -> DeliveryChoice:
+    lines = payload.get("shipping_lines") or []
+    line = lines[0] if isinstance(lines, list) and lines and isinstance(lines[0], Mapping) else {}
+    attributes = _pairs(payload.get("note_attributes"), "name", "value")
+    code = _text(line.get("code"))
+    if code and code.split(":")[0].strip().lower() not in _METHODS:
+        code = ""  # a shop's own rate name (e.g. "Standard"): not our convention
+    return delivery_choice(code, attributes, line.get("price"), "shipping_lines.0.code")
+
+
+def _woocommerce_choice(payload: Mapping[str, Any]) -> DeliveryChoice:
+    lines = payload.get("shipping_lines") or []
+    line = lines[0] if isinstance(lines, list) and lines and isinstance(lines[0], Mapping) else {}
+    attributes = _pairs(line.get("meta_data"), "key", "value")
+    code = _text(line.get("method_id"))
+    if code in _WOO_METHODS:
+        attributes.setdefault("delivery_method", _WOO_METHODS[code].value)
+        code = ""
+    elif code.split(":")[0].strip().lower() not in _METHODS:
+        code = ""
+    return delivery_choice(code, attributes, line.get("total"), "shipping_lines.0.method_id")
+
+
 def from_shopify(payload: Mapping[str, Any], channel: str) -> OrderDraft:
     """Return the draft of a Shopify ``orders/create`` payload.
 
@@ -126,6 +242,7 @@ def from_shopify(payload: Mapping[str, Any], channel: str) -> OrderDraft:
         external_id=order_id,
         currency=_text(payload.get("currency")) or "EUR",
         note=_text(payload.get("note"))[:500],
+        delivery=_shopify_choice(payload),
     )
 
 
@@ -165,11 +282,33 @@ def from_woocommerce(payload: Mapping[str, Any], channel: str) -> OrderDraft:
         external_id=order_id,
         currency=_text(payload.get("currency")) or "EUR",
         note=_text(payload.get("customer_note"))[:500],
+        delivery=_woocommerce_choice(payload),
     )
 
 
 CSV_COLUMNS = ("external_id", "email", "name", "line1", "postcode", "city", "sku", "quantity")
-CSV_OPTIONAL = ("channel", "phone", "line2", "country", "unit_price", "ship_complete", "note")
+CSV_OPTIONAL = (
+    "channel",
+    "phone",
+    "line2",
+    "country",
+    "unit_price",
+    "ship_complete",
+    "note",
+    *CHOICE_KEYS,
+)
+_CSV_DELIVERY = {
+    "delivery.method": "delivery_method",
+    "delivery.carrier": "carrier",
+    "delivery.service": "service",
+    "delivery.relay_point": "relay_point_id",
+    "delivery.relay_point.id": "relay_point_id",
+    "delivery.relay_point.carrier": "relay_point_carrier",
+    "delivery.store": "store",
+    "delivery.slot": "slot_id",
+    "delivery.slot.id": "slot_id",
+    "delivery.price_cents": "delivery_method",
+}
 
 
 @dataclass(frozen=True)
@@ -195,7 +334,9 @@ def read_orders_csv(
     """Read orders from CSV text, one line item per row, rows grouped by ``external_id``.
 
     Required columns: external_id, email, name, line1, postcode, city, sku, quantity; optional:
-    channel, phone, line2, country, unit_price (major units), ship_complete, note. Returns the
+    channel, phone, line2, country, unit_price (major units), ship_complete, note, and the
+    delivery chosen (:data:`CHOICE_KEYS`: delivery_method, carrier, service, relay_point_id,
+    relay_point_carrier, store, slot_id, promised_on; none: home delivery). Returns the
     orders it could read and an error per unreadable row (an order with any bad row is left
     out whole, so no order is half imported). Raises ValidationError if a required column is
     missing or the text is not CSV.
@@ -228,6 +369,13 @@ def read_orders_csv(
                 bad = True
                 continue
             lines.append(LineDraft(row.get("sku", ""), qty, price))
+        try:
+            delivery = delivery_choice(
+                "", {k: first[k] for k in CHOICE_KEYS if first.get(k)}, None, "delivery_method"
+            )
+        except ValidationError as exc:
+            errors.append(CsvRowError(rows[0][0], exc.field, exc.errors[0].message))
+            bad = True
         if bad:
             continue
         draft = OrderDraft(
@@ -247,6 +395,7 @@ def read_orders_csv(
             external_id=key,
             note=first.get("note", ""),
             ship_complete=first.get("ship_complete", "").lower() in ("1", "true", "yes", "oui"),
+            delivery=delivery,
         )
         orders.append(CsvOrder(tuple(n for n, _ in rows), draft))
     return orders, errors
@@ -254,6 +403,8 @@ def read_orders_csv(
 
 def csv_field(field: str) -> str:
     """Map a draft field path (``shipping_address.postcode``, ``lines.0.sku``) to a CSV column."""
+    if field in _CSV_DELIVERY:
+        return _CSV_DELIVERY[field]
     tail = field.split(".")[-1]
     return {
         "email": "email",

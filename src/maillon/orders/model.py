@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from maillon.core.errors import InvalidTransition
+from maillon.orders.choice import HOME, DeliveryChoice
 
 
 class OrderStatus(StrEnum):
@@ -125,6 +126,8 @@ class OrderDraft:
     currency: str = "EUR"
     note: str = ""
     ship_complete: bool = False
+    # how the customer asked to be delivered (home when the channel says nothing)
+    delivery: DeliveryChoice = HOME
     # What the storefront knew of the buyer (ip, device_id, card_fingerprint, billing_postcode,
     # billing_country, session_id...): passed on with the ``order.created`` event for fraud
     # scoring and attribution, not stored on the order.

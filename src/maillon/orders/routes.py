@@ -19,12 +19,14 @@ from maillon.core.auth import Principal, Role
 from maillon.core.errors import FieldError, ValidationError
 from maillon.core.http import DbDep, Page, PageDep, allow
 from maillon.orders import queries, service
+from maillon.orders.choice import HOME, DeliveryChoice
 from maillon.orders.model import order_number
 from maillon.orders.schemas import (
     AddressRead,
     AllocationRead,
     CancellationCreate,
     CustomerRead,
+    DeliveryChoiceRead,
     EventRead,
     HoldCreate,
     HoldRead,
@@ -37,7 +39,7 @@ from maillon.orders.schemas import (
     ParcelRead,
     ShippingAddressRead,
 )
-from maillon.orders.service import holds
+from maillon.orders.service import choices, holds
 from maillon.orders.tables import Hold, Order, OrderEvent
 
 ParcelsOf = Callable[[Session, Order], list[ParcelRead]]
@@ -50,9 +52,13 @@ def show_parcels_with(reader: ParcelsOf) -> None:
 
 
 def order_read(
-    order: Order, events: list[OrderEvent] | None = None, parcels: list[ParcelRead] | None = None
+    order: Order,
+    events: list[OrderEvent] | None = None,
+    parcels: list[ParcelRead] | None = None,
+    delivery: DeliveryChoice = HOME,
 ) -> OrderRead:
-    """Return the response model of ``order`` (lines, optional timeline and parcels)."""
+    """Return the response model of ``order`` (lines, delivery chosen, optional timeline and
+    parcels)."""
     return OrderRead(
         number=order.number,
         channel=order.channel,
@@ -85,6 +91,7 @@ def order_read(
             )
             for line in order.lines
         ],
+        delivery=DeliveryChoiceRead.of(delivery),
         timeline=[
             EventRead(
                 at=e.at,
@@ -103,7 +110,12 @@ def full_order_read(session: Session, order: Order) -> OrderRead:
     """Return ``order`` with its timeline and parcels (listed as :func:`show_parcels_with`
     says; none before the app is assembled)."""
     parcels = _parcels_of[0](session, order) if _parcels_of else []
-    return order_read(order, list(queries.order_events(session=session, order=order)), parcels)
+    return order_read(
+        order,
+        list(queries.order_events(session=session, order=order)),
+        parcels,
+        choices.choice_of(session=session, order_id=order.id),
+    )
 
 
 router = APIRouter(prefix="/api/v1/orders", tags=["orders"])
@@ -149,7 +161,11 @@ def create_order(
 def _render(session: Session, order: Order, created: bool) -> OrderRead:
     """The answer to an order post, read in its own transaction (a new order has no parcels)."""
     if created:
-        return order_read(order, service.new_order_timeline(session, order))
+        return order_read(
+            order,
+            service.new_order_timeline(session, order),
+            delivery=choices.new_order_choice(session, order),
+        )
     return full_order_read(session, order)
 
 

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from maillon.core.http import StrictModel
+from maillon.orders.choice import (
+    HOME,
+    DeliveryChoice,
+    DeliveryMethod,
+    RelayPointChoice,
+    SlotChoice,
+)
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
 
 
@@ -58,6 +65,67 @@ class OrderSignals(StrictModel):
     user_agent: str | None = Field(default=None, max_length=300)
 
 
+class RelayPointCreate(StrictModel):
+    """The relay point chosen: its carrier and id as the delivery options gave them (its name
+    and address are taken from Maillon's list of points)."""
+
+    carrier: str | None = Field(default=None, max_length=40)
+    id: str = Field(min_length=1, max_length=40)
+    name: str = Field(default="", max_length=200)
+    address: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=12)
+    city: str = Field(default="", max_length=200)
+    country: str = Field(default="FR", min_length=2, max_length=2)
+    opening_hours: str = Field(default="", max_length=200)
+
+
+class SlotCreate(StrictModel):
+    """The delivery slot chosen (its id in the delivery options' ``slots``)."""
+
+    id: int = Field(ge=1)
+
+
+class DeliveryChoiceCreate(StrictModel):
+    """How the customer asked to be delivered: send back the ``choice`` of the option taken in
+    ``POST /api/v1/delivery/options`` as it is. Without it, the order is delivered at home."""
+
+    method: DeliveryMethod = DeliveryMethod.HOME
+    carrier: str | None = Field(default=None, max_length=40)
+    service: str | None = Field(default=None, max_length=40)
+    relay_point: RelayPointCreate | None = None
+    store: str | None = Field(default=None, max_length=40)
+    slot: SlotCreate | None = None
+    promised_on: date | None = Field(default=None, description="the delivery date promised")
+    price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+
+    def to_choice(self) -> DeliveryChoice:
+        """Return the pure choice the service checks."""
+        relay = self.relay_point
+        return DeliveryChoice(
+            method=self.method,
+            carrier=self.carrier,
+            service=self.service,
+            relay_point=(
+                RelayPointChoice(
+                    carrier=relay.carrier or self.carrier or "",
+                    point_id=relay.id,
+                    name=relay.name,
+                    address=relay.address,
+                    postcode=relay.postcode,
+                    city=relay.city,
+                    country=relay.country.upper(),
+                    opening_hours=relay.opening_hours,
+                )
+                if relay is not None
+                else None
+            ),
+            store=self.store,
+            slot=SlotChoice(self.slot.id) if self.slot is not None else None,
+            promised_on=self.promised_on,
+            price_cents=self.price_cents,
+        )
+
+
 class OrderCreate(StrictModel):
     """A new order. ``(channel, external_id)`` makes retries and replays safe."""
 
@@ -70,6 +138,7 @@ class OrderCreate(StrictModel):
     note: str = Field(default="", max_length=500)
     ship_complete: bool = Field(default=False, description="ship in one parcel, or wait")
     signals: OrderSignals | None = None
+    delivery: DeliveryChoiceCreate | None = None
 
     def to_draft(self) -> OrderDraft:
         """Return the pure draft the service validates."""
@@ -84,6 +153,7 @@ class OrderCreate(StrictModel):
             currency=self.currency,
             note=self.note,
             ship_complete=self.ship_complete,
+            delivery=self.delivery.to_choice() if self.delivery is not None else HOME,
             signals=(
                 {k: v for k, v in self.signals.model_dump().items() if v is not None}
                 if self.signals
@@ -121,6 +191,72 @@ class ParcelRead(BaseModel):
     status: str
 
 
+class RelayPointRead(BaseModel):
+    """The relay point the parcel goes to, as the customer chose it."""
+
+    carrier: str
+    id: str
+    name: str
+    address: str
+    postcode: str
+    city: str
+    country: str
+    opening_hours: str
+
+
+class SlotChoiceRead(BaseModel):
+    """The delivery slot chosen and its window."""
+
+    id: int
+    start: AwareDatetime | None
+    end: AwareDatetime | None
+
+
+class DeliveryChoiceRead(BaseModel):
+    """How the customer asked to be delivered, and what checkout promised."""
+
+    method: str
+    carrier: str | None
+    service: str | None
+    relay_point: RelayPointRead | None
+    store: str | None
+    slot: SlotChoiceRead | None
+    promised_on: date | None
+    price_cents: int | None
+
+    @classmethod
+    def of(cls, choice: DeliveryChoice) -> DeliveryChoiceRead:
+        """Return the response model of ``choice``."""
+        relay = choice.relay_point
+        return cls(
+            method=choice.method.value,
+            carrier=choice.carrier,
+            service=choice.service,
+            relay_point=(
+                RelayPointRead(
+                    carrier=relay.carrier,
+                    id=relay.point_id,
+                    name=relay.name,
+                    address=relay.address,
+                    postcode=relay.postcode,
+                    city=relay.city,
+                    country=relay.country,
+                    opening_hours=relay.opening_hours,
+                )
+                if relay is not None
+                else None
+            ),
+            store=choice.store,
+            slot=(
+                SlotChoiceRead(id=choice.slot.slot_id, start=choice.slot.start, end=choice.slot.end)
+                if choice.slot is not None
+                else None
+            ),
+            promised_on=choice.promised_on,
+            price_cents=choice.price_cents,
+        )
+
+
 class OrderRead(BaseModel):
     """An order as returned."""
 
@@ -138,6 +274,7 @@ class OrderRead(BaseModel):
     shipped_at: datetime | None
     delivered_at: datetime | None
     lines: list[LineRead]
+    delivery: DeliveryChoiceRead | None = None
     timeline: list[EventRead] = []
     parcels: list[ParcelRead] = []
 

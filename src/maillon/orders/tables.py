@@ -1,12 +1,14 @@
-"""Order tables: customers, orders, lines, the timeline and stock allocations."""
+"""Order tables: customers, orders, lines, the timeline, stock allocations and the delivery
+chosen at checkout."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -197,3 +199,33 @@ class HoldLine(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     sku: Mapped[str] = mapped_column(String(64))
     quantity: Mapped[int] = mapped_column(Integer)
+
+
+class OrderDelivery(Base):
+    """The delivery the customer chose at checkout (see :mod:`maillon.orders.choice`); an
+    order without a row is delivered at home, carrier and service left to us.
+
+    The relay point's name and address are a snapshot of what the customer was shown, so the
+    label, the tracking page and the e-mails print them even if the point's list changes.
+    """
+
+    __tablename__ = "order_deliveries"
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(20))
+    carrier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    service: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    relay_carrier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    relay_point_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    relay_name: Mapped[str] = mapped_column(String(200), default="")
+    relay_address: Mapped[str] = mapped_column(String(200), default="")
+    relay_postcode: Mapped[str] = mapped_column(String(12), default="")
+    relay_city: Mapped[str] = mapped_column(String(200), default="")
+    relay_country: Mapped[str] = mapped_column(String(2), default="")
+    relay_opening_hours: Mapped[str] = mapped_column(String(200), default="")
+    store_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    slot_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    slot_start: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    slot_end: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
+    promised_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    price_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)

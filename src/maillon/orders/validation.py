@@ -10,6 +10,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from maillon.core.errors import ErrorCollector
 from maillon.core.geo import normalise_postcode, postcode_problem
+from maillon.orders.choice import check_choice
 from maillon.orders.model import AddressDraft, LineDraft, OrderDraft
 
 CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_\-]{0,39}$")
@@ -121,6 +122,7 @@ def validate_order(draft: OrderDraft) -> OrderDraft:
     phone = _checked_phone(addr, draft, country, errors)
 
     lines = _checked_lines(draft, errors)
+    delivery = check_choice(draft.delivery, errors)
     errors.raise_if_any()
 
     assert email is not None
@@ -141,4 +143,5 @@ def validate_order(draft: OrderDraft) -> OrderDraft:
         address=address,
         lines=tuple(lines),
         external_id=draft.external_id.strip() if draft.external_id else None,
+        delivery=delivery,
     )

@@ -14,6 +14,8 @@ from maillon.core.errors import MaillonError, NotFound
 from maillon.core.users import ConsoleUser
 from maillon.orders import queries
 from maillon.orders import service as orders
+from maillon.orders.choice import DeliveryMethod
+from maillon.orders.service import choices
 from maillon.shipping import service as shipping
 from maillon.web.console import (
     CareForm,
@@ -28,6 +30,16 @@ from maillon.web.console import (
 router = console_router()
 
 PAGE = 50
+
+METHOD_LABELS = {
+    DeliveryMethod.HOME: "Home delivery",
+    DeliveryMethod.RELAY_POINT: "Relay point delivery",
+    DeliveryMethod.CLICK_COLLECT: "Click & collect",
+    DeliveryMethod.EXPRESS: "Express delivery",
+    DeliveryMethod.SAME_DAY: "Same-day delivery",
+    DeliveryMethod.APPOINTMENT: "Delivery by appointment",
+}
+"""How the order page names each delivery method (translated by the page's ``t``)."""
 
 
 @router.get("/orders", response_class=HTMLResponse)
@@ -93,6 +105,7 @@ def order_page(
         events = queries.order_events(session=session, order=order)
         shipments = shipping.shipments_of(session=session, order=order)
         tracking = shipping.tracking_events_of(session=session, shipments=shipments)
+        delivery = choices.choice_of(session=session, order_id=order.id)
         return render(
             request,
             "order.html",
@@ -101,6 +114,8 @@ def order_page(
             events=events,
             shipments=shipments,
             tracking=tracking,
+            delivery=delivery,
+            method_label=METHOD_LABELS[delivery.method],
             error=error,
             can_cancel=queries.can_cancel(order),
         )

@@ -21,7 +21,14 @@ from maillon.core.geo import locate_fr
 from maillon.delivery.relay import NearPoint, RelayPoint, default_index, distance_km, grid_ranges
 from maillon.delivery.tables import RelayPointRow
 
-__all__ = ["get_point", "has_points", "nearest_points", "nearest_to_address", "require_point"]
+__all__ = [
+    "carriers_of",
+    "get_point",
+    "has_points",
+    "nearest_points",
+    "nearest_to_address",
+    "require_point",
+]
 
 RADII_KM = (2.0, 5.0)
 """The radii tried before ``max_km``: in a town the nearest points are within the first."""
@@ -169,7 +176,7 @@ def require_point(
     point = get_point(session=session, carrier=carrier, point_id=point_id)
     if point is not None:
         return point
-    others = sorted(c for c in _carriers_of(session, point_id) if c != carrier)
+    others = sorted(carriers_of(session=session, point_id=point_id) - {carrier})
     if others:
         message = f"relay point {point_id!r} belongs to {', '.join(others)}, not {carrier}"
     else:
@@ -177,7 +184,8 @@ def require_point(
     raise ValidationError(FieldError(field, message))
 
 
-def _carriers_of(session: Session, point_id: str) -> set[str]:
+def carriers_of(*, session: Session, point_id: str) -> set[str]:
+    """Return the carriers with an open point ``point_id`` (ids may repeat across carriers)."""
     if not has_points(session=session):
         return {p.network for p in default_index().points if p.id == point_id}
     return set(

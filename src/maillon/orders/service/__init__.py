@@ -7,8 +7,8 @@ they never write the status column themselves, so every change lands in the time
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, bindparam, func, insert, not_, or_, select, true
@@ -55,6 +55,8 @@ from maillon.orders.service.allocation import (
     remaining_by_line,
     reserve_planned,
 )
+from maillon.orders.service.choices import resolve as resolve_choice
+from maillon.orders.service.choices import save_choice
 from maillon.orders.service.timeline import notify_customer, record_event, transition
 from maillon.orders.tables import (
     Address,
@@ -113,6 +115,8 @@ def create_order(
     """
     draft = validate_order(draft)
     products = _known_products(session, draft)
+    # the relay point, store or slot chosen exist (checked above orders, see choices.py)
+    draft = replace(draft, delivery=resolve_choice(session, draft))
     now = clock.now()
     customer = session.scalar(_CUSTOMER_BY_EMAIL, {"email": draft.email})
     new_customer = customer is None
@@ -132,6 +136,7 @@ def create_order(
     order = _insert_order(
         session, draft, products, customer, address, (lat, lon), plan, short_units, now
     )
+    save_choice(session, order, draft.delivery)
     notify_customer(
         session=session,
         order=order,
@@ -247,7 +252,7 @@ def _insert_order(
         ship_complete=draft.ship_complete,
         created_at=now,
         updated_at=now,
-        promised_at=default_promise(now),
+        promised_at=_promised_at(draft, now),
     )
     insert_now(session, [order])
     # All lines in one INSERT ... RETURNING; the order keeps them without reloading.
@@ -258,6 +263,14 @@ def _insert_order(
     set_committed_value(order, "lines", list(created_lines))
     set_committed_value(order, "customer", customer)
     return order
+
+
+def _promised_at(draft: OrderDraft, now: datetime) -> datetime:
+    """Return the delivery promised: the one checkout showed the customer, else a default."""
+    promised = draft.delivery.promised_on
+    if promised is None:
+        return default_promise(now)
+    return datetime.combine(promised, time(18, 0), tzinfo=UTC)
 
 
 def _plan_new_order(

@@ -45,9 +45,10 @@ from maillon.core.errors import (
 from maillon.core.identifiers import make_sscc
 from maillon.inventory.tables import Warehouse
 from maillon.orders import service as orders
+from maillon.orders.choice import DeliveryChoice
 from maillon.orders.model import OrderStatus, ensure_transition
 from maillon.orders.service import allocation as allocations
-from maillon.orders.service import timeline
+from maillon.orders.service import choices, timeline
 from maillon.orders.tables import Order
 from maillon.shipping import connectors, rates
 from maillon.shipping.carriers import (
@@ -58,7 +59,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.model import ShipmentStatus, TrackingStatus
 from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
-from maillon.shipping.service import accounts, documents, quoting
+from maillon.shipping.service import accounts, chosen, documents, quoting
 from maillon.shipping.service.quoting import promise_options, quote_options
 from maillon.shipping.tables import (
     Carrier,
@@ -318,6 +319,11 @@ def _choose(
     for q in shopped.quotes:
         if _fits_all(card, q.service, parcels, dest) is None:
             return _Choice(carrier, card.service(q.service), card.zone_for(dest), shopped.reason)
+    if policy.kinds is not None:  # the customer's method: never another kind of service
+        raise Conflict(
+            f"{carrier.code} has no {' or '.join(sorted(policy.kinds))} service that can "
+            f"carry these parcels to {dest.country} {dest.postal_code}"
+        )
     return _Choice(carrier)  # the card has no fitting service: ship on the carrier's contract
 
 
@@ -333,8 +339,10 @@ def _register_parcels(
     shipments: Sequence[Shipment],
     service_name: str,
     today: dt.date,
+    choice: DeliveryChoice,
 ) -> None:
-    """Ask the carrier for each parcel's tracking number and label; cancel them on failure."""
+    """Ask the carrier for each parcel's tracking number and label (to the relay point the
+    customer chose, if any); cancel them on failure."""
     created: list[CreatedShipment] = []
     try:
         for shipment in shipments:
@@ -349,6 +357,7 @@ def _register_parcels(
                     warehouse=origin,
                     service_name=service_name,
                     ship_date=today,
+                    delivery=choice,
                 )
                 answer = gateway.create_shipment(request)
                 created.append(answer)
@@ -459,8 +468,10 @@ def _announce_shipped(
     carrier: Carrier,
     svc: rates.Service | None,
     actor: str,
+    choice: DeliveryChoice,
 ) -> None:
-    """Move the order to shipped and tell the customer the tracking numbers and promise."""
+    """Move the order to shipped and tell the customer the tracking numbers, the promise and
+    the relay point to collect from."""
     tracking = [p.tracking_number for x in shipments for p in x.parcels if p.tracking_number]
     numbers = ", ".join(tracking)
     promised = [x.promised_on for x in shipments if x.promised_on is not None]
@@ -497,7 +508,12 @@ def _announce_shipped(
         session=session,
         order=order,
         topic="order.shipped",
-        context={"carrier": label, "tracking": tracking, "promised": promise},
+        context={
+            "carrier": label,
+            "tracking": tracking,
+            "promised": promise,
+            "relay_point": chosen.relay_context(choice),
+        },
         extra={"tracking": numbers},
     )
 
@@ -520,17 +536,28 @@ def ship_order(
     time) and due day (from now) are stored on each shipment. Each parcel is registered with
     the carrier gateway (:func:`gateway_for`), which returns its tracking number and label.
 
-    Publishes ``order.shipped`` (``order_id``, ``shipment_ids``).
+    Publishes ``order.shipped`` (``order_id``, ``shipment_ids``). Only services of the method
+    the customer chose are ranked; a relay-point order ships with the point's carrier, labelled
+    to the point (:mod:`maillon.shipping.service.chosen`).
 
     Raises NotFound (order, ``carrier``), InvalidTransition unless packed, ValidationError
     (``service``: unknown or cannot carry a parcel; ``carrier``: nothing can; a field the
     carrier refused), Unavailable when the carrier's API cannot answer now (time-out, 5xx),
-    Conflict when the carrier gateway fails otherwise (nothing is shipped either way).
+    Conflict when the carrier gateway fails otherwise (nothing is shipped either way), for a
+    click & collect order, another carrier than the relay point's, or a carrier without a
+    service of the chosen method.
     """
     if carrier_code is not None:
         get_carrier(session=session, code=carrier_code)
     order = orders.get_order_for_update(session=session, number=number)
     ensure_transition(OrderStatus(order.status), OrderStatus.SHIPPED)
+    plan = chosen.shipping_plan(
+        session=session,
+        order=order,
+        carrier_code=carrier_code,
+        service_code=service_code,
+        policy=policy,
+    )
     shipments = [
         x for x in shipments_of(session=session, order=order) if x.status == ShipmentStatus.PACKED
     ]
@@ -542,9 +569,9 @@ def ship_order(
         session=session,
         order=order,
         shipments=shipments,
-        carrier_code=carrier_code,
-        service_code=service_code,
-        policy=policy,
+        carrier_code=plan.carrier_code,
+        service_code=plan.service_code,
+        policy=plan.policy,
         dest=dest,
     )
     carrier = choice.carrier
@@ -565,10 +592,11 @@ def ship_order(
         shipments,
         svc.name if svc is not None else "",
         local_date(now),
+        plan.choice,
     )
     order.shipped_at = now
     # order.shipped: the shop it came from (channels) and webhooks learn it, in this transaction
-    _announce_shipped(session, order, shipments, carrier, svc, actor)
+    _announce_shipped(session, order, shipments, carrier, svc, actor, plan.choice)
     return shipments
 
 
@@ -612,6 +640,7 @@ def public_tracking(*, session: Session, tracking_number: str, postcode: str) ->
         "carrier": shipment.carrier.name if shipment and shipment.carrier else None,
         "promised": order.promised_at,
         "promised_on": promised_on,
+        "relay_point": chosen.relay_context(choices.choice_of(session=session, order_id=order.id)),
         "events": [
             {
                 "at": e.occurred_at,

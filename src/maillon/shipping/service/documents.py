@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from maillon.core.errors import Conflict, FieldError, NotFound, ValidationError
 from maillon.inventory.tables import Warehouse
+from maillon.orders.choice import HOME, DeliveryChoice, RelayPointChoice
 from maillon.orders.model import AllocationStatus
+from maillon.orders.service import choices
 from maillon.orders.tables import Allocation, Order
 from maillon.shipping import manifest as manifests
 from maillon.shipping.carriers import CreatedShipment, ShipmentRequest
@@ -43,6 +45,7 @@ __all__ = [
     "manifest_of",
     "parcel_label",
     "recipient_address",
+    "relay_address",
     "sender_address",
     "service_name",
     "shipment_labels",
@@ -87,6 +90,18 @@ def recipient_address(order: Order) -> Address:
     )
 
 
+def relay_address(order: Order, relay: RelayPointChoice) -> Address:
+    """Return the relay point as the label's recipient, the customer named as addressee."""
+    return Address(
+        name=_fit(order.ship_name),
+        lines=(_fit(relay.name), _fit(relay.address)),
+        postcode=_fit(relay.postcode, ""),
+        city=_fit(relay.city),
+        country=(relay.country or "FR").upper(),
+        phone=_fit(order.ship_phone, "") or None,
+    )
+
+
 def shipment_request(
     *,
     parcel: Parcel,
@@ -96,14 +111,18 @@ def shipment_request(
     warehouse: Warehouse,
     service_name: str,
     ship_date: dt.date,
+    delivery: DeliveryChoice = HOME,
 ) -> ShipmentRequest:
-    """Return what a carrier gateway needs to register ``parcel`` (n of ``count``)."""
+    """Return what a carrier gateway needs to register ``parcel`` (n of ``count``): for a
+    relay-point delivery, addressed to the point (the customer as addressee) with its id."""
     assert parcel.sscc is not None
+    relay = delivery.relay_point
     return ShipmentRequest(
         sscc=parcel.sscc,
         service=_fit(service_name, ""),
         sender=sender_address(warehouse),
-        recipient=recipient_address(order),
+        recipient=recipient_address(order) if relay is None else relay_address(order, relay),
+        relay_point=relay.point_id if relay is not None else None,
         weight_g=parcel.weight_g,
         ship_date=ship_date,
         parcel_number=number,
@@ -197,6 +216,7 @@ def _label_data(session: Session, shipment: Shipment, parcel: Parcel) -> LabelDa
         warehouse=warehouse,
         service_name=service_name(shipment.carrier.code, shipment.service_code),
         ship_date=shipment.shipped_at.astimezone(ZoneInfo(PARIS_TZ)).date(),
+        delivery=choices.choice_of(session=session, order_id=order.id),
     )
     return request.label(carrier=shipment.carrier.name, tracking_number=parcel.tracking_number)
 

@@ -73,4 +73,6 @@ FRENCH: dict[str, str] = {
     "Tracking number": "Numéro de suivi",
     "Postal code": "Code postal",
     "Follow": "Suivre",
+    "Your relay point": "Votre point relais",
+    "Opening hours": "Horaires d'ouverture",
 }
