@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
 from maillon.care import service, sla
-from maillon.care.model import category_of_intent, ticket_reference
+from maillon.care.model import ticket_reference
 from maillon.care.policy_doc import policy_document
 from maillon.care.queries import stats
 from maillon.care.schemas import (
@@ -169,6 +169,9 @@ def list_tickets(
         str | None, Query(alias="status", max_length=20, description="a status, or 'active'")
     ] = None,
     queue: Annotated[str | None, Query(max_length=40, description="category")] = None,
+    intent: Annotated[
+        str | None, Query(max_length=60, description="an intent (its queue); 'other': triage")
+    ] = None,
     assignee: Annotated[
         str | None, Query(max_length=120, description="agent name or id, or 'none'")
     ] = None,
@@ -186,6 +189,7 @@ def list_tickets(
             session=session,
             status=status_,
             category=queue,
+            intent=intent,
             assignee=assignee,
             priority=priority,
             sla_filter=sla_,
@@ -280,7 +284,8 @@ def suggested_reply(
     language: Annotated[str | None, Query(max_length=2)] = None,
     agent_name: Annotated[str, Query(max_length=120)] = "Service client",
 ) -> SuggestionRead:
-    """The reply template of the ticket's intent, filled with its order and shipment data."""
+    """The reply to the ticket's intent, built from its order's, shipments' and returns' actual
+    state (each stated fact listed in ``claims``)."""
     with db.reader() as session:
         s = replies.suggest_reply(
             session=session,
@@ -295,6 +300,7 @@ def suggested_reply(
         subject=s.subject,
         body=s.body,
         missing=list(s.missing),
+        claims=list(s.claims),
     )
 
 
@@ -403,14 +409,13 @@ def answer_csat(token: Token, body: CsatAnswer, db: DbDep) -> CsatRead:
 def classify_text(body: ClassificationCreate, db: DbDep, _: Agent) -> ClassifyRead:
     """The intent of a message with the model in use, and the queue it would be routed to."""
     with db.reader() as session:
-        prediction = classify.classify(session=session, text=body.text)
-        threshold = classify.current_model(session=session).threshold
-    routed = prediction.confidence >= threshold
+        r = classify.route(session=session, text=body.text)
     return ClassifyRead(
-        intent=prediction.intent,
-        confidence=round(prediction.confidence, 4),
-        routed=routed,
-        category=category_of_intent(prediction.intent) if routed else "other",
+        intent=r.intent,
+        best_guess=r.best_guess,
+        confidence=r.confidence,
+        routed=r.routed,
+        category=r.category,
     )
 
 

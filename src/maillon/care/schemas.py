@@ -161,13 +161,16 @@ class TicketRead(TicketSummary):
 
 
 class SuggestionRead(BaseModel):
-    """A reply template filled with the ticket's data."""
+    """The grounded reply to the ticket's intent: built from its order's, shipments' and
+    returns' actual state; ``claims`` lists each fact it states (``order.status=delivered``);
+    ``missing`` stays empty (no placeholder is ever shown)."""
 
     intent: str
     language: str
     subject: str
     body: str
     missing: list[str]
+    claims: list[str] = []
 
 
 class InboundEmail(StrictModel):
@@ -234,9 +237,11 @@ class ClassificationCreate(StrictModel):
 
 
 class ClassifyRead(BaseModel):
-    """The intent of a message, its confidence and where it would be routed."""
+    """The intent of a message (``other`` when unsure: a person triages it), the classifier's
+    best guess and its probability, and the queue it would be routed to."""
 
     intent: str
+    best_guess: str
     confidence: float
     routed: bool
     category: str
