@@ -406,15 +406,15 @@ def _cancel(w: _Writer) -> None:
         )
     else:
         state = (
-            ("was delivered", "a été livrée")
+            ("was delivered", "a été livrée", "", "")
             if st is _O.DELIVERED
-            else ("has already shipped", "est déjà partie")
+            else ("has already shipped", "est déjà partie", " once you have it", " une fois reçue")
         )
         w.say(
             f"Your order {f.order_number} {state[0]}, so it can no longer be cancelled; you "
-            "can return it once you have it, from your account.",
+            f"can return it{state[2]}, from your account.",
             f"Votre commande {f.order_number} {state[1]} : elle ne peut plus être annulée ; "
-            "vous pourrez la retourner depuis votre compte une fois reçue.",
+            f"vous pourrez la retourner depuis votre compte{state[3]}.",
             _status(f),
         )
 
