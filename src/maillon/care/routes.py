@@ -17,6 +17,9 @@ from maillon.care.schemas import (
     AgentCreate,
     AgentRead,
     AgentUpdate,
+    ArticleCreate,
+    ArticleRead,
+    ArticleUpdate,
     AssignmentUpdate,
     AssistantQuestion,
     AssistantReply,
@@ -40,8 +43,8 @@ from maillon.care.schemas import (
     TicketSummary,
     TicketUpdate,
 )
-from maillon.care.service import assistant, classify, replies
-from maillon.care.tables import CareAgent, Ticket
+from maillon.care.service import assistant, classify, knowledge, replies
+from maillon.care.tables import CareAgent, CareArticle, Ticket
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
@@ -469,3 +472,90 @@ def put_sla_policy(
     with db.transaction() as session:
         policy = service.set_sla_policy(session=session, document=document, actor=who.actor)
         return policy_document(policy)
+
+
+# --- knowledge base and shop policy of the FAQ assistant --------------------------------------
+
+
+def article_read(a: CareArticle) -> ArticleRead:
+    """Return the response model of a knowledge-base article."""
+    return ArticleRead(
+        id=a.id,
+        slug=a.slug,
+        language=a.language,
+        intent=a.intent,
+        question=a.question,
+        alternates=list(a.alternates or []),
+        answer=a.answer,
+        active=a.active,
+        updated_by=a.updated_by,
+        updated_at=a.updated_at,
+    )
+
+
+@router.get("/api/v1/care/articles", response_model=list[ArticleRead])
+def list_articles(
+    db: DbDep,
+    _: Agent,
+    language: Annotated[str | None, Query(max_length=2)] = None,
+    intent: Annotated[str | None, Query(max_length=60)] = None,
+) -> list[ArticleRead]:
+    """The assistant's knowledge base, by slug then language."""
+    with db.reader() as session:
+        rows = knowledge.list_articles(session=session, language=language, intent=intent)
+        return [article_read(a) for a in rows]
+
+
+@router.get("/api/v1/care/articles/{article_id}", response_model=ArticleRead)
+def get_article(article_id: IdPath, db: DbDep, _: Agent) -> ArticleRead:
+    """One article."""
+    with db.reader() as session:
+        return article_read(knowledge.get_article(session=session, article_id=article_id))
+
+
+@router.post(
+    "/api/v1/care/articles", status_code=status.HTTP_201_CREATED, response_model=ArticleRead
+)
+def create_article(body: ArticleCreate, db: DbDep, who: Agent) -> ArticleRead:
+    """Add an article (agents and operators); the assistant uses it at once."""
+    with db.transaction() as session:
+        article = knowledge.create_article(session=session, **body.model_dump(), actor=who.actor)
+        return article_read(article)
+
+
+@router.patch("/api/v1/care/articles/{article_id}", response_model=ArticleRead)
+def update_article(article_id: IdPath, body: ArticleUpdate, db: DbDep, who: Agent) -> ArticleRead:
+    """Change an article's question, answer, intent, wordings or whether it is used."""
+    with db.transaction() as session:
+        article = knowledge.update_article(
+            session=session,
+            article_id=article_id,
+            actor=who.actor,
+            **body.model_dump(exclude_unset=True),
+        )
+        return article_read(article)
+
+
+@router.delete("/api/v1/care/articles/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_article(article_id: IdPath, db: DbDep, _: Operator) -> None:
+    """Delete an article (operators and admins; agents deactivate instead)."""
+    with db.transaction() as session:
+        knowledge.delete_article(session=session, article_id=article_id)
+
+
+@router.get("/api/v1/care/shop-policy")
+def get_shop_policy(db: DbDep, _: Agent) -> dict[str, Any]:
+    """What the assistant says of payment methods, instalments and delivery options."""
+    with db.reader() as session:
+        return knowledge.load_shop_policy(session=session).document()
+
+
+@router.put("/api/v1/care/shop-policy")
+def put_shop_policy(
+    db: DbDep, who: Operator, document: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Replace the shop policy (the document ``GET`` returns); bad fields are named."""
+    with db.transaction() as session:
+        return knowledge.save_shop_policy(
+            session=session, document=document, actor=who.actor
+        ).document()

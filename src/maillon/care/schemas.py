@@ -276,3 +276,42 @@ class StatsRead(BaseModel):
     sla_warnings: int
     first_response: dict[str, int]
     resolution: dict[str, int]
+
+
+class ArticleCreate(StrictModel):
+    """A knowledge-base article in one language (``slug`` is shared by its translations).
+    The answer may hold policy tokens: ``{return_costs}``, ``{return_window}``,
+    ``{delivery_times}``, ``{payment_methods}``."""
+
+    slug: str = Field(min_length=1, max_length=80)
+    language: str = Field(min_length=2, max_length=2)
+    question: str = Field(min_length=1, max_length=300)
+    answer: str = Field(min_length=1, max_length=20_000)
+    intent: str = Field(default="other", max_length=60)
+    alternates: list[str] = Field(default_factory=list, max_length=30)
+    active: bool = True
+
+
+class ArticleUpdate(StrictModel):
+    """What may change on an article (the fields given)."""
+
+    question: str | None = Field(default=None, min_length=1, max_length=300)
+    answer: str | None = Field(default=None, min_length=1, max_length=20_000)
+    intent: str | None = Field(default=None, max_length=60)
+    alternates: list[str] | None = Field(default=None, max_length=30)
+    active: bool | None = None
+
+
+class ArticleRead(BaseModel):
+    """A knowledge-base article."""
+
+    id: int
+    slug: str
+    language: str
+    intent: str
+    question: str
+    alternates: list[str]
+    answer: str
+    active: bool
+    updated_by: str
+    updated_at: datetime

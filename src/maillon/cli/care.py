@@ -11,12 +11,14 @@ import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from maillon.cli.care_kb import kb_app
 from maillon.cli.common import ACTOR, DbOption, console, fail, open_db, read_document
 from maillon.core.errors import MaillonError
 
 care_app = typer.Typer(
     help="After-sales: tickets, SLAs, intents and the FAQ assistant.", no_args_is_help=True
 )
+care_app.add_typer(kb_app, name="kb")
 
 
 def _date(value: str | None, name: str) -> datetime | None:

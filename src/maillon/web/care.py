@@ -16,7 +16,7 @@ from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from maillon.care import queries
+from maillon.care import queries, shop_policy
 from maillon.care import service as care
 from maillon.care.model import (
     CATEGORIES,
@@ -26,7 +26,7 @@ from maillon.care.model import (
     TRANSITIONS,
     ticket_reference,
 )
-from maillon.care.service import replies
+from maillon.care.service import knowledge, replies
 from maillon.care.sla import ClockState, ClockStatus, SlaState
 from maillon.care.tables import CareAgent, Ticket
 from maillon.core.errors import MaillonError, NotFound
@@ -206,6 +206,138 @@ def care_inbox(
     context["total"] = total
     context["pages"] = page_count(total, PAGE)
     return render(request, "care.html", user, **context)
+
+
+def _kb_page(
+    request: Request,
+    user: ConsoleUser,
+    *,
+    language: str = "",
+    edit: int | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The knowledge base: articles (one language or all), one open for editing."""
+    with database(request).reader() as session:
+        rows = knowledge.list_articles(session=session, language=language or None)
+        articles = [
+            {
+                "id": a.id,
+                "slug": a.slug,
+                "language": a.language,
+                "intent": a.intent,
+                "question": a.question,
+                "alternates": "\n".join(a.alternates or []),
+                "answer": a.answer,
+                "active": a.active,
+                "updated_by": a.updated_by,
+            }
+            for a in rows
+        ]
+    return render(
+        request,
+        "care_kb.html",
+        user,
+        status_code=status_code,
+        articles=articles,
+        editing=next((a for a in articles if a["id"] == edit), None),
+        language=language,
+        languages=("fr", "en"),
+        intents=INTENTS,
+        intent_labels=INTENT_LABELS,
+        tokens=shop_policy.TOKENS,
+        error=error,
+    )
+
+
+def _kb_refused(
+    request: Request, user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
+) -> Response:
+    edit = values.get("article_id")
+    return _kb_page(
+        request,
+        user,
+        edit=int(edit) if edit and edit.isdigit() else None,
+        error=exc.message,
+        status_code=error_status(exc),
+    )
+
+
+@router.get("/care/knowledge", response_class=HTMLResponse)
+def care_knowledge(
+    request: Request,
+    user: CarePage,
+    language: Annotated[str, Query(max_length=2)] = "",
+    edit: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    """The FAQ assistant's knowledge base: every article, the forms to add and change one."""
+    return _kb_page(request, user, language=language, edit=edit)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+Short = Annotated[str, Form(max_length=300)]
+Long = Annotated[str, Form(max_length=20_000)]
+
+
+@router.post("/care/knowledge")
+@on_refusal(_kb_refused)
+def care_knowledge_add(
+    request: Request,
+    user: CareForm,
+    slug: Annotated[str, Form(max_length=80)] = "",
+    language: Annotated[str, Form(max_length=2)] = "",
+    intent: Annotated[str, Form(max_length=60)] = "other",
+    question: Short = "",
+    alternates: Long = "",
+    answer: Long = "",
+) -> Response:
+    """Add an article."""
+    with database(request).transaction() as session:
+        knowledge.create_article(
+            session=session,
+            slug=slug.strip(),
+            language=language,
+            question=question,
+            answer=answer,
+            intent=intent,
+            alternates=_lines(alternates),
+            actor=user.principal.actor,
+        )
+    return RedirectResponse("/care/knowledge", status_code=303)
+
+
+@router.post("/care/knowledge/{article_id}")
+@on_refusal(_kb_refused)
+def care_knowledge_change(
+    request: Request,
+    user: CareForm,
+    article_id: TicketId,
+    intent: Annotated[str, Form(max_length=60)] = "other",
+    question: Short = "",
+    alternates: Long = "",
+    answer: Long = "",
+    active: Annotated[bool, Form()] = False,
+    delete: Annotated[bool, Form()] = False,
+) -> Response:
+    """Change an article (or delete it)."""
+    with database(request).transaction() as session:
+        if delete:
+            knowledge.delete_article(session=session, article_id=article_id)
+        else:
+            knowledge.update_article(
+                session=session,
+                article_id=article_id,
+                actor=user.principal.actor,
+                question=question,
+                answer=answer,
+                intent=intent,
+                alternates=_lines(alternates),
+                active=active,
+            )
+    return RedirectResponse("/care/knowledge", status_code=303)
 
 
 def _shipment_links(session: Session, ticket: Ticket, order: Order | None) -> list[dict[str, Any]]:

@@ -87,6 +87,22 @@ FRENCH: dict[str, str] = {
     "Damaged item": "Article endommagé",
     "Change of address": "Changement d'adresse",
     "Intent queue": "File par intention",
+    "Knowledge base": "Base de connaissances",
+    "The FAQ assistant answers from these articles and cites the one it used. An answer may hold "
+    "policy tokens, filled from the settings in force:": (
+        "L'assistant FAQ répond à partir de ces articles et cite celui qu'il a utilisé. Une "
+        "réponse peut contenir des balises de politique, remplies avec les réglages en vigueur :"
+    ),
+    "Change the article": "Modifier l'article",
+    "Question": "Question",
+    "Other wordings (one a line)": "Autres formulations (une par ligne)",
+    "Answer": "Réponse",
+    "Used by the assistant": "Utilisé par l'assistant",
+    "Article": "Article",
+    "No article yet.": "Aucun article pour l'instant.",
+    "Add an article": "Ajouter un article",
+    "Add": "Ajouter",
+    "Identifier (shared by its translations)": "Identifiant (commun à ses traductions)",
     "Missing or wrong item": "Article manquant ou erroné",
     "Return an item": "Retourner un article",
     "Change the order": "Modifier la commande",
