@@ -80,7 +80,9 @@ ON_ITS_WAY = re.compile(r"\bhas shipped\b|\bis on its way\b|\ba été expédiée
 NOT_SHIPPED = re.compile(r"\bhas not shipped yet\b|\bn'est pas encore partie\b")
 CAN_CANCEL = re.compile(r"\bcan still be cancelled\b|\bpeut encore être annulée\b")
 REFUNDED = re.compile(r"\bwe refunded\b|\bnous avons remboursé\b")
-ADDRESS_CHANGED = re.compile(r"\bis now\b|\best désormais\b|\bhas been changed\b|\ba été modifiée\b")
+ADDRESS_CHANGED = re.compile(
+    r"\bis now\b|\best désormais\b|\bhas been changed\b|\ba été modifiée\b"
+)
 
 
 def _text_contradictions(text: str, facts: Facts) -> list[str]:
@@ -175,5 +177,5 @@ def test_an_order_intent_without_an_order_asks_for_its_number() -> None:
 
 @pytest.mark.parametrize(("intent", "lang"), [("nope", "fr"), ("track_order", "de")])
 def test_unknown_intent_or_language_is_refused(intent: str, lang: str) -> None:
-    with pytest.raises(ValueError, match="intent|language"):
+    with pytest.raises(ValueError, match=r"intent|language"):
         grounded.build_reply(intent, lang, Facts())
