@@ -29,7 +29,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from maillon.care import faq, intents  # noqa: E402
+from maillon.care import faq, intent_protocol, intents  # noqa: E402
 
 Ranker = Callable[[str], list[int]]
 
@@ -140,6 +140,34 @@ def main() -> None:
         f"index build {build_s:.2f} s"
     )
 
+    # The shipped bilingual knowledge base as the assistant searches it: the question's intent
+    # (the shipped classifier) prefers the articles serving it; a request for a person is
+    # handed over. Expected article (or "handover") per question.
+    checks = {
+        "Who pays returns?": "return-cost-en",
+        "Qui paie le retour ?": "return-cost-fr",
+        "Payer en 3 fois ?": "payment-methods-fr",
+        "Can I pay with PayPal?": "payment-methods-en",
+        "How long does delivery take?": "delivery-time-en",
+        "I want to speak to a human": "handover",
+        "je veux parler à quelqu'un": "handover",
+    }
+    classifier = intent_protocol.fit(
+        intent_protocol.load_training(), intent_protocol.shipped_config()
+    )
+    kb_index = faq.FaqIndex.build(faq.load_kb())
+    right = 0
+    for question, expected in checks.items():
+        [intent] = classifier.route([question])
+        if intent == "contact_human_agent":
+            got = "handover"
+        else:
+            found = kb_index.answer(question, intent=None if intent == "other" else intent)
+            got = found.entry.id if found.entry is not None and found.confident else "handover"
+        right += got == expected
+        console.print(f"  {question!r}: {got} {'ok' if got == expected else f'(want {expected})'}")
+    console.print(f"assistant checks on the shipped knowledge base: {right}/{len(checks)}")
+
     main_row = rows[1]
     summary = {
         "top1_accuracy": main_row["top1_accuracy"],
@@ -148,6 +176,8 @@ def main() -> None:
         "baseline_top1_accuracy": rows[0]["top1_accuracy"],
         "live_detected": detected,
         "live_false_alarms": false_alarms,
+        "assistant_checks": right,
+        "assistant_checks_total": len(checks),
     }
     if args.json:
         args.json.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2))

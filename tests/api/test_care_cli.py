@@ -48,7 +48,7 @@ def test_classify_and_retrain_on_labelled_tickets(db_url: str, db: Database) -> 
             )
     r = runner.invoke(app, ["care", "retrain", "--from-tickets", "--db", db_url])
     assert r.exit_code == 0, r.output
-    assert "6 from your tickets" in r.output and "28 intents" in r.output
+    assert "6 from your tickets" in r.output and "14 intents" in r.output
     assert "accuracy on 1 held-out tickets" in r.output
     # the merchant's own intent is now known
     r = runner.invoke(

@@ -128,7 +128,7 @@ def test_ticket_lifecycle_reply_note_resolve_and_csat_once(
     assert r.status_code == 409 and r.json()["error"]["code"] == "invalid_transition"
 
 
-def test_suggested_reply_is_filled_with_the_order_and_tracking(
+def test_suggested_reply_states_the_order_and_tracking_as_they_are(
     client: TestClient, seeded: Database, auth: H
 ) -> None:
     number = place(seeded)
@@ -141,10 +141,10 @@ def test_suggested_reply_is_filled_with_the_order_and_tracking(
         order=number,
         language="fr",
     )
-    # French is read through the bilingual thesaurus: confidently routed to delivery
+    # the classifier reads French: confidently routed to delivery
     assert t["intent"] == "track_order" and t["category"] == "delivery"
     r = client.get(
-        f"/api/v1/tickets/{t['id']}/suggested-reply?intent=where_is_my_order&agent_name=Lea",
+        f"/api/v1/tickets/{t['id']}/suggested-reply?intent=track_order&agent_name=Lea",
         headers=auth["agent"],
     )
     assert r.status_code == 200, r.text
@@ -155,14 +155,15 @@ def test_suggested_reply_is_filled_with_the_order_and_tracking(
         tracking = shipment.parcels[0].tracking_number
     assert s["language"] == "fr" and number in s["subject"] and f"[T{t['id']}]" in s["subject"]
     assert "Bonjour Camille" in s["body"] and "Colissimo" in s["body"] and "Lea" in s["body"]
-    assert s["missing"] == ["shipment.tracking_url"]  # the carrier has no tracking page yet
-    assert "[shipment.tracking_url]" in s["body"]
+    # the carrier has no tracking page yet: the number is given, no placeholder is shown
+    assert s["missing"] == [] and tracking in s["body"] and "[" not in s["body"]
+    assert "order.status=shipped" in s["claims"] and "shipment.carrier=Colissimo" in s["claims"]
     with seeded.transaction() as session:
         carrier = shipping.get_carrier(session=session, code="colissimo")
         carrier.tracking_url = "https://track.example/{tracking}"
     url = f"/api/v1/tickets/{t['id']}/suggested-reply?language=en"
     s = client.get(url, headers=auth["agent"]).json()
-    assert s["intent"] == "where_is_my_order" and s["missing"] == []
+    assert s["intent"] == "track_order" and s["missing"] == []
     assert f"https://track.example/{tracking}" in s["body"] and "Hello Camille" in s["body"]
     bad = client.get(
         f"/api/v1/tickets/{t['id']}/suggested-reply?intent=nope", headers=auth["agent"]

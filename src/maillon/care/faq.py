@@ -192,7 +192,8 @@ def live_intent(text: str, intent_model: IntentModel | None = None) -> str | Non
 
 @dataclass(frozen=True, slots=True)
 class FaqEntry:
-    """One knowledge-base entry: id, language, question, answer, alternate wordings, topic.
+    """One knowledge-base entry: id, language, question, answer, alternate wordings, topic and
+    the intent it serves (:class:`maillon.care.model.Intent`, ``""`` when none).
 
     The constructor raises ``ValueError`` for an empty id, question or answer, or a language
     not in ``LANGUAGES``.
@@ -204,6 +205,7 @@ class FaqEntry:
     lang: str = "en"
     alternates: tuple[str, ...] = ()
     topic: str = ""
+    intent: str = ""
 
     def __post_init__(self) -> None:
         for name in ("id", "question", "answer"):
@@ -234,6 +236,7 @@ class FaqEntry:
                 lang=str(data.get("lang", "en")),
                 alternates=tuple(str(a) for a in data.get("alternates", ())),
                 topic=str(data.get("topic", "")),
+                intent=str(data.get("intent", "")),
             )
         except KeyError as exc:
             raise ValueError(f"FAQ entry is missing the key {exc.args[0]!r}.") from exc
@@ -384,14 +387,22 @@ class FaqIndex:
             best = (1.0 - self.answer_weight) * best + self.answer_weight * answer
         return np.clip(best, 0.0, 1.0)
 
-    def search(self, question: str, k: int = 3) -> list[tuple[FaqEntry, float]]:
+    def search(
+        self, question: str, k: int = 3, *, intent: str | None = None
+    ) -> list[tuple[FaqEntry, float]]:
         """Return the ``k`` best ``(entry, score)`` pairs, best first (language preference on).
 
-        Raises ``ValueError`` if ``k < 1`` and ``TypeError`` for a non-string question.
+        With ``intent`` (the question's, from the classifier), entries serving another intent
+        score half when some entry serves it. Raises ``ValueError`` if ``k < 1`` and
+        ``TypeError`` for a non-string question.
         """
         if k < 1:
             raise ValueError(f"k must be >= 1, got {k}.")
         scores = self.scores(question)
+        if intent:
+            serves = np.array([e.intent == intent for e in self.entries])
+            if serves.any():
+                scores = np.where(serves, scores, scores * 0.5)
         if self.prefer_language:
             lang = detect_language(question)
             same = np.array([e.lang == lang for e in self.entries])
@@ -400,18 +411,19 @@ class FaqIndex:
         order = np.argsort(-scores, kind="stable")[:k]
         return [(self.entries[int(i)], float(scores[int(i)])) for i in order]
 
-    def answer(self, question: str) -> Answer:
+    def answer(self, question: str, *, intent: str | None = None) -> Answer:
         """Return the best entry for ``question`` with its score and confidence verdict.
 
-        ``Answer.live_intent`` flags questions about the customer's own order.  Raises
-        ``TypeError`` if ``question`` is not a string.
+        ``Answer.live_intent`` flags questions about the customer's own order; ``intent``
+        prefers the entries serving it (:meth:`search`).  Raises ``TypeError`` if
+        ``question`` is not a string.
         """
         if not isinstance(question, str):
             raise TypeError(f"question must be a str, got {type(question).__name__}.")
         live = live_intent(question, self.intent_model)
         if not normalise(question):
             return Answer(None, 0.0, False, live)
-        [(entry, score)] = self.search(question, k=1)
+        [(entry, score)] = self.search(question, k=1, intent=intent)
         return Answer(entry, score, score >= self.threshold, live)
 
     def answer_many(self, questions: Sequence[str]) -> list[Answer]:

@@ -5,9 +5,10 @@
   :mod:`maillon.care.sla`), ``resolved`` when the agent says it is solved (a CSAT survey goes
   out), ``closed`` at the end. :data:`TRANSITIONS` says which moves are allowed; a customer
   message reopens a waiting or resolved ticket (:func:`status_after_customer_message`).
-* Intent routing: the classifier's intents (the Bitext customer-service set, plus any the
-  merchant labels) map onto a queue (:data:`INTENT_CATEGORY`) and, for some, onto a reply
-  template of :mod:`maillon.care.templates` (:data:`INTENT_TEMPLATE`).
+* Intents: :class:`Intent` is the e-commerce label set of the classifier (French and English),
+  ``other`` when unsure; each maps onto a queue (:data:`INTENT_CATEGORY`) and, but ``other``,
+  onto a grounded reply (:data:`INTENT_TEMPLATE`); the labels of the former Bitext set map onto
+  the new ones (:data:`OLD_INTENTS`).
 * Inbound e-mail: :func:`parse_sender`, :func:`find_order_numbers` and
   :func:`find_ticket_reference` read the payload of a mail webhook.
 * Assignment: :func:`pick_agent` chooses an agent round-robin (the least recently assigned
@@ -31,19 +32,23 @@ from enum import StrEnum
 __all__ = [
     "CATEGORIES",
     "CHANNELS",
+    "INTENTS",
     "INTENT_CATEGORY",
     "INTENT_TEMPLATE",
+    "OLD_INTENTS",
     "PRIORITIES",
     "STATUSES",
     "TRANSITIONS",
     "AgentCandidate",
     "GroupStats",
+    "Intent",
     "TicketFacts",
     "TicketStatus",
     "can_transition",
     "category_of_intent",
     "find_order_numbers",
     "find_ticket_reference",
+    "intent_of_label",
     "parse_sender",
     "pick_agent",
     "status_after_customer_message",
@@ -97,23 +102,63 @@ CATEGORIES: tuple[str, ...] = (
 )
 """Ticket categories; each is also a queue and an agent skill."""
 
+
+class Intent(StrEnum):
+    """What an e-merchant's customer writes about (the classifier's labels, French and
+    English). ``other`` is what the classifier says when it is unsure: such a message goes to
+    the human triage queue (``other``), never to a specialised one."""
+
+    TRACK_ORDER = "track_order"
+    DAMAGED_ITEM = "damaged_item"
+    MISSING_OR_WRONG_ITEM = "missing_or_wrong_item"
+    RETURN_ITEM = "return_item"
+    REFUND_STATUS = "refund_status"
+    CANCEL_ORDER = "cancel_order"
+    CHANGE_ORDER = "change_order"
+    CHANGE_SHIPPING_ADDRESS = "change_shipping_address"
+    DELIVERY_OPTIONS = "delivery_options"
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    ACCOUNT = "account"
+    CONTACT_HUMAN_AGENT = "contact_human_agent"
+    OTHER = "other"
+
+
+INTENTS: tuple[str, ...] = tuple(Intent)
+"""Every intent label, ``other`` last."""
+
+_I = Intent
 INTENT_CATEGORY: dict[str, str] = {
-    "track_order": "delivery",
-    "delivery_options": "delivery",
-    "delivery_period": "delivery",
-    "change_shipping_address": "delivery",
-    "set_up_shipping_address": "delivery",
-    "check_refund_policy": "returns",
-    "get_refund": "refund",
-    "track_refund": "refund",
-    "check_invoice": "payment",
-    "get_invoice": "payment",
+    _I.TRACK_ORDER: "delivery",
+    _I.DELIVERY_OPTIONS: "delivery",
+    _I.CHANGE_SHIPPING_ADDRESS: "delivery",
+    _I.DAMAGED_ITEM: "returns",
+    _I.MISSING_OR_WRONG_ITEM: "returns",
+    _I.RETURN_ITEM: "returns",
+    _I.REFUND_STATUS: "refund",
+    _I.INVOICE: "payment",
+    _I.PAYMENT: "payment",
+    _I.CANCEL_ORDER: "order",
+    _I.CHANGE_ORDER: "order",
+    _I.ACCOUNT: "account",
+    _I.CONTACT_HUMAN_AGENT: "other",
+    _I.OTHER: "other",
+}
+"""Queue (category: SLA targets and agent skills) of each intent; ``other`` is the human triage
+queue, where unsure messages and requests for a person land."""
+
+OLD_INTENTS: dict[str, str] = {
+    "delivery_period": "delivery_options",
+    "set_up_shipping_address": "change_shipping_address",
+    "check_refund_policy": "return_item",
+    "get_refund": "refund_status",
+    "track_refund": "refund_status",
+    "check_invoice": "invoice",
+    "get_invoice": "invoice",
     "check_payment_methods": "payment",
     "payment_issue": "payment",
-    "cancel_order": "order",
-    "change_order": "order",
-    "place_order": "order",
-    "check_cancellation_fee": "order",
+    "check_cancellation_fee": "cancel_order",
+    "place_order": "other",
     "create_account": "account",
     "delete_account": "account",
     "edit_account": "account",
@@ -121,22 +166,24 @@ INTENT_CATEGORY: dict[str, str] = {
     "registration_problems": "account",
     "switch_account": "account",
     "newsletter_subscription": "account",
-    "complaint": "complaint",
+    "complaint": "other",
     "review": "other",
-    "contact_customer_service": "other",
-    "contact_human_agent": "other",
+    "contact_customer_service": "contact_human_agent",
 }
-"""Queue (category) of each known intent; unknown intents go to ``other``."""
+"""The labels of the previous (Bitext) intent set and the intent each one became (migration
+0036 rewrote the stored tickets with it; :func:`intent_of_label` reads old labels the same)."""
 
-INTENT_TEMPLATE: dict[str, str] = {
-    "track_order": "where_is_my_order",
-    "get_refund": "return_request",
-    "check_refund_policy": "return_request",
-    "track_refund": "refund_status",
-    "change_shipping_address": "change_address",
-    "cancel_order": "cancel_order",
-}
-"""Reply template (:data:`maillon.care.templates.INTENTS`) answering an intent, where one fits."""
+INTENT_TEMPLATE: dict[str, str] = {i.value: i.value for i in Intent if i is not Intent.OTHER}
+"""Reply (:mod:`maillon.care.grounded`) answering an intent: every intent but ``other``."""
+
+
+def intent_of_label(label: str | None) -> str:
+    """Return the intent a stored or given label means (old Bitext labels are mapped; an unknown
+    or empty one is ``other``)."""
+    value = (label or "").strip()
+    if value in INTENTS:
+        return value
+    return OLD_INTENTS.get(value, Intent.OTHER.value)
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -159,7 +206,7 @@ def status_after_customer_message(current: str) -> str:
 
 def category_of_intent(intent: str | None) -> str:
     """Return the queue of ``intent`` (``other`` for none or an unknown intent)."""
-    return INTENT_CATEGORY.get(intent or "", "other")
+    return INTENT_CATEGORY.get(intent_of_label(intent), "other")
 
 
 def ticket_reference(ticket_id: int) -> str:

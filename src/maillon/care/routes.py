@@ -10,13 +10,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Path, Query, status
 
 from maillon.care import service, sla
-from maillon.care.model import category_of_intent, ticket_reference
+from maillon.care.model import ticket_reference
 from maillon.care.policy_doc import policy_document
 from maillon.care.queries import stats
 from maillon.care.schemas import (
     AgentCreate,
     AgentRead,
     AgentUpdate,
+    ArticleCreate,
+    ArticleRead,
+    ArticleUpdate,
     AssignmentUpdate,
     AssistantQuestion,
     AssistantReply,
@@ -40,8 +43,8 @@ from maillon.care.schemas import (
     TicketSummary,
     TicketUpdate,
 )
-from maillon.care.service import assistant, classify, replies
-from maillon.care.tables import CareAgent, Ticket
+from maillon.care.service import assistant, classify, knowledge, replies
+from maillon.care.tables import CareAgent, CareArticle, Ticket
 from maillon.core import clock
 from maillon.core.auth import Principal, Role
 from maillon.core.http import DbDep, IdPath, Page, PageDep, allow
@@ -169,6 +172,9 @@ def list_tickets(
         str | None, Query(alias="status", max_length=20, description="a status, or 'active'")
     ] = None,
     queue: Annotated[str | None, Query(max_length=40, description="category")] = None,
+    intent: Annotated[
+        str | None, Query(max_length=60, description="an intent (its queue); 'other': triage")
+    ] = None,
     assignee: Annotated[
         str | None, Query(max_length=120, description="agent name or id, or 'none'")
     ] = None,
@@ -186,6 +192,7 @@ def list_tickets(
             session=session,
             status=status_,
             category=queue,
+            intent=intent,
             assignee=assignee,
             priority=priority,
             sla_filter=sla_,
@@ -280,7 +287,8 @@ def suggested_reply(
     language: Annotated[str | None, Query(max_length=2)] = None,
     agent_name: Annotated[str, Query(max_length=120)] = "Service client",
 ) -> SuggestionRead:
-    """The reply template of the ticket's intent, filled with its order and shipment data."""
+    """The reply to the ticket's intent, built from its order's, shipments' and returns' actual
+    state (each stated fact listed in ``claims``)."""
     with db.reader() as session:
         s = replies.suggest_reply(
             session=session,
@@ -295,6 +303,7 @@ def suggested_reply(
         subject=s.subject,
         body=s.body,
         missing=list(s.missing),
+        claims=list(s.claims),
     )
 
 
@@ -403,14 +412,13 @@ def answer_csat(token: Token, body: CsatAnswer, db: DbDep) -> CsatRead:
 def classify_text(body: ClassificationCreate, db: DbDep, _: Agent) -> ClassifyRead:
     """The intent of a message with the model in use, and the queue it would be routed to."""
     with db.reader() as session:
-        prediction = classify.classify(session=session, text=body.text)
-        threshold = classify.current_model(session=session).threshold
-    routed = prediction.confidence >= threshold
+        r = classify.route(session=session, text=body.text)
     return ClassifyRead(
-        intent=prediction.intent,
-        confidence=round(prediction.confidence, 4),
-        routed=routed,
-        category=category_of_intent(prediction.intent) if routed else "other",
+        intent=r.intent,
+        best_guess=r.best_guess,
+        confidence=r.confidence,
+        routed=r.routed,
+        category=r.category,
     )
 
 
@@ -464,3 +472,90 @@ def put_sla_policy(
     with db.transaction() as session:
         policy = service.set_sla_policy(session=session, document=document, actor=who.actor)
         return policy_document(policy)
+
+
+# --- knowledge base and shop policy of the FAQ assistant --------------------------------------
+
+
+def article_read(a: CareArticle) -> ArticleRead:
+    """Return the response model of a knowledge-base article."""
+    return ArticleRead(
+        id=a.id,
+        slug=a.slug,
+        language=a.language,
+        intent=a.intent,
+        question=a.question,
+        alternates=list(a.alternates or []),
+        answer=a.answer,
+        active=a.active,
+        updated_by=a.updated_by,
+        updated_at=a.updated_at,
+    )
+
+
+@router.get("/api/v1/care/articles", response_model=list[ArticleRead])
+def list_articles(
+    db: DbDep,
+    _: Agent,
+    language: Annotated[str | None, Query(max_length=2)] = None,
+    intent: Annotated[str | None, Query(max_length=60)] = None,
+) -> list[ArticleRead]:
+    """The assistant's knowledge base, by slug then language."""
+    with db.reader() as session:
+        rows = knowledge.list_articles(session=session, language=language, intent=intent)
+        return [article_read(a) for a in rows]
+
+
+@router.get("/api/v1/care/articles/{article_id}", response_model=ArticleRead)
+def get_article(article_id: IdPath, db: DbDep, _: Agent) -> ArticleRead:
+    """One article."""
+    with db.reader() as session:
+        return article_read(knowledge.get_article(session=session, article_id=article_id))
+
+
+@router.post(
+    "/api/v1/care/articles", status_code=status.HTTP_201_CREATED, response_model=ArticleRead
+)
+def create_article(body: ArticleCreate, db: DbDep, who: Agent) -> ArticleRead:
+    """Add an article (agents and operators); the assistant uses it at once."""
+    with db.transaction() as session:
+        article = knowledge.create_article(session=session, **body.model_dump(), actor=who.actor)
+        return article_read(article)
+
+
+@router.patch("/api/v1/care/articles/{article_id}", response_model=ArticleRead)
+def update_article(article_id: IdPath, body: ArticleUpdate, db: DbDep, who: Agent) -> ArticleRead:
+    """Change an article's question, answer, intent, wordings or whether it is used."""
+    with db.transaction() as session:
+        article = knowledge.update_article(
+            session=session,
+            article_id=article_id,
+            actor=who.actor,
+            **body.model_dump(exclude_unset=True),
+        )
+        return article_read(article)
+
+
+@router.delete("/api/v1/care/articles/{article_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_article(article_id: IdPath, db: DbDep, _: Operator) -> None:
+    """Delete an article (operators and admins; agents deactivate instead)."""
+    with db.transaction() as session:
+        knowledge.delete_article(session=session, article_id=article_id)
+
+
+@router.get("/api/v1/care/shop-policy")
+def get_shop_policy(db: DbDep, _: Agent) -> dict[str, Any]:
+    """What the assistant says of payment methods, instalments and delivery options."""
+    with db.reader() as session:
+        return knowledge.load_shop_policy(session=session).document()
+
+
+@router.put("/api/v1/care/shop-policy")
+def put_shop_policy(
+    db: DbDep, who: Operator, document: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Replace the shop policy (the document ``GET`` returns); bad fields are named."""
+    with db.transaction() as session:
+        return knowledge.save_shop_policy(
+            session=session, document=document, actor=who.actor
+        ).document()

@@ -161,13 +161,16 @@ class TicketRead(TicketSummary):
 
 
 class SuggestionRead(BaseModel):
-    """A reply template filled with the ticket's data."""
+    """The grounded reply to the ticket's intent: built from its order's, shipments' and
+    returns' actual state; ``claims`` lists each fact it states (``order.status=delivered``);
+    ``missing`` stays empty (no placeholder is ever shown)."""
 
     intent: str
     language: str
     subject: str
     body: str
     missing: list[str]
+    claims: list[str] = []
 
 
 class InboundEmail(StrictModel):
@@ -234,9 +237,11 @@ class ClassificationCreate(StrictModel):
 
 
 class ClassifyRead(BaseModel):
-    """The intent of a message, its confidence and where it would be routed."""
+    """The intent of a message (``other`` when unsure: a person triages it), the classifier's
+    best guess and its probability, and the queue it would be routed to."""
 
     intent: str
+    best_guess: str
     confidence: float
     routed: bool
     category: str
@@ -271,3 +276,42 @@ class StatsRead(BaseModel):
     sla_warnings: int
     first_response: dict[str, int]
     resolution: dict[str, int]
+
+
+class ArticleCreate(StrictModel):
+    """A knowledge-base article in one language (``slug`` is shared by its translations).
+    The answer may hold policy tokens: ``{return_costs}``, ``{return_window}``,
+    ``{delivery_times}``, ``{payment_methods}``."""
+
+    slug: str = Field(min_length=1, max_length=80)
+    language: str = Field(min_length=2, max_length=2)
+    question: str = Field(min_length=1, max_length=300)
+    answer: str = Field(min_length=1, max_length=20_000)
+    intent: str = Field(default="other", max_length=60)
+    alternates: list[str] = Field(default_factory=list, max_length=30)
+    active: bool = True
+
+
+class ArticleUpdate(StrictModel):
+    """What may change on an article (the fields given)."""
+
+    question: str | None = Field(default=None, min_length=1, max_length=300)
+    answer: str | None = Field(default=None, min_length=1, max_length=20_000)
+    intent: str | None = Field(default=None, max_length=60)
+    alternates: list[str] | None = Field(default=None, max_length=30)
+    active: bool | None = None
+
+
+class ArticleRead(BaseModel):
+    """A knowledge-base article."""
+
+    id: int
+    slug: str
+    language: str
+    intent: str
+    question: str
+    alternates: list[str]
+    answer: str
+    active: bool
+    updated_by: str
+    updated_at: datetime

@@ -1,4 +1,5 @@
-"""After-sales tables: tickets, their messages and history, agents, CSAT surveys, intent models."""
+"""After-sales tables: tickets, their messages and history, agents, CSAT surveys, intent models,
+the FAQ knowledge base and the shop policy the assistant answers from."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     false,
     true,
 )
@@ -155,6 +157,39 @@ class CareSettings(Base):
     """The merchant's care settings document (one row, id 1): the SLA policy."""
 
     __tablename__ = "care_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CareArticle(Base):
+    """An article of the FAQ assistant's knowledge base, in one language: the question it
+    answers (and other wordings of it), the answer (which may hold policy tokens such as
+    ``{return_costs}``, see :mod:`maillon.care.shop_policy`) and the intent it serves.
+    ``slug`` is shared by the translations of one article."""
+
+    __tablename__ = "care_articles"
+    __table_args__ = (UniqueConstraint("slug", "language", name="uq_care_articles_slug_language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), index=True)
+    language: Mapped[str] = mapped_column(String(2))
+    intent: Mapped[str] = mapped_column(String(60), default="other")
+    question: Mapped[str] = mapped_column(String(300))
+    alternates: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    answer: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    updated_by: Mapped[str] = mapped_column(String(120))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ShopPolicyRow(Base):
+    """The shop's policy document the assistant answers from (one row, id 1): payment
+    methods, instalments, delivery options (:mod:`maillon.care.shop_policy`)."""
+
+    __tablename__ = "care_shop_policy"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     document: Mapped[dict[str, Any]] = mapped_column(JSON)

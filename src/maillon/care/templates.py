@@ -13,6 +13,11 @@ taking only whitelisted keys and formatting money (integer cents) and dates for 
 :func:`render` fills a template; a placeholder without a value raises :class:`MissingValues`
 naming every such placeholder. :data:`DEFAULT_TEMPLATES` holds French and English replies for
 the common intents (:data:`INTENTS`); :func:`render_reply` picks one and fills it.
+
+Suggested replies no longer come from these defaults: they state facts whatever the order's
+state ("is cancelled", "is on its way with {shipment.carrier}"). Agents get the grounded replies
+of :mod:`maillon.care.grounded`; this module keeps the placeholder engine and the money and date
+formatting they use.
 """
 
 from __future__ import annotations

@@ -11,12 +11,14 @@ import yaml
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from maillon.cli.care_kb import kb_app
 from maillon.cli.common import ACTOR, DbOption, console, fail, open_db, read_document
 from maillon.core.errors import MaillonError
 
 care_app = typer.Typer(
     help="After-sales: tickets, SLAs, intents and the FAQ assistant.", no_args_is_help=True
 )
+care_app.add_typer(kb_app, name="kb")
 
 
 def _date(value: str | None, name: str) -> datetime | None:
@@ -35,7 +37,6 @@ def classify_cmd(
     text: Annotated[str, typer.Argument(help="a customer message")], db: DbOption = None
 ) -> None:
     """Print the intent of a message, its confidence and the queue it would go to."""
-    from maillon.care.model import category_of_intent
     from maillon.care.service import classify
 
     if not text.strip():
@@ -43,12 +44,10 @@ def classify_cmd(
         raise typer.Exit(1)
     database = open_db(db)
     with database.reader() as session:
-        prediction = classify.classify(session=session, text=text)
-        threshold = classify.current_model(session=session).threshold
-    routed = prediction.confidence >= threshold
-    queue = category_of_intent(prediction.intent) if routed else "other (hand over)"
+        r = classify.route(session=session, text=text)
+    queue = r.category if r.routed else "other (a person triages it)"
     console.print(
-        f"{prediction.intent}  confidence {prediction.confidence:.2f}  queue {queue}",
+        f"{r.intent}  confidence {r.confidence:.2f} ({r.best_guess})  queue {queue}",
         highlight=False,
     )
 

@@ -16,10 +16,17 @@ from fastapi import Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from maillon.care import queries, templates
+from maillon.care import queries, shop_policy
 from maillon.care import service as care
-from maillon.care.model import CATEGORIES, PRIORITIES, STATUSES, TRANSITIONS, ticket_reference
-from maillon.care.service import replies
+from maillon.care.model import (
+    CATEGORIES,
+    INTENTS,
+    PRIORITIES,
+    STATUSES,
+    TRANSITIONS,
+    ticket_reference,
+)
+from maillon.care.service import knowledge, replies
 from maillon.care.sla import ClockState, ClockStatus, SlaState
 from maillon.care.tables import CareAgent, Ticket
 from maillon.core.errors import MaillonError, NotFound
@@ -43,15 +50,24 @@ router = console_router()
 
 PAGE = 50
 SLA_CHOICES = ("warning", "breached", "ok")
-TEMPLATE_LABELS = {
-    "where_is_my_order": "Where is my order?",
-    "return_request": "Return request",
-    "refund_status": "Refund status",
+INTENT_LABELS = {
+    "track_order": "Where is my order?",
     "damaged_item": "Damaged item",
-    "change_address": "Change of address",
+    "missing_or_wrong_item": "Missing or wrong item",
+    "return_item": "Return an item",
+    "refund_status": "Refund status",
     "cancel_order": "Cancel the order",
+    "change_order": "Change the order",
+    "change_shipping_address": "Change of address",
+    "delivery_options": "Delivery options",
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "account": "Customer account",
+    "contact_human_agent": "Asks for a person",
+    "other": "To triage (unsure)",
 }
-"""Words for the reply templates of :data:`maillon.care.templates.INTENTS`."""
+"""Words for the intents of :data:`maillon.care.model.INTENTS` (queues and reply templates)."""
+TEMPLATE_LABELS = INTENT_LABELS
 TicketId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 _PAGE_NO = Query(ge=1, le=100_000)
 
@@ -94,6 +110,7 @@ def _row(ticket: Ticket, state: SlaState) -> dict[str, Any]:
         "email": ticket.customer_email,
         "order": order_number(ticket.order_id) if ticket.order_id else None,
         "category": ticket.category,
+        "intent": ticket.intent,
         "priority": ticket.priority,
         "status": ticket.status,
         "assignee": ticket.assignee.name if ticket.assignee is not None else None,
@@ -114,6 +131,8 @@ def _inbox_context(filters: dict[str, Any], page: int) -> dict[str, Any]:
         "ticket_statuses": ("active", *STATUSES),
         "priorities": PRIORITIES,
         "categories": CATEGORIES,
+        "intents": INTENTS,
+        "intent_labels": INTENT_LABELS,
         "sla_choices": SLA_CHOICES,
         "tickets": [],
         "total": 0,
@@ -133,6 +152,7 @@ def _inbox_refused(
         "priority": values.get("priority", ""),
         "category": values.get("category", ""),
         "sla": values.get("sla", ""),
+        "intent": values.get("intent", ""),
         "mine": values.get("mine", "").lower() in ("1", "true", "on", "yes"),
     }
     context = _inbox_context(filters, int(values.get("page", "1")))
@@ -149,6 +169,7 @@ def care_inbox(
     priority: Annotated[str, Query(max_length=10)] = "",
     category: Annotated[str, Query(max_length=40)] = "",
     sla: Annotated[str, Query(max_length=10)] = "",
+    intent: Annotated[str, Query(max_length=60)] = "",
     mine: Annotated[bool, Query()] = False,
     page: Annotated[int, _PAGE_NO] = 1,
 ) -> Response:
@@ -158,6 +179,7 @@ def care_inbox(
         "priority": priority,
         "category": category,
         "sla": sla,
+        "intent": intent,
         "mine": mine,
     }
     context = _inbox_context(filters, page)
@@ -175,6 +197,7 @@ def care_inbox(
             priority=priority or None,
             category=category or None,
             sla_filter=sla or None,
+            intent=intent or None,
             assignee=assignee,
             limit=PAGE,
             offset=(page - 1) * PAGE,
@@ -183,6 +206,138 @@ def care_inbox(
     context["total"] = total
     context["pages"] = page_count(total, PAGE)
     return render(request, "care.html", user, **context)
+
+
+def _kb_page(
+    request: Request,
+    user: ConsoleUser,
+    *,
+    language: str = "",
+    edit: int | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The knowledge base: articles (one language or all), one open for editing."""
+    with database(request).reader() as session:
+        rows = knowledge.list_articles(session=session, language=language or None)
+        articles = [
+            {
+                "id": a.id,
+                "slug": a.slug,
+                "language": a.language,
+                "intent": a.intent,
+                "question": a.question,
+                "alternates": "\n".join(a.alternates or []),
+                "answer": a.answer,
+                "active": a.active,
+                "updated_by": a.updated_by,
+            }
+            for a in rows
+        ]
+    return render(
+        request,
+        "care_kb.html",
+        user,
+        status_code=status_code,
+        articles=articles,
+        editing=next((a for a in articles if a["id"] == edit), None),
+        language=language,
+        languages=("fr", "en"),
+        intents=INTENTS,
+        intent_labels=INTENT_LABELS,
+        tokens=shop_policy.TOKENS,
+        error=error,
+    )
+
+
+def _kb_refused(
+    request: Request, user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
+) -> Response:
+    edit = values.get("article_id")
+    return _kb_page(
+        request,
+        user,
+        edit=int(edit) if edit and edit.isdigit() else None,
+        error=exc.message,
+        status_code=error_status(exc),
+    )
+
+
+@router.get("/care/knowledge", response_class=HTMLResponse)
+def care_knowledge(
+    request: Request,
+    user: CarePage,
+    language: Annotated[str, Query(max_length=2)] = "",
+    edit: Annotated[int | None, Query(ge=1, le=2_147_483_647)] = None,
+) -> Response:
+    """The FAQ assistant's knowledge base: every article, the forms to add and change one."""
+    return _kb_page(request, user, language=language, edit=edit)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+Short = Annotated[str, Form(max_length=300)]
+Long = Annotated[str, Form(max_length=20_000)]
+
+
+@router.post("/care/knowledge")
+@on_refusal(_kb_refused)
+def care_knowledge_add(
+    request: Request,
+    user: CareForm,
+    slug: Annotated[str, Form(max_length=80)] = "",
+    language: Annotated[str, Form(max_length=2)] = "",
+    intent: Annotated[str, Form(max_length=60)] = "other",
+    question: Short = "",
+    alternates: Long = "",
+    answer: Long = "",
+) -> Response:
+    """Add an article."""
+    with database(request).transaction() as session:
+        knowledge.create_article(
+            session=session,
+            slug=slug.strip(),
+            language=language,
+            question=question,
+            answer=answer,
+            intent=intent,
+            alternates=_lines(alternates),
+            actor=user.principal.actor,
+        )
+    return RedirectResponse("/care/knowledge", status_code=303)
+
+
+@router.post("/care/knowledge/{article_id}")
+@on_refusal(_kb_refused)
+def care_knowledge_change(
+    request: Request,
+    user: CareForm,
+    article_id: TicketId,
+    intent: Annotated[str, Form(max_length=60)] = "other",
+    question: Short = "",
+    alternates: Long = "",
+    answer: Long = "",
+    active: Annotated[bool, Form()] = False,
+    delete: Annotated[bool, Form()] = False,
+) -> Response:
+    """Change an article (or delete it)."""
+    with database(request).transaction() as session:
+        if delete:
+            knowledge.delete_article(session=session, article_id=article_id)
+        else:
+            knowledge.update_article(
+                session=session,
+                article_id=article_id,
+                actor=user.principal.actor,
+                question=question,
+                answer=answer,
+                intent=intent,
+                alternates=_lines(alternates),
+                active=active,
+            )
+    return RedirectResponse("/care/knowledge", status_code=303)
 
 
 def _shipment_links(session: Session, ticket: Ticket, order: Order | None) -> list[dict[str, Any]]:
@@ -205,7 +360,7 @@ def _shipment_links(session: Session, ticket: Ticket, order: Order | None) -> li
 def _replies(
     session: Session, ticket: Ticket, agent_name: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The suggested reply (or why there is none) and every reply template filled in."""
+    """The suggested reply (or why there is none) and the grounded reply of every intent."""
     suggestion: dict[str, Any] = {
         "intent": ticket.intent,
         "confidence": ticket.intent_confidence,
@@ -214,18 +369,13 @@ def _replies(
         "body": None,
         "missing": (),
     }
-    try:
-        found = replies.suggest_reply(session=session, ticket_id=ticket.id, agent_name=agent_name)
-    except MaillonError:
-        pass  # no intent with a template: the page says so and offers every template
-    else:
-        suggestion.update(template=found.intent, body=found.body, missing=found.missing)
-    filled = []
-    for intent in templates.INTENTS:
-        s = replies.suggest_reply(
-            session=session, ticket_id=ticket.id, intent=intent, agent_name=agent_name
-        )
-        filled.append({"intent": s.intent, "body": s.body, "missing": s.missing})
+    filled = [
+        {"intent": s.intent, "body": s.body, "missing": s.missing}
+        for s in replies.suggest_all(session=session, ticket_id=ticket.id, agent_name=agent_name)
+    ]
+    found = next((f for f in filled if f["intent"] == ticket.intent), None)
+    if found is not None:  # else (``other``, none): the page offers every reply
+        suggestion.update(template=found["intent"], body=found["body"], missing=found["missing"])
     return suggestion, filled
 
 

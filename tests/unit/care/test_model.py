@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from importlib import resources
 
 import pytest
 
@@ -97,21 +95,22 @@ def test_summarise_groups_times_csat_and_breaches() -> None:
         model.summarise(facts, by="day")
 
 
-def test_every_intent_maps_to_a_known_queue_and_template() -> None:
-    from maillon.care import templates
-
+def test_every_intent_maps_to_a_known_queue_and_a_reply() -> None:
+    assert set(model.INTENT_CATEGORY) == set(model.INTENTS)
     assert set(model.INTENT_CATEGORY.values()) <= set(model.CATEGORIES)
-    assert set(model.INTENT_TEMPLATE.values()) <= set(templates.INTENTS)
+    assert set(model.INTENT_TEMPLATE) == set(model.INTENTS) - {"other"}
     assert model.category_of_intent("unheard_of") == "other"
     assert model.category_of_intent(None) == "other"
+    assert model.category_of_intent("track_refund") == "refund"  # a former label
 
 
-def test_packaged_intent_sample_is_balanced_and_licensed() -> None:
-    data = json.loads(
-        resources.files("maillon.care").joinpath("intents_sample.json").read_text("utf-8")
-    )
-    assert "CDLA-Sharing-1.0" in data["licence"]
-    intents = [row[1] for row in data["rows"]]
-    counts = {i: intents.count(i) for i in set(intents)}
-    assert len(counts) == 27 and set(counts.values()) == {50}
-    assert set(counts) == set(model.INTENT_CATEGORY)
+def test_the_label_set_is_the_e_commerce_one_and_old_labels_map_onto_it() -> None:
+    assert model.INTENTS == (
+        "track_order", "damaged_item", "missing_or_wrong_item", "return_item", "refund_status",
+        "cancel_order", "change_order", "change_shipping_address", "delivery_options",
+        "invoice", "payment", "account", "contact_human_agent", "other",
+    )  # fmt: skip
+    assert set(model.OLD_INTENTS.values()) <= set(model.INTENTS)
+    assert model.intent_of_label("get_invoice") == "invoice"
+    assert model.intent_of_label("return_item") == "return_item"
+    assert model.intent_of_label("") == "other"

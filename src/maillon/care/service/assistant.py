@@ -1,7 +1,14 @@
-"""The FAQ assistant: answers customers' questions in French and English from the knowledge base
-(``faq_kb.json``) and, for "where is my order?", from live tracking data; below the confidence
-threshold it hands the question over to an agent (a ticket when the customer left an e-mail).
+"""The FAQ assistant: answers customers' questions in French and English from the editable
+knowledge base (``care_articles``, :mod:`maillon.care.service.knowledge`) and the configured
+policies (return costs and window from the return settings, payment methods and delivery times
+from the shop policy: the articles' ``{tokens}``, :mod:`maillon.care.shop_policy`) and, for
+"where is my order?", from live tracking data. It hands over to a person when asked ("I want to
+speak to a human", "je veux parler à quelqu'un": the intent classifier's
+``contact_human_agent``) or unsure (a ticket when the customer left an e-mail), and cites the
+article it used.
 
+The question's intent (:mod:`maillon.care.service.classify`) makes articles serving it
+preferred, so "Payer en 3 fois ?" is answered from a payment article, not a return one.
 Retrieval only (:mod:`maillon.care.faq`): nothing is downloaded, it runs offline. Live order
 data is given only when the e-mail matches the order's customer; the refusal is the same for an
 unknown order and a wrong e-mail, so the assistant cannot be used to probe orders.
@@ -9,19 +16,22 @@ unknown order and a wrong e-mail, so the assistant cannot be used to probe order
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from maillon.care import service
-from maillon.care.faq import LIVE_TRACK_ORDER, FaqEntry, FaqIndex, detect_language, load_kb
+from maillon.care import service, shop_policy
+from maillon.care.faq import LIVE_TRACK_ORDER, FaqEntry, FaqIndex, detect_language
+from maillon.care.model import Intent
+from maillon.care.service import classify, knowledge
 from maillon.core import clock
 from maillon.core.errors import ErrorCollector
 from maillon.orders.model import OrderStatus, parse_order_number
 from maillon.orders.tables import Order
 from maillon.orders.validation import normalise_email
+from maillon.returns.service.settings import load_settings
 from maillon.shipping import service as shipping
 
 LANGUAGES = ("fr", "en")
@@ -41,18 +51,36 @@ class AssistantAnswer:
     kind: str = "faq"  # faq, live, needs_details, refused, handover
 
 
-@functools.lru_cache(maxsize=1)
-def _index() -> FaqIndex:
-    """The knowledge-base index (built once per process)."""
-    return FaqIndex.build(load_kb())
+_indexes: dict[tuple[FaqEntry, ...], FaqIndex] = {}
+_lock = threading.Lock()
 
 
-def _sibling(entry: FaqEntry, language: str) -> FaqEntry:
-    """Return the same entry in ``language`` (ids end in ``-en`` / ``-fr``), else ``entry``."""
+def _index(session: Session) -> FaqIndex | None:
+    """The index of the active articles, their policy tokens filled (rebuilt when an article
+    or a policy changes), None when there is none."""
+    returns = load_settings(session=session).policy
+    shop = knowledge.load_shop_policy(session=session)
+    entries = tuple(
+        replace(e, answer=shop_policy.fill(e.answer, e.lang, returns=returns, shop=shop))
+        for e in knowledge.faq_entries(session=session)
+    )
+    if not entries:
+        return None
+    with _lock:
+        index = _indexes.get(entries)
+        if index is None:
+            index = FaqIndex.build(entries)
+            _indexes.clear()
+            _indexes[entries] = index
+        return index
+
+
+def _sibling(index: FaqIndex, entry: FaqEntry, language: str) -> FaqEntry:
+    """Return the same article in ``language`` (ids end in ``-en`` / ``-fr``), else ``entry``."""
     if entry.lang == language:
         return entry
     stem = entry.id.rsplit("-", 1)[0]
-    for other in _index().entries:
+    for other in index.entries:
         if other.id == f"{stem}-{language}":
             return other
     return entry
@@ -76,6 +104,12 @@ _TEXT = {
         "(demande {ref}).",
         "en": "I am passing your question to an agent, who will answer you by e-mail "
         "(request {ref}).",
+    },
+    "asked_for_person": {
+        "fr": "Bien sûr : un conseiller va reprendre votre demande. Laissez-nous votre adresse "
+        "e-mail et il vous répondra.",
+        "en": "Of course: an agent will take over. Leave us your e-mail address and they will "
+        "answer you.",
     },
     "handover_email": {
         "fr": "Je ne suis pas sûr de la réponse. Laissez-nous votre adresse e-mail et un "
@@ -157,60 +191,20 @@ def _live_answer(session: Session, order: Order, language: str) -> tuple[str, li
     return " ".join(lines), sources
 
 
-def ask(
-    *,
+def _hand_over(
     session: Session,
+    *,
     question: str,
-    language: str | None = None,
-    order_number: str | None = None,
-    email: str | None = None,
+    lang: str,
+    address: str | None,
+    order_number: str | None,
+    confidence: float,
+    asked: bool,
 ) -> AssistantAnswer:
-    """Answer ``question``. Raises ValidationError naming ``question``, ``language`` or ``email``.
-
-    "Where is my order?" is answered from live data when ``order_number`` and ``email`` match
-    an order; other questions from the knowledge base when the best entry scores at least the
-    index threshold; otherwise the question is handed over (a ticket is opened when ``email``
-    is given).
-    """
-    errors = ErrorCollector()
-    if not question or not question.strip():
-        errors.add("question", "is required")
-    if language is not None and language not in LANGUAGES:
-        errors.add("language", "one of fr, en")
-    address = None
-    if email:
-        address = normalise_email(email)
-        if address is None:
-            errors.add("email", "is not a valid e-mail address")
-    errors.raise_if_any()
-    lang = language or detect_language(question)
-    index = _index()
-    found = index.answer(question)
-    if found.live_intent == LIVE_TRACK_ORDER:
-        if not order_number or address is None:
-            return AssistantAnswer(_TEXT["needs_details"][lang], lang, 1.0, kind="needs_details")
-        order_id = parse_order_number(order_number)
-        order = session.get(Order, order_id) if order_id is not None else None
-        if order is None or order.customer.email != address:
-            return AssistantAnswer(_TEXT["refused"][lang], lang, 1.0, kind="refused")
-        text, sources = _live_answer(session, order, lang)
-        return AssistantAnswer(text, lang, 1.0, sources, kind="live")
-    if found.entry is not None and found.confident:
-        entry = _sibling(found.entry, lang)
-        return AssistantAnswer(
-            entry.answer,
-            lang,
-            round(found.score, 4),
-            [{"type": "faq", "id": entry.id, "question": entry.question, "topic": entry.topic}],
-        )
+    """Hand the question to a person: a ticket when the customer gave an e-mail."""
     if address is None:
-        return AssistantAnswer(
-            _TEXT["handover_email"][lang],
-            lang,
-            round(found.score, 4),
-            handover=True,
-            kind="handover",
-        )
+        key = "asked_for_person" if asked else "handover_email"
+        return AssistantAnswer(_TEXT[key][lang], lang, confidence, handover=True, kind="handover")
     ticket = service.open_ticket(
         session=session,
         email=address,
@@ -229,8 +223,86 @@ def ask(
     return AssistantAnswer(
         _TEXT["handover_ticket"][lang].format(ref=ref),
         lang,
-        round(found.score, 4),
+        confidence,
         handover=True,
         ticket_id=ticket.id,
         kind="handover",
     )
+
+
+def _live(
+    session: Session, lang: str, order_number: str | None, address: str | None
+) -> AssistantAnswer:
+    if not order_number or address is None:
+        return AssistantAnswer(_TEXT["needs_details"][lang], lang, 1.0, kind="needs_details")
+    order_id = parse_order_number(order_number)
+    order = session.get(Order, order_id) if order_id is not None else None
+    if order is None or order.customer.email != address:
+        return AssistantAnswer(_TEXT["refused"][lang], lang, 1.0, kind="refused")
+    text, sources = _live_answer(session, order, lang)
+    return AssistantAnswer(text, lang, 1.0, sources, kind="live")
+
+
+def _article_answer(index: FaqIndex, entry: FaqEntry, lang: str, score: float) -> AssistantAnswer:
+    """The article in ``lang`` with its policy tokens filled, cited as the source."""
+    article = _sibling(index, entry, lang)
+    text = article.answer  # its tokens were filled when the index was built
+    slug, _, language = article.id.rpartition("-")
+    source = {
+        "type": "article",
+        "id": article.id,
+        "slug": slug,
+        "language": language,
+        "question": article.question,
+        "intent": article.intent,
+        "topic": article.topic,
+    }
+    return AssistantAnswer(text, lang, round(score, 4), [source])
+
+
+def ask(
+    *,
+    session: Session,
+    question: str,
+    language: str | None = None,
+    order_number: str | None = None,
+    email: str | None = None,
+) -> AssistantAnswer:
+    """Answer ``question``. Raises ValidationError naming ``question``, ``language`` or ``email``.
+
+    A request for a person is handed over at once. "Where is my order?" is answered from live
+    data when ``order_number`` and ``email`` match an order; other questions from the best
+    article (preferring those serving the question's intent) when it scores at least the index
+    threshold; otherwise the question is handed over (a ticket is opened when ``email`` is
+    given).
+    """
+    errors = ErrorCollector()
+    if not question or not question.strip():
+        errors.add("question", "is required")
+    if language is not None and language not in LANGUAGES:
+        errors.add("language", "one of fr, en")
+    address = None
+    if email:
+        address = normalise_email(email)
+        if address is None:
+            errors.add("email", "is not a valid e-mail address")
+    errors.raise_if_any()
+    lang = language or detect_language(question)
+    routing = classify.route(session=session, text=question)
+    handover = {
+        "question": question,
+        "lang": lang,
+        "address": address,
+        "order_number": order_number,
+    }
+    if routing.intent == Intent.CONTACT_HUMAN_AGENT:
+        return _hand_over(session, **handover, confidence=routing.confidence, asked=True)
+    index = _index(session)
+    if index is None:
+        return _hand_over(session, **handover, confidence=0.0, asked=False)
+    found = index.answer(question, intent=routing.intent if routing.routed else None)
+    if found.live_intent == LIVE_TRACK_ORDER:
+        return _live(session, lang, order_number, address)
+    if found.entry is not None and found.confident:
+        return _article_answer(index, found.entry, lang, found.score)
+    return _hand_over(session, **handover, confidence=round(found.score, 4), asked=False)

@@ -1,31 +1,29 @@
-"""Intent classification of tickets: which model is in use, and retraining it on the merchant's
-own labelled tickets.
+"""Intent classification of tickets: which classifier is in use, and retraining it on the
+merchant's own labelled tickets.
 
-Without a retrained model, the classifier is trained at first use in each process on the
-packaged Bitext sample (``intents_sample.json``, see ``INTENTS_SAMPLE.md``: version-independent
-text rather than a pickle; about 4 seconds). French messages are read with the English words of
-the FAQ's bilingual thesaurus appended (:func:`model_text`). ``retrain`` adds the tickets whose
-intent an agent set, measures the accuracy on a held-out share of them, and stores the new model in
-``care_intent_models``; every process then loads the newest row (cached by id).
+Without a retrained one, the classifier is trained at first use in each process on the shipped
+French and English data with the shipped configuration (:mod:`maillon.care.intent_protocol`,
+``data/intents_train.csv`` and ``data/intents_config.json``: text, not a pickle; about two
+seconds). ``retrain`` adds the tickets whose intent an agent set, measures the accuracy on a
+held-out share of them, and stores the new classifier in ``care_intent_models``; every process
+then loads the newest row (cached by id).
 """
 
 from __future__ import annotations
 
-import json
 import random
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from maillon.care import faq, intents
-from maillon.care.intents import IntentModel, Prediction
+from maillon.care import intent_protocol
+from maillon.care.intent_protocol import IntentClassifier, TrainingSet
+from maillon.care.intents import Prediction
+from maillon.care.model import Intent, category_of_intent, intent_of_label
 from maillon.care.tables import IntentModelRecord, Ticket
 from maillon.core import clock
 from maillon.core.errors import Conflict
@@ -34,30 +32,24 @@ SEED = 0
 MIN_MERCHANT_EXAMPLES = 5
 """Labelled tickets needed before ``retrain`` agrees to run."""
 
-_models: dict[int, IntentModel] = {}  # record id -> model; 0 is the packaged sample
+_models: dict[int, IntentClassifier] = {}  # record id -> classifier; 0 is the shipped one
 _lock = threading.Lock()
 
 
-def load_sample() -> tuple[list[str], list[str]]:
-    """Return the packaged training texts and intents (the Bitext sample)."""
-    text = resources.files("maillon.care").joinpath("intents_sample.json").read_text("utf-8")
-    rows = json.loads(text)["rows"]
-    return [str(r[0]) for r in rows], [str(r[1]) for r in rows]
-
-
-def sample_model() -> IntentModel:
-    """Return the model trained on the packaged sample (trained once per process)."""
+def sample_model() -> IntentClassifier:
+    """Return the classifier as shipped (trained once per process)."""
     with _lock:
         model = _models.get(0)
         if model is None:
-            texts, labels = load_sample()
-            model = intents.train(texts, labels, seed=SEED)
+            model = intent_protocol.fit(
+                intent_protocol.load_training(), intent_protocol.shipped_config(), seed=SEED
+            )
             _models[0] = model
         return model
 
 
-def current_model(*, session: Session) -> IntentModel:
-    """Return the model in use: the newest retrained one, else the packaged sample's."""
+def current_model(*, session: Session) -> IntentClassifier:
+    """Return the classifier in use: the newest retrained one, else the shipped one."""
     newest = session.scalar(select(func.max(IntentModelRecord.id)))
     if newest is None:
         return sample_model()
@@ -67,22 +59,46 @@ def current_model(*, session: Session) -> IntentModel:
         return cached
     record = session.get(IntentModelRecord, newest)
     assert record is not None
-    model = _from_bytes(record.model)
+    model = IntentClassifier.from_bytes(record.model)
     with _lock:
         _models[newest] = model
     return model
 
 
-def model_text(text: str) -> str:
-    """Return ``text`` as the model reads it: French messages get the English words of the FAQ
-    thesaurus appended ("remboursé" -> "refund"), since the training corpus is English."""
-    return faq.prepare(text) if faq.detect_language(text) == "fr" else text
-
-
 def classify(*, session: Session, text: str) -> Prediction:
-    """Return the intent of ``text`` and its confidence (the current model)."""
-    [prediction] = current_model(session=session).predict([model_text(text)])
+    """Return the most probable intent of ``text`` and its probability (the classifier in
+    use); below ``current_model(...).threshold`` the message goes to ``other``."""
+    [prediction] = current_model(session=session).predict([text])
     return prediction
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Where a message goes: its ``intent`` (``other`` when unsure), the classifier's
+    ``best_guess`` and probability, whether a specialised queue takes it (``routed``) and the
+    queue (``category``; ``other`` is the human triage queue)."""
+
+    intent: str
+    best_guess: str
+    confidence: float
+    routed: bool
+    category: str
+
+
+def route(*, session: Session, text: str) -> Routing:
+    """Return where ``text`` goes: a specialised queue when the classifier is sure enough of
+    an intent other than ``other``, else the human triage queue."""
+    prediction = classify(session=session, text=text)
+    threshold = current_model(session=session).threshold
+    intent = intent_protocol.routed(prediction, threshold)
+    routed = intent != Intent.OTHER
+    return Routing(
+        intent=intent,
+        best_guess=prediction.intent,
+        confidence=round(prediction.confidence, 4),
+        routed=routed,
+        category=category_of_intent(intent) if routed else Intent.OTHER.value,
+    )
 
 
 def ticket_text(ticket: Ticket) -> str:
@@ -98,8 +114,8 @@ def labelled_tickets(*, session: Session) -> tuple[list[str], list[str]]:
         .where(Ticket.intent_labelled.is_(True), Ticket.intent.is_not(None))
         .order_by(Ticket.id)
     ).all()
-    texts = [model_text(ticket_text(t)) for t in tickets]
-    return texts, [str(t.intent) for t in tickets]
+    texts = [ticket_text(t) for t in tickets]
+    return texts, [intent_of_label(t.intent) for t in tickets]
 
 
 @dataclass(frozen=True)
@@ -115,11 +131,11 @@ class RetrainReport:
     intents: tuple[str, ...]
 
 
-def _accuracy(model: IntentModel, texts: Sequence[str], labels: Sequence[str]) -> float | None:
+def _accuracy(model: IntentClassifier, texts: Sequence[str], labels: Sequence[str]) -> float | None:
     if not texts:
         return None
-    predicted = model.predict(list(texts))
-    return round(sum(p.intent == y for p, y in zip(predicted, labels, strict=True)) / len(texts), 4)
+    predicted = model.route(list(texts))
+    return round(sum(p == y for p, y in zip(predicted, labels, strict=True)) / len(texts), 4)
 
 
 def _split(texts: list[str], labels: list[str], share: float) -> tuple[list[int], list[int]]:
@@ -139,17 +155,9 @@ def _split(texts: list[str], labels: list[str], share: float) -> tuple[list[int]
     return sorted(train), sorted(test)
 
 
-def _to_bytes(model: IntentModel) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        path = model.save(Path(folder) / "model.joblib")
-        return path.read_bytes()
-
-
-def _from_bytes(data: bytes) -> IntentModel:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "model.joblib"
-        path.write_bytes(data)
-        return IntentModel.load(path)
+def _merchant_rows(texts: Sequence[str], labels: Sequence[str]) -> TrainingSet:
+    return TrainingSet(tuple(texts), tuple(labels), tuple("" for _ in texts),
+                       tuple(intent_protocol.PRIMARY for _ in texts))  # fmt: skip
 
 
 def retrain(*, session: Session, actor: str, holdout: float = 0.2) -> RetrainReport:
@@ -166,28 +174,26 @@ def retrain(*, session: Session, actor: str, holdout: float = 0.2) -> RetrainRep
             f"only {len(texts)} ticket(s) have an intent set by an agent; label at least "
             f"{MIN_MERCHANT_EXAMPLES} (PATCH a ticket's intent) before retraining"
         )
-    base_texts, base_labels = load_sample()
+    base = intent_protocol.load_training()
+    choice = intent_protocol.shipped_config()
     train_idx, test_idx = _split(texts, labels, holdout)
     test_x = [texts[i] for i in test_idx]
     test_y = [labels[i] for i in test_idx]
     previous = _accuracy(current_model(session=session), test_x, test_y)
     accuracy = None
     if test_idx:
-        trial = intents.train(
-            base_texts + [texts[i] for i in train_idx],
-            base_labels + [labels[i] for i in train_idx],
-            seed=SEED,
-        )
+        rows = _merchant_rows([texts[i] for i in train_idx], [labels[i] for i in train_idx])
+        trial = intent_protocol.fit(base + rows, choice, seed=SEED)
         accuracy = _accuracy(trial, test_x, test_y)
-    model = intents.train(base_texts + texts, base_labels + labels, seed=SEED)
+    model = intent_protocol.fit(base + _merchant_rows(texts, labels), choice, seed=SEED)
     record = IntentModelRecord(
         created_at=clock.now(),
         actor=actor,
-        examples=len(base_texts) + len(texts),
+        examples=len(base.texts) + len(texts),
         merchant_examples=len(texts),
         accuracy=accuracy,
         intents=list(model.intents),
-        model=_to_bytes(model),
+        model=model.to_bytes(),
     )
     session.add(record)
     session.flush()

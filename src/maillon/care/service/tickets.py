@@ -3,7 +3,6 @@ filters, replies and notes, and changes of status, priority, category or intent.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -14,9 +13,9 @@ from maillon.care.faq import detect_language
 from maillon.care.model import (
     ACTIVE,
     CHANNELS,
+    INTENTS,
     PRIORITIES,
     TicketStatus,
-    category_of_intent,
     ticket_reference,
 )
 from maillon.care.service import classify
@@ -32,7 +31,6 @@ from maillon.orders.validation import normalise_email
 from maillon.returns.tables import ReturnRequest
 from maillon.shipping.tables import Shipment
 
-_INTENT = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 SLA_FILTERS = ("breached", "warning", "ok")
 
 
@@ -91,24 +89,18 @@ def _linked_order(
 
 
 def _classify(session: Session, ticket: Ticket, text: str, category: str | None) -> bool:
-    """Set the ticket's intent (and, when confident and none was given, its category); return
-    whether the classifier was confident enough to route it."""
-    prediction = classify.classify(session=session, text=text)
-    model = classify.current_model(session=session)
-    ticket.intent = prediction.intent
-    ticket.intent_confidence = round(prediction.confidence, 4)
-    confident = prediction.confidence >= model.threshold
-    record_event(
-        ticket,
-        "intent",
-        "",
-        prediction.intent,
-        "classifier",
-        f"confidence {prediction.confidence:.2f}" + ("" if confident else " (not routed)"),
-    )
-    if confident and category is None:
-        ticket.category = category_of_intent(prediction.intent)
-    return confident
+    """Set the ticket's intent (``other`` when the classifier is unsure) and, when routed and
+    no category was given, its queue; return whether a specialised queue takes it."""
+    r = classify.route(session=session, text=text)
+    ticket.intent = r.intent
+    ticket.intent_confidence = r.confidence
+    note = f"confidence {r.confidence:.2f}"
+    if not r.routed:
+        note += f" (best guess {r.best_guess}: a person triages it)"
+    record_event(ticket, "intent", "", r.intent, "classifier", note)
+    if r.routed and category is None:
+        ticket.category = r.category
+    return r.routed
 
 
 def _announce(session: Session, ticket: Ticket) -> None:
@@ -217,6 +209,7 @@ def list_tickets(
     sla_filter: str | None = None,
     email: str | None = None,
     order_number: str | None = None,
+    intent: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[tuple[Ticket, sla.SlaState]], int]:
@@ -225,9 +218,12 @@ def list_tickets(
 
     ``status`` may be ``active`` (anything not resolved or closed); ``assignee`` an agent's
     name or id, or ``none`` for unassigned tickets; ``sla_filter`` ``breached`` / ``warning``
-    / ``ok``. Raises ValidationError naming a bad filter.
+    / ``ok``; ``intent`` one of :data:`~maillon.care.model.INTENTS` (the queue per intent;
+    ``other``: what a person triages). Raises ValidationError naming a bad filter.
     """
     errors = ErrorCollector()
+    if intent is not None and intent not in INTENTS:
+        errors.add("intent", f"one of {', '.join(INTENTS)}")
     if sla_filter is not None and sla_filter not in SLA_FILTERS:
         errors.add("sla", f"one of {', '.join(SLA_FILTERS)}")
     if priority is not None and priority not in PRIORITIES:
@@ -242,6 +238,8 @@ def list_tickets(
         query = query.where(Ticket.category == category)
     if priority:
         query = query.where(Ticket.priority == priority)
+    if intent:
+        query = query.where(Ticket.intent == intent)
     if email:
         query = query.where(Ticket.customer_email == (normalise_email(email) or email.lower()))
     if order_number:
@@ -346,8 +344,8 @@ def update_ticket(
     if priority is not None and priority not in PRIORITIES:
         errors.add("priority", f"one of {', '.join(PRIORITIES)}")
     check_category(errors, category)
-    if intent is not None and not _INTENT.match(intent):
-        errors.add("intent", "1-60 lower-case letters, digits or _, starting with a letter")
+    if intent is not None and intent not in INTENTS:
+        errors.add("intent", f"one of {', '.join(INTENTS)}")
     errors.raise_if_any()
     ticket = get_ticket(session=session, ticket_id=ticket_id)
     if priority is not None and priority != ticket.priority:
