@@ -8,7 +8,7 @@ as it was at this revision, copied below), and intent models retrained on the fo
 dropped: they would route to queues that no longer exist.
 
 Revision ID: 0036
-Revises: 0033
+Revises: 0035
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0036"
-down_revision = "0033"
+down_revision = "0035"
 branch_labels = None
 depends_on = None
 
