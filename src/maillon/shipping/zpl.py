@@ -69,17 +69,19 @@ def barcode_field(symbols: Sequence[int]) -> str:
     out: list[str] = []
     in_c = False
     for value in symbols[:-2]:
-        if value in _INVOCATION:
+        # a value means what the current code set says: in set C, 99 is the pair "99", and
+        # only in set B is it the switch to set C
+        if in_c and 0 <= value <= 99:
+            out.append(f"{value:02d}")
+        elif not in_c and 0 <= value <= 94:
+            char = chr(value + 32)
+            out.append("><" if char == ">" else zpl_text(char))
+        elif value in _INVOCATION:
             out.append(_INVOCATION[value])
             if value in (_START_C, _CODE_C):
                 in_c = True
             elif value in (_START_B, _CODE_B):
                 in_c = False
-        elif in_c and 0 <= value <= 99:
-            out.append(f"{value:02d}")
-        elif not in_c and 0 <= value <= 94:
-            char = chr(value + 32)
-            out.append("><" if char == ">" else zpl_text(char))
         else:
             raise ValueError(f"Code 128 symbol {value} has no ZPL field data here.")
     return "".join(out)

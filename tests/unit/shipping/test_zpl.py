@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from maillon.core.identifiers import make_sscc
@@ -92,6 +92,7 @@ def test_the_printer_draws_the_symbols_the_pdf_draws() -> None:
     assert code128_data(data) == "AB12345678CD"
 
 
+@example("0099").via("the pair 99 in set C, not the switch to set C")
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=1,
                max_size=30))  # fmt: skip
