@@ -22,6 +22,7 @@ from maillon.delivery.relay_files import to_csv
 from maillon.delivery.service.relay_points import import_points
 from maillon.delivery.tables import RelayPointRow
 from maillon.shipping import rates
+from maillon.shipping import service as shipping
 from tests.helpers.fake_carrier import FakeCarrier, carrier_fixture, running_carrier
 
 runner = CliRunner()
@@ -117,6 +118,7 @@ def test_before_any_import_the_illustrative_file_answers(db: Database) -> None:
 def test_the_checkout_offers_the_imported_points(db: Database) -> None:
     with db.transaction() as s:
         import_points(session=s, points=[point("066974", lat=48.3905, lon=-4.4862)])
+        shipping.create_carrier(session=s, code="mondial_relay", name="Mondial Relay")
     parcel = rates.RateParcel(800, 200, 150, 100, 2500)
     with db.reader() as s:
         got = delivery.delivery_options(

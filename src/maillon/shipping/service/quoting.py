@@ -59,6 +59,7 @@ __all__ = [
     "quote_options",
     "rate_cards",
     "service_promise",
+    "set_up_cards",
     "shop_rates",
 ]
 
@@ -220,6 +221,13 @@ def carton_tariff(*, session: Session, order: Order) -> ShippingTariff | None:
 
 def _set_up(session: Session) -> set[str]:
     return set(session.scalars(select(Carrier.code)).all())
+
+
+def set_up_cards(session: Session) -> list[rates.RateCard]:
+    """Return the rate cards of the carriers set up in Maillon (a row of ``carriers`` with the
+    card's code): the only carriers shipping can buy a label from, hence the only ones a
+    checkout may offer."""
+    return _chosen_cards(session, None)[0]
 
 
 def _chosen_cards(
