@@ -13,6 +13,7 @@ from maillon.delivery.relay import default_index, distance_km
 from maillon.delivery.tables import DeliverySlot
 from maillon.inventory.tables import StockLevel
 from maillon.orders import service as orders
+from maillon.shipping.service import quoting
 from tests.helpers import order_draft
 from tests.helpers.database import row_counts
 
@@ -69,6 +70,11 @@ def test_options_offer_home_express_relay_collect_and_slots(
     assert express_dates == sorted(express_dates)
     relays = got["relay_points"]
     assert len(relays) == 5 and all(p["price_cents"] > 0 for p in relays)
+    # the service is named by its code, as an order's choice takes it, and shown by its name
+    for p in relays:
+        assert p["service"] == p["choice"]["service"], p
+        card = quoting.card_for(p["network"])
+        assert card is not None and p["service_name"] == card.service(p["service"]).name
     distances = [p["distance_km"] for p in relays]
     assert distances == sorted(distances) and distances[-1] <= 15
     # truly the nearest of the networks that can carry the parcel
