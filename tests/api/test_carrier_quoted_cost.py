@@ -18,7 +18,7 @@ from maillon.shipping import service as shipping
 from maillon.shipping.service import quoting
 from maillon.shipping.tables import Shipment
 from tests.helpers import packed_order
-from tests.helpers.carrier_http import CarrierServer, running_carrier
+from tests.helpers.carriers import CarrierServer, running_carrier
 
 Auth = dict[str, dict[str, str]]
 SHIPPING = "/shipping-cxf/ShippingServiceWS"

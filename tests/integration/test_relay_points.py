@@ -23,7 +23,7 @@ from maillon.delivery.service.relay_points import import_points
 from maillon.delivery.tables import RelayPointRow
 from maillon.shipping import rates
 from maillon.shipping import service as shipping
-from tests.helpers.fake_carrier import FakeCarrier, carrier_fixture, running_carrier
+from tests.helpers.carriers import CarrierServer, carrier_fixture, running_carrier
 
 runner = CliRunner()
 BREST = (48.3904, -4.4861)
@@ -164,13 +164,13 @@ def test_the_import_command_reads_a_carrier_list_and_the_near_command_answers(
 
 
 @pytest.fixture
-def carrier() -> Iterator[FakeCarrier]:
+def carrier() -> Iterator[CarrierServer]:
     with running_carrier() as server:
         yield server
 
 
 def test_the_import_command_takes_the_carrier_search(
-    db_url: str, db: Database, carrier: FakeCarrier, monkeypatch: pytest.MonkeyPatch
+    db_url: str, db: Database, carrier: CarrierServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     carrier.answer("POST", "/Web_Services.asmx", carrier_fixture("mondial_relay/point_search.xml"))
     for key, value in (("ENSEIGNE", "BDTEST13"), ("PRIVATE_KEY", "PrivateK"),

@@ -17,7 +17,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import build, known
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carrier_http import CarrierServer, Received, carrier_fixture
+from tests.helpers.carriers import CarrierServer, Received, carrier_fixture
 from tests.integration.carriers.conftest import FAST, WAREHOUSE, parcel
 
 EPRINT = "/eprintwebservice/eprintwebservice.asmx"

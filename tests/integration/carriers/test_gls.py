@@ -18,7 +18,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import build, known
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carrier_http import CarrierServer, carrier_fixture
+from tests.helpers.carriers import CarrierServer, carrier_fixture
 from tests.integration.carriers.conftest import CUSTOMER, FAST, WAREHOUSE, parcel
 
 TOKEN = "/oauth2/v2/token"
