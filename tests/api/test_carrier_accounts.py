@@ -21,7 +21,7 @@ from maillon.shipping.connectors.colissimo import SLS_PATH, ColissimoGateway
 from maillon.shipping.service import accounts
 from maillon.shipping.tables import CarrierAccountRow, ShippingLabel
 from tests.helpers import packed_order
-from tests.helpers.carriers import CarrierServer, carrier_server
+from tests.helpers.carriers import CarrierServer, running_carrier
 from tests.helpers.database import row_counts
 
 Auth = dict[str, dict[str, str]]
@@ -31,7 +31,7 @@ FAST = {"backoff": "0", "timeout": "0.3", "retries": "1"}
 
 @pytest.fixture
 def server() -> Iterator[CarrierServer]:
-    with carrier_server() as s:
+    with running_carrier() as s:
         yield s
 
 
@@ -118,7 +118,7 @@ def test_shipping_goes_through_the_account_connector(
     client: TestClient, seeded: Database, auth: Auth, server: CarrierServer
 ) -> None:
     set_colissimo(client, auth, server)
-    server.script("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
+    server.answer("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
     number = packed_order(seeded)
     r = client.post(
         f"/api/v1/orders/{number}/ship", json={"carrier": "colissimo"}, headers=auth["operator"]
@@ -138,7 +138,7 @@ def test_a_carrier_time_out_is_503_and_the_order_untouched(
     client: TestClient, seeded: Database, auth: Auth, server: CarrierServer
 ) -> None:
     set_colissimo(client, auth, server)
-    server.script(
+    server.answer(
         "POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART, delay=1.5
     )
     number = packed_order(seeded)
@@ -157,7 +157,7 @@ def test_a_carrier_refusing_the_postcode_is_422_naming_it(
     client: TestClient, seeded: Database, auth: Auth, server: CarrierServer
 ) -> None:
     set_colissimo(client, auth, server)
-    server.script(
+    server.answer(
         "POST",
         SLS_PATH,
         fixture="colissimo/error_invalid_address.multipart",
@@ -194,7 +194,7 @@ def test_disabled_or_rate_card_the_carrier_ships_on_its_own_labels(
         f"/api/v1/orders/{number}/ship", json={"carrier": "colissimo"}, headers=auth["operator"]
     )
     assert r.status_code == 200, r.text
-    assert server.seen == []  # the carrier's API was not called
+    assert server.received == []  # the carrier's API was not called
     again = set_colissimo(client, auth, server, credentials={})  # enabled again, secrets kept
     assert again["mode"] == "sandbox" and not again["disabled"]
 
@@ -218,7 +218,7 @@ def test_a_carrier_rate_limit_is_503_with_its_retry_after(
     client: TestClient, seeded: Database, auth: Auth, server: CarrierServer
 ) -> None:
     set_colissimo(client, auth, server)
-    server.script(
+    server.answer(
         "POST", SLS_PATH, {"error": "slow down"}, status=429, headers={"Retry-After": "42"}
     )
     number = packed_order(seeded)

@@ -13,6 +13,7 @@ from maillon.delivery.relay import default_index, distance_km
 from maillon.delivery.tables import DeliverySlot
 from maillon.inventory.tables import StockLevel
 from maillon.orders import service as orders
+from maillon.shipping.service import quoting
 from tests.helpers import order_draft
 from tests.helpers.database import row_counts
 
@@ -46,6 +47,8 @@ def make_zone(client: TestClient, auth: Auth, capacity: int = 2) -> dict[str, An
 def test_options_offer_home_express_relay_collect_and_slots(
     client: TestClient, seeded: Database, auth: Auth
 ) -> None:
+    r = client.post("/api/v1/shipping/carriers/sync", headers=auth["operator"])
+    assert r.status_code == 200, r.text
     make_zone(client, auth)
     r = client.post("/api/v1/delivery/slots/generate", json={"days": 7}, headers=auth["operator"])
     assert r.status_code == 200 and r.json()["LYON"] >= 5  # a week, less public holidays
@@ -67,6 +70,11 @@ def test_options_offer_home_express_relay_collect_and_slots(
     assert express_dates == sorted(express_dates)
     relays = got["relay_points"]
     assert len(relays) == 5 and all(p["price_cents"] > 0 for p in relays)
+    # the service is named by its code, as an order's choice takes it, and shown by its name
+    for p in relays:
+        assert p["service"] == p["choice"]["service"], p
+        card = quoting.card_for(p["network"])
+        assert card is not None and p["service_name"] == card.service(p["service"]).name
     distances = [p["distance_km"] for p in relays]
     assert distances == sorted(distances) and distances[-1] <= 15
     # truly the nearest of the networks that can carry the parcel
@@ -95,6 +103,28 @@ def test_options_offer_home_express_relay_collect_and_slots(
     )
     assert r.status_code == 200, r.text
     assert r.json()["zone"] is None and r.json()["slots"] == [] and r.json()["relay_points"]
+
+
+def test_options_name_only_carriers_set_up_in_maillon(
+    client: TestClient, seeded: Database, auth: Auth
+) -> None:
+    """The example cards rate GLS, Colis Privé, Relais Colis...; an option naming one of them
+    would fail at shipping ("carrier 'gls' not found"): only set-up carriers are offered."""
+    body = {"postcode": "69002", "city": "Lyon", "lines": [{"sku": "MUG-01", "quantity": 1}]}
+    r = client.post("/api/v1/delivery/options", json=body, headers=auth["agent"])
+    assert r.status_code == 200, r.text
+    got = r.json()
+    offered = {o["carrier"] for o in got["home"] + got["express"]}
+    offered |= {p["network"] for p in got["relay_points"]}
+    assert offered == {"colissimo"}  # the only carrier of the seeded business
+
+    r = client.post("/api/v1/shipping/carriers/sync", headers=auth["operator"])
+    assert r.status_code == 200, r.text
+    r = client.post("/api/v1/delivery/options", json=body, headers=auth["agent"])
+    again = r.json()
+    offered = {o["carrier"] for o in again["home"] + again["express"]}
+    offered |= {p["network"] for p in again["relay_points"]}
+    assert {"colissimo", "gls"} <= offered and len(offered) > 2
 
 
 def test_slot_booking_respects_capacity_and_tells_the_customer(

@@ -1,16 +1,25 @@
-"""A carrier on a real socket: a local HTTP server answering scripted bodies (the carrier's
-documented ones, from ``tests/data/carriers/<carrier>/``) per method and path, recording every
-request, and able to wait before answering (a time-out for a client that waits less).
+"""A scripted carrier on a real socket: a local HTTP server answering the bodies a carrier
+documents (fixtures under ``tests/data/carriers/<carrier>/``: JSON, XML/SOAP, multipart, PDF,
+anything) per method and path, recording every request it receives, so a connector's test
+checks exactly what it sent, and how it reads what came back.
 
-Generic on purpose: a body is bytes, text, a JSON value, or a fixture file name (sent as
-stored, any format: JSON, XML/SOAP, multipart), with the status, content type and headers the
-test gives. Answers to one (method, path) are taken in order; the last one repeats.
+    with running_carrier() as carrier:
+        carrier.answer("POST", "/api/labels", fixture="colissimo/label_pdf.multipart",
+                       content_type="multipart/mixed; boundary=...")
+        carrier.answer("POST", "/soap", carrier_fixture("mondial_relay/point_search.xml"))
+        carrier.answer("GET", "/track/1", {"error": "down"}, status=503, delay=0.5)
+        ...  # point the account's base_url at carrier.url
+        assert carrier.requests_to("POST", "/api/labels")[0].json()["weight"] == 1.2
 
-    with carrier_server() as server:
-        server.script("POST", "/api/labels", fixture="colissimo/label_pdf.multipart",
-                      content_type="multipart/mixed; boundary=...")
-        ...  # point the account's base_url at server.url
-        assert server.requests_to("POST", "/api/labels")[0].json()["weight"] == 1.2
+* A body is a ``fixture`` file name (sent as stored), bytes (as is), text, or any other value
+  (sent as JSON). The content type follows the fixture's suffix or the text (XML when it
+  starts with ``<``) unless given.
+* ``{base}`` in a text or fixture body becomes the server's URL (answers linking to a document
+  on the same server).
+* Answers to one (method, path) are served in order; the last one repeats until a new one is
+  scripted, which then replaces it. An unscripted (method, path) answers 404.
+* ``delay`` makes the server wait before answering (a time-out for a client that waits less);
+  ``status`` and ``headers`` (e.g. ``Retry-After``) are sent as given.
 """
 
 from __future__ import annotations
@@ -27,22 +36,31 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-CARRIER_DATA = Path(__file__).parents[1] / "data" / "carriers"
+DATA = Path(__file__).parents[1] / "data" / "carriers"
+"""The carriers' documented bodies, one folder per carrier."""
+
+_XML = "text/xml; charset=utf-8"
+_JSON = "application/json"
 
 
-def carrier_fixture(name: str) -> bytes:
-    """The bytes of ``tests/data/carriers/<name>``, e.g. ``colissimo/tracking.json``."""
-    return (CARRIER_DATA / name).read_bytes()
+def carrier_fixture(name: str) -> str:
+    """The text of a documented body, e.g. ``carrier_fixture("ups/ship.json")``."""
+    return (DATA / name).read_text(encoding="utf-8")
+
+
+def carrier_bytes(name: str) -> bytes:
+    """The bytes of a documented body (multipart, PDF, ZPL...)."""
+    return (DATA / name).read_bytes()
 
 
 def carrier_json(name: str) -> Any:
-    """A JSON fixture of ``tests/data/carriers/``, parsed."""
-    return json.loads(carrier_fixture(name))
+    """A JSON fixture, parsed."""
+    return json.loads(carrier_bytes(name))
 
 
 @dataclass(frozen=True)
-class Request:
-    """One request the carrier server received (header names in lower case)."""
+class Received:
+    """One request the carrier received (header names in lower case)."""
 
     method: str
     path: str
@@ -50,78 +68,96 @@ class Request:
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> Any:
-        return json.loads(self.body)
-
+    @property
     def text(self) -> str:
         return self.body.decode("utf-8")
 
-    def params(self) -> dict[str, str]:
-        """The query string's parameters (first value of each)."""
-        return {k: v[0] for k, v in parse_qs(self.query).items()}
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def form(self) -> dict[str, list[str]]:
+        """The form-encoded body's fields (every value of each)."""
+        return parse_qs(self.text)
+
+    def params(self) -> dict[str, list[str]]:
+        """The query string's parameters (every value of each)."""
+        return parse_qs(self.query)
 
 
 @dataclass
-class Scripted:
+class _Scripted:
     status: int = 200
     body: bytes = b""
-    content_type: str = "application/json"
+    content_type: str = _JSON
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    substitute: bool = False  # replace {base} with the server's URL
+    served: bool = False
+
+
+def _encoded(body: Any, fixture: str | None) -> tuple[bytes, str, bool]:
+    """The raw body, its guessed content type, and whether ``{base}`` is replaced in it."""
+    if fixture is not None:
+        suffix = Path(fixture).suffix.lower()
+        guessed = {".xml": _XML, ".pdf": "application/pdf", ".zpl": "text/plain"}.get(suffix)
+        return carrier_bytes(fixture), guessed or _JSON, True
+    if isinstance(body, bytes):
+        return body, "application/octet-stream", False
+    if isinstance(body, str):
+        return body.encode(), _XML if body.lstrip().startswith("<") else "text/plain", True
+    if body is None:
+        return b"", _JSON, False
+    return json.dumps(body).encode(), _JSON, False
 
 
 class CarrierServer:
-    """Scripted answers per (method, path); unscripted requests get a 404 JSON body."""
+    """Scripted answers per (method, path) and the requests received, in order."""
 
     def __init__(self) -> None:
-        self.seen: list[Request] = []
-        self._answers: dict[tuple[str, str], deque[Scripted]] = defaultdict(deque)
+        self.received: list[Received] = []
+        self._answers: dict[tuple[str, str], deque[_Scripted]] = defaultdict(deque)
         self._lock = threading.Lock()
         self.url = ""
 
-    def script(
+    def answer(
         self,
         method: str,
         path: str,
-        body: bytes | str | Any = b"",
+        body: Any = None,
+        status: int = 200,
         *,
         fixture: str | None = None,
-        status: int = 200,
         content_type: str | None = None,
         headers: dict[str, str] | None = None,
         delay: float = 0.0,
     ) -> None:
-        """Queue an answer to ``method path``: ``fixture`` (a file of tests/data/carriers),
+        """Queue an answer to ``method path``: ``fixture`` (a file under tests/data/carriers),
         else ``body`` (bytes or text as is, any other value as JSON)."""
-        if fixture is not None:
-            raw = carrier_fixture(fixture)
-        elif isinstance(body, bytes):
-            raw = body
-        elif isinstance(body, str):
-            raw = body.encode("utf-8")
-        else:
-            raw = json.dumps(body).encode("utf-8")
-            content_type = content_type or "application/json"
-        if content_type is None:
-            guess = fixture or ""
-            content_type = "application/xml" if guess.endswith(".xml") else "application/json"
+        raw, guessed, substitute = _encoded(body, fixture)
+        scripted = _Scripted(
+            status, raw, content_type or guessed, dict(headers or {}), delay, substitute
+        )
         with self._lock:
-            self._answers[(method, path)].append(
-                Scripted(status, raw, content_type, dict(headers or {}), delay)
-            )
+            queue = self._answers[(method, path)]
+            while queue and queue[0].served:  # a new script replaces the repeating answer
+                queue.popleft()
+            queue.append(scripted)
 
-    def requests_to(self, method: str, path: str) -> list[Request]:
-        """The requests received for ``method path``, in order."""
-        return [r for r in self.seen if (r.method, r.path) == (method, path)]
+    def requests_to(self, method: str, path: str) -> list[Received]:
+        """The requests received on ``method path``, in order."""
+        return [r for r in self.received if (r.method, r.path) == (method, path)]
 
-    def _next(self, method: str, path: str) -> Scripted:
+    def _next(self, method: str, path: str) -> _Scripted:
         with self._lock:
             queue = self._answers.get((method, path))
             if not queue:
-                return Scripted(404, b'{"error": "not scripted"}')
-            return queue.popleft() if len(queue) > 1 else queue[0]
+                return _Scripted(404, b'{"error": "not scripted"}')
+            if len(queue) > 1:
+                return queue.popleft()
+            queue[0].served = True
+            return queue[0]
 
-    def handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -133,20 +169,25 @@ class CarrierServer:
                 body = self.rfile.read(length) if length else b""
                 headers = {k.lower(): v for k, v in self.headers.items()}
                 with server._lock:
-                    server.seen.append(
-                        Request(self.command, parts.path, parts.query, headers, body)
+                    server.received.append(
+                        Received(self.command, parts.path, parts.query, headers, body)
                     )
                 answer = server._next(self.command, parts.path)
                 if answer.delay:
                     time.sleep(answer.delay)
+                payload = answer.body
+                if answer.substitute:
+                    payload = payload.replace(b"{base}", server.url.encode())
                 try:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", answer.content_type)
-                    self.send_header("Content-Length", str(len(answer.body)))
+                    self.send_header("Content-Length", str(len(payload)))
                     for key, value in answer.headers.items():
                         self.send_header(key, value)
+                    # one request a connection: no socket left open when the server stops
+                    self.send_header("Connection", "close")
                     self.end_headers()
-                    self.wfile.write(answer.body)
+                    self.wfile.write(payload)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting (a time-out test)
 
@@ -159,10 +200,10 @@ class CarrierServer:
 
 
 @contextmanager
-def carrier_server() -> Iterator[CarrierServer]:
+def running_carrier() -> Iterator[CarrierServer]:
     """A :class:`CarrierServer` on 127.0.0.1 (a free port) while the block runs."""
     carrier = CarrierServer()
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), carrier.handler())
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), carrier._handler())
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()

@@ -22,7 +22,8 @@ from maillon.delivery.relay_files import to_csv
 from maillon.delivery.service.relay_points import import_points
 from maillon.delivery.tables import RelayPointRow
 from maillon.shipping import rates
-from tests.helpers.fake_carrier import FakeCarrier, carrier_fixture, running_carrier
+from maillon.shipping import service as shipping
+from tests.helpers.carriers import CarrierServer, carrier_fixture, running_carrier
 
 runner = CliRunner()
 BREST = (48.3904, -4.4861)
@@ -117,6 +118,7 @@ def test_before_any_import_the_illustrative_file_answers(db: Database) -> None:
 def test_the_checkout_offers_the_imported_points(db: Database) -> None:
     with db.transaction() as s:
         import_points(session=s, points=[point("066974", lat=48.3905, lon=-4.4862)])
+        shipping.create_carrier(session=s, code="mondial_relay", name="Mondial Relay")
     parcel = rates.RateParcel(800, 200, 150, 100, 2500)
     with db.reader() as s:
         got = delivery.delivery_options(
@@ -162,13 +164,13 @@ def test_the_import_command_reads_a_carrier_list_and_the_near_command_answers(
 
 
 @pytest.fixture
-def carrier() -> Iterator[FakeCarrier]:
+def carrier() -> Iterator[CarrierServer]:
     with running_carrier() as server:
         yield server
 
 
 def test_the_import_command_takes_the_carrier_search(
-    db_url: str, db: Database, carrier: FakeCarrier, monkeypatch: pytest.MonkeyPatch
+    db_url: str, db: Database, carrier: CarrierServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     carrier.answer("POST", "/Web_Services.asmx", carrier_fixture("mondial_relay/point_search.xml"))
     for key, value in (("ENSEIGNE", "BDTEST13"), ("PRIVATE_KEY", "PrivateK"),

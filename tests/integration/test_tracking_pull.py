@@ -25,7 +25,7 @@ from maillon.shipping.service.tracking_pull import pull_tracking
 from maillon.shipping.tables import Carrier, TrackingEvent
 from maillon.worker.tasks import HANDLERS, SCHEDULE
 from tests.helpers import packed_order
-from tests.helpers.carriers import carrier_server
+from tests.helpers.carriers import running_carrier
 from tests.helpers.jobs import run_queued
 
 SCAN = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -116,7 +116,7 @@ def test_the_job_is_scheduled_and_pulls_colissimo_to_delivered(seeded: Database)
     assert "shipping.pull_tracking" in HANDLERS
     assert "shipping.pull_tracking" in {s.name for s in SCHEDULE}
     multipart = 'multipart/mixed; boundary="uuid:6b62b2c5-0d1c-4c2b-9e2e-7d2c0a4f5e11"'
-    with carrier_server() as server:
+    with running_carrier() as server:
         with seeded.transaction() as s:
             accounts.set_account(
                 session=s,
@@ -128,10 +128,10 @@ def test_the_job_is_scheduled_and_pulls_colissimo_to_delivered(seeded: Database)
                 options={"backoff": "0", "timeout": "2", "retries": "0"},
                 actor="t",
             )
-        server.script(
+        server.answer(
             "POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=multipart
         )
-        server.script("GET", TRACK_PATH + "6A23456789012", fixture="colissimo/tracking.json")
+        server.answer("GET", TRACK_PATH + "6A23456789012", fixture="colissimo/tracking.json")
         number = packed_order(seeded)
         with seeded.transaction() as s:
             shipping.ship_order(session=s, number=number, carrier_code="colissimo", actor="t")

@@ -170,7 +170,8 @@ def post_options(body: OptionsCreate, db: DbDep, _: Desk) -> OptionsRead:
                 opening_hours=r.near.point.opening_hours,
                 distance_km=r.near.distance_km,
                 price_cents=r.option.price_cents,
-                service=r.option.name,
+                service=r.option.service,
+                service_name=r.option.name,
                 delivery_date=r.option.delivery_date,
                 choice=_relay_choice(r),
             )

@@ -95,7 +95,8 @@ class RelayPointRead(BaseModel):
     opening_hours: str
     distance_km: float
     price_cents: int | None = None
-    service: str | None = None
+    service: str | None = Field(default=None, description="the service's code (chrono_relais)")
+    service_name: str | None = Field(default=None, description="its name, to show (Chrono Relais)")
     delivery_date: dt.date | None = None
     choice: DeliveryChoiceCreate | None = Field(
         default=None, description="send it as the order's ``delivery`` to take this point"

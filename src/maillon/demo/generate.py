@@ -276,6 +276,15 @@ def generate_customers(rng: np.random.Generator, count: int) -> list[DemoCustome
     return out
 
 
+def order_demand(orders: Sequence[DemoOrder]) -> dict[str, int]:
+    """Return the units ``orders`` ask of each SKU."""
+    demand: dict[str, int] = {}
+    for o in orders:
+        for sku, q in o.lines:
+            demand[sku] = demand.get(sku, 0) + q
+    return demand
+
+
 def generate_orders(
     rng: np.random.Generator,
     *,

@@ -39,7 +39,12 @@ from maillon.delivery.relay import RelayIndex
 from maillon.delivery.service import collect
 from maillon.delivery.service.relay_points import import_points
 from maillon.demo import choices as delivery_choice
-from maillon.demo.generate import generate_catalog, generate_customers, generate_orders
+from maillon.demo.generate import (
+    generate_catalog,
+    generate_customers,
+    generate_orders,
+    order_demand,
+)
 from maillon.demo.report import print_kpis
 from maillon.fraud import service as fraud
 from maillon.fraud.model import ReviewStatus
@@ -248,10 +253,7 @@ def run_demo(
     deliveries = delivery_choice.choose_all(
         seed, plan, customers, carriers, catalog, RelayIndex(relay_points)
     )
-    demand: dict[str, int] = {}
-    for o in plan:
-        for sku, q in o.lines:
-            demand[sku] = demand.get(sku, 0) + q
+    demand = order_demand(plan)
 
     progress = Progress(
         TextColumn("{task.description}"),

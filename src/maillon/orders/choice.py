@@ -84,6 +84,9 @@ class DeliveryChoice:
     slot: SlotChoice | None = None
     promised_on: dt.date | None = None
     price_cents: int | None = None
+    # click & collect: the token of the store reservation made at checkout (its units are set
+    # aside in the store; the order is linked to it at intake, not allocated elsewhere)
+    reservation: str | None = None
 
     @property
     def is_default(self) -> bool:
@@ -116,6 +119,7 @@ def check_choice(
         return choice
     carrier, service = _code(choice.carrier), _code(choice.service)
     store = (choice.store or "").strip() or None
+    reservation = (choice.reservation or "").strip() or None
     for name, value in (("carrier", carrier), ("service", service)):
         if value is not None and not _CODE.match(value):
             errors.add(f"{prefix}.{name}", "1-40 lower-case letters, digits, - or _")
@@ -127,12 +131,14 @@ def check_choice(
     elif relay is not None:
         errors.add(f"{prefix}.relay_point", "only for the relay_point method")
     if method is DeliveryMethod.CLICK_COLLECT:
-        if store is None:
+        if store is None and reservation is None:  # a reservation names its store
             errors.add(f"{prefix}.store", "is required to collect in a store")
         if carrier is not None:
             errors.add(f"{prefix}.carrier", "a click & collect order goes through no carrier")
     elif store is not None:
         errors.add(f"{prefix}.store", "only for the click_collect method")
+    if reservation is not None and method is not DeliveryMethod.CLICK_COLLECT:
+        errors.add(f"{prefix}.reservation", "only for the click_collect method")
     if choice.slot is not None and method not in SLOT_METHODS:
         errors.add(f"{prefix}.slot", "a delivery slot goes with home or appointment delivery")
     if choice.price_cents is not None and not 0 <= choice.price_cents <= 10**7:
@@ -140,7 +146,13 @@ def check_choice(
     if relay is not None and carrier is None:
         carrier = relay.carrier
     return replace(
-        choice, method=method, carrier=carrier, service=service, relay_point=relay, store=store
+        choice,
+        method=method,
+        carrier=carrier,
+        service=service,
+        relay_point=relay,
+        store=store,
+        reservation=reservation,
     )
 
 

@@ -97,6 +97,11 @@ class DeliveryChoiceCreate(StrictModel):
     slot: SlotCreate | None = None
     promised_on: date | None = Field(default=None, description="the delivery date promised")
     price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+    reservation: str | None = Field(
+        default=None,
+        max_length=40,
+        description="click & collect: the token of the store reservation made at checkout",
+    )
 
     def to_choice(self) -> DeliveryChoice:
         """Return the pure choice the service checks."""
@@ -123,6 +128,7 @@ class DeliveryChoiceCreate(StrictModel):
             slot=SlotChoice(self.slot.id) if self.slot is not None else None,
             promised_on=self.promised_on,
             price_cents=self.price_cents,
+            reservation=self.reservation,
         )
 
 

@@ -157,7 +157,9 @@ class ShipmentRequest:
     """One parcel to hand to a carrier: the label data but the carrier and tracking number.
 
     Fields mean what they mean in :class:`~maillon.shipping.labels.LabelData`; they are
-    validated when the label is built (:meth:`label`).
+    validated when the label is built (:meth:`label`). ``service`` is the service's code on
+    the carrier's rate card (``chrono13``: what connectors map to the carrier's product);
+    ``service_name`` the words printed on our own label (the code when empty).
     """
 
     sscc: str
@@ -172,10 +174,12 @@ class ShipmentRequest:
     relay_point: str | None = None
     routing_code: str | None = None
     print_phone: bool = False
+    service_name: str = ""
 
     def label(self, *, carrier: str, tracking_number: str) -> LabelData:
         """Return the label data of this parcel. Raises ValidationError for invalid fields."""
         fields = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        fields["service"] = fields.pop("service_name") or self.service
         return LabelData(carrier=carrier, tracking_number=tracking_number, **fields)
 
 

@@ -315,6 +315,7 @@ def _shipment_read(session: Any, shipment: Shipment) -> ShipmentRead:
         service_code=shipment.service_code,
         zone=shipment.zone,
         quoted_cents=shipment.quoted_cents,
+        quoted_source=shipment.quoted_source,
         promised_on=shipment.promised_on,
         carrier_due_on=shipment.carrier_due_on,
         packed_at=shipment.packed_at,

@@ -252,6 +252,7 @@ class ShipmentRead(BaseModel):
     service_code: str | None
     zone: str | None
     quoted_cents: int | None
+    quoted_source: str | None = None  # carrier_api or rate_card
     promised_on: date | None
     carrier_due_on: date | None
     packed_at: datetime

@@ -94,6 +94,8 @@ class Shipment(Base):
     service_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
     zone: Mapped[str | None] = mapped_column(String(30), nullable=True)
     quoted_cents: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # who priced quoted_cents: carrier_api or rate_card (a PriceSource)
+    quoted_source: Mapped[str | None] = mapped_column(String(20), nullable=True)
     # the customer's promise (service promise from the order time) and the carrier's due date
     # (transit from the hand-over): promise accuracy uses the first, reliability the second
     promised_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -9,7 +9,7 @@ import pytest
 
 from maillon.shipping.carriers import ShipmentRequest
 from maillon.shipping.labels import Address
-from tests.helpers.carrier_http import CarrierServer, running_carrier
+from tests.helpers.carriers import CarrierServer, running_carrier
 
 WAREHOUSE = Address(
     name="Maillon Entrepot",

@@ -10,7 +10,7 @@ from maillon.core.errors import NotFound, ValidationError
 from maillon.shipping.carriers import CarrierAccount, CarrierUnavailable, LabelFormat
 from maillon.shipping.connectors import build
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carrier_http import CarrierServer, Received
+from tests.helpers.carriers import CarrierServer, Received
 from tests.integration.carriers.conftest import FAST, parcel
 
 SHIPPING = "/shipping-cxf/ShippingServiceWS"

@@ -28,7 +28,7 @@ from maillon.shipping.connectors.colissimo import (
 )
 from maillon.shipping.labels import Address
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carriers import CarrierServer, carrier_fixture, carrier_server
+from tests.helpers.carriers import CarrierServer, carrier_bytes, running_carrier
 
 MULTIPART = (
     'multipart/mixed; boundary="uuid:6b62b2c5-0d1c-4c2b-9e2e-7d2c0a4f5e11"; type="application/json"'
@@ -53,7 +53,7 @@ CUSTOMER = Address(
 
 @pytest.fixture
 def server() -> Iterator[CarrierServer]:
-    with carrier_server() as s:
+    with running_carrier() as s:
         yield s
 
 
@@ -91,7 +91,7 @@ def request(**kw: object) -> ShipmentRequest:
 
 
 def test_create_shipment_sends_the_documented_body_and_keeps_the_pdf(server: CarrierServer) -> None:
-    server.script("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
+    server.answer("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
     created = gateway(server).create_shipment(request())
     assert created.tracking_number == "6A23456789012"
     assert created.label_pdf.startswith(b"%PDF-1.4") and created.label_pdf.endswith(b"%%EOF")
@@ -125,7 +125,7 @@ def test_create_shipment_sends_the_documented_body_and_keeps_the_pdf(server: Car
 
 
 def test_a_zpl_account_asks_for_zpl_and_keeps_it(server: CarrierServer) -> None:
-    server.script("POST", SLS_PATH, fixture="colissimo/label_zpl.multipart", content_type=MULTIPART)
+    server.answer("POST", SLS_PATH, fixture="colissimo/label_zpl.multipart", content_type=MULTIPART)
     created = gateway(server, label_format="zpl").create_shipment(request())
     assert created.label_pdf == b""
     assert created.label_zpl.startswith(b"^XA") and created.label_zpl.endswith(b"^XZ")
@@ -135,7 +135,7 @@ def test_a_zpl_account_asks_for_zpl_and_keeps_it(server: CarrierServer) -> None:
 
 
 def test_a_relay_parcel_names_its_point_and_product(server: CarrierServer) -> None:
-    server.script("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
+    server.answer("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
     gateway(server).create_shipment(request(relay_point="293310"))
     letter = server.requests_to("POST", SLS_PATH)[0].json()["letter"]
     assert letter["parcel"]["pickupLocationId"] == "293310"
@@ -143,7 +143,7 @@ def test_a_relay_parcel_names_its_point_and_product(server: CarrierServer) -> No
 
 
 def test_a_return_label_uses_the_return_product_from_the_customer(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "POST", SLS_PATH, fixture="colissimo/return_label.multipart", content_type=MULTIPART
     )
     created = gateway(server).create_return(request(sender=CUSTOMER, recipient=WAREHOUSE))
@@ -156,7 +156,7 @@ def test_a_return_label_uses_the_return_product_from_the_customer(server: Carrie
 
 
 def test_an_invalid_address_names_the_recipient_postcode(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "POST",
         SLS_PATH,
         fixture="colissimo/error_invalid_address.multipart",
@@ -171,7 +171,7 @@ def test_an_invalid_address_names_the_recipient_postcode(server: CarrierServer) 
 
 
 def test_wrong_credentials_name_the_password(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "POST",
         SLS_PATH,
         fixture="colissimo/error_credentials.multipart",
@@ -193,7 +193,7 @@ def test_wrong_credentials_name_the_password(server: CarrierServer) -> None:
 def test_5xx_is_retried_then_unavailable(
     server: CarrierServer, fixture: str, content_type: str, status: int
 ) -> None:
-    server.script("POST", SLS_PATH, fixture=fixture, content_type=content_type, status=status)
+    server.answer("POST", SLS_PATH, fixture=fixture, content_type=content_type, status=status)
     with pytest.raises(CarrierUnavailable) as down:
         gateway(server).create_shipment(request())
     assert f"HTTP {status}" in str(down.value)
@@ -201,20 +201,20 @@ def test_5xx_is_retried_then_unavailable(
 
 
 def test_a_5xx_then_an_answer_is_a_label(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "POST",
         SLS_PATH,
         fixture="colissimo/service_unavailable.html",
         content_type="text/html",
         status=503,
     )
-    server.script("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
+    server.answer("POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART)
     assert gateway(server).create_shipment(request()).tracking_number == "6A23456789012"
     assert len(server.requests_to("POST", SLS_PATH)) == 2
 
 
 def test_a_time_out_is_retried_then_unavailable(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "POST", SLS_PATH, fixture="colissimo/label_pdf.multipart", content_type=MULTIPART, delay=2.0
     )
     with pytest.raises(CarrierUnavailable, match="time-out"):
@@ -225,7 +225,7 @@ def test_a_time_out_is_retried_then_unavailable(server: CarrierServer) -> None:
 
 
 def test_429_says_when_to_come_back_without_hammering(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "POST", SLS_PATH, {"error": "too many requests"}, status=429, headers={"Retry-After": "30"}
     )
     with pytest.raises(CarrierUnavailable) as limited:
@@ -236,7 +236,7 @@ def test_429_says_when_to_come_back_without_hammering(server: CarrierServer) -> 
 
 def test_tracking_maps_la_poste_codes_oldest_first(server: CarrierServer) -> None:
     path = TRACK_PATH + "6A23456789012"
-    server.script("GET", path, fixture="colissimo/tracking.json")
+    server.answer("GET", path, fixture="colissimo/tracking.json")
     events = gateway(server).fetch_events("6A23456789012")
     assert [e.status for e in events] == [
         TrackingStatus.LABEL_CREATED,
@@ -251,11 +251,11 @@ def test_tracking_maps_la_poste_codes_oldest_first(server: CarrierServer) -> Non
     assert [e.event_id for e in again] == [e.event_id for e in events]  # replays: same ids
     [sent, _] = server.requests_to("GET", path)
     assert sent.headers["x-okapi-key"] == "okapi-1"
-    assert sent.params() == {"lang": "fr_FR"}
+    assert sent.params() == {"lang": ["fr_FR"]}
 
 
 def test_tracking_an_unknown_number_is_not_found(server: CarrierServer) -> None:
-    server.script(
+    server.answer(
         "GET", TRACK_PATH + "6A99999999999", fixture="colissimo/tracking_not_found.json", status=404
     )
     with pytest.raises(NotFound):
@@ -263,7 +263,7 @@ def test_tracking_an_unknown_number_is_not_found(server: CarrierServer) -> None:
 
 
 def test_tracking_with_a_refused_key_names_it(server: CarrierServer) -> None:
-    server.script("GET", TRACK_PATH + "6A1", fixture="colissimo/tracking_bad_key.json", status=401)
+    server.answer("GET", TRACK_PATH + "6A1", fixture="colissimo/tracking_bad_key.json", status=401)
     with pytest.raises(ValidationError) as refused:
         gateway(server).fetch_events("6A1")
     assert refused.value.field == "credentials.api_key"
@@ -274,11 +274,11 @@ def test_without_an_api_key_the_account_cannot_track(server: CarrierServer) -> N
     assert Capability.TRACK not in gw.capabilities
     with pytest.raises(Unsupported):
         gw.fetch_events("6A23456789012")
-    assert server.seen == []
+    assert server.received == []
 
 
 def test_relay_search_nearest_first_with_lockers(server: CarrierServer) -> None:
-    server.script("POST", RELAY_PATH, fixture="colissimo/relay_points.json")
+    server.answer("POST", RELAY_PATH, fixture="colissimo/relay_points.json")
     points = gateway(server).find_relay_points(
         postcode="29200", city="Brest", country="FR", limit=2
     )
@@ -292,7 +292,7 @@ def test_relay_search_nearest_first_with_lockers(server: CarrierServer) -> None:
 
 
 def test_relay_search_with_a_bad_postcode_names_it(server: CarrierServer) -> None:
-    server.script("POST", RELAY_PATH, fixture="colissimo/relay_points_bad_postcode.json")
+    server.answer("POST", RELAY_PATH, fixture="colissimo/relay_points_bad_postcode.json")
     with pytest.raises(ValidationError) as refused:
         gateway(server).find_relay_points(postcode="2920", city="Brest", country="FR")
     assert refused.value.field == "address.postcode"
@@ -301,7 +301,7 @@ def test_relay_search_with_a_bad_postcode_names_it(server: CarrierServer) -> Non
 def test_cancel_is_a_no_op_colissimo_has_no_void(server: CarrierServer) -> None:
     gw = gateway(server)
     gw.cancel("6A23456789012")
-    assert server.seen == []
+    assert server.received == []
     assert Capability.CANCEL not in gw.capabilities
     with pytest.raises(Unsupported):
         gw.quote(request())  # no rate API: rate cards price Colissimo
@@ -319,5 +319,5 @@ def test_unknown_event_codes_are_in_transit() -> None:
 
 
 def test_fixture_is_multipart_with_the_documented_parts() -> None:
-    raw = carrier_fixture("colissimo/label_pdf.multipart")
+    raw = carrier_bytes("colissimo/label_pdf.multipart")
     assert b"Content-ID: <jsonInfos>" in raw and b"Content-ID: <label>" in raw

@@ -3,6 +3,7 @@ Webtrace SOAP and mypudo XML (our own client: karrio's dpd speaks DPD's DELIS AP
 
 from __future__ import annotations
 
+import logging
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -16,7 +17,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import build, known
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carrier_http import CarrierServer, Received
+from tests.helpers.carriers import CarrierServer, Received, carrier_fixture
 from tests.integration.carriers.conftest import FAST, WAREHOUSE, parcel
 
 EPRINT = "/eprintwebservice/eprintwebservice.asmx"
@@ -151,6 +152,27 @@ def test_tracking_maps_codes_then_wording_in_french_time(carrier: CarrierServer)
     assert _at(root, "request/ShipmentNumber") == "25007712345678"
     assert _at(root, "request/Customer/centernumber") == "77"
     assert _at(root, "request/Customer/number") == "12345"
+
+
+def test_a_scan_with_an_unreadable_date_is_skipped_and_logged(
+    carrier: CarrierServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    trace = carrier_fixture("dpd_fr/trace.xml")
+    bad = trace.replace(
+        "<ScanDate>03.03.2026</ScanDate><ScanTime>11:42:00",
+        "<ScanDate>3 mars</ScanDate><ScanTime>11:42:00",
+    )
+    carrier.answer("POST", WEBTRACE, bad)
+    with caplog.at_level(logging.WARNING, logger="maillon.shipping.connectors.dpd_fr"):
+        events = build(_account(carrier.url)).fetch_events("25007712345678")
+    assert [e.status for e in events][-1] is TrackingStatus.OUT_FOR_DELIVERY  # 3 of 4 kept
+    assert len(events) == 3
+    assert "3 mars" in caplog.text and "25007712345678" in caplog.text
+
+    # no scan readable at all: the carrier's answer is useless now (retried), not a 500
+    carrier.answer("POST", WEBTRACE, trace.replace(".2026</ScanDate>", ".20XX</ScanDate>"))
+    with pytest.raises(CarrierUnavailable, match="readable date"):
+        build(_account(carrier.url)).fetch_events("25007712345678")
 
 
 def test_tracking_unknown_is_not_found(carrier: CarrierServer) -> None:

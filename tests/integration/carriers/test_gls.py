@@ -4,6 +4,8 @@ ParcelShop finder bodies (karrio's gls mapper builds the shipment body, our tran
 from __future__ import annotations
 
 import base64
+import json
+import logging
 
 import pytest
 
@@ -16,7 +18,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import build, known
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carrier_http import CarrierServer
+from tests.helpers.carriers import CarrierServer, carrier_fixture
 from tests.integration.carriers.conftest import CUSTOMER, FAST, WAREHOUSE, parcel
 
 TOKEN = "/oauth2/v2/token"
@@ -174,6 +176,26 @@ def test_tracking_events_keep_their_offset(carrier: CarrierServer) -> None:
     assert events[-1].location == "Brest, 29200, FR"
     sent = carrier.requests_to("GET", TRACK)[0]
     assert sent.headers["authorization"].startswith("Bearer ")
+
+
+def test_an_event_with_an_unreadable_time_is_skipped_and_logged(
+    carrier: CarrierServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    _token(carrier)
+    track = json.loads(carrier_fixture("gls/track.json"))
+    track["parcels"][0]["events"][0]["eventDateTime"] = "03/03/2026 11h42"
+    carrier.answer("GET", TRACK, track)
+    with caplog.at_level(logging.WARNING, logger="maillon.shipping.connectors.gls"):
+        events = build(_account(carrier.url)).fetch_events("ZFGX4K7M")
+    assert len(events) == 4 and events[-1].status is TrackingStatus.OUT_FOR_DELIVERY
+    assert "03/03/2026 11h42" in caplog.text and "ZFGX4K7M" in caplog.text
+
+    # no event readable at all: the carrier's answer is useless now (retried), not a 500
+    for event in track["parcels"][0]["events"]:
+        event["eventDateTime"] = ""
+    carrier.answer("GET", TRACK, track)
+    with pytest.raises(CarrierUnavailable, match="readable date"):
+        build(_account(carrier.url)).fetch_events("ZFGX4K7M")
 
 
 def test_tracking_unknown_is_not_found(carrier: CarrierServer) -> None:

@@ -16,7 +16,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import build, known
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.carrier_http import CarrierServer
+from tests.helpers.carriers import CarrierServer
 from tests.integration.carriers.conftest import FAST, parcel
 
 BERLIN = dict(name="Hans Weber", lines=("Hauptstrasse 5",), postcode="10115", city="Berlin")

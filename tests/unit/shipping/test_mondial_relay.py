@@ -23,7 +23,7 @@ from maillon.shipping.carriers import (
 from maillon.shipping.connectors.mondial_relay import MondialRelayGateway
 from maillon.shipping.labels import Address
 from maillon.shipping.model import TrackingStatus
-from tests.helpers.fake_carrier import DATA, FakeCarrier, carrier_fixture, running_carrier
+from tests.helpers.carriers import DATA, CarrierServer, carrier_fixture, running_carrier
 
 CREDENTIALS = {
     "enseigne": "BDTEST13",
@@ -74,13 +74,13 @@ def request(**changes: object) -> ShipmentRequest:
 
 
 @pytest.fixture
-def carrier() -> Iterator[FakeCarrier]:
+def carrier() -> Iterator[CarrierServer]:
     with running_carrier() as server:
         yield server
 
 
 def gateway(
-    server: FakeCarrier, *, label_format: LabelFormat = LabelFormat.PDF, **kw: object
+    server: CarrierServer, *, label_format: LabelFormat = LabelFormat.PDF, **kw: object
 ) -> tuple[MondialRelayGateway, list[float]]:
     waits: list[float] = []
     account = CarrierAccount(
@@ -115,7 +115,7 @@ def md5(text: str) -> str:
 
 
 def test_a_relay_shipment_sends_the_documented_request_and_returns_the_pdf(
-    carrier: FakeCarrier,
+    carrier: CarrierServer,
 ) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_created_pdf.xml"))
     pdf = (DATA / "mondial_relay" / "label.pdf").read_bytes()
@@ -160,7 +160,7 @@ def test_a_relay_shipment_sends_the_documented_request_and_returns_the_pdf(
     assert "expedition=96408887" in label.query
 
 
-def test_a_zpl_account_gets_the_thermal_label(carrier: FakeCarrier) -> None:
+def test_a_zpl_account_gets_the_thermal_label(carrier: CarrierServer) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_created_zpl.xml"))
     mr, _ = gateway(carrier, label_format=LabelFormat.ZPL)
 
@@ -177,7 +177,7 @@ def test_a_zpl_account_gets_the_thermal_label(carrier: FakeCarrier) -> None:
     assert not carrier.requests_to("GET", LABEL)
 
 
-def test_home_delivery_goes_without_a_relay_point(carrier: FakeCarrier) -> None:
+def test_home_delivery_goes_without_a_relay_point(carrier: CarrierServer) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_created_zpl.xml"))
     mr, _ = gateway(carrier, label_format=LabelFormat.ZPL)
 
@@ -200,7 +200,7 @@ def test_home_delivery_goes_without_a_relay_point(carrier: FakeCarrier) -> None:
     ],
 )
 def test_bad_requests_are_refused_before_calling_mondial_relay(
-    carrier: FakeCarrier, changes: dict[str, object], field: str
+    carrier: CarrierServer, changes: dict[str, object], field: str
 ) -> None:
     mr, _ = gateway(carrier)
     with pytest.raises(ValidationError) as err:
@@ -218,7 +218,7 @@ def test_bad_requests_are_refused_before_calling_mondial_relay(
     ],
 )
 def test_their_numbered_errors_name_our_field(
-    carrier: FakeCarrier, fixture: str, field: str
+    carrier: CarrierServer, fixture: str, field: str
 ) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture(f"mondial_relay/{fixture}"))
     mr, waits = gateway(carrier)
@@ -228,7 +228,7 @@ def test_their_numbered_errors_name_our_field(
     assert len(carrier.requests_to("POST", CONNECT)) == 1 and waits == []  # not retried
 
 
-def test_their_service_error_is_retried_then_unavailable(carrier: FakeCarrier) -> None:
+def test_their_service_error_is_retried_then_unavailable(carrier: CarrierServer) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_error_critical.xml"))
     mr, waits = gateway(carrier, attempts=3, backoff=0.5)
     with pytest.raises(CarrierUnavailable, match="99999"):
@@ -237,7 +237,7 @@ def test_their_service_error_is_retried_then_unavailable(carrier: FakeCarrier) -
     assert waits == [0.5, 1.0]
 
 
-def test_a_5xx_is_retried_and_the_next_answer_used(carrier: FakeCarrier) -> None:
+def test_a_5xx_is_retried_and_the_next_answer_used(carrier: CarrierServer) -> None:
     carrier.answer("POST", CONNECT, "Service Unavailable", status=503, content_type="text/plain")
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_created_zpl.xml"))
     mr, waits = gateway(carrier, label_format=LabelFormat.ZPL, backoff=0.25)
@@ -245,7 +245,7 @@ def test_a_5xx_is_retried_and_the_next_answer_used(carrier: FakeCarrier) -> None
     assert len(carrier.requests_to("POST", CONNECT)) == 2 and waits == [0.25]
 
 
-def test_a_time_out_is_retried_a_bounded_number_of_times(carrier: FakeCarrier) -> None:
+def test_a_time_out_is_retried_a_bounded_number_of_times(carrier: CarrierServer) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_created_zpl.xml"),
                    delay=1.0)  # fmt: skip
     mr, waits = gateway(carrier, attempts=2, timeout=0.2)
@@ -254,7 +254,7 @@ def test_a_time_out_is_retried_a_bounded_number_of_times(carrier: FakeCarrier) -
     assert len(waits) == 1
 
 
-def test_a_429_is_unavailable_at_once_with_its_retry_after(carrier: FakeCarrier) -> None:
+def test_a_429_is_unavailable_at_once_with_its_retry_after(carrier: CarrierServer) -> None:
     carrier.answer("POST", SOAP, "", status=429, headers={"Retry-After": "30"})
     mr, waits = gateway(carrier)
     with pytest.raises(CarrierUnavailable) as err:
@@ -264,7 +264,7 @@ def test_a_429_is_unavailable_at_once_with_its_retry_after(carrier: FakeCarrier)
 
 
 def test_a_return_label_is_collected_at_a_relay_and_delivered_to_the_merchant(
-    carrier: FakeCarrier,
+    carrier: CarrierServer,
 ) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_created_zpl.xml"))
     mr, _ = gateway(carrier, label_format=LabelFormat.ZPL)
@@ -280,7 +280,7 @@ def test_a_return_label_is_collected_at_a_relay_and_delivered_to_the_merchant(
     assert shipment.findtext("Recipient/Address/City") == "LYON"
 
 
-def test_a_return_address_error_names_the_customer_who_sends(carrier: FakeCarrier) -> None:
+def test_a_return_address_error_names_the_customer_who_sends(carrier: CarrierServer) -> None:
     carrier.answer("POST", CONNECT, carrier_fixture("mondial_relay/shipment_error_postcode.xml"))
     mr, _ = gateway(carrier)
     with pytest.raises(ValidationError) as err:
@@ -291,7 +291,7 @@ def test_a_return_address_error_names_the_customer_who_sends(carrier: FakeCarrie
 # ---------------------------------------------------------------------- relay search
 
 
-def test_relay_search_is_signed_and_read(carrier: FakeCarrier) -> None:
+def test_relay_search_is_signed_and_read(carrier: CarrierServer) -> None:
     carrier.answer("POST", SOAP, carrier_fixture("mondial_relay/point_search.xml"))
     mr, _ = gateway(carrier)
 
@@ -332,7 +332,7 @@ def test_relay_search_is_signed_and_read(carrier: FakeCarrier) -> None:
     ],
 )
 def test_relay_search_stat_codes_name_our_field(
-    carrier: FakeCarrier, fixture: str, field: str
+    carrier: CarrierServer, fixture: str, field: str
 ) -> None:
     carrier.answer("POST", SOAP, carrier_fixture(f"mondial_relay/{fixture}"))
     mr, _ = gateway(carrier)
@@ -341,7 +341,7 @@ def test_relay_search_stat_codes_name_our_field(
     assert [e.field for e in err.value.errors] == [field]
 
 
-def test_a_soap_fault_is_retried_then_unavailable(carrier: FakeCarrier) -> None:
+def test_a_soap_fault_is_retried_then_unavailable(carrier: CarrierServer) -> None:
     carrier.answer("POST", SOAP, carrier_fixture("mondial_relay/soap_fault.xml"), status=500)
     mr, waits = gateway(carrier, attempts=2)
     with pytest.raises(CarrierUnavailable, match="HTTP 500"):
@@ -352,7 +352,7 @@ def test_a_soap_fault_is_retried_then_unavailable(carrier: FakeCarrier) -> None:
 # -------------------------------------------------------------------------- tracking
 
 
-def test_tracking_maps_their_events_to_our_statuses(carrier: FakeCarrier) -> None:
+def test_tracking_maps_their_events_to_our_statuses(carrier: CarrierServer) -> None:
     carrier.answer("POST", SOAP, carrier_fixture("mondial_relay/tracing_delivered.xml"))
     mr, _ = gateway(carrier)
 
@@ -379,14 +379,14 @@ def test_tracking_maps_their_events_to_our_statuses(carrier: FakeCarrier) -> Non
     ]
 
 
-def test_an_unknown_parcel_is_not_found(carrier: FakeCarrier) -> None:
+def test_an_unknown_parcel_is_not_found(carrier: CarrierServer) -> None:
     carrier.answer("POST", SOAP, carrier_fixture("mondial_relay/tracing_unknown.xml"))
     mr, _ = gateway(carrier)
     with pytest.raises(NotFound):
         mr.fetch_events("00000000")
 
 
-def test_cancel_is_a_no_op_until_scanned_then_a_conflict(carrier: FakeCarrier) -> None:
+def test_cancel_is_a_no_op_until_scanned_then_a_conflict(carrier: CarrierServer) -> None:
     carrier.answer("POST", SOAP, carrier_fixture("mondial_relay/tracing_recorded.xml"))
     mr, _ = gateway(carrier)
     mr.cancel("96408887")  # recorded only: the unscanned label is void, nothing billed

@@ -233,8 +233,11 @@ def delivery_options(
 ) -> DeliveryOptions:
     """Return the delivery options for a cart (``lines``) or a ``parcel`` to an address.
 
-    Home and express quotes come from shipping's rate shopping on the cards of
-    :func:`maillon.shipping.service.quoting.rate_cards` (``$MAILLON_RATE_CARDS``); relay points are
+    Home and express quotes come from shipping's rate shopping on the cards of the carriers set
+    up in Maillon (:func:`maillon.shipping.service.quoting.set_up_cards`: a card of
+    ``$MAILLON_RATE_CARDS`` whose carrier has a row in ``carriers``), never from the carrier's
+    API: a checkout answers while the customer waits, and one slow carrier would hold up every
+    option (the carrier's quote is asked when the label is bought). Relay points are
     the nearest imported points (:mod:`maillon.delivery.queries.relay_points`; the illustrative
     file before any import) whose network can carry the parcel; click & collect lists
     the active stores holding every line; slots are the next ``slot_days`` days' windows of the
@@ -258,7 +261,8 @@ def delivery_options(
         destination = rates.Destination(country, postcode)
     except ValueError as exc:
         raise ValidationError(FieldError("postcode", str(exc))) from None
-    shopped = rates.shop(quoting.rate_cards(), parcel, destination, ordered_at=at)
+    # only carriers set up in Maillon: shipping cannot buy a label from any other
+    shopped = rates.shop(quoting.set_up_cards(session), parcel, destination, ordered_at=at)
     home = [_option(q) for q in shopped.quotes if q.kind is rates.ServiceKind.STANDARD]
     fast = [
         q

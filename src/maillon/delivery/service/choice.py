@@ -19,12 +19,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from maillon.core import outbox
+from maillon.core import clock, outbox
 from maillon.core.errors import ErrorCollector
+from maillon.delivery.model import CollectStatus
 from maillon.delivery.queries import relay_points
 from maillon.delivery.relay import RelayPoint
-from maillon.delivery.service import LOCAL_TZ, _zone_of, book_slot, local_today
-from maillon.delivery.tables import CollectStore, DeliverySlot
+from maillon.delivery.service import LOCAL_TZ, _zone_of, book_slot, local_today, wanted_by_sku
+from maillon.delivery.service.collect import link_order
+from maillon.delivery.tables import CollectReservation, CollectStore, DeliverySlot
 from maillon.inventory.tables import Warehouse
 from maillon.orders.choice import DeliveryChoice, RelayPointChoice, SlotChoice
 from maillon.orders.model import OrderDraft, OrderStatus, order_number
@@ -86,6 +88,36 @@ def _store(session: Session, code: str, errors: ErrorCollector) -> str | None:
     return str(row.code)
 
 
+def _reservation(
+    session: Session, draft: OrderDraft, store: str | None, errors: ErrorCollector
+) -> str | None:
+    """Return the store of the reservation the choice names, once it is known, active, not
+    expired, free and for the order's lines (and store); None after adding the error."""
+    field = "delivery.reservation"
+    token = draft.delivery.reservation
+    row = session.scalar(select(CollectReservation).where(CollectReservation.token == token))
+    if row is None:
+        errors.add(field, "unknown click & collect reservation")
+        return None
+    if row.status != CollectStatus.ACTIVE or clock.as_utc(row.expires_at) <= clock.now():
+        status = row.status if row.status != CollectStatus.ACTIVE else CollectStatus.EXPIRED
+        errors.add(field, f"the reservation is {status}: reserve again")
+        return None
+    if row.order_id is not None:
+        errors.add(field, "the reservation is already linked to another order")
+        return None
+    wh = session.get(Warehouse, row.warehouse_id)
+    assert wh is not None  # a foreign key
+    if store is not None and store.upper() != wh.code.upper():
+        errors.add(field, f"the reservation is in store {wh.code}, not {store}")
+        return None
+    reserved = wanted_by_sku([(x.sku, x.quantity) for x in row.lines])
+    if wanted_by_sku([(x.sku, x.quantity) for x in draft.lines]) != reserved:
+        errors.add(field, f"the order's lines must be the reservation's {reserved}")
+        return None
+    return wh.code
+
+
 def _slot(
     session: Session, draft: OrderDraft, slot: SlotChoice, errors: ErrorCollector
 ) -> SlotChoice | None:
@@ -121,8 +153,9 @@ def resolve_choice(session: Session, draft: OrderDraft) -> DeliveryChoice:
     """Return the (shape-checked) choice of ``draft`` checked against what exists: the relay
     point is known and of the chosen carrier (its name, address and hours filled in from
     Maillon's list), the store takes collections, the slot has room, is not past and serves
-    the address. Reads only. Raises ValidationError naming ``delivery.relay_point.id``,
-    ``delivery.relay_point.carrier``, ``delivery.store`` or ``delivery.slot.id``."""
+    the address, the store reservation is active and holds the order's lines. Reads only.
+    Raises ValidationError naming ``delivery.relay_point.id``, ``delivery.relay_point.carrier``,
+    ``delivery.store``, ``delivery.reservation`` or ``delivery.slot.id``."""
     choice = draft.delivery
     errors = ErrorCollector()
     relay = choice.relay_point
@@ -131,6 +164,8 @@ def resolve_choice(session: Session, draft: OrderDraft) -> DeliveryChoice:
     store = choice.store
     if store is not None:
         store = _store(session, store, errors)
+    if choice.reservation is not None and (store is not None or choice.store is None):
+        store = _reservation(session, draft, store, errors)
     slot = choice.slot
     if slot is not None:
         slot = _slot(session, draft, slot, errors)
@@ -139,12 +174,20 @@ def resolve_choice(session: Session, draft: OrderDraft) -> DeliveryChoice:
 
 
 def on_order_created(session: Session, payload: dict[str, Any]) -> None:
-    """Book the slot the new order's customer chose (subscribed to ``order.created``, in the
-    order's transaction: a slot filled meanwhile refuses the order, Conflict)."""
+    """Book the slot the new order's customer chose, or link it to its store reservation
+    (subscribed to ``order.created``, in the order's transaction: a slot filled or a
+    reservation taken meanwhile refuses the order, Conflict)."""
     order = session.get(Order, int(payload["order_id"]))  # in the session: no statement
     if order is None or order.status == OrderStatus.CANCELLED.value:
         return  # refused at intake (fraud): nothing to deliver
     choice = choices.new_order_choice(session, order)
+    if choice.reservation is not None:
+        link_order(
+            session=session,
+            token=choice.reservation,
+            number=order_number(order.id),
+            actor=CHECKOUT_ACTOR,
+        )
     if choice.slot is None:
         return
     book_slot(

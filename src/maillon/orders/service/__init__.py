@@ -117,6 +117,8 @@ def create_order(
     products = _known_products(session, draft)
     # the relay point, store or slot chosen exist (checked above orders, see choices.py)
     draft = replace(draft, delivery=resolve_choice(session, draft))
+    if draft.delivery.reservation is not None:
+        allocate = False  # a store reservation holds its units: linked at order.created
     now = clock.now()
     customer = session.scalar(_CUSTOMER_BY_EMAIL, {"email": draft.email})
     new_customer = customer is None
@@ -415,7 +417,12 @@ def place_order_and_render(
                 order = create_order(
                     session=session, draft=draft, actor=actor, allocate=allocate and optimistic
                 )
-                if allocate and not optimistic and order.status != OrderStatus.CANCELLED.value:
+                if (
+                    allocate
+                    and not optimistic
+                    and order.status != OrderStatus.CANCELLED.value
+                    and draft.delivery.reservation is None  # the store holds its units
+                ):
                     _allocate_new(session, order, actor)
                 return render(session, order, True), True
         except StockTaken:

@@ -249,7 +249,7 @@ class ColissimoGateway(BaseGateway):
             return opts.get("return_product_code", "CORE" if home else "CORI")
         if request.relay_point:
             return opts.get("relay_product_code", "A2P")
-        name = request.service.lower()
+        name = (request.service_name or request.service).lower()
         if "avec signature" in name or "with signature" in name:
             return "DOS"
         return opts.get("product_code", "DOM")

@@ -27,6 +27,7 @@ for relay search). Options: ``country_code`` (DPD's numeric code, ``250`` France
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from xml.etree import ElementTree as ET
@@ -53,6 +54,8 @@ from maillon.shipping.labels import Address
 from maillon.shipping.model import PROGRESS, TrackingStatus
 
 __all__ = ["EVENT_STATUS", "MESSAGE_FIELDS", "SERVICES", "DpdFranceGateway"]
+
+log = logging.getLogger(__name__)
 
 EPRINT_NS = "http://www.cargonet.software"
 WEBTRACE_NS = "http://www.cargonet.software/"  # Webtrace's namespace ends with a slash
@@ -219,7 +222,10 @@ class DpdFranceGateway(BaseGateway):
         trace = sx.first(root, "ShipmentTrace")
         if trace is None or sx.text(trace, "LastError"):
             raise NotFound("parcel", tracking_number, field="tracking_number")
-        found = [_event(tracking_number, node) for node in sx.all_named(trace, "clsTrace")]
+        scans = sx.all_named(trace, "clsTrace")
+        found = [e for e in (_event(tracking_number, node) for node in scans) if e is not None]
+        if scans and not found:
+            raise CarrierUnavailable(self.code, "no scan of the trace has a readable date")
         return tuple(sorted(found, key=lambda e: e.occurred_at))
 
     # ----------------------------------------------------------------- relay points
@@ -378,10 +384,16 @@ def _moment(day: str, clock: str) -> datetime:
     raise ValueError(f"unreadable DPD scan date {day!r}")
 
 
-def _event(number: str, node: ET.Element) -> CarrierEvent:
+def _event(number: str, node: ET.Element) -> CarrierEvent | None:
+    """The scan as an event; None (logged) when its date cannot be read: one bad scan must not
+    hide the others of the parcel."""
     code = sx.text(node, "StatusNumber")
     description = sx.text(node, "StatusDescription")
-    at = _moment(sx.text(node, "ScanDate"), sx.text(node, "ScanTime"))
+    try:
+        at = _moment(sx.text(node, "ScanDate"), sx.text(node, "ScanTime"))
+    except ValueError as exc:
+        log.warning("dpd_fr: scan %r of %s skipped: %s", code, number, exc)
+        return None
     status = EVENT_STATUS.get(code) or status_from_text(description)
     return CarrierEvent(
         event_id=f"{number}:{code}:{at.isoformat()}",

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import warnings
 from collections.abc import Mapping
@@ -65,6 +66,8 @@ with warnings.catch_warnings():  # karrio imports PyPDF2, which warns it is depr
     from karrio.providers.gls.units import ShippingService
 
 __all__ = ["ERROR_FIELDS", "EVENT_STATUS", "SERVICES", "GlsGateway"]
+
+log = logging.getLogger(__name__)
 
 SHIPMENTS = "/shipit-farm/v1/backend/rs/shipments"
 TRACKING = "/track-and-trace-v1/tracking/simple/trackids/"
@@ -198,7 +201,10 @@ class GlsGateway(BaseGateway):
         parcels = (reply.json() or {}).get("parcels") or []
         if not parcels or parcels[0].get("errorCode"):
             raise NotFound("parcel", tracking_number, field="tracking_number")
-        found = [_event(tracking_number, e) for e in parcels[0].get("events") or []]
+        events = parcels[0].get("events") or []
+        found = [e for e in (_event(tracking_number, x) for x in events) if e is not None]
+        if events and not found:
+            raise CarrierUnavailable(self.code, "no event of the parcel has a readable date")
         return tuple(sorted(found, key=lambda e: e.occurred_at))
 
     def find_relay_points(
@@ -315,10 +321,16 @@ def _second_line_in_name3(address: dict[str, Any]) -> None:
         address["Name3"] = extra
 
 
-def _event(number: str, event: Mapping[str, Any]) -> CarrierEvent:
+def _event(number: str, event: Mapping[str, Any]) -> CarrierEvent | None:
+    """The event; None (logged) when its time cannot be read: one bad event must not hide the
+    others of the parcel."""
     code = str(event.get("code") or "")
     description = str(event.get("description") or "")
-    at = _moment(str(event.get("eventDateTime") or ""))
+    try:
+        at = _moment(str(event.get("eventDateTime") or ""))
+    except ValueError as exc:
+        log.warning("gls: event %r of %s skipped: %s", code, number, exc)
+        return None
     where = ", ".join(
         str(x) for x in (event.get("city"), event.get("postalCode"), event.get("country")) if x
     )

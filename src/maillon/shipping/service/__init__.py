@@ -56,9 +56,11 @@ from maillon.shipping.carriers import (
     CarrierUnavailable,
     CreatedShipment,
     LocalCarrierGateway,
+    ShipmentRequest,
 )
 from maillon.shipping.model import ShipmentStatus, TrackingStatus
 from maillon.shipping.promise import PARIS_TZ, WarehouseCalendar
+from maillon.shipping.rates.carrier_quotes import PriceSource
 from maillon.shipping.service import accounts, chosen, documents, quoting
 from maillon.shipping.service.quoting import promise_options, quote_options
 from maillon.shipping.tables import (
@@ -337,7 +339,7 @@ def _register_parcels(
     gateway: CarrierGateway,
     order: Order,
     shipments: Sequence[Shipment],
-    service_name: str,
+    svc: rates.Service | None,
     today: dt.date,
     choice: DeliveryChoice,
 ) -> None:
@@ -346,19 +348,7 @@ def _register_parcels(
     created: list[CreatedShipment] = []
     try:
         for shipment in shipments:
-            origin = session.get(Warehouse, shipment.warehouse_id)
-            assert origin is not None
-            for k, parcel in enumerate(shipment.parcels, start=1):
-                request = documents.shipment_request(
-                    parcel=parcel,
-                    number=k,
-                    count=len(shipment.parcels),
-                    order=order,
-                    warehouse=origin,
-                    service_name=service_name,
-                    ship_date=today,
-                    delivery=choice,
-                )
+            for request, parcel in _requests(session, order, shipment, svc, today, choice):
                 answer = gateway.create_shipment(request)
                 created.append(answer)
                 parcel.tracking_number = answer.tracking_number
@@ -380,6 +370,36 @@ def _register_parcels(
             f"carrier {gateway.code} could not register the parcels ({exc}); nothing was "
             "shipped, try again"
         ) from exc
+
+
+def _requests(
+    session: Session,
+    order: Order,
+    shipment: Shipment,
+    svc: rates.Service | None,
+    today: dt.date,
+    choice: DeliveryChoice,
+) -> list[tuple[ShipmentRequest, Parcel]]:
+    """Return what the carrier is asked for each parcel of ``shipment``, with the parcel."""
+    origin = session.get(Warehouse, shipment.warehouse_id)
+    assert origin is not None
+    return [
+        (
+            documents.shipment_request(
+                parcel=parcel,
+                number=k,
+                count=len(shipment.parcels),
+                order=order,
+                warehouse=origin,
+                service_name=svc.name if svc is not None else "",
+                ship_date=today,
+                delivery=choice,
+                service_code=svc.code if svc is not None else "",
+            ),
+            parcel,
+        )
+        for k, parcel in enumerate(shipment.parcels, start=1)
+    ]
 
 
 def _choice_for(
@@ -428,8 +448,15 @@ def _price_and_promise(
     dest: rates.Destination,
     value: int,
     now: datetime,
+    gateway: CarrierGateway,
+    delivery: DeliveryChoice,
 ) -> None:
-    """Store the shipment's service, zone, quoted cost, promised day and carrier due day."""
+    """Store the shipment's service, zone, cost, promised day and carrier due day.
+
+    The cost is the carrier's own quote of each parcel when its connector quotes rates
+    (``quoted_source`` ``carrier_api``), else the rate card's; a quote the API fails to give
+    falls back to the card (logged) and never stops the shipment. Checkout stays on the cards:
+    see :func:`maillon.shipping.service.quoting.set_up_cards`."""
     svc = choice.service
     assert svc is not None and choice.zone is not None
     carrier = choice.carrier
@@ -439,8 +466,8 @@ def _price_and_promise(
     assert card is not None
     shipment.service_code = svc.code
     shipment.zone = choice.zone.code
-    total = 0
-    for p in shipment.parcels:
+    total, sources = 0, set()
+    for request, p in _requests(session, order, shipment, svc, local_date(now), delivery):
         quoted = rates.quote(
             card,
             svc,
@@ -448,8 +475,14 @@ def _price_and_promise(
             dest,
         )
         assert isinstance(quoted, rates.Quote)
-        total += quoted.total_cents
+        picked = quoting.carrier_price(gateway, request, rate_card_cents=quoted.total_cents)
+        total += picked.price_cents if picked.price_cents is not None else quoted.total_cents
+        sources.add(picked.source)
     shipment.quoted_cents = total
+    # a shipment some of whose parcels fell back to the card is priced on the card
+    shipment.quoted_source = (
+        PriceSource.CARRIER_API if sources == {PriceSource.CARRIER_API} else PriceSource.RATE_CARD
+    ).value
     origin = session.get(Warehouse, shipment.warehouse_id)
     shipment.promised_on = quoting.service_promise(
         svc,
@@ -578,22 +611,17 @@ def ship_order(
     svc = choice.service
     now = clock.now()
     allocations.ship_allocations(session=session, order=order, actor=actor)
+    gateway = gateway_for(carrier)
     for shipment in shipments:
         shipment.carrier_id = carrier.id
         shipment.carrier = carrier
         shipment.status = ShipmentStatus.SHIPPED.value
         shipment.shipped_at = now
         if svc is not None and choice.zone is not None and dest is not None:
-            _price_and_promise(session, order, shipment, choice, dest, value, now)
-    _register_parcels(
-        session,
-        gateway_for(carrier),
-        order,
-        shipments,
-        svc.name if svc is not None else "",
-        local_date(now),
-        plan.choice,
-    )
+            _price_and_promise(
+                session, order, shipment, choice, dest, value, now, gateway, plan.choice
+            )
+    _register_parcels(session, gateway, order, shipments, svc, local_date(now), plan.choice)
     order.shipped_at = now
     # order.shipped: the shop it came from (channels) and webhooks learn it, in this transaction
     _announce_shipped(session, order, shipments, carrier, svc, actor, plan.choice)

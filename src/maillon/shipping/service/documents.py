@@ -112,14 +112,18 @@ def shipment_request(
     service_name: str,
     ship_date: dt.date,
     delivery: DeliveryChoice = HOME,
+    service_code: str = "",
 ) -> ShipmentRequest:
     """Return what a carrier gateway needs to register ``parcel`` (n of ``count``): for a
-    relay-point delivery, addressed to the point (the customer as addressee) with its id."""
+    relay-point delivery, addressed to the point (the customer as addressee) with its id.
+    ``service_code`` is what the carrier's connector maps to its product; ``service_name``
+    is printed on our own label."""
     assert parcel.sscc is not None
     relay = delivery.relay_point
     return ShipmentRequest(
         sscc=parcel.sscc,
-        service=_fit(service_name, ""),
+        service=service_code or _fit(service_name, ""),
+        service_name=_fit(service_name, ""),
         sender=sender_address(warehouse),
         recipient=recipient_address(order) if relay is None else relay_address(order, relay),
         relay_point=relay.point_id if relay is not None else None,
@@ -217,6 +221,7 @@ def _label_data(session: Session, shipment: Shipment, parcel: Parcel) -> LabelDa
         service_name=service_name(shipment.carrier.code, shipment.service_code),
         ship_date=shipment.shipped_at.astimezone(ZoneInfo(PARIS_TZ)).date(),
         delivery=choices.choice_of(session=session, order_id=order.id),
+        service_code=shipment.service_code or "",
     )
     return request.label(carrier=shipment.carrier.name, tracking_number=parcel.tracking_number)
 

@@ -18,6 +18,7 @@ Errors come from :mod:`maillon.core.errors`: ``ValidationError`` naming the fiel
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
 import os
 import threading
@@ -34,12 +35,19 @@ from maillon.core.errors import FieldError, ValidationError
 from maillon.orders import service as orders
 from maillon.orders.tables import Order, OrderLine
 from maillon.shipping import rates
+from maillon.shipping.carriers import (
+    Capability,
+    CarrierGateway,
+    CarrierQuote,
+    ShipmentRequest,
+)
 from maillon.shipping.promise import (
     DEFAULT_WAREHOUSE,
     Promise,
     WarehouseCalendar,
     promise_date,
 )
+from maillon.shipping.rates.carrier_quotes import PickedPrice, pick_price
 from maillon.shipping.rates.shopping import expected_on_time
 from maillon.shipping.tables import Carrier
 from maillon.warehouse.cartons import ShippingTariff, estimate_parcel
@@ -50,6 +58,7 @@ __all__ = [
     "ServicePromise",
     "card_for",
     "carrier_due_date",
+    "carrier_price",
     "carton_tariff",
     "destination_of",
     "make_destination",
@@ -59,11 +68,14 @@ __all__ = [
     "quote_options",
     "rate_cards",
     "service_promise",
+    "set_up_cards",
     "shop_rates",
 ]
 
 RATE_CARDS_ENV = "MAILLON_RATE_CARDS"
 """Environment variable naming the rate-card folder (or ``carriers.yaml``)."""
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[tuple[tuple[str, int], ...], tuple[rates.RateCard, ...]]] = {}
@@ -220,6 +232,13 @@ def carton_tariff(*, session: Session, order: Order) -> ShippingTariff | None:
 
 def _set_up(session: Session) -> set[str]:
     return set(session.scalars(select(Carrier.code)).all())
+
+
+def set_up_cards(session: Session) -> list[rates.RateCard]:
+    """Return the rate cards of the carriers set up in Maillon (a row of ``carriers`` with the
+    card's code): the only carriers shipping can buy a label from, hence the only ones a
+    checkout may offer."""
+    return _chosen_cards(session, None)[0]
 
 
 def _chosen_cards(
@@ -471,3 +490,23 @@ def shop_rates(
         carriers=carriers,
     )
     return RateShop(parcel, destination, order_number, result)
+
+
+def carrier_price(
+    gateway: CarrierGateway, request: ShipmentRequest, *, rate_card_cents: int
+) -> PickedPrice:
+    """Return the price of ``request``'s parcel and service: the carrier API's quote when the
+    gateway quotes rates (:attr:`Capability.RATES`) and quotes that service, else the rate
+    card's ``rate_card_cents``. Any failure of the API (unavailable, refused, garbage) falls
+    back to the card, logged: a quote is never worth failing a shipment.
+
+    Asked when a label is bought, not at checkout: the customer would wait for every
+    carrier's API there (:func:`set_up_cards`)."""
+    answer: Sequence[CarrierQuote] | Exception | None = None
+    if Capability.RATES in gateway.capabilities:
+        try:
+            answer = gateway.quote(request)
+        except Exception as exc:  # the card prices it; the label is still bought
+            log.warning("%s: no quote for %s, rate card used: %s", gateway.code, request.sscc, exc)
+            answer = exc
+    return pick_price(gateway.code, request.service, quotes=answer, rate_card_cents=rate_card_cents)
