@@ -250,7 +250,7 @@ class ColissimoGateway(BaseGateway):
         if request.relay_point:
             return opts.get("relay_product_code", "A2P")
         name = request.service.lower()
-        if "avec signature" in name or "with signature" in name:
+        if "avec signature" in name or "with signature" in name or name == "domicile_signature":
             return "DOS"
         return opts.get("product_code", "DOM")
 

@@ -585,12 +585,16 @@ def ship_order(
         shipment.shipped_at = now
         if svc is not None and choice.zone is not None and dest is not None:
             _price_and_promise(session, order, shipment, choice, dest, value, now)
+    gateway = gateway_for(carrier)
+    # our own label prints the service's name; a carrier's API is told the rate card's code
+    # (the connectors map ``chrono13``, ``point_relais``... to the carrier's products)
+    local = isinstance(gateway, LocalCarrierGateway)
     _register_parcels(
         session,
-        gateway_for(carrier),
+        gateway,
         order,
         shipments,
-        svc.name if svc is not None else "",
+        "" if svc is None else (svc.name if local else svc.code),
         local_date(now),
         plan.choice,
     )
