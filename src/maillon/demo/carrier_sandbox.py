@@ -484,11 +484,7 @@ def _chronopost(state: SandboxState, path: str, body: bytes) -> tuple[int, str, 
         inner = (
             f"<errorCode>{code}</errorCode><errorMessage></errorMessage><statusCode>0</statusCode>"
         )
-        return (
-            200,
-            xml,
-            _soap(_response("cancelSkybill", ns, inner)),
-        )
+        return 200, xml, _response("cancelSkybill", ns, inner)
     state.calls.append(("chronopost", "track", number))
     events = ""
     if parcel is not None and parcel.carrier == "chronopost":
@@ -503,11 +499,7 @@ def _chronopost(state: SandboxState, path: str, body: bytes) -> tuple[int, str, 
         f"<errorCode>0</errorCode><listEventInfoComp>{events}"
         f"<skybillNumber>{escape(number)}</skybillNumber></listEventInfoComp>"
     )
-    return (
-        200,
-        xml,
-        _soap(_response("trackSkybillV2", ns, inner)),
-    )
+    return 200, xml, _response("trackSkybillV2", ns, inner)
 
 
 def _chrono_ship(state: SandboxState, f: dict[str, str]) -> bytes:
