@@ -209,6 +209,16 @@ def _stock_catalogue(
         progress.advance(task)
 
 
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def run_demo(
     db: Database,
     *,
@@ -221,9 +231,8 @@ def run_demo(
 ) -> str:
     """Fill ``db`` with a generated business replayed through the chain; return an admin key.
 
-    The carriers of the carrier sandbox ``sandbox`` (started here when not given, and left
-    running) ship through their connectors in sandbox mode against it.
-    Raises Conflict if the database already holds products (use a fresh database).
+    The carriers of ``sandbox`` (started here when not given, left running) ship through
+    their connectors in sandbox mode. Raises Conflict if the database holds products.
     """
     console = console or Console()
     rng = np.random.default_rng(seed)
@@ -250,23 +259,14 @@ def run_demo(
     # customers' choices read the same points
     relay_points = relay_network.generate()
     sandbox = sandbox or start_demo_carriers()
-    sandbox.state.points = RelayIndex(relay_points)  # its relay search answers the same points
-    deliveries = delivery_choice.choose_all(
-        seed, plan, customers, carriers, catalog, sandbox.state.points
-    )
+    index = sandbox.state.points = RelayIndex(relay_points)  # the sandbox's relay search too
+    deliveries = delivery_choice.choose_all(seed, plan, customers, carriers, catalog, index)
     demand: dict[str, int] = {}
     for o in plan:
         for sku, q in o.lines:
             demand[sku] = demand.get(sku, 0) + q
 
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
-    with progress:
+    with _progress(console) as progress:
         task = progress.add_task("catalogue and stock", total=len(catalog))
         with clock.frozen_at(start - timedelta(days=1)), db.transaction() as session:
             _set_up_sites(session)

@@ -518,6 +518,14 @@ def _announce_shipped(
     )
 
 
+def _service_told(gateway: CarrierGateway, svc: rates.Service | None) -> str:
+    """The service a carrier is told: a carrier's API the rate card's code (the connectors map
+    ``chrono13``, ``point_relais``... to their products), our own label its name."""
+    if svc is None:
+        return ""
+    return svc.name if isinstance(gateway, LocalCarrierGateway) else svc.code
+
+
 def ship_order(
     *,
     session: Session,
@@ -586,18 +594,8 @@ def ship_order(
         if svc is not None and choice.zone is not None and dest is not None:
             _price_and_promise(session, order, shipment, choice, dest, value, now)
     gateway = gateway_for(carrier)
-    # our own label prints the service's name; a carrier's API is told the rate card's code
-    # (the connectors map ``chrono13``, ``point_relais``... to the carrier's products)
-    local = isinstance(gateway, LocalCarrierGateway)
-    _register_parcels(
-        session,
-        gateway,
-        order,
-        shipments,
-        "" if svc is None else (svc.name if local else svc.code),
-        local_date(now),
-        plan.choice,
-    )
+    told = _service_told(gateway, svc)
+    _register_parcels(session, gateway, order, shipments, told, local_date(now), plan.choice)
     order.shipped_at = now
     # order.shipped: the shop it came from (channels) and webhooks learn it, in this transaction
     _announce_shipped(session, order, shipments, carrier, svc, actor, plan.choice)
