@@ -11,6 +11,8 @@ the demo's moment of shipping, so a parcel's tracking moves from the day it was 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session, object_session
 from maillon.core import clock
 from maillon.demo.carrier_sandbox import SandboxState, start_sandbox
 from maillon.shipping import connectors
+from maillon.shipping import service as shipping
 from maillon.shipping.carriers import CarrierAccount, CarrierGateway, LocalCarrierGateway
 from maillon.shipping.connectors.chronopost import ChronopostGateway
 from maillon.shipping.connectors.colissimo import ColissimoGateway
@@ -108,6 +111,16 @@ class DemoCarriers:
             )
         self.state.shipping_at = clock.now()  # the sandbox's thread cannot see the demo clock
         return self.connector(account)
+
+    @contextmanager
+    def replaying(self) -> Iterator[None]:
+        """Inside the block, :func:`maillon.shipping.service.gateway_for` answers
+        :meth:`gateway`; after it, new parcels ship at the sandbox's own clock again."""
+        with shipping.use_gateways(self.gateway):
+            try:
+                yield
+            finally:
+                self.state.shipping_at = None
 
     def close(self) -> None:
         """Stop the server and close the client."""

@@ -278,7 +278,7 @@ def run_demo(
         task = progress.add_task("orders through the chain", total=len(plan))
         planner = _Planner(catalog, start)
         next_review = start + timedelta(days=1, hours=PLANNER_HOUR)
-        with shipping.use_gateways(sandbox.gateway):  # one HTTP client for every call
+        with sandbox.replaying():  # the connectors on one HTTP client
             for o, choice in zip(plan, deliveries, strict=True):
                 while o.created_at >= next_review:
                     planner.morning(db, rng, next_review, carrier_p, end)
