@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from rich.console import Console
 from sqlalchemy import func, select
@@ -9,15 +11,27 @@ from sqlalchemy import func, select
 from maillon.core.auth import authenticate
 from maillon.core.db import Database
 from maillon.core.errors import Conflict
+from maillon.demo.carriers import SANDBOX_ACCOUNTS, DemoCarriers, start_demo_carriers
 from maillon.demo.run import run_demo
 from maillon.inventory.service import ledger_mismatches
 from maillon.orders.tables import Order, OrderDelivery, OrderEvent
 from maillon.shipping.tables import Carrier
 
 
+@pytest.fixture
+def sandbox() -> Iterator[DemoCarriers]:
+    running = start_demo_carriers()
+    try:
+        yield running
+    finally:
+        running.close()
+
+
 @pytest.mark.slow
-def test_demo_replays_a_business(db: Database) -> None:
-    key = run_demo(db, seed=3, days=20, orders=150, skus=60, console=Console(quiet=True))
+def test_demo_replays_a_business(db: Database, sandbox: DemoCarriers) -> None:
+    key = run_demo(
+        db, seed=3, days=20, orders=150, skus=60, console=Console(quiet=True), sandbox=sandbox
+    )
     with db.reader() as s:
         assert authenticate(session=s, raw_key=key).role.value == "admin"
         assert s.scalar(select(func.count()).select_from(Order)) == 150
@@ -104,6 +118,7 @@ def test_demo_replays_a_business(db: Database) -> None:
             assert choice.relay_point is not None and choice.relay_point.carrier == carrier
         methods.add(choice.method)
     assert {DeliveryMethod.HOME, DeliveryMethod.RELAY_POINT, DeliveryMethod.EXPRESS} <= methods
+    _shipped_through_the_sandbox(db, sandbox, chosen)
     # replenishment went through planning: forecasts, purchase orders sent and received
     from maillon.inventory.tables import StockMovement
     from maillon.planning import service as planning
@@ -124,3 +139,33 @@ def test_demo_replays_a_business(db: Database) -> None:
         assert planning.propose_replenishment(session=s, warehouse_code="PAR1") is not None
     with pytest.raises(Conflict, match="fresh"):
         run_demo(db, seed=3, days=1, orders=5, skus=5, console=Console(quiet=True))
+
+
+def _shipped_through_the_sandbox(db: Database, sandbox: DemoCarriers, chosen: dict) -> None:
+    """Every parcel of a carrier with a sandbox account was registered by the sandbox (its
+    number, its label, the relay point chosen); the other carriers stayed on rate cards."""
+    from maillon.shipping.carriers import AccountMode
+    from maillon.shipping.service.accounts import account_views
+    from maillon.shipping.tables import Parcel, Shipment, ShippingLabel
+
+    with db.reader() as s:
+        modes = {v.carrier: v.mode for v in account_views(session=s)}
+        rows = s.execute(
+            select(Carrier.code, Shipment.order_id, Parcel.tracking_number, ShippingLabel.content)
+            .join(Shipment, Shipment.carrier_id == Carrier.id)
+            .join(Parcel, Parcel.shipment_id == Shipment.id)
+            .join(ShippingLabel, ShippingLabel.parcel_id == Parcel.id)
+        ).all()
+    assert {c for c, m in modes.items() if m is AccountMode.SANDBOX} == set(SANDBOX_ACCOUNTS)
+    assert modes["dpd"] is AccountMode.RATE_CARD  # no sandbox for it: shown as rate card only
+    parcels = sandbox.state.parcels
+    through = [r for r in rows if r[0] in SANDBOX_ACCOUNTS]
+    assert {r[0] for r in through} == set(SANDBOX_ACCOUNTS), "each sandbox carrier shipped"
+    for carrier, order_id, number, label in through:
+        parcel = parcels[number]  # a number the sandbox issued, not one made up here
+        assert parcel.carrier == carrier and label == parcel.label
+        point = chosen[order_id].relay_point
+        assert parcel.relay_point == (point.point_id if point is not None else "")
+    assert any(p.relay_point for p in parcels.values())
+    # the rate-card carrier kept our own numbers (prefix + SSCC)
+    assert all(number.startswith("DPD") for c, _o, number, _l in rows if c == "dpd")

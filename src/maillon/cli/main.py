@@ -636,6 +636,7 @@ def demo(
     import secrets
 
     from maillon.core.users import create_user
+    from maillon.demo.carriers import start_demo_carriers
     from maillon.demo.run import connect_demo_shop, run_demo
 
     if db is None and not os.environ.get("MAILLON_DATABASE_URL"):
@@ -650,7 +651,10 @@ def demo(
     os.environ.setdefault("MAILLON_PUBLIC_URL", f"http://127.0.0.1:{port}")
     try:
         shop = None if no_serve else connect_demo_shop(database)
-        key = run_demo(database, seed=seed, days=days, orders=orders_count, console=console)
+        carriers = start_demo_carriers()  # kept running while the console serves
+        key = run_demo(
+            database, seed=seed, days=days, orders=orders_count, console=console, sandbox=carriers
+        )
         password = secrets.token_urlsafe(9)
         with database.transaction() as session:
             create_user(
@@ -672,6 +676,11 @@ def demo(
         f"[bold]{password}[/bold] (or the API key {key})"
     )
     _demo_mailbox()
+    console.print(
+        f"Colissimo, Chronopost and Mondial Relay ship in sandbox mode through their connectors "
+        f"against the carrier sandbox at {carriers.url} (its home page lists the parcels); the "
+        "other carriers on their rate cards (see /carriers)"
+    )
     if shop:
         console.print(
             f"the webshop channel is a WooCommerce shop at {shop}: the worker pushes shipped "

@@ -7,7 +7,6 @@ time it would have happened, so timelines, ledgers and KPIs look like a real mon
 from __future__ import annotations
 
 import contextlib
-import secrets
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
@@ -39,6 +38,7 @@ from maillon.delivery.relay import RelayIndex
 from maillon.delivery.service import collect
 from maillon.delivery.service.relay_points import import_points
 from maillon.demo import choices as delivery_choice
+from maillon.demo.carriers import DemoCarriers, register_accounts, start_demo_carriers
 from maillon.demo.generate import (
     generate_catalog,
     generate_customers,
@@ -46,6 +46,7 @@ from maillon.demo.generate import (
     order_demand,
 )
 from maillon.demo.report import print_kpis
+from maillon.demo.shop import connect_demo_shop
 from maillon.fraud import service as fraud
 from maillon.fraud.model import ReviewStatus
 from maillon.inventory import service as inventory
@@ -213,6 +214,16 @@ def _stock_catalogue(
         progress.advance(task)
 
 
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
 def run_demo(
     db: Database,
     *,
@@ -221,10 +232,12 @@ def run_demo(
     orders: int | None = None,
     skus: int = 500,
     console: Console | None = None,
+    sandbox: DemoCarriers | None = None,
 ) -> str:
     """Fill ``db`` with a generated business replayed through the chain; return an admin key.
 
-    Raises Conflict if the database already holds products (use a fresh database).
+    The carriers of ``sandbox`` (started here when not given, left running) ship through
+    their connectors in sandbox mode. Raises Conflict if the database holds products.
     """
     console = console or Console()
     rng = np.random.default_rng(seed)
@@ -250,22 +263,16 @@ def run_demo(
     # the relay networks of mainland France (generated, made up): the checkout's and the
     # customers' choices read the same points
     relay_points = relay_network.generate()
-    deliveries = delivery_choice.choose_all(
-        seed, plan, customers, carriers, catalog, RelayIndex(relay_points)
-    )
+    sandbox = sandbox or start_demo_carriers()
+    index = sandbox.state.points = RelayIndex(relay_points)  # the sandbox's relay search too
+    deliveries = delivery_choice.choose_all(seed, plan, customers, carriers, catalog, index)
     demand = order_demand(plan)
 
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
-    with progress:
+    with _progress(console) as progress:
         task = progress.add_task("catalogue and stock", total=len(catalog))
         with clock.frozen_at(start - timedelta(days=1)), db.transaction() as session:
             _set_up_sites(session)
+            register_accounts(session=session, base_url=sandbox.url)
             import_points(session=session, points=relay_points)
             _stock_catalogue(session, rng, catalog, demand, days, progress, task)
 
@@ -273,12 +280,13 @@ def run_demo(
         task = progress.add_task("orders through the chain", total=len(plan))
         planner = _Planner(catalog, start)
         next_review = start + timedelta(days=1, hours=PLANNER_HOUR)
-        for o, choice in zip(plan, deliveries, strict=True):
-            while o.created_at >= next_review:
-                planner.morning(db, rng, next_review, carrier_p, end)
-                next_review += timedelta(days=1)
-            _replay_order(db, rng, o, customers, carrier_p, end, choice)
-            progress.advance(task)
+        with sandbox.replaying():  # the connectors on one HTTP client
+            for o, choice in zip(plan, deliveries, strict=True):
+                while o.created_at >= next_review:
+                    planner.morning(db, rng, next_review, carrier_p, end)
+                    next_review += timedelta(days=1)
+                _replay_order(db, rng, o, customers, carrier_p, end, choice)
+                progress.advance(task)
 
         # a sample of the storefront's visits over the month (sessions drawn as in the Online
         # Shoppers data the generator is calibrated on): the acquisition funnel's data
@@ -773,26 +781,4 @@ def _return_some(
                 returns.close(session=session, return_id=return_id, actor="returns:demo")
 
 
-__all__ = ["OrderStatus", "run_demo"]
-
-
-def connect_demo_shop(db: Database) -> str:
-    """Start the demo's WooCommerce shop (:mod:`maillon.demo.shop`) and connect the
-    ``webshop`` channel to it, so shipped orders and stock levels are pushed to it; return
-    its URL."""
-    from maillon.channels.service import register_channel
-    from maillon.demo.shop import start_shop
-
-    key, secret = "ck_demo", secrets.token_urlsafe(16)
-    url, _state = start_shop(key, secret)
-    with db.transaction() as session:
-        register_channel(
-            session=session,
-            code="webshop",
-            kind="woocommerce",
-            webhook_secret=secrets.token_urlsafe(24),
-            shop_url=url,
-            api_key=key,
-            api_secret=secret,
-        )
-    return url
+__all__ = ["OrderStatus", "connect_demo_shop", "run_demo"]

@@ -13,12 +13,15 @@ from __future__ import annotations
 import base64
 import html
 import json
+import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from maillon.core.db import Database
 
 API = "/wp-json/wc/v3"
 
@@ -161,3 +164,24 @@ def start_shop(key: str, secret: str) -> tuple[str, ShopState]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, name="demo-shop", daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}", state
+
+
+def connect_demo_shop(db: Database) -> str:
+    """Start the demo's WooCommerce shop (:mod:`maillon.demo.shop`) and connect the
+    ``webshop`` channel to it, so shipped orders and stock levels are pushed to it; return
+    its URL."""
+    from maillon.channels.service import register_channel
+
+    key, secret = "ck_demo", secrets.token_urlsafe(16)
+    url, _state = start_shop(key, secret)
+    with db.transaction() as session:
+        register_channel(
+            session=session,
+            code="webshop",
+            kind="woocommerce",
+            webhook_secret=secrets.token_urlsafe(24),
+            shop_url=url,
+            api_key=key,
+            api_secret=secret,
+        )
+    return url

@@ -250,7 +250,8 @@ class ColissimoGateway(BaseGateway):
         if request.relay_point:
             return opts.get("relay_product_code", "A2P")
         name = (request.service_name or request.service).lower()
-        if "avec signature" in name or "with signature" in name:
+        signed = "avec signature" in name or "with signature" in name
+        if signed or request.service == "domicile_signature":
             return "DOS"
         return opts.get("product_code", "DOM")
 
