@@ -57,6 +57,7 @@ from maillon.shipping.carriers import (
     Unsupported,
 )
 from maillon.shipping.connectors import register
+from maillon.shipping.connectors.transport import shared_client
 from maillon.shipping.labels import Address
 from maillon.shipping.model import TrackingStatus
 
@@ -205,10 +206,8 @@ class ColissimoGateway(BaseGateway):
     # --- the HTTP exchange, retried on what may pass ---
 
     def _request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        if self._client is not None:
-            return self._client.request(method, url, timeout=self.timeout, **kw)
-        with httpx.Client(timeout=self.timeout) as client:  # closed at once: no socket left
-            return client.request(method, url, **kw)
+        client = self._client or shared_client()
+        return client.request(method, url, timeout=self.timeout, **kw)
 
     def _send(self, method: str, url: str, **kw: Any) -> httpx.Response:
         wait = self.backoff

@@ -52,6 +52,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import mondial_relay_xml as mr
 from maillon.shipping.connectors import register
+from maillon.shipping.connectors.transport import shared_client
 
 NAME = "mondial_relay"
 SOAP_URL = "https://api.mondialrelay.com/Web_Services.asmx"
@@ -97,7 +98,7 @@ class MondialRelayGateway(BaseGateway):
         if attempts < 1:
             raise ValueError(f"attempts {attempts} < 1 not understood.")
         self.account = account
-        self._client = client or httpx.Client()
+        self._client = client or shared_client()
         self._attempts = attempts
         self._backoff = backoff
         self._timeout = timeout

@@ -14,7 +14,9 @@ error messages into a ``ValidationError`` naming Maillon's field (``recipient.po
 
 from __future__ import annotations
 
+import atexit
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -87,6 +89,24 @@ def _retry_after(value: str | None) -> float | None:
     return max(moment.timestamp() - time.time(), 0.0)
 
 
+_shared: list[httpx.Client] = []
+_shared_lock = threading.Lock()
+
+
+def shared_client() -> httpx.Client:
+    """Return the process's HTTP client for carrier APIs (made on first use, closed at exit).
+
+    A new ``httpx.Client`` costs about 0.1 s (its TLS context) and a gateway is built per use,
+    so connectors share this one: it is thread-safe and keeps connections alive per host.
+    Time-outs are given per request."""
+    with _shared_lock:
+        if not _shared:
+            client = httpx.Client()
+            atexit.register(client.close)
+            _shared.append(client)
+        return _shared[0]
+
+
 class CarrierHttp:
     """Sends requests to one carrier's API (see the module docstring)."""
 
@@ -104,7 +124,7 @@ class CarrierHttp:
         self.carrier = carrier
         self.base_url = base_url.rstrip("/")
         self.settings = settings
-        self._client = client  # None: one client per call, closed after it (no leak)
+        self._client = client  # None: the process's shared client
         self._sleep = sleep
 
     def send(
@@ -168,10 +188,7 @@ class CarrierHttp:
             "headers": dict(headers or {}),
             "timeout": self.settings.timeout,
         }
-        if self._client is not None:
-            return self._client.request(method, url, **kw)
-        with httpx.Client() as client:
-            return client.request(method, url, **kw)
+        return (self._client or shared_client()).request(method, url, **kw)
 
 
 _FIELD_WORDS: tuple[tuple[tuple[str, ...], str], ...] = (
