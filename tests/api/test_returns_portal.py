@@ -147,3 +147,22 @@ def test_portal_pages_lead_to_an_rma(seeded: Database, client: TestClient) -> No
         (rma,) = returns.list_returns(session=s)
         assert rma.channel == "portal" and rma.reason == "handle came off"
     assert rma.number in r.text and "approved" in r.text
+
+
+def test_a_french_customer_reads_what_to_do_in_french(
+    seeded: Database, client: TestClient
+) -> None:
+    number = deliver(seeded, [("MUG-01", 2)])
+    r = client.post(
+        "/returns/submit",
+        data={
+            "order": number,
+            "contact": EMAIL,
+            "sku": ["MUG-01"],
+            "qty_MUG-01": "1",
+            "reason_MUG-01": "defective",
+        },
+        headers={"Accept-Language": "fr-FR,fr;q=0.9"},
+    )
+    assert r.status_code == 200, r.text
+    assert "Emballez les articles" in r.text and "Pack the items" not in r.text

@@ -197,7 +197,7 @@ async def returns_submit(request: Request) -> Response:
                 comment=comment,
                 want_label=bool(form.get("want_label")),
             )
-            page = _done_context(opened, order, contact)
+            page = _done_context(opened, order, contact, language(request, None))
     except NotFound:
         return render(
             request,
@@ -222,11 +222,13 @@ async def returns_submit(request: Request) -> Response:
     return _done_page(request, page)
 
 
-def _done_context(opened: returns.PortalReturn, order: str, contact: str) -> dict[str, Any]:
+def _done_context(
+    opened: returns.PortalReturn, order: str, contact: str, lang: str
+) -> dict[str, Any]:
     r = opened.request
     return {
         "rma": r.number,
-        "instructions": returns.customer_instructions(r),
+        "instructions": returns.customer_instructions(r, lang),
         "label_token": opened.label_token,
         "problem": opened.label_problem,
         "retry": opened.label_retry,
@@ -275,7 +277,7 @@ def returns_label(
             opened = returns.portal_label(
                 session=session, number=order.strip(), contact=contact.strip(), rma=rma.strip()
             )
-            page = _done_context(opened, order.strip(), contact.strip())
+            page = _done_context(opened, order.strip(), contact.strip(), language(request, None))
     except NotFound:
         return render(
             request,

@@ -226,22 +226,42 @@ def portal_label(*, session: Session, number: str, contact: str, rma: str) -> Po
     return PortalReturn(request, outcome.token, outcome.problem, outcome.retry)
 
 
-def customer_instructions(r: ReturnRequest) -> str:
-    """Return what the customer does next."""
+def customer_instructions(r: ReturnRequest, locale: str = "en") -> str:
+    """Return what the customer does next, in French (``locale`` "fr") or English."""
+    fr = locale == "fr"
     if r.status == ReturnStatus.REQUESTED:
+        if fr:
+            return (
+                f"Votre retour {r.number} est enregistré et attend notre accord ; nous vous "
+                "enverrons les instructions par e-mail."
+            )
         return (
             f"Your return {r.number} is recorded and awaits approval; we will e-mail you the "
             "instructions."
         )
-    label_text = (
-        f"Stick the label {r.label_carrier} {r.label_tracking} on the parcel."
-        if r.label_status == LabelStatus.ISSUED
-        else (
-            "Your prepaid label will follow by e-mail."
-            if r.return_shipping_paid_by == "merchant"
+    if r.label_status == LabelStatus.ISSUED:
+        label_text = (
+            f"Collez l'étiquette {r.label_carrier} {r.label_tracking} sur le colis."
+            if fr
+            else f"Stick the label {r.label_carrier} {r.label_tracking} on the parcel."
+        )
+    elif r.return_shipping_paid_by == "merchant":
+        label_text = (
+            "Votre étiquette prépayée suit par e-mail."
+            if fr
+            else "Your prepaid label will follow by e-mail."
+        )
+    else:
+        label_text = (
+            "Envoyez le colis avec le transporteur de votre choix."
+            if fr
             else "Send the parcel with the carrier of your choice."
         )
-    )
+    if fr:
+        return (
+            f"Votre retour {r.number} est accepté. Emballez les articles, écrivez {r.number} sur "
+            f"le colis et envoyez-le à notre entrepôt {r.warehouse_code}. {label_text}"
+        )
     return (
         f"Your return {r.number} is approved. Pack the items, write {r.number} on the parcel "
         f"and send it to our warehouse {r.warehouse_code}. {label_text}"
