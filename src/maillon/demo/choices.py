@@ -11,7 +11,7 @@ import numpy as np
 from maillon.catalog.model import ProductSpec
 from maillon.core import clock
 from maillon.core.db import Database
-from maillon.core.errors import Conflict, MaillonError, ValidationError
+from maillon.core.errors import Conflict, MaillonError, Unavailable, ValidationError
 from maillon.delivery.relay import RelayIndex
 from maillon.delivery.service import collect
 from maillon.demo.generate import DemoCustomer, DemoOrder, choose_delivery
@@ -148,7 +148,7 @@ def ship_as_chosen(
                 )
                 carrier = shipments[0].carrier.code
                 return carrier, [p.tracking_number or "" for x in shipments for p in x.parcels]
-        except (Conflict, ValidationError):
+        except (Conflict, ValidationError, Unavailable):  # left unshipped, as a desk would
             continue
     return None
 
