@@ -415,3 +415,26 @@ def test_the_connector_is_registered_with_its_credentials_and_capabilities() -> 
     )
     assert isinstance(built, MondialRelayGateway)
     assert built.connect_url == "https://connect-api-sandbox.mondialrelay.com/api/shipment"
+
+
+def test_the_accounts_retry_options_are_read(carrier: CarrierServer) -> None:
+    carrier.answer("POST", CONNECT, "Service Unavailable", status=503, content_type="text/plain")
+    account = CarrierAccount(
+        carrier="mondial_relay",
+        connector="mondial_relay",
+        credentials=CREDENTIALS,
+        base_url=carrier.url,
+        options={"retries": "0", "timeout": "2"},
+    )
+    with pytest.raises(CarrierUnavailable):
+        connectors.build(account).create_shipment(request())
+    assert len(carrier.requests_to("POST", CONNECT)) == 1  # no retry asked, none made
+    bad = CarrierAccount(
+        carrier="mondial_relay",
+        connector="mondial_relay",
+        credentials=CREDENTIALS,
+        options={"retries": "many"},
+    )
+    with pytest.raises(ValidationError) as err:
+        connectors.build(bad)
+    assert err.value.errors[0].field == "options"

@@ -52,7 +52,7 @@ from maillon.shipping.carriers import (
 )
 from maillon.shipping.connectors import mondial_relay_xml as mr
 from maillon.shipping.connectors import register
-from maillon.shipping.connectors.transport import shared_client
+from maillon.shipping.connectors.transport import settings_of, shared_client
 
 NAME = "mondial_relay"
 SOAP_URL = "https://api.mondialrelay.com/Web_Services.asmx"
@@ -78,7 +78,7 @@ MAX_RESULTS = 30  # WSI4's NombreResultats maximum
 class MondialRelayGateway(BaseGateway):
     """The Mondial Relay connector of one account.
 
-    ``client`` is the HTTP client (default: a new ``httpx.Client``); ``attempts`` tries per
+    ``client`` is the HTTP client (default: the process's shared one); ``attempts`` tries per
     call on time-outs and 5xx, waiting ``backoff`` seconds doubling between them through
     ``sleep``; ``timeout`` per request in seconds. Raises ValueError for ``attempts`` < 1.
     """
@@ -352,8 +352,15 @@ class MondialRelayGateway(BaseGateway):
 
 
 def build(account: CarrierAccount) -> MondialRelayGateway:
-    """Return the connector of ``account``."""
-    return MondialRelayGateway(account)
+    """Return the connector of ``account``, with its ``timeout``, ``retries`` and ``backoff``
+    options as the other connectors read them. Raises ValidationError for unreadable ones."""
+    settings = settings_of(account)
+    return MondialRelayGateway(
+        account,
+        attempts=settings.retries + 1,
+        backoff=settings.backoff,
+        timeout=settings.timeout,
+    )
 
 
 register(
