@@ -146,3 +146,17 @@ def test_serve_refuses_a_bad_thread_count_naming_it(
     result = CliRunner().invoke(cli, ["serve", "--db", db_url])
     assert result.exit_code == 1
     assert "MAILLON_REQUEST_THREADS" in result.output
+
+
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_a_public_url_links_cannot_start_with_is_refused_at_start(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from maillon.cli.main import app as cli
+
+    monkeypatch.setenv("MAILLON_PUBLIC_URL", "shop.example.fr")  # no scheme: no link works
+    result = CliRunner().invoke(cli, [command, "--db", db_url])
+    assert result.exit_code == 2, result.output
+    assert "MAILLON_PUBLIC_URL" in result.output and "absolute" in result.output

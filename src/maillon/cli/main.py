@@ -564,6 +564,18 @@ def outbox_deliver(
     )
 
 
+def _check_public_url() -> None:
+    """Refuse to start with a MAILLON_PUBLIC_URL the e-mails' links cannot start with (found
+    at start, not as a 500 on the first order)."""
+    from maillon.core.outbox import brand_from_environment
+
+    try:
+        brand_from_environment()
+    except ValueError as exc:
+        console.print(f"[red]error:[/red] MAILLON_PUBLIC_URL: {exc}")
+        raise typer.Exit(2) from None
+
+
 @app.command("serve")
 def serve(
     db: DbOption = None,
@@ -581,6 +593,7 @@ def serve(
     from maillon.app import create_app, tune_for_serving
     from maillon.worker.engine import Embedded, Engine
 
+    _check_public_url()
     database = open_db(db)
     app = create_app(database)
     try:
@@ -612,6 +625,7 @@ def worker(
     one PostgreSQL (each scheduled job is recorded once per slot, whoever schedules it)."""
     from maillon.worker.engine import Engine, run_workers
 
+    _check_public_url()
     database = open_db(db)
     engine = Engine(database).install()
     console.print(
