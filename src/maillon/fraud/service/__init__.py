@@ -247,6 +247,16 @@ def set_config(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig,
     return config, row.revision
 
 
+def set_costs(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig, int]:
+    """Change only the decision costs of the configuration in force (the active model's
+    thresholds follow from the next order); return it and its revision.
+
+    Raises ValidationError naming ``costs.<field>`` (nothing is stored then).
+    """
+    config, _revision = get_config(session=session)
+    return set_config(session=session, data={**config.to_dict(), "costs": data}, actor=actor)
+
+
 @dataclass
 class _Scorer:
     """What one process scores with, for one database: reloaded when the revision of the
