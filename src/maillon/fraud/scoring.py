@@ -53,6 +53,7 @@ from maillon.fraud.selection import (
     Calibrator,
     Candidate,
     LinearPart,
+    Selection,
     fit_booster,
     fit_calibrator,
     fit_linear,
@@ -418,6 +419,7 @@ def _checked_rows(
             raise ValueError("times must have one value per row.")
         order = np.argsort(t, kind="stable")
         arr, labels = arr[order], labels[order]
+    _check_last_block(labels, valid_fraction)
     return arr, labels, names
 
 
@@ -457,6 +459,57 @@ def _fit_candidate(
     return booster, linear, weight
 
 
+def _calibrated(
+    chosen: Selection, costs: Costs
+) -> tuple[Calibrator, npt.NDArray[np.float64], Thresholds, dict[str, Any]]:
+    """Calibrate the chosen candidate on the last block and set thresholds from ``costs``;
+    return the calibrator, the block's probabilities, the thresholds and their card entries."""
+    calibrator, calibration = fit_calibrator(chosen.last_raw, chosen.last_y)
+    p_val = calibrator(chosen.last_raw)
+    review, reject, cost_info = cost_thresholds(chosen.last_y, p_val, costs)
+    thresholds = Thresholds(review, reject)
+    return (
+        calibrator,
+        p_val,
+        thresholds,
+        {
+            "calibration": calibration,
+            "costs": costs.to_dict(),
+            "cost": {k: round(v, 6) for k, v in cost_info.items()},
+            "thresholds": {"review": review, "reject": reject},
+        },
+    )
+
+
+def _card(
+    chosen: Selection,
+    p_val: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The model card: the choice and every candidate's validation scores, the last
+    block's metrics and reliability, then ``extra`` (costs, thresholds, parameters...)."""
+    metrics = _metrics(chosen.last_y, p_val)
+    return {
+        "model": chosen.chosen.name,
+        "family": chosen.chosen.family,
+        "lightgbm_version": lgb.__version__,
+        "n_samples": int(labels.size),
+        "n_fraud": int(labels.sum()),
+        "n_validation": int(chosen.last_y.size),
+        "n_validation_fraud": int(chosen.last_y.sum()),
+        "validation": "latest rows, scored by the model fitted on every earlier row",
+        "validation_pr_auc": chosen.score_of(chosen.chosen.name),
+        "folds": chosen.folds,
+        "candidates": chosen.scores,
+        "roc_auc": metrics["roc_auc"],
+        "pr_auc": metrics["pr_auc"],
+        "reliability": reliability(chosen.last_y, p_val),
+        "refit_on_all_rows": True,
+        **extra,
+    }
+
+
 def train(
     X: npt.ArrayLike,
     y: npt.ArrayLike,
@@ -474,19 +527,13 @@ def train(
     data_period: tuple[str, str] | None = None,
 ) -> FraudModel:
     """Return a ``FraudModel`` chosen, calibrated and thresholded on rows ``X`` with 0/1
-    labels ``y`` (1 = fraud) as the module docstring says.
+    labels ``y`` (1 = fraud), in time order unless ``times`` is given (module docstring):
+    ``folds`` blocks of ``valid_fraction`` of the rows; LightGBM with ``num_boost_round``
+    trees and 1/2, 1/4, 1/8 of it, on its grid or ``params`` (over ``DEFAULT_PARAMS``).
 
-    Rows are assumed in time order unless ``times`` is given.  ``folds`` validation blocks
-    of ``valid_fraction`` of the rows each; LightGBM is tried with ``num_boost_round``
-    trees and 1/2, 1/4 and 1/8 of it, with the parameter grid or ``params`` (over
-    ``DEFAULT_PARAMS``) alone; ``families`` limits the candidates.  ``data_period`` is copied
-    into the model card.
-
-    Raises:
-        ValueError: on shape mismatches, duplicate or missing feature names, labels other
-            than 0/1, ``valid_fraction`` outside (0, 0.5), a past without both classes or a
-            last block without a fraud, unknown families.
-    """
+    Raises ValueError on shape mismatches, bad feature names, labels other than 0/1,
+    ``valid_fraction`` outside (0, 0.5), unknown ``families``, a past without both classes or
+    a last block without a fraud."""
     arr, labels, names = _checked_rows(
         X,
         y,
@@ -498,7 +545,6 @@ def train(
     )
     if not families or set(families) - set(FAMILIES):
         raise ValueError(f"families must be among {', '.join(FAMILIES)}.")
-    _check_last_block(labels, valid_fraction)
     started = time.perf_counter()
     grid = {"custom": {**DEFAULT_PARAMS, **params}} if params else dict(LIGHTGBM_GRID)
     trees = tuple(sorted({max(1, num_boost_round // d) for d in (8, 4, 2, 1)}))
@@ -514,44 +560,24 @@ def train(
         trees=trees,
         n_jobs=n_jobs,
     )
-    calibrator, calibration = fit_calibrator(chosen.last_raw, chosen.last_y)
-    p_val = calibrator(chosen.last_raw)
-    review, reject, cost_info = cost_thresholds(chosen.last_y, p_val, costs)
-    thresholds = Thresholds(review, reject)
+    calibrator, p_val, thresholds, decided = _calibrated(chosen, costs)
     booster, linear, weight = _fit_candidate(
         chosen.chosen, arr, labels, grid=grid, seed=seed, n_jobs=n_jobs, names=names
     )
-    metrics = _metrics(chosen.last_y, p_val)
-    card: dict[str, Any] = {
-        "model": chosen.chosen.name,
-        "family": chosen.chosen.family,
-        "lightgbm_version": lgb.__version__,
-        "data_period": list(data_period) if data_period else None,
-        "n_samples": int(labels.size),
-        "n_fraud": int(labels.sum()),
-        "n_validation": int(chosen.last_y.size),
-        "n_validation_fraud": int(chosen.last_y.sum()),
-        "validation": "latest rows, scored by the model fitted on every earlier row",
-        "validation_pr_auc": chosen.score_of(chosen.chosen.name),
-        "folds": chosen.folds,
-        "candidates": chosen.scores,
-        "roc_auc": metrics["roc_auc"],
-        "pr_auc": metrics["pr_auc"],
-        "calibration": calibration,
-        "reliability": reliability(chosen.last_y, p_val),
-        "costs": costs.to_dict(),
-        "cost": {k: round(v, 6) for k, v in cost_info.items()},
-        "thresholds": {"review": thresholds.review, "reject": thresholds.reject},
-        "refit_on_all_rows": True,
-        "seed": seed,
-        "params": grid.get(chosen.chosen.params or "", None),
-        "feature_names": list(names),
-        "train_seconds": round(time.perf_counter() - started, 3),
-    }
-    validation = (
-        [round(float(v), 6) for v in p_val],
-        [int(v) for v in chosen.last_y],
+    card = _card(
+        chosen,
+        p_val,
+        labels,
+        {
+            **decided,
+            "seed": seed,
+            "params": grid.get(chosen.chosen.params or "", None),
+            "feature_names": list(names),
+            "data_period": list(data_period) if data_period else None,
+            "train_seconds": round(time.perf_counter() - started, 3),
+        },
     )
+    validation = ([round(float(v), 6) for v in p_val], [int(v) for v in chosen.last_y])
     return FraudModel(
         booster,
         names,
