@@ -204,10 +204,8 @@ def parse_config(data: Any) -> FraudConfig:
         raise ValidationError(
             FieldError("model_review_at", "give both model thresholds, or neither")
         )
-    if m_review is not None and m_reject is not None and m_review >= m_reject:
-        raise ValidationError(
-            FieldError("model_review_at", "must be below model_reject_at (a review band)")
-        )
+    if m_review is not None and m_reject is not None and m_review > m_reject:
+        raise ValidationError(FieldError("model_review_at", "must be <= model_reject_at"))
     try:
         rules = RuleSet.from_dict(
             {"rules": rules_data, "review_at": review_at, "reject_at": reject_at}
@@ -228,9 +226,16 @@ def get_config(*, session: Session) -> tuple[FraudConfig, int]:
 def set_config(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig, int]:
     """Validate and store a new configuration; return it and its revision.
 
-    Raises ValidationError naming the offending field (nothing is stored then).
+    Raises ValidationError naming the offending field (nothing is stored then); fixed model
+    thresholds must leave a review band (an older stored configuration without one still
+    reads).
     """
     config = parse_config(data)
+    m_review, m_reject = config.model_review_at, config.model_reject_at
+    if m_review is not None and m_reject is not None and m_review >= m_reject:
+        raise ValidationError(
+            FieldError("model_review_at", "must be below model_reject_at (a review band)")
+        )
     row = session.get(FraudSettings, _SETTINGS_ID)
     now = clock.now()
     if row is None:
