@@ -146,8 +146,7 @@ class FraudConfig:
 
 
 def _parse_costs(data: Any, errors: ErrorCollector) -> Costs:
-    """The ``costs`` object of a configuration (defaults when absent); errors name
-    ``costs.<field>``."""
+    """The ``costs`` of a configuration (defaults when absent); errors name ``costs.<field>``."""
     if data is None:
         return DEFAULT_COSTS
     if not isinstance(data, dict):
@@ -253,11 +252,9 @@ def set_config(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig,
 
 
 def set_costs(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig, int]:
-    """Change only the decision costs of the configuration in force (the active model's
-    thresholds follow from the next order); return it and its revision.
-
-    Raises ValidationError naming ``costs.<field>`` (nothing is stored then).
-    """
+    """Change only the decision costs in force (the active model's thresholds follow from the
+    next order); return the configuration and its revision. Raises ValidationError naming
+    ``costs.<field>`` (nothing is stored then)."""
     config, _revision = get_config(session=session)
     return set_config(session=session, data={**config.to_dict(), "costs": data}, actor=actor)
 
