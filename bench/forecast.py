@@ -28,6 +28,15 @@ the summary, with ``naive2_source``).
 Series whose MASE/RMSSE scale is zero (constant history) are left out of MASE and RMSSE (their
 count is reported); series with fewer than 3 history points are dropped.
 
+Protocol (``docs/evaluation.md``): ``--windows K`` runs the bench on K validation windows
+(offsets K, ..., 1: the windows where defaults may be judged) and then on the final slice
+(offset 0, the last H points, read to report only), with the same flags, and reports the
+mean over the K windows and the final-slice figures, ours beside AutoETS and seasonal naive
+(``{"summary": {...}, "rows": [one row per window]}``)::
+
+    python bench/forecast.py --csv m4-weekly.csv --horizon 13 --season 52 --freq W-MON \
+        --mase-season 1 --windows 5
+
 Usage::
 
     python bench/forecast.py --csv PATH --horizon H --season S [--freq F] [--mase-season M]
@@ -507,5 +516,78 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     return result
 
 
+_WINDOW_KEYS = ("mase", "mase_autoets", "mase_seasonal_naive", "mase_naive", "smape",
+                "smape_autoets", "smape_seasonal_naive", "rmsse", "rmsse_autoets",
+                "rmsse_seasonal_naive")  # fmt: skip
+
+
+def _window_summary(rows: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+    """Means of the windows' scores, with ``prefix``, and our MASE gains on those means."""
+    out: dict[str, Any] = {
+        f"{prefix}{key}": float(np.mean([r[key] for r in rows])) for key in _WINDOW_KEYS
+    }
+    for ref in ("autoets", "seasonal_naive"):
+        out[f"{prefix}mase_gain_vs_{ref}"] = 1 - out[f"{prefix}mase"] / out[f"{prefix}mase_{ref}"]
+    return out
+
+
+def protocol(argv: list[str]) -> dict[str, Any]:
+    """``--windows K``: the bench on offsets K..1 (validation) and 0 (final slice); return
+    ``{"summary", "rows"}`` with the validation mean and the final-slice figures."""
+    args = list(argv)
+    at = args.index("--windows")
+    k = int(args[at + 1])
+    del args[at : at + 2]
+    if k < 1 or "--offset" in args or "--validation" in args:
+        raise SystemExit("--windows K (K >= 1) chooses the offsets: no --offset, --validation")
+    out_path = None
+    if "--json" in args:
+        j = args.index("--json")
+        out_path = Path(args[j + 1])
+        del args[j : j + 2]
+    rows: list[dict[str, Any]] = []
+    for offset in range(k, -1, -1):
+        s = main([*args, "--offset", str(offset)])["summary"]
+        rows.append(
+            {
+                "window": f"validation {offset}" if offset else "final slice",
+                "offset": offset,
+                **{key: s[key] for key in _WINDOW_KEYS},
+                "n_series": s["n_series"],
+                "combination_rules": s["combination_rules"],
+            }
+        )
+    validation = [r for r in rows if r["offset"] > 0]
+    final = rows[-1]
+    summary = {
+        "windows": k,
+        **_window_summary(validation, "validation_mean_"),
+        **_window_summary([final], "final_"),
+        "choices_made_on": "each run's history only (the forecaster's own CV windows); "
+        "bench defaults are judged on the validation windows, the final slice is reported",
+    }
+    table = Table(title=f"MASE per window ({k} validation windows, then the final slice)")
+    for col in ("window", "maillon", "AutoETS", "seasonal naive", "vs AutoETS"):
+        table.add_column(col, justify="left" if col == "window" else "right")
+    mean_row = {key: summary[f"validation_mean_{key}"] for key in _WINDOW_KEYS}
+    for r in [*rows, {"window": f"mean of {k} validation windows", **mean_row}]:
+        gain = 1 - r["mase"] / r["mase_autoets"]
+        table.add_row(
+            r["window"],
+            f"{r['mase']:.3f}",
+            f"{r['mase_autoets']:.3f}",
+            f"{r['mase_seasonal_naive']:.3f}",
+            f"{100 * gain:+.1f} %",
+        )
+    Console().print(table)
+    result = {"summary": summary, "rows": rows}
+    if out_path is not None:
+        out_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
+    return result
+
+
 if __name__ == "__main__":
-    main()
+    if "--windows" in sys.argv[1:]:
+        protocol(sys.argv[1:])
+    else:
+        main()

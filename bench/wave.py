@@ -13,9 +13,17 @@ objective is reported as a % of the best known value from ``--best`` (the challe
 folder name).  The JSON summary key ``mean_pct_of_best`` averages the full method over the
 instances run (an infeasible answer counts 0 %).
 
+Protocol (``docs/evaluation.md``): the instances of each set are split once, by their place
+in the sorted file list: odd places (1st, 3rd, ...) form the *tune* part, even places the
+*report* part (:func:`part_of`).  Any setting of the wave solver is to be chosen on the tune
+part only (``--part tune``) and its figure reported on the report part (``--part report``);
+the summary always gives the mean % of best known per part (``mean_pct_of_best_tune``,
+``mean_pct_of_best_report``) beside the greedy baseline's on the same instances.
+
 Usage::
 
-    python bench/wave.py --instances DIR --best CSV --time-limit S [--quick] [--json OUT]
+    python bench/wave.py --instances DIR --best CSV --time-limit S [--part tune|report|all]
+        [--quick] [--json OUT]
 """
 
 from __future__ import annotations
@@ -55,6 +63,35 @@ def find_instances(root: Path) -> list[tuple[str, Path]]:
     """Return ``(dataset, path)`` for every ``instance_*.txt`` under ``root``, sorted."""
     found = sorted(root.rglob("instance_*.txt"))
     return [(path.parent.name, path) for path in found]
+
+
+PARTS = ("tune", "report")
+
+
+def part_of(instances: list[tuple[str, Path]]) -> dict[Path, str]:
+    """Return each instance's part: in every dataset, sorted by file name, odd places
+    (1st, 3rd, ...) tune and even places report."""
+    out: dict[Path, str] = {}
+    for dataset in sorted({d for d, _ in instances}):
+        paths = sorted(p for d, p in instances if d == dataset)
+        for k, path in enumerate(paths):
+            out[path] = PARTS[k % 2]
+    return out
+
+
+def part_means(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Mean % of best known (ours and greedy) and instance count per part."""
+    out: dict[str, Any] = {}
+    for part in PARTS:
+        scored = [r for r in rows if r["part"] == part and r["pct_of_best"] is not None]
+        out[f"mean_pct_of_best_{part}"] = (
+            statistics.fmean(r["pct_of_best"] for r in scored) if scored else None
+        )
+        out[f"greedy_mean_pct_of_best_{part}"] = (
+            statistics.fmean(r["greedy_pct_of_best"] for r in scored) if scored else None
+        )
+        out[f"instances_{part}"] = len(scored)
+    return out
 
 
 def run_one(
@@ -117,11 +154,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2, help="CP-SAT threads")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path, default=None, help="write results here")
+    parser.add_argument(
+        "--part", choices=("all", *PARTS), default="all",
+        help="tune: choose settings here; report: the figure nobody tuned on",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     console = Console(width=150)
     started = time.perf_counter()
     best = read_best(args.best) if args.best.exists() else {}
     instances = find_instances(args.instances)
+    parts = part_of(instances)
+    if args.part != "all":
+        instances = [(d, p) for d, p in instances if parts[p] == args.part]
     if args.quick:
         instances = [(d, p) for d, p in instances if f"{d}/{p.name}" in QUICK]
         args.time_limit = min(args.time_limit, 10.0)
@@ -130,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         instances = [(d, p) for d, p in instances if any(w in f"{d}/{p.name}" for w in wanted)]
     rows: list[dict[str, Any]] = []
     for dataset, path in instances:
-        row = run_one(dataset, path, best.get((dataset, path.name)), args)
+        row = {"part": parts[path], **run_one(dataset, path, best.get((dataset, path.name)), args)}
         rows.append(row)
         console.print(
             f"{dataset}/{path.name}: {row['objective']:.3f} "
@@ -143,12 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         title=f"Wave selection, objective as % of the best known "
         f"({len(rows)} instances, {args.time_limit:g} s limit, {args.workers} CP-SAT threads)"
     )
-    for column in ("instance", "orders", "aisles", "best known", "ours", "% of best",
+    for column in ("instance", "part", "orders", "aisles", "best known", "ours", "% of best",
                    "feasible", "proven", "time s", "greedy %", "greedy s"):  # fmt: skip
         table.add_column(column, justify="left" if column == "instance" else "right")
     for row in rows:
         table.add_row(
             f"{row['dataset']}/{row['instance']}",
+            row["part"],
             str(row["orders"]),
             str(row["aisles"]),
             "-" if row["best_known"] is None else f"{row['best_known']:.3f}",
@@ -169,6 +214,8 @@ def main(argv: list[str] | None = None) -> int:
         "mean_pct_of_best": mean,
         "greedy_mean_pct_of_best": greedy_mean,
         "min_pct_of_best": min((r["pct_of_best"] for r in scored), default=None),
+        **part_means(rows),
+        "part": args.part,
         "instances": len(rows),
         "feasible": sum(r["feasible"] for r in rows),
         "matched_or_beat_best": sum(r["pct_of_best"] >= 100 - 1e-6 for r in scored),
@@ -182,6 +229,15 @@ def main(argv: list[str] | None = None) -> int:
         f"mean {_fmt(mean)} of best known (greedy {_fmt(greedy_mean)}); "
         f"{summary['matched_or_beat_best']} matched or beat it; "
         f"{summary['feasible']}/{len(rows)} feasible; {summary['seconds']:.0f} s",
+        highlight=False,
+    )
+    console.print(
+        "per part (tune: settings may be chosen here; report: the figure to quote): "
+        + "; ".join(
+            f"{p} {_fmt(summary[f'mean_pct_of_best_{p}'])} over {summary[f'instances_{p}']} "
+            f"(greedy {_fmt(summary[f'greedy_mean_pct_of_best_{p}'])})"
+            for p in PARTS
+        ),
         highlight=False,
     )
     if args.json:

@@ -18,6 +18,7 @@ from maillon.care.tables import CareAgent, Ticket, TicketMessage
 from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.tables import OutboxMessage
+from maillon.fraud import service as fraud
 from maillon.fraud.tables import FraudAssessment, FraudReview
 from maillon.orders import service as orders
 from tests.helpers import order_draft
@@ -458,3 +459,41 @@ def test_pages_speak_french(client: TestClient, seeded: Database) -> None:
     assert "Entonnoir d&#39;acquisition" in funnel and "Calcul de l&#39;entonnoir" in funnel
     numbers = client.get("/acquisition/funnel", headers=fr).text
     assert "Taux de conversion" in numbers and "Visite" in numbers
+
+
+def test_fraud_costs_are_set_by_an_admin_from_the_fraud_page(
+    client: TestClient, seeded: Database
+) -> None:
+    token = sign_in(client, seeded, role="admin")
+    page = client.get("/fraud").text
+    assert 'action="/fraud/costs"' in page and 'value="100.0"' in page
+    bad = client.post(
+        "/fraud/costs",
+        data={"missed_fraud": "100", "review": "cher", "refused_good": "30", "csrf": token},
+    )
+    assert bad.status_code == 422 and "costs.review" in bad.text
+    r = client.post(
+        "/fraud/costs",
+        data={"missed_fraud": "250,5", "review": "3", "refused_good": "40", "csrf": token},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    with seeded.reader() as s:
+        config, revision = fraud.get_config(session=s)
+    assert revision == 1 and config.costs.to_dict() == {
+        "missed_fraud": 250.5,
+        "review": 3.0,
+        "refused_good": 40.0,
+    }
+    assert config.rules == fraud.FraudConfig().rules  # only the costs changed
+
+
+def test_fraud_costs_are_read_only_for_an_operator(client: TestClient, seeded: Database) -> None:
+    token = sign_in(client, seeded)
+    page = client.get("/fraud").text
+    assert 'action="/fraud/costs"' not in page and "Refused good order" in page
+    r = client.post(
+        "/fraud/costs",
+        data={"missed_fraud": "1", "review": "0.5", "refused_good": "1", "csrf": token},
+    )
+    assert r.status_code == 403

@@ -36,6 +36,7 @@ def test_train_without_labels_then_with_them_and_print_the_card(
     cards = sorted((tmp_path / "c").glob("*.json"))
     card = json.loads(next(p for p in cards if not p.name.endswith(".model.json")).read_text())
     assert card["roc_auc"] > 0.9 and card["n_fraud"] == 32
+    assert card["thresholds"]["review"] < card["thresholds"]["reject"]
     r = runner.invoke(app, ["fraud", "card", "--db", db_url])
     assert r.exit_code == 0 and card["version"] in r.output and "Thresholds" in r.output
     r = runner.invoke(app, ["fraud", "models", "--db", db_url])
@@ -77,3 +78,29 @@ def test_review_queue_decisions_chargebacks_and_rules(
     assert r.exit_code == 0 and '"revision": 1' in r.output
     r = runner.invoke(app, ["fraud", "rules", "--db", db_url])
     assert r.exit_code == 0 and '"review_at": 0.25' in r.output
+
+
+def test_train_sets_a_review_band_from_the_costs_in_the_settings(
+    db_url: str, db: Database, tmp_path: Path
+) -> None:
+    seed_basic(db)
+    build_history(db)
+    costs = {"missed_fraud": 400.0, "review": 2.0, "refused_good": 60.0}
+    with db.transaction() as s:
+        fraud.set_costs(session=s, data=costs, actor="test")
+    r = runner.invoke(
+        app, ["fraud", "train", "--seed", "3", "--db", db_url, "--out", str(tmp_path / "c")]
+    )
+    assert r.exit_code == 0, r.output
+    assert "Costs: missed fraud 400.0, review 2.0, refused good order 60.0" in r.output
+    from maillon.fraud.costs import Costs
+    from maillon.fraud.scoring import FraudModel
+
+    saved = next((tmp_path / "c").glob("*.model.json"))
+    model = FraudModel.load(saved)
+    th = model.card["thresholds"]
+    assert 0.0 < th["review"] < th["reject"] < 1.0
+    assert model.card["costs"] == costs
+    assert model.thresholds_for(Costs(**costs)).review == th["review"]
+    assert model.card["model"] in {c["candidate"] for c in model.card["candidates"]}
+    assert model.card["calibration"]["kind"] in ("platt", "isotonic")

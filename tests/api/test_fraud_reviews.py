@@ -120,6 +120,16 @@ def test_settings_are_read_and_replaced_by_an_admin(
     r = client.put("/api/v1/fraud/settings", json=config, headers=auth["admin"])
     assert r.status_code == 200 and r.json()["revision"] == 1
     assert r.json()["config"]["review_at"] == 0.2
+    assert r.json()["config"]["costs"] == {
+        "missed_fraud": 100.0,
+        "review": 5.0,
+        "refused_good": 30.0,
+    }
+    costs = {"missed_fraud": 250.0, "review": 3.0, "refused_good": 45.0}
+    r = client.put("/api/v1/fraud/settings", json={**config, "costs": costs}, headers=auth["admin"])
+    assert r.status_code == 200 and r.json()["config"]["costs"] == costs
+    again = client.get("/api/v1/fraud/settings", headers=auth["agent"]).json()
+    assert again["revision"] == 2 and again["config"]["costs"] == costs
     model = client.get("/api/v1/fraud/model", headers=auth["agent"]).json()
     assert model == {"mode": "rules", "model": None, "card_markdown": None}
     assert client.get("/api/v1/fraud/models", headers=auth["agent"]).json() == []
@@ -196,6 +206,30 @@ BAD: list[tuple[str, str, str, Any, int, str]] = [
     ),
     ("admin", "put", "/api/v1/fraud/settings", {"rules": [_rule()], "colour": 1}, 422, "colour"),
     ("admin", "put", "/api/v1/fraud/settings", {"rules": []}, 422, "rules"),
+    (
+        "admin",
+        "put",
+        "/api/v1/fraud/settings",
+        {"rules": [_rule()], "costs": {"missed_fraud": 100, "review": -1}},
+        422,
+        "costs.review",
+    ),
+    (
+        "admin",
+        "put",
+        "/api/v1/fraud/settings",
+        {"rules": [_rule()], "costs": {"chargeback": 1}},
+        422,
+        "costs.chargeback",
+    ),
+    (
+        "admin",
+        "put",
+        "/api/v1/fraud/settings",
+        {"rules": [_rule()], "model_review_at": 0.4, "model_reject_at": 0.4},
+        422,
+        "model_review_at",
+    ),
     (
         "admin",
         "put",

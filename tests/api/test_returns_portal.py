@@ -149,9 +149,7 @@ def test_portal_pages_lead_to_an_rma(seeded: Database, client: TestClient) -> No
     assert rma.number in r.text and "approved" in r.text
 
 
-def test_a_french_customer_reads_what_to_do_in_french(
-    seeded: Database, client: TestClient
-) -> None:
+def test_a_french_customer_reads_what_to_do_in_french(seeded: Database, client: TestClient) -> None:
     number = deliver(seeded, [("MUG-01", 2)])
     r = client.post(
         "/returns/submit",

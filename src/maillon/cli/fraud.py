@@ -44,15 +44,14 @@ def train(
         int, typer.Option(help="days after which an unreviewed order without chargeback is legit")
     ] = 30,
     min_fraud: Annotated[int, typer.Option(help="fraud labels needed to train")] = 10,
-    target_precision: Annotated[float, typer.Option(help="precision of auto-reject")] = 0.9,
-    target_recall: Annotated[float, typer.Option(help="share of fraud sent to review")] = 0.8,
     out: Annotated[
         Path | None, typer.Option(help="folder for the model card (default: the data folder)")
     ] = None,
     activate: Annotated[bool, typer.Option(help="score orders with it from now on")] = True,
     db: DbOption = None,
 ) -> None:
-    """Train the LightGBM model on labelled orders, write its card and activate it."""
+    """Choose and train the model on labelled orders (thresholds from the settings' costs),
+    write its card and activate it."""
     from maillon.core.settings import load_settings
     from maillon.fraud.service import training
 
@@ -75,8 +74,6 @@ def train(
                 seed=seed,
                 mature_days=mature_days,
                 min_fraud=min_fraud,
-                target_precision=target_precision,
-                target_recall=target_recall,
                 out_dir=folder,
                 activate=activate,
             )

@@ -1,33 +1,37 @@
-"""A trained LightGBM fraud model, its thresholds, and its combination with the rules.
+"""The trained fraud model, its calibrated probabilities and thresholds, and its combination
+with the rules.
 
-``train(X, y, *, seed, feature_names)`` fits a gradient-boosted classifier and returns a
-``FraudModel``:
+``train(X, y, *, seed, feature_names, times, costs)`` follows the evaluation protocol of
+``docs/evaluation.md`` on the rows it is given (the training data only):
 
-* Rows are taken in time order (pass ``times`` to sort them); the last ``valid_fraction``
-  is the validation split.  The booster is fitted on the earlier rows with early stopping
-  on the validation split, and the routing thresholds are chosen on that split's scores:
-  ``reject`` is the lowest score whose precision reaches ``target_precision`` (orders
-  above it are rejected automatically), ``review`` the highest score whose recall still
-  reaches ``target_recall`` (orders between the two go to a human).  With ``refit=True``
-  the booster is then refitted on all rows with the same number of trees (off by default:
-  on the time-ordered credit-card benchmark the unrefitted booster scores slightly better,
-  and its thresholds match the scores they were chosen on).
-* ``FraudModel.score(x)`` returns a ``Score``: the fraud probability, the routing
-  ``Decision`` and the ``top_reasons``, the features that pushed this prediction towards
-  fraud the most according to LightGBM's per-prediction contributions
-  (``pred_contrib=True``, SHAP values in log-odds).  One call costs one booster predict on
-  one row (a few hundred microseconds); no pandas.
-* ``assess(features, model=..., rules=...)`` combines a model with the rules layer: the
-  rules can only escalate the model's decision; without a model the rules decide alone.
-* ``FraudModel.save`` / ``FraudModel.load`` write and read one JSON file holding the booster
-  text, the thresholds and the model card (``card``: data period, validation ROC-AUC and
-  PR-AUC, thresholds, sample counts, parameters).
+* Rows are taken in time order (pass ``times`` to sort them).
+* The model family and its hyper-parameters (standardised logistic regression and its
+  ``C``, LightGBM and its leaves and trees, or a blend of the two and its weight) are
+  chosen by time-ordered expanding-window validation (:func:`maillon.fraud.selection.select`).
+* The winner's log-odds on the last validation block (the latest ``valid_fraction`` of
+  rows, scored by the model fitted on every earlier row) choose and fit the calibration,
+  Platt or isotonic (:func:`maillon.fraud.selection.fit_calibrator`), and the calibrated
+  probabilities set the review and reject thresholds by expected-cost minimisation under
+  ``costs`` (:func:`maillon.fraud.costs.cost_thresholds`), review band always present.
+* The winner is then refitted on every row (the next orders come after all of them) and
+  keeps that calibration; the model stores the last block's calibrated probabilities and
+  labels so that new costs in the settings move the thresholds without retraining
+  (:meth:`FraudModel.thresholds_for`).
+
+``FraudModel.score(x)`` returns a ``Score``: the calibrated fraud probability, the routing
+``Decision`` and the ``top_reasons``, the features that pushed this prediction towards
+fraud the most (LightGBM's per-prediction contributions, ``pred_contrib=True``, and the
+logistic terms ``coef * z``, both in log-odds, weighted as in the blend).  One call costs
+one booster predict on one row and a dot product; no pandas.
+
+``assess(features, model=..., rules=...)`` combines a model with the rules layer: the rules
+can only escalate the model's decision; without a model the rules decide alone.
+``FraudModel.save`` / ``FraudModel.load`` write and read one JSON file.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -40,8 +44,22 @@ import numpy as np
 import numpy.typing as npt
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
+from maillon.fraud.costs import DEFAULT_COSTS, Costs, cost_thresholds
 from maillon.fraud.features import FEATURE_NAMES, OrderFeatures
 from maillon.fraud.rules import DEFAULT_RULES, RuleResult, RuleSet
+from maillon.fraud.selection import (
+    FAMILIES,
+    LIGHTGBM_GRID,
+    Calibrator,
+    Candidate,
+    LinearPart,
+    Selection,
+    fit_booster,
+    fit_calibrator,
+    fit_linear,
+    reliability,
+    select,
+)
 
 __all__ = [
     "DEFAULT_PARAMS",
@@ -56,20 +74,11 @@ __all__ = [
     "train",
 ]
 
-FORMAT = "maillon-fraud-model/1"
+FORMAT = "maillon-fraud-model/2"
+_FORMATS = ("maillon-fraud-model/1", FORMAT)
 
-DEFAULT_PARAMS: dict[str, Any] = {
-    "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 20,
-    "feature_fraction": 0.5,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 1.0,
-    "max_bin": 255,
-}
-"""LightGBM parameters used by ``train`` unless overridden."""
+DEFAULT_PARAMS: dict[str, Any] = dict(LIGHTGBM_GRID["leaves15"])
+"""The larger LightGBM parameter set tried by ``train`` (``params`` overrides the grid)."""
 
 
 class Decision(StrEnum):
@@ -176,33 +185,55 @@ def choose_thresholds(
 
 
 class FraudModel:
-    """A trained booster with its feature names, thresholds and model card.
+    """A trained model: LightGBM, a standardised logistic regression or a blend of both
+    (``weight`` is LightGBM's share of the log-odds), its calibration, thresholds and card.
 
     Build one with ``train`` or ``FraudModel.load``.
 
     Raises:
-        ValueError: if the booster's number of features differs from ``feature_names``.
+        ValueError: without any part, or when a part's width differs from ``feature_names``.
     """
 
-    __slots__ = ("_booster", "_index", "card", "feature_names", "thresholds")
+    __slots__ = (
+        "_booster",
+        "calibrator",
+        "card",
+        "feature_names",
+        "linear",
+        "thresholds",
+        "validation",
+        "weight",
+    )
 
     def __init__(
         self,
-        booster: lgb.Booster,
+        booster: lgb.Booster | None,
         feature_names: Sequence[str],
         thresholds: Thresholds,
         card: Mapping[str, Any] | None = None,
+        *,
+        linear: LinearPart | None = None,
+        weight: float = 1.0,
+        calibrator: Calibrator | None = None,
+        validation: tuple[Sequence[float], Sequence[int]] | None = None,
     ) -> None:
         names = tuple(feature_names)
-        if booster.num_feature() != len(names):
+        if booster is None and linear is None:
+            raise ValueError("a fraud model needs a booster, a linear part or both.")
+        if booster is not None and booster.num_feature() != len(names):
             raise ValueError(
                 f"booster has {booster.num_feature()} features but {len(names)} names given."
             )
+        if linear is not None and len(linear.coef) != len(names):
+            raise ValueError(f"linear part has {len(linear.coef)} features, not {len(names)}.")
         self._booster = booster
+        self.linear = linear
+        self.weight = 1.0 if linear is None else (0.0 if booster is None else float(weight))
+        self.calibrator = calibrator or Calibrator()
         self.feature_names = names
         self.thresholds = thresholds
         self.card: dict[str, Any] = dict(card or {})
-        self._index = np.arange(len(names))
+        self.validation = validation
 
     def _row(self, x: OrderFeatures | Sequence[float] | npt.ArrayLike) -> npt.NDArray[np.float64]:
         if isinstance(x, OrderFeatures):
@@ -213,6 +244,16 @@ class FraudModel:
         if row.shape[1] != len(self.feature_names):
             raise ValueError(f"expected {len(self.feature_names)} features, got {row.shape[1]}.")
         return row
+
+    def _contributions(self, row: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Log-odds contributions of each feature to one row's score, the bias last."""
+        w = self.weight
+        total = np.zeros(len(self.feature_names) + 1)
+        if self._booster is not None:
+            total += w * self._booster.predict(row, pred_contrib=True, num_threads=1)[0]
+        if self.linear is not None:
+            total += (1.0 - w) * self.linear.contributions(row)[0]
+        return total
 
     def score(self, x: OrderFeatures | Sequence[float] | npt.ArrayLike, *, top_k: int = 3) -> Score:
         """Return the ``Score`` (probability, decision, top reasons) of one row.
@@ -226,9 +267,9 @@ class FraudModel:
         if top_k < 0:
             raise ValueError("top_k must be >= 0.")
         row = self._row(x)
-        contrib = self._booster.predict(row, pred_contrib=True, num_threads=1)[0]
+        contrib = self._contributions(row)
         raw = float(contrib.sum())
-        probability = 1.0 / (1.0 + math.exp(-raw)) if raw > -700 else 0.0
+        probability = float(self.calibrator(np.array([raw]))[0])
         reasons: tuple[Contribution, ...] = ()
         if top_k:
             phi = contrib[:-1]
@@ -241,8 +282,8 @@ class FraudModel:
             )
         return Score(probability, self.thresholds.route(probability), reasons)
 
-    def predict_proba(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        """Return fraud probabilities for a 2-D array of rows (batch scoring).
+    def raw_scores(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Return the uncalibrated log-odds of a 2-D array of rows.
 
         Raises:
             ValueError: if ``X`` does not have ``len(feature_names)`` columns.
@@ -250,24 +291,51 @@ class FraudModel:
         arr = np.asarray(X, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] != len(self.feature_names):
             raise ValueError(f"X must be 2-D with {len(self.feature_names)} columns.")
-        out: npt.NDArray[np.float64] = np.asarray(self._booster.predict(arr), dtype=np.float64)
-        return out
+        raw = np.zeros(arr.shape[0])
+        if self._booster is not None:
+            raw += self.weight * np.asarray(self._booster.predict(arr, raw_score=True))
+        if self.linear is not None:
+            raw += (1.0 - self.weight) * self.linear.raw(arr)
+        return raw
+
+    def predict_proba(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]:
+        """Return calibrated fraud probabilities for a 2-D array of rows (batch scoring).
+
+        Raises:
+            ValueError: if ``X`` does not have ``len(feature_names)`` columns.
+        """
+        return self.calibrator(self.raw_scores(X))
+
+    def thresholds_for(self, costs: Costs) -> Thresholds:
+        """Return the thresholds ``costs`` give on the stored validation probabilities
+        (the current thresholds when the model kept none)."""
+        if self.validation is None:
+            return self.thresholds
+        p, y = self.validation
+        review, reject, _ = cost_thresholds(y, p, costs)
+        return Thresholds(review, reject)
 
     def to_json(self) -> str:
-        """Return the model (booster, names, thresholds, card) as JSON text."""
+        """Return the model (parts, calibration, names, thresholds, card) as JSON text."""
         return json.dumps(
             {
                 "format": FORMAT,
                 "feature_names": list(self.feature_names),
                 "thresholds": {"review": self.thresholds.review, "reject": self.thresholds.reject},
                 "card": self.card,
-                "booster": self._booster.model_to_string(),
+                "booster": None if self._booster is None else self._booster.model_to_string(),
+                "linear": None if self.linear is None else self.linear.to_dict(),
+                "weight": self.weight,
+                "calibrator": self.calibrator.to_dict(),
+                "validation": None
+                if self.validation is None
+                else {"p": list(self.validation[0]), "y": list(self.validation[1])},
             }
         )
 
     @classmethod
     def from_json(cls, text: str) -> FraudModel:
-        """Return the model stored in JSON ``text`` (see ``to_json``).
+        """Return the model stored in JSON ``text`` (see ``to_json``; format 1 is read too).
 
         Raises:
             ValueError: if the text is not a saved Maillon fraud model.
@@ -276,15 +344,21 @@ class FraudModel:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"not a saved fraud model: {exc}") from exc
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") not in _FORMATS:
             raise ValueError(f"not a saved fraud model (expected format {FORMAT!r}).")
-        booster = lgb.Booster(model_str=data["booster"])
+        booster = lgb.Booster(model_str=data["booster"]) if data.get("booster") else None
+        linear = LinearPart.from_dict(data["linear"]) if data.get("linear") else None
         th = data["thresholds"]
+        valid = data.get("validation")
         return cls(
             booster,
             data["feature_names"],
             Thresholds(float(th["review"]), float(th["reject"])),
             data.get("card", {}),
+            linear=linear,
+            weight=float(data.get("weight", 1.0)),
+            calibrator=Calibrator.from_dict(data.get("calibrator") or {}),
+            validation=(valid["p"], valid["y"]) if valid else None,
         )
 
     def save(self, path: str | Path) -> None:
@@ -319,7 +393,6 @@ def _checked_rows(
     *,
     valid_fraction: float,
     num_boost_round: int,
-    early_stopping_rounds: int,
     n_jobs: int,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64], tuple[str, ...]]:
     """Return the rows, their 0/1 labels (sorted by ``times`` when given) and the feature
@@ -335,10 +408,10 @@ def _checked_rows(
         raise ValueError("feature_names must be unique, non-empty and one per column of X.")
     if not np.isin(labels, (0, 1)).all():
         raise ValueError("y must contain only 0 (legitimate) and 1 (fraud).")
-    if not 0.0 < valid_fraction < 0.9:
-        raise ValueError(f"valid_fraction {valid_fraction} not in (0, 0.9).")
-    if num_boost_round < 1 or early_stopping_rounds < 1 or n_jobs < 1:
-        raise ValueError("num_boost_round, early_stopping_rounds and n_jobs must be >= 1.")
+    if not 0.0 < valid_fraction < 0.5:
+        raise ValueError(f"valid_fraction {valid_fraction} not in (0, 0.5).")
+    if num_boost_round < 8 or n_jobs < 1:
+        raise ValueError("num_boost_round must be >= 8 and n_jobs >= 1.")
     labels = labels.astype(np.int64)
     if times is not None:
         t = np.asarray(times).ravel()
@@ -346,75 +419,95 @@ def _checked_rows(
             raise ValueError("times must have one value per row.")
         order = np.argsort(t, kind="stable")
         arr, labels = arr[order], labels[order]
+    _check_last_block(labels, valid_fraction)
     return arr, labels, names
 
 
-def _time_split(
-    arr: npt.NDArray[np.float64], labels: npt.NDArray[np.int64], valid_fraction: float
-) -> tuple[
-    npt.NDArray[np.float64], npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.int64]
-]:
-    """Return ``(X_fit, y_fit, X_val, y_val)``: the latest ``valid_fraction`` of rows validate.
-
-    Raises ValueError unless the fitting part has both classes and the validation part a fraud.
-    """
+def _check_last_block(labels: npt.NDArray[np.int64], valid_fraction: float) -> None:
+    """Raise ValueError unless the rows before the last validation block hold both classes
+    and the block a fraud."""
     n = labels.size
-    n_valid = max(1, round(n * valid_fraction))
-    n_fit = n - n_valid
-    X_fit, y_fit, X_val, y_val = arr[:n_fit], labels[:n_fit], arr[n_fit:], labels[n_fit:]
-    if n_fit < 2 or y_fit.min() == y_fit.max():
+    n_fit = n - max(1, round(n * valid_fraction))
+    if n_fit < 2 or labels[:n_fit].min() == labels[:n_fit].max():
         raise ValueError("the fitting split needs both fraud and legitimate rows.")
-    if not y_val.any():
+    if not labels[n_fit:].any():
         raise ValueError(
             "the validation split (latest rows) has no fraud; give more data or a larger "
             "valid_fraction."
         )
-    return X_fit, y_fit, X_val, y_val
 
 
-def _lgb_params(params: Mapping[str, Any] | None, *, seed: int, n_jobs: int) -> dict[str, Any]:
-    """LightGBM's parameters: ``DEFAULT_PARAMS``, the caller's, then seed and threads."""
-    return {
-        **DEFAULT_PARAMS,
-        **(params or {}),
-        "seed": seed,
-        "deterministic": True,
-        "num_threads": n_jobs,
-        "verbosity": -1,
-    }
+def _fit_candidate(
+    cand: Candidate,
+    X: npt.NDArray[np.float64],
+    y: npt.NDArray[np.int64],
+    *,
+    grid: Mapping[str, Mapping[str, Any]],
+    seed: int,
+    n_jobs: int,
+    names: Sequence[str],
+) -> tuple[lgb.Booster | None, LinearPart | None, float]:
+    """Fit ``cand`` on all of ``X``: its booster, its linear part and LightGBM's weight."""
+    booster = linear = None
+    if cand.family in ("lightgbm", "blend") and cand.params is not None and cand.trees:
+        booster = fit_booster(
+            X, y, params=grid[cand.params], trees=cand.trees, seed=seed, n_jobs=n_jobs, names=names
+        )
+    if cand.family in ("logistic", "blend") and cand.C is not None:
+        linear = fit_linear(X, y, C=cand.C)
+    weight = cand.weight if cand.weight is not None else (1.0 if linear is None else 0.0)
+    return booster, linear, weight
 
 
-def _early_stopped(
-    full_params: dict[str, Any],
-    names: tuple[str, ...],
-    split: tuple[
-        npt.NDArray[np.float64],
-        npt.NDArray[np.int64],
-        npt.NDArray[np.float64],
-        npt.NDArray[np.int64],
-    ],
-    num_boost_round: int,
-    early_stopping_rounds: int,
-) -> tuple[lgb.Booster, int]:
-    """Boost on the fitting rows, stopping when the validation rows stop improving; return
-    the booster and its best number of trees."""
-    X_fit, y_fit, X_val, y_val = split
-    d_fit = lgb.Dataset(X_fit, y_fit, feature_name=list(names), free_raw_data=True)
-    d_val = lgb.Dataset(X_val, y_val, reference=d_fit)
-    booster = lgb.train(
-        full_params,
-        d_fit,
-        num_boost_round=num_boost_round,
-        valid_sets=[d_val],
-        callbacks=[lgb.early_stopping(early_stopping_rounds, verbose=False)],
+def _calibrated(
+    chosen: Selection, costs: Costs
+) -> tuple[Calibrator, npt.NDArray[np.float64], Thresholds, dict[str, Any]]:
+    """Calibrate the chosen candidate on the last block and set thresholds from ``costs``;
+    return the calibrator, the block's probabilities, the thresholds and their card entries."""
+    calibrator, calibration = fit_calibrator(chosen.last_raw, chosen.last_y)
+    p_val = calibrator(chosen.last_raw)
+    review, reject, cost_info = cost_thresholds(chosen.last_y, p_val, costs)
+    thresholds = Thresholds(review, reject)
+    return (
+        calibrator,
+        p_val,
+        thresholds,
+        {
+            "calibration": calibration,
+            "costs": costs.to_dict(),
+            "cost": {k: round(v, 6) for k, v in cost_info.items()},
+            "thresholds": {"review": review, "reject": reject},
+        },
     )
-    return booster, int(booster.best_iteration) or num_boost_round
 
 
-def _trimmed(booster: lgb.Booster, best: int) -> lgb.Booster:
-    """The booster cut to its ``best`` trees, without its training data."""
-    booster.free_dataset()
-    return lgb.Booster(model_str=booster.model_to_string(num_iteration=best))
+def _card(
+    chosen: Selection,
+    p_val: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.int64],
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    """The model card: the choice and every candidate's validation scores, the last
+    block's metrics and reliability, then ``extra`` (costs, thresholds, parameters...)."""
+    metrics = _metrics(chosen.last_y, p_val)
+    return {
+        "model": chosen.chosen.name,
+        "family": chosen.chosen.family,
+        "lightgbm_version": lgb.__version__,
+        "n_samples": int(labels.size),
+        "n_fraud": int(labels.sum()),
+        "n_validation": int(chosen.last_y.size),
+        "n_validation_fraud": int(chosen.last_y.sum()),
+        "validation": "latest rows, scored by the model fitted on every earlier row",
+        "validation_pr_auc": chosen.score_of(chosen.chosen.name),
+        "folds": chosen.folds,
+        "candidates": chosen.scores,
+        "roc_auc": metrics["roc_auc"],
+        "pr_auc": metrics["pr_auc"],
+        "reliability": reliability(chosen.last_y, p_val),
+        "refit_on_all_rows": True,
+        **extra,
+    }
 
 
 def train(
@@ -424,28 +517,23 @@ def train(
     seed: int,
     feature_names: Sequence[str],
     times: npt.ArrayLike | None = None,
+    costs: Costs = DEFAULT_COSTS,
     valid_fraction: float = 0.25,
-    target_precision: float = 0.9,
-    target_recall: float = 0.9,
+    folds: int = 3,
+    families: Sequence[str] = FAMILIES,
     num_boost_round: int = 500,
-    early_stopping_rounds: int = 50,
     params: Mapping[str, Any] | None = None,
     n_jobs: int = 1,
-    refit: bool = False,
     data_period: tuple[str, str] | None = None,
 ) -> FraudModel:
-    """Return a ``FraudModel`` trained on rows ``X`` with 0/1 labels ``y`` (1 = fraud).
+    """Return a ``FraudModel`` chosen, calibrated and thresholded on rows ``X`` with 0/1
+    labels ``y`` (1 = fraud), in time order unless ``times`` is given (module docstring):
+    ``folds`` blocks of ``valid_fraction`` of the rows; LightGBM with ``num_boost_round``
+    trees and 1/2, 1/4, 1/8 of it, on its grid or ``params`` (over ``DEFAULT_PARAMS``).
 
-    Rows are assumed in time order unless ``times`` is given (then they are sorted by it);
-    the last ``valid_fraction`` of rows is the validation split (early stopping,
-    thresholds, card metrics).  ``params`` override ``DEFAULT_PARAMS``; ``data_period`` is
-    copied into the model card.
-
-    Raises:
-        ValueError: on shape mismatches, duplicate or missing feature names, labels other
-            than 0/1, ``valid_fraction`` outside (0, 0.9), a split without both classes in
-            the fitting part or without a fraud in the validation part.
-    """
+    Raises ValueError on shape mismatches, bad feature names, labels other than 0/1,
+    ``valid_fraction`` outside (0, 0.5), unknown ``families``, a past without both classes or
+    a last block without a fraud."""
     arr, labels, names = _checked_rows(
         X,
         y,
@@ -453,50 +541,53 @@ def train(
         times,
         valid_fraction=valid_fraction,
         num_boost_round=num_boost_round,
-        early_stopping_rounds=early_stopping_rounds,
         n_jobs=n_jobs,
     )
-    n = labels.size
-    X_fit, y_fit, X_val, y_val = _time_split(arr, labels, valid_fraction)
-    n_fit = y_fit.size
-    n_valid = n - n_fit
-    full_params = _lgb_params(params, seed=seed, n_jobs=n_jobs)
+    if not families or set(families) - set(FAMILIES):
+        raise ValueError(f"families must be among {', '.join(FAMILIES)}.")
     started = time.perf_counter()
-    booster, best = _early_stopped(
-        full_params, names, (X_fit, y_fit, X_val, y_val), num_boost_round, early_stopping_rounds
+    grid = {"custom": {**DEFAULT_PARAMS, **params}} if params else dict(LIGHTGBM_GRID)
+    trees = tuple(sorted({max(1, num_boost_round // d) for d in (8, 4, 2, 1)}))
+    chosen = select(
+        arr,
+        labels,
+        names,
+        seed=seed,
+        folds=folds,
+        valid_fraction=valid_fraction,
+        families=families,
+        lgb_grid=grid,
+        trees=trees,
+        n_jobs=n_jobs,
     )
-    p_val = np.asarray(booster.predict(X_val, num_iteration=best), dtype=np.float64)
-    thresholds = choose_thresholds(
-        y_val, p_val, target_precision=target_precision, target_recall=target_recall
+    calibrator, p_val, thresholds, decided = _calibrated(chosen, costs)
+    booster, linear, weight = _fit_candidate(
+        chosen.chosen, arr, labels, grid=grid, seed=seed, n_jobs=n_jobs, names=names
     )
-    metrics = _metrics(y_val, p_val)
-    if refit:
-        d_all = lgb.Dataset(arr, labels, feature_name=list(names))
-        booster = lgb.train(full_params, d_all, num_boost_round=best)
-    else:
-        booster = _trimmed(booster, best)
-    card: dict[str, Any] = {
-        "model": "lightgbm.gbdt",
-        "lightgbm_version": lgb.__version__,
-        "data_period": list(data_period) if data_period else None,
-        "n_samples": int(n),
-        "n_fraud": int(labels.sum()),
-        "n_fit": int(n_fit),
-        "n_validation": int(n_valid),
-        "n_validation_fraud": int(y_val.sum()),
-        "validation": "latest rows (time-ordered)",
-        "roc_auc": metrics["roc_auc"],
-        "pr_auc": metrics["pr_auc"],
-        "thresholds": {"review": thresholds.review, "reject": thresholds.reject},
-        "targets": {"precision": target_precision, "recall": target_recall},
-        "num_trees": best,
-        "refit_on_all_rows": refit,
-        "seed": seed,
-        "params": {k: v for k, v in full_params.items() if k != "num_threads"},
-        "feature_names": list(names),
-        "train_seconds": round(time.perf_counter() - started, 3),
-    }
-    return FraudModel(booster, names, thresholds, card)
+    card = _card(
+        chosen,
+        p_val,
+        labels,
+        {
+            **decided,
+            "seed": seed,
+            "params": grid.get(chosen.chosen.params or "", None),
+            "feature_names": list(names),
+            "data_period": list(data_period) if data_period else None,
+            "train_seconds": round(time.perf_counter() - started, 3),
+        },
+    )
+    validation = ([round(float(v), 6) for v in p_val], [int(v) for v in chosen.last_y])
+    return FraudModel(
+        booster,
+        names,
+        thresholds,
+        card,
+        linear=linear,
+        weight=weight,
+        calibrator=calibrator,
+        validation=validation,
+    )
 
 
 @dataclass(frozen=True, slots=True)

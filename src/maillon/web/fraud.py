@@ -14,13 +14,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from maillon.core import clock
-from maillon.core.errors import MaillonError
+from maillon.core.errors import FieldError, MaillonError, ValidationError
 from maillon.core.users import ConsoleUser
 from maillon.fraud import queries
 from maillon.fraud import service as fraud
 from maillon.fraud.model import ReviewStatus
 from maillon.orders.model import order_number
 from maillon.web.console import (
+    AdminForm,
     OperatorForm,
     OperatorPage,
     console_router,
@@ -109,6 +110,7 @@ def _fraud_page(
             for r, status_ in queries.latest_decisions(session=session, limit=10)
         ]
         context["chart"] = _score_histogram(session, clock.now() - timedelta(days=30))
+        context["costs"] = fraud.get_config(session=session)[0].costs.to_dict()
     return render(request, "fraud.html", user, status_code=status_code, **context)
 
 
@@ -137,6 +139,49 @@ def fraud_queue(
 ) -> Response:
     """The review queue (oldest first), recent decisions and the score distribution."""
     return _fraud_page(request, user, status=status, page=page)
+
+
+def _costs_refused(
+    request: Request, user: ConsoleUser, exc: MaillonError, values: Mapping[str, str]
+) -> Response:
+    """The open queue with the refusal of the costs form."""
+    return _fraud_page(
+        request,
+        user,
+        status=ReviewStatus.OPEN.value,
+        page=1,
+        error=exc.message,
+        status_code=error_status(exc),
+    )
+
+
+def _amount(name: str, text: str) -> float:
+    """A cost typed in the form (comma or point). Raises ValidationError naming it."""
+    try:
+        value = float(text.strip().replace(",", "."))
+    except ValueError:
+        raise ValidationError(FieldError(f"costs.{name}", "must be a number")) from None
+    return value
+
+
+@router.post("/fraud/costs")
+@on_refusal(_costs_refused)
+def fraud_costs(
+    request: Request,
+    user: AdminForm,
+    missed_fraud: Annotated[str, Form(max_length=20)] = "",
+    review: Annotated[str, Form(max_length=20)] = "",
+    refused_good: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Set the decision costs (admin): the model's review and reject thresholds follow."""
+    costs = {
+        "missed_fraud": _amount("missed_fraud", missed_fraud),
+        "review": _amount("review", review),
+        "refused_good": _amount("refused_good", refused_good),
+    }
+    with database(request).transaction() as session:
+        fraud.set_costs(session=session, data=costs, actor=user.principal.actor)
+    return RedirectResponse("/fraud", status_code=303)
 
 
 def _decision_refused(

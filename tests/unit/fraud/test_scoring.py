@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pytest
 from sklearn.metrics import roc_auc_score
 
+from maillon.fraud.costs import Costs
 from maillon.fraud.features import FEATURE_NAMES, ActivityCounters, Order, compute_features
 from maillon.fraud.rules import DEFAULT_RULES, Rule, RuleSet
 from maillon.fraud.scoring import (
@@ -51,7 +52,6 @@ def model() -> FraudModel:
         seed=7,
         feature_names=FEATURE_NAMES,
         num_boost_round=120,
-        early_stopping_rounds=20,
         n_jobs=1,
         data_period=("2026-01-01", "2026-02-28"),
     )
@@ -106,8 +106,11 @@ def test_model_card(model: FraudModel) -> None:
     card = model.card
     assert card["data_period"] == ["2026-01-01", "2026-02-28"]
     assert card["n_samples"] == 1500
-    assert card["n_fit"] + card["n_validation"] == 1500
+    assert card["n_validation"] == 375  # the latest quarter calibrates and sets thresholds
     assert card["roc_auc"] > 0.95
+    assert card["validation_pr_auc"] > 0.9
+    assert card["model"] in {c["candidate"] for c in card["candidates"]}
+    assert card["calibration"]["kind"] in ("platt", "isotonic")
     assert 0.0 < card["pr_auc"] <= 1.0
     assert card["thresholds"] == {
         "review": model.thresholds.review,
@@ -150,6 +153,7 @@ def test_save_and_load_round_trip(model: FraudModel, tmp_path: Path) -> None:
     assert again.thresholds == model.thresholds
     assert again.card == model.card
     assert again.score(fraud_row()) == model.score(fraud_row())
+    assert again.calibrator == model.calibrator and again.weight == model.weight
     path.write_text('{"format": "something-else"}')
     with pytest.raises(ValueError, match="not a saved fraud model"):
         FraudModel.load(path)
@@ -202,6 +206,8 @@ def test_train_validates_inputs() -> None:
         train(X, y_late_clean, seed=0, feature_names=FEATURE_NAMES)
     with pytest.raises(ValueError, match="valid_fraction"):
         train(X, y, seed=0, feature_names=FEATURE_NAMES, valid_fraction=0.0)
+    with pytest.raises(ValueError, match="families"):
+        train(X, y, seed=0, feature_names=FEATURE_NAMES, families=("forest",))
 
 
 def test_score_rejects_wrong_width(model: FraudModel) -> None:
@@ -230,3 +236,43 @@ def test_assess_rules_escalate_model(model: FraudModel) -> None:
     escalated = assess(f, model=model, rules=strict)
     assert escalated.decision is Decision.REJECT
     assert escalated.reasons[0] == "amount over 10"
+
+
+def test_thresholds_keep_a_review_band(model: FraudModel) -> None:
+    th = model.thresholds
+    assert th.review < th.reject
+    assert model.card["thresholds"] == {"review": th.review, "reject": th.reject}
+
+
+@pytest.mark.parametrize("family", ["logistic", "lightgbm", "blend"])
+def test_each_family_trains_scores_and_round_trips(family: str) -> None:
+    X, y = synthetic(600, seed=8)
+    m = train(X, y, seed=1, feature_names=FEATURE_NAMES, num_boost_round=40, families=(family,))
+    assert m.card["family"] == family
+    assert all(c["family"] == family for c in m.card["candidates"])
+    s = m.score(fraud_row())
+    assert s.probability > m.score(legit_row()).probability
+    assert s.probability == pytest.approx(float(m.predict_proba([fraud_row()])[0]), abs=1e-9)
+    assert s.top_reasons and all(c.contribution > 0 for c in s.top_reasons)
+    again = FraudModel.from_json(m.to_json())
+    assert again.score(fraud_row()) == s
+
+
+def test_new_costs_move_the_thresholds_without_retraining(model: FraudModel) -> None:
+    cheap_reviews = model.thresholds_for(Costs(missed_fraud=500.0, review=1.0, refused_good=50.0))
+    dear_reviews = model.thresholds_for(Costs(missed_fraud=100.0, review=20.0, refused_good=30.0))
+    assert cheap_reviews.review < dear_reviews.review
+    assert cheap_reviews.review < cheap_reviews.reject and dear_reviews.review < dear_reviews.reject
+
+
+def test_a_format_1_model_still_loads() -> None:
+    X, y = synthetic(600, seed=9)
+    gbm = train(
+        X, y, seed=1, feature_names=FEATURE_NAMES, num_boost_round=40, families=["lightgbm"]
+    )
+    data = json.loads(gbm.to_json())
+    old = {k: data[k] for k in ("feature_names", "thresholds", "card", "booster")}
+    old["format"] = "maillon-fraud-model/1"
+    loaded = FraudModel.from_json(json.dumps(old))
+    assert 0.0 <= loaded.score(fraud_row()).probability <= 1.0
+    assert loaded.validation is None and loaded.thresholds_for(Costs()) == loaded.thresholds

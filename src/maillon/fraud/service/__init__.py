@@ -61,6 +61,7 @@ from maillon.core.errors import (
     ValidationError,
 )
 from maillon.core.geo import locate_fr
+from maillon.fraud.costs import DEFAULT_COSTS, Costs
 from maillon.fraud.features import (
     FEATURE_NAMES,
     VELOCITY_WINDOWS,
@@ -125,12 +126,14 @@ def auto_reject_enabled() -> bool:
 
 @dataclass(frozen=True)
 class FraudConfig:
-    """The rules configuration: the rule set (with its thresholds on the rules score) and
-    optional overrides of the active model's thresholds."""
+    """The rules configuration: the rule set (with its thresholds on the rules score), the
+    decision costs that set the active model's review and reject thresholds, and optional
+    fixed overrides of those thresholds."""
 
     rules: RuleSet = DEFAULT_RULES
     model_review_at: float | None = None
     model_reject_at: float | None = None
+    costs: Costs = DEFAULT_COSTS
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON form (the body of ``PUT /api/v1/fraud/settings``)."""
@@ -138,7 +141,23 @@ class FraudConfig:
             **self.rules.to_dict(),
             "model_review_at": self.model_review_at,
             "model_reject_at": self.model_reject_at,
+            "costs": self.costs.to_dict(),
         }
+
+
+def _parse_costs(data: Any, errors: ErrorCollector) -> Costs:
+    """The ``costs`` of a configuration (defaults when absent); errors name ``costs.<field>``."""
+    if data is None:
+        return DEFAULT_COSTS
+    if not isinstance(data, dict):
+        errors.add("costs", "must be an object with missed_fraud, review and refused_good")
+        return DEFAULT_COSTS
+    try:
+        return Costs.from_dict(data)
+    except ValueError as exc:
+        name, _, message = str(exc).partition(": ")
+        errors.add(f"costs.{name}", message or str(exc))
+        return DEFAULT_COSTS
 
 
 def parse_config(data: Any) -> FraudConfig:
@@ -146,9 +165,10 @@ def parse_config(data: Any) -> FraudConfig:
     if not isinstance(data, dict):
         raise ValidationError(FieldError("body", "must be a JSON object"))
     errors = ErrorCollector()
-    known = {"rules", "review_at", "reject_at", "model_review_at", "model_reject_at"}
+    known = {"rules", "review_at", "reject_at", "model_review_at", "model_reject_at", "costs"}
     for key in sorted(set(data) - known):
         errors.add(key, "unknown field")
+    costs = _parse_costs(data.get("costs"), errors)
     rules_data = data.get("rules")
     if not isinstance(rules_data, list) or not rules_data:
         errors.add("rules", "must be a non-empty list of rules")
@@ -191,7 +211,7 @@ def parse_config(data: Any) -> FraudConfig:
         )
     except ValueError as exc:
         raise ValidationError(FieldError("rules", str(exc))) from None
-    return FraudConfig(rules, m_review, m_reject)
+    return FraudConfig(rules, m_review, m_reject, costs)
 
 
 def get_config(*, session: Session) -> tuple[FraudConfig, int]:
@@ -205,9 +225,16 @@ def get_config(*, session: Session) -> tuple[FraudConfig, int]:
 def set_config(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig, int]:
     """Validate and store a new configuration; return it and its revision.
 
-    Raises ValidationError naming the offending field (nothing is stored then).
+    Raises ValidationError naming the offending field (nothing is stored then); fixed model
+    thresholds must leave a review band (an older stored configuration without one still
+    reads).
     """
     config = parse_config(data)
+    m_review, m_reject = config.model_review_at, config.model_reject_at
+    if m_review is not None and m_reject is not None and m_review >= m_reject:
+        raise ValidationError(
+            FieldError("model_review_at", "must be below model_reject_at (a review band)")
+        )
     row = session.get(FraudSettings, _SETTINGS_ID)
     now = clock.now()
     if row is None:
@@ -222,6 +249,14 @@ def set_config(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig,
         row.updated_by = actor
     session.flush()
     return config, row.revision
+
+
+def set_costs(*, session: Session, data: Any, actor: str) -> tuple[FraudConfig, int]:
+    """Change only the decision costs in force (the active model's thresholds follow from the
+    next order); return the configuration and its revision. Raises ValidationError naming
+    ``costs.<field>`` (nothing is stored then)."""
+    config, _revision = get_config(session=session)
+    return set_config(session=session, data={**config.to_dict(), "costs": data}, actor=actor)
 
 
 @dataclass
@@ -267,6 +302,8 @@ def _scorer_for(session: Session, revision: int | None, model_id: int | None) ->
                 cfg = scorer.config
                 if cfg.model_review_at is not None and cfg.model_reject_at is not None:
                     model.thresholds = Thresholds(cfg.model_review_at, cfg.model_reject_at)
+                else:  # the costs in force, on the model's validation probabilities
+                    model.thresholds = model.thresholds_for(cfg.costs)
                 scorer.model, scorer.model_version = model, record.version
             except Exception as exc:  # a broken artifact: the rules alone run
                 log.exception("fraud model %s cannot be loaded: the rules alone run", model_id)

@@ -3,9 +3,11 @@
 Labels come from the feedback the service records: an analyst's decision
 (:func:`maillon.fraud.service.decide`) and chargebacks
 (:func:`maillon.fraud.service.record_chargeback`); an order neither reviewed nor charged
-back counts as legitimate once it is ``mature_days`` old.  :func:`train_model` fits LightGBM
-(:func:`maillon.fraud.scoring.train`) on the features recorded at intake, so no later
-information leaks into training, picks the thresholds, writes the model card (Markdown and
+back counts as legitimate once it is ``mature_days`` old.  :func:`train_model` runs
+:func:`maillon.fraud.scoring.train` on the features recorded at intake, so no later
+information leaks into training: it chooses the model (logistic regression, LightGBM or a
+blend) by time-ordered validation, calibrates it and sets the review and reject thresholds
+from the decision costs in the fraud settings; then it writes the model card (Markdown and
 JSON) and activates the model: every API worker scores with it from its next order.
 """
 
@@ -26,6 +28,7 @@ from maillon.core import clock
 from maillon.core.db import Database
 from maillon.core.errors import Conflict, ErrorCollector, NotFound
 from maillon.fraud.features import FEATURE_NAMES
+from maillon.fraud.service import get_config
 from maillon.fraud.tables import FraudAssessment, FraudChargeback, FraudModelRecord, FraudReview
 from maillon.orders.model import OrderStatus
 from maillon.orders.tables import Order
@@ -133,22 +136,13 @@ class TrainResult:
     files: tuple[Path, ...]
 
 
-def _check_options(
-    start: datetime | None,
-    end: datetime | None,
-    mature_days: int,
-    target_precision: float,
-    target_recall: float,
-) -> None:
+def _check_options(start: datetime | None, end: datetime | None, mature_days: int) -> None:
     """Raise ValidationError naming each bad option of :func:`train_model`."""
     errors = ErrorCollector()
     if start is not None and end is not None and start >= end:
         errors.add("from", "must be before --to")
     if mature_days < 0:
         errors.add("mature_days", "must be >= 0")
-    for name, value in (("target_precision", target_precision), ("target_recall", target_recall)):
-        if not 0.0 < value <= 1.0:
-            errors.add(name, "must be in (0, 1]")
     errors.raise_if_any()
 
 
@@ -232,20 +226,20 @@ def train_model(
     mature_days: int = 30,
     min_fraud: int = 10,
     min_legit: int = 30,
-    target_precision: float = 0.9,
-    target_recall: float = 0.8,
     out_dir: Path | None = None,
     activate: bool = True,
 ) -> TrainResult:
-    """Train LightGBM on the labelled orders, write its card, store and activate it.
+    """Choose, calibrate and fit the model on the labelled orders, set its thresholds from
+    the settings' costs, write its card, store and activate it.
 
     Reads in one transaction, trains outside any, stores in another. Raises
     NotEnoughLabels (409) when fewer than ``min_fraud`` fraud or ``min_legit`` legitimate
     orders are labelled or the time split lacks a class, ValidationError on bad options.
     """
-    _check_options(start, end, mature_days, target_precision, target_recall)
+    _check_options(start, end, mature_days)
     with db.reader() as session:
         data = labelled_orders(session=session, start=start, end=end, mature_days=mature_days)
+        config, _revision = get_config(session=session)
     n_fraud = data.n_fraud
     n_legit = len(data.labels) - n_fraud
     if n_fraud < min_fraud or n_legit < min_legit:
@@ -267,8 +261,7 @@ def train_model(
             seed=seed,
             feature_names=FEATURE_NAMES,
             times=data.times,
-            target_precision=target_precision,
-            target_recall=target_recall,
+            costs=config.costs,
             data_period=period,
         )
     except ValueError as exc:
@@ -287,28 +280,33 @@ def _fmt(value: Any, digits: int = 3) -> str:
 
 
 def card_markdown(card: dict[str, Any], *, active: bool = True) -> str:
-    """Return the model card as Markdown: data period, counts, ROC-AUC, PR-AUC, thresholds."""
+    """Return the model card as Markdown: data period, counts, the model chosen and why,
+    validation ROC-AUC and PR-AUC, calibration, costs and thresholds."""
     period = card.get("data_period") or ["?", "?"]
     th = card.get("thresholds") or {}
-    targets = card.get("targets") or {}
+    costs = card.get("costs") or {}
     labels = card.get("labels") or {}
+    calibration = card.get("calibration") or {}
     lines = [
         f"# Fraud model {card.get('version', '?')}" + (" (active)" if active else ""),
         "",
         f"- Trained: {card.get('trained_at', '?')} by {card.get('trained_by', '?')}",
-        f"- Model: {card.get('model', '?')} (LightGBM {card.get('lightgbm_version', '?')}), "
-        f"{card.get('num_trees', '?')} trees, seed {card.get('seed', '?')}",
+        f"- Model: {card.get('model', '?')}, chosen among "
+        f"{len(card.get('candidates') or [])} candidates by its mean PR-AUC "
+        f"({_fmt(card.get('validation_pr_auc'))}) over {len(card.get('folds') or [])} "
+        f"time-ordered validation blocks; seed {card.get('seed', '?')}",
         f"- Data period: {period[0]} to {period[1]}",
         f"- Orders: {card.get('n_samples', '?')} labelled, {card.get('n_fraud', '?')} fraud "
         f"({labels.get('legitimate', '?')} legitimate; unreviewed orders count as legitimate "
         f"after {labels.get('mature_days', '?')} days without a chargeback)",
-        f"- Validation: {card.get('validation', '?')}: {card.get('n_validation', '?')} orders, "
-        f"{card.get('n_validation_fraud', '?')} fraud",
-        f"- ROC-AUC: {_fmt(card.get('roc_auc'))}",
-        f"- PR-AUC (average precision): {_fmt(card.get('pr_auc'))}",
-        f"- Thresholds: review at {_fmt(th.get('review'), 4)} (recall target "
-        f"{targets.get('recall', '?')}), reject at {_fmt(th.get('reject'), 4)} (precision "
-        f"target {targets.get('precision', '?')})",
+        f"- Last validation block: {card.get('n_validation', '?')} orders, "
+        f"{card.get('n_validation_fraud', '?')} fraud; ROC-AUC {_fmt(card.get('roc_auc'))}, "
+        f"PR-AUC (average precision) {_fmt(card.get('pr_auc'))}",
+        f"- Calibration: {calibration.get('kind', 'none')} ({calibration.get('rule', '')})",
+        f"- Costs: missed fraud {costs.get('missed_fraud', '?')}, review "
+        f"{costs.get('review', '?')}, refused good order {costs.get('refused_good', '?')}",
+        f"- Thresholds (lowest observed cost on the validation block): review at "
+        f"{_fmt(th.get('review'), 4)}, reject at {_fmt(th.get('reject'), 4)}",
         "",
         "The rules layer still runs with the model and can only escalate its decision.",
         "",

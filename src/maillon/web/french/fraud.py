@@ -23,6 +23,15 @@ FRENCH: dict[str, str] = {
     "Decision": "Décision",
     "Analyst": "Analyste",
     "Scores of the last 30 days": "Scores des 30 derniers jours",
+    "Decision costs": "Coûts des décisions",
+    "The model reviews and rejects where these costs are lowest on its validation orders; "
+    "a review band always stays.": (
+        "Le modèle envoie en revue et rejette là où ces coûts sont les plus bas sur ses "
+        "commandes de validation ; une zone de revue reste toujours."
+    ),
+    "Missed fraud": "Fraude manquée",
+    "Manual review": "Revue manuelle",
+    "Refused good order": "Bonne commande refusée",
     "card used for 3 or more orders in the last hour": (
         "carte utilisée pour 3 commandes ou plus dans la dernière heure"
     ),
