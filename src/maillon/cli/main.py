@@ -663,9 +663,9 @@ def demo(
     database = open_db(db)
     # the links of the e-mails written during the replay lead to the demo's own server
     os.environ.setdefault("MAILLON_PUBLIC_URL", f"http://127.0.0.1:{port}")
+    carriers = start_demo_carriers()  # kept running while the console serves
     try:
         shop = None if no_serve else connect_demo_shop(database)
-        carriers = start_demo_carriers()  # kept running while the console serves
         key = run_demo(
             database, seed=seed, days=days, orders=orders_count, console=console, sandbox=carriers
         )
@@ -679,8 +679,10 @@ def demo(
                 display_name="Demo manager",
             )
     except MaillonError as exc:
+        carriers.close()
         fail(exc)
     if no_serve:
+        carriers.close()  # its sockets closed, not left to the garbage collector
         console.print("demo done; console user 'demo', password and API key:")
         print(password)
         print(key)
