@@ -3,6 +3,7 @@ labels with fresh numbers, tracking that moves with time, relay search, cancel, 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -164,3 +165,12 @@ def test_return_labels_and_cancel(sandbox: DemoCarriers, carrier: str) -> None:
     gateway.cancel(made.tracking_number)  # never scanned: nothing to pay
     if carrier == "chronopost":
         assert sandbox.state.parcels[made.tracking_number].cancelled
+
+
+def test_chronopost_quotes_grow_with_the_weight(sandbox: DemoCarriers) -> None:
+    gateway = _gateway(sandbox, "chronopost")
+    light = {q.service: q.price_cents for q in gateway.quote(_request("chrono13"))}
+    heavy_request = dataclasses.replace(_request("chrono13"), weight_g=5000)
+    heavy = {q.service: q.price_cents for q in gateway.quote(heavy_request)}
+    assert {"chrono13", "chrono_relais"} <= set(light)
+    assert all(heavy[s] > light[s] > 0 for s in light)

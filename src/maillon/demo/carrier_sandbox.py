@@ -52,6 +52,7 @@ COLISSIMO_TRACK = "/suivi/v2/idships/"
 CHRONO_SHIPPING = "/shipping-cxf/ShippingServiceWS"
 CHRONO_TRACKING = "/tracking-cxf/TrackingServiceWS"
 CHRONO_RELAY = "/recherchebt-ws-cxf/PointRelaisServiceWS"
+CHRONO_QUICKCOST = "/quickcost-cxf/QuickcostServiceWS"
 MR_CONNECT = "/api/shipment"
 MR_SOAP = "/Web_Services.asmx"
 MR_STICKER = "/ww2/PDF/StickerMaker2.aspx"
@@ -213,7 +214,7 @@ class SandboxState:
                 return _colissimo_relay(self, body)
             if path.startswith(COLISSIMO_TRACK) and method == "GET":
                 return _colissimo_track(self, path.removeprefix(COLISSIMO_TRACK))
-            if path in (CHRONO_SHIPPING, CHRONO_TRACKING, CHRONO_RELAY):
+            if path in (CHRONO_SHIPPING, CHRONO_TRACKING, CHRONO_RELAY, CHRONO_QUICKCOST):
                 return _chronopost(self, path, body)
             if path == MR_CONNECT:
                 return _mr_connect(self, body)
@@ -461,6 +462,27 @@ def _colissimo_track(state: SandboxState, number: str) -> tuple[int, str, bytes]
 # ------------------------------------------------------------------ Chronopost
 
 
+def _chrono_quickcost(fields: dict[str, str]) -> bytes:
+    """Quickcost prices, tax excluded, growing with the weight (kg): Chrono 13, 18, Relais."""
+    try:
+        kg = max(float(fields.get("weight", "1") or "1"), 0.1)
+    except ValueError:
+        kg = 1.0
+    products = "".join(
+        f"<productList><amount>{ht:.2f}</amount><amountTTC>{ht * 1.2:.2f}</amountTTC>"
+        f"<amountTVA>{ht * 0.2:.2f}</amountTVA><productCode>{code}</productCode></productList>"
+        for code, ht in (
+            (code, base + per_kg * kg)
+            for code, base, per_kg in (("1", 12.5, 1.8), ("16", 10.4, 1.7), ("86", 5.9, 1.0))
+        )
+    )
+    return _soap(
+        '<ns1:calculateProductsResponse xmlns:ns1="http://cxf.quickcost.soap.chronopost.fr/">'
+        f"<return><errorCode>0</errorCode><errorMessage></errorMessage>{products}"
+        "<zone>1</zone></return></ns1:calculateProductsResponse>"
+    )
+
+
 def _chronopost(state: SandboxState, path: str, body: bytes) -> tuple[int, str, bytes]:
     try:
         root = ET.fromstring(body)
@@ -473,6 +495,8 @@ def _chronopost(state: SandboxState, path: str, body: bytes) -> tuple[int, str, 
         return 200, xml, _chrono_ship(state, fields)
     if path == CHRONO_RELAY:
         return 200, xml, _chrono_relay(state, fields)
+    if path == CHRONO_QUICKCOST:
+        return 200, xml, _chrono_quickcost(fields)
     number = fields.get("skybillNumber", "")
     parcel = state.parcels.get(number)
     ns = 'xmlns:ns1="http://cxf.tracking.soap.chronopost.fr/"'
